@@ -1,0 +1,25 @@
+# The README's two commands. Both create .venv and install bmrlab into it first;
+# a second run only reinstalls when pyproject.toml has changed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -f out/demo.h5
+	$(BIN)/bmrlab run iv-sweep --out out/demo.h5 --sample demo --figures out
+	$(BIN)/bmrlab runs out/demo.h5
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,19 @@
+"""Median and 5-95 % spread of a per-cycle figure, as the field reports them."""
+
+import math
+
+import numpy as np
+
+
+def spread(values, scale: float = 1.0, missing: str = "not found in any cycle") -> dict:
+    """Summary of the finite values: median, 5th and 95th percentile, count, all values.
+
+    With no value at all, ``reason`` says why the figure is missing.
+    """
+    finite = np.array([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    finite = finite * scale
+    if finite.size == 0:
+        return {"median": None, "p5": None, "p95": None, "n": 0, "values": [], "reason": missing}
+    p5, median, p95 = np.percentile(finite, [5, 50, 95])
+    return {"median": float(median), "p5": float(p5), "p95": float(p95), "n": int(finite.size),
+            "values": [float(v) for v in finite]}

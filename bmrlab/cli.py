@@ -1,0 +1,199 @@
+"""The ``bmrlab`` command. Heavy imports happen inside the commands, so ``--help`` is quick.
+
+Exit status: 0 done; 1 the run failed or was aborted (data kept, reason stored); 2 bad
+input, refused before any instrument was touched, one line per problem, no traceback.
+"""
+
+import argparse
+import json
+import sys
+
+from .errors import BadInput
+
+TABLE1_KEYS = ("vset_mV", "vreset_mV", "on_off_ratio", "endurance_cycles", "delay_ms",
+               "delay_at_mV", "retention_ms", "retention_pulse_mV", "retention_pulse_ms",
+               "volatile")
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.command(args)
+    except BadInput as error:
+        for line in error.problems:
+            print(f"bmrlab: {line}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bmrlab",
+        description="Characterize bio-voltage memristors at a probe station, on Keithley "
+                    "SMUs or on the simulated station.",
+        epilog="Exit status: 0 done, 1 run failed or aborted (data kept), 2 bad input "
+               "(nothing was sent to any instrument).")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run", help="run one protocol and store it in HDF5",
+        description="Run one protocol. Parameters take SI units, with or without a prefix "
+                    "(v_max=0.15, v_max=150mV); `bmrlab protocols` lists them.")
+    run.add_argument("protocol", help="protocol name, e.g. iv-sweep")
+    _station_arguments(run)
+    run.add_argument("--set", dest="values", action="append", default=[], metavar="NAME=VALUE",
+                     help="set a parameter (repeatable)")
+    run.add_argument("--out", metavar="FILE.h5", help="HDF5 file (default: data/<sample>.h5)")
+    run.add_argument("--sample", default="sample", help="sample id (HDF5 group; default: sample)")
+    run.add_argument("--device-id", help="device id on the sample (default: the simulated "
+                                         "device's preset, else 'device')")
+    run.add_argument("--figures", metavar="DIR", help="also write the run's PNG figures to DIR")
+    run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    run.set_defaults(command=cmd_run)
+
+    protocols = commands.add_parser("protocols", help="list the protocols and their parameters")
+    protocols.add_argument("--json", action="store_true")
+    protocols.set_defaults(command=cmd_protocols)
+
+    runs = commands.add_parser("runs", help="list the runs of an HDF5 file, or export one",
+                               description="List the runs stored in FILE.h5 with their status "
+                                           "and figures; with --csv, export one run's data.")
+    runs.add_argument("file", metavar="FILE.h5")
+    runs.add_argument("--run", help="run id or group path (default: the last run)")
+    runs.add_argument("--csv", metavar="OUT.csv", help="write the run's columns to CSV")
+    runs.set_defaults(command=cmd_runs)
+
+    devices = commands.add_parser("devices", help="list the simulated device library")
+    devices.add_argument("--json", action="store_true")
+    devices.set_defaults(command=cmd_devices)
+    return parser
+
+
+def _station_arguments(parser) -> None:
+    parser.add_argument("--station", metavar="FILE",
+                        help="station file (default: config/station.yaml, simulated)")
+    parser.add_argument("--device", metavar="PRESET|FILE",
+                        help="simulated device: a preset of the device library or a device "
+                             "file (simulated stations only)")
+
+
+def parse_assignments(items: list[str]) -> dict:
+    values, problems = {}, []
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            problems.append(f"--set {item!r}: expected NAME=VALUE, e.g. v_max=150mV")
+        else:
+            values[name.strip()] = value.strip()
+    if problems:
+        raise BadInput(*problems)
+    return values
+
+
+def cmd_run(args) -> int:
+    from . import runner
+    from .progress import Progress
+    from .station import Station
+
+    values = parse_assignments(args.values)
+    with Station.load(args.station, args.device) as station:
+        procedure = runner.prepare(station, args.protocol, values)
+        device = args.device_id or station.device_preset or "device"
+        out = args.out or f"data/{args.sample}.h5"
+        with Progress(f"{args.protocol} on {device}") as progress:
+            result = runner.run(station, procedure, out, sample=args.sample, device=device,
+                                figures_dir=args.figures, on_event=progress.on_event)
+    report(result, device, args.json)
+    return result.exit_status
+
+
+def report(result, device: str, as_json: bool) -> None:
+    figures = {k: result.figures[k] for k in TABLE1_KEYS if k in result.figures}
+    if as_json:
+        print(json.dumps({"device": device, "protocol": result.protocol,
+                          "status": result.status, "reason": result.reason,
+                          "file": str(result.path), "run": result.run, "figures": figures,
+                          "stats": result.figures.get("stats", {}),
+                          "files": [str(p) for p in result.figure_files]}))
+        return
+    print(f"{result.protocol} on {device}: {result.status}"
+          + (f" ({result.reason})" if result.reason else ""))
+    print(f"  run      {result.run}")
+    print(f"  file     {result.path}")
+    stats = result.figures.get("stats", {})
+    for key, value in figures.items():
+        spread = stats.get(key, {})
+        line = f"  {key:<13} {_fmt(value)}"
+        if spread.get("n"):
+            line += f"   (5-95 %: {_fmt(spread['p5'])} .. {_fmt(spread['p95'])}, n = {spread['n']})"
+        elif value is None and spread.get("reason"):
+            line = f"  {key:<13} {spread['reason']}"
+        print(line)
+    for path in result.figure_files:
+        print(f"  figure   {path}")
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "not found"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) >= 1e4 or abs(value) < 1e-2 else f"{value:.1f}"
+    return str(value)
+
+
+def cmd_runs(args) -> int:
+    from .storage import export_csv, list_runs, load_run
+
+    if args.csv:
+        print(export_csv(args.file, args.run, args.csv))
+        return 0
+    table = list_runs(args.file)
+    for row in table.itertuples():
+        run = load_run(args.file, row.run)
+        figures = {k: run.figures[k] for k in TABLE1_KEYS if k in run.figures}
+        shown = ", ".join(f"{k} {_fmt(v)}" for k, v in figures.items())
+        print(f"{row.run}  {row.status}  {row.rows} points  {shown}")
+    return 0
+
+
+def cmd_protocols(args) -> int:
+    from .procedures import PROTOCOLS
+
+    listing = {}
+    for name, cls in PROTOCOLS.items():
+        params = {p: {"default": spec.default, "units": getattr(spec, "units", None) or "",
+                      "description": spec.description or ""}
+                  for p, spec in cls()._parameters.items()}
+        listing[name] = {"title": cls.title, "description": cls.description,
+                         "parameters": params, "columns": cls.COLUMNS}
+    if args.json:
+        print(json.dumps(listing))
+        return 0
+    for name, entry in listing.items():
+        print(f"{name}: {entry['description']}")
+        for p, spec in entry["parameters"].items():
+            print(f"    {p:<11} default {spec['default']!s:<8} {spec['units']:<3} "
+                  f"{spec['description']}")
+    return 0
+
+
+def cmd_devices(args) -> int:
+    from .sim.library import load_device, preset_names
+
+    rows = {}
+    for key in preset_names():
+        spec = load_device(key).spec
+        rows[key] = {"name": spec.name, "reference": spec.reference, "volatile": spec.volatile,
+                     "figures": spec.figures.model_dump(exclude_none=True)}
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    for key, row in rows.items():
+        kind = "volatile" if row["volatile"] else "nonvolatile"
+        figures = ", ".join(f"{k} {v:g}" for k, v in row["figures"].items())
+        print(f"{key:<16} {row['name']} ({kind})\n{'':<16} {figures}\n{'':<16} {row['reference']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

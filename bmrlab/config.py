@@ -1,0 +1,65 @@
+"""The station file: instruments, their VISA resources, the safety limits, the simulation.
+
+A station YAML is validated as a whole on load; every problem is reported by its YAML path
+(``limits.max_voltage: ...``). See README "The station file" for an annotated example.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .validation import Amps, Seconds, Volts, load_yaml
+
+SMU_MODELS = ("keithley2450",)
+OFF_MODES = ("normal", "zero", "high-impedance", "guard")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Limits(Strict):
+    """What the device may see. Checked before the first instrument write of every run."""
+
+    max_voltage: Volts = Field(0.5, gt=0, le=20, description="largest |V| at the device")
+    max_compliance: Amps = Field(1e-3, gt=0, le=0.1, description="largest current limit")
+    min_pulse_width: Seconds = Field(100e-6, gt=0, description="shortest pulse allowed")
+    max_step: Volts = Field(0.01, gt=0, description="largest bias change applied at once")
+
+
+class Instrument(Strict):
+    model: Literal[SMU_MODELS]
+    resource: str = Field(min_length=1, description="VISA resource name")
+    visa_library: str = Field("@py", description="'@py' for hardware, '@bmrsim' simulated")
+    off_mode: Literal[OFF_MODES] = Field("zero", description="what 'output off' leaves")
+    timeout_ms: int = Field(10_000, ge=100, le=600_000)
+
+
+class Simulation(Strict):
+    device: str = Field("ag-pnw-ag", description="device preset name or device file")
+    seed: int = Field(1, ge=0)
+
+
+class StationConfig(Strict):
+    name: str = "station"
+    clock: Literal["virtual", "realtime"] = "virtual"
+    limits: Limits = Limits()
+    instruments: dict[str, Instrument]
+    simulation: Simulation | None = None
+
+    @model_validator(mode="after")
+    def _roles(self):
+        if "smu" not in self.instruments:
+            raise ValueError("instruments: a station needs an instrument with the role 'smu'")
+        simulated = [r for r, i in self.instruments.items() if i.visa_library == "@bmrsim"]
+        if simulated and self.simulation is None:
+            raise ValueError(f"simulation: required, since {simulated} use '@bmrsim'")
+        return self
+
+    @property
+    def simulated(self) -> bool:
+        return any(i.visa_library == "@bmrsim" for i in self.instruments.values())
+
+
+def load_station_config(path) -> StationConfig:
+    return load_yaml(path, StationConfig, "station file")

@@ -1,0 +1,15 @@
+"""The protocol registry: the one place that lists what the CLI, GUI and recipes offer."""
+
+from ..errors import BadInput
+from .base import BmrProcedure
+from .iv_sweep import IvSweep
+
+PROTOCOLS: dict[str, type[BmrProcedure]] = {cls.name: cls for cls in (IvSweep,)}
+
+
+def get_protocol(name: str) -> type[BmrProcedure]:
+    try:
+        return PROTOCOLS[name]
+    except KeyError:
+        raise BadInput(f"protocol {name!r} is not known (protocols: "
+                       f"{', '.join(PROTOCOLS)})") from None

@@ -1,0 +1,97 @@
+"""Run one protocol on a station: checks, storage, stop requests, status, safe shutdown.
+
+This is the run engine (what Bluesky calls it): protocols only say what to do. The order is
+the safety contract: parameters are checked against the station limits and the output file
+is opened before any instrument is touched; shutdown (0 V, output off) runs whatever
+happened; the data measured so far are in the file with the status and its reason.
+"""
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Stopped
+from .procedures import get_protocol
+from .storage import Store
+
+
+@dataclass
+class RunResult:
+    run: str  # HDF5 group path
+    path: Path
+    protocol: str
+    status: str  # finished | aborted | failed
+    reason: str
+    figures: dict
+    data: dict = field(repr=False)  # column name -> numpy array
+    figure_files: list = field(default_factory=list)
+
+    @property
+    def exit_status(self) -> int:
+        return 0 if self.status == "finished" else 1
+
+    def dataframe(self):
+        import pandas as pd
+        return pd.DataFrame(self.data)
+
+
+def prepare(station, protocol: str, values: dict):
+    """Build the procedure: condition defaults, then ``values``; check it against the limits."""
+    cls = get_protocol(protocol)
+    procedure = cls.build({**cls.condition_defaults(station.conditions()), **values})
+    procedure.check(station)
+    return procedure
+
+
+def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
+        on_event=None, stop: threading.Event | None = None) -> RunResult:
+    """Run a checked procedure and store it in ``out`` (HDF5); never raises for a failed run."""
+    stop = stop or threading.Event()
+    writer = Store(out).begin_run(
+        sample=sample, device=device, protocol=procedure.name,
+        parameters=procedure.parameter_values(), units=procedure.parameter_units(),
+        station=station.snapshot(), conditions=station.conditions())
+    writer.declare(procedure.COLUMNS)
+
+    def emit(topic, record):
+        if topic == "batch":
+            writer.append(record)
+        if on_event:
+            on_event(topic, record)
+
+    procedure.emit = emit
+    procedure.should_stop = stop.is_set
+    procedure.station = station
+    status, reason = "finished", ""
+    try:
+        if station.smu is None:
+            station.connect()
+        procedure.startup()
+        procedure.execute()
+    except (Stopped, KeyboardInterrupt):
+        status, reason = "aborted", "stopped on request"
+    except Exception as error:  # the run failed; its data and reason are kept
+        status, reason = "failed", f"{type(error).__name__}: {error}"
+    finally:
+        try:
+            procedure.shutdown()
+        except Exception as error:
+            reason = (reason + "; " if reason else "") + f"shutdown failed: {error}"
+            status = "failed" if status == "finished" else status
+    data = writer.columns()
+    figures = {}
+    if status == "finished":
+        try:
+            figures = procedure.analyze(data)
+        except Exception as error:
+            status, reason = "failed", f"analysis failed: {type(error).__name__}: {error}"
+    writer.group.attrs["station"] = json.dumps(station.snapshot(), default=str)
+    run_path = writer.run_path
+    writer.finish(status, reason, figures)
+    result = RunResult(run=run_path, path=Path(out), protocol=procedure.name, status=status,
+                       reason=reason, figures=figures, data=data)
+    if figures_dir is not None and data:
+        stem = run_path.strip("/").replace("/", "_")
+        result.figure_files = procedure.save_figures(data, figures, Path(figures_dir), stem)
+    return result

@@ -1,0 +1,12 @@
+"""HDF5 storage: runs are appended as they are measured and read back as DataFrames.
+
+Layout (schema 1): root attrs ``bmrlab_version`` and ``schema_version``; each run is a group
+``/<sample>/<device>/<run_id>`` with its protocol, parameters (value and ``<name>.units``),
+status, reason, start and end times, a JSON snapshot of the station and the figures as
+JSON; each data column is a resizable dataset with a ``units`` attr.
+"""
+
+from .reader import RunData, export_csv, list_runs, load_run
+from .writer import RunWriter, Store
+
+__all__ = ["Store", "RunWriter", "RunData", "load_run", "list_runs", "export_csv"]

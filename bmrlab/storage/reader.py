@@ -1,0 +1,98 @@
+"""Read runs back: list them, load one as a pandas DataFrame, export CSV."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import pandas as pd
+
+from ..errors import BadInput
+
+STATUS_READ_BACK = {"running": "interrupted"}  # a run still 'running' in a closed file died
+
+
+@dataclass
+class RunData:
+    path: Path
+    run: str  # group path, /sample/device/run_id
+    protocol: str
+    status: str
+    reason: str
+    parameters: dict
+    units: dict
+    figures: dict
+    station: dict
+    data: pd.DataFrame
+
+
+def _runs(handle: h5py.File) -> list[str]:
+    found = []
+    handle.visititems(lambda name, obj: found.append("/" + name)
+                      if isinstance(obj, h5py.Group) and "protocol" in obj.attrs else None)
+    return sorted(found, key=lambda name: handle[name].attrs["started"])
+
+
+def _open(path) -> h5py.File:
+    try:
+        return h5py.File(path, "r")
+    except (OSError, BlockingIOError) as error:
+        raise BadInput(f"{path}: cannot be read as a bmrlab HDF5 file ({error})") from None
+
+
+def list_runs(path) -> pd.DataFrame:
+    """One row per run: run path, protocol, status, start and end."""
+    with _open(path) as handle:
+        rows = []
+        for name in _runs(handle):
+            attrs = handle[name].attrs
+            status = str(attrs["status"])
+            rows.append({"run": name, "protocol": str(attrs["protocol"]),
+                         "status": STATUS_READ_BACK.get(status, status),
+                         "started": str(attrs["started"]), "ended": str(attrs["ended"]),
+                         "rows": len(handle[name][next(iter(handle[name]))])
+                         if len(handle[name]) else 0})
+    return pd.DataFrame(rows, columns=["run", "protocol", "status", "started", "ended", "rows"])
+
+
+def load_run(path, run: str | None = None) -> RunData:
+    """Load one run (by group path or run id; the last run if None) as a DataFrame."""
+    with _open(path) as handle:
+        runs = _runs(handle)
+        if not runs:
+            raise BadInput(f"{path}: holds no bmrlab run")
+        if run is None:
+            name = runs[-1]
+        else:
+            matches = [r for r in runs if r == run or r.endswith("/" + run.strip("/"))]
+            if not matches:
+                raise BadInput(f"{path}: no run {run!r} (runs: {', '.join(runs)})")
+            name = matches[-1]
+        group = handle[name]
+        attrs = dict(group.attrs)
+        order = json.loads(attrs.get("columns", "[]"))
+        names = [k for k in order if k in group] + [k for k in group if k not in order]
+        data = pd.DataFrame({k: group[k][()] for k in names})
+        units = {k: str(group[k].attrs.get("units", "")) for k in group.keys()}
+    reserved = {"protocol", "status", "reason", "started", "ended", "station", "figures",
+                "conditions", "columns"}
+    parameters = {k: _plain(v) for k, v in attrs.items()
+                  if k not in reserved and not k.endswith(".units")}
+    units.update({k[:-6]: str(v) for k, v in attrs.items() if k.endswith(".units")})
+    status = str(attrs["status"])
+    return RunData(path=Path(path), run=name, protocol=str(attrs["protocol"]),
+                   status=STATUS_READ_BACK.get(status, status), reason=str(attrs["reason"]),
+                   parameters=parameters, units=units, figures=json.loads(attrs["figures"]),
+                   station=json.loads(attrs["station"]), data=data)
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value
+
+
+def export_csv(path, run: str | None, out) -> Path:
+    """Write one run's columns to CSV, with the units in the header (``v_V`` is in V)."""
+    loaded = load_run(path, run)
+    out = Path(out)
+    loaded.data.to_csv(out, index=False)
+    return out

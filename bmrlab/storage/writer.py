@@ -1,0 +1,119 @@
+"""Append a run to an HDF5 file while it is measured, flushing at least once a second."""
+
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from .. import __version__
+from ..errors import BadInput
+
+SCHEMA_VERSION = 1
+CHUNK_ROWS = 4096
+FLUSH_S = 1.0
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _clean(name: str) -> str:
+    """Sample and device ids become group names: no slashes, no empty names."""
+    cleaned = str(name).strip().replace("/", "_")
+    return cleaned or "unnamed"
+
+
+class Store:
+    """One HDF5 file (usually one per sample); each run is appended to it."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def begin_run(self, *, sample: str, device: str, protocol: str, parameters: dict,
+                  units: dict, station: dict, conditions: dict | None = None) -> "RunWriter":
+        """Open the file for writing (refused if unwritable or held by another process)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = h5py.File(self.path, "a")
+        except BlockingIOError:
+            raise BadInput(f"--out {self.path}: the file is being written by another "
+                           "process; choose another file or wait for that run to end") from None
+        except OSError as error:
+            raise BadInput(f"--out {self.path}: cannot be written ({error})") from None
+        return RunWriter(handle, sample=_clean(sample), device=_clean(device),
+                         protocol=protocol, parameters=parameters, units=units,
+                         station=station, conditions=conditions or {})
+
+
+class RunWriter:
+    def __init__(self, handle: h5py.File, *, sample, device, protocol, parameters, units,
+                 station, conditions):
+        self.file = handle
+        handle.attrs.setdefault("bmrlab_version", __version__)
+        handle.attrs.setdefault("schema_version", SCHEMA_VERSION)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")[:-3] + "Z"
+        run_id = f"{stamp}_{protocol}"
+        while f"{sample}/{device}/{run_id}" in handle:
+            run_id += "+"
+        self.group = handle.create_group(f"{sample}/{device}/{run_id}")
+        self.run_path = self.group.name
+        attrs = self.group.attrs
+        attrs["protocol"] = protocol
+        for name, value in parameters.items():
+            attrs[name] = value
+            attrs[f"{name}.units"] = units.get(name, "")
+        attrs["conditions"] = json.dumps(conditions)
+        attrs["status"] = "running"
+        attrs["reason"] = ""
+        attrs["started"] = utc_now()
+        attrs["ended"] = ""
+        attrs["station"] = json.dumps(station, default=str)
+        attrs["figures"] = "{}"
+        self.column_units: dict[str, str] = {}
+        self.rows = 0
+        self._chunks: dict[str, list] = {}
+        self._last_flush = time.monotonic()
+        handle.flush()
+
+    def declare(self, column_units: dict[str, str]) -> None:
+        """The run's data columns, in order, with their units."""
+        self.column_units = dict(column_units)
+        self.group.attrs["columns"] = json.dumps(list(column_units))
+
+    def append(self, columns: dict) -> None:
+        """Append rows (equal-length arrays per column) and flush if a second has passed."""
+        arrays = {k: np.asarray(v) for k, v in columns.items()}
+        n = len(next(iter(arrays.values())))
+        for name, values in arrays.items():
+            dataset = self.group.get(name)
+            if dataset is None:
+                dataset = self.group.create_dataset(
+                    name, shape=(0,), maxshape=(None,), chunks=(CHUNK_ROWS,),
+                    dtype=values.dtype)
+                dataset.attrs["units"] = self.column_units.get(name, "")
+            dataset.resize((self.rows + n,))
+            dataset[self.rows:] = values
+            self._chunks.setdefault(name, []).append(values)
+        self.rows += n
+        if time.monotonic() - self._last_flush >= FLUSH_S:
+            self.flush()
+
+    def flush(self) -> None:
+        self.file.flush()
+        self._last_flush = time.monotonic()
+
+    def columns(self) -> dict:
+        """Everything appended so far, as arrays (analysis runs on these, not on the file)."""
+        return {k: np.concatenate(v) for k, v in self._chunks.items()}
+
+    def finish(self, status: str, reason: str = "", figures: dict | None = None) -> None:
+        attrs = self.group.attrs
+        attrs["status"] = status
+        attrs["reason"] = reason
+        attrs["ended"] = utc_now()
+        attrs["figures"] = json.dumps(figures or {}, default=float)
+        self.file.flush()
+        self.file.close()

@@ -1,0 +1,17 @@
+"""Shared fixtures: a fresh simulated station per test, nothing shared between tests."""
+
+import pytest
+
+from bmrlab.station import Station
+
+
+@pytest.fixture
+def station():
+    with Station.load() as st:
+        yield st
+
+
+@pytest.fixture
+def bioi_station():
+    with Station.load(device="ag-bioi-pt") as st:
+        yield st

@@ -1,0 +1,94 @@
+"""The I-V sweep end to end on the simulated station, as a user runs it."""
+
+import numpy as np
+import pytest
+
+from bmrlab import runner
+from bmrlab.errors import BadInput
+from bmrlab.storage import load_run
+
+
+def run_iv(station, tmp_path, **values):
+    procedure = runner.prepare(station, "iv-sweep", values)
+    return runner.run(station, procedure, tmp_path / "run.h5", sample="s1",
+                      device=station.device_preset)
+
+
+def test_volatile_protein_nanowire_device_gives_its_set_voltage(station, tmp_path):
+    result = run_iv(station, tmp_path)
+    assert result.status == "finished", result.reason
+    vset = result.figures["stats"]["vset_mV"]
+    assert vset["n"] == 20
+    assert result.figures["vset_mV"] == pytest.approx(60, rel=0.15)
+    assert 35 <= vset["p5"] < vset["p95"] <= 90  # the 40-80 mV spread of the device
+    assert result.figures["vreset_mV"] is None  # unipolar sweep of a volatile device
+    assert 5e5 <= result.figures["on_off_ratio"] <= 2e6
+
+
+def test_nonvolatile_device_is_cycled_bipolar_and_gives_set_reset_and_on_off(
+        bioi_station, tmp_path):
+    result = run_iv(bioi_station, tmp_path)
+    assert result.status == "finished", result.reason
+    assert np.min(result.data["v_src_V"]) < 0  # bipolar by default
+    assert result.figures["vset_mV"] == pytest.approx(50, rel=0.15)
+    assert result.figures["vreset_mV"] == pytest.approx(50, rel=0.15)
+    assert 0.5e5 <= result.figures["on_off_ratio"] <= 2e5
+
+
+def test_the_run_is_in_the_file_as_measured(station, tmp_path):
+    result = run_iv(station, tmp_path, cycles=2)
+    stored = load_run(tmp_path / "run.h5")
+    assert stored.status == "finished"
+    assert stored.protocol == "iv-sweep"
+    assert len(stored.data) == len(result.data["i_A"])
+    assert list(stored.data.columns) == ["t_s", "v_V", "v_src_V", "i_A", "cycle", "phase",
+                                         "limit_hit"]
+    assert stored.units["i_A"] == "A" and stored.units["v_max"] == "V"
+    assert stored.parameters["cycles"] == 2
+    assert stored.figures["vset_mV"] == result.figures["vset_mV"]
+    assert stored.station["instruments"]["smu"]["idn"].startswith("KEITHLEY")
+    assert stored.station["instruments"]["smu"]["settings"]["source_range_V"] == 0.2
+    assert np.all(np.diff(stored.data["t_s"]) > 0)
+    assert set(stored.data["limit_hit"]) <= {0, 1}
+
+
+def test_compliance_is_flagged_per_point(station, tmp_path):
+    result = run_iv(station, tmp_path, cycles=2)
+    limited = result.data["limit_hit"] == 1
+    assert limited.any()
+    assert np.all(np.abs(result.data["i_A"][limited]) > 0.9e-6)
+
+
+def test_a_2000_point_sweep_needs_fewer_than_005_visa_transactions_per_point(station, tmp_path):
+    # 0 -> 0.5 V -> 0 in 0.5 mV steps: 2001 sweep points plus one read per cycle
+    result = run_iv(station, tmp_path, v_max=0.5, step=0.5e-3, cycles=1, rest=0)
+    points = len(result.data["i_A"])
+    assert points >= 2000
+    assert station.sim.transactions / points < 0.05
+
+
+def test_the_device_never_sees_more_than_the_sweep_and_no_glitch(station, tmp_path):
+    run_iv(station, tmp_path, v_max=0.15, cycles=2)
+    watchdog = station.sim.devices["dut"].watchdog
+    assert watchdog.max_abs_v <= 0.15 + 1e-9
+    assert watchdog.overshoots == []
+
+
+def test_output_is_off_at_zero_volts_after_the_run(station, tmp_path):
+    run_iv(station, tmp_path, cycles=1)
+    smu = station.sim.by_name("smu")
+    assert smu.output is False and smu.level == 0.0
+
+
+def test_beyond_the_station_limit_is_refused_before_any_command(station):
+    with pytest.raises(BadInput) as refused:
+        runner.prepare(station, "iv-sweep", {"v_max": "0.8"})
+    (line,) = refused.value.problems
+    assert "v_max" in line and "0.8 V" in line and "0.5 V" in line
+    assert station.sim.transactions == 0
+
+
+def test_too_short_a_dwell_for_the_aperture_is_refused_before_any_command(station):
+    with pytest.raises(BadInput, match="dwell"):
+        runner.prepare(station, "iv-sweep", {"dwell": "0.5ms", "nplc": 1})
+    assert station.sim.transactions == 0

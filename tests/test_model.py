@@ -1,0 +1,86 @@
+"""The device model against the figures DESIGN.md section 6 derives from it."""
+
+import math
+
+import numpy as np
+import pytest
+
+from bmrlab.sim.library import load_device
+from bmrlab.sim.model import BmrDevice
+
+PNW = load_device("ag-pnw-ag").params
+
+
+def device(params=PNW, **changes):
+    return BmrDevice(params.model_copy(update=changes), seed=3)
+
+
+def time_to_bridge(d, v, dt=1e-5, limit=1.0):
+    t = d.t
+    while not d.bridged and d.t - t < limit:
+        d.advance(d.t + dt, v, 1e-6)
+    return d.t - t
+
+
+def test_delay_at_100_mV_matches_the_closed_form():
+    d = device(sigma_tau0=0)
+    p = d.p
+    x_star = p.tau_x * math.sinh(0.1 / p.V0) / p.tau0
+    expected = p.tau_x * math.log(x_star / (x_star - 1))
+    assert time_to_bridge(d, 0.1) == pytest.approx(expected, abs=2e-5)
+    assert expected == pytest.approx(13.6e-3, rel=0.02)
+
+
+def test_volatile_retention_after_a_100_mV_20_ms_pulse_is_29_ms():
+    d = device(sigma_tau0=0)
+    d.advance(0.020, 0.1, 1e-6)
+    assert d.bridged
+    start = d.t
+    while d.bridged:
+        d.advance(d.t + 1e-5, 0.0)
+    assert d.t - start == pytest.approx(29e-3, rel=0.02)
+
+
+def test_one_long_advance_equals_many_short_ones():
+    """Event-exact: the state does not depend on how often it is looked at."""
+    a, b = device(sigma_tau0=0), device(sigma_tau0=0)
+    a.advance(0.05, 0.1, 1e-6)
+    for t in np.linspace(0, 0.05, 5001)[1:]:
+        b.advance(t, 0.1, 1e-6)
+    assert (a.bridged, a.sets) == (b.bridged, b.sets)
+    assert a.w == pytest.approx(b.w, rel=1e-9)
+
+
+def test_residual_closure_makes_a_second_pulse_switch_sooner():
+    d = device(sigma_tau0=0)
+    d.advance(0.005, 0.1, 1e-6)  # 5 ms: no switch yet
+    assert not d.bridged
+    d.advance(0.006, 0.0)  # 1 ms gap
+    residual = d.x
+    assert residual > 0
+    assert time_to_bridge(d, 0.1) < time_to_bridge(device(sigma_tau0=0), 0.1)
+
+
+def test_nonvolatile_device_holds_its_state_and_resets_on_negative_bias():
+    d = BmrDevice(load_device("ag-bioi-pt").params.model_copy(update={"sigma_tau0r_w": 0}))
+    time_to_bridge(d, 0.1)
+    d.advance(d.t + 0.1, 0.1, 1e-6)
+    d.advance(d.t + 1000.0, 0.0)  # 1000 s at 0 V: still on
+    assert d.bridged
+    d.advance(d.t + 0.1, -0.08, 1e-6)
+    assert not d.bridged
+
+
+def test_endurance_window_closes_near_n_fail():
+    d = device()
+    d.sets = int(PNW.N_fail)
+    assert math.log10(d.g_on() / d.g_off()) == pytest.approx(1.0, abs=1e-9)
+    d.sets = 0
+    assert d.g_on() / d.g_off() == pytest.approx(1e6)
+
+
+def test_watchdog_records_the_largest_voltage_at_the_device():
+    d = device()
+    d.advance(0.001, 0.05)
+    d.advance(0.002, -0.07)
+    assert d.watchdog.max_abs_v == pytest.approx(0.07)

@@ -1,0 +1,66 @@
+"""HDF5 storage: append while measuring, read back, interrupted runs, CSV."""
+
+import h5py
+import numpy as np
+import pytest
+
+from bmrlab.errors import BadInput
+from bmrlab.storage import Store, list_runs, load_run
+
+
+def begin(path, **kw):
+    return Store(path).begin_run(sample="chip 7", device="d/3", protocol="iv-sweep",
+                                 parameters={"v_max": 0.2, "cycles": 3},
+                                 units={"v_max": "V"}, station={"name": "sim"}, **kw)
+
+
+def test_appended_chunks_read_back_as_one_dataframe(tmp_path):
+    writer = begin(tmp_path / "s.h5")
+    writer.declare({"t_s": "s", "i_A": "A", "cycle": ""})
+    for k in range(3):
+        writer.append({"t_s": np.arange(5) + 5.0 * k, "i_A": np.full(5, 1e-9),
+                       "cycle": np.full(5, k + 1, dtype=np.int32)})
+    writer.finish("finished", figures={"vset_mV": 60.0})
+    run = load_run(tmp_path / "s.h5")
+    assert run.run.startswith("/chip 7/d_3/")
+    assert list(run.data.columns) == ["t_s", "i_A", "cycle"]
+    assert run.data["t_s"].tolist() == list(np.arange(15.0))
+    assert run.units == {"t_s": "s", "i_A": "A", "cycle": "", "v_max": "V", "cycles": ""}
+    assert run.parameters == {"v_max": 0.2, "cycles": 3}
+    assert run.figures == {"vset_mV": 60.0}
+    with h5py.File(tmp_path / "s.h5") as f:
+        assert f.attrs["schema_version"] == 1
+        assert f[run.run]["i_A"].chunks is not None
+
+
+def test_a_run_left_running_reads_back_as_interrupted(tmp_path):
+    writer = begin(tmp_path / "s.h5")
+    writer.declare({"i_A": "A"})
+    writer.append({"i_A": np.ones(3)})
+    writer.flush()
+    writer.file.close()  # the process died before finish()
+    assert load_run(tmp_path / "s.h5").status == "interrupted"
+    assert list_runs(tmp_path / "s.h5")["status"].tolist() == ["interrupted"]
+
+
+def test_runs_are_found_by_id(tmp_path):
+    for _ in range(2):
+        begin(tmp_path / "s.h5").finish("finished")
+    runs = list_runs(tmp_path / "s.h5")["run"].tolist()
+    assert len(runs) == 2
+    assert load_run(tmp_path / "s.h5", runs[0].rsplit("/", 1)[1]).run == runs[0]
+    with pytest.raises(BadInput, match="no run"):
+        load_run(tmp_path / "s.h5", "nosuch")
+
+
+def test_unwritable_output_is_bad_input(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(BadInput, match="cannot be written"):
+        begin(blocker / "x.h5")
+
+
+def test_not_an_hdf5_file_is_bad_input(tmp_path):
+    (tmp_path / "x.h5").write_text("hello")
+    with pytest.raises(BadInput):
+        load_run(tmp_path / "x.h5")
