@@ -58,6 +58,10 @@ class Guard:
                 f"limits.max_voltage {format_quantity(self.limits.max_voltage, 'V')}")
         return array
 
+    def level(self, value: float) -> float:
+        """One level, checked like :meth:`levels`."""
+        return float(self.levels([value])[0])
+
     def compliance(self, value: float) -> float:
         if not 0 < value <= self.limits.max_compliance:
             raise SafetyViolation(f"refused current limit {format_quantity(value, 'A')}")

@@ -63,7 +63,7 @@ def test_list_sweep_fills_the_buffer_with_limit_flags(sim):
     k.write(f":SOUR:LIST:VOLT {levels}")
     count = int(k.query(":SOUR:LIST:VOLT:POIN?"))
     assert count == 76
-    k.write(f':SOUR:SWE:VOLT:LIST 1, 0.005, 1, OFF, "defbuffer1";:INIT;*WAI')
+    k.write(':SOUR:SWE:VOLT:LIST 1, 0.005, 1, OFF, "defbuffer1";:INIT;*WAI')
     assert int(k.query(':TRAC:ACT? "defbuffer1"')) == count
     values = np.array(k.query(f':TRAC:DATA? 1, {count}, "defbuffer1", REL, SOUR, READ, '
                               'SOURSTAT').split(","), float).reshape(-1, 4)

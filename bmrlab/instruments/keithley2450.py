@@ -38,7 +38,6 @@ class Keithley2450(PymeasureKeithley2450):
         self.write(":SOUR:FUNC VOLT")
         self.write(f":SOUR:VOLT:RANG:AUTO OFF;:SOUR:VOLT:RANG {source_range:g}")
         self.write(f":SOUR:VOLT:ILIM {compliance:g};:SOUR:VOLT:READ:BACK ON")
-        self.write(":SOUR:VOLT 0")
 
     def configure_current_measurement(self, nplc: float) -> None:
         """Current measurement, autoranging (the source range stays fixed), zeroed once."""
@@ -68,10 +67,13 @@ class Keithley2450(PymeasureKeithley2450):
         status = values[:, 3].astype(int)
         return values[:, 0], values[:, 1], values[:, 2], (status & STAT_LIMIT) > 0
 
-    def output_off_safely(self) -> None:
-        """Stop the trigger model, source 0 V, switch the output off."""
+    def set_level(self, volts: float) -> None:
+        self.write(f":SOUR:VOLT {volts:g}")
+
+    def output_off_safely(self, zero: float) -> None:
+        """Stop the trigger model, source ``zero`` (0 V, checked by the guard), output off."""
         self.write(":ABOR")
-        self.write(":SOUR:VOLT 0")
+        self.set_level(zero)
         self.write(":OUTP OFF")
 
     def raise_errors(self) -> None:
@@ -93,6 +95,7 @@ class Keithley2450Smu(Smu):
         d = self.driver
         d.configure_voltage_source(source_range, self.guard.compliance(compliance),
                                    OFF_MODES[self.off_mode])
+        d.set_level(self.guard.level(0.0))
         d.configure_current_measurement(nplc)
         line_frequency = float(d.ask(":SYST:LFR?"))
         d.raise_errors()
@@ -123,7 +126,7 @@ class Keithley2450Smu(Smu):
         self.driver.write(":ABOR")
 
     def safe_off(self) -> None:
-        self.driver.output_off_safely()
+        self.driver.output_off_safely(self.guard.level(0.0))
 
     def identify(self) -> str:
         return self.driver.id

@@ -59,10 +59,6 @@ class BmrProcedure(Procedure):
 
     # --- parameters ----------------------------------------------------------------------
     @classmethod
-    def parameter_specs(cls) -> dict:
-        return {name: p for name, p in cls().parameter_objects().items()}
-
-    @classmethod
     def build(cls, values: dict) -> "BmrProcedure":
         """A procedure with ``values`` applied; every bad one named in a BadInput."""
         procedure = cls()

@@ -34,7 +34,8 @@ class SimKeithley2450(ScpiInstrument, SimSmu):
         r("[:SOURce[1]]:FUNCtion[:MODE]", self._source_function)
         r("[:SOURce[1]]:VOLTage:RANGe:AUTO", self._flag("v_range_auto"))
         r("[:SOURce[1]]:VOLTage:RANGe", self._source_range)
-        r("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]:TRIPped", lambda a, q, m: str(int(self.limit_tripped)))
+        r("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]:TRIPped",
+          lambda a, q, m: str(int(self.limit_tripped)))
         r("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]", self._ilimit)
         r("[:SOURce[1]]:VOLTage:READ:BACK", self._flag("readback"))
         r("[:SOURce[1]]:VOLTage:DELay:AUTO", self._delay_auto)
