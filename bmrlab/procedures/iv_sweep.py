@@ -8,6 +8,7 @@ then the staircase. The ``phase`` column tells the three apart.
 
 import numpy as np
 
+from .. import standard
 from ..analysis.iv import READ, REST, SWEEP, analyze_iv
 from ..errors import BadInput
 from ..units import format_quantity
@@ -39,23 +40,24 @@ class IvSweep(BmrProcedure):
                "phase": "0 rest, 1 read, 2 sweep", "limit_hit": ""}
     LIVE_PLOT = {"x": "v_V", "y": "i_A", "log_y": True, "abs_y": True, "group": "cycle"}
 
-    v_max = Quantity("v_max", units="V", minimum=1e-3, maximum=200.0, default=0.2,
+    v_max = Quantity("v_max", units="V", minimum=1e-3, maximum=200.0, default=standard.SWEEP_V_MAX,
                      description="peak of the positive branch")
     v_neg = Quantity("v_neg", units="V", minimum=0.0, maximum=200.0, default=0.0,
                      description="magnitude of the negative branch; 0 = unipolar")
-    step = Quantity("step", units="V", minimum=0.1e-3, maximum=1.0, default=1e-3,
+    step = Quantity("step", units="V", minimum=0.1e-3, maximum=1.0, default=standard.SWEEP_STEP_V,
                     description="voltage step")
-    dwell = Quantity("dwell", units="s", minimum=50e-6, maximum=10.0, default=2e-3,
+    dwell = Quantity("dwell", units="s", minimum=50e-6, maximum=10.0, default=standard.SWEEP_DWELL_S,
                      description="time per step (step/dwell is the sweep rate)")
-    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0, default=1e-6,
+    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
+                          default=standard.COMPLIANCE_A,
                           description="current limit")
     nplc = Quantity("nplc", units="", minimum=0.01, maximum=10.0, default=0.05,
                     description="measurement aperture in power-line cycles")
-    cycles = Count("cycles", minimum=1, maximum=100_000, default=20,
+    cycles = Count("cycles", minimum=1, maximum=100_000, default=standard.IV_CYCLES,
                    description="number of loops")
-    v_read = Quantity("v_read", units="V", minimum=1e-3, maximum=1.0, default=20e-3,
+    v_read = Quantity("v_read", units="V", minimum=1e-3, maximum=1.0, default=standard.V_READ,
                       description="voltage at which On/Off is evaluated")
-    rest = Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=0.5,
+    rest = Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=standard.IV_REST_S,
                     description="time at 0 V before each cycle")
 
     @classmethod

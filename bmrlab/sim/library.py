@@ -2,19 +2,26 @@
 
 A device file (``config/devices/<preset>.yaml`` or any file a user writes) holds the name,
 the reference, whether the device is volatile, its figures with the conditions they were
-measured under, and the model parameters that reproduce them. Analysis never reads these
-files; only the simulator and the choice of test conditions do.
+measured under, and optionally model parameters. The simulator calibrates the remaining
+parameters from the figures (``calibration.py``). Analysis never reads these files; only the
+simulator and the choice of test conditions do.
 """
 
 from pathlib import Path
 
 from pydantic import Field, ValidationError
 
+from .. import standard
 from ..config import Strict
 from ..errors import BadInput
 from ..paths import DEVICE_LIBRARY
-from ..validation import load_yaml, problems_of
+from ..validation import Amps, load_yaml, problems_of
+from .calibration import calibrate_cached
 from .model import ModelParams
+
+# stand-ins for the parameters calibration fills, to validate the explicit ones alone
+_PLACEHOLDERS = {"G_off": 1e-11, "G_on": 1e-5, "tau0": 1e-2, "V0": 0.1, "tau_x": 1e-2,
+                 "k_d0": 0.1, "w_max": 1e-2}
 
 
 class Figures(Strict):
@@ -35,8 +42,23 @@ class DeviceFile(Strict):
     name: str
     reference: str = ""
     volatile: bool = True
+    compliance: Amps = Field(standard.COMPLIANCE_A, gt=0, description="standard current limit")
     figures: Figures = Figures()
     model: dict = Field(default_factory=dict, description="explicit model parameters")
+
+    def conditions(self) -> dict:
+        """Test conditions of the figures (given, or the standard ones). Not results."""
+        f = self.figures
+        pulse_v, pulse_s = standard.RETENTION_PULSE
+        return {
+            "volatile": self.volatile,
+            "compliance": self.compliance,
+            "delay_at_mV": f.delay_at_mV or standard.DELAY_AT_V * 1e3,
+            "retention_pulse_mV": f.retention_pulse_mV or pulse_v * 1e3,
+            "retention_pulse_ms": f.retention_pulse_ms or pulse_s * 1e3,
+            "retention_expected_ms": f.retention_ms or 30.0,
+            "sweep_v_max": standard.SWEEP_V_MAX,
+        }
 
 
 class DevicePreset:
@@ -48,11 +70,7 @@ class DevicePreset:
         self.params = params
 
     def conditions(self) -> dict:
-        """Test conditions that go with the published figures (not results)."""
-        f = self.spec.figures
-        return {"volatile": self.spec.volatile, "delay_at_mV": f.delay_at_mV,
-                "retention_pulse_mV": f.retention_pulse_mV,
-                "retention_pulse_ms": f.retention_pulse_ms}
+        return self.spec.conditions()
 
 
 def preset_names() -> list[str]:
@@ -74,7 +92,12 @@ def load_device(name_or_path: str) -> DevicePreset:
     path = resolve_device(name_or_path)
     spec = load_yaml(path, DeviceFile, "device file")
     try:
-        params = ModelParams.model_validate(spec.model)
+        ModelParams.model_validate({**_PLACEHOLDERS, **spec.model})
     except ValidationError as error:
         raise BadInput(*problems_of(error, prefix=f"{path}: model.")) from None
+    try:
+        params = calibrate_cached(spec.volatile, spec.figures.model_dump(), spec.model,
+                                  spec.conditions())
+    except BadInput as error:
+        raise BadInput(*(f"{path}: {p}" for p in error.problems)) from None
     return DevicePreset(path.stem, spec, params)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+from scipy.optimize import brentq
 
 
 class ModelParams(BaseModel):
@@ -37,6 +38,9 @@ class ModelParams(BaseModel):
     I_ref: float = Field(default=1e-6, gt=0)
     sigma_tau0: float = Field(default=0.25, ge=0, description="per-cycle spread of ln tau0")
     sigma_tau0r_w: float = Field(default=0.25, ge=0)
+    tau_c: float | None = Field(default=None, gt=0, description="ion-supply recovery time; "
+                                "None: no depression")
+    kappa: float = Field(default=0.0, ge=0, description="ion-supply depletion per drive")
 
 
 @dataclass
@@ -58,6 +62,7 @@ class BmrDevice:
         self.x = 0.0
         self.w = 0.0
         self.bridged = False
+        self.c = 1.0  # ion supply (depression); stays 1 without tau_c
         self.sets = 0
         self.watchdog = Watchdog()
         self.tau0 = self._draw(params.tau0, params.sigma_tau0)
@@ -130,19 +135,67 @@ class BmrDevice:
             if guard > 10_000:  # a drive that balances two events: hold the state
                 self.t = t_end
 
+    def _supply(self, v: float) -> tuple[float, float]:
+        """Ion supply c: steady value and rate under drive ``v`` (no depression: 1, 0)."""
+        p = self.p
+        if p.tau_c is None:
+            return 1.0, 0.0
+        rate = 1.0 / p.tau_c + p.kappa * max(self.g_rate(v), 0.0)
+        return 1.0 / (p.tau_c * rate), rate
+
+    def _evolve_supply(self, v: float, dt: float) -> None:
+        c_star, rate = self._supply(v)
+        self.c = c_star + (self.c - c_star) * math.exp(-rate * dt)
+
+    def time_to_set(self, v: float, i_limit: float = math.inf, t_max: float = 1e4) -> float | None:
+        """Hold ``v`` until the gap bridges (exactly: the bridge is an event); None if not
+        within ``t_max``. The device is left where it is then."""
+        start, end = self.t, self.t + t_max
+        while not self.bridged and self.t < end:
+            self._open_step(end, v, i_limit)
+        return self.t - start if self.bridged else None
+
     def _open_step(self, t_end: float, v: float, i_limit: float) -> None:
+        """Gap closure: x(t) = A + B exp(-r t) + C exp(-t/tau_x), bridging where x = 1."""
         p = self.p
         dt = t_end - self.t
-        x_star = p.tau_x * self.g_rate(v)
-        if x_star > 1.0:
-            t_bridge = 0.0 if self.x >= 1.0 else p.tau_x * math.log(
-                (x_star - self.x) / (x_star - 1.0))
-            if t_bridge <= dt:
-                self.t += t_bridge
-                self._bridge()
-                return
-        self.x = max(0.0, x_star + (self.x - x_star) * math.exp(-dt / p.tau_x))
+        g = self.g_rate(v)
+        c_star, rate = self._supply(v)
+        k = 1.0 / p.tau_x
+        if abs(rate - k) < 1e-9 * k:
+            rate *= 1 + 1e-6  # keep the two exponentials apart
+        a = p.tau_x * g * c_star
+        b = g * (self.c - c_star) / (k - rate) if rate else 0.0
+        cc = self.x - a - b
+
+        def x_at(t):
+            return a + b * math.exp(-rate * t) + cc * math.exp(-k * t)
+
+        t_bridge = self._first_bridge(x_at, a, dt) if g > 0 else None
+        if t_bridge is not None:
+            self.t += t_bridge
+            self._evolve_supply(v, t_bridge)
+            self._bridge()
+            return
+        self.x = min(1.0, max(0.0, x_at(dt)))
+        self._evolve_supply(v, dt)
         self.t = t_end
+
+    def _first_bridge(self, x_at, x_star: float, dt: float) -> float | None:
+        """Earliest t in [0, dt] where x reaches 1 (exact root of the closed form)."""
+        if self.x >= 1.0:
+            return 0.0
+        if self.p.tau_c is None:  # one exponential towards x_star: closed form
+            if x_star <= 1.0:
+                return None
+            t = self.p.tau_x * math.log((x_star - self.x) / (x_star - 1.0))
+            return t if t <= dt else None
+        grid = np.linspace(0.0, dt, 65)
+        values = [x_at(t) - 1.0 for t in grid]
+        for t0, t1, f0, f1 in zip(grid, grid[1:], values, values[1:]):
+            if f0 < 0 <= f1:
+                return brentq(lambda t: x_at(t) - 1.0, t0, t1, xtol=1e-12)
+        return None
 
     def _bridge(self) -> None:
         self.bridged = True
@@ -160,6 +213,12 @@ class BmrDevice:
             rate, floor, ceiling = upper_rate, p.w_LTP, p.w_max
         else:
             rate, floor, ceiling = lower_rate, 0.0, min(p.w_LTP, p.w_max)
+        t_start = self.t
+        self._bridged_w(rate, floor, ceiling, dt, t_end, v)
+        self._evolve_supply(v, self.t - t_start)
+
+    def _bridged_w(self, rate, floor, ceiling, dt, t_end, v) -> None:
+        p = self.p
         if rate > 0:
             t_hit = (ceiling - self.w) / rate
             if t_hit > dt:
