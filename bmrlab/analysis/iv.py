@@ -1,14 +1,18 @@
 """I-V loops: Vset, Vreset and On/Off of each cycle, and their summary.
 
 Vset of a cycle is the sweep voltage of the steepest rise of log|I| on the up branch, if
-that rise spans more than one decade; otherwise the first point at >= 0.9 of compliance.
-Vreset is the first point of the negative branch where |I| falls more than tenfold below
-the largest of the three points before it; it is reported as a magnitude, as in Table 1.
+that rise spans more than one decade (or more than half the cycle's On/Off window in
+decades, for devices whose whole window is about a decade); otherwise the first point at
+>= 0.9 of compliance.
+Vreset is the first point of the negative branch where |I| falls more than tenfold (or by
+half the window) below the largest of the three points before it; it is reported as a
+magnitude, as in Table 1.
 On/Off is the LRS current, the median |I| near ``v_read`` on the down branch right after the
 set, over the HRS current, read at ``v_read`` before the cycle from the relaxed (or reset)
 state. Each point carries a phase: rest at 0 V, the HRS read, or the sweep itself.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +57,8 @@ def _log_current(i: np.ndarray) -> np.ndarray:
     return log_i
 
 
-def find_vset(v: np.ndarray, i: np.ndarray, compliance: float | None) -> float | None:
+def find_vset(v: np.ndarray, i: np.ndarray, compliance: float | None,
+              min_decades: float = MIN_DECADES) -> float | None:
     """Set voltage on an up branch (arrays in sweep order), or None if it never switched."""
     if v.size < 2 or not np.any(np.isfinite(i)):
         return None
@@ -63,7 +68,7 @@ def find_vset(v: np.ndarray, i: np.ndarray, compliance: float | None) -> float |
         k = int(np.nanargmax(jumps))
         before = np.nanmedian(log_i[max(0, k - NEIGHBOURS + 1):k + 1])
         after = np.nanmedian(log_i[k + 1:k + 1 + NEIGHBOURS])
-        if after - before > MIN_DECADES:
+        if after - before > min_decades:
             return float(v[k + 1])
     if compliance:
         high = np.flatnonzero(np.abs(i) >= 0.9 * compliance)
@@ -72,12 +77,12 @@ def find_vset(v: np.ndarray, i: np.ndarray, compliance: float | None) -> float |
     return None
 
 
-def find_vreset(v: np.ndarray, i: np.ndarray) -> float | None:
-    """|V| where the current first falls tenfold on a negative branch, or None."""
+def find_vreset(v: np.ndarray, i: np.ndarray, factor: float = RESET_FACTOR) -> float | None:
+    """|V| where the current first falls ``factor``-fold on a negative branch, or None."""
     magnitude = np.abs(i)
     for k in range(1, v.size):
         previous = magnitude[max(0, k - NEIGHBOURS):k]
-        if np.isfinite(magnitude[k]) and magnitude[k] * RESET_FACTOR < np.nanmax(previous):
+        if np.isfinite(magnitude[k]) and magnitude[k] * factor < np.nanmax(previous):
             return float(abs(v[k]))
     return None
 
@@ -97,10 +102,14 @@ def analyze_cycle(v_src, i, phase, *, compliance, v_read, step) -> dict:
     reads = np.abs(i[phase == READ])
     hrs = float(np.median(reads)) if reads.size else None
     lrs = current_near(v[b.down], i_sweep[b.down], v_read, 2.5 * step)
-    vset = find_vset(v[b.up], i_sweep[b.up], compliance)
+    window = math.log10(lrs / hrs) if hrs and lrs and lrs > hrs else 2 * MIN_DECADES
+    decades = min(MIN_DECADES, window / 2)  # a narrow window asks for half of it
+    vset = find_vset(v[b.up], i_sweep[b.up], compliance, decades)
+    vreset = find_vreset(v[b.negative], i_sweep[b.negative], 10 ** decades) \
+        if b.negative.size else None
     return {
         "vset_V": vset,
-        "vreset_V": find_vreset(v[b.negative], i_sweep[b.negative]) if b.negative.size else None,
+        "vreset_V": vreset,
         "hrs_A": hrs,
         "lrs_A": lrs,
         "on_off": lrs / hrs if vset is not None and hrs and lrs else None,

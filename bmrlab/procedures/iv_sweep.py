@@ -40,17 +40,17 @@ class IvSweep(BmrProcedure):
                "phase": "0 rest, 1 read, 2 sweep", "limit_hit": ""}
     LIVE_PLOT = {"x": "v_V", "y": "i_A", "log_y": True, "abs_y": True, "group": "cycle"}
 
-    v_max = Quantity("v_max", units="V", minimum=1e-3, maximum=200.0, default=standard.SWEEP_V_MAX,
-                     description="peak of the positive branch")
+    v_max = Quantity("v_max", units="V", minimum=1e-3, maximum=200.0,
+                     default=standard.SWEEP_V_MAX, description="peak of the positive branch")
     v_neg = Quantity("v_neg", units="V", minimum=0.0, maximum=200.0, default=0.0,
                      description="magnitude of the negative branch; 0 = unipolar")
-    step = Quantity("step", units="V", minimum=0.1e-3, maximum=1.0, default=standard.SWEEP_STEP_V,
-                    description="voltage step")
-    dwell = Quantity("dwell", units="s", minimum=50e-6, maximum=10.0, default=standard.SWEEP_DWELL_S,
+    step = Quantity("step", units="V", minimum=0.1e-3, maximum=1.0,
+                    default=standard.SWEEP_STEP_V, description="voltage step")
+    dwell = Quantity("dwell", units="s", minimum=50e-6, maximum=10.0,
+                     default=standard.SWEEP_DWELL_S,
                      description="time per step (step/dwell is the sweep rate)")
     compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
-                          default=standard.COMPLIANCE_A,
-                          description="current limit")
+                          default=standard.COMPLIANCE_A, description="current limit")
     nplc = Quantity("nplc", units="", minimum=0.01, maximum=10.0, default=0.05,
                     description="measurement aperture in power-line cycles")
     cycles = Count("cycles", minimum=1, maximum=100_000, default=standard.IV_CYCLES,
@@ -62,10 +62,16 @@ class IvSweep(BmrProcedure):
 
     @classmethod
     def condition_defaults(cls, conditions: dict) -> dict:
-        """A nonvolatile device is cycled bipolar: set on +v_max, reset on -v_neg."""
+        """The device's test conditions: a nonvolatile device is cycled bipolar (set on
+        +v_max, reset on -v_neg); its compliance and sweep rate, where they are known."""
+        defaults = {}
         if conditions.get("volatile") is False:
-            return {"v_neg": cls.v_max.default}
-        return {}
+            defaults["v_neg"] = cls.v_max.default
+        if "compliance" in conditions:
+            defaults["compliance"] = conditions["compliance"]
+        if "sweep_dwell_s" in conditions:
+            defaults["dwell"] = conditions["sweep_dwell_s"]
+        return defaults
 
     def cycle(self) -> tuple[np.ndarray, np.ndarray]:
         return cycle_levels(self.v_max, self.v_neg, self.step, self.v_read,

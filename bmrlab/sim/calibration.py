@@ -24,6 +24,7 @@ from .model import BmrDevice, ModelParams
 CALIBRATION_VERSION = 1  # bump when the model or the standard conditions change
 DEFAULTS = {"G_on": 1e-5, "tau_x": 10e-3}
 DEFAULT_V0 = 0.03  # without a delay figure, the set kinetics scale (V)
+SLOWER_TAU_X = (0.1, 1.0, 10.0)  # gap relaxation times tried when the default cannot fit
 DEFAULT_FIGURES = {"vset_mV": 80.0, "on_off_ratio": 1e4, "retention_ms": 30.0}
 NONVOLATILE = {"k_d0": 0.0, "w_max": 0.05, "w_LTP": 0.0, "k_LTP": 1e-9}
 MEASURE_FRACTION = 0.7  # where in a sweep step the SMU's reading falls
@@ -34,11 +35,11 @@ def _device(params: ModelParams) -> BmrDevice:
     return BmrDevice(params.model_copy(update={"sigma_tau0": 0.0, "sigma_tau0r_w": 0.0}))
 
 
-def sweep_vset(params: ModelParams, icc: float, v_max: float = 1.0) -> float | None:
+def sweep_vset(params: ModelParams, icc: float, dwell: float, v_max: float = 1.0) -> float | None:
     """Set voltage of a standard up-sweep from the relaxed state (continuous in the
     parameters: the step level plus where in the step the bridge formed)."""
     d = _device(params)
-    step, dwell = standard.SWEEP_STEP_V, standard.SWEEP_DWELL_S
+    step = standard.SWEEP_STEP_V
     d.advance(dwell, standard.V_READ, icc)  # the HRS read before the cycle
     level = 0.0
     while level < v_max:
@@ -49,10 +50,11 @@ def sweep_vset(params: ModelParams, icc: float, v_max: float = 1.0) -> float | N
     return None
 
 
-def sweep_vreset(params: ModelParams, icc: float, v_max: float, v_neg: float) -> float | None:
+def sweep_vreset(params: ModelParams, icc: float, dwell: float, v_max: float,
+                 v_neg: float) -> float | None:
     """|V| of the reset on the negative branch of a standard bipolar sweep."""
     d = _device(params)
-    step, dwell = standard.SWEEP_STEP_V, standard.SWEEP_DWELL_S
+    step = standard.SWEEP_STEP_V
     for level in np.r_[np.arange(step, v_max + step / 2, step), np.arange(v_max, 0, -step)]:
         d.advance(d.t + dwell, level, icc)
     if not d.bridged:
@@ -90,22 +92,22 @@ def retention(params: ModelParams, v: float, width: float, icc: float,
     return None
 
 
-def hrs_read_closure(params: ModelParams) -> float:
+def hrs_read_closure(params: ModelParams, dwell: float) -> float:
     """Gap closure reached during the HRS read (one sweep step at V_READ, read at 70 %)."""
     d = _device(params)
-    d.advance(standard.SWEEP_DWELL_S * MEASURE_FRACTION, standard.V_READ)
+    d.advance(dwell * MEASURE_FRACTION, standard.V_READ)
     return d.x
 
 
-def on_off(params: ModelParams) -> float:
-    return params.G_on / (params.G_off * (1 + params.a * hrs_read_closure(params)))
+def on_off(params: ModelParams, dwell: float) -> float:
+    return params.G_on / (params.G_off * (1 + params.a * hrs_read_closure(params, dwell)))
 
 
 def model_figures(params: ModelParams, volatile: bool, conditions: dict) -> dict:
     """The Table 1 figures of the bare model under the standard conditions."""
-    icc = conditions["compliance"]
-    figures = {"on_off_ratio": on_off(params), "volatile": volatile}
-    vset = sweep_vset(params, icc)
+    icc, dwell = conditions["compliance"], conditions["sweep_dwell_s"]
+    figures = {"on_off_ratio": on_off(params, dwell), "volatile": volatile}
+    vset = sweep_vset(params, icc, dwell)
     figures["vset_mV"] = vset * 1e3 if vset is not None else None
     if params.N_fail:
         figures["endurance_cycles"] = params.N_fail
@@ -118,7 +120,7 @@ def model_figures(params: ModelParams, volatile: bool, conditions: dict) -> dict
         figures["retention_ms"] = r * 1e3 if r is not None else None
     else:
         v_sweep = conditions["sweep_v_max"]
-        vr = sweep_vreset(params, icc, v_sweep, v_sweep)
+        vr = sweep_vreset(params, icc, dwell, v_sweep, v_sweep)
         figures["vreset_mV"] = vr * 1e3 if vr is not None else None
     return figures
 
@@ -155,28 +157,42 @@ def _log_root(f, lo: float, hi: float, what: str, points: int = 24) -> float:
     raise NoSolution(what)
 
 
-def _solve_tau0(p: dict, vset: float, icc: float) -> float:
+def _solve_tau0(p: dict, vset: float, icc: float, dwell: float) -> float:
     def mismatch(tau0):
-        got = sweep_vset(_model({**p, "tau0": tau0}), icc, v_max=3 * vset + 0.1)
+        got = sweep_vset(_model({**p, "tau0": tau0}), icc, dwell, v_max=3 * vset + 0.1)
         return (got if got is not None else 10.0) - vset
     return _log_root(mismatch, 1e-12, 1e200, f"Vset {vset * 1e3:g} mV", points=48)
 
 
-def _solve_set_kinetics(p: dict, f: dict, icc: float, v_delay: float) -> dict:
+def _solve_set_kinetics(p: dict, f: dict, icc: float, dwell: float, v_delay: float) -> dict:
     vset = f.get("vset_mV", DEFAULT_FIGURES["vset_mV"]) * 1e-3
     t_d = f.get("delay_ms")
     if "V0" in p or t_d is None:
         v0 = p.get("V0", DEFAULT_V0)
-        return {"V0": v0, "tau0": _solve_tau0({**p, "V0": v0}, vset, icc)}
+        return {"V0": v0, "tau0": _solve_tau0({**p, "V0": v0}, vset, icc, dwell)}
 
     def delay_mismatch(v0):
         q = {**p, "V0": v0}
-        q["tau0"] = _solve_tau0(q, vset, icc)
+        q["tau0"] = _solve_tau0(q, vset, icc, dwell)
         got = delay(_model(q), v_delay, icc)
         return math.log(max(got, 1e-300) if got is not None else 1e6) - math.log(t_d * 1e-3)
     v0 = _log_root(delay_mismatch, 1e-3, 0.5, f"Vset {vset * 1e3:g} mV with a delay of "
                    f"{t_d:g} ms at {v_delay * 1e3:g} mV", points=16)
-    return {"V0": v0, "tau0": _solve_tau0({**p, "V0": v0}, vset, icc)}
+    return {"V0": v0, "tau0": _solve_tau0({**p, "V0": v0}, vset, icc, dwell)}
+
+
+def _solve_set_kinetics_any_tau_x(p: dict, f: dict, icc: float, dwell: float,
+                                  v_delay: float, fixed: bool) -> dict:
+    """A delay long at the set voltage needs a slowly relaxing gap: when the default tau_x
+    cannot meet Vset and delay together, try slower ones (unless the file fixes tau_x)."""
+    tried = [p["tau_x"]] if fixed else [p["tau_x"], *SLOWER_TAU_X]
+    for tau_x in tried:
+        try:
+            return {"tau_x": tau_x,
+                    **_solve_set_kinetics({**p, "tau_x": tau_x}, f, icc, dwell, v_delay)}
+        except NoSolution as error:
+            failure = error
+    raise failure
 
 
 def _solve_retention(p: dict, f: dict, conditions: dict, icc: float) -> dict:
@@ -197,12 +213,12 @@ def _solve_retention(p: dict, f: dict, conditions: dict, icc: float) -> dict:
     return {"k_d0": k, "w_max": w_max}
 
 
-def _solve_reset(p: dict, f: dict, icc: float) -> dict:
+def _solve_reset(p: dict, f: dict, icc: float, dwell: float) -> dict:
     target = f.get("vreset_mV", f.get("vset_mV", DEFAULT_FIGURES["vset_mV"])) * 1e-3
     v_sweep = standard.SWEEP_V_MAX
 
     def mismatch(tau):
-        got = sweep_vreset(_model({**p, "tau0r_w": tau}), icc, v_sweep, v_sweep)
+        got = sweep_vreset(_model({**p, "tau0r_w": tau}), icc, dwell, v_sweep, v_sweep)
         return (got if got is not None else 10.0) - target
     return {"tau0r_w": _log_root(mismatch, 1e-6, 1e9, f"Vreset {target * 1e3:g} mV")}
 
@@ -217,20 +233,22 @@ def calibrate(volatile: bool, figures: dict, explicit: dict, conditions: dict) -
 
 
 def _calibrate(volatile: bool, f: dict, explicit: dict, conditions: dict) -> ModelParams:
-    icc = conditions["compliance"]
+    icc, dwell = conditions["compliance"], conditions["sweep_dwell_s"]
     p = {**DEFAULTS, **({} if volatile else NONVOLATILE), **explicit}
     if "tau0" not in p:
-        p.update(_solve_set_kinetics(p, f, icc, conditions["delay_at_mV"] * 1e-3))
+        p.update(_solve_set_kinetics_any_tau_x(p, f, icc, dwell,
+                                               conditions["delay_at_mV"] * 1e-3,
+                                               "tau_x" in explicit))
     if "G_off" not in p:
         target = f.get("on_off_ratio", DEFAULT_FIGURES["on_off_ratio"])
         p["G_off"] = p["G_on"] / target  # first guess, then correct for the HRS read
-        p["G_off"] = p["G_on"] / target / (1 + p.get("a", 5.0) * hrs_read_closure(_model(p)))
+        p["G_off"] = p["G_on"] / target / (1 + p.get("a", 5.0) * hrs_read_closure(_model(p), dwell))
     if "N_fail" not in p and "endurance_cycles" in f:
         p["N_fail"] = f["endurance_cycles"]
     if volatile and "k_d0" not in p:
         p.update(_solve_retention(p, f, conditions, icc))
     if not volatile and "tau0r_w" not in p:
-        p.update(_solve_reset(p, f, icc))
+        p.update(_solve_reset(p, f, icc, dwell))
     return ModelParams(**p)
 
 

@@ -43,6 +43,8 @@ class DeviceFile(Strict):
     reference: str = ""
     volatile: bool = True
     compliance: Amps = Field(standard.COMPLIANCE_A, gt=0, description="standard current limit")
+    sweep_rate: float = Field(standard.SWEEP_STEP_V / standard.SWEEP_DWELL_S, gt=0,
+                              description="I-V sweep rate (V/s) the figures were measured at")
     figures: Figures = Figures()
     model: dict = Field(default_factory=dict, description="explicit model parameters")
 
@@ -53,6 +55,7 @@ class DeviceFile(Strict):
         return {
             "volatile": self.volatile,
             "compliance": self.compliance,
+            "sweep_dwell_s": standard.SWEEP_STEP_V / self.sweep_rate,
             "delay_at_mV": f.delay_at_mV or standard.DELAY_AT_V * 1e3,
             "retention_pulse_mV": f.retention_pulse_mV or pulse_v * 1e3,
             "retention_pulse_ms": f.retention_pulse_ms or pulse_s * 1e3,

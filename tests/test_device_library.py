@@ -1,0 +1,75 @@
+"""The device library: every device, calibrated from its figures, gives them back."""
+
+import pytest
+
+from bmrlab import runner
+from bmrlab.errors import BadInput
+from bmrlab.sim.calibration import model_figures
+from bmrlab.sim.library import load_device, preset_names
+from bmrlab.station import Station
+
+LIBRARY = ["ag-pnw-ag", "ag-pnw-pt", "ag-pnw-pd", "cu-rdnaj-pt", "ag-cspbi3-ag", "ag-bioi-pt",
+           "ag-tioxfy-pt", "ag-ag2s-gap-pt"]
+TOLERANCE = {"vset_mV": 0.15, "vreset_mV": 0.15, "delay_ms": 0.20, "retention_ms": 0.25,
+             "endurance_cycles": 0.30}
+
+
+def within(key, got, want):
+    if key == "on_off_ratio":
+        return want / 2 <= got <= want * 2
+    return abs(got - want) <= TOLERANCE[key] * want
+
+
+def check(figures, published):
+    for key, want in published.items():
+        if key in TOLERANCE or key == "on_off_ratio":
+            assert figures[key] is not None, key
+            assert within(key, figures[key], want), (key, figures[key], want)
+
+
+def test_the_library_holds_the_devices_of_the_issue():
+    assert set(LIBRARY) <= set(preset_names())
+
+
+@pytest.mark.parametrize("preset", LIBRARY)
+def test_the_model_gives_the_published_figures_back(preset):
+    device = load_device(preset)
+    figures = model_figures(device.params, device.spec.volatile, device.conditions())
+    check(figures, device.spec.figures.model_dump(exclude_none=True))
+
+
+def test_a_users_own_device_with_unusual_figures_is_calibrated_too(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: my device\nvolatile: true\n"
+                    "figures: {vset_mV: 90, on_off_ratio: 3.0e4, delay_ms: 5, delay_at_mV: 150,"
+                    " retention_ms: 60, retention_pulse_mV: 150, retention_pulse_ms: 10,"
+                    " endurance_cycles: 2000}\n")
+    device = load_device(str(path))
+    figures = model_figures(device.params, True, device.conditions())
+    check(figures, device.spec.figures.model_dump(exclude_none=True))
+
+
+def test_a_bad_device_file_names_each_problem_by_its_yaml_path(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: bad\nvolatile: maybe\nfigures: {vset_mV: -5, vset_mv: 3}\n"
+                    "model: {tau0: fast}\n")
+    with pytest.raises(BadInput) as refused:
+        load_device(str(path))
+    text = "\n".join(refused.value.problems)
+    for where in ("volatile", "figures.vset_mV", "figures.vset_mv"):
+        assert where in text
+    path.write_text("name: bad\nmodel: {tau0: fast, G_of: 1}\n")
+    with pytest.raises(BadInput) as refused:
+        load_device(str(path))
+    assert "model.tau0" in str(refused.value) and "model.G_of" in str(refused.value)
+
+
+@pytest.mark.parametrize("preset", LIBRARY)
+def test_iv_figures_come_back_through_the_simulated_instruments(preset, tmp_path):
+    with Station.load(device=preset) as station:
+        procedure = runner.prepare(station, "iv-sweep", {"cycles": 10})
+        result = runner.run(station, procedure, tmp_path / "r.h5", sample="s", device=preset)
+    assert result.status == "finished", result.reason
+    published = load_device(preset).spec.figures.model_dump(exclude_none=True)
+    check(result.figures, {k: v for k, v in published.items()
+                           if k in ("vset_mV", "vreset_mV", "on_off_ratio")})
