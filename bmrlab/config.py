@@ -8,10 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .validation import Amps, Seconds, Volts, load_yaml
+from .validation import Amps, Ohms, Seconds, Volts, load_yaml
 
-SMU_MODELS = ("keithley2450",)
+SMU_MODELS = ("keithley2450", "keithley2400")
+GENERATOR_MODELS = ("keysight33500b", "agilent33220a")
 OFF_MODES = ("normal", "zero", "high-impedance", "guard")
+FAULT_KINDS = ("timeout", "disconnect", "garbled", "error", "stuck-compliance")
 
 
 class Strict(BaseModel):
@@ -28,16 +30,34 @@ class Limits(Strict):
 
 
 class Instrument(Strict):
-    model: Literal[SMU_MODELS]
+    model: Literal[SMU_MODELS + GENERATOR_MODELS]
     resource: str = Field(min_length=1, description="VISA resource name")
     visa_library: str = Field("@py", description="'@py' for hardware, '@bmrsim' simulated")
-    off_mode: Literal[OFF_MODES] = Field("zero", description="what 'output off' leaves")
+    off_mode: Literal[OFF_MODES] = Field("zero", description="SMU: what 'output off' leaves")
+    load: Literal["INF", "50"] = Field("INF", description="generator: OUTP:LOAD setting")
+    series_resistor: Ohms = Field(0.0, ge=0, description="generator: resistor in series")
     timeout_ms: int = Field(10_000, ge=100, le=600_000)
 
 
+class Fault(Strict):
+    """A failure the simulated bench injects after ``after`` messages to one instrument."""
+
+    instrument: str = Field(description="role of the instrument")
+    kind: Literal[FAULT_KINDS]
+    after: int = Field(0, ge=0, description="messages that pass before it strikes")
+    error: str = Field('-100,"Command error"', description="kind 'error': the queued entry")
+
+
 class Simulation(Strict):
-    device: str = Field("ag-pnw-ag", description="device preset name or device file")
+    device: str = Field("ag-pnw-ag", description="the device under test ('dut'): preset or file")
+    devices: dict[str, str] = Field(default_factory=dict, description="more devices by name")
+    wiring: dict[str, str] = Field(default_factory=dict,
+                                   description="instrument role -> device name (default 'dut')")
     seed: int = Field(1, ge=0)
+    faults: list[Fault] = Field(default_factory=list)
+
+    def device_names(self) -> set[str]:
+        return {"dut", *self.devices}
 
 
 class StationConfig(Strict):
@@ -54,6 +74,19 @@ class StationConfig(Strict):
         simulated = [r for r, i in self.instruments.items() if i.visa_library == "@bmrsim"]
         if simulated and self.simulation is None:
             raise ValueError(f"simulation: required, since {simulated} use '@bmrsim'")
+        if self.simulation:
+            sim = self.simulation
+            roles = [*sim.wiring, *(f.instrument for f in sim.faults)]
+            unknown = sorted({r for r in roles if r not in simulated})
+            if unknown:
+                raise ValueError(f"simulation: {unknown} are not simulated instruments of "
+                                 f"this station ({simulated})")
+            missing = sorted(set(sim.wiring.values()) - sim.device_names())
+            if missing:
+                raise ValueError(f"simulation.wiring: no device named {missing} "
+                                 f"(devices: {sorted(sim.device_names())})")
+        if self.instruments["smu"].model not in SMU_MODELS:
+            raise ValueError("instruments.smu: the role 'smu' needs a source-measure unit")
         return self
 
     @property

@@ -12,7 +12,7 @@ from collections import deque
 from pyvisa import attributes, constants, errors, highlevel, rname
 from pyvisa.util import LibraryPath
 
-from .bench import SimBench
+from .bench import Disconnected, SimBench, Unresponsive
 
 _benches: dict[str, SimBench] = {}
 _keys = itertools.count(1)
@@ -51,12 +51,21 @@ class SimSession:
             self.output.clear()
             instrument.push_error(-410, "Query INTERRUPTED")
         message = data.decode("ascii", errors="replace").rstrip("\r\n")
-        reply = self.bench.handle(self.resource, message)
+        try:
+            reply = self.bench.handle(self.resource, message)
+        except Disconnected:
+            raise errors.VisaIOError(constants.StatusCode.error_connection_lost) from None
         if reply is not None:
-            self.output.append(reply.encode("ascii") + b"\n")
+            self.output.append(reply + b"\n")
         return len(data), constants.StatusCode.success
 
     def read(self, count: int) -> tuple[bytes, constants.StatusCode]:
+        try:
+            self.bench.check_alive(self.resource)
+        except Disconnected:
+            raise errors.VisaIOError(constants.StatusCode.error_connection_lost) from None
+        except Unresponsive:
+            raise errors.VisaIOError(constants.StatusCode.error_timeout) from None
         if not self.output:
             self.bench.instruments[self.resource].push_error(-420, "Query UNTERMINATED")
             raise errors.VisaIOError(constants.StatusCode.error_timeout)

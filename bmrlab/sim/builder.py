@@ -1,34 +1,58 @@
 """Build a simulated bench from a station file (or the default one of each instrument)."""
 
+from functools import partial
+
 from ..clock import make_clock
 from ..config import Instrument, Simulation, StationConfig, load_station_config
 from .bench import SimBench
+from .generator import SimFunctionGenerator
+from .keithley2400 import SimKeithley2400
 from .keithley2450 import SimKeithley2450
 from .library import load_device
 from .model import BmrDevice
 
-SIMULATED_MODELS = {"keithley2450": SimKeithley2450}
+SIMULATED_MODELS = {
+    "keithley2450": SimKeithley2450,
+    "keithley2400": SimKeithley2400,
+    "keysight33500b": partial(SimFunctionGenerator, model="33500B"),
+    "agilent33220a": partial(SimFunctionGenerator, model="33220A"),
+}
 
+
+def _sim(model: str, resource: str) -> Instrument:
+    return Instrument(model=model, resource=resource, visa_library="@bmrsim")
+
+
+# `pyvisa.ResourceManager("@bmrsim")` with no station file: one instrument of each model,
+# each SMU with its own device, the generators wired to the 2450's device.
 DEFAULT_STATION = StationConfig(
     name="default simulated bench",
-    instruments={"smu": Instrument(model="keithley2450", visa_library="@bmrsim",
-                                   resource="USB0::0x05E6::0x2450::SIM04512345::INSTR")},
-    simulation=Simulation())
+    instruments={
+        "smu": _sim("keithley2450", "USB0::0x05E6::0x2450::SIM04512345::INSTR"),
+        "smu2400": _sim("keithley2400", "GPIB0::24::INSTR"),
+        "pulse_generator": _sim("keysight33500b", "USB0::0x0957::0x2807::SIMMY5310001::INSTR"),
+        "generator33220a": _sim("agilent33220a", "GPIB0::10::INSTR"),
+    },
+    simulation=Simulation(devices={"dut2400": "ag-pnw-ag"}, wiring={"smu2400": "dut2400"}))
 
 
 def build_bench(config: StationConfig, device: str | None = None, clock=None) -> SimBench:
-    """Every '@bmrsim' instrument of ``config``, wired to one simulated device."""
+    """Every '@bmrsim' instrument of ``config``, wired to its simulated device."""
     sim = config.simulation
-    preset = load_device(device or sim.device)
     bench = SimBench(clock or make_clock(config.clock))
-    bench.add_device(BmrDevice(preset.params, seed=sim.seed, name="dut"))
+    presets = {"dut": device or sim.device, **sim.devices}
+    for k, (name, preset) in enumerate(presets.items()):
+        loaded = load_device(preset)
+        bench.add_device(BmrDevice(loaded.params, seed=sim.seed + 7919 * k, name=name))
+        if name == "dut":
+            bench.preset = loaded
     for k, (role, spec) in enumerate(config.instruments.items()):
         if spec.visa_library != "@bmrsim":
             continue
         serial = spec.resource.split("::")[3] if spec.resource.count("::") >= 4 else role
         instrument = SIMULATED_MODELS[spec.model](bench, role, serial, seed=sim.seed * 1000 + k)
-        bench.add_instrument(spec.resource, instrument, "dut")
-    bench.preset = preset
+        bench.add_instrument(spec.resource, instrument, sim.wiring.get(role, "dut"))
+    bench.add_faults(sim.faults)
     return bench
 
 

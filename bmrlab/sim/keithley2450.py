@@ -6,49 +6,42 @@ pymeasure's Keithley2450 use is modelled; anything else is queued as ``-113,"Und
 header"`` exactly as the instrument does.
 """
 
-from .scpi import (ScpiError, ScpiInstrument, illegal_value, parse_bool, parse_number,
-                   unquote)
-from .smu import SimSmu
-
-OFF_MODES = {"NORM": "NORM", "NORMAL": "NORM", "HIMP": "HIMP", "HIMPEDANCE": "HIMP",
-             "ZERO": "ZERO", "GUAR": "GUAR", "GUARD": "GUAR"}
+from .scpi import ScpiError, illegal_value, parse_bool, parse_number, unquote
+from .scpi_smu import ScpiSmu
 BUFFER_ELEMENTS = {"READ": "value", "READING": "value", "SOUR": "source", "SOURCE": "source",
                    "REL": "rel", "RELATIVE": "rel", "SOURSTAT": "sourstat",
                    "SOURSTATUS": "sourstat", "TST": "rel", "TSTAMP": "rel"}
 STAT_LIMIT, STAT_OUTPUT = 32, 128  # buffer source-status bits (manual, bufferVar.sourcestatuses)
-MAX_LIST_POINTS = 2500
-MAX_LIST_PER_COMMAND = 100
 
 
-class SimKeithley2450(ScpiInstrument, SimSmu):
+class SimKeithley2450(ScpiSmu):
     model = "2450"
 
     def __init__(self, bench, name: str, serial: str, seed: int):
-        ScpiInstrument.__init__(self)
-        SimSmu.__init__(self, bench, name, seed)
+        super().__init__(bench, name, seed)
         self.idn = f"KEITHLEY INSTRUMENTS,MODEL 2450,{serial},1.7.12b"
         r = self.register
         r(":SYSTem:LFRequency", lambda a, q, m: f"{self.line_frequency:g}")
-        r(":OUTPut[1][:STATe]", self._output)
-        r(":OUTPut[1]:VOLTage:SMODe", self._off_mode)
-        r("[:SOURce[1]]:FUNCtion[:MODE]", self._source_function)
-        r("[:SOURce[1]]:VOLTage:RANGe:AUTO", self._flag("v_range_auto"))
-        r("[:SOURce[1]]:VOLTage:RANGe", self._source_range)
+        r(":OUTPut[1][:STATe]", self.h_output)
+        r(":OUTPut[1]:VOLTage:SMODe", self.h_off_mode)
+        r("[:SOURce[1]]:FUNCtion[:MODE]", self.h_source_function)
+        r("[:SOURce[1]]:VOLTage:RANGe:AUTO", self.flag("v_range_auto"))
+        r("[:SOURce[1]]:VOLTage:RANGe", self.h_source_range)
         r("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]:TRIPped",
           lambda a, q, m: str(int(self.limit_tripped)))
         r("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]", self._ilimit)
-        r("[:SOURce[1]]:VOLTage:READ:BACK", self._flag("readback"))
+        r("[:SOURce[1]]:VOLTage:READ:BACK", self.flag("readback"))
         r("[:SOURce[1]]:VOLTage:DELay:AUTO", self._delay_auto)
-        r("[:SOURce[1]]:VOLTage:DELay", self._number("source_delay", 0, 1e4))
-        r("[:SOURce[1]]:VOLTage[:LEVel][:IMMediate][:AMPLitude]", self._level)
-        r("[:SOURce[1]]:LIST:VOLTage:APPend", self._list_append)
+        r("[:SOURce[1]]:VOLTage:DELay", self.number("source_delay", 0, 1e4))
+        r("[:SOURce[1]]:VOLTage[:LEVel][:IMMediate][:AMPLitude]", self.h_level)
+        r("[:SOURce[1]]:LIST:VOLTage:APPend", self.h_list_append)
         r("[:SOURce[1]]:LIST:VOLTage:POINts", lambda a, q, m: str(len(self.source_list)))
-        r("[:SOURce[1]]:LIST:VOLTage", self._list)
+        r("[:SOURce[1]]:LIST:VOLTage", self.h_list)
         r("[:SOURce[1]]:SWEep:VOLTage:LIST", self._sweep_list)
-        r("[:SENSe[1]]:FUNCtion[:ON]", self._sense_function)
-        r("[:SENSe[1]]:CURRent[:DC]:RANGe:AUTO", self._flag("i_range_auto"))
-        r("[:SENSe[1]]:CURRent[:DC]:RANGe[:UPPer]", self._measure_range)
-        r("[:SENSe[1]]:CURRent[:DC]:NPLCycles", self._number("nplc", 0.01, 10))
+        r("[:SENSe[1]]:FUNCtion[:ON]", self.h_sense_function)
+        r("[:SENSe[1]]:CURRent[:DC]:RANGe:AUTO", self.flag("i_range_auto"))
+        r("[:SENSe[1]]:CURRent[:DC]:RANGe[:UPPer]", self.h_measure_range)
+        r("[:SENSe[1]]:CURRent[:DC]:NPLCycles", self.number("nplc", 0.01, 10))
         r("[:SENSe[1]]:AZERo:ONCE", self._zero_once)
         r("[:SENSe[1]]:CURRent[:DC]:AZERo[:STATe]", lambda a, q, m: "0" if q else None)
         r(":INITiate[:IMMediate]", self._initiate)
@@ -65,55 +58,11 @@ class SimKeithley2450(ScpiInstrument, SimSmu):
     def reset(self) -> None:
         self.reset_source()
 
-    def wait_idle(self) -> None:
-        self.bench.clock.advance_to(self.busy_until())
-        self.bench.sync()
-
     # --- helpers ---------------------------------------------------------------------------
-    def _flag(self, attribute):
-        def handler(args, query, match):
-            if query:
-                return str(int(getattr(self, attribute)))
-            setattr(self, attribute, parse_bool(args[0]))
-        return handler
-
-    def _number(self, attribute, minimum, maximum):
-        def handler(args, query, match):
-            if query:
-                return f"{getattr(self, attribute):g}"
-            setattr(self, attribute, parse_number(args[0], minimum, maximum, minimum))
-        return handler
-
     def _buffer(self, args):
         return self.buffer(unquote(args[0]) if args else "defbuffer1")
 
     # --- source ------------------------------------------------------------------------------
-    def _output(self, args, query, match):
-        if query:
-            return str(int(self.output))
-        self.output = parse_bool(args[0])
-
-    def _off_mode(self, args, query, match):
-        if query:
-            return self.off_mode
-        mode = args[0].upper()
-        if mode not in OFF_MODES:
-            raise illegal_value(f"output-off mode {args[0]}")
-        self.off_mode = OFF_MODES[mode]
-
-    def _source_function(self, args, query, match):
-        if query:
-            return "VOLT"
-        if args[0].upper() not in ("VOLT", "VOLTAGE"):
-            raise ScpiError(-221, "Settings conflict; only voltage sourcing is simulated")
-
-    def _source_range(self, args, query, match):
-        if query:
-            return f"{self.v_range:g}"
-        value = parse_number(args[0], -210, 210, 0.02)
-        self.v_range_auto = False
-        self.set_voltage_range(value)
-
     def _ilimit(self, args, query, match):
         if query:
             return f"{self.i_limit:g}"
@@ -126,25 +75,6 @@ class SimKeithley2450(ScpiInstrument, SimSmu):
             # auto source delay: 50 ms on the 10 nA and 100 nA ranges (manual, source delay)
             self.source_delay = 0.05 if self.i_range <= 100e-9 else 1e-3
 
-    def _level(self, args, query, match):
-        if query:
-            return f"{self.level:g}"
-        self.apply_level(parse_number(args[0], -210, 210, 0.0))
-
-    def _list(self, args, query, match):
-        if query:
-            return ",".join(f"{v:g}" for v in self.source_list)
-        self.source_list = []
-        self._list_append(args, query, match)
-
-    def _list_append(self, args, query, match):
-        if len(args) > MAX_LIST_PER_COMMAND:
-            raise ScpiError(-108, "Parameter not allowed; at most 100 values per command")
-        values = [parse_number(a, -210, 210) for a in args]
-        if len(self.source_list) + len(values) > MAX_LIST_POINTS:
-            raise ScpiError(-225, "Out of memory; a source list holds 2500 values")
-        self.source_list.extend(values)
-
     def _sweep_list(self, args, query, match):
         """``:SOUR:SWE:VOLT:LIST <startIndex>, <delay>, <count>, <failAbort>, "<buffer>"``."""
         if not self.source_list:
@@ -155,7 +85,8 @@ class SimKeithley2450(ScpiInstrument, SimSmu):
         fail_abort = parse_bool(args[3]) if len(args) > 3 else False
         buffer = unquote(args[4]) if len(args) > 4 else "defbuffer1"
         self.buffer(buffer)
-        self.armed_sweep = (self.source_list[start - 1:], delay, count, buffer, fail_abort)
+        levels = self.source_list[start - 1:]
+        self.armed_sweep = (levels, delay, len(levels) * count, buffer, fail_abort)
 
     def _initiate(self, args, query, match):
         if self.sweep is not None:
@@ -170,19 +101,6 @@ class SimKeithley2450(ScpiInstrument, SimSmu):
         return f"{state};{state};{self.sweep.k if self.sweep else 0}"
 
     # --- measurement ---------------------------------------------------------------------------
-    def _sense_function(self, args, query, match):
-        if query:
-            return '"CURR:DC"'
-        if unquote(args[0]).upper() not in ("CURR", "CURR:DC", "CURRENT", "CURRENT:DC"):
-            raise ScpiError(-221, "Settings conflict; only current measurement is simulated")
-
-    def _measure_range(self, args, query, match):
-        if query:
-            return f"{self.i_range:g}"
-        self.i_range_auto = False
-        self.i_range = self.range_for(parse_number(args[0], 1e-9, 1.05, 1e-4),
-                                      self.current_ranges)
-
     def _zero_once(self, args, query, match):
         self.zeroed = True
 

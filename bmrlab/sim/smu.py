@@ -42,11 +42,12 @@ class ReadingBuffer:
 
 @dataclass
 class ListSweep:
-    """A list sweep on the instrument: level k is applied at ``t0 + k*period``."""
+    """A list sweep on the instrument: point k sources ``levels[k % len]`` at
+    ``t0 + k*period`` and is measured one delay and half an aperture later."""
 
     levels: list
     delay: float
-    count: int
+    total: int  # points, the list cycled as often as needed
     buffer: str
     t0: float
     period: float
@@ -54,10 +55,6 @@ class ListSweep:
     fail_abort: bool
     k: int = 0  # next point
     measured: bool = True  # whether point k-1 has been measured
-
-    @property
-    def total(self) -> int:
-        return len(self.levels) * self.count
 
     def next_event(self) -> tuple[float, str] | None:
         if not self.measured:
@@ -106,6 +103,7 @@ class SimSmu:
         self.source_delay = 0.0
         self.source_list: list[float] = []
         self.limit_tripped = False
+        self.stuck_limit = False  # a fault: the limit flag reads tripped whatever happens
         self.sweep = None
         self.armed_sweep = None  # what INIT starts: (levels, delay, count, buffer, fail_abort)
         self.buffers = {"defbuffer1": ReadingBuffer(), "defbuffer2": ReadingBuffer()}
@@ -114,8 +112,8 @@ class SimSmu:
     def aperture(self) -> float:
         return self.nplc / self.line_frequency
 
-    def drive(self) -> tuple[float, float]:
-        """(voltage, current limit) that this channel applies to its device now."""
+    def drive(self, t: float) -> tuple[float, float]:
+        """(voltage, current limit) that this channel applies to its device at ``t``."""
         if not self.output:
             return 0.0, math.inf
         return self.level, self.i_limit
@@ -149,15 +147,15 @@ class SimSmu:
         if not self.output:
             return Reading(t, 0.0, self._noisy(0.0, self.i_range), False)
         current, limited = self.bench.device_current(self)
-        self.limit_tripped = limited
+        self.limit_tripped = limited or self.stuck_limit
         source = self.level
         if limited and self.readback:  # in compliance the output voltage falls
             source = math.copysign(self.i_limit / self.bench.device_of(self).conductance(),
                                    self.level)
         rng = self.range_for(current, self.current_ranges) if self.i_range_auto else self.i_range
         if abs(current) > rng * 1.05:
-            return Reading(t, source, 9.9e37, limited)
-        return Reading(t, source, self._noisy(current, rng), limited)
+            return Reading(t, source, 9.9e37, self.limit_tripped)
+        return Reading(t, source, self._noisy(current, rng), self.limit_tripped)
 
     def _noisy(self, current: float, rng: float) -> float:
         floor = rng * self.floor_fraction / math.sqrt(min(max(self.nplc, 0.001), 10.0))
@@ -171,16 +169,18 @@ class SimSmu:
         clock.sleep(self.source_delay + self.aperture / 2)
         self.bench.sync()
         reading = self.sample(clock.now())
-        clock.sleep(self.aperture / 2 + READING_OVERHEAD_S)
+        clock.sleep(self.aperture / 2 + self.reading_overhead)
         self.bench.sync()
         return reading
 
     # --- on-instrument list sweep ------------------------------------------------------------
-    def start_list_sweep(self, levels, delay, count, buffer, fail_abort) -> None:
+    reading_overhead = READING_OVERHEAD_S
+
+    def start_list_sweep(self, levels, delay, total, buffer, fail_abort) -> None:
         self.output = True
         self.sweep = ListSweep(
-            levels=list(levels), delay=delay, count=count, buffer=buffer,
-            t0=self.bench.clock.now(), period=delay + self.aperture + READING_OVERHEAD_S,
+            levels=list(levels), delay=delay, total=total, buffer=buffer,
+            t0=self.bench.clock.now(), period=delay + self.aperture + self.reading_overhead,
             aperture=self.aperture, fail_abort=fail_abort)
 
     def abort(self) -> None:
@@ -199,10 +199,13 @@ class SimSmu:
             sweep.measured = False
             return
         reading = self.sample(t)
-        self.buffers[sweep.buffer].append(reading)
+        self.store(sweep.buffer, reading)
         sweep.measured = True
         if sweep.k >= sweep.total or (sweep.fail_abort and reading.limited):
             self.sweep = None
+
+    def store(self, buffer: str, reading: Reading) -> None:
+        self.buffers[buffer].append(reading)
 
     def busy_until(self) -> float:
         return self.sweep.end_time() if self.sweep else self.bench.clock.now()
