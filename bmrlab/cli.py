@@ -13,6 +13,7 @@ from .errors import BadInput
 TABLE1_KEYS = ("vset_mV", "vreset_mV", "on_off_ratio", "endurance_cycles", "delay_ms",
                "delay_at_mV", "retention_ms", "retention_pulse_mV", "retention_pulse_ms",
                "volatile")
+FLAGS = ("on_off_lower_bound",)  # reported beside the figures they qualify
 
 
 def main(argv=None) -> int:
@@ -62,6 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--run", help="run id or group path (default: the last run)")
     runs.add_argument("--csv", metavar="OUT.csv", help="write the run's columns to CSV")
     runs.set_defaults(command=cmd_runs)
+
+    sim = commands.add_parser("sim", help="the simulated station")
+    sim_commands = sim.add_subparsers(metavar="ACTION", required=True)
+    serve = sim_commands.add_parser(
+        "serve", help="serve the simulated instruments as raw SCPI sockets on 127.0.0.1",
+        description="Serve every simulated instrument of the station on its own TCP port "
+                    "(wall-clock time) until Ctrl+C. Any VISA client reaches it as "
+                    "TCPIP0::127.0.0.1::<port>::SOCKET with \\n termination.")
+    serve.add_argument("--station", metavar="FILE",
+                       help="station file (default: the default simulated bench, one "
+                            "instrument of each model)")
+    serve.add_argument("--port", type=int, default=5025,
+                       help="port of the first instrument, the next ones follow "
+                            "(default 5025; 0: any free ports)")
+    serve.set_defaults(command=cmd_sim_serve)
 
     devices = commands.add_parser("devices", help="list the simulated device library")
     devices.add_argument("--json", action="store_true")
@@ -113,6 +129,7 @@ def report(result, device: str, as_json: bool) -> None:
         print(json.dumps({"device": device, "protocol": result.protocol,
                           "status": result.status, "reason": result.reason,
                           "file": str(result.path), "run": result.run, "figures": figures,
+                          **{k: result.figures[k] for k in FLAGS if k in result.figures},
                           "stats": result.figures.get("stats", {}),
                           "files": [str(p) for p in result.figure_files]}))
         return
@@ -128,6 +145,8 @@ def report(result, device: str, as_json: bool) -> None:
             line += f"   (5-95 %: {_fmt(spread['p5'])} .. {_fmt(spread['p95'])}, n = {spread['n']})"
         elif value is None and spread.get("reason"):
             line = f"  {key:<13} {spread['reason']}"
+        if key == "on_off_ratio" and result.figures.get("on_off_lower_bound"):
+            line += "\n                lower bound: the HRS read is at the instrument's floor"
         print(line)
     for path in result.figure_files:
         print(f"  figure   {path}")
@@ -153,6 +172,35 @@ def cmd_runs(args) -> int:
         figures = {k: run.figures[k] for k in TABLE1_KEYS if k in run.figures}
         shown = ", ".join(f"{k} {_fmt(v)}" for k, v in figures.items())
         print(f"{row.run}  {row.status}  {row.rows} points  {shown}")
+    return 0
+
+
+def cmd_sim_serve(args) -> int:
+    import threading
+
+    from .config import load_station_config
+    from .sim.builder import DEFAULT_STATION, build_bench
+    from .sim.server import start
+
+    config = load_station_config(args.station) if args.station else DEFAULT_STATION
+    if not config.simulated:
+        raise BadInput(f"--station {args.station}: has no simulated instruments ('@bmrsim')")
+    if not 0 <= args.port <= 65535 - len(config.instruments):
+        raise BadInput(f"--port {args.port}: must be between 0 and 65535")
+    bench = build_bench(config.model_copy(update={"clock": "realtime"}))
+    try:
+        served = start(bench, args.port)
+    except OSError as error:
+        raise BadInput(f"--port {args.port}: cannot listen there ({error.strerror})") from None
+    for resource, instrument, _ in served:
+        print(f"{resource}  {instrument.idn.split(',')[1]} ({instrument.name})", flush=True)
+    print("serving; Ctrl+C stops", file=sys.stderr, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    for _, _, server in served:
+        server.shutdown()
     return 0
 
 

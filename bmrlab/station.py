@@ -10,13 +10,15 @@ from pathlib import Path
 from .clock import make_clock
 from .config import StationConfig, load_station_config
 from .errors import BadInput, Stopped
+from .instruments.keithley2400 import Keithley2400, Keithley2400Smu
 from .instruments.keithley2450 import Keithley2450, Keithley2450Smu
 from .paths import DEFAULT_STATION
 from .safety import Guard
 
 STOP_POLL_S = 0.1  # waits look at the stop request at least this often
 
-SMU_DRIVERS = {"keithley2450": (Keithley2450, Keithley2450Smu)}
+SMU_DRIVERS = {"keithley2450": (Keithley2450, Keithley2450Smu),
+               "keithley2400": (Keithley2400, Keithley2400Smu)}
 
 
 def _shown(path: Path) -> str:

@@ -92,3 +92,15 @@ def test_too_short_a_dwell_for_the_aperture_is_refused_before_any_command(statio
     with pytest.raises(BadInput, match="dwell"):
         runner.prepare(station, "iv-sweep", {"dwell": "0.5ms", "nplc": 1})
     assert station.sim.transactions == 0
+
+
+@pytest.mark.parametrize("station_file, lower_bound", [
+    ("config/stations/sim-2450.yaml", False), ("config/stations/sim-2400.yaml", True)])
+def test_the_same_sweep_runs_on_each_simulated_station(station_file, lower_bound, tmp_path):
+    from bmrlab.station import Station
+    with Station.load(station_file) as station:
+        result = run_iv(station, tmp_path, cycles=10)
+    assert result.status == "finished", result.reason
+    assert result.figures["vset_mV"] == pytest.approx(60, rel=0.15)
+    # the 2400 cannot see a pA high-resistance state: its On/Off is a flagged lower bound
+    assert result.figures["on_off_lower_bound"] is lower_bound

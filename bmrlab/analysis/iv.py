@@ -116,8 +116,12 @@ def analyze_cycle(v_src, i, phase, *, compliance, v_read, step) -> dict:
     }
 
 
-def analyze_iv(v_src, i, cycle, phase, *, compliance, v_read, step) -> dict:
-    """Per-cycle figures and the summary: Table 1 keys plus ``stats`` with the spreads."""
+def analyze_iv(v_src, i, cycle, phase, *, compliance, v_read, step,
+               current_floor: float = 0.0) -> dict:
+    """Per-cycle figures and the summary: Table 1 keys plus ``stats`` with the spreads.
+
+    ``current_floor`` is the smallest current the instrument resolves (an instrument fact);
+    an HRS read below it makes On/Off a lower bound, flagged as ``on_off_lower_bound``."""
     v_src, i, cycle, phase = (np.asarray(a) for a in (v_src, i, cycle, phase))
     cycles = [analyze_cycle(v_src[cycle == c], i[cycle == c], phase[cycle == c],
                             compliance=compliance, v_read=v_read, step=step)
@@ -132,9 +136,11 @@ def analyze_iv(v_src, i, cycle, phase, *, compliance, v_read, step) -> dict:
         "lrs_A": spread([c["lrs_A"] for c in cycles]),
     }
     stats["cycles"] = len(cycles)
+    hrs = stats["hrs_A"]["median"]
     return {
         "vset_mV": stats["vset_mV"]["median"],
         "vreset_mV": stats["vreset_mV"]["median"],
         "on_off_ratio": stats["on_off_ratio"]["median"],
+        "on_off_lower_bound": hrs is not None and hrs <= current_floor,
         "stats": stats,
     }

@@ -18,18 +18,16 @@ pymeasure 0.16's own buffer methods assume 2400 emulation; this driver does not 
 import numpy as np
 from pymeasure.instruments.keithley import Keithley2450 as PymeasureKeithley2450
 
-from ..errors import InstrumentError
-from .smu import Smu
+from .scpi_smu import ScpiSmu, ScpiSourceMeter
 
 BUFFER = '"defbuffer1"'
 STAT_LIMIT = 32
-LIST_CHUNK = 100  # values per :SOUR:LIST command (manual 6-78)
-READING_OVERHEAD_S = 0.2e-3  # per reading, autozero off, besides the aperture
-OFF_MODES = {"normal": "NORM", "zero": "ZERO", "high-impedance": "HIMP", "guard": "GUAR"}
 
 
-class Keithley2450(PymeasureKeithley2450):
+class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
     """The 2450 in its native SCPI mode, with the commands bmrlab's SMU interface needs."""
+
+    model_name = "Keithley 2450"
 
     def configure_voltage_source(self, source_range: float, compliance: float,
                                  off_mode: str) -> None:
@@ -43,13 +41,6 @@ class Keithley2450(PymeasureKeithley2450):
         """Current measurement, autoranging (the source range stays fixed), zeroed once."""
         self.write(':SENS:FUNC "CURR";:SENS:CURR:RANG:AUTO ON')
         self.write(f":SENS:CURR:NPLC {nplc:g};:SENS:AZER:ONCE")
-
-    def upload_list(self, levels) -> None:
-        """Replace the source list by ``levels``, sent in groups of 100."""
-        for k in range(0, len(levels), LIST_CHUNK):
-            command = ":SOUR:LIST:VOLT" if k == 0 else ":SOUR:LIST:VOLT:APP"
-            values = ",".join(f"{v:.6g}" for v in levels[k:k + LIST_CHUNK])
-            self.write(f"{command} {values}")
 
     def start_list_sweep(self, delay: float, count: int) -> None:
         """Clear the buffer and run the list ``count`` times, ``delay`` s before each reading."""
@@ -67,50 +58,20 @@ class Keithley2450(PymeasureKeithley2450):
         status = values[:, 3].astype(int)
         return values[:, 0], values[:, 1], values[:, 2], (status & STAT_LIMIT) > 0
 
-    def set_level(self, volts: float) -> None:
-        self.write(f":SOUR:VOLT {volts:g}")
-
     def output_off_safely(self, zero: float) -> None:
         """Stop the trigger model, source ``zero`` (0 V, checked by the guard), output off."""
         self.write(":ABOR")
         self.set_level(zero)
         self.write(":OUTP OFF")
 
-    def raise_errors(self) -> None:
-        """Raise with the instrument's own messages if its error queue is not empty."""
-        errors = self.check_errors()
-        if errors:
-            raise InstrumentError("Keithley 2450 reported: " + "; ".join(
-                f"{code} {message}" for code, message in errors))
 
-
-class Keithley2450Smu(Smu):
+class Keithley2450Smu(ScpiSmu):
     model = "Keithley 2450"
     max_list_points = 2500
     max_buffer_points = 100_000
     voltage_ranges = (0.02, 0.2, 2.0, 20.0, 200.0)
-
-    def configure(self, *, max_abs_v: float, compliance: float, nplc: float) -> None:
-        source_range = self.guard.source_range(max_abs_v, self.voltage_ranges)
-        d = self.driver
-        d.configure_voltage_source(source_range, self.guard.compliance(compliance),
-                                   OFF_MODES[self.off_mode])
-        d.set_level(self.guard.level(0.0))
-        d.configure_current_measurement(nplc)
-        line_frequency = float(d.ask(":SYST:LFR?"))
-        d.raise_errors()
-        d.write(":OUTP ON")
-        self.settings = {"source_range_V": source_range, "compliance_A": compliance,
-                         "nplc": nplc, "line_frequency_Hz": line_frequency,
-                         "off_mode": self.off_mode}
-
-    def step_time(self, delay: float) -> float:
-        aperture = self.settings["nplc"] / self.settings["line_frequency_Hz"]
-        return delay + aperture + READING_OVERHEAD_S
-
-    @classmethod
-    def shortest_step(cls, nplc: float) -> float:
-        return nplc / 50.0 + READING_OVERHEAD_S
+    current_resolution = 10e-15  # 10 nA range
+    reading_overhead_s = 0.2e-3  # autozero off
 
     def _start(self, levels, delay, count) -> None:
         self.driver.upload_list(levels)
@@ -121,12 +82,3 @@ class Keithley2450Smu(Smu):
 
     def _fetch(self, first, last):
         return self.driver.buffer_readings(first, last)
-
-    def _abort(self) -> None:
-        self.driver.write(":ABOR")
-
-    def safe_off(self) -> None:
-        self.driver.output_off_safely(self.guard.level(0.0))
-
-    def identify(self) -> str:
-        return self.driver.id

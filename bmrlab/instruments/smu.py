@@ -63,6 +63,8 @@ class Smu(ABC):
     max_list_points: int
     max_buffer_points: int
     voltage_ranges: tuple
+    current_resolution: float  # of the lowest current range: what "pA" can mean here
+    whole_buffer_only = False  # the buffer can only be read once a segment is complete
 
     def __init__(self, driver, guard, clock, off_mode: str):
         self.driver = driver
@@ -147,8 +149,8 @@ class Smu(ABC):
                 self._abort()
                 raise
             available = min(self._count(), expected)
-            due = (available - fetched >= FETCH_POINTS or available == expected
-                   or self.clock.now() - last_fetch >= FETCH_S)
+            due = available == expected or not self.whole_buffer_only and (
+                available - fetched >= FETCH_POINTS or self.clock.now() - last_fetch >= FETCH_S)
             if available > fetched and due:
                 t, v, i, limit = self._fetch(fetched + 1, available)
                 index = np.arange(first_index + fetched, first_index + available)

@@ -14,6 +14,8 @@ from ..errors import BadInput
 from ..units import format_quantity
 from .base import BmrProcedure, Count, Quantity
 
+FLOOR_RESOLUTIONS = 10  # an HRS read within this many resolutions of 0 is the floor
+
 
 def cycle_levels(v_max, v_neg, step, v_read, rest_points) -> tuple[np.ndarray, np.ndarray]:
     """Levels and phases of one cycle: rest, HRS read, 0 -> +v_max -> 0 (-> -v_neg -> 0)."""
@@ -111,7 +113,8 @@ class IvSweep(BmrProcedure):
 
     def analyze(self, data: dict) -> dict:
         return analyze_iv(data["v_src_V"], data["i_A"], data["cycle"], data["phase"],
-                          compliance=self.compliance, v_read=self.v_read, step=self.step)
+                          compliance=self.compliance, v_read=self.v_read, step=self.step,
+                          current_floor=FLOOR_RESOLUTIONS * self.station.smu.current_resolution)
 
     def save_figures(self, data, figures, directory, stem):
         from ..plotting import iv_loops  # matplotlib only when figures are asked for

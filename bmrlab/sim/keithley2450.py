@@ -21,7 +21,6 @@ class SimKeithley2450(ScpiSmu):
         super().__init__(bench, name, seed)
         self.idn = f"KEITHLEY INSTRUMENTS,MODEL 2450,{serial},1.7.12b"
         r = self.register
-        r(":SYSTem:LFRequency", lambda a, q, m: f"{self.line_frequency:g}")
         r(":OUTPut[1][:STATe]", self.h_output)
         r(":OUTPut[1]:VOLTage:SMODe", self.h_off_mode)
         r("[:SOURce[1]]:FUNCtion[:MODE]", self.h_source_function)

@@ -15,6 +15,7 @@ class ScpiSmu(ScpiInstrument, SimSmu):
     def __init__(self, bench, name: str, seed: int):
         ScpiInstrument.__init__(self)
         SimSmu.__init__(self, bench, name, seed)
+        self.register(":SYSTem:LFRequency", lambda a, q, m: f"{self.line_frequency:g}")
 
     def wait_idle(self) -> None:
         self.bench.clock.advance_to(self.busy_until())
