@@ -102,15 +102,15 @@ def test_a_bus_triggered_burst_drives_the_device_for_its_cycles(bench):
     b, library = bench
     gen = open_raw(library, GEN33500)
     gen.write("OUTP:LOAD INF;FUNC PULS;VOLT:HIGH 0.1;VOLT:LOW 0;PULS:PER 2e-3")
-    gen.write("FUNC:PULS:WIDT 1e-3;BURS:STAT ON;BURS:MODE TRIG;BURS:NCYC 30;TRIG:SOUR BUS")
+    gen.write("FUNC:PULS:WIDT 1e-3;BURS:STAT ON;BURS:MODE TRIG;BURS:NCYC 80;TRIG:SOUR BUS")
     gen.write("OUTP ON")
     b.clock.sleep(0.05)
     b.sync()
     assert b.devices["dut"].watchdog.max_abs_v == 0  # armed, waiting for the trigger
     gen.write("*TRG")
-    gen.query("*OPC?")  # waits out the 30 pulses
+    gen.query("*OPC?")  # waits out the 80 pulses
     assert b.devices["dut"].watchdog.max_abs_v == pytest.approx(0.1)
-    assert b.devices["dut"].sets >= 1  # 30 x 1 ms at 100 mV integrate to a set
+    assert b.devices["dut"].sets >= 1  # 1 ms pulses at 100 mV, 50 % duty, integrate to a set
 
 
 def test_changing_a_level_with_the_output_on_glitches_the_device(bench):

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.optimize import brentq
 
 
+FRESH_ATTEMPT_X = 0.05  # a positive drive from rest below this closure is a new attempt
+
+
 class ModelParams(BaseModel):
     """Physical parameters of one simulated device (SI units: S, s, V, A)."""
 
@@ -63,6 +66,7 @@ class BmrDevice:
         self.w = 0.0
         self.bridged = False
         self.c = 1.0  # ion supply (depression); stays 1 without tau_c
+        self.v_last = 0.0
         self.sets = 0
         self.watchdog = Watchdog()
         self.tau0 = self._draw(params.tau0, params.sigma_tau0)
@@ -123,6 +127,9 @@ class BmrDevice:
         """Evolve exactly from ``self.t`` to ``t_end`` under a constant drive ``v``."""
         if t_end <= self.t:
             return
+        if not self.bridged and v > 0 >= self.v_last and self.x < FRESH_ATTEMPT_X:
+            self.tau0 = self._draw(self.p.tau0, self.p.sigma_tau0)  # a new set attempt
+        self.v_last = v
         v_seen = v
         if self.bridged and abs(self.g_on() * v) > i_limit:
             v_seen = math.copysign(i_limit / self.g_on(), v)
@@ -250,7 +257,6 @@ class BmrDevice:
             return
         self.bridged = False
         self.x = 1.0
-        self.tau0 = self._draw(self.p.tau0, self.p.sigma_tau0)
 
     def _draw(self, median: float | None, sigma: float) -> float | None:
         if median is None:
