@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .validation import Amps, Ohms, Seconds, Volts, load_yaml
 
-SMU_MODELS = ("keithley2450", "keithley2400")
+SMU_MODELS = ("keithley2450", "keithley2400", "keithley2636b")
 GENERATOR_MODELS = ("keysight33500b", "agilent33220a")
 OFF_MODES = ("normal", "zero", "high-impedance", "guard")
 FAULT_KINDS = ("timeout", "disconnect", "garbled", "error", "stuck-compliance")

@@ -31,6 +31,10 @@ def _shown(path: Path) -> str:
 
 class Station:
     def __init__(self, config: StationConfig, source: str = "station", device: str | None = None):
+        if config.instruments["smu"].model not in SMU_DRIVERS:
+            raise BadInput(f"instruments.smu.model {config.instruments['smu'].model} in "
+                           f"{source}: bmrlab has no driver for it yet (drivers: "
+                           f"{', '.join(SMU_DRIVERS)}); the simulator serves it to pyvisa")
         if device and not config.simulated:
             raise BadInput(f"--device {device}: selects a simulated device, but {source} has "
                            "no simulated instruments ('@bmrsim')")

@@ -11,6 +11,7 @@ from bmrlab.sim.backend import forget_bench, register_bench
 from bmrlab.sim.builder import DEFAULT_STATION, build_bench
 
 K2450, K2400 = "USB0::0x05E6::0x2450::SIM04512345::INSTR", "GPIB0::24::INSTR"
+K2636B = "USB0::0x05E6::0x2636::SIM4410001::INSTR"
 GEN33500, GEN33220 = "USB0::0x0957::0x2807::SIMMY5310001::INSTR", "GPIB0::10::INSTR"
 
 
@@ -30,7 +31,7 @@ def open_raw(library, resource):
 def test_bmrsim_alone_lists_one_instrument_of_each_model():
     rm = pyvisa.ResourceManager("@bmrsim")
     listed = rm.list_resources()
-    assert set(listed) == {K2450, K2400, GEN33500, GEN33220}
+    assert set(listed) == {K2450, K2400, K2636B, GEN33500, GEN33220}
     idns = [rm.open_resource(r, read_termination="\n").query("*IDN?") for r in listed]
     assert any("MODEL 2400" in i for i in idns) and any("33220A" in i for i in idns)
 

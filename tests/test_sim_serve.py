@@ -11,14 +11,14 @@ import pyvisa
 def served():
     process = subprocess.Popen([sys.executable, "-m", "bmrlab.cli", "sim", "serve", "--port",
                                 "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines = [process.stdout.readline() for _ in range(4)]
+    lines = [process.stdout.readline() for _ in range(5)]
     yield {line.split("(")[1].rstrip(")\n"): line.split()[0] for line in lines}
     process.terminate()
     process.wait(timeout=30)
 
 
 def test_a_socket_client_reads_idn_and_a_current(served):
-    assert set(served) == {"smu", "smu2400", "pulse_generator", "generator33220a"}
+    assert set(served) == {"smu", "smu2400", "smu2636b", "pulse_generator", "generator33220a"}
     assert all(r.startswith("TCPIP0::127.0.0.1::") and r.endswith("::SOCKET")
                for r in served.values())
     rm = pyvisa.ResourceManager("@py")

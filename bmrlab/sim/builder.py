@@ -8,12 +8,14 @@ from .bench import SimBench
 from .generator import SimFunctionGenerator
 from .keithley2400 import SimKeithley2400
 from .keithley2450 import SimKeithley2450
+from .keithley2636b import SimKeithley2636B
 from .library import load_device
 from .model import BmrDevice
 
 SIMULATED_MODELS = {
     "keithley2450": SimKeithley2450,
     "keithley2400": SimKeithley2400,
+    "keithley2636b": SimKeithley2636B,
     "keysight33500b": partial(SimFunctionGenerator, model="33500B"),
     "agilent33220a": partial(SimFunctionGenerator, model="33220A"),
 }
@@ -30,10 +32,12 @@ DEFAULT_STATION = StationConfig(
     instruments={
         "smu": _sim("keithley2450", "USB0::0x05E6::0x2450::SIM04512345::INSTR"),
         "smu2400": _sim("keithley2400", "GPIB0::24::INSTR"),
+        "smu2636b": _sim("keithley2636b", "USB0::0x05E6::0x2636::SIM4410001::INSTR"),
         "pulse_generator": _sim("keysight33500b", "USB0::0x0957::0x2807::SIMMY5310001::INSTR"),
         "generator33220a": _sim("agilent33220a", "GPIB0::10::INSTR"),
     },
-    simulation=Simulation(devices={"dut2400": "ag-pnw-ag"}, wiring={"smu2400": "dut2400"}))
+    simulation=Simulation(devices={"dut2400": "ag-pnw-ag", "dut2636b": "ag-pnw-ag"},
+                          wiring={"smu2400": "dut2400", "smu2636b": "dut2636b"}))
 
 
 def build_bench(config: StationConfig, device: str | None = None, clock=None) -> SimBench:
