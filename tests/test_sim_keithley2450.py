@@ -87,3 +87,39 @@ def test_a_level_beyond_a_fixed_range_is_refused(sim):
     k.write(":SOUR:VOLT:RANG 0.02;:SOUR:VOLT 0.1")
     assert k.query(":SYST:ERR?").startswith("-222")
     assert float(k.query(":SOUR:VOLT?")) == 0.0
+
+
+def test_a_linear_dual_sweep_goes_up_and_back(sim):
+    k, _ = sim
+    k.write(":SOUR:VOLT:RANG 0.2;:SOUR:VOLT:ILIM 1e-6;:OUTP ON")
+    k.write(':SOUR:SWE:VOLT:LIN 0, 0.1, 11, 0.001, 2, FIXED, OFF, ON, "defbuffer1";:INIT;*WAI')
+    assert k.query(':TRAC:ACT? "defbuffer1"') == "42"
+    sources = [float(x) for x in k.query(':TRAC:DATA? 1, 21, "defbuffer1", SOUR').split(",")]
+    assert sources[10] == pytest.approx(0.1) and sources[20] == pytest.approx(0.0)
+
+
+def test_trigger_model_blocks_pulse_the_device_and_measure_in_each_pulse(sim):
+    """A pulse train as a 2450 runs it: config list [pulse, base], a reading in each pulse."""
+    k, bench = sim
+    k.write(":SOUR:VOLT:RANG 0.2;:SOUR:VOLT:ILIM 1e-6;:SENS:CURR:NPLC 0.01;:SENS:AZER:ONCE")
+    k.write(':SOUR:CONF:LIST:CRE "PULSE";:SOUR:VOLT 0.1;:SOUR:CONF:LIST:STOR "PULSE"')
+    k.write(':SOUR:VOLT 0;:SOUR:CONF:LIST:STOR "PULSE"')
+    k.write(':TRIG:LOAD "Empty";:TRIG:BLOC:BUFF:CLE 1, "defbuffer1"')
+    k.write(':TRIG:BLOC:CONF:REC 2, "PULSE", 1;:TRIG:BLOC:DEL:CONS 3, 0.0008')
+    k.write(':TRIG:BLOC:MEAS 4, "defbuffer1";:TRIG:BLOC:CONF:RECall 5, "PULSE", 2')
+    k.write(':TRIG:BLOC:DEL:CONS 6, 0.001;:TRIG:BLOC:BRAN:COUN 7, 30, 2')
+    k.write(":OUTP ON;:INIT;*WAI")
+    assert k.query(":SYST:ERR?") == '0,"No error"'
+    assert k.query(':TRAC:ACT? "defbuffer1"') == "30"
+    values = k.query(':TRAC:DATA? 1, 30, "defbuffer1", REL, SOUR, READ').split(",")
+    t, v, i = (np.array(values[n::3], float) for n in range(3))
+    assert np.allclose(v, 0.1)
+    assert np.diff(t) == pytest.approx(np.full(29, np.diff(t)[0]))  # a steady train
+    assert i[0] < 1e-9 and i[-1] > 5e-7  # the pulses integrate to a set
+    assert bench.devices["dut"].watchdog.max_abs_v == pytest.approx(0.1)
+
+
+def test_a_trigger_model_with_a_missing_list_is_refused_at_init(sim):
+    k, _ = sim
+    k.write(':TRIG:LOAD "Empty";:TRIG:BLOC:CONF:NEXT 1, "NOSUCH";:INIT')
+    assert k.query(":SYST:ERR?").startswith("-221")

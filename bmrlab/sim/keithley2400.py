@@ -138,7 +138,7 @@ class SimKeithley2400(ScpiSmu):
             self.feed = len(self.trace.readings) < self.trace.capacity
 
     def _initiate(self, args, query, match):
-        if self.sweep is not None:
+        if self.program is not None:
             raise ScpiError(-213, "Init ignored")
         if not self.output:
             raise ScpiError(803, "Output disabled")

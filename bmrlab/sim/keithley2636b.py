@@ -195,7 +195,7 @@ class TspTriggerModel:
         smu.trigger_buffer = self.measure.buffer
         smu.start_list_sweep(levels, delay, total, "tsp", False)
         if timer is not None:  # the timer paces the steps, if slower than a reading
-            smu.sweep.period = max(timer.delay, natural)
+            smu.program.period = max(timer.delay, natural)
 
     def abort(self):
         self.smu.abort()
@@ -322,10 +322,6 @@ class SimKeithley2636B(SimSmu):
     # --- the bench interface ------------------------------------------------------------
     def push_error(self, code: int, message: str) -> None:
         self.errors.append((code, message))
-
-    def wait_idle(self) -> None:
-        self.bench.clock.advance_to(self.busy_until())
-        self.bench.sync()
 
     def store(self, buffer: str, reading) -> None:
         if self.trigger_buffer is not None:

@@ -9,17 +9,13 @@ MAX_LIST_POINTS = 2500
 MAX_LIST_PER_COMMAND = 100
 
 
-class ScpiSmu(ScpiInstrument, SimSmu):
+class ScpiSmu(SimSmu, ScpiInstrument):
     """A voltage-source, current-measure SMU behind a SCPI parser."""
 
     def __init__(self, bench, name: str, seed: int):
         ScpiInstrument.__init__(self)
         SimSmu.__init__(self, bench, name, seed)
         self.register(":SYSTem:LFRequency", lambda a, q, m: f"{self.line_frequency:g}")
-
-    def wait_idle(self) -> None:
-        self.bench.clock.advance_to(self.busy_until())
-        self.bench.sync()
 
     # --- handler factories -------------------------------------------------------------
     def flag(self, attribute: str):

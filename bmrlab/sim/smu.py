@@ -63,8 +63,22 @@ class ListSweep:
             return self.t0 + self.k * self.period, "level"
         return None
 
-    def end_time(self) -> float:
-        return self.t0 + self.total * self.period
+    def fire(self, smu: "SimSmu", t: float) -> None:
+        _, kind = self.next_event()
+        if kind == "level":
+            smu.apply_level(self.levels[self.k % len(self.levels)])
+            self.k += 1
+            self.measured = False
+            return
+        reading = smu.sample(t)
+        smu.store(self.buffer, reading)
+        self.measured = True
+        if self.fail_abort and reading.limited:
+            self.k = self.total  # the sweep stops at the limit
+
+    @property
+    def progress(self) -> int:
+        return self.k
 
 
 class SimSmu:
@@ -83,7 +97,7 @@ class SimSmu:
         self.name = name
         self.rng = np.random.default_rng(seed)
         self.buffers: dict[str, ReadingBuffer] = {}
-        self.sweep: ListSweep | None = None
+        self.program = None  # what runs on the instrument: a list sweep or a trigger model
         self.reset_source()
 
     # --- state ---------------------------------------------------------------------------
@@ -104,8 +118,8 @@ class SimSmu:
         self.source_list: list[float] = []
         self.limit_tripped = False
         self.stuck_limit = False  # a fault: the limit flag reads tripped whatever happens
-        self.sweep = None
-        self.armed_sweep = None  # what INIT starts: (levels, delay, count, buffer, fail_abort)
+        self.program = None
+        self.armed_sweep = None  # what INIT starts: (levels, delay, total, buffer, fail_abort)
         self.buffers = {"defbuffer1": ReadingBuffer(), "defbuffer2": ReadingBuffer()}
 
     @property
@@ -178,37 +192,31 @@ class SimSmu:
 
     def start_list_sweep(self, levels, delay, total, buffer, fail_abort) -> None:
         self.output = True
-        self.sweep = ListSweep(
+        self.program = ListSweep(
             levels=list(levels), delay=delay, total=total, buffer=buffer,
             t0=self.bench.clock.now(), period=delay + self.aperture + self.reading_overhead,
             aperture=self.aperture, fail_abort=fail_abort)
 
     def abort(self) -> None:
-        self.sweep = None
+        self.program = None
 
     def next_event_time(self) -> float:
-        event = self.sweep.next_event() if self.sweep else None
+        event = self.program.next_event() if self.program else None
         return event[0] if event else math.inf
 
     def fire_event(self, t: float) -> None:
-        sweep = self.sweep
-        _, kind = sweep.next_event()
-        if kind == "level":
-            self.apply_level(sweep.levels[sweep.k % len(sweep.levels)])
-            sweep.k += 1
-            sweep.measured = False
-            return
-        reading = self.sample(t)
-        self.store(sweep.buffer, reading)
-        sweep.measured = True
-        if sweep.k >= sweep.total or (sweep.fail_abort and reading.limited):
-            self.sweep = None
+        self.program.fire(self, t)
+        if self.program.next_event() is None:
+            self.program = None
 
     def store(self, buffer: str, reading: Reading) -> None:
         self.buffers[buffer].append(reading)
 
-    def busy_until(self) -> float:
-        return self.sweep.end_time() if self.sweep else self.bench.clock.now()
+    def wait_idle(self) -> None:
+        """``*WAI``, ``*OPC?``, ``waitcomplete()``: let the instrument's program finish."""
+        while self.program is not None:
+            self.bench.clock.advance_to(self.next_event_time())
+            self.bench.sync()
 
     def buffer(self, name: str) -> ReadingBuffer:
         if name not in self.buffers:
