@@ -84,3 +84,53 @@ def test_watchdog_records_the_largest_voltage_at_the_device():
     d.advance(0.001, 0.05)
     d.advance(0.002, -0.07)
     assert d.watchdog.max_abs_v == pytest.approx(0.07)
+
+
+def spikes_to_fire(params, spacing, width=1e-3, v=0.1, limit=300):
+    d = BmrDevice(params.model_copy(update={"sigma_tau0": 0}))
+    t = 0.0
+    for n in range(1, limit):
+        t += width
+        d.advance(t, v, 1e-6)
+        if d.bridged:
+            return n
+        t += spacing
+        d.advance(t, 0.0)
+    return None
+
+
+def test_integrate_and_fire_needs_spikes_close_enough_together():
+    close, wider = spikes_to_fire(PNW, 1.2e-3), spikes_to_fire(PNW, 1.5e-3)
+    assert close is not None and wider is not None and 1 < close < wider
+    assert spikes_to_fire(PNW, 3e-3) is None  # the gap relaxes faster than it fills
+
+
+def test_the_atomic_switch_consolidates_to_ltp_only_at_high_input_rate():
+    params = load_device("ag-ag2s-gap-pt").params.model_copy(update={"sigma_tau0": 0})
+    states = {}
+    for spacing in (20.0, 2.0):
+        d = BmrDevice(params, seed=1)
+        t = 0.0
+        for _ in range(10):
+            t += 0.5
+            d.advance(t, 0.08, 1e-3)
+            t += spacing
+            d.advance(t, 0.0)
+        d.advance(t + 200.0, 0.0)  # long after the train
+        states[spacing] = d.bridged
+    assert states == {20.0: False, 2.0: True}  # STP at 20 s spacing, LTP at 2 s
+
+
+def test_ion_supply_depression_lowers_the_second_of_two_close_pulses():
+    plain = PNW.model_copy(update={"sigma_tau0": 0})
+    depressed = plain.model_copy(update={"tau_c": 0.05, "kappa": 0.05})
+
+    def closure_after_pair(params):
+        d = BmrDevice(params)
+        d.advance(1e-3, 0.1)
+        d.advance(2e-3, 0.0)
+        d.advance(3e-3, 0.1)
+        return d.x, d.c
+    (x_plain, c_plain), (x_dep, c_dep) = closure_after_pair(plain), closure_after_pair(depressed)
+    assert c_plain == 1.0 and c_dep < 1.0
+    assert x_dep < x_plain
