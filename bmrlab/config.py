@@ -36,6 +36,8 @@ class Instrument(Strict):
     off_mode: Literal[OFF_MODES] = Field("zero", description="SMU: what 'output off' leaves")
     load: Literal["INF", "50"] = Field("INF", description="generator: OUTP:LOAD setting")
     series_resistor: Ohms = Field(0.0, ge=0, description="generator: resistor in series")
+    trigger: Literal["bus", "external"] = Field("bus", description="generator: what starts "
+                                                "a burst (*TRG, or its trigger input)")
     timeout_ms: int = Field(10_000, ge=100, le=600_000)
 
 
@@ -87,6 +89,10 @@ class StationConfig(Strict):
                                  f"(devices: {sorted(sim.device_names())})")
         if self.instruments["smu"].model not in SMU_MODELS:
             raise ValueError("instruments.smu: the role 'smu' needs a source-measure unit")
+        generator = self.instruments.get("pulse_generator")
+        if generator and generator.model not in GENERATOR_MODELS:
+            raise ValueError("instruments.pulse_generator: the role 'pulse_generator' needs "
+                             f"one of {', '.join(GENERATOR_MODELS)}")
         return self
 
     @property

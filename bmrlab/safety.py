@@ -67,6 +67,13 @@ class Guard:
             raise SafetyViolation(f"refused current limit {format_quantity(value, 'A')}")
         return value
 
+    def pulse_width(self, value: float) -> float:
+        if not value >= self.limits.min_pulse_width:
+            raise SafetyViolation(f"refused a pulse of {format_quantity(value, 's')}: shorter "
+                                  f"than limits.min_pulse_width "
+                                  f"{format_quantity(self.limits.min_pulse_width, 's')}")
+        return value
+
     def ramp(self, start: float, stop: float) -> np.ndarray:
         """Levels from ``start`` to ``stop`` in steps no larger than ``max_step``."""
         steps = max(1, math.ceil(abs(stop - start) / self.limits.max_step - 1e-9))

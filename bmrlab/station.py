@@ -12,13 +12,19 @@ from .config import StationConfig, load_station_config
 from .errors import BadInput, Stopped
 from .instruments.keithley2400 import Keithley2400, Keithley2400Smu
 from .instruments.keithley2450 import Keithley2450, Keithley2450Smu
+from .instruments.agilent33220a import Agilent33220A
+from .instruments.keithley2636b import Keithley2636B, Keithley2636BSmu
+from .instruments.keysight33500b import Keysight33500B
+from .instruments.pulse_generator import PulseGenerator
 from .paths import DEFAULT_STATION
 from .safety import Guard
 
-STOP_POLL_S = 0.1  # waits look at the stop request at least this often
+STOP_POLL_S = 0.05  # waits look at the stop request this often (an abort must reach 0 V in 100 ms)
 
 SMU_DRIVERS = {"keithley2450": (Keithley2450, Keithley2450Smu),
-               "keithley2400": (Keithley2400, Keithley2400Smu)}
+               "keithley2400": (Keithley2400, Keithley2400Smu),
+               "keithley2636b": (Keithley2636B, Keithley2636BSmu)}
+GENERATOR_DRIVERS = {"keysight33500b": Keysight33500B, "agilent33220a": Agilent33220A}
 
 
 def _shown(path: Path) -> str:
@@ -31,10 +37,11 @@ def _shown(path: Path) -> str:
 
 class Station:
     def __init__(self, config: StationConfig, source: str = "station", device: str | None = None):
-        if config.instruments["smu"].model not in SMU_DRIVERS:
-            raise BadInput(f"instruments.smu.model {config.instruments['smu'].model} in "
-                           f"{source}: bmrlab has no driver for it yet (drivers: "
-                           f"{', '.join(SMU_DRIVERS)}); the simulator serves it to pyvisa")
+        smu = config.instruments["smu"]
+        off_modes = SMU_DRIVERS[smu.model][1].off_modes
+        if smu.off_mode not in off_modes:
+            raise BadInput(f"instruments.smu.off_mode = {smu.off_mode} in {source} is not "
+                           f"allowed: the {smu.model} offers {', '.join(off_modes)}")
         if device and not config.simulated:
             raise BadInput(f"--device {device}: selects a simulated device, but {source} has "
                            "no simulated instruments ('@bmrsim')")
@@ -44,6 +51,7 @@ class Station:
         self.clock = make_clock(config.clock)
         self.sim = None
         self.smu = None
+        self.generator = None  # the role 'pulse_generator', if the station has one
         self.identities: dict[str, str] = {}
         if config.simulated:
             from .sim.backend import register_bench  # the simulator only when it is used
@@ -75,14 +83,42 @@ class Station:
         spec = self.config.instruments[role]
         return f"{self._bench_key}@bmrsim" if spec.visa_library == "@bmrsim" else spec.visa_library
 
+    @property
+    def has_generator(self) -> bool:
+        return "pulse_generator" in self.config.instruments
+
     def connect(self) -> None:
-        """Open the instruments' VISA sessions and build their drivers."""
+        """Open the instruments' VISA sessions and build their drivers (the generator's
+        output is switched off and its bursts configured at once)."""
         spec = self.config.instruments["smu"]
         driver_class, smu_class = SMU_DRIVERS[spec.model]
         driver = driver_class(spec.resource, visa_library=self.visa_library("smu"),
                               timeout=spec.timeout_ms)
         self.smu = smu_class(driver, self.guard, self.clock, spec.off_mode)
         self.identities = {"smu": self.smu.identify()}
+        if self.has_generator:
+            spec = self.config.instruments["pulse_generator"]
+            driver = GENERATOR_DRIVERS[spec.model](
+                spec.resource, visa_library=self.visa_library("pulse_generator"),
+                timeout=spec.timeout_ms)
+            self.generator = PulseGenerator(driver, self.guard, load=spec.load,
+                                            series_resistor=spec.series_resistor,
+                                            trigger=spec.trigger)
+            self.identities["pulse_generator"] = self.generator.identify()
+            self.generator.configure()
+
+    def safe_off(self) -> None:
+        """Every source to 0 V and off; each one tried even if another fails."""
+        failures = []
+        for instrument in (self.generator, self.smu):
+            if instrument is None:
+                continue
+            try:
+                instrument.safe_off()
+            except Exception as error:  # the next instrument must still be switched off
+                failures.append(f"{type(error).__name__}: {error}")
+        if failures:
+            raise RuntimeError("; ".join(failures))
 
     def wait(self, seconds: float, should_stop=lambda: False) -> None:
         """Wait on the station clock in slices, raising Stopped once a stop is requested."""
@@ -101,8 +137,9 @@ class Station:
         for role, spec in self.config.instruments.items():
             entry = spec.model_dump()
             entry["idn"] = self.identities.get(role, "")
-            if role == "smu" and self.smu is not None:
-                entry["settings"] = self.smu.settings
+            instrument = {"smu": self.smu, "pulse_generator": self.generator}.get(role)
+            if instrument is not None:
+                entry["settings"] = instrument.settings
             instruments[role] = entry
         snap = {"name": self.config.name, "file": self.source, "clock": self.config.clock,
                 "limits": self.config.limits.model_dump(), "instruments": instruments}
@@ -111,9 +148,10 @@ class Station:
         return snap
 
     def close(self) -> None:
-        if self.smu is not None:
-            self.smu.driver.adapter.close()
-            self.smu = None
+        for instrument in (self.smu, self.generator):
+            if instrument is not None:
+                instrument.driver.adapter.close()
+        self.smu = self.generator = None
         if self.sim is not None:
             from .sim.backend import forget_bench
             forget_bench(self._bench_key)

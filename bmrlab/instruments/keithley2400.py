@@ -8,7 +8,7 @@ a command, 2500 in a list), ``:SOURce:DELay``, ``:SENSe:FUNCtion``, ``:SENSe:CUR
 (compliance), ``:SENSe:CURRent:RANGe:AUTO``, ``:SENSe:CURRent:NPLCycles``,
 ``:SYSTem:AZERo:STATe ONCE``, ``:TRIGger:COUNt`` (1-2500), ``:TRACe:CLEar``, ``:TRACe:POINts``
 (1-2500), ``:TRACe:FEED SENSe``, ``:TRACe:FEED:CONTrol NEXT``, ``:TRACe:POINts:ACTual?``,
-``:TRACe:DATA?`` (all readings, FORMat:ELEMents VOLT, CURR, RES, TIME, STAT), ``:INITiate``,
+``:READ?``, ``:TRACe:DATA?`` (all readings, FORMat:ELEMents VOLT, CURR, RES, TIME, STAT), ``:INITiate``,
 ``:ABORt``. Status word bit 3 (8): in compliance.
 
 The 2400 has no range finer than 1 uA: a pA high-resistance state reads as that range's
@@ -19,7 +19,8 @@ parts, so a sweep segment is fetched when it is complete.
 import numpy as np
 from pymeasure.instruments.keithley import Keithley2400 as PymeasureKeithley2400
 
-from .scpi_smu import ScpiSmu, ScpiSourceMeter
+from .scpi_smu import ScpiSourceMeter
+from .smu import Smu
 
 STATUS_COMPLIANCE = 8
 
@@ -37,15 +38,28 @@ class Keithley2400(ScpiSourceMeter, PymeasureKeithley2400):
         self.write(f":SOUR:VOLT:RANG:AUTO OFF;:SOUR:VOLT:RANG {source_range:g}")
         self.write(f':SENS:FUNC "CURR";:SENS:CURR:PROT {compliance:g}')
 
-    def configure_current_measurement(self, nplc: float) -> None:
-        self.write(f":SENS:CURR:RANG:AUTO ON;:SENS:CURR:NPLC {nplc:g}")
+    def configure_current_measurement(self, nplc: float, current_range: float | None) -> None:
+        ranging = (":SENS:CURR:RANG:AUTO ON" if current_range is None
+                   else f":SENS:CURR:RANG:AUTO OFF;:SENS:CURR:RANG {current_range:g}")
+        self.write(f"{ranging};:SENS:CURR:NPLC {nplc:g}")
         self.write(":SYST:AZER:STAT ONCE")
 
-    def start_list_sweep(self, points: int, delay: float) -> None:
-        """Source the list (cycled) for ``points`` triggers into a fresh buffer."""
+    def set_level(self, volts: float) -> None:
+        """A fixed level (the source may still be in list mode after a sweep)."""
+        self.write(f":SOUR:VOLT:MODE FIX;:SOUR:VOLT {volts:g}")
+
+    def arm_list_sweep(self, dwell: float, delay: float, passes: int, list_length: int) -> None:
+        """Source the list ``passes`` times (one trigger a point) into a fresh buffer
+        (``:INIT`` starts it)."""
+        points = passes * list_length
         self.write(f":SOUR:VOLT:MODE LIST;:TRIG:COUN {points};:SOUR:DEL {delay:.6g}")
         self.write(f":TRAC:CLE;:TRAC:POIN {points};:TRAC:FEED SENS;:TRAC:FEED:CONT NEXT")
-        self.write(":INIT")
+
+    def read_once(self) -> tuple[float, float, bool]:
+        """One reading at the present fixed level: (voltage, current, in compliance)."""
+        self.write(":TRAC:FEED:CONT NEV;:TRIG:COUN 1")
+        values = [float(x) for x in self.ask(":READ?").split(",")]
+        return values[0], values[1], (int(values[4]) & STATUS_COMPLIANCE) > 0
 
     def buffer_count(self) -> int:
         return int(self.ask(":TRAC:POIN:ACT?"))
@@ -57,14 +71,13 @@ class Keithley2400(ScpiSourceMeter, PymeasureKeithley2400):
         return values[:, 3], values[:, 0], values[:, 1], limited
 
     def output_off_safely(self, zero: float) -> None:
-        """Stop the trigger model, back to a fixed level, source ``zero``, output off."""
+        """Stop the trigger model, back to a fixed level ``zero``, output off."""
         self.write(":ABOR")
-        self.write(":SOUR:VOLT:MODE FIX")
         self.set_level(zero)
         self.write(":OUTP OFF")
 
 
-class Keithley2400Smu(ScpiSmu):
+class Keithley2400Smu(Smu):
     model = "Keithley 2400"
     max_list_points = 2500
     max_buffer_points = 2500
@@ -72,13 +85,6 @@ class Keithley2400Smu(ScpiSmu):
     current_resolution = 50e-12  # 1 uA range
     reading_overhead_s = 0.5e-3
     whole_buffer_only = True  # :TRAC:DATA? returns the whole buffer
-
-    def _start(self, levels, delay, count) -> None:
-        self.driver.upload_list(levels)
-        self.driver.start_list_sweep(len(levels) * count, delay)
-
-    def _count(self) -> int:
-        return self.driver.buffer_count()
 
     def _fetch(self, first, last):
         t, v, i, limit = self.driver.buffer_readings()

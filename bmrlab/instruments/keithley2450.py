@@ -7,7 +7,7 @@ September 2013), section 6 "SCPI command reference": ``:OUTPut[1]:<function>:SMO
 ``:SOURce[1]:<function>:RANGe[:AUTO]``, ``:SOURce[1]:<function>:READ:BACK``,
 ``:SOURce[1]:LIST:<function>`` and ``:APPend`` (6-78, 6-79: at most 100 values a command,
 2500 in a list), ``:SOURce[1]:SWEep:<function>:LIST`` (6-85: start index, delay, count,
-failAbort, buffer), ``:INITiate[:IMMediate]``, ``:ABORt``, ``:TRACe:ACTual?``,
+failAbort, buffer), ``:INITiate[:IMMediate]``, ``:ABORt``, ``:READ?`` (buffer and elements), ``:TRACe:ACTual?``,
 ``:TRACe:CLEar``, ``:TRACe:DATA?`` (elements REL, SOUR, READ, SOURSTAT),
 ``:SYSTem:LFRequency?``, ``:SYSTem:ERRor[:NEXT]?``. Source status bits (section 8,
 bufferVar.sourcestatuses, 8-29): 32 = the source was limited, 128 = the output was on.
@@ -18,7 +18,8 @@ pymeasure 0.16's own buffer methods assume 2400 emulation; this driver does not 
 import numpy as np
 from pymeasure.instruments.keithley import Keithley2450 as PymeasureKeithley2450
 
-from .scpi_smu import ScpiSmu, ScpiSourceMeter
+from .scpi_smu import ScpiSourceMeter
+from .smu import Smu
 
 BUFFER = '"defbuffer1"'
 STAT_LIMIT = 32
@@ -37,16 +38,25 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
         self.write(f":SOUR:VOLT:RANG:AUTO OFF;:SOUR:VOLT:RANG {source_range:g}")
         self.write(f":SOUR:VOLT:ILIM {compliance:g};:SOUR:VOLT:READ:BACK ON")
 
-    def configure_current_measurement(self, nplc: float) -> None:
-        """Current measurement, autoranging (the source range stays fixed), zeroed once."""
-        self.write(':SENS:FUNC "CURR";:SENS:CURR:RANG:AUTO ON')
+    def configure_current_measurement(self, nplc: float, current_range: float | None) -> None:
+        """Current measurement, autoranging unless a range is given (the source range stays
+        fixed either way), zeroed once."""
+        ranging = (":SENS:CURR:RANG:AUTO ON" if current_range is None
+                   else f":SENS:CURR:RANG:AUTO OFF;:SENS:CURR:RANG {current_range:g}")
+        self.write(f':SENS:FUNC "CURR";{ranging}')
         self.write(f":SENS:CURR:NPLC {nplc:g};:SENS:AZER:ONCE")
 
-    def start_list_sweep(self, delay: float, count: int) -> None:
-        """Clear the buffer and run the list ``count`` times, ``delay`` s before each reading."""
+    def arm_list_sweep(self, dwell: float, delay: float, passes: int, list_length: int) -> None:
+        """Clear the buffer and set up ``passes`` runs of the source list, ``delay`` s before
+        each reading (the step takes ``dwell``; ``:INIT`` starts it)."""
         self.write(f":TRAC:CLE {BUFFER}")
-        self.write(f":SOUR:SWE:VOLT:LIST 1, {delay:.6g}, {count}, OFF, {BUFFER}")
-        self.write(":INIT")
+        self.write(f":SOUR:SWE:VOLT:LIST 1, {delay:.6g}, {passes}, OFF, {BUFFER}")
+
+    def read_once(self) -> tuple[float, float, bool]:
+        """One reading at the present level: (source readback, current, limit)."""
+        reply = self.ask(f":READ? {BUFFER}, SOUR, READ, SOURSTAT")
+        source, current, status = (float(x) for x in reply.split(","))
+        return source, current, (int(status) & STAT_LIMIT) > 0
 
     def buffer_count(self) -> int:
         return int(self.ask(f":TRAC:ACT? {BUFFER}"))
@@ -65,20 +75,10 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
         self.write(":OUTP OFF")
 
 
-class Keithley2450Smu(ScpiSmu):
+class Keithley2450Smu(Smu):
     model = "Keithley 2450"
     max_list_points = 2500
     max_buffer_points = 100_000
     voltage_ranges = (0.02, 0.2, 2.0, 20.0, 200.0)
     current_resolution = 10e-15  # 10 nA range
     reading_overhead_s = 0.2e-3  # autozero off
-
-    def _start(self, levels, delay, count) -> None:
-        self.driver.upload_list(levels)
-        self.driver.start_list_sweep(delay, count)
-
-    def _count(self) -> int:
-        return self.driver.buffer_count()
-
-    def _fetch(self, first, last):
-        return self.driver.buffer_readings(first, last)

@@ -1,12 +1,17 @@
-"""The source-measure unit interface that procedures use, and its shared sweep engine.
+"""The source-measure unit interface that procedures use, and its shared engine.
 
-A model file (``keithley2450.py`` ...) supplies a few primitives: upload a level list and
-start it, count the readings taken, fetch a range of readings, abort. The engine here
-splits a long sweep into segments the instrument can hold, polls the buffer while the
-instrument does the timing, hands readings over in chunks, and stops on request.
+Procedures ask for five things: :meth:`Smu.configure`, :meth:`Smu.sweep` (a list of levels,
+one reading per level, timed by the instrument), :meth:`Smu.pulse_train` and
+:meth:`Smu.time_trace` (both sweeps of a particular shape), :meth:`Smu.read` (one reading,
+timed by the host) and :meth:`Smu.set_bias` (a held level, ramped). A model file
+(``keithley2450.py`` ...) supplies a few primitives: configure, set a level, read once,
+upload a level list and start it, count the readings taken, fetch a range of them, abort,
+switch off. The engine here splits a long sweep into segments the instrument can hold,
+polls the buffer while the instrument does the timing, hands readings over in chunks, and
+stops on request. Every level goes through the station's guard before it is sent.
 """
 
-from abc import ABC, abstractmethod
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +25,8 @@ FETCH_S = 1.0  # ... or this long after the last fetch (live plots keep moving)
 
 @dataclass
 class Readings:
-    """A chunk of buffered readings: run-relative time, source readback, current, limit."""
+    """A chunk of readings: index within the operation, time since the SMU was configured,
+    source readback, current, and whether the current limit clipped the point."""
 
     index: np.ndarray
     t: np.ndarray
@@ -57,13 +63,72 @@ def plan_segments(levels, repeat: int, max_list: int, max_buffer: int) -> list[S
     return segments
 
 
-class Smu(ABC):
-    """A source-measure unit as procedures see it. Every level passes through the guard."""
+@dataclass(frozen=True)
+class PulseTrain:
+    """``count`` rectangular pulses to ``level`` of ``width`` every ``period``, ``off_level``
+    between them, the current sampled every ``sample_interval`` throughout (inside the pulse
+    too). Width and period are whole numbers of samples: the instrument times the samples."""
 
+    level: float
+    width: float
+    off_level: float
+    period: float
+    count: int
+    sample_interval: float
+
+    @property
+    def samples_on(self) -> int:
+        return max(1, round(self.width / self.sample_interval))
+
+    @property
+    def samples_per_period(self) -> int:
+        return max(self.samples_on + 1, round(self.period / self.sample_interval))
+
+    def problems(self) -> list[str]:
+        """What makes this train impossible to time exactly (empty if nothing)."""
+        found = []
+        for name, value, n in (("width", self.width, self.samples_on),
+                               ("period", self.period, self.samples_per_period)):
+            if not math.isclose(n * self.sample_interval, value, rel_tol=0.01):
+                found.append(f"{name} = {value:g} s is not a whole number of sample "
+                             f"intervals ({self.sample_interval:g} s)")
+        if self.period <= self.width:
+            found.append(f"period = {self.period:g} s must be longer than width = "
+                         f"{self.width:g} s")
+        return found
+
+    def levels(self) -> np.ndarray:
+        """One period: the pulse, then the off level."""
+        levels = np.full(self.samples_per_period, float(self.off_level))
+        levels[:self.samples_on] = self.level
+        return levels
+
+    def pulse_of(self, index) -> tuple[np.ndarray, np.ndarray]:
+        """For reading indices: the pulse number (1-based) and whether it is inside the pulse."""
+        index = np.asarray(index)
+        within = index % self.samples_per_period
+        return index // self.samples_per_period + 1, within < self.samples_on
+
+
+class Smu:
+    """A source-measure unit as procedures see it, over a bmrlab driver.
+
+    A model file supplies the driver (pymeasure's, extended) and a subclass of this with
+    the model's facts (list and buffer sizes, ranges, per-reading overhead). The driver
+    speaks the model's language behind these methods: ``configure_voltage_source``,
+    ``configure_current_measurement``, ``set_level``, ``line_frequency``, ``raise_errors``,
+    ``output_on``, ``read_once``, ``upload_list``, ``arm_list_sweep``, ``start``,
+    ``buffer_count``, ``buffer_readings``, ``abort``, ``output_off_safely``, ``id``.
+    Every level passes through the guard before the driver sees it.
+    """
+
+    model: str
     max_list_points: int
     max_buffer_points: int
     voltage_ranges: tuple
     current_resolution: float  # of the lowest current range: what "pA" can mean here
+    reading_overhead_s: float  # per reading, besides the aperture
+    off_modes = ("normal", "zero", "high-impedance", "guard")
     whole_buffer_only = False  # the buffer can only be read once a segment is complete
 
     def __init__(self, driver, guard, clock, off_mode: str):
@@ -72,71 +137,140 @@ class Smu(ABC):
         self.clock = clock
         self.off_mode = off_mode
         self.settings: dict = {}
-
-    # --- model primitives ----------------------------------------------------------------
-    @abstractmethod
-    def configure(self, *, max_abs_v: float, compliance: float, nplc: float) -> None:
-        """Fixed source range for ``max_abs_v`` (set before the output goes on), current
-        limit, aperture, auto measure range, zeroing; output on at 0 V; error check."""
-
-    @abstractmethod
-    def step_time(self, delay: float) -> float:
-        """Time one sweep point takes: ``delay`` plus the measurement."""
+        self.level = 0.0  # the level the source holds between operations
+        self.t_origin = clock.now()
+        self._aperture = 0.0
 
     @classmethod
-    @abstractmethod
     def shortest_step(cls, nplc: float) -> float:
         """Longest time one reading can take at ``nplc`` (50 Hz mains), before connecting."""
+        return nplc / 50.0 + cls.reading_overhead_s
 
-    @abstractmethod
-    def _start(self, levels: np.ndarray, delay: float, count: int) -> None: ...
+    def step_time(self) -> float:
+        """Time one reading takes on this instrument as configured."""
+        return self._aperture + self.reading_overhead_s
 
-    @abstractmethod
-    def _count(self) -> int: ...
+    def identify(self) -> str:
+        return self.driver.id
 
-    @abstractmethod
+    # --- model primitives, over the driver ----------------------------------------------
+    def _configure(self, source_range, compliance, nplc, current_range) -> dict:
+        """Source range first (output still off), limit, measurement, 0 V, error check,
+        output on; returns what is worth recording."""
+        d = self.driver
+        d.configure_voltage_source(source_range, compliance, d.OFF_MODES[self.off_mode])
+        d.configure_current_measurement(nplc, current_range)
+        d.set_level(self.guard.level(0.0))
+        line_frequency = d.line_frequency()
+        d.raise_errors()
+        d.output_on()
+        self._aperture = nplc / line_frequency
+        return {"line_frequency_Hz": line_frequency}
+
+    def _set_level(self, volts: float) -> None:
+        self.driver.set_level(volts)
+
+    def _read_at(self, volts: float) -> tuple[float, float, bool]:
+        """Source ``volts`` and take one reading: (source readback, current, limit)."""
+        self.driver.set_level(volts)
+        return self.driver.read_once()
+
+    def _start(self, levels: np.ndarray, dwell: float, count: int) -> None:
+        """Load ``levels``, set up ``count`` passes with one reading every ``dwell`` s taken
+        at the end of each step, check the error queue, start."""
+        d = self.driver
+        d.upload_list(levels)
+        d.arm_list_sweep(dwell, dwell - self.step_time(), count, len(levels))
+        d.raise_errors()
+        d.start()
+
+    def _count(self) -> int:
+        return self.driver.buffer_count()
+
     def _fetch(self, first: int, last: int) -> tuple[np.ndarray, ...]:
         """Readings ``first..last`` (1-based, inclusive): (rel_t, v, i, limit)."""
+        return self.driver.buffer_readings(first, last)
 
-    @abstractmethod
-    def _abort(self) -> None: ...
+    def _abort(self) -> None:
+        self.driver.abort()
 
-    @abstractmethod
-    def safe_off(self) -> None:
-        """Stop any trigger model, source 0 V, output off in the configured off-mode."""
+    # --- the interface --------------------------------------------------------------------
+    def configure(self, *, max_abs_v: float, compliance: float, nplc: float,
+                  current_range: float | None = None) -> None:
+        """Fixed source range for the run's largest |V| (set before the output goes on),
+        current limit, aperture, measure range (None: auto), zeroed once; output on at 0 V."""
+        source_range = self.guard.source_range(max_abs_v, self.voltage_ranges)
+        extra = self._configure(source_range, self.guard.compliance(compliance), nplc,
+                                current_range)
+        self.level = 0.0
+        self.t_origin = self.clock.now()
+        self.settings = {"source_range_V": source_range, "compliance_A": compliance,
+                         "nplc": nplc, "current_range_A": current_range or "auto",
+                         "off_mode": self.off_mode,
+                         "current_resolution_A": self.current_resolution, **extra}
 
-    @abstractmethod
-    def identify(self) -> str: ...
+    def set_bias(self, volts: float) -> None:
+        """Hold ``volts``, reached in steps no larger than the station's max_step."""
+        if volts == self.level:
+            return
+        for level in self.guard.ramp(self.level, volts):
+            self._set_level(level)
+            self.level = float(level)
 
-    # --- the sweep engine ---------------------------------------------------------------------
+    def read(self, volts: float) -> Readings:
+        """One reading at ``volts`` (a short read pulse, timed by the host), then back to the
+        held level."""
+        level = self.guard.level(volts)
+        t = self.clock.now() - self.t_origin
+        v, i, limit = self._read_at(level)
+        if level != self.level:
+            self._set_level(self.guard.level(self.level))
+        return Readings(np.array([0]), np.array([t]), np.array([v]), np.array([i]),
+                        np.array([limit]))
+
     def sweep(self, levels, dwell: float, repeat: int, on_chunk, wait) -> int:
         """Run ``repeat`` passes over ``levels`` on the instrument, ``dwell`` s per point.
 
         ``on_chunk(Readings)`` receives readings as they arrive; ``wait(seconds)`` is the
         station's stop-aware wait (raises when a stop is requested). Returns the number of
-        readings taken.
+        readings taken. The source holds the last level afterwards.
         """
         levels = self.guard.levels(levels)
-        delay = self.sweep_delay(dwell)
-        t_run = self.clock.now()
+        if dwell < self.step_time() * (1 - 1e-9):
+            raise InstrumentError(
+                f"dwell {dwell * 1e3:g} ms is shorter than one reading "
+                f"({self.step_time() * 1e3:.3g} ms at nplc {self.settings.get('nplc')})")
         taken = 0
         for segment in plan_segments(levels, repeat, self.max_list_points,
                                      self.max_buffer_points):
-            t_segment = self.clock.now() - t_run
-            self._start(segment.levels, delay, segment.count)
+            t_segment = self.clock.now() - self.t_origin
+            self._start(segment.levels, dwell, segment.count)
+            self.level = float(segment.levels[-1])
             expected = len(segment.levels) * segment.count
             taken += self._collect(expected, segment.first_index, t_segment, dwell,
                                    on_chunk, wait)
         return taken
 
-    def sweep_delay(self, dwell: float) -> float:
-        delay = dwell - self.step_time(0.0)
-        if delay < 0:
-            raise InstrumentError(
-                f"dwell {dwell * 1e3:g} ms is shorter than one measurement "
-                f"({self.step_time(0.0) * 1e3:.3g} ms at nplc {self.settings.get('nplc')})")
-        return delay
+    def pulse_train(self, train: PulseTrain, on_chunk, wait) -> int:
+        """Pulses timed by the instrument, sampled throughout; ``Readings.index`` maps to
+        pulses with :meth:`PulseTrain.pulse_of`."""
+        problems = train.problems()
+        if problems:
+            raise InstrumentError("; ".join(problems))
+        return self.sweep(train.levels(), train.sample_interval, train.count, on_chunk, wait)
 
+    def time_trace(self, bias: float, interval: float, points: int, on_chunk, wait) -> int:
+        """``points`` readings every ``interval`` s at a fixed ``bias`` (ramped to first)."""
+        self.set_bias(bias)
+        return self.sweep([bias], interval, points, on_chunk, wait)
+
+    def safe_off(self) -> None:
+        """Stop the instrument's program, 0 V at once (a step down cannot switch a BMR; the
+        shortest exposure is the safest), output off in the configured off-mode."""
+        self.driver.output_off_safely(self.guard.level(0.0))
+        self.level = 0.0
+
+    # --- the sweep engine ---------------------------------------------------------------------
     def _collect(self, expected, first_index, t_offset, dwell, on_chunk, wait) -> int:
         fetched = available = 0
         last_fetch = self.clock.now()

@@ -105,5 +105,5 @@ class BmrProcedure(Procedure):
         self.station.wait(seconds, self.should_stop)
 
     def shutdown(self):
-        if self.station is not None and self.station.smu is not None:
-            self.station.smu.safe_off()
+        if self.station is not None:
+            self.station.safe_off()

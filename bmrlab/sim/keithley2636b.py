@@ -20,6 +20,7 @@ from .smu import SimSmu
 OUTPUT_OFF, OUTPUT_ON = 0, 1
 OFF_MODES = {0: "NORM", 1: "ZERO", 2: "HIMP"}  # smua.OUTPUT_NORMAL, _ZERO, _HIGH_Z
 NVBUFFER_CAPACITY = 100_000
+STATUS_COMPLIANCE = 0x40  # bufferVar.statuses bit B6
 
 
 def _values(table) -> list[float]:
@@ -28,14 +29,18 @@ def _values(table) -> list[float]:
 
 
 class TspBuffer:
-    """``smua.nvbuffer1``: readings with their timestamps and source values, 1-based."""
+    """``smua.nvbuffer1``: readings with their timestamps, source values and statuses."""
 
     def __init__(self):
         self.appendmode = 0
         self.collecttimestamps = 1
         self.collectsourcevalues = 1
         self.capacity = NVBUFFER_CAPACITY
-        self.entries = []  # (t, source, value)
+        self.entries = []  # (t, source, value, status)
+        # one object per recall attribute for the buffer's life: lupa mis-dispatched
+        # attribute access once a fresh column object reused a freed one's id
+        self.timestamps, self.sourcevalues, self.readings, self.statuses = (
+            TspColumn(self, k) for k in range(4))
 
     @property
     def n(self) -> int:
@@ -44,24 +49,13 @@ class TspBuffer:
     def clear(self) -> None:
         self.entries.clear()
 
-    def add(self, t: float, source: float, value: float) -> None:
+    def add(self, reading, value: float | None = None) -> None:
+        """Store a reading (``value``: what was measured, if not the current)."""
         if len(self.entries) < self.capacity:
-            self.entries.append((t, source, value))
+            status = STATUS_COMPLIANCE if reading.limited else 0
+            self.entries.append((reading.t, reading.source,
+                                 reading.value if value is None else value, status))
 
-    def column(self, k: int) -> "TspColumn":
-        return TspColumn(self, k)
-
-    @property
-    def readings(self):
-        return self.column(2)
-
-    @property
-    def sourcevalues(self):
-        return self.column(1)
-
-    @property
-    def timestamps(self):
-        return self.column(0)
 
 
 class TspColumn:
@@ -149,14 +143,22 @@ class TspMeasure:
     def i(self, buffer=None):
         reading = self.smu.read_now()
         if buffer is not None:
-            buffer.add(reading.t, reading.source, reading.value)
+            buffer.add(reading)
         return reading.value
 
     def v(self, buffer=None):
         reading = self.smu.read_now()
         if buffer is not None:
-            buffer.add(reading.t, reading.source, reading.source)
+            buffer.add(reading, reading.source)
         return reading.source
+
+    def iv(self, ibuffer=None, vbuffer=None):
+        reading = self.smu.read_now()
+        if ibuffer is not None:
+            ibuffer.add(reading)
+        if vbuffer is not None:
+            vbuffer.add(reading, reading.source)
+        return reading.value, reading.source
 
 
 class TspTimer:
@@ -325,7 +327,7 @@ class SimKeithley2636B(SimSmu):
 
     def store(self, buffer: str, reading) -> None:
         if self.trigger_buffer is not None:
-            self.trigger_buffer.add(reading.t, reading.source, reading.value)
+            self.trigger_buffer.add(reading)
 
     # --- TSP globals ----------------------------------------------------------------------
     @staticmethod
