@@ -180,7 +180,7 @@ class Smu:
         at the end of each step, check the error queue, start."""
         d = self.driver
         d.upload_list(levels)
-        d.arm_list_sweep(dwell, dwell - self.step_time(), count, len(levels))
+        d.arm_list_sweep(dwell, max(0.0, dwell - self.step_time()), count, len(levels))
         d.raise_errors()
         d.start()
 
@@ -254,6 +254,7 @@ class Smu:
     def pulse_train(self, train: PulseTrain, on_chunk, wait) -> int:
         """Pulses timed by the instrument, sampled throughout; ``Readings.index`` maps to
         pulses with :meth:`PulseTrain.pulse_of`."""
+        self.guard.pulse_width(train.samples_on * train.sample_interval)
         problems = train.problems()
         if problems:
             raise InstrumentError("; ".join(problems))

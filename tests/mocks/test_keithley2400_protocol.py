@@ -2,23 +2,32 @@
 
 import numpy as np
 import pytest
+from conftest import NO_ERROR_SCPI, stop_now
 from pymeasure.test import expected_protocol
 
-from bmrlab.clock import VirtualClock
-from bmrlab.config import Limits
 from bmrlab.errors import Stopped
 from bmrlab.instruments.keithley2400 import Keithley2400, Keithley2400Smu
-from bmrlab.safety import Guard
+from bmrlab.instruments.smu import PulseTrain
 
 FORMAT = (":FORMAT:ELEMENTS VOLTAGE, CURRENT, RESISTANCE, TIME, STATUS", None)  # pymeasure's
+APERTURE = 0.05 / 60  # a step is this + 0.5 ms
 
 
-def smu_for(driver, clock=None):
-    smu = Keithley2400Smu(driver, Guard(Limits()), clock or VirtualClock(), "zero")
-    return smu
+def sweep_start(levels: str, points: int, delay: str):
+    return [(f":SOUR:LIST:VOLT {levels}", None),
+            (f":SOUR:VOLT:MODE LIST;:TRIG:COUN {points};:SOUR:DEL {delay}", None),
+            (f":TRAC:CLE;:TRAC:POIN {points};:TRAC:FEED SENS;:TRAC:FEED:CONT NEXT", None),
+            NO_ERROR_SCPI,
+            (":INIT", None)]
 
 
-def test_configure_fixes_the_source_range_before_the_output_goes_on():
+def rows(levels, limited=()):
+    """VOLT, CURR, RES, TIME, STAT per reading; status bit 3 (8) is compliance."""
+    return ",".join(f"{v},{v * 1e-5},9.91e37,{k * 0.002},{16392 if k in limited else 16384}"
+                    for k, v in enumerate(levels))
+
+
+def test_configure_fixes_the_source_range_before_the_output_goes_on(make_smu):
     with expected_protocol(Keithley2400, [
         FORMAT,
         (":OUTP:SMOD ZERO", None),
@@ -27,33 +36,26 @@ def test_configure_fixes_the_source_range_before_the_output_goes_on():
         (':SENS:FUNC "CURR";:SENS:CURR:PROT 1e-06', None),
         (":SENS:CURR:RANG:AUTO ON;:SENS:CURR:NPLC 0.05", None),
         (":SYST:AZER:STAT ONCE", None),
-        (":SOUR:VOLT 0", None),
+        (":SOUR:VOLT:MODE FIX;:SOUR:VOLT 0", None),
         (":SYST:LFR?", "50"),
-        ("SYST:ERR?", '0,"No error"'),
+        NO_ERROR_SCPI,
         (":OUTP ON", None),
     ]) as driver:
-        smu = smu_for(driver)
+        smu = make_smu(Keithley2400Smu, driver)
         smu.configure(max_abs_v=0.15, compliance=1e-6, nplc=0.05)
     assert smu.settings["line_frequency_Hz"] == 50.0
 
 
-def test_sweep_waits_for_the_whole_buffer_then_reads_it_once():
-    rows = ",".join(f"{v},{v * 1e-5},9.91e37,{k * 0.002},{16392 if k == 2 else 16384}"
-                    for k, v in enumerate([0, 0.001, 0.002]))
-    clock = VirtualClock()
+def test_sweep_waits_for_the_whole_buffer_then_reads_it_once(make_smu, clock):
     with expected_protocol(Keithley2400, [
         FORMAT,
-        (":SOUR:LIST:VOLT 0,0.001,0.002", None),
-        (":SOUR:VOLT:MODE LIST;:TRIG:COUN 3;:SOUR:DEL 0.000666667", None),
-        (":TRAC:CLE;:TRAC:POIN 3;:TRAC:FEED SENS;:TRAC:FEED:CONT NEXT", None),
-        (":INIT", None),
+        *sweep_start("0,0.001,0.002", 3, "0.000666667"),
         (":TRAC:POIN:ACT?", "1"),  # not complete: no fetch yet
         (":TRAC:POIN:ACT?", "3"),
-        (":TRAC:DATA?", rows),
+        (":TRAC:DATA?", rows([0, 0.001, 0.002], limited=(2,))),
     ]) as driver:
         chunks = []
-        smu = smu_for(driver, clock)
-        smu.settings = {"nplc": 0.05, "line_frequency_Hz": 60.0}
+        smu = make_smu(Keithley2400Smu, driver, APERTURE)
         assert smu.sweep([0, 0.001, 0.002], 2e-3, 1, chunks.append, clock.sleep) == 3
     (chunk,) = chunks
     np.testing.assert_allclose(chunk.t, [0, 0.002, 0.004])
@@ -61,26 +63,41 @@ def test_sweep_waits_for_the_whole_buffer_then_reads_it_once():
     assert chunk.limit.tolist() == [False, False, True]
 
 
-def test_stop_aborts_and_shutdown_returns_to_a_fixed_zero_level():
-    clock = VirtualClock()
-
-    def stop(seconds):
-        raise Stopped("stop")
-
+def test_pulse_train_cycles_the_list_over_the_trigger_count(make_smu, clock):
+    train = PulseTrain(level=0.1, width=2e-3, off_level=0.0, period=4e-3, count=3,
+                       sample_interval=2e-3)
     with expected_protocol(Keithley2400, [
         FORMAT,
-        (":SOUR:LIST:VOLT 0,0.001", None),
-        (":SOUR:VOLT:MODE LIST;:TRIG:COUN 2;:SOUR:DEL 0.000666667", None),
-        (":TRAC:CLE;:TRAC:POIN 2;:TRAC:FEED SENS;:TRAC:FEED:CONT NEXT", None),
-        (":INIT", None),
+        *sweep_start("0.1,0", 6, "0.000666667"),
+        (":TRAC:POIN:ACT?", "6"),
+        (":TRAC:DATA?", rows([0.1, 0] * 3)),
+    ]) as driver:
+        make_smu(Keithley2400Smu, driver, APERTURE).pulse_train(train, lambda c: None,
+                                                                clock.sleep)
+
+
+def test_single_read_in_fixed_mode_with_one_trigger(make_smu):
+    with expected_protocol(Keithley2400, [
+        FORMAT,
+        (":SOUR:VOLT:MODE FIX;:SOUR:VOLT 0.02", None),
+        (":TRAC:FEED:CONT NEV;:TRIG:COUN 1", None),
+        (":READ?", "+2.000000E-02,+1.000000E-06,+9.910000E+37,+1.0E+00,+1.639200E+04"),
+        (":SOUR:VOLT:MODE FIX;:SOUR:VOLT 0", None),
+    ]) as driver:
+        reading = make_smu(Keithley2400Smu, driver, APERTURE).read(0.02)
+    assert reading.limit[0]
+
+
+def test_stop_aborts_and_shutdown_returns_to_a_fixed_zero_level(make_smu):
+    with expected_protocol(Keithley2400, [
+        FORMAT,
+        *sweep_start("0,0.001", 2, "0.000666667"),
         (":ABOR", None),
         (":ABOR", None),
-        (":SOUR:VOLT:MODE FIX", None),
-        (":SOUR:VOLT 0", None),
+        (":SOUR:VOLT:MODE FIX;:SOUR:VOLT 0", None),
         (":OUTP OFF", None),
     ]) as driver:
-        smu = smu_for(driver, clock)
-        smu.settings = {"nplc": 0.05, "line_frequency_Hz": 60.0}
+        smu = make_smu(Keithley2400Smu, driver, APERTURE)
         with pytest.raises(Stopped):
-            smu.sweep([0, 0.001], 2e-3, 1, lambda c: None, stop)
+            smu.sweep([0, 0.001], 2e-3, 1, lambda c: None, stop_now)
         smu.safe_off()

@@ -1,20 +1,20 @@
 """Exact command sequences of the Keithley 2450 driver (pymeasure expected_protocol).
 
 Each sequence is what bmrlab sends to a real 2450; the commands are checked against the
-reference manual in the driver's docstring.
+reference manual cited in the driver's docstring.
 """
 
 import numpy as np
 import pytest
+from conftest import NO_ERROR_SCPI, stop_now
 from pymeasure.test import expected_protocol
 
-from bmrlab.clock import VirtualClock
-from bmrlab.config import Limits
 from bmrlab.errors import InstrumentError, Stopped
 from bmrlab.instruments.keithley2450 import Keithley2450, Keithley2450Smu
-from bmrlab.safety import Guard, SafetyViolation
+from bmrlab.instruments.smu import PulseTrain
+from bmrlab.safety import SafetyViolation
 
-SYST_ERR = "SYST:ERR?"  # what pymeasure's check_errors sends
+APERTURE = 0.05 / 60  # nplc 0.05 at 60 Hz; a step is this + 0.2 ms
 
 CONFIGURE = [
     (":OUTP:VOLT:SMOD ZERO", None),
@@ -25,121 +25,174 @@ CONFIGURE = [
     (":SENS:CURR:NPLC 0.05;:SENS:AZER:ONCE", None),
     (":SOUR:VOLT 0", None),
     (":SYST:LFR?", "60"),
-    (SYST_ERR, '0,"No error"'),
+    NO_ERROR_SCPI,
     (":OUTP ON", None),
 ]
 
 
-def smu_for(driver, clock=None):
-    return Keithley2450Smu(driver, Guard(Limits()), clock or VirtualClock(), "zero")
+def sweep_start(levels: str, delay: str, passes: int):
+    return [(f":SOUR:LIST:VOLT {levels}", None),
+            (':TRAC:CLE "defbuffer1"', None),
+            (f':SOUR:SWE:VOLT:LIST 1, {delay}, {passes}, OFF, "defbuffer1"', None),
+            NO_ERROR_SCPI,
+            (":INIT", None)]
 
 
-def test_configure_fixes_the_source_range_before_the_output_goes_on():
+def buffer_rows(levels, dt=0.002, limited=()):
+    return ",".join(f"{k * dt},{v},{v * 1e-5},{160 if k in limited else 128}"
+                    for k, v in enumerate(levels))
+
+
+def test_configure_fixes_the_source_range_before_the_output_goes_on(make_smu):
     with expected_protocol(Keithley2450, CONFIGURE) as driver:
-        smu = smu_for(driver)
+        smu = make_smu(Keithley2450Smu, driver)
         smu.configure(max_abs_v=0.15, compliance=1e-6, nplc=0.05)
     assert smu.settings["source_range_V"] == 0.2
     assert smu.settings["line_frequency_Hz"] == 60.0
+    assert smu.step_time() == pytest.approx(APERTURE + 0.2e-3)
 
 
-def test_configure_raises_with_the_instruments_own_error():
-    pairs = CONFIGURE[:8] + [(SYST_ERR, '-222,"Data out of range"'),
-                             (SYST_ERR, '0,"No error"')]
+def test_configure_with_a_fixed_measure_range(make_smu):
+    pairs = list(CONFIGURE)
+    pairs[4] = (':SENS:FUNC "CURR";:SENS:CURR:RANG:AUTO OFF;:SENS:CURR:RANG 1e-08', None)
+    with expected_protocol(Keithley2450, pairs) as driver:
+        make_smu(Keithley2450Smu, driver).configure(max_abs_v=0.15, compliance=1e-6,
+                                                    nplc=0.05, current_range=10e-9)
+
+
+def test_configure_raises_with_the_instruments_own_error(make_smu):
+    pairs = CONFIGURE[:8] + [("SYST:ERR?", '-222,"Data out of range"'), NO_ERROR_SCPI]
     with expected_protocol(Keithley2450, pairs) as driver:
         with pytest.raises(InstrumentError, match="-222"):
-            smu_for(driver).configure(max_abs_v=0.15, compliance=1e-6, nplc=0.05)
+            make_smu(Keithley2450Smu, driver).configure(max_abs_v=0.15, compliance=1e-6,
+                                                        nplc=0.05)
 
 
-def test_configure_refuses_a_compliance_beyond_the_limit_before_sending_it():
+def test_configure_refuses_a_compliance_beyond_the_limit_before_sending_it(make_smu):
     with expected_protocol(Keithley2450, []) as driver:
         with pytest.raises(SafetyViolation):
-            smu_for(driver).configure(max_abs_v=0.1, compliance=0.5, nplc=1)
+            make_smu(Keithley2450Smu, driver).configure(max_abs_v=0.1, compliance=0.5, nplc=1)
 
 
 def test_list_upload_goes_in_groups_of_100():
     levels = np.arange(250) * 1e-3
-    first = ",".join(f"{v:.6g}" for v in levels[:100])
-    second = ",".join(f"{v:.6g}" for v in levels[100:200])
-    third = ",".join(f"{v:.6g}" for v in levels[200:])
-    with expected_protocol(Keithley2450, [(f":SOUR:LIST:VOLT {first}", None),
-                                          (f":SOUR:LIST:VOLT:APP {second}", None),
-                                          (f":SOUR:LIST:VOLT:APP {third}", None)]) as driver:
+    groups = [",".join(f"{v:.6g}" for v in levels[k:k + 100]) for k in (0, 100, 200)]
+    with expected_protocol(Keithley2450, [(f":SOUR:LIST:VOLT {groups[0]}", None),
+                                          (f":SOUR:LIST:VOLT:APP {groups[1]}", None),
+                                          (f":SOUR:LIST:VOLT:APP {groups[2]}", None)]) as driver:
         driver.upload_list(levels)
 
 
-def test_start_list_sweep():
-    with expected_protocol(Keithley2450, [
-        (':TRAC:CLE "defbuffer1"', None),
-        (':SOUR:SWE:VOLT:LIST 1, 0.00095, 20, OFF, "defbuffer1"', None),
-        (":INIT", None),
-    ]) as driver:
-        driver.start_list_sweep(0.00095, 20)
-
-
-def test_chunked_buffer_read_parses_time_source_current_and_limit_flag():
-    reply = "0.0,0.001,1.5e-13,128,0.002,0.1,1.0e-6,160"
-    with expected_protocol(Keithley2450, [
-        (':TRAC:ACT? "defbuffer1"', "2"),
-        (':TRAC:DATA? 1, 2, "defbuffer1", REL, SOUR, READ, SOURSTAT', reply),
-    ]) as driver:
-        assert driver.buffer_count() == 2
-        t, v, i, limit = driver.buffer_readings(1, 2)
-    np.testing.assert_allclose(t, [0.0, 0.002])
-    np.testing.assert_allclose(v, [0.001, 0.1])
-    np.testing.assert_allclose(i, [1.5e-13, 1e-6])
-    assert limit.tolist() == [False, True]
-
-
-def test_shutdown_stops_the_trigger_model_then_zero_volts_then_output_off():
-    with expected_protocol(Keithley2450, [(":ABOR", None), (":SOUR:VOLT 0", None),
-                                          (":OUTP OFF", None)]) as driver:
-        smu_for(driver).safe_off()
-
-
-def _configured(driver, clock):
-    smu = smu_for(driver, clock)
-    smu.settings = {"nplc": 0.05, "line_frequency_Hz": 60.0}
-    return smu
-
-
-def test_sweep_runs_on_the_instrument_and_reads_the_buffer_in_chunks():
+def test_sweep_runs_on_the_instrument_and_reads_the_buffer_in_chunks(make_smu, clock):
     """Three levels, twice: one list, one start, polls until all six readings are in."""
-    rows = ",".join(f"{k * 0.002},{v},{v * 1e-5},128" for k, v in enumerate([0, .001, 0] * 2))
-    clock = VirtualClock()
     with expected_protocol(Keithley2450, [
-        (":SOUR:LIST:VOLT 0,0.001,0", None),
-        (':TRAC:CLE "defbuffer1"', None),
-        (':SOUR:SWE:VOLT:LIST 1, 0.000966667, 2, OFF, "defbuffer1"', None),
-        (":INIT", None),
+        *sweep_start("0,0.001,0", "0.000966667", 2),
         (':TRAC:ACT? "defbuffer1"', "6"),
-        (':TRAC:DATA? 1, 6, "defbuffer1", REL, SOUR, READ, SOURSTAT', rows),
+        (':TRAC:DATA? 1, 6, "defbuffer1", REL, SOUR, READ, SOURSTAT',
+         buffer_rows([0, .001, 0] * 2, limited=(4,))),
     ]) as driver:
         chunks = []
-        smu = _configured(driver, clock)
-        taken = smu.sweep([0, 0.001, 0], 2e-3, 2, chunks.append, clock.sleep)
-    assert taken == 6
-    assert chunks[0].index.tolist() == [0, 1, 2, 3, 4, 5]
+        smu = make_smu(Keithley2450Smu, driver, APERTURE)
+        assert smu.sweep([0, 0.001, 0], 2e-3, 2, chunks.append, clock.sleep) == 6
+    (chunk,) = chunks
+    assert chunk.index.tolist() == [0, 1, 2, 3, 4, 5]
+    np.testing.assert_allclose(chunk.i[:3], [0, 1e-8, 0])
+    assert chunk.limit.tolist() == [False, False, False, False, True, False]
 
 
-def test_sweep_stopped_on_request_aborts_the_trigger_model():
-    clock = VirtualClock()
-
-    def stop(seconds):
-        raise Stopped("stop")
-
+def test_a_long_sweep_is_read_in_chunks_while_it_runs(make_smu, clock):
+    levels = [0.001] * 1200
     with expected_protocol(Keithley2450, [
-        (":SOUR:LIST:VOLT 0,0.001,0", None),
-        (':TRAC:CLE "defbuffer1"', None),
-        (':SOUR:SWE:VOLT:LIST 1, 0.000966667, 1, OFF, "defbuffer1"', None),
-        (":INIT", None),
+        (":SOUR:LIST:VOLT " + ",".join(["0.001"] * 100), None),
+        *[(":SOUR:LIST:VOLT:APP " + ",".join(["0.001"] * 100), None)] * 11,
+        *sweep_start("", "0.000966667", 1)[1:],
+        (':TRAC:ACT? "defbuffer1"', "600"),
+        (':TRAC:DATA? 1, 600, "defbuffer1", REL, SOUR, READ, SOURSTAT',
+         buffer_rows([0.001] * 600)),
+        (':TRAC:ACT? "defbuffer1"', "1200"),
+        (':TRAC:DATA? 601, 1200, "defbuffer1", REL, SOUR, READ, SOURSTAT',
+         buffer_rows([0.001] * 600)),
+    ]) as driver:
+        chunks = []
+        make_smu(Keithley2450Smu, driver, APERTURE).sweep(levels, 2e-3, 1, chunks.append,
+                                                          clock.sleep)
+    assert [c.index[0] for c in chunks] == [0, 600]
+
+
+def test_pulse_train_is_one_period_sourced_count_times(make_smu, clock):
+    """Two pulses of 4 ms to 100 mV every 10 ms, sampled every 2 ms (inside the pulse too)."""
+    train = PulseTrain(level=0.1, width=4e-3, off_level=0.0, period=10e-3, count=2,
+                       sample_interval=2e-3)
+    one_period = [0.1, 0.1, 0, 0, 0]
+    with expected_protocol(Keithley2450, [
+        *sweep_start("0.1,0.1,0,0,0", "0.000966667", 2),
+        (':TRAC:ACT? "defbuffer1"', "10"),
+        (':TRAC:DATA? 1, 10, "defbuffer1", REL, SOUR, READ, SOURSTAT',
+         buffer_rows(one_period * 2)),
+    ]) as driver:
+        chunks = []
+        make_smu(Keithley2450Smu, driver, APERTURE).pulse_train(train, chunks.append,
+                                                                clock.sleep)
+    pulse, inside = train.pulse_of(chunks[0].index)
+    assert pulse.tolist() == [1] * 5 + [2] * 5
+    assert inside.tolist() == [True, True, False, False, False] * 2
+
+
+def test_time_trace_ramps_to_the_bias_then_samples_it(make_smu, clock):
+    """20 mV with max_step 10 mV: two host steps, then 3 readings every 1 ms on the
+    instrument."""
+    with expected_protocol(Keithley2450, [
+        (":SOUR:VOLT 0.01", None),
+        (":SOUR:VOLT 0.02", None),
+        *sweep_start("0.02", "0", 3),
+        (':TRAC:ACT? "defbuffer1"', "3"),
+        (':TRAC:DATA? 1, 3, "defbuffer1", REL, SOUR, READ, SOURSTAT',
+         buffer_rows([0.02] * 3, dt=1e-3)),
+    ]) as driver:
+        smu = make_smu(Keithley2450Smu, driver, APERTURE)
+        smu._aperture = 0.8e-3  # a 1 ms step: 0.8 ms aperture + 0.2 ms overhead
+        smu.time_trace(0.02, 1e-3, 3, lambda c: None, clock.sleep)
+    assert smu.level == 0.02
+
+
+def test_single_read_at_a_level_then_back_to_the_held_bias(make_smu):
+    with expected_protocol(Keithley2450, [
+        (":SOUR:VOLT 0.02", None),
+        (':READ? "defbuffer1", SOUR, READ, SOURSTAT', "2.0e-02,3.0e-10,128"),
+        (":SOUR:VOLT 0", None),
+    ]) as driver:
+        reading = make_smu(Keithley2450Smu, driver, APERTURE).read(0.02)
+    assert reading.i[0] == pytest.approx(3e-10)
+    assert not reading.limit[0]
+
+
+def test_sweep_stopped_on_request_aborts_the_trigger_model(make_smu):
+    with expected_protocol(Keithley2450, [
+        *sweep_start("0,0.001,0", "0.000966667", 1),
         (":ABOR", None),
     ]) as driver:
         with pytest.raises(Stopped):
-            _configured(driver, clock).sweep([0, 0.001, 0], 2e-3, 1, lambda c: None, stop)
+            make_smu(Keithley2450Smu, driver, APERTURE).sweep([0, 0.001, 0], 2e-3, 1,
+                                                              lambda c: None, stop_now)
 
 
-def test_sweep_refuses_a_level_beyond_the_limit_before_sending_anything():
+def test_shutdown_stops_the_trigger_model_then_zero_volts_then_output_off(make_smu):
+    with expected_protocol(Keithley2450, [(":ABOR", None), (":SOUR:VOLT 0", None),
+                                          (":OUTP OFF", None)]) as driver:
+        make_smu(Keithley2450Smu, driver).safe_off()
+
+
+def test_sweep_refuses_a_level_beyond_the_limit_before_sending_anything(make_smu):
     with expected_protocol(Keithley2450, []) as driver:
         with pytest.raises(SafetyViolation):
-            _configured(driver, VirtualClock()).sweep([0, 0.6], 2e-3, 1, lambda c: None,
-                                                      lambda s: None)
+            make_smu(Keithley2450Smu, driver, APERTURE).sweep([0, 0.6], 2e-3, 1,
+                                                              lambda c: None, stop_now)
+
+
+def test_a_pulse_shorter_than_the_station_allows_is_refused_before_sending(make_smu):
+    train = PulseTrain(level=0.1, width=50e-6, off_level=0.0, period=100e-6, count=1,
+                       sample_interval=50e-6)
+    with expected_protocol(Keithley2450, []) as driver:
+        with pytest.raises(SafetyViolation):
+            make_smu(Keithley2450Smu, driver, 40e-6).pulse_train(train, lambda c: None,
+                                                                 stop_now)

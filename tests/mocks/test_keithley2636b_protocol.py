@@ -1,0 +1,124 @@
+"""Exact TSP sequences of the Keithley 2636B driver (pymeasure expected_protocol)."""
+
+import numpy as np
+import pytest
+from conftest import stop_now
+from pymeasure.test import expected_protocol
+
+from bmrlab.errors import InstrumentError, Stopped
+from bmrlab.instruments.keithley2636b import HELPER_SCRIPT, Keithley2636B, Keithley2636BSmu
+from bmrlab.instruments.smu import PulseTrain
+
+APERTURE = 0.05 / 60  # a step is this + 0.05 ms
+NO_ERROR = ("print(errorqueue.next())", "0.00000e+00\tQueue Is Empty\t0.00000e+00\t0.00000e+00")
+BUFFER = "smua.nvbuffer1"
+PRINTBUFFER = (f"printbuffer({{}}, {{}}, {BUFFER}.timestamps, {BUFFER}.sourcevalues, "
+               f"{BUFFER}.readings, {BUFFER}.statuses)")
+
+CONFIGURE = [
+    *((line, None) for line in HELPER_SCRIPT),
+    ("smua.source.func = smua.OUTPUT_DCVOLTS smua.source.offmode = smua.OUTPUT_ZERO", None),
+    ("smua.source.autorangev = smua.AUTORANGE_OFF smua.source.rangev = 0.2", None),
+    ("smua.source.limiti = 1e-06", None),
+    ("smua.measure.nplc = 0.05 smua.measure.autorangei = smua.AUTORANGE_ON", None),
+    ("smua.measure.autozero = smua.AUTOZERO_ONCE", None),
+    ("smua.source.levelv = 0", None),
+    ("print(localnode.linefreq)", "6.00000e+01"),
+    NO_ERROR,
+    ("smua.source.output = smua.OUTPUT_ON", None),
+]
+
+
+def sweep_start(levels: str, count: int, period: str, delay: str, points: int):
+    return [("bmr_list_clear()", None),
+            (f"bmr_list_append({{{levels}}}, {count})", None),
+            (f"bmr_sweep_arm({period}, {delay}, {points})", None),
+            NO_ERROR,
+            ("smua.trigger.initiate()", None)]
+
+
+def printed(levels, limited=()):
+    return ", ".join(f"{k * 0.002:.5e}, {v:.5e}, {v * 1e-5:.5e}, {64 if k in limited else 0}"
+                     for k, v in enumerate(levels))
+
+
+def test_configure_loads_the_helper_script_once_and_fixes_the_range_first(make_smu):
+    second = CONFIGURE[len(HELPER_SCRIPT):]
+    with expected_protocol(Keithley2636B, CONFIGURE + second) as driver:
+        smu = make_smu(Keithley2636BSmu, driver)
+        smu.configure(max_abs_v=0.15, compliance=1e-6, nplc=0.05)
+        smu.configure(max_abs_v=0.15, compliance=1e-6, nplc=0.05)
+    assert smu.settings["source_range_V"] == 0.2
+
+
+def test_the_helper_script_is_lua_5_0(make_smu):
+    """The 2600B runs Lua 5.0: no '#' length operator, no '...' varargs."""
+    script = "\n".join(HELPER_SCRIPT)
+    assert "#" not in script and "..." not in script
+
+
+def test_configure_raises_with_the_instruments_own_error(make_smu):
+    pairs = CONFIGURE[:-2] + [
+        ("print(errorqueue.next())", "-2.86000e+02\tTSP Runtime error\t2.00000e+00\t0.00000e+00"),
+        NO_ERROR]
+    with expected_protocol(Keithley2636B, pairs) as driver:
+        with pytest.raises(InstrumentError, match="TSP Runtime error"):
+            make_smu(Keithley2636BSmu, driver).configure(max_abs_v=0.15, compliance=1e-6,
+                                                         nplc=0.05)
+
+
+def test_timer_paced_sweep_read_in_chunks_with_printbuffer(make_smu, clock):
+    with expected_protocol(Keithley2636B, [
+        *sweep_start("0,0.001,0", 3, "0.002", "0.00111667", 6),
+        (f"print({BUFFER}.n)", "6.00000e+00"),
+        (PRINTBUFFER.format(1, 6), printed([0, 0.001, 0] * 2, limited=(1,))),
+    ]) as driver:
+        chunks = []
+        make_smu(Keithley2636BSmu, driver, APERTURE).sweep([0, 0.001, 0], 2e-3, 2,
+                                                           chunks.append, clock.sleep)
+    (chunk,) = chunks
+    np.testing.assert_allclose(chunk.v, [0, 0.001, 0] * 2)
+    assert chunk.limit.tolist() == [False, True, False, False, False, False]
+
+
+def test_pulse_train_and_time_trace(make_smu, clock):
+    train = PulseTrain(level=0.1, width=2e-3, off_level=0.0, period=6e-3, count=2,
+                       sample_interval=2e-3)
+    with expected_protocol(Keithley2636B, [
+        *sweep_start("0.1,0,0", 3, "0.002", "0.00111667", 6),
+        (f"print({BUFFER}.n)", "6.00000e+00"),
+        (PRINTBUFFER.format(1, 6), printed([0.1, 0, 0] * 2)),
+        ("smua.source.levelv = 0.01", None),
+        *sweep_start("0.01", 1, "0.001", "0.000116667", 4),
+        (f"print({BUFFER}.n)", "4.00000e+00"),
+        (PRINTBUFFER.format(1, 4), printed([0.01] * 4)),
+    ]) as driver:
+        smu = make_smu(Keithley2636BSmu, driver, APERTURE)
+        smu.pulse_train(train, lambda c: None, clock.sleep)
+        smu.time_trace(0.01, 1e-3, 4, lambda c: None, clock.sleep)
+
+
+def test_single_read_measures_current_voltage_and_compliance(make_smu):
+    with expected_protocol(Keithley2636B, [
+        ("smua.source.levelv = 0.02", None),
+        ("i, v = smua.measure.iv() print(i, v, smua.source.compliance)",
+         "2.50000e-10\t2.00000e-02\tfalse"),
+        ("smua.source.levelv = 0", None),
+    ]) as driver:
+        reading = make_smu(Keithley2636BSmu, driver, APERTURE).read(0.02)
+    assert reading.i[0] == pytest.approx(2.5e-10) and reading.v[0] == pytest.approx(0.02)
+    assert not reading.limit[0]
+
+
+def test_stop_aborts_then_shutdown_zero_volts_output_off(make_smu):
+    with expected_protocol(Keithley2636B, [
+        *sweep_start("0,0.001", 2, "0.002", "0.00111667", 2),
+        ("smua.abort()", None),
+        ("smua.abort()", None),
+        ("smua.source.levelv = 0", None),
+        ("smua.source.output = smua.OUTPUT_OFF", None),
+    ]) as driver:
+        smu = make_smu(Keithley2636BSmu, driver, APERTURE)
+        with pytest.raises(Stopped):
+            smu.sweep([0, 0.001], 2e-3, 1, lambda c: None, stop_now)
+        smu.safe_off()

@@ -1,0 +1,126 @@
+"""Exact command sequences of the 33500B and 33220A drivers (pymeasure expected_protocol)."""
+
+import pytest
+from conftest import NO_ERROR_SCPI
+from pymeasure.test import expected_protocol
+
+from bmrlab.config import Limits
+from bmrlab.errors import BadInput
+from bmrlab.instruments.agilent33220a import Agilent33220A
+from bmrlab.instruments.keysight33500b import Keysight33500B
+from bmrlab.instruments.pulse_generator import PulseGenerator
+from bmrlab.safety import Guard, SafetyViolation
+
+
+def configure_33500b(load="INF", source="BUS"):
+    return [("OUTP OFF", None), (f"OUTP:LOAD {load}", None), ("FUNC PULS", None),
+            ("BURS:MODE TRIG;BURS:NCYC 1;BURS:STAT ON", None), (f"TRIG:SOUR {source}", None),
+            ("FUNC:PULS:PER?", "+1.000000000000000E-03"),
+            ("FUNC:PULS:WIDT?", "+1.000000000000000E-04"),
+            NO_ERROR_SCPI]
+
+
+def generator(driver, load="INF", trigger="bus"):
+    pulses = PulseGenerator(driver, Guard(Limits()), load=load, series_resistor=1e3,
+                            trigger=trigger)
+    pulses.configure()
+    return pulses
+
+
+def test_33500b_single_pulse_programmed_with_the_output_off_then_bus_triggered():
+    with expected_protocol(Keysight33500B, [
+        *configure_33500b(),
+        ("OUTP OFF", None),
+        ("VOLT:LOW 0;VOLT:HIGH 0.1", None),
+        ("FUNC:PULS:PER 4.000000e-02", None),  # longer than the old width: period first
+        ("FUNC:PULS:WIDT 2.000000e-02", None),
+        ("BURS:NCYC 1", None),
+        NO_ERROR_SCPI,
+        ("OUTP ON", None),
+        ("*TRG", None),
+        ("*TRG", None),  # the same pulse again: nothing reprogrammed
+        ("OUTP OFF", None),
+    ]) as driver:
+        pulses = generator(driver)
+        assert pulses.single(0.1, 20e-3) == pytest.approx(20e-3)
+        pulses.single(0.1, 20e-3)
+        pulses.safe_off()
+
+
+def test_33500b_paired_pulse_is_a_burst_of_two():
+    with expected_protocol(Keysight33500B, [
+        *configure_33500b(),
+        ("OUTP OFF", None),
+        ("VOLT:LOW 0;VOLT:HIGH 0.1", None),
+        ("FUNC:PULS:PER 6.000000e-03", None),
+        ("FUNC:PULS:WIDT 1.000000e-03", None),
+        ("BURS:NCYC 2", None),
+        NO_ERROR_SCPI,
+        ("OUTP ON", None),
+        ("*TRG", None),
+    ]) as driver:
+        assert generator(driver).paired(0.1, 1e-3, 5e-3) == pytest.approx(7e-3)
+
+
+def test_33500b_short_period_after_a_long_width_writes_the_width_first():
+    with expected_protocol(Keysight33500B, [
+        *configure_33500b(),
+        ("OUTP OFF", None),
+        ("VOLT:LOW 0;VOLT:HIGH 0.2", None),
+        ("FUNC:PULS:WIDT 1.000000e-04", None),
+        ("FUNC:PULS:PER 2.000000e-04", None),
+        ("BURS:NCYC 10", None),
+        NO_ERROR_SCPI,
+        ("OUTP ON", None),
+    ]) as driver:
+        pulses = generator(driver)
+        pulses.driver.timing = (1.0, 0.5)  # left by an earlier long pulse
+        pulses.arm(0.2, 100e-6, 200e-6, 10)
+
+
+def test_50_ohm_setting_programs_half_the_level_the_device_must_see():
+    with expected_protocol(Keysight33500B, [
+        *configure_33500b(load="50", source="EXT"),
+        ("OUTP OFF", None),
+        ("VOLT:LOW 0;VOLT:HIGH 0.05", None),
+        ("FUNC:PULS:PER 2.000000e-02", None),
+        ("FUNC:PULS:WIDT 1.000000e-02", None),
+        ("BURS:NCYC 1", None),
+        NO_ERROR_SCPI,
+        ("OUTP ON", None),
+    ]) as driver:
+        generator(driver, load="50", trigger="external").arm(0.1, 10e-3)
+
+
+def test_33220a_writes_nanosecond_timing_in_full_precision():
+    """pymeasure 0.16 sends 50 ns as 0.000000 (%f); this driver sends 5e-08."""
+    with expected_protocol(Agilent33220A, [
+        ("OUTP OFF", None), ("OUTP:LOAD INF", None), ("FUNC PULS", None),
+        ("BURS:MODE TRIG;BURS:NCYC 1;BURS:STAT ON", None), ("TRIG:SOUR BUS", None),
+        ("PULS:PER?", "+1.000000000000000E-03"), ("FUNC:PULS:WIDT?", "+1.000000000000000E-04"),
+        NO_ERROR_SCPI,
+        ("OUTP OFF", None),
+        ("VOLT:LOW 0;VOLT:HIGH 0.1", None),
+        ("FUNC:PULS:WIDT 5e-08", None),
+        ("PULS:PER 2e-07", None),
+        ("BURS:NCYC 3", None),
+        NO_ERROR_SCPI,
+        ("OUTP ON", None),
+    ]) as driver:
+        pulses = PulseGenerator(driver, Guard(Limits(min_pulse_width=20e-9)), load="INF",
+                                series_resistor=0.0)
+        pulses.configure()
+        pulses.arm(0.1, 50e-9, 200e-9, 3)
+
+
+def test_levels_beyond_the_station_limit_or_too_short_are_refused_before_sending():
+    with expected_protocol(Keysight33500B, configure_33500b()) as driver:
+        pulses = generator(driver)
+        with pytest.raises(SafetyViolation):
+            pulses.arm(0.6, 10e-3)
+        with pytest.raises(SafetyViolation):
+            pulses.arm(0.1, 10e-6)
+        with pytest.raises(SafetyViolation):
+            pulses.arm(-0.1, 10e-3)  # generator pulses go up from 0 V
+        with pytest.raises(BadInput, match="pulse_level = 0.7"):
+            pulses.check("pulse_level", 0.7, 10e-3)
