@@ -38,6 +38,3 @@ class ScpiSourceMeter:
 
     def start(self) -> None:
         self.write(":INIT")
-
-    def abort(self) -> None:
-        self.write(":ABOR")

@@ -11,12 +11,15 @@ polls the buffer while the instrument does the timing, hands readings over in ch
 stops on request. Every level goes through the station's guard before it is sent.
 """
 
+import logging
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import InstrumentError
+
+log = logging.getLogger(__name__)
 
 POLL_S = 0.25  # how often the buffer count is asked while a sweep runs
 FETCH_POINTS = 500  # fetch once this many new readings are waiting ...
@@ -191,9 +194,6 @@ class Smu:
         """Readings ``first..last`` (1-based, inclusive): (rel_t, v, i, limit)."""
         return self.driver.buffer_readings(first, last)
 
-    def _abort(self) -> None:
-        self.driver.abort()
-
     # --- the interface --------------------------------------------------------------------
     def configure(self, *, max_abs_v: float, compliance: float, nplc: float,
                   current_range: float | None = None) -> None:
@@ -276,22 +276,31 @@ class Smu:
         fetched = available = 0
         last_fetch = self.clock.now()
         deadline = self.clock.now() + expected * dwell * 2 + 10.0
-        while fetched < expected:
-            remaining = (expected - available) * dwell
+
+        def hand_over(available):
+            t, v, i, limit = self._fetch(fetched + 1, available)
+            index = np.arange(first_index + fetched, first_index + available)
+            on_chunk(Readings(index, t + t_offset, v, i, limit))
+
+        try:
+            while fetched < expected:
+                wait(min(POLL_S, (expected - available) * dwell + 1e-3))
+                available = min(self._count(), expected)
+                due = available == expected or not self.whole_buffer_only and (
+                    available - fetched >= FETCH_POINTS
+                    or self.clock.now() - last_fetch >= FETCH_S)
+                if available > fetched and due:
+                    hand_over(available)
+                    fetched, last_fetch = available, self.clock.now()
+                if self.clock.now() > deadline:
+                    raise InstrumentError(f"sweep stalled: {fetched} of {expected} readings")
+        except BaseException:  # a stop, Ctrl+C or a failure: the source goes safe first,
+            self.safe_off()    # then what the buffer already holds is kept
             try:
-                wait(min(POLL_S, remaining + 1e-3))
-            except BaseException:
-                self._abort()
-                raise
-            available = min(self._count(), expected)
-            due = available == expected or not self.whole_buffer_only and (
-                available - fetched >= FETCH_POINTS or self.clock.now() - last_fetch >= FETCH_S)
-            if available > fetched and due:
-                t, v, i, limit = self._fetch(fetched + 1, available)
-                index = np.arange(first_index + fetched, first_index + available)
-                on_chunk(Readings(index, t + t_offset, v, i, limit))
-                fetched, last_fetch = available, self.clock.now()
-            if self.clock.now() > deadline:
-                self._abort()
-                raise InstrumentError(f"sweep stalled: {fetched} of {expected} readings")
+                available = min(self._count(), expected)
+                if available > fetched:
+                    hand_over(available)
+            except Exception as error:  # the instrument may be what failed
+                log.warning("readings after %d could not be read back: %s", fetched, error)
+            raise
         return fetched

@@ -98,7 +98,20 @@ class SimSmu:
         self.rng = np.random.default_rng(seed)
         self.buffers: dict[str, ReadingBuffer] = {}
         self.program = None  # what runs on the instrument: a list sweep or a trigger model
+        self.switches: list[tuple[float, bool, float]] = []  # (t, output on, level) log
+        self._output = False
         self.reset_source()
+
+    @property
+    def output(self) -> bool:
+        return self._output
+
+    @output.setter
+    def output(self, on: bool) -> None:
+        """Switch the output, logged so tests can see when (and at what level) it went off."""
+        if on != self._output:
+            self.switches.append((self.bench.clock.now(), on, self.level))
+        self._output = on
 
     # --- state ---------------------------------------------------------------------------
     def reset_source(self) -> None:

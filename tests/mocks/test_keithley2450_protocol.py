@@ -166,14 +166,18 @@ def test_single_read_at_a_level_then_back_to_the_held_bias(make_smu):
     assert not reading.limit[0]
 
 
-def test_sweep_stopped_on_request_aborts_the_trigger_model(make_smu):
+def test_sweep_stopped_on_request_goes_safe_then_keeps_what_was_measured(make_smu):
+    chunks = []
     with expected_protocol(Keithley2450, [
         *sweep_start("0,0.001,0", "0.000966667", 1),
-        (":ABOR", None),
+        (":ABOR", None), (":SOUR:VOLT 0", None), (":OUTP OFF", None),
+        (':TRAC:ACT? "defbuffer1"', "2"),
+        (':TRAC:DATA? 1, 2, "defbuffer1", REL, SOUR, READ, SOURSTAT', buffer_rows([0, .001])),
     ]) as driver:
         with pytest.raises(Stopped):
             make_smu(Keithley2450Smu, driver, APERTURE).sweep([0, 0.001, 0], 2e-3, 1,
-                                                              lambda c: None, stop_now)
+                                                              chunks.append, stop_now)
+    assert chunks[0].index.tolist() == [0, 1]
 
 
 def test_shutdown_stops_the_trigger_model_then_zero_volts_then_output_off(make_smu):

@@ -114,6 +114,9 @@ def test_stop_aborts_then_shutdown_zero_volts_output_off(make_smu):
     with expected_protocol(Keithley2636B, [
         *sweep_start("0,0.001", 2, "0.002", "0.00111667", 2),
         ("smua.abort()", None),
+        ("smua.source.levelv = 0", None),
+        ("smua.source.output = smua.OUTPUT_OFF", None),
+        (f"print({BUFFER}.n)", "0.00000e+00"),
         ("smua.abort()", None),
         ("smua.source.levelv = 0", None),
         ("smua.source.output = smua.OUTPUT_OFF", None),
