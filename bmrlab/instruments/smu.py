@@ -209,10 +209,20 @@ class Smu:
                          "off_mode": self.off_mode,
                          "current_resolution_A": self.current_resolution, **extra}
 
+    def _checked(self, levels) -> np.ndarray:
+        """``levels`` if the guard passes them and the fixed source range holds them."""
+        levels = self.guard.levels(levels)
+        source_range = self.settings.get("source_range_V", np.inf)
+        if levels.size and np.max(np.abs(levels)) > source_range:
+            raise InstrumentError(f"{np.max(np.abs(levels)):g} V is beyond the "
+                                  f"{source_range:g} V source range fixed at configure")
+        return levels
+
     def set_bias(self, volts: float) -> None:
         """Hold ``volts``, reached in steps no larger than the station's max_step."""
         if volts == self.level:
             return
+        self._checked([volts])
         for level in self.guard.ramp(self.level, volts):
             self._set_level(level)
             self.level = float(level)
@@ -220,7 +230,7 @@ class Smu:
     def read(self, volts: float) -> Readings:
         """One reading at ``volts`` (a short read pulse, timed by the host), then back to the
         held level."""
-        level = self.guard.level(volts)
+        level = float(self._checked([volts])[0])
         t = self.clock.now() - self.t_origin
         v, i, limit = self._read_at(level)
         if level != self.level:
@@ -235,7 +245,7 @@ class Smu:
         station's stop-aware wait (raises when a stop is requested). Returns the number of
         readings taken. The source holds the last level afterwards.
         """
-        levels = self.guard.levels(levels)
+        levels = self._checked(levels)
         if dwell < self.step_time() * (1 - 1e-9):
             raise InstrumentError(
                 f"dwell {dwell * 1e3:g} ms is shorter than one reading "

@@ -37,8 +37,7 @@ class TspBuffer:
         self.collectsourcevalues = 1
         self.capacity = NVBUFFER_CAPACITY
         self.entries = []  # (t, source, value, status)
-        # one object per recall attribute for the buffer's life: lupa mis-dispatched
-        # attribute access once a fresh column object reused a freed one's id
+        # the recall attributes (bufferVar.timestamps ...), one object each
         self.timestamps, self.sourcevalues, self.readings, self.statuses = (
             TspColumn(self, k) for k in range(4))
 
