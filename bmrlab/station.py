@@ -10,9 +10,9 @@ from pathlib import Path
 from .clock import make_clock
 from .config import StationConfig, load_station_config
 from .errors import BadInput, Stopped
+from .instruments.agilent33220a import Agilent33220A
 from .instruments.keithley2400 import Keithley2400, Keithley2400Smu
 from .instruments.keithley2450 import Keithley2450, Keithley2450Smu
-from .instruments.agilent33220a import Agilent33220A
 from .instruments.keithley2636b import Keithley2636B, Keithley2636BSmu
 from .instruments.keysight33500b import Keysight33500B
 from .instruments.pulse_generator import PulseGenerator

@@ -67,9 +67,11 @@ def test_pulse_train_samples_inside_the_pulse_and_switches_the_device(sim_statio
     taken = smu.pulse_train(train, on_chunk, sim_station.clock.sleep)
     assert taken == 3 * 30
     pulse, inside = train.pulse_of(on_chunk.joined("index"))
+    assert np.bincount(pulse).tolist() == [0, 30, 30, 30]
     v, i = on_chunk.joined("v"), on_chunk.joined("i")
     assert np.all(np.abs(v[inside] - 0.3) < 0.3)  # at the level (or pulled down in compliance)
     assert np.all(np.abs(v[~inside]) < 1e-3)
+    assert np.max(np.abs(i[inside])) > 100 * np.max(np.abs(i[~inside]))
     assert np.diff(on_chunk.joined("t")).max() == pytest.approx(dwell, rel=0.01)
     # the 0.3 V pulse sets the device within its 20 ms (delay ~1 ms at 300 mV)
     assert on_chunk.joined("limit")[inside].any()
@@ -200,3 +202,12 @@ def test_abort_mid_time_trace(name, tmp_path):
                                                                          on_chunk, wait)
         result, pressed = run_until_stopped(station, procedure, tmp_path, after=4.0)
         assert_safe_within_100ms(station, pressed, tmp_path, result)
+
+
+@pytest.mark.parametrize("name", ["k2450-33500b", "k2636b", "k2400-33220a"])
+def test_hardware_templates_load_without_touching_an_instrument(name):
+    with Station.load(station_file(name)) as station:
+        assert not station.config.simulated
+        assert station.smu is None and station.generator is None
+        assert station.config.clock == "realtime"
+        assert station.snapshot()["limits"]["max_voltage"] == 0.5

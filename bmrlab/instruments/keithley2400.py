@@ -8,8 +8,8 @@ a command, 2500 in a list), ``:SOURce:DELay``, ``:SENSe:FUNCtion``, ``:SENSe:CUR
 (compliance), ``:SENSe:CURRent:RANGe:AUTO``, ``:SENSe:CURRent:NPLCycles``,
 ``:SYSTem:AZERo:STATe ONCE``, ``:TRIGger:COUNt`` (1-2500), ``:TRACe:CLEar``, ``:TRACe:POINts``
 (1-2500), ``:TRACe:FEED SENSe``, ``:TRACe:FEED:CONTrol NEXT``, ``:TRACe:POINts:ACTual?``,
-``:READ?``, ``:TRACe:DATA?`` (all readings, FORMat:ELEMents VOLT, CURR, RES, TIME, STAT), ``:INITiate``,
-``:ABORt``. Status word bit 3 (8): in compliance.
+``:READ?``, ``:TRACe:DATA?`` (all readings, FORMat:ELEMents VOLT, CURR, RES, TIME, STAT),
+``:INITiate``, ``:ABORt``. Status word bit 3 (8): in compliance.
 
 The 2400 has no range finer than 1 uA: a pA high-resistance state reads as that range's
 offset, which is why its On/Off figures are lower bounds. Its buffer cannot be read in

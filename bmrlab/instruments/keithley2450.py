@@ -7,9 +7,9 @@ September 2013), section 6 "SCPI command reference": ``:OUTPut[1]:<function>:SMO
 ``:SOURce[1]:<function>:RANGe[:AUTO]``, ``:SOURce[1]:<function>:READ:BACK``,
 ``:SOURce[1]:LIST:<function>`` and ``:APPend`` (6-78, 6-79: at most 100 values a command,
 2500 in a list), ``:SOURce[1]:SWEep:<function>:LIST`` (6-85: start index, delay, count,
-failAbort, buffer), ``:INITiate[:IMMediate]``, ``:ABORt``, ``:READ?`` (buffer and elements), ``:TRACe:ACTual?``,
-``:TRACe:CLEar``, ``:TRACe:DATA?`` (elements REL, SOUR, READ, SOURSTAT),
-``:SYSTem:LFRequency?``, ``:SYSTem:ERRor[:NEXT]?``. Source status bits (section 8,
+failAbort, buffer), ``:INITiate[:IMMediate]``, ``:ABORt``, ``:READ?`` (buffer and
+elements), ``:TRACe:ACTual?``, ``:TRACe:CLEar``, ``:TRACe:DATA?`` (elements REL, SOUR,
+READ, SOURSTAT), ``:SYSTem:LFRequency?``, ``:SYSTem:ERRor[:NEXT]?``. Source status bits (section 8,
 bufferVar.sourcestatuses, 8-29): 32 = the source was limited, 128 = the output was on.
 
 pymeasure 0.16's own buffer methods assume 2400 emulation; this driver does not use them.

@@ -149,7 +149,7 @@ def _log_root(f, lo: float, hi: float, what: str, points: int = 24) -> float:
         except NoSolution:
             return math.nan
     values = [value(u) for u in grid]
-    for u0, u1, f0, f1 in zip(grid, grid[1:], values, values[1:]):
+    for u0, u1, f0, f1 in zip(grid, grid[1:], values, values[1:], strict=False):
         if f0 == 0:
             return math.exp(u0)
         if f0 * f1 < 0:

@@ -9,6 +9,7 @@ header"`` exactly as the instrument does.
 from .scpi import ScpiError, illegal_value, parse_bool, parse_number, unquote
 from .scpi_smu import ScpiSmu
 from .trigger_model import Block, TriggerModel, check_blocks
+
 BUFFER_ELEMENTS = {"READ": "value", "READING": "value", "SOUR": "source", "SOURCE": "source",
                    "REL": "rel", "RELATIVE": "rel", "SOURSTAT": "sourstat",
                    "SOURSTATUS": "sourstat", "TST": "rel", "TSTAMP": "rel"}

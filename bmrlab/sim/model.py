@@ -14,7 +14,6 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.optimize import brentq
 
-
 FRESH_ATTEMPT_X = 0.05  # a positive drive from rest below this closure is a new attempt
 
 
@@ -199,7 +198,7 @@ class BmrDevice:
             return t if t <= dt else None
         grid = np.linspace(0.0, dt, 65)
         values = [x_at(t) - 1.0 for t in grid]
-        for t0, t1, f0, f1 in zip(grid, grid[1:], values, values[1:]):
+        for t0, t1, f0, f1 in zip(grid, grid[1:], values, values[1:], strict=False):
             if f0 < 0 <= f1:
                 return brentq(lambda t: x_at(t) - 1.0, t0, t1, xtol=1e-12)
         return None

@@ -10,8 +10,8 @@ bad arguments go to the error queue with the standard SCPI codes, like a real in
 
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 NO_ERROR = (0, "No error")
 
