@@ -148,6 +148,12 @@ def report(result, device: str, as_json: bool) -> None:
         if key == "on_off_ratio" and result.figures.get("on_off_lower_bound"):
             line += "\n                lower bound: the HRS read is at the instrument's floor"
         print(line)
+    fit = result.figures.get("delay_fit")
+    if fit:
+        print(f"  delay fit     V0 {fit['V0_mV']:.1f} mV, tau0 {fit['tau0_s'] * 1e3:.3g} ms"
+              + ("" if fit["form"] == "sinh" else
+                 f", tau_x {fit['tau_x_s'] * 1e3:.3g} ms, DC threshold {fit['V_th_mV']:.0f} mV")
+              + f" ({fit['points']} amplitudes)")
     for path in result.figure_files:
         print(f"  figure   {path}")
 

@@ -45,3 +45,38 @@ def iv_loops(data: dict, figures: dict, path: Path) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def delay_against_voltage(figures: dict, path: Path) -> Path:
+    """Median delay (5-95 % bars) against amplitude on a log axis, with the sinh fit."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    by_mv = figures["stats"]["delay_by_mV"]
+    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
+    for mv, s in by_mv.items():
+        if s["median"] is None:
+            continue
+        style = "o" if s["resolved"] else "^"
+        ax.errorbar(float(mv), s["median"], yerr=[[s["median"] - s["p5"]], [s["p95"] - s["median"]]],
+                    fmt=style, color="navy", capsize=3)
+    fit = figures.get("delay_fit")
+    if fit:
+        v = np.linspace(max(min(map(float, by_mv)), fit["V_th_mV"] * 1.02),
+                        max(map(float, by_mv)), 200)
+        rate = np.sinh(v / fit["V0_mV"]) / fit["tau0_s"]
+        tau_x = fit["tau_x_s"]
+        t_d = 1 / rate if np.isinf(tau_x) else tau_x * np.log(rate * tau_x / (rate * tau_x - 1))
+        label = (f"fit: V0 = {fit['V0_mV']:.0f} mV, tau0 = {fit['tau0_s'] * 1e3:.3g} ms"
+                 + ("" if np.isinf(tau_x) else
+                    f", tau_x = {tau_x * 1e3:.3g} ms, V_th = {fit['V_th_mV']:.0f} mV"))
+        ax.plot(v, t_d * 1e3, color="crimson", label=label)
+        ax.legend()
+    ax.set_yscale("log")
+    ax.set_xlabel("step amplitude (mV)")
+    ax.set_ylabel("switching delay (ms)")
+    ax.set_title("Pulse delay: median and 5-95 % over pulses (triangles: resolution-limited)")
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

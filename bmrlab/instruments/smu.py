@@ -29,13 +29,16 @@ FETCH_S = 1.0  # ... or this long after the last fetch (live plots keep moving)
 @dataclass
 class Readings:
     """A chunk of readings: index within the operation, time since the SMU was configured,
-    source readback, current, and whether the current limit clipped the point."""
+    source readback, current, whether the current limit clipped the point, and the time since
+    the operation's first step began (from the instrument's own timestamps: exact within a
+    segment, with the host's estimate of the gap between segments)."""
 
     index: np.ndarray
     t: np.ndarray
     v: np.ndarray
     i: np.ndarray
     limit: np.ndarray
+    elapsed: np.ndarray
 
 
 @dataclass
@@ -153,6 +156,11 @@ class Smu:
         """Time one reading takes on this instrument as configured."""
         return self._aperture + self.reading_overhead_s
 
+    def sample_phase(self, dwell: float) -> float:
+        """When in a ``dwell``-long step its reading is taken: after the step's delay, in the
+        middle of the aperture."""
+        return max(0.0, dwell - self.step_time()) + self._aperture / 2
+
     def identify(self) -> str:
         return self.driver.id
 
@@ -236,7 +244,7 @@ class Smu:
         if level != self.level:
             self._set_level(self.guard.level(self.level))
         return Readings(np.array([0]), np.array([t]), np.array([v]), np.array([i]),
-                        np.array([limit]))
+                        np.array([limit]), np.array([0.0]))
 
     def sweep(self, levels, dwell: float, repeat: int, on_chunk, wait) -> int:
         """Run ``repeat`` passes over ``levels`` on the instrument, ``dwell`` s per point.
@@ -250,14 +258,16 @@ class Smu:
             raise InstrumentError(
                 f"dwell {dwell * 1e3:g} ms is shorter than one reading "
                 f"({self.step_time() * 1e3:.3g} ms at nplc {self.settings.get('nplc')})")
-        taken = 0
+        taken, t_first = 0, None
         for segment in plan_segments(levels, repeat, self.max_list_points,
                                      self.max_buffer_points):
             t_segment = self.clock.now() - self.t_origin
+            t_first = t_segment if t_first is None else t_first
             self._start(segment.levels, dwell, segment.count)
             self.level = float(segment.levels[-1])
             expected = len(segment.levels) * segment.count
-            taken += self._collect(expected, segment.first_index, t_segment, dwell,
+            taken += self._collect(expected, segment.first_index,
+                                   t_segment + self.sample_phase(dwell), t_first, dwell,
                                    on_chunk, wait)
         return taken
 
@@ -282,7 +292,10 @@ class Smu:
         self.level = 0.0
 
     # --- the sweep engine ---------------------------------------------------------------------
-    def _collect(self, expected, first_index, t_offset, dwell, on_chunk, wait) -> int:
+    def _collect(self, expected, first_index, t_offset, t_first, dwell, on_chunk,
+                 wait) -> int:
+        """Poll, fetch and hand over one segment's readings; ``t_offset`` is when its first
+        reading was taken, ``t_first`` when the sweep's first step began."""
         fetched = available = 0
         last_fetch = self.clock.now()
         deadline = self.clock.now() + expected * dwell * 2 + 10.0
@@ -290,7 +303,7 @@ class Smu:
         def hand_over(available):
             t, v, i, limit = self._fetch(fetched + 1, available)
             index = np.arange(first_index + fetched, first_index + available)
-            on_chunk(Readings(index, t + t_offset, v, i, limit))
+            on_chunk(Readings(index, t + t_offset, v, i, limit, t + t_offset - t_first))
 
         try:
             while fetched < expected:

@@ -3,8 +3,9 @@
 from ..errors import BadInput
 from .base import BmrProcedure
 from .iv_sweep import IvSweep
+from .pulse_delay import PulseDelay
 
-PROTOCOLS: dict[str, type[BmrProcedure]] = {cls.name: cls for cls in (IvSweep,)}
+PROTOCOLS: dict[str, type[BmrProcedure]] = {cls.name: cls for cls in (IvSweep, PulseDelay)}
 
 
 def get_protocol(name: str) -> type[BmrProcedure]:

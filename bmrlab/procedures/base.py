@@ -7,7 +7,7 @@ same class serves the CLI, the GUI and recipes.
 
 from typing import ClassVar
 
-from pymeasure.experiment import FloatParameter, IntegerParameter, Procedure
+from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter, Procedure
 
 from ..errors import BadInput
 from ..units import format_quantity, parse_quantity
@@ -23,6 +23,27 @@ class Quantity(FloatParameter):
                              f"{format_quantity(self.minimum, self.units or '')} .. "
                              f"{format_quantity(self.maximum, self.units or '')}")
         return number
+
+
+class QuantityList(Parameter):
+    """A list of quantities in SI units: ``100mV,200mV`` or ``[0.1, 0.2]``."""
+
+    def __init__(self, name, units=None, minimum=-1e9, maximum=1e9, **kwargs):
+        self.units, self.minimum, self.maximum = units, minimum, maximum
+        super().__init__(name, **kwargs)
+
+    def convert(self, value):
+        items = value.split(",") if isinstance(value, str) else list(value)
+        numbers = [parse_quantity(item, self.units or "") for item in items
+                   if str(item).strip()]
+        if not numbers:
+            raise ValueError("expected at least one value")
+        for number in numbers:
+            if number < self.minimum or number > self.maximum:
+                raise ValueError(f"{format_quantity(number, self.units or '')} is outside "
+                                 f"{format_quantity(self.minimum, self.units or '')} .. "
+                                 f"{format_quantity(self.maximum, self.units or '')}")
+        return numbers
 
 
 class Count(IntegerParameter):

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pandas as pd
 
 from ..errors import BadInput
@@ -87,6 +88,9 @@ def load_run(path, run: str | None = None) -> RunData:
 
 
 def _plain(value):
+    """An HDF5 attribute as plain Python: a number, a string, or a list (list parameters)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
     return value.item() if hasattr(value, "item") else value
 
 

@@ -1,0 +1,125 @@
+"""Delay analysis on synthetic arrays with known answers, noise and degenerate data."""
+
+import math
+
+import numpy as np
+import pytest
+
+from bmrlab.analysis.delay import (delay_summary, fit_delay, interval_quantile,
+                                   intervals_by_pulse, switch_interval)
+
+RNG = np.random.default_rng(11)
+ICC = 1e-6
+
+
+def step(delay, interval=0.1e-3, length=20e-3, hrs=1e-12, lrs=ICC, noise=0.0, phase=0.5):
+    """Samples of one step: time since the step began, HRS current until ``delay``, then
+    the LRS current; samples at ``phase`` of each interval."""
+    t = (np.arange(int(length / interval)) + phase) * interval
+    i = np.where(t >= delay, lrs, hrs)
+    return t, i * (1 + noise * RNG.standard_normal(t.size)) + noise * 1e-12 * RNG.standard_normal(
+        t.size)
+
+
+def test_the_switch_lies_between_the_last_low_and_the_first_high_sample():
+    t, i = step(3.33e-3)
+    after, before = switch_interval(t, i, ICC)
+    assert after < 3.33e-3 <= before and before - after == pytest.approx(0.1e-3)
+
+
+def test_noise_does_not_move_the_switch():
+    t, i = step(3.33e-3, noise=0.05)
+    after, before = switch_interval(t, i, ICC, baseline=1e-12)
+    assert after < 3.33e-3 <= before
+
+
+def test_a_switch_before_the_first_sample_lies_in_the_first_interval():
+    t, i = step(0.01e-3)
+    assert switch_interval(t, i, ICC, baseline=1e-12) == (0.0, pytest.approx(0.05e-3))
+
+
+def test_no_switch_is_a_censored_delay_longer_than_the_step():
+    t, i = step(1.0)
+    after, before = switch_interval(t, i, ICC)
+    assert after == pytest.approx(t[-1]) and before == math.inf
+
+
+def test_stuck_at_compliance_is_not_a_switch():
+    """A flag that reads compliance from the first sample (and in the HRS read) is not a
+    delay of zero: the current never rose."""
+    t = np.arange(100) * 1e-4
+    i = np.full(100, ICC)
+    assert switch_interval(t, i, ICC)[1] == math.inf
+    assert switch_interval(t, i, ICC, baseline=ICC * 5)[1] == math.inf
+
+
+def test_nan_samples_are_dropped_and_too_few_samples_give_no_interval():
+    t, i = step(2e-3)
+    i[5:9] = np.nan
+    after, before = switch_interval(t, i, ICC)
+    assert after < 2e-3 <= before
+    assert all(math.isnan(x) for x in switch_interval(t[:4], i[:4], ICC))
+
+
+def test_a_one_decade_device_switches_at_the_geometric_mean():
+    t, i = step(4e-3, hrs=0.8e-6, lrs=8e-6)
+    assert switch_interval(t, i, 1e-3, baseline=0.8e-6)[1] == pytest.approx(4.05e-3)
+
+
+def test_interval_median_sees_through_a_coarse_sampling_grid():
+    """Lognormal delays (median 0.85 ms, sigma 0.25) sampled every 0.37 ms: the median of
+    the midpoints sticks to the grid, the interval median does not."""
+    true = 0.85e-3 * np.exp(0.25 * RNG.standard_normal(400))
+    grid = 0.37e-3
+    hi = np.ceil(true / grid) * grid
+    intervals = np.column_stack([hi - grid, hi])
+    assert interval_quantile(intervals, 0.5) == pytest.approx(np.median(true), rel=0.05)
+    assert abs(np.median(intervals.mean(axis=1)) / np.median(true) - 1) > 0.05
+
+
+def test_summary_counts_censored_pulses_in_the_median():
+    intervals = np.array([[1e-3, 1.1e-3], [2e-3, 2.1e-3], [5e-3, math.inf], [6e-3, math.inf],
+                          [1.5e-3, 1.6e-3]])
+    summary = delay_summary(intervals)
+    assert summary["switched"] == 3 and summary["pulses"] == 5
+    assert summary["median"] > 2.0  # ms: the two censored pulses push it up
+
+
+def test_summary_of_mostly_unswitched_pulses_says_why():
+    summary = delay_summary(np.array([[5e-3, math.inf], [5e-3, math.inf], [1e-3, 1.1e-3]]))
+    assert summary["median"] is None and "did not switch" in summary["reason"]
+    assert delay_summary(np.empty((0, 2)))["reason"] == "no pulse was measured"
+
+
+def test_intervals_by_pulse_uses_each_pulses_baseline():
+    t1, i1 = step(2e-3)
+    t2, i2 = step(5e-3)
+    intervals = intervals_by_pulse(np.r_[t1, t2], np.r_[i1, i2], np.r_[[1] * t1.size,
+                                                                       [2] * t2.size], ICC,
+                                   {1: 1e-12, 2: 1e-12})
+    assert intervals[0, 0] < 2e-3 <= intervals[0, 1] and intervals[1, 0] < 5e-3 <= intervals[1, 1]
+
+
+def leaky_delay(v, tau0, v0, tau_x):
+    x = tau_x * np.sinh(v / v0) / tau0
+    return tau_x * np.log(x / (x - 1))
+
+
+def test_fit_recovers_the_leaky_switch_parameters():
+    v = np.array([0.1, 0.15, 0.2, 0.25, 0.3])
+    fit = fit_delay(v, leaky_delay(v, 16e-3, 0.082, 0.026))
+    assert fit["form"] == "leaky"
+    assert fit["V0_mV"] == pytest.approx(82, rel=0.02)
+    assert fit["tau_x_s"] == pytest.approx(0.026, rel=0.05)
+    assert fit["V_th_mV"] == pytest.approx(82 * math.asinh(16e-3 / 0.026), rel=0.05)
+
+
+def test_fit_with_three_amplitudes_is_the_sinh_form():
+    v = np.array([0.3, 0.4, 0.5])
+    fit = fit_delay(v, 2e-2 / np.sinh(v / 0.1))
+    assert fit["form"] == "sinh" and fit["V0_mV"] == pytest.approx(100, rel=1e-3)
+
+
+def test_fit_needs_three_amplitudes_and_ignores_missing_ones():
+    assert fit_delay([0.1, 0.2], [1e-2, 1e-3]) is None
+    assert fit_delay([0.1, 0.2, 0.3], [1e-2, math.nan, 1e-4]) is None

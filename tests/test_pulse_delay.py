@@ -1,0 +1,62 @@
+"""The pulse-delay protocol end to end on the simulated station."""
+
+import numpy as np
+import pytest
+
+from bmrlab import runner
+from bmrlab.errors import BadInput
+from bmrlab.storage import load_run
+
+
+def run_delay(station, tmp_path, **values):
+    procedure = runner.prepare(station, "pulse-delay", values)
+    return runner.run(station, procedure, tmp_path / "delay.h5", sample="s1",
+                      device=station.device_preset, figures_dir=tmp_path)
+
+
+def test_protein_nanowire_delay_falls_with_amplitude_and_gives_the_models_v0(
+        station, tmp_path):
+    result = run_delay(station, tmp_path)
+    assert result.status == "finished", result.reason
+    figures = result.figures
+    assert figures["delay_ms"] == pytest.approx(13, rel=0.2)
+    assert figures["delay_at_mV"] == 100
+    by_mv = figures["stats"]["delay_by_mV"]
+    medians = [by_mv[k]["median"] for k in ("100", "200", "300", "400")]
+    assert medians == sorted(medians, reverse=True)
+    assert medians[-1] < 0.5  # ms, at 400 mV
+    model_v0 = station.sim.preset.params.V0  # the test may look; the analysis never does
+    assert figures["delay_fit"]["V0_mV"] == pytest.approx(model_v0 * 1e3, rel=0.15)
+    assert result.figure_files[0].name.endswith("_delay.png")
+    stored = load_run(tmp_path / "delay.h5")
+    assert set(stored.data["phase"]) == {0, 1}  # HRS reads and steps
+    assert stored.parameters["amplitudes"] == [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
+
+
+def test_nonvolatile_device_is_reset_between_steps(bioi_station, tmp_path):
+    result = run_delay(bioi_station, tmp_path, amplitudes="100mV,200mV", pulses=4)
+    assert result.status == "finished", result.reason
+    procedure_values = load_run(tmp_path / "delay.h5").parameters
+    assert procedure_values["v_reset"] == 0.2  # nonvolatile: reset by default
+    reads = result.data["i_A"][result.data["phase"] == 0]
+    assert np.all(np.abs(reads) < 1e-9)  # every step starts from the HRS
+    assert result.figures["stats"]["delay_ms"]["switched"] == 4
+
+
+def test_a_device_that_does_not_switch_gives_not_found(station, tmp_path):
+    result = run_delay(station, tmp_path, amplitudes="30mV", delay_at="30mV", pulses=2,
+                       timeout="50ms")
+    assert result.status == "finished"
+    assert result.figures["delay_ms"] is None
+    assert "did not switch" in result.figures["stats"]["delay_ms"]["reason"]
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"amplitudes": "100mV,600mV"}, "amplitudes = 0.6 V"),
+    ({"delay_at": "120mV"}, "delay_at = 120 mV"),
+    ({"amplitudes": "100mV,x"}, "amplitudes = 100mV,x"),
+])
+def test_bad_parameters_are_refused_before_anything_is_sent(station, values, message):
+    with pytest.raises(BadInput, match=message):
+        runner.prepare(station, "pulse-delay", values)
+    assert station.sim.transactions == 0
