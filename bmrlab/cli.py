@@ -13,7 +13,7 @@ from .errors import BadInput
 TABLE1_KEYS = ("vset_mV", "vreset_mV", "on_off_ratio", "endurance_cycles", "delay_ms",
                "delay_at_mV", "retention_ms", "retention_pulse_mV", "retention_pulse_ms",
                "volatile")
-FLAGS = ("on_off_lower_bound",)  # reported beside the figures they qualify
+FLAGS = ("on_off_lower_bound", "retention_censored")  # beside the figures they qualify
 
 
 def main(argv=None) -> int:
@@ -147,6 +147,8 @@ def report(result, device: str, as_json: bool) -> None:
             line = f"  {key:<13} {spread['reason']}"
         if key == "on_off_ratio" and result.figures.get("on_off_lower_bound"):
             line += "\n                lower bound: the HRS read is at the instrument's floor"
+        if key == "retention_ms" and result.figures.get("retention_censored"):
+            line += "\n                censored: the state outlasted the read-out window"
         print(line)
     fit = result.figures.get("delay_fit")
     if fit:

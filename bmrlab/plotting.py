@@ -80,3 +80,32 @@ def delay_against_voltage(figures: dict, path: Path) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def retention_decay(data: dict, figures: dict, v_read: float, path: Path) -> Path:
+    """Read conductance against time after the pulse, one line per trace, log axes, with the
+    median retention marked."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    read = (data["phase"] == 2) & (data["t_after_s"] > 0)
+    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
+    traces = np.unique(data["trace"][read])
+    for trace in traces:
+        sel = read & (data["trace"] == trace)
+        g = np.maximum(np.abs(data["i_A"][sel]) / v_read, 1e-13)
+        ax.loglog(data["t_after_s"][sel] * 1e3, g, lw=0.8, alpha=0.6,
+                  marker="." if len(traces) == 1 else None)
+    value = figures.get("retention_ms")
+    if value:
+        kind = "window (censored)" if figures.get("retention_censored") else "median retention"
+        ax.axvline(value, color="crimson", ls="--", label=f"{kind} {value:.3g} ms")
+        ax.legend()
+    ax.set_xlabel("time after the pulse (ms)")
+    ax.set_ylabel(f"read conductance at {v_read * 1e3:g} mV (S)")
+    ax.set_title(f"Retention after {figures['retention_pulse_mV']:g} mV, "
+                 f"{figures['retention_pulse_ms']:g} ms")
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -23,7 +23,6 @@ from .smu import Smu
 
 BUFFER = '"defbuffer1"'
 STAT_LIMIT = 32
-MIN_SWEEP_DELAY = 50e-6  # :SOUR:SWE:VOLT:LIST accepts 0, or 50 us and more
 
 
 class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
@@ -50,9 +49,7 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
     def arm_list_sweep(self, dwell: float, delay: float, passes: int, list_length: int) -> None:
         """Clear the buffer and set up ``passes`` runs of the source list, ``delay`` s before
         each reading (the step takes ``dwell``; ``:INIT`` starts it). The sweep delay is 0 or
-        50 us to 10 000 s: a shorter one is sent as 0 (the readings' own timestamps are
-        stored, so the data stay exact)."""
-        delay = delay if delay >= MIN_SWEEP_DELAY else 0.0
+        50 us to 10 000 s (the SMU interface rounds to one of them)."""
         self.write(f":TRAC:CLE {BUFFER}")
         self.write(f":SOUR:SWE:VOLT:LIST 1, {delay:.6g}, {passes}, OFF, {BUFFER}")
 
@@ -86,3 +83,4 @@ class Keithley2450Smu(Smu):
     voltage_ranges = (0.02, 0.2, 2.0, 20.0, 200.0)
     current_resolution = 10e-15  # 10 nA range
     reading_overhead_s = 0.2e-3  # autozero off
+    min_delay = 50e-6  # :SOUR:SWE:VOLT:LIST takes a delay of 0, or 50 us to 10 000 s

@@ -136,6 +136,7 @@ class Smu:
     reading_overhead_s: float  # per reading, besides the aperture
     off_modes = ("normal", "zero", "high-impedance", "guard")
     whole_buffer_only = False  # the buffer can only be read once a segment is complete
+    min_delay = 0.0  # the shortest nonzero source delay of a sweep step
 
     def __init__(self, driver, guard, clock, off_mode: str):
         self.driver = driver
@@ -156,10 +157,18 @@ class Smu:
         """Time one reading takes on this instrument as configured."""
         return self._aperture + self.reading_overhead_s
 
+    def actual_dwell(self, dwell: float) -> float:
+        """The step the instrument will really take for ``dwell``: a reading, plus a delay
+        of 0 or at least ``min_delay`` (the nearer one)."""
+        delay = max(0.0, dwell - self.step_time())
+        if 0 < delay < self.min_delay:
+            delay = 0.0 if delay < self.min_delay / 2 else self.min_delay
+        return self.step_time() + delay
+
     def sample_phase(self, dwell: float) -> float:
         """When in a ``dwell``-long step its reading is taken: after the step's delay, in the
         middle of the aperture."""
-        return max(0.0, dwell - self.step_time()) + self._aperture / 2
+        return self.actual_dwell(dwell) - self.step_time() + self._aperture / 2
 
     def identify(self) -> str:
         return self.driver.id
@@ -191,7 +200,8 @@ class Smu:
         at the end of each step, check the error queue, start."""
         d = self.driver
         d.upload_list(levels)
-        d.arm_list_sweep(dwell, max(0.0, dwell - self.step_time()), count, len(levels))
+        dwell = self.actual_dwell(dwell)
+        d.arm_list_sweep(dwell, dwell - self.step_time(), count, len(levels))
         d.raise_errors()
         d.start()
 

@@ -4,8 +4,10 @@ from ..errors import BadInput
 from .base import BmrProcedure
 from .iv_sweep import IvSweep
 from .pulse_delay import PulseDelay
+from .retention import Retention
 
-PROTOCOLS: dict[str, type[BmrProcedure]] = {cls.name: cls for cls in (IvSweep, PulseDelay)}
+PROTOCOLS: dict[str, type[BmrProcedure]] = {
+    cls.name: cls for cls in (IvSweep, PulseDelay, Retention)}
 
 
 def get_protocol(name: str) -> type[BmrProcedure]:

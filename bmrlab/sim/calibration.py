@@ -21,7 +21,7 @@ from .. import standard
 from ..errors import BadInput
 from .model import BmrDevice, ModelParams
 
-CALIBRATION_VERSION = 1  # bump when the model or the standard conditions change
+CALIBRATION_VERSION = 2  # bump when the model or the standard conditions change
 DEFAULTS = {"G_on": 1e-5, "tau_x": 10e-3}
 DEFAULT_V0 = 0.03  # without a delay figure, the set kinetics scale (V)
 SLOWER_TAU_X = (0.1, 1.0, 10.0)  # gap relaxation times tried when the default cannot fit

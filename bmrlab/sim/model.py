@@ -188,9 +188,10 @@ class BmrDevice:
         self.t = t_end
 
     def _first_bridge(self, x_at, x_star: float, dt: float) -> float | None:
-        """Earliest t in [0, dt] where x reaches 1 (exact root of the closed form)."""
+        """Earliest t in [0, dt] where x reaches 1 (exact root of the closed form). A gap just
+        ruptured (x = 1) bridges again only if the drive still closes it."""
         if self.x >= 1.0:
-            return 0.0
+            return 0.0 if x_at(1e-9 * max(dt, 1e-6)) >= 1.0 else None
         if self.p.tau_c is None:  # one exponential towards x_star: closed form
             if x_star <= 1.0:
                 return None

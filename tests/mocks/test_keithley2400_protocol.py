@@ -58,7 +58,9 @@ def test_sweep_waits_for_the_whole_buffer_then_reads_it_once(make_smu, clock):
         smu = make_smu(Keithley2400Smu, driver, APERTURE)
         assert smu.sweep([0, 0.001, 0.002], 2e-3, 1, chunks.append, clock.sleep) == 3
     (chunk,) = chunks
-    np.testing.assert_allclose(chunk.t, [0, 0.002, 0.004])
+    phase = (2e-3 - APERTURE - 0.5e-3) + APERTURE / 2  # the delay, then half the aperture
+    np.testing.assert_allclose(chunk.t, np.array([0, 0.002, 0.004]) + phase)
+    np.testing.assert_allclose(chunk.elapsed, chunk.t)
     np.testing.assert_allclose(chunk.i, [0, 1e-8, 2e-8])
     assert chunk.limit.tolist() == [False, False, True]
 

@@ -155,15 +155,17 @@ def test_time_trace_ramps_to_the_bias_then_samples_it(make_smu, clock):
     assert smu.level == 0.02
 
 
-def test_a_sweep_delay_below_50_us_is_sent_as_none(make_smu, clock):
-    """The 2450 takes 0 or 50 us to 10 000 s; a 1.02 ms step with 1.0 ms readings is 0."""
+@pytest.mark.parametrize("dwell, delay", [(1.02e-3, "0"), (1.03e-3, "5e-05")])
+def test_a_sweep_delay_below_50_us_is_rounded_to_0_or_50_us(make_smu, clock, dwell, delay):
+    """The 2450 takes 0 or 50 us to 10 000 s; with 1.0 ms readings a 1.02 ms step becomes
+    1.0 ms and a 1.03 ms step 1.05 ms."""
     with expected_protocol(Keithley2450, [
-        *sweep_start("0.01", "0", 2),
+        *sweep_start("0.01", delay, 2),
         (':TRAC:ACT? "defbuffer1"', "2"),
         (':TRAC:DATA? 1, 2, "defbuffer1", REL, SOUR, READ, SOURSTAT', buffer_rows([0.01] * 2)),
     ]) as driver:
         smu = make_smu(Keithley2450Smu, driver, 0.8e-3)
-        smu.sweep([0.01], 1.02e-3, 2, lambda c: None, clock.sleep)
+        smu.sweep([0.01], dwell, 2, lambda c: None, clock.sleep)
 
 
 def test_single_read_at_a_level_then_back_to_the_held_bias(make_smu):

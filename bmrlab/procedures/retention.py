@@ -1,0 +1,211 @@
+"""Retention: a pulse from the high-resistance state, then short reads at the read voltage.
+
+Volatile devices (state lasting ms): one instrument-timed list per trace, the pulse then a
+read every ``read_period`` (each ``read_time`` at ``v_read``, 0 V between, at most a quarter
+of the time at ``v_read``: a read biases the device, so the scheme is part of the figure).
+After the first trace the read period adapts to 1/50 of the retention it found and the
+window to 10 of it; 20 traces, each from a confirmed HRS.
+
+Nonvolatile devices: one pulse, then host-timed reads at log-spaced times up to ``window``
+(hours); a state that never fails is reported at the window, censored, as the literature
+does.
+"""
+
+import math
+
+import numpy as np
+from pymeasure.experiment import BooleanParameter
+
+from .. import standard
+from ..analysis.retention import (fit_drift, fit_survival, retention_summary,
+                                  trace_retention)
+from ..errors import BadInput
+from .base import BmrProcedure, Count, Quantity
+from .relaxation import back_to_hrs, hrs_read
+
+HRS_READ, PULSE, READ = 0, 1, 2  # phase column
+READS_PER_RETENTION = 50
+WINDOW_RETENTIONS = 10
+LOG_READS_PER_DECADE = 8
+
+
+class Retention(BmrProcedure):
+    name = "retention"
+    title = "Retention"
+    description = ("A pulse from the HRS, then short reads at the read voltage until the "
+                   "state is lost; median over traces (volatile) or a log-time read-out "
+                   "up to hours (nonvolatile, censored).")
+    COLUMNS = {"t_s": "s", "t_after_s": "s", "v_V": "V", "i_A": "A", "trace": "",
+               "phase": "0 HRS read, 1 pulse, 2 read", "limit_hit": ""}
+    LIVE_PLOT = {"x": "t_after_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "trace"}
+
+    pulse_v = Quantity("pulse_v", units="V", minimum=1e-3, maximum=200.0,
+                       default=standard.RETENTION_PULSE[0], description="pulse amplitude")
+    pulse_width = Quantity("pulse_width", units="s", minimum=1e-4, maximum=100.0,
+                           default=standard.RETENTION_PULSE[1], description="pulse width")
+    volatile = BooleanParameter("volatile", default=True,
+                                description="true: ms-scale traces; false: log-spaced reads "
+                                            "up to the window")
+    traces = Count("traces", minimum=1, maximum=10_000, default=20,
+                   description="pulses, each followed by its reads (volatile)")
+    v_read = Quantity("v_read", units="V", minimum=1e-3, maximum=1.0, default=standard.V_READ,
+                      description="read voltage")
+    read_time = Quantity("read_time", units="s", minimum=1e-5, maximum=1.0,
+                         default=standard.RETENTION_READ_S, description="length of one read")
+    read_period = Quantity("read_period", units="s", minimum=1e-5, maximum=3600.0,
+                           default=standard.RETENTION_READ_S / standard.RETENTION_READ_DUTY,
+                           description="first trace's read period (later: retention/50)")
+    window = Quantity("window", units="s", minimum=1e-3, maximum=1e6, default=1.0,
+                      description="longest read-out after the pulse (nonvolatile: 3600 s)")
+    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
+                          default=standard.COMPLIANCE_A, description="current limit")
+    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
+                    description="aperture of each read")
+    rest = Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=0.5,
+                    description="at 0 V between traces (doubled until the HRS is back)")
+    max_rest = Quantity("max_rest", units="s", minimum=0.0, maximum=36000.0, default=60.0,
+                        description="longest wait for the HRS to come back")
+
+    @classmethod
+    def condition_defaults(cls, conditions: dict) -> dict:
+        defaults = {}
+        if "retention_pulse_mV" in conditions:
+            defaults["pulse_v"] = conditions["retention_pulse_mV"] * 1e-3
+            defaults["pulse_width"] = conditions["retention_pulse_ms"] * 1e-3
+        if conditions.get("volatile") is False:
+            defaults.update(volatile=False, traces=1, window=3600.0)
+        if "compliance" in conditions:
+            defaults["compliance"] = conditions["compliance"]
+        return defaults
+
+    def check(self, station) -> None:
+        guard = station.guard
+        guard.check_voltage("pulse_v", self.pulse_v)
+        guard.check_voltage("v_read", self.v_read)
+        guard.check_compliance("compliance", self.compliance)
+        guard.check_pulse_width("pulse_width", self.pulse_width)
+        step = self.step(station.smu_class.shortest_step(self.nplc))
+        if self.volatile and self.read_period < 2 * step:
+            raise BadInput(f"read_period = {self.read_period:g} s is not allowed: a read and "
+                           f"the 0 V after it take at least {2 * step:.3g} s at nplc "
+                           f"{self.nplc:g} on the {station.smu_class.model}")
+
+    def step(self, shortest: float) -> float:
+        """One read step: ``read_time``, or the SMU's shortest reading if that is longer."""
+        return max(self.read_time, shortest)
+
+    def _step(self) -> float:
+        """The read step the connected SMU really takes."""
+        smu = self.station.smu
+        return smu.actual_dwell(self.step(smu.step_time()))
+
+    def startup(self):
+        self.station.smu.configure(max_abs_v=self.pulse_v, compliance=self.compliance,
+                                   nplc=self.nplc, current_range=self.compliance)
+
+    def execute(self):
+        smu = self.station.smu
+        floor = max(10 * smu.current_resolution, 1e-3 * self.compliance)
+        reference = hrs = hrs_read(self)
+        if not self.volatile:
+            self._emit_hrs(hrs, 1)
+            self._log_spaced_trace()
+            return
+        period, window = self.read_period, self.window
+        for trace in range(1, self.traces + 1):
+            if trace > 1:
+                hrs, _ = back_to_hrs(self, reference, floor, self.rest, self.max_rest)
+            self._emit_hrs(hrs, trace)
+            retention = self._timed_trace(trace, period, window, hrs)
+            if trace == 1 and retention > 0 and math.isfinite(retention):
+                step = self._step()
+                period = max(period, step * round(retention / READS_PER_RETENTION / step))
+                window = min(self.window, max(WINDOW_RETENTIONS * retention, 50 * period))
+            self.emit("progress", 100.0 * trace / self.traces)
+
+    def _timed_trace(self, trace, period, window, hrs) -> float:
+        """Pulse and reads as one instrument-timed list; returns the trace's retention."""
+        step = self._step()
+        pulse_steps = max(1, round(self.pulse_width / step))
+        per_read = max(2, round(period / step))
+        reads = max(1, math.ceil(window / (per_read * step)))
+        one_read = [self.v_read] + [0.0] * (per_read - 1)
+        levels = [self.pulse_v] * pulse_steps + one_read * reads
+        kept = []
+
+        def on_chunk(r):
+            k = r.index
+            phase = np.where(k < pulse_steps, PULSE, np.where(
+                (k - pulse_steps) % per_read == 0, READ, -1))
+            keep = phase >= 0
+            # time after the pulse, to the end of each step
+            phase_in_step = r.elapsed[0] - k[0] * step
+            t_after = r.elapsed - phase_in_step + step - pulse_steps * step
+            kept.append((t_after[phase == READ], r.i[phase == READ]))
+            self.emit("batch", {
+                "t_s": r.t[keep], "t_after_s": t_after[keep], "v_V": r.v[keep],
+                "i_A": r.i[keep], "trace": np.full(keep.sum(), trace, np.int32),
+                "phase": phase[keep].astype(np.int8), "limit_hit": r.limit[keep].astype(np.int8)})
+        self.station.smu.sweep(levels, step, 1, on_chunk, self.wait)
+        t = np.concatenate([k[0] for k in kept])
+        i = np.concatenate([k[1] for k in kept])
+        value, _ = trace_retention(t, np.abs(i) / self.v_read, self._g_off(hrs))
+        return value
+
+    def _log_spaced_trace(self):
+        """One pulse, then host-timed reads at log-spaced times after it, up to the window."""
+        smu = self.station.smu
+        step = self._step()
+        pulse_steps = max(1, round(self.pulse_width / step))
+        smu.sweep([self.pulse_v] * pulse_steps + [0.0], step, 1, lambda r: None, self.wait)
+        t_end = self.station.clock.now()
+        decades = math.log10(self.window / 1e-3)
+        times = np.logspace(-3, math.log10(self.window), int(decades * LOG_READS_PER_DECADE) + 1)
+        for k, t_read in enumerate(times):
+            self.wait(max(0.0, t_end + t_read - self.station.clock.now()))
+            r = smu.read(self.v_read)
+            after = self.station.clock.now() - t_end
+            self.emit("batch", {"t_s": r.t, "t_after_s": [after], "v_V": r.v, "i_A": r.i,
+                                "trace": np.array([1], np.int32),
+                                "phase": np.array([READ], np.int8),
+                                "limit_hit": r.limit.astype(np.int8)})
+            self.emit("progress", 100.0 * (k + 1) / len(times))
+
+    def _emit_hrs(self, current, trace):
+        self.emit("batch", {"t_s": [self.station.clock.now() - self.station.smu.t_origin],
+                            "t_after_s": [math.nan], "v_V": [self.v_read], "i_A": [current],
+                            "trace": np.array([trace], np.int32),
+                            "phase": np.array([HRS_READ], np.int8),
+                            "limit_hit": np.array([0], np.int8)})
+
+    def _g_off(self, hrs_current: float) -> float:
+        """Off conductance from an HRS read, at least the floor of the fixed measure range."""
+        return max(abs(hrs_current), 1e-3 * self.compliance) / self.v_read
+
+    def analyze(self, data: dict) -> dict:
+        read, hrs = data["phase"] == READ, data["phase"] == HRS_READ
+        g_off = {int(k): self._g_off(i) for k, i in zip(data["trace"][hrs], data["i_A"][hrs],
+                                                          strict=True)}
+        values, censored = [], []
+        for trace in np.unique(data["trace"][read]):
+            sel = read & (data["trace"] == trace)
+            value, cut = trace_retention(data["t_after_s"][sel],
+                                         np.abs(data["i_A"][sel]) / self.v_read,
+                                         g_off[int(trace)])
+            values.append(value)
+            censored.append(cut)
+        stats = retention_summary(values, censored)
+        figures = {"retention_ms": stats["median"], "retention_pulse_mV": self.pulse_v * 1e3,
+                   "retention_pulse_ms": self.pulse_width * 1e3,
+                   "retention_censored": bool(stats.get("median_censored", False)),
+                   "stats": {"retention_ms": stats}}
+        if self.volatile:
+            figures["retention_fit"] = fit_survival(values, censored)
+        else:
+            figures["retention_fit"] = fit_drift(data["t_after_s"][read],
+                                                 np.abs(data["i_A"][read]) / self.v_read)
+        return figures
+
+    def save_figures(self, data, figures, directory, stem):
+        from ..plotting import retention_decay  # matplotlib only when asked for
+        return [retention_decay(data, figures, self.v_read, directory / f"{stem}_retention.png")]

@@ -1,0 +1,43 @@
+"""The retention protocol end to end on the simulated station."""
+
+import numpy as np
+import pytest
+
+from bmrlab import runner
+from bmrlab.errors import BadInput
+
+
+def run_retention(station, tmp_path, **values):
+    procedure = runner.prepare(station, "retention", values)
+    return runner.run(station, procedure, tmp_path / "ret.h5", sample="s1",
+                      device=station.device_preset, figures_dir=tmp_path)
+
+
+def test_volatile_device_gives_its_retention(station, tmp_path):
+    result = run_retention(station, tmp_path)
+    assert result.status == "finished", result.reason
+    figures = result.figures
+    assert figures["retention_ms"] == pytest.approx(29, rel=0.25)
+    assert (figures["retention_pulse_mV"], figures["retention_pulse_ms"]) == (100, 20)
+    assert not figures["retention_censored"]
+    assert figures["stats"]["retention_ms"]["traces"] == 20
+    assert figures["retention_fit"]["tau_ms"] > 0
+    reads = result.data["phase"] == 2
+    assert np.allclose(result.data["v_V"][reads], 0.02, atol=2e-3)
+    assert result.figure_files[0].name.endswith("_retention.png")
+
+
+def test_nonvolatile_device_is_read_at_log_spaced_times_and_censored(bioi_station, tmp_path):
+    result = run_retention(bioi_station, tmp_path, window="100s")
+    assert result.status == "finished", result.reason
+    assert result.figures["retention_censored"]
+    assert result.figures["retention_ms"] == pytest.approx(100e3, rel=0.01)
+    t_after = result.data["t_after_s"][result.data["phase"] == 2]
+    assert t_after.min() < 5e-3 and t_after.max() == pytest.approx(100, rel=0.01)
+    assert abs(result.figures["retention_fit"]["nu"]) < 0.01  # no drift
+
+
+def test_read_period_too_short_for_the_smu_is_refused(station):
+    with pytest.raises(BadInput, match="read_period"):
+        runner.prepare(station, "retention", {"read_period": "0.5ms"})
+    assert station.sim.transactions == 0
