@@ -14,9 +14,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	rm -f out/demo.h5
-	$(BIN)/bmrlab run iv-sweep --out out/demo.h5 --sample demo --figures out
-	$(BIN)/bmrlab runs out/demo.h5
+	rm -f out/demo.h5 out/demo_*
+	$(BIN)/bmrlab characterize --out out --sample demo
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen MPLBACKEND=Agg $(BIN)/python -m pytest -q

@@ -57,8 +57,9 @@ def delay_against_voltage(figures: dict, path: Path) -> Path:
         if s["median"] is None:
             continue
         style = "o" if s["resolved"] else "^"
-        ax.errorbar(float(mv), s["median"], yerr=[[s["median"] - s["p5"]], [s["p95"] - s["median"]]],
-                    fmt=style, color="navy", capsize=3)
+        low, high = max(s["median"] - s["p5"], 0.0), max(s["p95"] - s["median"], 0.0)
+        ax.errorbar(float(mv), s["median"], yerr=[[low], [high]], fmt=style, color="navy",
+                    capsize=3)
     fit = figures.get("delay_fit")
     if fit:
         v = np.linspace(max(min(map(float, by_mv)), fit["V_th_mV"] * 1.02),
@@ -105,6 +106,82 @@ def retention_decay(data: dict, figures: dict, v_read: float, path: Path) -> Pat
     ax.set_title(f"Retention after {figures['retention_pulse_mV']:g} mV, "
                  f"{figures['retention_pulse_ms']:g} ms")
     ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def endurance_states(data: dict, figures: dict, v_read: float, path: Path) -> Path:
+    """HRS and LRS read currents against cycle (log axes), with the endurance marked."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
+    for phase, label, color in ((1, "LRS", "crimson"), (2, "HRS", "navy")):
+        sel = data["phase"] == phase
+        ax.loglog(data["cycle"][sel], np.maximum(np.abs(data["i_A"][sel]), 1e-14), "o-",
+                  ms=3, lw=0.8, color=color, label=f"{label} read at {v_read * 1e3:g} mV")
+    value = figures.get("endurance_cycles")
+    if value:
+        kind = "run ended (censored)" if figures.get("endurance_censored") else "endurance"
+        ax.axvline(value, color="gray", ls="--", label=f"{kind}: {value:g} cycles")
+    ax.set_xlabel("cycle")
+    ax.set_ylabel("read current (A)")
+    ax.set_title("Endurance: HRS and LRS against cycle")
+    ax.legend()
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def ppf_against_interval(figures: dict, path: Path) -> Path:
+    """PPF index against the pulse interval (log x), with its exponential fit."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ppf = figures["ppf"]
+    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
+    ax.semilogx(ppf["interval_ms"], ppf["index"], "o", color="navy", label="median of pairs")
+    fit = ppf.get("fit")
+    if fit:
+        dt = np.logspace(np.log10(min(ppf["interval_ms"])), np.log10(max(ppf["interval_ms"])),
+                         200)
+        y = 1 + fit["C1"] * np.exp(-dt / fit["tau1_ms"])
+        label = f"fit: tau1 = {fit['tau1_ms']:.3g} ms"
+        if fit["terms"] == 2:
+            y = y + fit["C2"] * np.exp(-dt / fit["tau2_ms"])
+            label += f", tau2 = {fit['tau2_ms']:.3g} ms"
+        ax.semilogx(dt, y, color="crimson", label=label)
+    ax.axhline(1.0, color="gray", lw=0.8)
+    ax.set_xlabel("interval between the pulses (ms)")
+    ax.set_ylabel("PPF index A2 / A1")
+    ax.set_title("Paired-pulse facilitation")
+    ax.legend()
+    ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def vset_histogram(figures: dict, path: Path) -> Path:
+    """Histogram of the per-cycle set (and reset) voltages, with the medians."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
+    stats = figures.get("stats", {})
+    for key, label, color in (("vset_mV", "Vset", "navy"), ("vreset_mV", "|Vreset|", "crimson")):
+        values = stats.get(key, {}).get("values", [])
+        if values:
+            ax.hist(values, bins=min(20, max(5, len(values) // 2)), alpha=0.6, color=color,
+                    label=f"{label}: median {np.median(values):.1f} mV, n = {len(values)}")
+            ax.axvline(np.median(values), color=color, ls="--")
+    ax.set_xlabel("switching voltage (mV)")
+    ax.set_ylabel("cycles")
+    ax.set_title("Set and reset voltages over cycles")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -120,6 +120,14 @@ class Station:
         if failures:
             raise RuntimeError("; ".join(failures))
 
+    def fresh_device(self) -> bool:
+        """Move to a pristine device of the same kind, where nobody has to move a probe
+        (a simulated station); False on hardware."""
+        if self.sim is None:
+            return False
+        self.sim.fresh_device()
+        return True
+
     def wait(self, seconds: float, should_stop=lambda: False) -> None:
         """Wait on the station clock in slices, raising Stopped once a stop is requested."""
         end = self.clock.now() + seconds

@@ -2,12 +2,14 @@
 
 from ..errors import BadInput
 from .base import BmrProcedure
+from .endurance import Endurance
 from .iv_sweep import IvSweep
+from .paired_pulse import PairedPulse
 from .pulse_delay import PulseDelay
 from .retention import Retention
 
 PROTOCOLS: dict[str, type[BmrProcedure]] = {
-    cls.name: cls for cls in (IvSweep, PulseDelay, Retention)}
+    cls.name: cls for cls in (IvSweep, PulseDelay, Retention, Endurance, PairedPulse)}
 
 
 def get_protocol(name: str) -> type[BmrProcedure]:

@@ -117,5 +117,6 @@ class IvSweep(BmrProcedure):
                           current_floor=FLOOR_RESOLUTIONS * self.station.smu.current_resolution)
 
     def save_figures(self, data, figures, directory, stem):
-        from ..plotting import iv_loops  # matplotlib only when figures are asked for
-        return [iv_loops(data, figures, directory / f"{stem}_iv.png")]
+        from ..plotting import iv_loops, vset_histogram  # matplotlib only when asked for
+        return [iv_loops(data, figures, directory / f"{stem}_iv.png"),
+                vset_histogram(figures, directory / f"{stem}_vset.png")]

@@ -48,6 +48,17 @@ class SimBench:
     def add_device(self, device: BmrDevice) -> None:
         self.devices[device.name] = device
 
+    def fresh_device(self, name: str = "dut") -> BmrDevice:
+        """Replace a device by a pristine one of the same kind (the probes moved to the next
+        nominally identical device of the chip); its variability is drawn anew."""
+        with self.lock:
+            old = self.devices[name]
+            self.sync()
+            device = BmrDevice(old.p, seed=old.seed + 104_729, name=name)
+            device.t = self.clock.now()
+            self.devices[name] = device
+            return device
+
     def add_instrument(self, resource: str, instrument, device: str) -> None:
         self.instruments[resource] = instrument
         self.wiring[instrument.name] = device

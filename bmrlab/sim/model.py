@@ -59,6 +59,7 @@ class BmrDevice:
     def __init__(self, params: ModelParams, seed: int = 0, name: str = "dut"):
         self.p = params
         self.name = name
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.t = 0.0
         self.x = 0.0

@@ -1,0 +1,173 @@
+"""The standard characterization: a device's Table 1 row from five protocols.
+
+I-V sweep, pulse delay, retention, endurance and paired pulse run one after the other on one
+station into one HDF5 file, each adapted to what the earlier ones measured, as an
+experimenter would: the delay amplitudes bracket the measured Vset, the endurance set pulse
+is an amplitude whose measured delays fit well inside it, the relaxation between endurance
+cycles outlasts the measured retention. Test conditions (volatile or not, the delay and
+retention pulse) come from the device file of a simulated device, else the standard ones.
+The figures come only from the measured arrays.
+
+Switching wears a device out (Table 1 lists devices that last 46 cycles), so each protocol
+runs on a pristine device of the same kind where the station can move to one by itself (a
+simulated station: the next nominally identical device of the chip); on a hardware station
+all five run on the probed device, and the cycles the earlier protocols switched it are added
+to its measured endurance.
+"""
+
+from dataclasses import dataclass, field
+
+from . import runner
+
+ORDER = ("iv-sweep", "pulse-delay", "retention", "endurance", "paired-pulse")
+DELAY_MULTIPLES = (1.5, 2.0, 2.5, 3.0, 4.0)  # delay amplitudes, in measured Vsets
+SET_PULSE_DELAYS = 3.0  # the endurance set pulse lasts this many p95 delays at least
+RELAX_RETENTIONS = 5.0  # endurance relaxation, in measured retentions
+TABLE1 = ("vset_mV", "vreset_mV", "on_off_ratio", "endurance_cycles", "delay_ms",
+          "delay_at_mV", "retention_ms", "retention_pulse_mV", "retention_pulse_ms",
+          "volatile")
+
+
+@dataclass
+class Characterization:
+    device: str
+    figures: dict = field(default_factory=dict)  # the Table 1 columns
+    stats: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # ppf, delay fit, flags
+    results: list = field(default_factory=list)  # runner.RunResult per protocol
+
+    @property
+    def exit_status(self) -> int:
+        return max((r.exit_status for r in self.results), default=1)
+
+    def summary(self) -> dict:
+        return {"device": self.device, "figures": self.figures, "stats": self.stats,
+                **self.extra,
+                "runs": [{"protocol": r.protocol, "status": r.status, "reason": r.reason,
+                          "run": r.run} for r in self.results],
+                "files": [str(p) for r in self.results for p in r.figure_files]}
+
+
+def delay_amplitudes(vset_mV, delay_at: float, limit: float) -> list[float]:
+    """The Table 1 amplitude and multiples of the measured Vset below the station limit."""
+    amplitudes = {round(delay_at, 6)}
+    if vset_mV:
+        amplitudes |= {round(k * vset_mV * 1e-3, 4) for k in DELAY_MULTIPLES
+                       if k * vset_mV * 1e-3 <= 0.9 * limit}
+    return sorted(amplitudes)
+
+
+def set_pulse(delay_figures: dict, width: float) -> float | None:
+    """The lowest measured amplitude whose delays (p95) fit ``SET_PULSE_DELAYS`` times in a
+    pulse of ``width``."""
+    for mv, s in sorted(delay_figures["stats"]["delay_by_mV"].items(), key=lambda x: float(x[0])):
+        if s["median"] is not None and s["p95"] * 1e-3 * SET_PULSE_DELAYS <= width:
+            return float(mv) * 1e-3
+    return None
+
+
+def characterize(station, out, *, sample: str, device: str, figures_dir=None,
+                 overrides: dict | None = None, on_event=None) -> Characterization:
+    """Run the five protocols; stop at the first that does not finish."""
+    overrides = overrides or {}
+    conditions = station.conditions()
+    volatile = conditions.get("volatile", True)
+    result = Characterization(device)
+    measured: dict = {}
+    limit = station.config.limits.max_voltage
+    for protocol in ORDER:  # every given parameter checked before anything is sent
+        runner.prepare(station, protocol, overrides.get(protocol, {}))
+    fresh = False
+    for k, protocol in enumerate(ORDER):
+        values = {**adapt(protocol, measured, conditions, limit), **overrides.get(protocol, {})}
+        procedure = runner.prepare(station, protocol, values)
+        if k:
+            fresh = station.fresh_device()
+        run = runner.run(station, procedure, out, sample=sample, device=device,
+                         figures_dir=figures_dir, on_event=on_event)
+        result.results.append(run)
+        measured[protocol] = run.figures
+        if run.status != "finished":
+            break
+    collect(result, measured, volatile)
+    result.extra["fresh_device_per_protocol"] = fresh
+    if not fresh and result.figures["endurance_cycles"] is not None:
+        earlier = switched_cycles(measured)
+        result.figures["endurance_cycles"] += earlier
+        result.extra["cycles_before_endurance"] = earlier
+    return result
+
+
+def switched_cycles(measured: dict) -> int:
+    """How many times the earlier protocols switched the device (from their measurements)."""
+    iv = measured.get("iv-sweep", {}).get("stats", {}).get("vset_mV", {}).get("n", 0)
+    delay = sum(s.get("switched", 0) for s in measured.get("pulse-delay", {}).get(
+        "stats", {}).get("delay_by_mV", {}).values())
+    retention = measured.get("retention", {}).get("stats", {}).get("retention_ms", {})
+    traces = sum(1 for v in retention.get("values", []) if v > 0)
+    return int(iv + delay + traces)
+
+
+def adapt(protocol: str, measured: dict, conditions: dict, limit: float) -> dict:
+    """Parameters of ``protocol`` that follow from the earlier measurements."""
+    iv = measured.get("iv-sweep", {})
+    if protocol == "pulse-delay":
+        at = conditions.get("delay_at_mV", 100.0) * 1e-3
+        return {"amplitudes": delay_amplitudes(iv.get("vset_mV"), at, limit), "delay_at": at}
+    if protocol == "endurance":
+        values = {}
+        width = 10e-3
+        set_v = set_pulse(measured.get("pulse-delay", {"stats": {"delay_by_mV": {}}}), width)
+        if set_v:
+            values["set_v"] = set_v
+        retention = measured.get("retention", {}).get("retention_ms")
+        if conditions.get("volatile", True) and retention and not measured["retention"].get(
+                "retention_censored"):
+            values["relax"] = max(0.2, RELAX_RETENTIONS * retention * 1e-3)
+        return values
+    return {}
+
+
+def collect(result: Characterization, measured: dict, volatile: bool) -> None:
+    """The Table 1 row, stats and extras from the protocols' figures."""
+    figures = {key: None for key in TABLE1}
+    for run_figures in measured.values():
+        for key in TABLE1:
+            if key in run_figures:
+                figures[key] = run_figures[key]
+        result.stats.update(run_figures.get("stats", {}))
+    figures["volatile"] = volatile
+    result.figures = figures
+    for key in ("on_off_lower_bound", "retention_censored", "endurance_censored",
+                "delay_fit", "retention_fit", "ppf"):
+        for run_figures in measured.values():
+            if key in run_figures:
+                result.extra[key] = run_figures[key]
+
+
+def table_row(c: Characterization) -> str:
+    """The device's row in the layout of Table 1 of the review."""
+    f = c.figures
+
+    def num(value, fmt="{:.3g}"):
+        return "-" if value is None else fmt.format(value)
+    delay = "-" if f["delay_ms"] is None else f"{f['delay_ms']:.3g} ms @ {f['delay_at_mV']:g} mV"
+    if f["retention_ms"] is None:
+        retention = "-"
+    else:
+        bound = ">" if c.extra.get("retention_censored") else ""
+        retention = (f"{bound}{f['retention_ms']:.3g} ms ({f['retention_pulse_mV']:g} mV, "
+                     f"{f['retention_pulse_ms']:g} ms)")
+    on_off = ("> " if c.extra.get("on_off_lower_bound") else "") + num(f["on_off_ratio"],
+                                                                       "{:.2g}")
+    endurance = (">" if c.extra.get("endurance_censored") else "") + num(
+        f["endurance_cycles"], "{:.3g}")
+    columns = [("Device", c.device), ("Vset (mV)", num(f["vset_mV"], "{:.0f}")),
+               ("Vreset (mV)", num(f["vreset_mV"], "{:.0f}")), ("On/Off", on_off),
+               ("Endurance (cycles)", endurance), ("Delay", delay), ("Retention", retention),
+               ("Type", "volatile" if f["volatile"] else "nonvolatile")]
+    widths = [max(len(h), len(v)) for h, v in columns]
+    header = " | ".join(h.ljust(w) for (h, _), w in zip(columns, widths, strict=True))
+    rule = "-+-".join("-" * w for w in widths)
+    row = " | ".join(v.ljust(w) for (_, v), w in zip(columns, widths, strict=True))
+    return "\n".join([header, rule, row])

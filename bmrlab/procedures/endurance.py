@@ -1,0 +1,128 @@
+"""Endurance: set/reset (nonvolatile) or set/relax (volatile) cycles, run on the instrument in
+chunks, with reads at log-spaced cycles.
+
+A cycle is one stretch of an instrument list: the set pulse, then 0 V to relax (volatile) or
+the reset pulse and 0 V (nonvolatile). The cycles between two read cycles are one list run
+``count`` times; a read cycle adds a read at ``v_read`` right after the set (the LRS, within
+the retention) and one at its end (the HRS). The run stops once the window has closed
+(On/Off below 10 at two read cycles in a row), or at ``max_cycles``.
+"""
+
+import numpy as np
+
+from .. import standard
+from ..analysis.endurance import endurance, on_off, read_cycles
+from .base import BmrProcedure, Count, Quantity
+
+LRS_READ, HRS_READ = 1, 2  # phase column
+
+
+class Endurance(BmrProcedure):
+    name = "endurance"
+    title = "Endurance"
+    description = ("Set/reset or set/relax cycles on the instrument with LRS and HRS reads "
+                   "at log-spaced cycles, until the On/Off window closes.")
+    COLUMNS = {"t_s": "s", "cycle": "", "v_V": "V", "i_A": "A",
+               "phase": "1 LRS read, 2 HRS read", "limit_hit": ""}
+    LIVE_PLOT = {"x": "cycle", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True,
+                 "group": "phase"}
+
+    set_v = Quantity("set_v", units="V", minimum=1e-3, maximum=200.0, default=0.2,
+                     description="set pulse amplitude")
+    set_width = Quantity("set_width", units="s", minimum=1e-4, maximum=10.0, default=10e-3,
+                         description="set pulse width (also the step of the list)")
+    reset_v = Quantity("reset_v", units="V", minimum=0.0, maximum=200.0, default=0.0,
+                       description="reset pulse amplitude (nonvolatile); 0 = relax")
+    relax = Quantity("relax", units="s", minimum=0.0, maximum=100.0, default=0.2,
+                     description="at 0 V after the set (volatile) or around the reset")
+    max_cycles = Count("max_cycles", minimum=1, maximum=100_000_000, default=100_000,
+                       description="stop here if the window is still open")
+    reads_per_decade = Count("reads_per_decade", minimum=1, maximum=1000, default=20,
+                             description="read cycles per decade of cycles")
+    v_read = Quantity("v_read", units="V", minimum=1e-3, maximum=1.0, default=standard.V_READ,
+                      description="read voltage")
+    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
+                          default=standard.COMPLIANCE_A, description="current limit")
+    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
+                    description="aperture of each step's reading")
+
+    @classmethod
+    def condition_defaults(cls, conditions: dict) -> dict:
+        defaults = {}
+        if conditions.get("volatile") is False:
+            defaults.update(reset_v=standard.SWEEP_V_MAX, relax=0.02)
+        if "compliance" in conditions:
+            defaults["compliance"] = conditions["compliance"]
+        return defaults
+
+    def check(self, station) -> None:
+        guard = station.guard
+        guard.check_voltage("set_v", self.set_v)
+        guard.check_voltage("reset_v", -self.reset_v)
+        guard.check_compliance("compliance", self.compliance)
+        guard.check_pulse_width("set_width", self.set_width)
+
+    def startup(self):
+        self.station.smu.configure(max_abs_v=max(self.set_v, self.reset_v),
+                                   compliance=self.compliance, nplc=self.nplc,
+                                   current_range=self.compliance)
+
+    def cycle_levels(self, step: float, read: bool) -> tuple[list, int | None, int | None]:
+        """One cycle's levels, and where its LRS and HRS reads are (None: no reads)."""
+        pulse = [self.set_v] * max(1, round(self.set_width / step))
+        rest = [0.0] * max(1, round(self.relax / step))
+        levels = pulse + ([self.v_read] if read else [])
+        lrs = len(pulse) if read else None
+        levels += rest
+        if self.reset_v > 0:
+            levels += [-self.reset_v] * len(pulse) + rest
+        if read:
+            levels.append(self.v_read)
+        return levels, lrs, (len(levels) - 1 if read else None)
+
+    def execute(self):
+        smu = self.station.smu
+        step = smu.actual_dwell(max(self.set_width, smu.step_time()))
+        plain, _, _ = self.cycle_levels(step, read=False)
+        reading, lrs_at, hrs_at = self.cycle_levels(step, read=True)
+        done = 0
+        ratios = []
+        floor = 1e-3 * self.compliance
+        for cycle in read_cycles(self.max_cycles, self.reads_per_decade):
+            if cycle - 1 > done:
+                smu.sweep(plain, step, int(cycle - 1 - done), lambda r: None, self.wait)
+            reads = {}
+
+            def on_chunk(r):
+                for k, where in ((lrs_at, LRS_READ), (hrs_at, HRS_READ)):
+                    hit = r.index == k
+                    if hit.any():
+                        reads[where] = float(r.i[hit][0])
+                        self.emit("batch", {
+                            "t_s": r.t[hit], "cycle": np.array([cycle], np.int64),
+                            "v_V": r.v[hit], "i_A": r.i[hit],
+                            "phase": np.array([where], np.int8),
+                            "limit_hit": r.limit[hit].astype(np.int8)})
+            smu.sweep(reading, step, 1, on_chunk, self.wait)
+            done = int(cycle)
+            ratios.append(float(on_off(reads[LRS_READ], reads[HRS_READ], floor)))
+            self.emit("progress", 100.0 * np.log10(cycle + 1) / np.log10(self.max_cycles + 1))
+            if endurance(np.arange(len(ratios)), ratios)["censored"] is False:
+                return  # the window has closed
+
+    def analyze(self, data: dict) -> dict:
+        lrs, hrs = data["phase"] == LRS_READ, data["phase"] == HRS_READ
+        cycles = data["cycle"][lrs]
+        ratios = on_off(data["i_A"][lrs], data["i_A"][hrs], 1e-3 * self.compliance)
+        result = endurance(cycles, ratios)
+        figures = {"endurance_cycles": result["cycles"],
+                   "endurance_censored": result["censored"],
+                   "stats": {"endurance_cycles": {
+                       "read_cycles": [int(c) for c in cycles],
+                       "on_off": [float(r) for r in ratios],
+                       **({"reason": result["reason"]} if "reason" in result else {})}}}
+        return figures
+
+    def save_figures(self, data, figures, directory, stem):
+        from ..plotting import endurance_states  # matplotlib only when asked for
+        return [endurance_states(data, figures, self.v_read, directory / f"{stem}_endurance.png")]
