@@ -91,24 +91,28 @@ class Endurance(BmrProcedure):
         for cycle in read_cycles(self.max_cycles, self.reads_per_decade):
             if cycle - 1 > done:
                 smu.sweep(plain, step, int(cycle - 1 - done), lambda r: None, self.wait)
-            reads = {}
-
-            def on_chunk(r):
-                for k, where in ((lrs_at, LRS_READ), (hrs_at, HRS_READ)):
-                    hit = r.index == k
-                    if hit.any():
-                        reads[where] = float(r.i[hit][0])
-                        self.emit("batch", {
-                            "t_s": r.t[hit], "cycle": np.array([cycle], np.int64),
-                            "v_V": r.v[hit], "i_A": r.i[hit],
-                            "phase": np.array([where], np.int8),
-                            "limit_hit": r.limit[hit].astype(np.int8)})
-            smu.sweep(reading, step, 1, on_chunk, self.wait)
+            lrs, hrs = self._read_cycle(int(cycle), reading, step, lrs_at, hrs_at)
             done = int(cycle)
-            ratios.append(float(on_off(reads[LRS_READ], reads[HRS_READ], floor)))
+            ratios.append(float(on_off(lrs, hrs, floor)))
             self.emit("progress", 100.0 * np.log10(cycle + 1) / np.log10(self.max_cycles + 1))
             if endurance(np.arange(len(ratios)), ratios)["censored"] is False:
                 return  # the window has closed
+
+    def _read_cycle(self, cycle, levels, step, lrs_at, hrs_at) -> tuple[float, float]:
+        """One cycle with its LRS and HRS reads; returns the two currents."""
+        reads = {}
+
+        def on_chunk(r):
+            for k, where in ((lrs_at, LRS_READ), (hrs_at, HRS_READ)):
+                hit = r.index == k
+                if hit.any():
+                    reads[where] = float(r.i[hit][0])
+                    self.emit("batch", {
+                        "t_s": r.t[hit], "cycle": np.array([cycle], np.int64),
+                        "v_V": r.v[hit], "i_A": r.i[hit], "phase": np.array([where], np.int8),
+                        "limit_hit": r.limit[hit].astype(np.int8)})
+        self.station.smu.sweep(levels, step, 1, on_chunk, self.wait)
+        return reads[LRS_READ], reads[HRS_READ]
 
     def analyze(self, data: dict) -> dict:
         lrs, hrs = data["phase"] == LRS_READ, data["phase"] == HRS_READ

@@ -1,11 +1,9 @@
 """Paired pulse: two equal pulses separated by an interval, over log-spaced intervals.
 
-Each pair is one instrument-timed list (pulse, 0 V for the interval, pulse, 0 V), sampled
-every ``width / samples`` throughout; each pair starts from the relaxed state after
-``rest``. A station with a pulse generator can use it instead (``source=generator``): the
-generator fires a burst of two (``BURS:NCYC 2``) while the SMU holds 0 V and reads right
-before and after; the index is then the read after the pair over a read after a single
-pulse.
+Each pair is one instrument-timed list (pulse, 0 V for the interval, pulse, 0 V) with one
+step per pulse width, sampled at every step on a fixed low current range; each pair starts
+from the relaxed state after ``rest``. Intervals are whole numbers of steps (the data record
+the interval really used).
 """
 
 import math
@@ -14,6 +12,7 @@ import numpy as np
 
 from .. import standard
 from ..analysis.paired_pulse import fit_ppf, ppf_index
+from ..errors import BadInput
 from .base import BmrProcedure, Count, Quantity, QuantityList
 
 PULSE1, GAP, PULSE2 = 1, 0, 2  # phase column (samples of the rest are not kept)
@@ -59,7 +58,6 @@ class PairedPulse(BmrProcedure):
         guard.check_pulse_width("width", self.width)
         shortest = station.smu_class.shortest_step(self.nplc)
         if self.width < shortest:
-            from ..errors import BadInput
             raise BadInput(f"width = {self.width:g} s is not allowed: one sample at nplc "
                            f"{self.nplc:g} takes up to {shortest:.3g} s on the "
                            f"{station.smu_class.model}; lower nplc or widen the pulses")

@@ -1,0 +1,40 @@
+"""The endurance and paired-pulse protocols end to end on the simulated station."""
+
+import numpy as np
+import pytest
+
+from bmrlab import runner
+
+
+def run(station, tmp_path, protocol, **values):
+    procedure = runner.prepare(station, protocol, values)
+    return runner.run(station, procedure, tmp_path / "r.h5", sample="s1",
+                      device=station.device_preset, figures_dir=tmp_path)
+
+
+def test_nonvolatile_endurance_runs_to_the_closed_window(bioi_station, tmp_path):
+    result = run(bioi_station, tmp_path, "endurance")
+    assert result.status == "finished", result.reason
+    assert result.figures["endurance_cycles"] == pytest.approx(50, rel=0.3)
+    assert not result.figures["endurance_censored"]
+    ratios = result.figures["stats"]["endurance_cycles"]["on_off"]
+    assert ratios[0] > 100 and ratios[-1] < 10  # open (at the 1 uA range floor), then closed
+    assert result.figure_files[0].name.endswith("_endurance.png")
+
+
+def test_endurance_stops_at_max_cycles_censored(station, tmp_path):
+    result = run(station, tmp_path, "endurance", max_cycles=30)
+    assert result.figures["endurance_cycles"] == 30 and result.figures["endurance_censored"]
+    cycles = result.data["cycle"]
+    assert cycles.max() == 30 and np.all(np.isin([1, 2, 30], cycles))
+
+
+def test_paired_pulse_facilitation_fades_with_the_interval(station, tmp_path):
+    result = run(station, tmp_path, "paired-pulse", intervals="1ms,3ms,10ms,30ms,100ms,1s",
+                 repeats=6)
+    assert result.status == "finished", result.reason
+    ppf = result.figures["ppf"]
+    assert ppf["index"][0] > 1.15  # facilitation at 1 ms
+    assert abs(ppf["index"][-1] - 1) < 0.1  # none left after 1 s
+    assert 5 < ppf["fit"]["tau1_ms"] < 100
+    assert result.figure_files[0].name.endswith("_ppf.png")
