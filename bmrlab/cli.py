@@ -218,6 +218,10 @@ def report(result, device: str, as_json: bool) -> None:
               + ("" if fit["form"] == "sinh" else
                  f", tau_x {fit['tau_x_s'] * 1e3:.3g} ms, DC threshold {fit['V_th_mV']:.0f} mV")
               + f" ({fit['points']} amplitudes)")
+    shown = {*TABLE1_KEYS, *FLAGS, "stats", "delay_fit"}
+    for key, value in result.figures.items():
+        if key not in shown:  # the results of protocols beyond Table 1
+            print(f"  {key:<13} {json.dumps(value, default=str)}")
     for path in result.figure_files:
         print(f"  figure   {path}")
 

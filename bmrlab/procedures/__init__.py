@@ -3,13 +3,19 @@
 from ..errors import BadInput
 from .base import BmrProcedure
 from .endurance import Endurance
+from .forming import Forming
 from .iv_sweep import IvSweep
+from .multilevel import Multilevel
+from .neuron import Neuron
 from .paired_pulse import PairedPulse
 from .pulse_delay import PulseDelay
+from .read_disturb import ReadDisturb
 from .retention import Retention
+from .stp_ltp import StpLtp
 
 PROTOCOLS: dict[str, type[BmrProcedure]] = {
-    cls.name: cls for cls in (IvSweep, PulseDelay, Retention, Endurance, PairedPulse)}
+    cls.name: cls for cls in (IvSweep, PulseDelay, Retention, Endurance, PairedPulse, StpLtp,
+                              Neuron, ReadDisturb, Multilevel, Forming)}
 
 
 def get_protocol(name: str) -> type[BmrProcedure]:

@@ -1,0 +1,78 @@
+"""Responses to trains of stimuli: read disturbance, spikes to fire, consolidation, levels
+against compliance, and the forming voltage. Each takes measured arrays and returns numbers,
+or None with a reason where the data do not show the feature."""
+
+import math
+
+import numpy as np
+
+FIRE_FRACTION = 0.1  # a spike whose current passes this fraction of compliance fired
+DISTURB_FACTOR = 10.0  # a read this far from the first reads is a disturbed state
+LEVEL_FACTOR = 2.0  # states closer than this are one level
+
+
+def read_drift(t, g) -> dict:
+    """Conductance at the start and end of a series of reads, its drift per decade of time,
+    and the time (s) from which the state stayed more than tenfold away from the starting
+    one (a running median of five reads, so single noisy reads do not count; a state at the
+    noise floor, three robust standard deviations of the reads, counts as the floor)."""
+    t, g = np.asarray(t, dtype=float), np.abs(np.asarray(g, dtype=float))
+    ok = np.isfinite(t) & np.isfinite(g)
+    t, g = t[ok], g[ok]
+    if g.size < 10:
+        return {"reason": "fewer than 10 reads"}
+    start, end = float(np.median(g[:5])), float(np.median(g[-5:]))
+    floor = 3 * 1.4826 * float(np.median(np.abs(g - np.median(g))))
+    reference = max(start, floor)
+    smooth = np.median(np.lib.stride_tricks.sliding_window_view(g, 5), axis=1)
+    moved = np.flatnonzero((smooth > DISTURB_FACTOR * reference)
+                           | ((smooth < start / DISTURB_FACTOR) & (start > DISTURB_FACTOR * floor)))
+    positive = (t > 0) & (g > 0)
+    slope = (float(np.polyfit(np.log10(t[positive]), np.log10(g[positive]), 1)[0])
+             if positive.sum() >= 3 else math.nan)
+    return {"G_start_S": start, "G_end_S": end, "change": end / start if start else math.nan,
+            "decades_per_decade": slope,
+            "disturbed_after_s": float(t[moved[0] + 2]) if moved.size else None}
+
+
+def spikes_to_fire(pulse, inside, i, compliance: float) -> int | None:
+    """The number of the first spike during which the current passed 10 % of compliance."""
+    pulse, inside = np.asarray(pulse), np.asarray(inside, dtype=bool)
+    fired = inside & (np.abs(np.asarray(i, dtype=float)) >= FIRE_FRACTION * compliance)
+    return int(pulse[fired][0]) if fired.any() else None
+
+
+SET_RISE = 3.0  # a state this far above the HRS was set
+
+
+def consolidated(g_end: float, g_on: float, g_off: float) -> bool:
+    """Whether a set state (``g_on`` above ``SET_RISE`` times ``g_off``) read at the end of
+    the hold is still on (above sqrt(G_on G_off))."""
+    return bool(g_on > SET_RISE * g_off
+                and g_end > math.sqrt(max(g_on, 1e-30) * max(g_off, 1e-30)))
+
+
+def levels(compliances, conductances) -> dict:
+    """Median state per compliance, the number of distinct levels (states at least twofold
+    apart) and the log-log slope of the state against the compliance."""
+    c = np.asarray(compliances, dtype=float)
+    g = np.asarray(conductances, dtype=float)
+    medians = {float(x): float(np.nanmedian(g[c == x])) for x in np.unique(c)}
+    states = [v for v in medians.values() if np.isfinite(v) and v > 0]
+    distinct = 0
+    last = None
+    for state in sorted(states):
+        if last is None or state >= LEVEL_FACTOR * last:
+            distinct, last = distinct + 1, state
+    x = np.array([k for k, v in medians.items() if np.isfinite(v) and v > 0])
+    slope = (float(np.polyfit(np.log10(x), np.log10([medians[k] for k in x]), 1)[0])
+             if x.size >= 2 else None)
+    return {"compliance_A": list(medians), "state_S": list(medians.values()),
+            "distinct_levels": distinct, "slope": slope}
+
+
+def forming_voltage(amplitudes, read_resistance, target: float) -> float | None:
+    """The first amplitude after which the read resistance was below ``target``."""
+    r = np.asarray(read_resistance, dtype=float)
+    below = np.flatnonzero(np.isfinite(r) & (r < target))
+    return float(np.asarray(amplitudes)[below[0]]) if below.size else None

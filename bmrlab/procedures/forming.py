@@ -1,0 +1,69 @@
+"""Forming: pulses of rising amplitude until a read finds the target resistance.
+
+A pristine device may need a first, higher-voltage "forming" step before it switches. Each
+pulse (``width`` at the next amplitude, from ``start`` in steps of ``increment`` up to
+``stop``) is followed by a read at the read voltage; the search stops at the first read
+below ``target`` ohms: that pulse's amplitude is the forming voltage.
+"""
+
+import numpy as np
+
+from .. import standard
+from ..analysis.stimulus_response import forming_voltage
+from .base import BmrProcedure, Quantity
+
+
+class Forming(BmrProcedure):
+    name = "forming"
+    title = "Forming"
+    description = ("Pulses of rising amplitude, each followed by a read, until the read "
+                   "resistance falls below the target: the forming voltage.")
+    COLUMNS = {"t_s": "s", "v_V": "V", "i_A": "A", "amplitude_V": "V", "resistance_ohm": "ohm",
+               "limit_hit": ""}
+    LIVE_PLOT = {"x": "amplitude_V", "y": "resistance_ohm", "log_y": True}
+
+    start = Quantity("start", units="V", minimum=1e-3, maximum=200.0, default=0.05,
+                     description="first amplitude")
+    increment = Quantity("increment", units="V", minimum=1e-4, maximum=10.0, default=0.01,
+                         description="amplitude step")
+    stop = Quantity("stop", units="V", minimum=1e-3, maximum=200.0, default=0.5,
+                    description="last amplitude")
+    width = Quantity("width", units="s", minimum=1e-4, maximum=10.0, default=10e-3,
+                     description="pulse width")
+    target = Quantity("target", units="ohm", minimum=1.0, maximum=1e15, default=1e6,
+                      description="stop once a read finds less than this")
+    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
+                          default=standard.COMPLIANCE_A, description="current limit")
+    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.05,
+                    description="aperture of each reading")
+
+    def check(self, station) -> None:
+        station.guard.check_voltage("stop", self.stop)
+        station.guard.check_compliance("compliance", self.compliance)
+        station.guard.check_pulse_width("width", self.width)
+
+    def startup(self):
+        self.station.smu.configure(max_abs_v=self.stop, compliance=self.compliance,
+                                   nplc=self.nplc)
+
+    def execute(self):
+        smu = self.station.smu
+        amplitudes = np.arange(self.start, self.stop + self.increment / 2, self.increment)
+        for k, amplitude in enumerate(amplitudes):
+            steps = max(1, int(self.width // smu.step_time()))
+            smu.sweep([amplitude] * steps + [0.0], self.width / steps, 1, lambda r: None,
+                      self.wait)
+            r = smu.read(standard.V_READ)
+            resistance = standard.V_READ / max(abs(float(r.i[0])), 1e-18)
+            self.emit("batch", {"t_s": r.t, "v_V": r.v, "i_A": r.i, "amplitude_V": [amplitude],
+                                "resistance_ohm": [resistance],
+                                "limit_hit": r.limit.astype(np.int8)})
+            self.emit("progress", 100.0 * (k + 1) / len(amplitudes))
+            if resistance < self.target:
+                return
+
+    def analyze(self, data: dict) -> dict:
+        voltage = forming_voltage(data["amplitude_V"], data["resistance_ohm"], self.target)
+        return {"forming_V": voltage,
+                "forming": {"reason": "no read fell below the target"} if voltage is None
+                else {"pulses": int(len(data["amplitude_V"]))}}

@@ -1,0 +1,77 @@
+"""Multilevel: the state a set pulse leaves against the compliance current it ran under.
+
+For each compliance (``repeats`` times, each from the high-resistance state): reconfigure
+the current limit, one set pulse, then a read at the read voltage under the largest limit
+(so the limit does not clip the read). A filament grown under a
+larger current is often thicker (a lower resistance): the number of distinct levels is how
+many states the compliance selects.
+"""
+
+import numpy as np
+
+from .. import standard
+from ..analysis.stimulus_response import levels
+from .base import BmrProcedure, Count, Quantity, QuantityList
+from .relaxation import back_to_hrs, hrs_read
+
+
+class Multilevel(BmrProcedure):
+    name = "multilevel"
+    title = "Multilevel states"
+    description = ("Set pulses under several compliance currents, each followed by a read: "
+                   "the state against the compliance and the number of distinct levels.")
+    COLUMNS = {"t_s": "s", "v_V": "V", "i_A": "A", "compliance_A": "A", "repeat": "",
+               "limit_hit": ""}
+    LIVE_PLOT = {"x": "compliance_A", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True}
+
+    compliances = QuantityList("compliances", units="A", minimum=1e-9, maximum=1.0,
+                               default=[0.1e-6, 0.3e-6, 1e-6, 3e-6, 10e-6],
+                               description="current limits of the set pulses")
+    set_v = Quantity("set_v", units="V", minimum=1e-3, maximum=200.0, default=0.2,
+                     description="set pulse amplitude")
+    set_width = Quantity("set_width", units="s", minimum=1e-4, maximum=10.0, default=10e-3,
+                         description="set pulse width")
+    repeats = Count("repeats", minimum=1, maximum=1000, default=5, description="per level")
+    v_reset = Quantity("v_reset", units="V", minimum=0.0, maximum=200.0, default=0.2,
+                       description="reset amplitude between sets; 0 = rest only")
+    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.05,
+                    description="aperture of each reading")
+
+    def check(self, station) -> None:
+        guard = station.guard
+        guard.check_voltage("set_v", self.set_v)
+        guard.check_voltage("v_reset", -self.v_reset)
+        for c in self.compliances:
+            guard.check_compliance("compliances", c)
+        guard.check_pulse_width("set_width", self.set_width)
+
+    def startup(self):
+        self._configure(max(self.compliances))
+
+    def _configure(self, compliance):
+        self.station.smu.configure(max_abs_v=max(self.set_v, self.v_reset),
+                                   compliance=compliance, nplc=self.nplc)
+
+    def execute(self):
+        smu = self.station.smu
+        reference = hrs_read(self)
+        floor = 10 * smu.current_resolution
+        total, done = len(self.compliances) * self.repeats, 0
+        for compliance in self.compliances:
+            for repeat in range(1, self.repeats + 1):
+                back_to_hrs(self, reference, floor, 0.5, 60.0, self.v_reset, 20e-3)
+                self._configure(compliance)
+                steps = max(1, int(self.set_width // smu.step_time()))
+                smu.sweep([self.set_v] * steps + [0.0], self.set_width / steps, 1,
+                          lambda r: None, self.wait)
+                self._configure(max(self.compliances))  # a read the limit does not clip
+                r = smu.read(standard.V_READ)
+                self.emit("batch", {"t_s": r.t, "v_V": r.v, "i_A": r.i,
+                                    "compliance_A": [compliance],
+                                    "repeat": np.array([repeat], np.int32),
+                                    "limit_hit": r.limit.astype(np.int8)})
+                done += 1
+                self.emit("progress", 100.0 * done / total)
+
+    def analyze(self, data: dict) -> dict:
+        return {"multilevel": levels(data["compliance_A"], np.abs(data["i_A"]) / standard.V_READ)}

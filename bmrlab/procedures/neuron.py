@@ -1,0 +1,98 @@
+"""Integrate and fire: spike trains at several spacings, counting the spikes to fire.
+
+Each train (``repeats`` per spacing; the median count is reported) starts from the relaxed
+state: ``max_spikes`` spikes (``spike_v``,
+``spike_width``) every ``spacing``, timed by the instrument and sampled inside each spike.
+The device integrates (its gap closes a little with each spike and relaxes between them)
+and fires when the current passes 10 % of compliance; closer spikes, higher input
+frequency, fire sooner, and beyond some spacing the device never fires.
+"""
+
+import numpy as np
+
+from .. import standard
+from ..analysis.stimulus_response import spikes_to_fire
+from ..instruments.smu import PulseTrain
+from .base import BmrProcedure, Count, Quantity, QuantityList
+from .relaxation import back_to_hrs, hrs_read
+
+SAMPLES_PER_SPIKE = 2
+
+
+class Neuron(BmrProcedure):
+    name = "neuron"
+    title = "Integrate and fire"
+    description = ("Spike trains at several spacings from the relaxed state: spikes to fire "
+                   "against the input frequency.")
+    COLUMNS = {"t_s": "s", "v_V": "V", "i_A": "A", "spacing_s": "s", "train": "", "spike": "",
+               "limit_hit": ""}
+    LIVE_PLOT = {"x": "spike", "y": "i_A", "log_y": True, "abs_y": True, "group": "spacing_s"}
+
+    spike_v = Quantity("spike_v", units="V", minimum=1e-3, maximum=200.0, default=0.1,
+                       description="spike amplitude")
+    spike_width = Quantity("spike_width", units="s", minimum=1e-4, maximum=10.0, default=1e-3,
+                           description="spike width")
+    spacings = QuantityList("spacings", units="s", minimum=1e-4, maximum=100.0,
+                            default=[1.5e-3, 2e-3, 2.5e-3, 3e-3, 4e-3],
+                            description="spike periods (start to start), multiples of "
+                                        "half a spike width")
+    max_spikes = Count("max_spikes", minimum=1, maximum=100_000, default=100,
+                       description="spikes per train")
+    repeats = Count("repeats", minimum=1, maximum=1000, default=5,
+                    description="trains per spacing (the median count is used)")
+    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
+                          default=standard.COMPLIANCE_A, description="current limit")
+    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
+                    description="aperture of each sample")
+    rest = Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=0.5,
+                    description="at 0 V before each train (doubled until the HRS is back)")
+
+    def check(self, station) -> None:
+        station.guard.check_voltage("spike_v", self.spike_v)
+        station.guard.check_compliance("compliance", self.compliance)
+        station.guard.check_pulse_width("spike_width", self.spike_width)
+
+    def startup(self):
+        self.station.smu.configure(max_abs_v=self.spike_v, compliance=self.compliance,
+                                   nplc=self.nplc, current_range=self.compliance)
+
+    def execute(self):
+        smu = self.station.smu
+        reference = hrs_read(self)
+        floor = max(10 * smu.current_resolution, 1e-3 * self.compliance)
+        trains = [(s, k) for s in self.spacings for k in range(self.repeats)]
+        for number, (spacing, _) in enumerate(trains, start=1):
+            if number > 1:
+                back_to_hrs(self, reference, floor, self.rest, 60.0)
+            train = PulseTrain(self.spike_v, self.spike_width, 0.0, spacing, self.max_spikes,
+                               self.spike_width / SAMPLES_PER_SPIKE)
+            smu.pulse_train(train, self._keeper(train, spacing, number), self.wait)
+            self.emit("progress", 100.0 * number / len(trains))
+
+    def _keeper(self, train, spacing, number):
+        def on_chunk(r):
+            spike, inside = train.pulse_of(r.index)
+            n = int(inside.sum())
+            self.emit("batch", {"t_s": r.t[inside], "v_V": r.v[inside], "i_A": r.i[inside],
+                                "spacing_s": np.full(n, spacing),
+                                "train": np.full(n, number, np.int32),
+                                "spike": spike[inside].astype(np.int32),
+                                "limit_hit": r.limit[inside].astype(np.int8)})
+        return on_chunk
+
+    def analyze(self, data: dict) -> dict:
+        medians = []
+        for s in self.spacings:
+            counts = []
+            for number in np.unique(data["train"][data["spacing_s"] == s]):
+                sel = data["train"] == number
+                fired = spikes_to_fire(data["spike"][sel], np.ones(sel.sum()), data["i_A"][sel],
+                                       self.compliance)
+                counts.append(np.inf if fired is None else fired)
+            median = float(np.median(counts)) if counts else np.inf
+            medians.append(None if np.isinf(median) else median)
+        return {"neuron": {"spacing_ms": [s * 1e3 for s in self.spacings],
+                           "frequency_Hz": [1 / s for s in self.spacings],
+                           "spikes_to_fire": medians,
+                           "note": "median over trains; a train that never fired counts as "
+                                   "more than max_spikes"}}

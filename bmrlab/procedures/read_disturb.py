@@ -1,0 +1,71 @@
+"""Read disturb: many reads at the read voltage on one state, timed by the instrument.
+
+With ``lrs=true`` a set pulse puts the device in its low-resistance state first; then
+``reads`` readings every ``interval`` at ``v_read`` (a time trace at a fixed bias, ramped
+to). Does the read voltage slowly switch (HRS) or sustain (LRS) the state?
+"""
+
+import numpy as np
+from pymeasure.experiment import BooleanParameter
+
+from .. import standard
+from ..analysis.stimulus_response import read_drift
+from ..errors import BadInput
+from .base import BmrProcedure, Count, Quantity
+
+
+class ReadDisturb(BmrProcedure):
+    name = "read-disturb"
+    title = "Read disturb"
+    description = ("N reads at the read voltage on the HRS or on a freshly set LRS: the drift "
+                   "of the state and the read at which it was disturbed, if any.")
+    COLUMNS = {"t_s": "s", "t_trace_s": "s", "v_V": "V", "i_A": "A", "limit_hit": ""}
+    LIVE_PLOT = {"x": "t_trace_s", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True}
+
+    lrs = BooleanParameter("lrs", default=False,
+                           description="set the device first and read its LRS (else the HRS)")
+    reads = Count("reads", minimum=10, maximum=10_000_000, default=10_000,
+                  description="number of reads")
+    interval = Quantity("interval", units="s", minimum=1e-4, maximum=3600.0, default=1e-3,
+                        description="time between reads")
+    v_read = Quantity("v_read", units="V", minimum=1e-3, maximum=1.0, default=standard.V_READ,
+                      description="read voltage")
+    set_v = Quantity("set_v", units="V", minimum=1e-3, maximum=200.0, default=0.2,
+                     description="set pulse amplitude (lrs=true)")
+    set_width = Quantity("set_width", units="s", minimum=1e-4, maximum=10.0, default=10e-3,
+                         description="set pulse width (lrs=true)")
+    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
+                          default=standard.COMPLIANCE_A, description="current limit")
+    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
+                    description="aperture of each read")
+
+    def check(self, station) -> None:
+        station.guard.check_voltage("v_read", self.v_read)
+        station.guard.check_voltage("set_v", self.set_v)
+        station.guard.check_compliance("compliance", self.compliance)
+        shortest = station.smu_class.shortest_step(self.nplc)
+        if self.interval < shortest:
+            raise BadInput(f"interval = {self.interval:g} s is not allowed: one read at nplc "
+                           f"{self.nplc:g} takes up to {shortest:.3g} s on the "
+                           f"{station.smu_class.model}")
+
+    def startup(self):
+        self.station.smu.configure(max_abs_v=max(self.set_v, self.v_read),
+                                   compliance=self.compliance, nplc=self.nplc)
+
+    def execute(self):
+        smu = self.station.smu
+        if self.lrs:
+            steps = max(1, int(self.set_width // smu.step_time()))
+            smu.sweep([self.set_v] * steps + [0.0], self.set_width / steps, 1, lambda r: None,
+                      self.wait)
+
+        def on_chunk(r):
+            self.emit("batch", {"t_s": r.t, "t_trace_s": r.elapsed, "v_V": r.v, "i_A": r.i,
+                                "limit_hit": r.limit.astype(np.int8)})
+            self.emit("progress", 100.0 * (r.index[-1] + 1) / self.reads)
+        smu.time_trace(self.v_read, self.interval, self.reads, on_chunk, self.wait)
+
+    def analyze(self, data: dict) -> dict:
+        return {"read_disturb": read_drift(data["t_trace_s"] + self.interval,
+                                           data["i_A"] / self.v_read)}

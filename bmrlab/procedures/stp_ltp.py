@@ -1,0 +1,114 @@
+"""Short- to long-term plasticity: pulse trains at several spacings, then a hold with reads.
+
+Each train (``pulses`` of ``pulse_v`` for ``width`` every ``spacing``) starts from the
+high-resistance state and is timed by the instrument; then the state is read at log-spaced
+times up to ``hold``. A state that is still on at the end of the hold has consolidated
+(long-term); one that decayed was short-term. Frequent stimulation consolidates where sparse
+stimulation does not, as in a synapse.
+"""
+
+import math
+
+import numpy as np
+
+from .. import standard
+from ..analysis.stimulus_response import SET_RISE, consolidated
+from ..instruments.smu import PulseTrain
+from .base import BmrProcedure, Count, Quantity, QuantityList
+from .relaxation import back_to_hrs, hrs_read
+
+HRS, TRAIN, HOLD = 0, 1, 2  # phase column
+HOLD_READS = 12
+SAMPLES_PER_PULSE = 2
+
+
+class StpLtp(BmrProcedure):
+    name = "stp-ltp"
+    title = "STP to LTP"
+    description = ("Pulse trains at several spacings, each followed by reads over a hold: "
+                   "which spacings consolidate the state (long-term) and which decay.")
+    COLUMNS = {"t_s": "s", "t_after_s": "s", "v_V": "V", "i_A": "A", "spacing_s": "s",
+               "phase": "0 HRS read, 1 train, 2 hold reads", "limit_hit": ""}
+    LIVE_PLOT = {"x": "t_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "spacing_s"}
+
+    pulse_v = Quantity("pulse_v", units="V", minimum=1e-3, maximum=200.0, default=0.08,
+                       description="pulse amplitude")
+    width = Quantity("width", units="s", minimum=1e-4, maximum=100.0, default=0.5,
+                     description="pulse width")
+    spacings = QuantityList("spacings", units="s", minimum=1e-3, maximum=3600.0,
+                            default=[2.0, 5.0, 10.0, 20.0],
+                            description="pulse periods (start to start), multiples of half "
+                                        "the width")
+    pulses = Count("pulses", minimum=1, maximum=10_000, default=10, description="per train")
+    hold = Quantity("hold", units="s", minimum=1e-3, maximum=1e6, default=100.0,
+                    description="reads after the train up to this time")
+    v_reset = Quantity("v_reset", units="V", minimum=0.0, maximum=200.0, default=0.2,
+                       description="reset amplitude before each train; 0 = rest only")
+    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
+                          default=standard.COMPLIANCE_A, description="current limit")
+    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.1,
+                    description="aperture of each sample")
+
+    @classmethod
+    def condition_defaults(cls, conditions: dict) -> dict:
+        return {"compliance": conditions["compliance"]} if "compliance" in conditions else {}
+
+    def check(self, station) -> None:
+        guard = station.guard
+        guard.check_voltage("pulse_v", self.pulse_v)
+        guard.check_voltage("v_reset", -self.v_reset)
+        guard.check_compliance("compliance", self.compliance)
+        guard.check_pulse_width("width", self.width)
+
+    def startup(self):
+        self.station.smu.configure(max_abs_v=max(self.pulse_v, self.v_reset),
+                                   compliance=self.compliance, nplc=self.nplc)
+
+    def execute(self):
+        smu = self.station.smu
+        reference = hrs = hrs_read(self)
+        floor = max(10 * smu.current_resolution, 1e-3 * self.compliance)
+        for k, spacing in enumerate(self.spacings):
+            if k:
+                hrs, _ = back_to_hrs(self, reference, floor, 1.0, 600.0, self.v_reset, 20e-3)
+            self._emit([self.station.clock.now() - smu.t_origin], [math.nan],
+                       [standard.V_READ], [hrs], spacing, HRS, [False])
+            train = PulseTrain(self.pulse_v, self.width, 0.0, spacing, self.pulses,
+                               self.width / SAMPLES_PER_PULSE)
+
+            def on_chunk(r, train=train, spacing=spacing):
+                _, inside = train.pulse_of(r.index)
+                self._emit(r.t[inside], np.full(inside.sum(), math.nan), r.v[inside],
+                           r.i[inside], spacing, TRAIN, r.limit[inside])
+            smu.pulse_train(train, on_chunk, self.wait)
+            self._hold(spacing)
+            self.emit("progress", 100.0 * (k + 1) / len(self.spacings))
+
+    def _hold(self, spacing):
+        smu, clock = self.station.smu, self.station.clock
+        t_end = clock.now()
+        for t_read in np.logspace(math.log10(min(0.01, self.hold)), math.log10(self.hold),
+                                  HOLD_READS):
+            self.wait(max(0.0, t_end + t_read - clock.now()))
+            r = smu.read(standard.V_READ)
+            self._emit(r.t, [clock.now() - t_end], r.v, r.i, spacing, HOLD, r.limit)
+
+    def _emit(self, t, t_after, v, i, spacing, phase, limit):
+        n = len(t)
+        self.emit("batch", {"t_s": t, "t_after_s": t_after, "v_V": v, "i_A": i,
+                            "spacing_s": np.full(n, spacing), "phase": np.full(n, phase, np.int8),
+                            "limit_hit": np.asarray(limit).astype(np.int8)})
+
+    def analyze(self, data: dict) -> dict:
+        rows = []
+        for spacing in self.spacings:
+            mine = data["spacing_s"] == spacing
+            g = np.abs(data["i_A"][mine & (data["phase"] == HOLD)]) / standard.V_READ
+            hrs = np.abs(data["i_A"][mine & (data["phase"] == HRS)])
+            g_off = max(float(hrs[0]) if hrs.size else 0.0, 1e-15) / standard.V_READ
+            was_set = bool(g.size and g.max() > SET_RISE * g_off)
+            on = was_set and consolidated(float(g[-1]), float(g.max()), g_off)
+            rows.append({"spacing_s": spacing, "set": was_set, "long_term": on,
+                         "G_first_S": float(g[0]) if g.size else None,
+                         "G_end_S": float(g[-1]) if g.size else None})
+        return {"stp_ltp": rows}
