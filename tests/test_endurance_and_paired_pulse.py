@@ -38,3 +38,22 @@ def test_paired_pulse_facilitation_fades_with_the_interval(station, tmp_path):
     assert abs(ppf["index"][-1] - 1) < 0.1  # none left after 1 s
     assert 5 < ppf["fit"]["tau1_ms"] < 100
     assert result.figure_files[0].name.endswith("_ppf.png")
+
+
+def test_paired_pulse_from_the_generator_into_an_smu_trace(tmp_path):
+    from bmrlab.paths import CONFIG_DIR
+    from bmrlab.station import Station
+    with Station.load(CONFIG_DIR / "stations" / "sim-2450.yaml") as station:
+        result = run(station, tmp_path, "paired-pulse", source="generator", width="2ms",
+                     intervals="2ms,10ms,300ms", repeats=4)
+        dog = station.sim.device_of(station.sim.by_name("smu")).watchdog
+    assert result.status == "finished", result.reason
+    index = result.figures["ppf"]["index"]
+    assert index[0] > 1.2 and index[0] > index[-1]
+    assert dog.overshoots == [] and dog.max_abs_v == pytest.approx(0.1, abs=1e-3)
+
+
+def test_generator_source_needs_a_generator(station):
+    from bmrlab.errors import BadInput
+    with pytest.raises(BadInput, match="source = generator"):
+        runner.prepare(station, "paired-pulse", {"source": "generator"})

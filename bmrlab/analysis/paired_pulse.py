@@ -1,7 +1,8 @@
 """Paired-pulse facilitation: the response to a second equal pulse against the interval.
 
 The index of a pair is A2 / A1, the current at the end of the second pulse over that at the
-end of the first (the state the first pulse leaves raises the second's response, and it
+end of the first (in a trace sampled across a generator's pair, the pulses are found in the
+current itself) (the state the first pulse leaves raises the second's response, and it
 fades as the gap relaxes). Over intervals, the median index of the repeats is fitted by
 1 + C1 exp(-dt / tau1) + C2 exp(-dt / tau2), or by one exponential when the second term is
 not determined (fewer than five intervals, or a second time constant that merges with the
@@ -19,6 +20,17 @@ def ppf_index(a1, a2) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = a2 / a1
     return np.where(np.isfinite(ratio) & (a1 > 0), ratio, np.nan)
+
+
+def pulse_ends(i, fraction: float = 0.5) -> list[int]:
+    """Indices of the last sample of each pulse in a trace sampled across pulses (a pulse:
+    consecutive samples above ``fraction`` of the largest |I|)."""
+    i = np.abs(np.asarray(i, dtype=float))
+    if not np.isfinite(i).any() or np.nanmax(i) <= 0:
+        return []
+    high = np.nan_to_num(i) > fraction * np.nanmax(i)
+    edges = np.flatnonzero(high[:-1] & ~high[1:])
+    return [int(k) for k in edges] + ([len(i) - 1] if high[-1] else [])
 
 
 def _one(dt, c1, tau1):

@@ -256,12 +256,14 @@ class Smu:
         return Readings(np.array([0]), np.array([t]), np.array([v]), np.array([i]),
                         np.array([limit]), np.array([0.0]))
 
-    def sweep(self, levels, dwell: float, repeat: int, on_chunk, wait) -> int:
+    def sweep(self, levels, dwell: float, repeat: int, on_chunk, wait,
+              after_start=None) -> int:
         """Run ``repeat`` passes over ``levels`` on the instrument, ``dwell`` s per point.
 
         ``on_chunk(Readings)`` receives readings as they arrive; ``wait(seconds)`` is the
-        station's stop-aware wait (raises when a stop is requested). Returns the number of
-        readings taken. The source holds the last level afterwards.
+        station's stop-aware wait (raises when a stop is requested); ``after_start()`` is
+        called once the instrument runs (to fire another instrument into the sweep). Returns
+        the number of readings taken. The source holds the last level afterwards.
         """
         levels = self._checked(levels)
         if dwell < self.step_time() * (1 - 1e-9):
@@ -275,6 +277,8 @@ class Smu:
             t_first = t_segment if t_first is None else t_first
             self._start(segment.levels, dwell, segment.count)
             self.level = float(segment.levels[-1])
+            if after_start is not None and segment.first_index == 0:
+                after_start()
             expected = len(segment.levels) * segment.count
             taken += self._collect(expected, segment.first_index,
                                    t_segment + self.sample_phase(dwell), t_first, dwell,
@@ -290,10 +294,11 @@ class Smu:
             raise InstrumentError("; ".join(problems))
         return self.sweep(train.levels(), train.sample_interval, train.count, on_chunk, wait)
 
-    def time_trace(self, bias: float, interval: float, points: int, on_chunk, wait) -> int:
+    def time_trace(self, bias: float, interval: float, points: int, on_chunk, wait,
+                   after_start=None) -> int:
         """``points`` readings every ``interval`` s at a fixed ``bias`` (ramped to first)."""
         self.set_bias(bias)
-        return self.sweep([bias], interval, points, on_chunk, wait)
+        return self.sweep([bias], interval, points, on_chunk, wait, after_start)
 
     def safe_off(self) -> None:
         """Stop the instrument's program, 0 V at once (a step down cannot switch a BMR; the

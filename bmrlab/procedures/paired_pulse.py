@@ -1,9 +1,12 @@
 """Paired pulse: two equal pulses separated by an interval, over log-spaced intervals.
 
-Each pair is one instrument-timed list (pulse, 0 V for the interval, pulse, 0 V) with one
-step per pulse width, sampled at every step on a fixed low current range; each pair starts
-from the relaxed state after ``rest``. Intervals are whole numbers of steps (the data record
-the interval really used).
+With ``source=smu`` each pair is one instrument-timed list (pulse, 0 V for the interval,
+pulse, 0 V) with one step per pulse width, sampled at every step on a fixed low current
+range; intervals are whole numbers of steps (the data record the interval really used).
+With ``source=generator`` the station's pulse generator fires the pair as a burst of two
+(``BURS:NCYC 2``) into a time trace the SMU takes at 0 V (it measures the device current the
+generator drives); the pulses are found in the trace. Each pair starts from the relaxed
+state after ``rest``.
 """
 
 import math
@@ -11,11 +14,14 @@ import math
 import numpy as np
 
 from .. import standard
-from ..analysis.paired_pulse import fit_ppf, ppf_index
+from pymeasure.experiment import ListParameter
+
+from ..analysis.paired_pulse import fit_ppf, ppf_index, pulse_ends
 from ..errors import BadInput
 from .base import BmrProcedure, Count, Quantity, QuantityList
 
-PULSE1, GAP, PULSE2 = 1, 0, 2  # phase column (samples of the rest are not kept)
+PULSE1, GAP, PULSE2, TRACE = 1, 0, 2, 3  # phase column (samples of the rest are not kept)
+TRACE_MARGIN_S = 5e-3  # a generator's pair lands in the trace after the host's latency
 
 
 class PairedPulse(BmrProcedure):
@@ -24,7 +30,8 @@ class PairedPulse(BmrProcedure):
     description = ("Two equal pulses against their interval (log-spaced): the PPF index "
                    "A2/A1 and its double-exponential decay.")
     COLUMNS = {"t_s": "s", "t_pair_s": "s", "v_V": "V", "i_A": "A", "interval_s": "s",
-               "pair": "", "phase": "1 first pulse, 0 interval, 2 second pulse",
+               "pair": "", "phase": "1 first pulse, 0 interval, 2 second pulse, "
+                                    "3 trace across a generator's pair",
                "limit_hit": ""}
     LIVE_PLOT = {"x": "t_pair_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "pair"}
 
@@ -46,6 +53,8 @@ class PairedPulse(BmrProcedure):
                              default=10e-9, description="fixed measure range (pA responses)")
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.04,
                     description="aperture of each sample")
+    source = ListParameter("source", choices=["smu", "generator"], default="smu",
+                           description="what makes the pulses")
 
     @classmethod
     def condition_defaults(cls, conditions: dict) -> dict:
@@ -56,6 +65,10 @@ class PairedPulse(BmrProcedure):
         guard.check_voltage("pulse_v", self.pulse_v)
         guard.check_compliance("compliance", self.compliance)
         guard.check_pulse_width("width", self.width)
+        if self.source == "generator":
+            if not station.has_generator:
+                raise BadInput(f"source = generator is not allowed: {station.source} has no "
+                               "instrument with the role pulse_generator")
         shortest = station.smu_class.shortest_step(self.nplc)
         if self.width < shortest:
             raise BadInput(f"width = {self.width:g} s is not allowed: one sample at nplc "
@@ -67,6 +80,8 @@ class PairedPulse(BmrProcedure):
                                    nplc=self.nplc, current_range=self.current_range)
 
     def execute(self):
+        if self.source == "generator":
+            return self._execute_with_generator()
         smu = self.station.smu
         step = smu.actual_dwell(self.width)
         total = len(self.intervals) * self.repeats
@@ -79,6 +94,29 @@ class PairedPulse(BmrProcedure):
                 pair += 1
                 self.wait(self.rest)
                 smu.sweep(levels, step, 1, self._keeper(pair, gap * step, phases), self.wait)
+                self.emit("progress", 100.0 * pair / total)
+
+    def _execute_with_generator(self):
+        smu, generator = self.station.smu, self.station.generator
+        step = smu.actual_dwell(smu.step_time())
+        total, pair = len(self.intervals) * self.repeats, 0
+        for interval in self.intervals:
+            points = int((2 * self.width + interval + 2 * TRACE_MARGIN_S) / step) + 1
+            for _ in range(self.repeats):
+                pair += 1
+                self.wait(self.rest)
+
+                def fire(interval=interval):
+                    generator.paired(self.pulse_v, self.width, interval)
+
+                def on_chunk(r, pair=pair, interval=interval):
+                    n = len(r.index)
+                    self.emit("batch", {
+                        "t_s": r.t, "t_pair_s": r.elapsed, "v_V": r.v, "i_A": r.i,
+                        "interval_s": np.full(n, interval), "pair": np.full(n, pair, np.int32),
+                        "phase": np.full(n, TRACE, np.int8),
+                        "limit_hit": r.limit.astype(np.int8)})
+                smu.time_trace(0.0, step, points, on_chunk, self.wait, after_start=fire)
                 self.emit("progress", 100.0 * pair / total)
 
     def _keeper(self, pair, interval, phases):
@@ -96,11 +134,12 @@ class PairedPulse(BmrProcedure):
         by_interval = {}
         for interval in np.unique(data["interval_s"]):
             sel = data["interval_s"] == interval
-            pairs = np.unique(data["pair"][sel])
-            a1 = [data["i_A"][sel & (data["pair"] == p) & (data["phase"] == PULSE1)][-1]
-                  for p in pairs]
-            a2 = [data["i_A"][sel & (data["pair"] == p) & (data["phase"] == PULSE2)][-1]
-                  for p in pairs]
+            a1, a2 = [], []
+            for p in np.unique(data["pair"][sel]):
+                mine = sel & (data["pair"] == p)
+                first, second = self._pulse_currents(data["i_A"][mine], data["phase"][mine])
+                a1.append(first)
+                a2.append(second)
             index = ppf_index(a1, a2)
             by_interval[float(interval)] = float(np.nanmedian(index)) if np.isfinite(
                 index).any() else math.nan
@@ -110,6 +149,15 @@ class PairedPulse(BmrProcedure):
                         "index": [by_interval[d] for d in dts],
                         "ppf_at_shortest": by_interval[dts[0]] if dts else None,
                         "fit": fit}}
+
+    @staticmethod
+    def _pulse_currents(i, phase) -> tuple[float, float]:
+        """(A1, A2): the current at the end of each pulse of one pair; NaN where the pulses
+        cannot be told apart (a trace whose two pulses merged)."""
+        if phase[0] != TRACE:
+            return i[phase == PULSE1][-1], i[phase == PULSE2][-1]
+        ends = pulse_ends(i)
+        return (i[ends[0]], i[ends[1]]) if len(ends) == 2 else (np.nan, np.nan)
 
     def save_figures(self, data, figures, directory, stem):
         from ..plotting import ppf_against_interval  # matplotlib only when asked for
