@@ -30,3 +30,11 @@ def test_fit_finds_two_distinct_time_constants():
 def test_fit_needs_three_intervals_and_skips_nan():
     assert fit_ppf([1e-3, 1e-2], [1.3, 1.1]) is None
     assert fit_ppf([1e-3, 1e-2, 1e-1], [1.3, np.nan, 1.0]) is None
+
+
+def test_pulse_ends_are_found_in_a_trace_and_merged_pulses_are_one():
+    from bmrlab.analysis.paired_pulse import pulse_ends
+    trace = np.array([0, 0, 1, 1.2, 0, 0, 0, 1.1, 1.5, 0, 0]) * 1e-9
+    assert pulse_ends(trace) == [3, 8]
+    assert pulse_ends(np.array([0, 1, 1, 1, 0]) * 1e-9) == [3]
+    assert pulse_ends(np.zeros(5)) == [] and pulse_ends([np.nan, np.nan]) == []
