@@ -74,6 +74,23 @@ def build_parser() -> argparse.ArgumentParser:
                                    "columns), stats, ppf, runs, files")
     characterize.set_defaults(command=cmd_characterize)
 
+    recipe = commands.add_parser(
+        "recipe", help="run a recipe: protocols over devices and parameter values",
+        description="Run a recipe file: its steps on each of its devices, into one HDF5 "
+                    "file. The whole recipe is checked first (every problem by its YAML "
+                    "path, exit 2). Ctrl+C stops the current step safely and skips the rest "
+                    "(exit 1); --resume then runs only what is not finished in the file.")
+    recipe.add_argument("file", metavar="FILE.yaml")
+    recipe.add_argument("--station", metavar="FILE",
+                        help="station file (default: the recipe's, else config/station.yaml)")
+    recipe.add_argument("--out", metavar="FILE.h5",
+                        help="HDF5 file (default: data/<sample>.h5)")
+    recipe.add_argument("--resume", action="store_true",
+                        help="skip the steps already finished in the output file")
+    recipe.add_argument("--json", action="store_true",
+                        help="print one JSON object: recipe, file, runs with their figures")
+    recipe.set_defaults(command=cmd_recipe)
+
     protocols = commands.add_parser("protocols", help="list the protocols and their parameters")
     protocols.add_argument("--json", action="store_true")
     protocols.set_defaults(command=cmd_protocols)
@@ -183,6 +200,76 @@ def cmd_characterize(args) -> int:
         for path in summary["files"]:
             print(f"  figure        {path}")
     return result.exit_status
+
+
+def cmd_recipe(args) -> int:
+    import signal
+    import threading
+
+    from .config import load_station_config
+    from .paths import DEFAULT_STATION
+    from .progress import RecipeProgress
+    from .recipe import execute, finished_keys, load_recipe, plan
+    from .station import Station
+
+    recipe = load_recipe(args.file)
+    station_path = args.station or recipe.station or DEFAULT_STATION
+    simulated = load_station_config(station_path).simulated
+    if recipe.prompt == "always" or (recipe.prompt == "hardware" and not simulated):
+        if not sys.stdin.isatty():
+            raise BadInput(f"prompt: {recipe.prompt} asks you to move the probes before each "
+                           "device, but stdin is not a terminal (use prompt: never)")
+        prompt = _probe_prompt(recipe.sample)
+    else:
+        prompt = None
+
+    def station_for(device):
+        return Station.load(station_path, device.preset)
+    runs = plan(recipe, station_for)
+    out = args.out or f"data/{recipe.sample}.h5"
+    done = finished_keys(out) if args.resume else set()
+    stop = threading.Event()
+
+    def on_sigint(signum, frame):
+        print("bmrlab: stopping: the current step ends safely (0 V, output off), the rest "
+              "is skipped; Ctrl+C again to force", file=sys.stderr, flush=True)
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        with RecipeProgress(len(runs)) as progress:
+            outcomes = execute(
+                recipe, runs, station_for, out, done=done, stop=stop, prompt=prompt,
+                on_run=lambda k, p: progress.start_run(k, f"{p.device.id} {p.protocol}"),
+                on_event=progress.on_event)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    _recipe_report(recipe, out, outcomes, args.json)
+    failed = stop.is_set() or any(o.status in ("aborted", "failed") for o in outcomes)
+    return 1 if failed else 0
+
+
+def _probe_prompt(sample: str):
+    def prompt(device):
+        input(f"Move the probes to device {device.id} of {sample}, then press Enter: ")
+    return prompt
+
+
+def _recipe_report(recipe, out, outcomes, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"recipe": recipe.name, "file": str(out), "runs": [
+            {"device": o.planned.device.id, "protocol": o.planned.protocol,
+             "step": o.planned.key, "status": o.status, "reason": o.reason, "run": o.run,
+             "figures": {k: o.figures[k] for k in TABLE1_KEYS if k in o.figures}}
+            for o in outcomes]}, default=str))
+        return
+    print(f"{recipe.name}: {len(outcomes)} runs into {out}")
+    print(f"  {'device':<8} {'protocol':<13} {'status':<9} figures")
+    for o in outcomes:
+        shown = ", ".join(f"{k} {_fmt(o.figures[k])}" for k in TABLE1_KEYS
+                          if o.figures.get(k) is not None)
+        note = o.reason if o.status not in ("finished", "resumed") else shown
+        print(f"  {o.planned.device.id:<8} {o.planned.protocol:<13} {o.status:<9} {note}")
 
 
 def report(result, device: str, as_json: bool) -> None:

@@ -39,19 +39,19 @@ class RunResult:
 def prepare(station, protocol: str, values: dict):
     """Build the procedure: condition defaults, then ``values``; check it against the limits."""
     cls = get_protocol(protocol)
-    procedure = cls.build({**cls.condition_defaults(station.conditions()), **values})
+    procedure = cls.build({**cls.condition_defaults(station.conditions(), values), **values})
     procedure.check(station)
     return procedure
 
 
 def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
-        on_event=None, stop: threading.Event | None = None) -> RunResult:
+        on_event=None, stop: threading.Event | None = None, step: str = "") -> RunResult:
     """Run a checked procedure and store it in ``out`` (HDF5); never raises for a failed run."""
     stop = stop or threading.Event()
     writer = Store(out).begin_run(
         sample=sample, device=device, protocol=procedure.name,
         parameters=procedure.parameter_values(), units=procedure.parameter_units(),
-        station=station.snapshot(), conditions=station.conditions())
+        station=station.snapshot(), conditions=station.conditions(), step=step)
     writer.declare(procedure.COLUMNS)
 
     def emit(topic, record):

@@ -33,7 +33,12 @@ class QuantityList(Parameter):
         super().__init__(name, **kwargs)
 
     def convert(self, value):
-        items = value.split(",") if isinstance(value, str) else list(value)
+        if isinstance(value, str):
+            items = value.split(",")
+        elif isinstance(value, (int, float)):
+            items = [value]
+        else:
+            items = list(value)
         numbers = [parse_quantity(item, self.units or "") for item in items
                    if str(item).strip()]
         if not numbers:
@@ -103,8 +108,9 @@ class BmrProcedure(Procedure):
         return {name: getattr(p, "units", None) or "" for name, p in self._parameters.items()}
 
     @classmethod
-    def condition_defaults(cls, conditions: dict) -> dict:
-        """Parameter defaults that follow from the device's test conditions (not results)."""
+    def condition_defaults(cls, conditions: dict, given: dict) -> dict:
+        """Parameter defaults that follow from the device's test conditions (not results);
+        ``given``: the values the user set, which win (and may make a default moot)."""
         return {}
 
     # --- hooks ---------------------------------------------------------------------------

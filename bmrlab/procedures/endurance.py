@@ -47,7 +47,7 @@ class Endurance(BmrProcedure):
                     description="aperture of each step's reading")
 
     @classmethod
-    def condition_defaults(cls, conditions: dict) -> dict:
+    def condition_defaults(cls, conditions: dict, given: dict) -> dict:
         defaults = {}
         if conditions.get("volatile") is False:
             defaults.update(reset_v=standard.SWEEP_V_MAX, relax=0.02)

@@ -63,7 +63,7 @@ class IvSweep(BmrProcedure):
                     description="time at 0 V before each cycle")
 
     @classmethod
-    def condition_defaults(cls, conditions: dict) -> dict:
+    def condition_defaults(cls, conditions: dict, given: dict) -> dict:
         """The device's test conditions: a nonvolatile device is cycled bipolar (set on
         +v_max, reset on -v_neg); its compliance and sweep rate, where they are known."""
         defaults = {}

@@ -57,7 +57,7 @@ class PairedPulse(BmrProcedure):
                            description="what makes the pulses")
 
     @classmethod
-    def condition_defaults(cls, conditions: dict) -> dict:
+    def condition_defaults(cls, conditions: dict, given: dict) -> dict:
         return {"compliance": conditions["compliance"]} if "compliance" in conditions else {}
 
     def check(self, station) -> None:

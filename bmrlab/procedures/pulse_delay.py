@@ -38,9 +38,9 @@ class PulseDelay(BmrProcedure):
     amplitudes = QuantityList("amplitudes", units="V", minimum=1e-3, maximum=200.0,
                               default=[0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
                               description="step amplitudes, comma-separated")
-    delay_at = Quantity("delay_at", units="V", minimum=1e-3, maximum=200.0,
-                        default=standard.DELAY_AT_V,
-                        description="amplitude whose median delay is the Table 1 figure")
+    delay_at = Quantity("delay_at", units="V", minimum=0.0, maximum=200.0, default=0.0,
+                        description="amplitude whose median delay is the Table 1 figure; "
+                                    "0 = the first amplitude")
     pulses = Count("pulses", minimum=1, maximum=10_000, default=20,
                    description="steps per amplitude")
     timeout = Quantity("timeout", units="s", minimum=1e-3, maximum=100.0, default=1.0,
@@ -59,9 +59,9 @@ class PulseDelay(BmrProcedure):
                            default=20e-3, description="reset pulse width")
 
     @classmethod
-    def condition_defaults(cls, conditions: dict) -> dict:
+    def condition_defaults(cls, conditions: dict, given: dict) -> dict:
         defaults = {}
-        if "delay_at_mV" in conditions:
+        if "delay_at_mV" in conditions and "amplitudes" not in given:  # else: the user's own
             at = conditions["delay_at_mV"] * 1e-3
             defaults["delay_at"] = at
             defaults["amplitudes"] = sorted({round(at, 6), *cls.amplitudes.default})
@@ -79,7 +79,8 @@ class PulseDelay(BmrProcedure):
         guard.check_compliance("compliance", self.compliance)
         if self.v_reset > 0:
             guard.check_pulse_width("reset_width", self.reset_width / 10)
-        if not any(math.isclose(v, self.delay_at, rel_tol=1e-6) for v in self.amplitudes):
+        if self.delay_at and not any(math.isclose(v, self.delay_at, rel_tol=1e-6)
+                                     for v in self.amplitudes):
             raise BadInput(f"delay_at = {format_quantity(self.delay_at, 'V')} is not allowed: "
                            f"it must be one of the amplitudes "
                            f"({', '.join(format_quantity(v, 'V') for v in self.amplitudes)})")
@@ -157,8 +158,9 @@ class PulseDelay(BmrProcedure):
                                                        self.compliance, baselines))
             by_amplitude[f"{v * 1e3:g}"] = summary
             medians.append(summary["median"] * 1e-3 if summary["resolved"] else math.nan)
-        at = by_amplitude[f"{self.delay_at * 1e3:g}"]
-        return {"delay_ms": at["median"], "delay_at_mV": self.delay_at * 1e3,
+        delay_at = self.delay_at or self.amplitudes[0]
+        at = by_amplitude[f"{delay_at * 1e3:g}"]
+        return {"delay_ms": at["median"], "delay_at_mV": delay_at * 1e3,
                 "delay_fit": fit_delay(self.amplitudes, medians),
                 "stats": {"delay_ms": at, "delay_by_mV": by_amplitude}}
 

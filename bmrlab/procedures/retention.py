@@ -67,7 +67,7 @@ class Retention(BmrProcedure):
                         description="longest wait for the HRS to come back")
 
     @classmethod
-    def condition_defaults(cls, conditions: dict) -> dict:
+    def condition_defaults(cls, conditions: dict, given: dict) -> dict:
         defaults = {}
         if "retention_pulse_mV" in conditions:
             defaults["pulse_v"] = conditions["retention_pulse_mV"] * 1e-3

@@ -50,7 +50,7 @@ class StpLtp(BmrProcedure):
                     description="aperture of each sample")
 
     @classmethod
-    def condition_defaults(cls, conditions: dict) -> dict:
+    def condition_defaults(cls, conditions: dict, given: dict) -> dict:
         return {"compliance": conditions["compliance"]} if "compliance" in conditions else {}
 
     def check(self, station) -> None:

@@ -50,10 +50,12 @@ def list_runs(path) -> pd.DataFrame:
             status = str(attrs["status"])
             rows.append({"run": name, "protocol": str(attrs["protocol"]),
                          "status": STATUS_READ_BACK.get(status, status),
+                         "step": str(attrs.get("recipe_step", "")),
                          "started": str(attrs["started"]), "ended": str(attrs["ended"]),
                          "rows": len(handle[name][next(iter(handle[name]))])
                          if len(handle[name]) else 0})
-    return pd.DataFrame(rows, columns=["run", "protocol", "status", "started", "ended", "rows"])
+    return pd.DataFrame(rows, columns=["run", "protocol", "status", "step", "started", "ended",
+                                       "rows"])
 
 
 def load_run(path, run: str | None = None) -> RunData:
@@ -76,7 +78,7 @@ def load_run(path, run: str | None = None) -> RunData:
         data = pd.DataFrame({k: group[k][()] for k in names})
         units = {k: str(group[k].attrs.get("units", "")) for k in group.keys()}
     reserved = {"protocol", "status", "reason", "started", "ended", "station", "figures",
-                "conditions", "columns"}
+                "conditions", "columns", "recipe_step"}
     parameters = {k: _plain(v) for k, v in attrs.items()
                   if k not in reserved and not k.endswith(".units")}
     units.update({k[:-6]: str(v) for k, v in attrs.items() if k.endswith(".units")})

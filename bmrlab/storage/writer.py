@@ -33,7 +33,8 @@ class Store:
         self.path = Path(path)
 
     def begin_run(self, *, sample: str, device: str, protocol: str, parameters: dict,
-                  units: dict, station: dict, conditions: dict | None = None) -> "RunWriter":
+                  units: dict, station: dict, conditions: dict | None = None,
+                  step: str = "") -> "RunWriter":
         """Open the file for writing (refused if unwritable or held by another process)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,12 +46,12 @@ class Store:
             raise BadInput(f"--out {self.path}: cannot be written ({error})") from None
         return RunWriter(handle, sample=_clean(sample), device=_clean(device),
                          protocol=protocol, parameters=parameters, units=units,
-                         station=station, conditions=conditions or {})
+                         station=station, conditions=conditions or {}, step=step)
 
 
 class RunWriter:
     def __init__(self, handle: h5py.File, *, sample, device, protocol, parameters, units,
-                 station, conditions):
+                 station, conditions, step=""):
         self.file = handle
         handle.attrs.setdefault("bmrlab_version", __version__)
         handle.attrs.setdefault("schema_version", SCHEMA_VERSION)
@@ -66,6 +67,7 @@ class RunWriter:
             attrs[name] = value
             attrs[f"{name}.units"] = units.get(name, "")
         attrs["conditions"] = json.dumps(conditions)
+        attrs["recipe_step"] = step  # which step of a recipe this run is ('' outside one)
         attrs["status"] = "running"
         attrs["reason"] = ""
         attrs["started"] = utc_now()

@@ -1,0 +1,39 @@
+"""The Python API: run a protocol from a script or a notebook, with the same checks, guard
+and storage as the command line.
+
+>>> import bmrlab
+>>> result = bmrlab.run_protocol("iv-sweep", device="ag-bioi-pt", out="data/nb.h5", cycles=5)
+>>> result.figures["vset_mV"], result.dataframe().head(), result.path
+"""
+
+from pathlib import Path
+
+from . import runner
+from .errors import BadInput
+from .station import Station
+
+
+def run_protocol(protocol: str, *, station: Station | str | Path | None = None,
+                 device: str | None = None, out="data/notebook.h5", sample: str = "sample",
+                 device_id: str | None = None, figures_dir=None, stop=None,
+                 **values) -> runner.RunResult:
+    """Run ``protocol`` with parameter ``values`` (numbers or strings like ``"150mV"``) and
+    return its :class:`~bmrlab.runner.RunResult` (figures, ``dataframe()``, file location,
+    status). ``station``: a connected or loaded :class:`Station`, or a station file (default:
+    the simulated config/station.yaml); ``device``: a simulated device preset or file.
+    Bad parameters raise :class:`BadInput` before any instrument is touched; a failed or
+    aborted run returns with its status and reason (its data are in the file)."""
+    if isinstance(station, Station):
+        if device is not None:
+            raise BadInput("device: choose the device when loading the Station, "
+                           "Station.load(path, device)")
+        return _run(station, protocol, values, out, sample, device_id, figures_dir, stop)
+    with Station.load(station, device) as loaded:
+        return _run(loaded, protocol, values, out, sample, device_id, figures_dir, stop)
+
+
+def _run(station, protocol, values, out, sample, device_id, figures_dir, stop):
+    procedure = runner.prepare(station, protocol, values)
+    return runner.run(station, procedure, out, sample=sample,
+                      device=device_id or station.device_preset or "device",
+                      figures_dir=figures_dir, stop=stop)
