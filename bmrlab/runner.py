@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Stopped
+from .errors import BadInput, Stopped
 from .procedures import get_protocol
 from .storage import Store
 
@@ -48,7 +48,17 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
         on_event=None, stop: threading.Event | None = None, step: str = "") -> RunResult:
     """Run a checked procedure and store it in ``out`` (HDF5); never raises for a failed run."""
     stop = stop or threading.Event()
-    writer = Store(out).begin_run(
+    store = Store(out)
+    store.check_writable()  # an unwritable file is refused before any instrument command
+    connect_error = None
+    if station.smu is None:
+        try:
+            station.connect()  # a resource that does not exist: BadInput, nothing written
+        except BadInput:
+            raise
+        except Exception as error:  # an instrument that does not answer: a failed run
+            connect_error = error
+    writer = store.begin_run(
         sample=sample, device=device, protocol=procedure.name,
         parameters=procedure.parameter_values(), units=procedure.parameter_units(),
         station=station.snapshot(), conditions=station.conditions(), step=step)
@@ -65,8 +75,8 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
     procedure.station = station
     status, reason = "finished", ""
     try:
-        if station.smu is None:
-            station.connect()
+        if connect_error is not None:
+            raise connect_error
         procedure.startup()
         procedure.execute()
     except (Stopped, KeyboardInterrupt):

@@ -7,6 +7,8 @@ every check on a run's parameters happens before any instrument is touched.
 
 from pathlib import Path
 
+import pyvisa
+
 from .clock import make_clock
 from .config import StationConfig, load_station_config
 from .errors import BadInput, Stopped
@@ -92,20 +94,39 @@ class Station:
         output is switched off and its bursts configured at once)."""
         spec = self.config.instruments["smu"]
         driver_class, smu_class = SMU_DRIVERS[spec.model]
-        driver = driver_class(spec.resource, visa_library=self.visa_library("smu"),
-                              timeout=spec.timeout_ms)
+        driver = self._open("smu", driver_class)
         self.smu = smu_class(driver, self.guard, self.clock, spec.off_mode)
-        self.identities = {"smu": self.smu.identify()}
+        self.identities = {"smu": self._identify("smu", self.smu)}
         if self.has_generator:
             spec = self.config.instruments["pulse_generator"]
-            driver = GENERATOR_DRIVERS[spec.model](
-                spec.resource, visa_library=self.visa_library("pulse_generator"),
-                timeout=spec.timeout_ms)
+            driver = self._open("pulse_generator", GENERATOR_DRIVERS[spec.model])
             self.generator = PulseGenerator(driver, self.guard, load=spec.load,
                                             series_resistor=spec.series_resistor,
                                             trigger=spec.trigger)
-            self.identities["pulse_generator"] = self.generator.identify()
+            self.identities["pulse_generator"] = self._identify("pulse_generator",
+                                                                self.generator)
             self.generator.configure()
+
+    def _open(self, role: str, driver_class):
+        """The driver of ``role``; a resource that cannot be opened (no such instrument,
+        a malformed name, no VISA library) is refused as BadInput, nothing sent."""
+        spec = self.config.instruments[role]
+        try:
+            return driver_class(spec.resource, visa_library=self.visa_library(role),
+                                timeout=spec.timeout_ms)
+        except (pyvisa.errors.Error, ValueError, OSError) as error:
+            raise BadInput(f"instruments.{role}.resource {spec.resource} in {self.source}: "
+                           f"cannot be opened ({str(error).splitlines()[0]})") from None
+
+    def _identify(self, role: str, instrument) -> str:
+        """``*IDN?``: where nothing listens at the address (connection refused), the
+        resource does not exist: BadInput. A hung instrument stays an instrument fault."""
+        try:
+            return instrument.identify()
+        except ConnectionRefusedError as error:
+            spec = self.config.instruments[role]
+            raise BadInput(f"instruments.{role}.resource {spec.resource} in {self.source}: "
+                           f"nothing answers there ({error.strerror})") from None
 
     def safe_off(self) -> None:
         """Every source to 0 V and off; each one tried even if another fails."""

@@ -1,6 +1,7 @@
 """Append a run to an HDF5 file while it is measured, flushing at least once a second."""
 
 import json
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,29 @@ class Store:
     def __init__(self, path):
         self.path = Path(path)
 
+    def check_writable(self) -> None:
+        """Refuse (BadInput) a file that could not be written, without creating it: an
+        existing file held by another process or unwritable, or a folder that cannot be
+        made or written."""
+        if self.path.exists():
+            try:
+                h5py.File(self.path, "a").close()
+            except BlockingIOError:
+                raise self._busy() from None
+            except OSError as error:
+                raise BadInput(f"--out {self.path}: cannot be written ({error})") from None
+            return
+        try:  # the folder the run will need, and a file in it that vanishes at once
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=self.path.parent).close()
+        except OSError as error:
+            raise BadInput(f"--out {self.path}: cannot be written ({error.strerror or error})"
+                           ) from None
+
+    def _busy(self) -> BadInput:
+        return BadInput(f"--out {self.path}: the file is being written by another process; "
+                        "choose another file or wait for that run to end")
+
     def begin_run(self, *, sample: str, device: str, protocol: str, parameters: dict,
                   units: dict, station: dict, conditions: dict | None = None,
                   step: str = "") -> "RunWriter":
@@ -40,8 +64,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle = h5py.File(self.path, "a")
         except BlockingIOError:
-            raise BadInput(f"--out {self.path}: the file is being written by another "
-                           "process; choose another file or wait for that run to end") from None
+            raise self._busy() from None
         except OSError as error:
             raise BadInput(f"--out {self.path}: cannot be written ({error})") from None
         return RunWriter(handle, sample=_clean(sample), device=_clean(device),
