@@ -17,7 +17,9 @@ FAULT_KINDS = ("timeout", "disconnect", "garbled", "error", "stuck-compliance")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown keys, NaN and infinities are refused in every file bmrlab reads."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Limits(Strict):

@@ -79,6 +79,7 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
             raise connect_error
         procedure.startup()
         procedure.execute()
+        station.raise_errors()  # an error queued after the last configuration fails the run
     except (Stopped, KeyboardInterrupt):
         status, reason = "aborted", "stopped on request"
     except Exception as error:  # the run failed; its data and reason are kept

@@ -128,6 +128,12 @@ class Station:
             raise BadInput(f"instruments.{role}.resource {spec.resource} in {self.source}: "
                            f"nothing answers there ({error.strerror})") from None
 
+    def raise_errors(self) -> None:
+        """Raise with the instruments' own messages if an error queue is not empty."""
+        for instrument in (self.smu, self.generator):
+            if instrument is not None:
+                instrument.driver.raise_errors()
+
     def safe_off(self) -> None:
         """Every source to 0 V and off; each one tried even if another fails."""
         failures = []
