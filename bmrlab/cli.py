@@ -91,6 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print one JSON object: recipe, file, runs with their figures")
     recipe.set_defaults(command=cmd_recipe)
 
+    bench = commands.add_parser(
+        "bench", help="benchmarks against a PyMeasure point-by-point baseline",
+        description="Measure bus transactions per point, host throughput, characterize "
+                    "speed, HDF5 write/reload, live-plot frame time and CLI start-up, each "
+                    "against its baseline where one exists (a few minutes).")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.set_defaults(command=cmd_bench)
+
     protocols = commands.add_parser("protocols", help="list the protocols and their parameters")
     protocols.add_argument("--json", action="store_true")
     protocols.set_defaults(command=cmd_protocols)
@@ -270,6 +278,39 @@ def _recipe_report(recipe, out, outcomes, as_json: bool) -> None:
                           if o.figures.get(k) is not None)
         note = o.reason if o.status not in ("finished", "resumed") else shown
         print(f"  {o.planned.device.id:<8} {o.planned.protocol:<13} {o.status:<9} {note}")
+
+
+def cmd_bench(args) -> int:
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the plot benchmark draws off screen
+    from .benchmarks import TARGETS, run_all, verdicts
+
+    results = run_all(lambda name: print(f"bench: {name} ...", file=sys.stderr, flush=True))
+    met = verdicts(results)
+    if args.json:
+        print(json.dumps({**results, "targets_met": met}))
+        return 0
+    print(f"{'benchmark':<24} {'bmrlab':>12} {'baseline':>12}  target")
+    for key, value in results.items():
+        if key == "machine":
+            continue
+        ours, base = (value.get("bmrlab"), value.get("baseline")) if isinstance(
+            value, dict) else (value, None)
+        target = TARGETS.get(key)
+        verdict = "" if target is None else (
+            f"{target[0]} {target[1]:g}  " + ("met" if met[key] else "MISSED"))
+        print(f"{key:<24} {_fmt_bench(ours):>12} {_fmt_bench(base):>12}  {verdict}")
+    print(f"machine: {results['machine']}")
+    return 0
+
+
+def _fmt_bench(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value)
+    return f"{value:.3g}"
 
 
 def report(result, device: str, as_json: bool) -> None:

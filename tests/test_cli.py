@@ -91,3 +91,10 @@ def test_help_does_not_import_qt():
                            "pass\nprint('PyQt6' in sys.modules)"],
                           capture_output=True, text=True)
     assert done.stdout.strip().endswith("False")
+
+
+def test_the_command_line_does_not_import_qt():
+    probe = subprocess.run([sys.executable, "-c", "import sys, bmrlab.cli; "
+                            "print(sorted(m for m in sys.modules if m.startswith('PyQt')))"],
+                           capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == "[]"

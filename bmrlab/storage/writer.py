@@ -14,6 +14,8 @@ from ..errors import BadInput
 
 SCHEMA_VERSION = 1
 CHUNK_ROWS = 4096
+WRITE_ROWS = 50_000  # rows gathered before a write (the file is flushed at least once a second)
+FEW_ROWS = 50  # an append this small is written at once
 FLUSH_S = 1.0
 
 
@@ -99,7 +101,9 @@ class RunWriter:
         attrs["figures"] = "{}"
         self.column_units: dict[str, str] = {}
         self.rows = 0
-        self._chunks: dict[str, list] = {}
+        self._chunks: dict[str, list] = {}  # everything appended (for the analysis)
+        self._pending: dict[str, list] = {}  # appended, not yet in the file
+        self._pending_rows = 0
         self._last_flush = time.monotonic()
         handle.flush()
 
@@ -109,24 +113,34 @@ class RunWriter:
         self.group.attrs["columns"] = json.dumps(list(column_units))
 
     def append(self, columns: dict) -> None:
-        """Append rows (equal-length arrays per column) and flush if a second has passed."""
+        """Append rows (equal-length arrays per column). A stream of chunks reaches the file
+        in blocks, at least once a second; a few rows at a time (host-timed reads, minutes
+        apart) go at once."""
         arrays = {k: np.asarray(v) for k, v in columns.items()}
         n = len(next(iter(arrays.values())))
         for name, values in arrays.items():
+            self._chunks.setdefault(name, []).append(values)
+            self._pending.setdefault(name, []).append(values)
+        self.rows += n
+        self._pending_rows += n
+        if (self._pending_rows >= WRITE_ROWS or n < FEW_ROWS
+                or time.monotonic() - self._last_flush >= FLUSH_S):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending rows to their datasets and flush the file to disk."""
+        for name, parts in self._pending.items():
+            values = np.concatenate(parts)
             dataset = self.group.get(name)
             if dataset is None:
                 dataset = self.group.create_dataset(
                     name, shape=(0,), maxshape=(None,), chunks=(CHUNK_ROWS,),
                     dtype=values.dtype)
                 dataset.attrs["units"] = self.column_units.get(name, "")
-            dataset.resize((self.rows + n,))
-            dataset[self.rows:] = values
-            self._chunks.setdefault(name, []).append(values)
-        self.rows += n
-        if time.monotonic() - self._last_flush >= FLUSH_S:
-            self.flush()
-
-    def flush(self) -> None:
+            start = dataset.shape[0]
+            dataset.resize((start + len(values),))
+            dataset[start:] = values
+        self._pending, self._pending_rows = {}, 0
         self.file.flush()
         self._last_flush = time.monotonic()
 
@@ -135,6 +149,7 @@ class RunWriter:
         return {k: np.concatenate(v) for k, v in self._chunks.items()}
 
     def finish(self, status: str, reason: str = "", figures: dict | None = None) -> None:
+        self.flush()
         attrs = self.group.attrs
         attrs["status"] = status
         attrs["reason"] = reason
