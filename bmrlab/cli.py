@@ -91,6 +91,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print one JSON object: recipe, file, runs with their figures")
     recipe.set_defaults(command=cmd_recipe)
 
+    gui = commands.add_parser(
+        "gui", help="the probe-station window",
+        description="Open the probe-station window: every protocol with its parameter form, "
+                    "a queue of runs, live plots, figures, a run browser and manual control.")
+    _station_arguments(gui)
+    gui.add_argument("--out", metavar="FILE.h5", default="data/gui.h5",
+                     help="HDF5 file of the session (default: data/gui.h5)")
+    gui.add_argument("--run", metavar="PROTOCOL", help="start this protocol at once")
+    gui.add_argument("--set", dest="values", action="append", default=[],
+                     metavar="NAME=VALUE", help="a parameter of --run (repeatable)")
+    gui.add_argument("--screenshot", metavar="FILE.png", help="save the window when --run ends")
+    gui.add_argument("--quit-when-done", action="store_true", help="close when --run ends")
+    gui.set_defaults(command=cmd_gui)
+
     bench = commands.add_parser(
         "bench", help="benchmarks against a PyMeasure point-by-point baseline",
         description="Measure bus transactions per point, host throughput, characterize "
@@ -280,6 +294,17 @@ def _recipe_report(recipe, out, outcomes, as_json: bool) -> None:
         print(f"  {o.planned.device.id:<8} {o.planned.protocol:<13} {o.status:<9} {note}")
 
 
+def cmd_gui(args) -> int:
+    from .gui.app import main as gui_main  # Qt only here
+    from .procedures import get_protocol
+
+    values = parse_assignments(args.values)
+    if args.run:
+        get_protocol(args.run)
+    return gui_main(args.station, args.device, args.out, args.run, values, args.screenshot,
+                    args.quit_when_done)
+
+
 def cmd_bench(args) -> int:
     import os
 
@@ -295,7 +320,7 @@ def cmd_bench(args) -> int:
     for key, value in results.items():
         if key == "machine":
             continue
-        ours, base = (value.get("bmrlab"), value.get("baseline")) if isinstance(
+        ours, base = (value.get("bmrlab", value.get("median")), value.get("baseline")) if isinstance(
             value, dict) else (value, None)
         target = TARGETS.get(key)
         verdict = "" if target is None else (

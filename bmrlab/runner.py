@@ -44,6 +44,12 @@ def prepare(station, protocol: str, values: dict):
     return procedure
 
 
+def prepare_defaults(station, protocol: str) -> dict:
+    """The parameters a protocol would run with on ``station`` if the user set nothing."""
+    cls = get_protocol(protocol)
+    return cls.build(cls.condition_defaults(station.conditions(), {}))._parameters
+
+
 def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
         on_event=None, stop: threading.Event | None = None, step: str = "") -> RunResult:
     """Run a checked procedure and store it in ``out`` (HDF5); never raises for a failed run."""

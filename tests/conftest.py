@@ -1,6 +1,11 @@
 """Shared fixtures: a fresh simulated station per test, nothing shared between tests."""
 
+import os
+
 import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the GUI tests need no display
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 from bmrlab.station import Station
 

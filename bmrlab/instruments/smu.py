@@ -145,6 +145,7 @@ class Smu:
         self.off_mode = off_mode
         self.settings: dict = {}
         self.level = 0.0  # the level the source holds between operations
+        self.output_on = False
         self.t_origin = clock.now()
         self._aperture = 0.0
 
@@ -221,6 +222,7 @@ class Smu:
         extra = self._configure(source_range, self.guard.compliance(compliance), nplc,
                                 current_range)
         self.level = 0.0
+        self.output_on = True
         self.t_origin = self.clock.now()
         self.settings = {"source_range_V": source_range, "compliance_A": compliance,
                          "nplc": nplc, "current_range_A": current_range or "auto",
@@ -305,6 +307,7 @@ class Smu:
         shortest exposure is the safest), output off in the configured off-mode."""
         self.driver.output_off_safely(self.guard.level(0.0))
         self.level = 0.0
+        self.output_on = False
 
     # --- the sweep engine ---------------------------------------------------------------------
     def _collect(self, expected, first_index, t_offset, t_first, dwell, on_chunk,

@@ -1,0 +1,1 @@
+"""The probe-station application (PyQt6 + pyqtgraph). Imported only by `bmrlab gui`."""
