@@ -320,8 +320,10 @@ def cmd_bench(args) -> int:
     for key, value in results.items():
         if key == "machine":
             continue
-        ours, base = (value.get("bmrlab", value.get("median")), value.get("baseline")) if isinstance(
-            value, dict) else (value, None)
+        if isinstance(value, dict):
+            ours, base = value.get("bmrlab", value.get("median")), value.get("baseline")
+        else:
+            ours, base = value, None
         target = TARGETS.get(key)
         verdict = "" if target is None else (
             f"{target[0]} {target[1]:g}  " + ("met" if met[key] else "MISSED"))

@@ -8,181 +8,171 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from contextlib import contextmanager  # noqa: E402
+
 from .analysis.iv import SWEEP  # noqa: E402
+
+
+@contextmanager
+def figure(path):
+    """Axes for one PNG figure: the folder is made, the figure laid out, saved and closed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
+    try:
+        yield ax
+        fig.tight_layout()
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
 
 
 def iv_loops(data: dict, figures: dict, path: Path) -> Path:
     """log|I| against V, coloured by cycle, with the median Vset (and Vreset) marked."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    v, i, cycle = data["v_V"] * 1e3, np.abs(data["i_A"]), data["cycle"]
-    sweep = data["phase"] == SWEEP
-    cycles = np.unique(cycle)
-    norm = matplotlib.colors.Normalize(cycles.min(), max(cycles.max(), cycles.min() + 1))
-    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
-    for c in cycles:
-        sel = (cycle == c) & sweep & (i > 0)
-        ax.semilogy(v[sel], i[sel], color=plt.cm.viridis(norm(c)), lw=0.8, alpha=0.8)
-    for key, label, sign, style in (("vset_mV", "Vset", 1, "--"), ("vreset_mV", "Vreset", -1, ":")):
-        value = figures.get(key)
-        if value is not None:
-            ax.axvline(sign * value, color="crimson", ls=style, lw=1.2,
-                       label=f"median {label} {value:.1f} mV")
-    shown = i[sweep & (i > 0)]
-    if shown.size:  # the noise floor, not single near-zero readings, sets the bottom
-        ax.set_ylim(bottom=np.percentile(shown, 1) / 3)
-    ax.set_xlabel("Voltage (mV)")
-    ax.set_ylabel("|Current| (A)")
-    title = f"I-V loops, {len(cycles)} cycles"
-    if figures.get("on_off_ratio"):
-        title += f"; On/Off {figures['on_off_ratio']:.2g} at {figures.get('v_read_mV', 20):g} mV"
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8, loc="lower right")
-    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=ax, label="cycle")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    with figure(path) as ax:
+        v, i, cycle = data["v_V"] * 1e3, np.abs(data["i_A"]), data["cycle"]
+        sweep = data["phase"] == SWEEP
+        cycles = np.unique(cycle)
+        norm = matplotlib.colors.Normalize(cycles.min(), max(cycles.max(), cycles.min() + 1))
+        for c in cycles:
+            sel = (cycle == c) & sweep & (i > 0)
+            ax.semilogy(v[sel], i[sel], color=plt.cm.viridis(norm(c)), lw=0.8, alpha=0.8)
+        for key, label, sign, style in (("vset_mV", "Vset", 1, "--"),
+                                        ("vreset_mV", "Vreset", -1, ":")):
+            value = figures.get(key)
+            if value is not None:
+                ax.axvline(sign * value, color="crimson", ls=style, lw=1.2,
+                           label=f"median {label} {value:.1f} mV")
+        shown = i[sweep & (i > 0)]
+        if shown.size:  # the noise floor, not single near-zero readings, sets the bottom
+            ax.set_ylim(bottom=np.percentile(shown, 1) / 3)
+        ax.set_xlabel("Voltage (mV)")
+        ax.set_ylabel("|Current| (A)")
+        title = f"I-V loops, {len(cycles)} cycles"
+        if figures.get("on_off_ratio"):
+            title += (f"; On/Off {figures['on_off_ratio']:.2g} at "
+                      f"{figures.get('v_read_mV', 20):g} mV")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8, loc="lower right")
+        ax.figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=ax,
+                           label="cycle")
+    return Path(path)
 
 
 def delay_against_voltage(figures: dict, path: Path) -> Path:
     """Median delay (5-95 % bars) against amplitude on a log axis, with the sinh fit."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    by_mv = figures["stats"]["delay_by_mV"]
-    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
-    for mv, s in by_mv.items():
-        if s["median"] is None:
-            continue
-        style = "o" if s["resolved"] else "^"
-        low, high = max(s["median"] - s["p5"], 0.0), max(s["p95"] - s["median"], 0.0)
-        ax.errorbar(float(mv), s["median"], yerr=[[low], [high]], fmt=style, color="navy",
-                    capsize=3)
-    fit = figures.get("delay_fit")
-    if fit:
-        v = np.linspace(max(min(map(float, by_mv)), fit["V_th_mV"] * 1.02),
-                        max(map(float, by_mv)), 200)
-        rate = np.sinh(v / fit["V0_mV"]) / fit["tau0_s"]
-        tau_x = fit["tau_x_s"]
-        t_d = 1 / rate if np.isinf(tau_x) else tau_x * np.log(rate * tau_x / (rate * tau_x - 1))
-        label = (f"fit: V0 = {fit['V0_mV']:.0f} mV, tau0 = {fit['tau0_s'] * 1e3:.3g} ms"
-                 + ("" if np.isinf(tau_x) else
-                    f", tau_x = {tau_x * 1e3:.3g} ms, V_th = {fit['V_th_mV']:.0f} mV"))
-        ax.plot(v, t_d * 1e3, color="crimson", label=label)
-        ax.legend()
-    ax.set_yscale("log")
-    ax.set_xlabel("step amplitude (mV)")
-    ax.set_ylabel("switching delay (ms)")
-    ax.set_title("Pulse delay: median and 5-95 % over pulses (triangles: resolution-limited)")
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    with figure(path) as ax:
+        by_mv = figures["stats"]["delay_by_mV"]
+        for mv, s in by_mv.items():
+            if s["median"] is None:
+                continue
+            style = "o" if s["resolved"] else "^"
+            low, high = max(s["median"] - s["p5"], 0.0), max(s["p95"] - s["median"], 0.0)
+            ax.errorbar(float(mv), s["median"], yerr=[[low], [high]], fmt=style, color="navy",
+                        capsize=3)
+        fit = figures.get("delay_fit")
+        if fit:
+            v = np.linspace(max(min(map(float, by_mv)), fit["V_th_mV"] * 1.02),
+                            max(map(float, by_mv)), 200)
+            rate = np.sinh(v / fit["V0_mV"]) / fit["tau0_s"]
+            tau_x = fit["tau_x_s"]
+            t_d = 1 / rate if np.isinf(tau_x) else tau_x * np.log(rate * tau_x / (rate * tau_x - 1))
+            label = (f"fit: V0 = {fit['V0_mV']:.0f} mV, tau0 = {fit['tau0_s'] * 1e3:.3g} ms"
+                     + ("" if np.isinf(tau_x) else
+                        f", tau_x = {tau_x * 1e3:.3g} ms, V_th = {fit['V_th_mV']:.0f} mV"))
+            ax.plot(v, t_d * 1e3, color="crimson", label=label)
+            ax.legend()
+        ax.set_yscale("log")
+        ax.set_xlabel("step amplitude (mV)")
+        ax.set_ylabel("switching delay (ms)")
+        ax.set_title("Pulse delay: median and 5-95 % over pulses (triangles: resolution-limited)")
+        ax.grid(True, which="both", alpha=0.3)
+    return Path(path)
 
 
 def retention_decay(data: dict, figures: dict, v_read: float, path: Path) -> Path:
     """Read conductance against time after the pulse, one line per trace, log axes, with the
     median retention marked."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    read = (data["phase"] == 2) & (data["t_after_s"] > 0)
-    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
-    traces = np.unique(data["trace"][read])
-    for trace in traces:
-        sel = read & (data["trace"] == trace)
-        g = np.maximum(np.abs(data["i_A"][sel]) / v_read, 1e-13)
-        ax.loglog(data["t_after_s"][sel] * 1e3, g, lw=0.8, alpha=0.6,
-                  marker="." if len(traces) == 1 else None)
-    value = figures.get("retention_ms")
-    if value:
-        kind = "window (censored)" if figures.get("retention_censored") else "median retention"
-        ax.axvline(value, color="crimson", ls="--", label=f"{kind} {value:.3g} ms")
-        ax.legend()
-    ax.set_xlabel("time after the pulse (ms)")
-    ax.set_ylabel(f"read conductance at {v_read * 1e3:g} mV (S)")
-    ax.set_title(f"Retention after {figures['retention_pulse_mV']:g} mV, "
-                 f"{figures['retention_pulse_ms']:g} ms")
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    with figure(path) as ax:
+        read = (data["phase"] == 2) & (data["t_after_s"] > 0)
+        traces = np.unique(data["trace"][read])
+        for trace in traces:
+            sel = read & (data["trace"] == trace)
+            g = np.maximum(np.abs(data["i_A"][sel]) / v_read, 1e-13)
+            ax.loglog(data["t_after_s"][sel] * 1e3, g, lw=0.8, alpha=0.6,
+                      marker="." if len(traces) == 1 else None)
+        value = figures.get("retention_ms")
+        if value:
+            kind = "window (censored)" if figures.get("retention_censored") else "median retention"
+            ax.axvline(value, color="crimson", ls="--", label=f"{kind} {value:.3g} ms")
+            ax.legend()
+        ax.set_xlabel("time after the pulse (ms)")
+        ax.set_ylabel(f"read conductance at {v_read * 1e3:g} mV (S)")
+        ax.set_title(f"Retention after {figures['retention_pulse_mV']:g} mV, "
+                     f"{figures['retention_pulse_ms']:g} ms")
+        ax.grid(True, which="both", alpha=0.3)
+    return Path(path)
 
 
 def endurance_states(data: dict, figures: dict, v_read: float, path: Path) -> Path:
     """HRS and LRS read currents against cycle (log axes), with the endurance marked."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
-    for phase, label, color in ((1, "LRS", "crimson"), (2, "HRS", "navy")):
-        sel = data["phase"] == phase
-        ax.loglog(data["cycle"][sel], np.maximum(np.abs(data["i_A"][sel]), 1e-14), "o-",
-                  ms=3, lw=0.8, color=color, label=f"{label} read at {v_read * 1e3:g} mV")
-    value = figures.get("endurance_cycles")
-    if value:
-        kind = "run ended (censored)" if figures.get("endurance_censored") else "endurance"
-        ax.axvline(value, color="gray", ls="--", label=f"{kind}: {value:g} cycles")
-    ax.set_xlabel("cycle")
-    ax.set_ylabel("read current (A)")
-    ax.set_title("Endurance: HRS and LRS against cycle")
-    ax.legend()
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    with figure(path) as ax:
+        for phase, label, color in ((1, "LRS", "crimson"), (2, "HRS", "navy")):
+            sel = data["phase"] == phase
+            ax.loglog(data["cycle"][sel], np.maximum(np.abs(data["i_A"][sel]), 1e-14), "o-",
+                      ms=3, lw=0.8, color=color, label=f"{label} read at {v_read * 1e3:g} mV")
+        value = figures.get("endurance_cycles")
+        if value:
+            kind = "run ended (censored)" if figures.get("endurance_censored") else "endurance"
+            ax.axvline(value, color="gray", ls="--", label=f"{kind}: {value:g} cycles")
+        ax.set_xlabel("cycle")
+        ax.set_ylabel("read current (A)")
+        ax.set_title("Endurance: HRS and LRS against cycle")
+        ax.legend()
+        ax.grid(True, which="both", alpha=0.3)
+    return Path(path)
 
 
 def ppf_against_interval(figures: dict, path: Path) -> Path:
     """PPF index against the pulse interval (log x), with its exponential fit."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ppf = figures["ppf"]
-    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
-    ax.semilogx(ppf["interval_ms"], ppf["index"], "o", color="navy", label="median of pairs")
-    fit = ppf.get("fit")
-    if fit:
-        dt = np.logspace(np.log10(min(ppf["interval_ms"])), np.log10(max(ppf["interval_ms"])),
-                         200)
-        y = 1 + fit["C1"] * np.exp(-dt / fit["tau1_ms"])
-        label = f"fit: tau1 = {fit['tau1_ms']:.3g} ms"
-        if fit["terms"] == 2:
-            y = y + fit["C2"] * np.exp(-dt / fit["tau2_ms"])
-            label += f", tau2 = {fit['tau2_ms']:.3g} ms"
-        ax.semilogx(dt, y, color="crimson", label=label)
-    ax.axhline(1.0, color="gray", lw=0.8)
-    ax.set_xlabel("interval between the pulses (ms)")
-    ax.set_ylabel("PPF index A2 / A1")
-    ax.set_title("Paired-pulse facilitation")
-    ax.legend()
-    ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    with figure(path) as ax:
+        ppf = figures["ppf"]
+        ax.semilogx(ppf["interval_ms"], ppf["index"], "o", color="navy", label="median of pairs")
+        fit = ppf.get("fit")
+        if fit:
+            dt = np.logspace(np.log10(min(ppf["interval_ms"])), np.log10(max(ppf["interval_ms"])),
+                             200)
+            y = 1 + fit["C1"] * np.exp(-dt / fit["tau1_ms"])
+            label = f"fit: tau1 = {fit['tau1_ms']:.3g} ms"
+            if fit["terms"] == 2:
+                y = y + fit["C2"] * np.exp(-dt / fit["tau2_ms"])
+                label += f", tau2 = {fit['tau2_ms']:.3g} ms"
+            ax.semilogx(dt, y, color="crimson", label=label)
+        ax.axhline(1.0, color="gray", lw=0.8)
+        ax.set_xlabel("interval between the pulses (ms)")
+        ax.set_ylabel("PPF index A2 / A1")
+        ax.set_title("Paired-pulse facilitation")
+        ax.legend()
+        ax.grid(True, which="both", alpha=0.3)
+    return Path(path)
 
 
 def vset_histogram(figures: dict, path: Path) -> Path:
     """Histogram of the per-cycle set (and reset) voltages, with the medians."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
-    stats = figures.get("stats", {})
-    for key, label, color in (("vset_mV", "Vset", "navy"), ("vreset_mV", "|Vreset|", "crimson")):
-        values = stats.get(key, {}).get("values", [])
-        if values:
-            ax.hist(values, bins=min(20, max(5, len(values) // 2)), alpha=0.6, color=color,
-                    label=f"{label}: median {np.median(values):.1f} mV, n = {len(values)}")
-            ax.axvline(np.median(values), color=color, ls="--")
-    ax.set_xlabel("switching voltage (mV)")
-    ax.set_ylabel("cycles")
-    ax.set_title("Set and reset voltages over cycles")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    with figure(path) as ax:
+        stats = figures.get("stats", {})
+        for key, label, color in (("vset_mV", "Vset", "navy"),
+                                  ("vreset_mV", "|Vreset|", "crimson")):
+            values = stats.get(key, {}).get("values", [])
+            if values:
+                ax.hist(values, bins=min(20, max(5, len(values) // 2)), alpha=0.6, color=color,
+                        label=f"{label}: median {np.median(values):.1f} mV, n = {len(values)}")
+                ax.axvline(np.median(values), color=color, ls="--")
+        ax.set_xlabel("switching voltage (mV)")
+        ax.set_ylabel("cycles")
+        ax.set_title("Set and reset voltages over cycles")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
+    return Path(path)

@@ -241,6 +241,7 @@ class MainWindow(QMainWindow):
             elif topic == "finished":
                 self.last_result = record
                 self.show_figures(record.figures)
+                self.show_result_plot(record.figures)
                 self.statusBar().showMessage(
                     f"{record.protocol} {record.status}"
                     + (f": {record.reason}" if record.reason else ""))
@@ -252,6 +253,19 @@ class MainWindow(QMainWindow):
                 self.check_form()
         self.plot.refresh()
         self._update_status()
+
+    def show_result_plot(self, figures: dict) -> None:
+        """Figures that are curves themselves replace the live plot when the run ends: the
+        PPF index against the interval."""
+        ppf = figures.get("ppf")
+        if ppf and ppf.get("interval_ms"):
+            self.plot.begin({"x": "interval_ms", "y": "index", "log_x": True},
+                            {"interval_ms": "ms", "index": ""})
+            self.plot.add({"interval_ms": np.array(ppf["interval_ms"], dtype=float),
+                           "index": np.array(ppf["index"], dtype=float)})
+            self.plot.refresh()
+            for curve in self.plot.curves.values():
+                curve.setSymbol("o")
 
     def show_figures(self, figures: dict, parameters: dict | None = None) -> None:
         rows = [(k, figures[k]) for k in TABLE1 if k in figures]
@@ -294,6 +308,7 @@ class MainWindow(QMainWindow):
         self.plot.add({k: run.data[k].to_numpy() for k in run.data.columns})
         self.plot.refresh()
         self.show_figures(run.figures, run.parameters)
+        self.show_result_plot(run.figures)
 
     def export_csv(self) -> None:
         item = self.runs_list.currentItem()
