@@ -18,14 +18,12 @@ to its measured endurance.
 from dataclasses import dataclass, field
 
 from . import runner
+from .standard import TABLE1
 
 ORDER = ("iv-sweep", "pulse-delay", "retention", "endurance", "paired-pulse")
 DELAY_MULTIPLES = (1.5, 2.0, 2.5, 3.0, 4.0)  # delay amplitudes, in measured Vsets
 SET_PULSE_DELAYS = 3.0  # the endurance set pulse lasts this many p95 delays at least
 RELAX_RETENTIONS = 5.0  # endurance relaxation, in measured retentions
-TABLE1 = ("vset_mV", "vreset_mV", "on_off_ratio", "endurance_cycles", "delay_ms",
-          "delay_at_mV", "retention_ms", "retention_pulse_mV", "retention_pulse_ms",
-          "volatile")
 
 
 @dataclass

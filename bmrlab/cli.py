@@ -9,10 +9,7 @@ import json
 import sys
 
 from .errors import BadInput
-
-TABLE1_KEYS = ("vset_mV", "vreset_mV", "on_off_ratio", "endurance_cycles", "delay_ms",
-               "delay_at_mV", "retention_ms", "retention_pulse_mV", "retention_pulse_ms",
-               "volatile")
+from .standard import TABLE1
 FLAGS = ("on_off_lower_bound", "retention_censored")  # beside the figures they qualify
 
 
@@ -282,13 +279,13 @@ def _recipe_report(recipe, out, outcomes, as_json: bool) -> None:
         print(json.dumps({"recipe": recipe.name, "file": str(out), "runs": [
             {"device": o.planned.device.id, "protocol": o.planned.protocol,
              "step": o.planned.key, "status": o.status, "reason": o.reason, "run": o.run,
-             "figures": {k: o.figures[k] for k in TABLE1_KEYS if k in o.figures}}
+             "figures": {k: o.figures[k] for k in TABLE1 if k in o.figures}}
             for o in outcomes]}, default=str))
         return
     print(f"{recipe.name}: {len(outcomes)} runs into {out}")
     print(f"  {'device':<8} {'protocol':<13} {'status':<9} figures")
     for o in outcomes:
-        shown = ", ".join(f"{k} {_fmt(o.figures[k])}" for k in TABLE1_KEYS
+        shown = ", ".join(f"{k} {_fmt(o.figures[k])}" for k in TABLE1
                           if o.figures.get(k) is not None)
         note = o.reason if o.status not in ("finished", "resumed") else shown
         print(f"  {o.planned.device.id:<8} {o.planned.protocol:<13} {o.status:<9} {note}")
@@ -341,7 +338,7 @@ def _fmt_bench(value) -> str:
 
 
 def report(result, device: str, as_json: bool) -> None:
-    figures = {k: result.figures[k] for k in TABLE1_KEYS if k in result.figures}
+    figures = {k: result.figures[k] for k in TABLE1 if k in result.figures}
     if as_json:
         print(json.dumps({"device": device, "protocol": result.protocol,
                           "status": result.status, "reason": result.reason,
@@ -373,7 +370,7 @@ def report(result, device: str, as_json: bool) -> None:
               + ("" if fit["form"] == "sinh" else
                  f", tau_x {fit['tau_x_s'] * 1e3:.3g} ms, DC threshold {fit['V_th_mV']:.0f} mV")
               + f" ({fit['points']} amplitudes)")
-    shown = {*TABLE1_KEYS, *FLAGS, "stats", "delay_fit"}
+    shown = {*TABLE1, *FLAGS, "stats", "delay_fit"}
     for key, value in result.figures.items():
         if key not in shown:  # the results of protocols beyond Table 1
             print(f"  {key:<13} {json.dumps(value, default=str)}")
@@ -398,7 +395,7 @@ def cmd_runs(args) -> int:
     table = list_runs(args.file)
     for row in table.itertuples():
         run = load_run(args.file, row.run)
-        figures = {k: run.figures[k] for k in TABLE1_KEYS if k in run.figures}
+        figures = {k: run.figures[k] for k in TABLE1 if k in run.figures}
         shown = ", ".join(f"{k} {_fmt(v)}" for k, v in figures.items())
         print(f"{row.run}  {row.status}  {row.rows} points  {shown}")
     return 0

@@ -13,6 +13,7 @@ from PyQt6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHB
                              QVBoxLayout, QWidget)
 
 from .. import runner, standard
+from ..standard import TABLE1
 from ..errors import BadInput
 from ..procedures import PROTOCOLS
 from ..storage import export_csv, list_runs, load_run
@@ -21,8 +22,6 @@ from .live_plot import LivePlot
 from .run_thread import RunThread
 
 REFRESH_MS = 66  # 15 plot updates a second, at most
-TABLE1 = ("vset_mV", "vreset_mV", "on_off_ratio", "endurance_cycles", "delay_ms",
-          "delay_at_mV", "retention_ms", "retention_pulse_mV", "retention_pulse_ms")
 
 
 def parameter_text(parameter) -> str:
