@@ -355,9 +355,7 @@ class MainWindow(QMainWindow):
         except (BadInput, ValueError) as error:
             self.statusBar().showMessage(str(error))
             return
-        steps = max(1, int(width // smu.step_time()))
-        smu.sweep([level] * steps + [0.0], width / steps, 1, lambda r: None,
-                  self.station.clock.sleep)
+        smu.pulse(level, width, self.station.clock.sleep)
         self.statusBar().showMessage(f"pulse {self.pulse_v.text()} for {self.pulse_width.text()}")
 
     def manual_off(self) -> None:

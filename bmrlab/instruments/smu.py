@@ -296,6 +296,13 @@ class Smu:
             raise InstrumentError("; ".join(problems))
         return self.sweep(train.levels(), train.sample_interval, train.count, on_chunk, wait)
 
+    def pulse(self, volts: float, width: float, wait) -> None:
+        """One pulse to ``volts`` for ``width`` and back to 0 V, timed by the instrument in
+        steps of at least one reading (readings not kept)."""
+        self.guard.pulse_width(width)
+        steps = max(1, int(width // self.step_time()))
+        self.sweep([volts] * steps + [0.0], width / steps, 1, lambda r: None, wait)
+
     def time_trace(self, bias: float, interval: float, points: int, on_chunk, wait,
                    after_start=None) -> int:
         """``points`` readings every ``interval`` s at a fixed ``bias`` (ramped to first)."""

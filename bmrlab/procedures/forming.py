@@ -50,9 +50,7 @@ class Forming(BmrProcedure):
         smu = self.station.smu
         amplitudes = np.arange(self.start, self.stop + self.increment / 2, self.increment)
         for k, amplitude in enumerate(amplitudes):
-            steps = max(1, int(self.width // smu.step_time()))
-            smu.sweep([amplitude] * steps + [0.0], self.width / steps, 1, lambda r: None,
-                      self.wait)
+            smu.pulse(amplitude, self.width, self.wait)
             r = smu.read(standard.V_READ)
             resistance = standard.V_READ / max(abs(float(r.i[0])), 1e-18)
             self.emit("batch", {"t_s": r.t, "v_V": r.v, "i_A": r.i, "amplitude_V": [amplitude],

@@ -61,9 +61,7 @@ class Multilevel(BmrProcedure):
             for repeat in range(1, self.repeats + 1):
                 back_to_hrs(self, reference, floor, 0.5, 60.0, self.v_reset, 20e-3)
                 self._configure(compliance)
-                steps = max(1, int(self.set_width // smu.step_time()))
-                smu.sweep([self.set_v] * steps + [0.0], self.set_width / steps, 1,
-                          lambda r: None, self.wait)
+                smu.pulse(self.set_v, self.set_width, self.wait)
                 self._configure(max(self.compliances))  # a read the limit does not clip
                 r = smu.read(standard.V_READ)
                 self.emit("batch", {"t_s": r.t, "v_V": r.v, "i_A": r.i,

@@ -43,6 +43,7 @@ class ReadDisturb(BmrProcedure):
         station.guard.check_voltage("v_read", self.v_read)
         station.guard.check_voltage("set_v", self.set_v)
         station.guard.check_compliance("compliance", self.compliance)
+        station.guard.check_pulse_width("set_width", self.set_width)
         shortest = station.smu_class.shortest_step(self.nplc)
         if self.interval < shortest:
             raise BadInput(f"interval = {self.interval:g} s is not allowed: one read at nplc "
@@ -56,9 +57,7 @@ class ReadDisturb(BmrProcedure):
     def execute(self):
         smu = self.station.smu
         if self.lrs:
-            steps = max(1, int(self.set_width // smu.step_time()))
-            smu.sweep([self.set_v] * steps + [0.0], self.set_width / steps, 1, lambda r: None,
-                      self.wait)
+            smu.pulse(self.set_v, self.set_width, self.wait)
 
         def on_chunk(r):
             self.emit("batch", {"t_s": r.t, "t_trace_s": r.elapsed, "v_V": r.v, "i_A": r.i,
