@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter, Procedure
 
+from .. import standard
 from ..errors import BadInput
 from ..units import format_quantity, parse_quantity
 
@@ -68,6 +69,12 @@ class Count(IntegerParameter):
         return number
 
 
+def compliance_parameter() -> Quantity:
+    """The current limit every protocol sets (default: the standard 1 uA)."""
+    return Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
+                    default=standard.COMPLIANCE_A, description="current limit")
+
+
 class BmrProcedure(Procedure):
     """Base of the protocols. Subclasses set the class attributes and implement the hooks."""
 
@@ -117,6 +124,15 @@ class BmrProcedure(Procedure):
     def check(self, station) -> None:
         """Refuse parameters the station cannot run (BadInput) before anything is sent."""
         raise NotImplementedError
+
+    def check_fits_a_reading(self, station, name: str) -> None:
+        """Refuse a step, sample or pulse ``name`` shorter than one reading at this
+        protocol's nplc on the station's SMU."""
+        value, shortest = getattr(self, name), station.smu_class.shortest_step(self.nplc)
+        if value < shortest:
+            raise BadInput(f"{name} = {value:g} s is not allowed: one reading at nplc "
+                           f"{self.nplc:g} takes up to {shortest:.3g} s on the "
+                           f"{station.smu_class.model}; lengthen {name} or lower nplc")
 
     def analyze(self, data: dict) -> dict:
         """Figures from the measured columns (pure analysis, no instrument access)."""

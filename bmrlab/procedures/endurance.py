@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import standard
 from ..analysis.endurance import endurance, on_off, read_cycles
-from .base import BmrProcedure, Count, Quantity
+from .base import BmrProcedure, Count, Quantity, compliance_parameter
 
 LRS_READ, HRS_READ = 1, 2  # phase column
 
@@ -41,8 +41,7 @@ class Endurance(BmrProcedure):
                              description="read cycles per decade of cycles")
     v_read = Quantity("v_read", units="V", minimum=1e-3, maximum=1.0, default=standard.V_READ,
                       description="read voltage")
-    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
-                          default=standard.COMPLIANCE_A, description="current limit")
+    compliance = compliance_parameter()
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
                     description="aperture of each step's reading")
 

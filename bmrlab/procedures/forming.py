@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import standard
 from ..analysis.stimulus_response import forming_voltage
-from .base import BmrProcedure, Quantity
+from .base import BmrProcedure, Quantity, compliance_parameter
 
 
 class Forming(BmrProcedure):
@@ -32,8 +32,7 @@ class Forming(BmrProcedure):
                      description="pulse width")
     target = Quantity("target", units="ohm", minimum=1.0, maximum=1e15, default=1e6,
                       description="stop once a read finds less than this")
-    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
-                          default=standard.COMPLIANCE_A, description="current limit")
+    compliance = compliance_parameter()
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.05,
                     description="aperture of each reading")
 

@@ -12,7 +12,7 @@ from .. import standard
 from ..analysis.iv import READ, REST, SWEEP, analyze_iv
 from ..errors import BadInput
 from ..units import format_quantity
-from .base import BmrProcedure, Count, Quantity
+from .base import BmrProcedure, Count, Quantity, compliance_parameter
 
 FLOOR_RESOLUTIONS = 10  # an HRS read within this many resolutions of 0 is the floor
 
@@ -51,8 +51,7 @@ class IvSweep(BmrProcedure):
     dwell = Quantity("dwell", units="s", minimum=50e-6, maximum=10.0,
                      default=standard.SWEEP_DWELL_S,
                      description="time per step (step/dwell is the sweep rate)")
-    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
-                          default=standard.COMPLIANCE_A, description="current limit")
+    compliance = compliance_parameter()
     nplc = Quantity("nplc", units="", minimum=0.01, maximum=10.0, default=0.05,
                     description="measurement aperture in power-line cycles")
     cycles = Count("cycles", minimum=1, maximum=100_000, default=standard.IV_CYCLES,
@@ -84,11 +83,7 @@ class IvSweep(BmrProcedure):
         guard.check_voltage("v_max", self.v_max)
         guard.check_voltage("v_neg", -self.v_neg)
         guard.check_compliance("compliance", self.compliance)
-        shortest = station.smu_class.shortest_step(self.nplc)
-        if self.dwell < shortest:
-            raise BadInput(f"dwell = {self.dwell:g} s is not allowed: one reading at nplc "
-                           f"{self.nplc:g} takes up to {shortest:.3g} s on the "
-                           f"{station.smu_class.model}; raise dwell or lower nplc")
+        self.check_fits_a_reading(station, "dwell")
         if self.v_read >= self.v_max:
             raise BadInput(f"v_read = {format_quantity(self.v_read, 'V')} is not allowed: it "
                            f"must be below v_max = {format_quantity(self.v_max, 'V')}")

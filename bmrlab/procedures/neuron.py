@@ -10,10 +10,9 @@ frequency, fire sooner, and beyond some spacing the device never fires.
 
 import numpy as np
 
-from .. import standard
 from ..analysis.stimulus_response import spikes_to_fire
 from ..instruments.smu import PulseTrain
-from .base import BmrProcedure, Count, Quantity, QuantityList
+from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
 from .relaxation import back_to_hrs, hrs_read
 
 SAMPLES_PER_SPIKE = 2
@@ -40,8 +39,7 @@ class Neuron(BmrProcedure):
                        description="spikes per train")
     repeats = Count("repeats", minimum=1, maximum=1000, default=5,
                     description="trains per spacing (the median count is used)")
-    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
-                          default=standard.COMPLIANCE_A, description="current limit")
+    compliance = compliance_parameter()
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
                     description="aperture of each sample")
     rest = Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=0.5,

@@ -12,13 +12,11 @@ state after ``rest``.
 import math
 
 import numpy as np
-
-from .. import standard
 from pymeasure.experiment import ListParameter
 
 from ..analysis.paired_pulse import fit_ppf, ppf_index, pulse_ends
 from ..errors import BadInput
-from .base import BmrProcedure, Count, Quantity, QuantityList
+from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
 
 PULSE1, GAP, PULSE2, TRACE = 1, 0, 2, 3  # phase column (samples of the rest are not kept)
 TRACE_MARGIN_S = 5e-3  # a generator's pair lands in the trace after the host's latency
@@ -47,8 +45,7 @@ class PairedPulse(BmrProcedure):
                     description="pairs per interval (the median index is used)")
     rest = Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=0.5,
                     description="at 0 V before each pair")
-    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
-                          default=standard.COMPLIANCE_A, description="current limit")
+    compliance = compliance_parameter()
     current_range = Quantity("current_range", units="A", minimum=1e-12, maximum=1.0,
                              default=10e-9, description="fixed measure range (pA responses)")
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.04,
@@ -69,11 +66,7 @@ class PairedPulse(BmrProcedure):
             if not station.has_generator:
                 raise BadInput(f"source = generator is not allowed: {station.source} has no "
                                "instrument with the role pulse_generator")
-        shortest = station.smu_class.shortest_step(self.nplc)
-        if self.width < shortest:
-            raise BadInput(f"width = {self.width:g} s is not allowed: one sample at nplc "
-                           f"{self.nplc:g} takes up to {shortest:.3g} s on the "
-                           f"{station.smu_class.model}; lower nplc or widen the pulses")
+        self.check_fits_a_reading(station, "width")
 
     def startup(self):
         self.station.smu.configure(max_abs_v=self.pulse_v, compliance=self.compliance,

@@ -16,7 +16,7 @@ from .. import standard
 from ..analysis.delay import delay_summary, fit_delay, intervals_by_pulse, switch_interval
 from ..errors import BadInput
 from ..units import format_quantity
-from .base import BmrProcedure, Count, Quantity, QuantityList
+from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
 from .relaxation import back_to_hrs, hrs_read
 
 STEP, RESET, READ = 1, 2, 0  # phase column
@@ -45,8 +45,7 @@ class PulseDelay(BmrProcedure):
                    description="steps per amplitude")
     timeout = Quantity("timeout", units="s", minimum=1e-3, maximum=100.0, default=1.0,
                        description="longest step (a step that does not switch is censored)")
-    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
-                          default=standard.COMPLIANCE_A, description="current limit")
+    compliance = compliance_parameter()
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
                     description="aperture of each sample")
     rest = Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=0.5,

@@ -10,8 +10,7 @@ from pymeasure.experiment import BooleanParameter
 
 from .. import standard
 from ..analysis.stimulus_response import read_drift
-from ..errors import BadInput
-from .base import BmrProcedure, Count, Quantity
+from .base import BmrProcedure, Count, Quantity, compliance_parameter
 
 
 class ReadDisturb(BmrProcedure):
@@ -34,8 +33,7 @@ class ReadDisturb(BmrProcedure):
                      description="set pulse amplitude (lrs=true)")
     set_width = Quantity("set_width", units="s", minimum=1e-4, maximum=10.0, default=10e-3,
                          description="set pulse width (lrs=true)")
-    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
-                          default=standard.COMPLIANCE_A, description="current limit")
+    compliance = compliance_parameter()
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
                     description="aperture of each read")
 
@@ -44,11 +42,7 @@ class ReadDisturb(BmrProcedure):
         station.guard.check_voltage("set_v", self.set_v)
         station.guard.check_compliance("compliance", self.compliance)
         station.guard.check_pulse_width("set_width", self.set_width)
-        shortest = station.smu_class.shortest_step(self.nplc)
-        if self.interval < shortest:
-            raise BadInput(f"interval = {self.interval:g} s is not allowed: one read at nplc "
-                           f"{self.nplc:g} takes up to {shortest:.3g} s on the "
-                           f"{station.smu_class.model}")
+        self.check_fits_a_reading(station, "interval")
 
     def startup(self):
         self.station.smu.configure(max_abs_v=max(self.set_v, self.v_read),

@@ -20,7 +20,7 @@ from .. import standard
 from ..analysis.retention import (fit_drift, fit_survival, retention_summary,
                                   trace_retention)
 from ..errors import BadInput
-from .base import BmrProcedure, Count, Quantity
+from .base import BmrProcedure, Count, Quantity, compliance_parameter
 from .relaxation import back_to_hrs, hrs_read
 
 HRS_READ, PULSE, READ = 0, 1, 2  # phase column
@@ -57,8 +57,7 @@ class Retention(BmrProcedure):
                            description="first trace's read period (later: retention/50)")
     window = Quantity("window", units="s", minimum=1e-3, maximum=1e6, default=1.0,
                       description="longest read-out after the pulse (nonvolatile: 3600 s)")
-    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
-                          default=standard.COMPLIANCE_A, description="current limit")
+    compliance = compliance_parameter()
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
                     description="aperture of each read")
     rest = Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=0.5,

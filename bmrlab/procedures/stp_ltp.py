@@ -14,7 +14,7 @@ import numpy as np
 from .. import standard
 from ..analysis.stimulus_response import SET_RISE, consolidated
 from ..instruments.smu import PulseTrain
-from .base import BmrProcedure, Count, Quantity, QuantityList
+from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
 from .relaxation import back_to_hrs, hrs_read
 
 HRS, TRAIN, HOLD = 0, 1, 2  # phase column
@@ -44,8 +44,7 @@ class StpLtp(BmrProcedure):
                     description="reads after the train up to this time")
     v_reset = Quantity("v_reset", units="V", minimum=0.0, maximum=200.0, default=0.2,
                        description="reset amplitude before each train; 0 = rest only")
-    compliance = Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
-                          default=standard.COMPLIANCE_A, description="current limit")
+    compliance = compliance_parameter()
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.1,
                     description="aperture of each sample")
 
