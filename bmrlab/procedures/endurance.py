@@ -11,7 +11,7 @@ the retention) and one at its end (the HRS). The run stops once the window has c
 import numpy as np
 
 from .. import standard
-from ..analysis.endurance import endurance, on_off, read_cycles
+from ..analysis.endurance import closed_at, endurance, on_off, read_cycles
 from .base import BmrProcedure, Count, Quantity, compliance_parameter
 
 LRS_READ, HRS_READ = 1, 2  # phase column
@@ -94,7 +94,7 @@ class Endurance(BmrProcedure):
             done = int(cycle)
             ratios.append(float(on_off(lrs, hrs, floor)))
             self.emit("progress", 100.0 * np.log10(cycle + 1) / np.log10(self.max_cycles + 1))
-            if endurance(np.arange(len(ratios)), ratios)["censored"] is False:
+            if closed_at(ratios) is not None:
                 return  # the window has closed
 
     def _read_cycle(self, cycle, levels, step, lrs_at, hrs_at) -> tuple[float, float]:
