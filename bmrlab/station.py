@@ -89,6 +89,11 @@ class Station:
     def has_generator(self) -> bool:
         return "pulse_generator" in self.config.instruments
 
+    @property
+    def generator_class(self):
+        """The driver class of this station's pulse generator (known without connecting)."""
+        return GENERATOR_DRIVERS[self.config.instruments["pulse_generator"].model]
+
     def connect(self) -> None:
         """Open the instruments' VISA sessions and build their drivers (the generator's
         output is switched off and its bursts configured at once)."""

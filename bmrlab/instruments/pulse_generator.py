@@ -88,15 +88,17 @@ class PulseGenerator:
         self.settings = {"load": self.load, "series_resistor_ohm": self.series_resistor,
                          "trigger": self.trigger}
 
-    def check(self, name: str, level: float, width: float, period: float | None = None,
-              count: int = 1) -> None:
-        """Refuse before a run what the generator or the station cannot do (BadInput)."""
-        self.guard.check_voltage(name, level)
-        self.guard.check_pulse_width(f"{name} width", width)
-        if level < self.driver.min_amplitude:
+    @staticmethod
+    def check(guard, driver_class, name: str, level: float, width: float,
+              period: float | None = None, count: int = 1) -> None:
+        """Refuse before a run (BadInput) what the station's limits or the generator model
+        (``driver_class``, known without connecting) cannot do."""
+        guard.check_voltage(name, level)
+        guard.check_pulse_width(f"{name} width", width)
+        if level < driver_class.min_amplitude:
             raise BadInput(f"{name} = {level:g} V is not allowed: the "
-                           f"{self.driver.model_name} pulses from 0 V to at least "
-                           f"{self.driver.min_amplitude:g} V")
+                           f"{driver_class.model_name} pulses from 0 V to at least "
+                           f"{driver_class.min_amplitude:g} V")
         if period is not None and count > 1 and period <= width:
             raise BadInput(f"{name} period = {period:g} s is not allowed: it must be longer "
                            f"than the width ({width:g} s)")

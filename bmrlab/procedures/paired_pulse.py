@@ -16,6 +16,7 @@ from pymeasure.experiment import ListParameter
 
 from ..analysis.paired_pulse import fit_ppf, ppf_index, pulse_ends
 from ..errors import BadInput
+from ..instruments.pulse_generator import PulseGenerator
 from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
 
 PULSE1, GAP, PULSE2, TRACE = 1, 0, 2, 3  # phase column (samples of the rest are not kept)
@@ -66,6 +67,8 @@ class PairedPulse(BmrProcedure):
             if not station.has_generator:
                 raise BadInput(f"source = generator is not allowed: {station.source} has no "
                                "instrument with the role pulse_generator")
+            PulseGenerator.check(station.guard, station.generator_class, "pulse_v",
+                                 self.pulse_v, self.width, self.width + min(self.intervals), 2)
         self.check_fits_a_reading(station, "width")
 
     def startup(self):

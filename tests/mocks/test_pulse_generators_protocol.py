@@ -114,6 +114,8 @@ def test_33220a_writes_nanosecond_timing_in_full_precision():
 
 
 def test_levels_beyond_the_station_limit_or_too_short_are_refused_before_sending():
+    with pytest.raises(BadInput, match="at least 0.02 V"):  # known without connecting
+        PulseGenerator.check(Guard(Limits()), Agilent33220A, "pulse_v", 0.01, 1e-3)
     with expected_protocol(Keysight33500B, configure_33500b()) as driver:
         pulses = generator(driver)
         with pytest.raises(SafetyViolation):
@@ -123,4 +125,4 @@ def test_levels_beyond_the_station_limit_or_too_short_are_refused_before_sending
         with pytest.raises(SafetyViolation):
             pulses.arm(-0.1, 10e-3)  # generator pulses go up from 0 V
         with pytest.raises(BadInput, match="pulse_level = 0.7"):
-            pulses.check("pulse_level", 0.7, 10e-3)
+            PulseGenerator.check(pulses.guard, Keysight33500B, "pulse_level", 0.7, 10e-3)
