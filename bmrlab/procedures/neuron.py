@@ -13,7 +13,7 @@ import numpy as np
 from ..analysis.stimulus_response import spikes_to_fire
 from ..instruments.smu import PulseTrain
 from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
-from .relaxation import back_to_hrs, hrs_read
+from .relaxation import back_to_hrs, hrs_read, read_floor
 
 SAMPLES_PER_SPIKE = 2
 
@@ -57,7 +57,7 @@ class Neuron(BmrProcedure):
     def execute(self):
         smu = self.station.smu
         reference = hrs_read(self)
-        floor = max(10 * smu.current_resolution, 1e-3 * self.compliance)
+        floor = read_floor(self)
         trains = [(s, k) for s in self.spacings for k in range(self.repeats)]
         for number, (spacing, _) in enumerate(trains, start=1):
             if number > 1:

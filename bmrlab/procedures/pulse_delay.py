@@ -17,7 +17,7 @@ from ..analysis.delay import delay_summary, fit_delay, intervals_by_pulse, switc
 from ..errors import BadInput
 from ..units import format_quantity
 from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
-from .relaxation import back_to_hrs, hrs_read
+from .relaxation import back_to_hrs, hrs_read, read_floor
 
 STEP, RESET, READ = 1, 2, 0  # phase column
 SAMPLES_PER_DELAY = 50
@@ -91,8 +91,7 @@ class PulseDelay(BmrProcedure):
 
     def execute(self):
         smu = self.station.smu
-        # the measure range is fixed at the compliance: below 0.1 % of it, a read is "off"
-        floor = max(10 * smu.current_resolution, 1e-3 * self.compliance)
+        floor = read_floor(self)
         reference = read = hrs_read(self)
         total, number = len(self.amplitudes) * self.pulses, 0
         for amplitude in self.amplitudes:

@@ -12,6 +12,12 @@ def hrs_read(procedure) -> float:
     return float(abs(procedure.station.smu.read(standard.V_READ).i[0]))
 
 
+def read_floor(procedure) -> float:
+    """The smallest current a read tells from nothing when the measure range is fixed at the
+    compliance: 0.1 % of it, or ten resolutions of the SMU's lowest range."""
+    return max(10 * procedure.station.smu.current_resolution, 1e-3 * procedure.compliance)
+
+
 def back_to_hrs(procedure, reference: float, floor: float, rest: float, max_rest: float,
                 v_reset: float = 0.0, reset_width: float = 0.0) -> tuple[float, int]:
     """Rest at 0 V (after a reset pulse to -``v_reset`` for a nonvolatile device) until an

@@ -21,7 +21,7 @@ from ..analysis.retention import (fit_drift, fit_survival, retention_summary,
                                   trace_retention)
 from ..errors import BadInput
 from .base import BmrProcedure, Count, Quantity, compliance_parameter
-from .relaxation import back_to_hrs, hrs_read
+from .relaxation import back_to_hrs, hrs_read, read_floor
 
 HRS_READ, PULSE, READ = 0, 1, 2  # phase column
 READS_PER_RETENTION = 50
@@ -103,8 +103,7 @@ class Retention(BmrProcedure):
                                    nplc=self.nplc, current_range=self.compliance)
 
     def execute(self):
-        smu = self.station.smu
-        floor = max(10 * smu.current_resolution, 1e-3 * self.compliance)
+        floor = read_floor(self)
         reference = hrs = hrs_read(self)
         if not self.volatile:
             self._emit_hrs(hrs, 1)

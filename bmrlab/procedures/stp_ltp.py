@@ -15,7 +15,7 @@ from .. import standard
 from ..analysis.stimulus_response import SET_RISE, consolidated
 from ..instruments.smu import PulseTrain
 from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
-from .relaxation import back_to_hrs, hrs_read
+from .relaxation import back_to_hrs, hrs_read, read_floor
 
 HRS, TRAIN, HOLD = 0, 1, 2  # phase column
 HOLD_READS = 12
@@ -66,7 +66,7 @@ class StpLtp(BmrProcedure):
     def execute(self):
         smu = self.station.smu
         reference = hrs = hrs_read(self)
-        floor = max(10 * smu.current_resolution, 1e-3 * self.compliance)
+        floor = read_floor(self)
         for k, spacing in enumerate(self.spacings):
             if k:
                 hrs, _ = back_to_hrs(self, reference, floor, 1.0, 600.0, self.v_reset, 20e-3)
