@@ -102,7 +102,6 @@ def characterize_speed() -> dict:
 def hdf5_speed() -> dict:
     """Appending 10^6 rows of 4 columns and reloading them, against pymeasure's CSV Results
     (timed on 2x10^5 rows; its rate is per value, its reload scaled to 10^6 rows)."""
-    import pandas as pd
     from pymeasure.experiment import Procedure, Results
 
     from .storage import Store, load_run
@@ -132,7 +131,6 @@ def hdf5_speed() -> dict:
                     handle.write(results.format(dict(zip(columns, row, strict=True))) + "\n")
         csv_s, _ = _timed(write_csv)
         csv_reload_s, _ = _timed(lambda: Results.load(str(csv)).data)
-        assert isinstance(pd.DataFrame(), pd.DataFrame)
     return {"hdf5_values_per_s": {"bmrlab": 4 * HDF5_ROWS / write_s,
                                   "baseline": 4 * CSV_ROWS / csv_s},
             "hdf5_reload_s": {"bmrlab": reload_s,
