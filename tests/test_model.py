@@ -134,3 +134,29 @@ def test_ion_supply_depression_lowers_the_second_of_two_close_pulses():
     (x_plain, c_plain), (x_dep, c_dep) = closure_after_pair(plain), closure_after_pair(depressed)
     assert c_plain == 1.0 and c_dep < 1.0
     assert x_dep < x_plain
+
+
+@pytest.mark.parametrize("preset", ["ag-pnw-ag", "cu-rdnaj-pt", "ag-ag2s-gap-pt"])
+@pytest.mark.parametrize("volts", [-9.0, 100.0, -200.0])
+def test_any_level_an_smu_accepts_gives_an_answer(preset, volts):
+    """Far beyond the switching voltages the rate laws saturate instead of overflowing."""
+    d = BmrDevice(load_device(preset).params, seed=1)
+    d.advance(1e-3, volts, 1e-6)
+    d.advance(2e-3, 0.0)
+    current, _ = d.current(volts, 1e-6)
+    assert math.isfinite(current) and abs(current) <= 1e-6
+    assert 0.0 <= d.x <= 1.0 and math.isfinite(d.w)
+
+
+def test_a_simulated_smu_survives_a_level_of_100_volts():
+    """Through the instrument: every later message still gets its answer."""
+    import pyvisa
+
+    smu = pyvisa.ResourceManager("@bmrsim").open_resource(
+        "USB0::0x05E6::0x2450::SIM04512345::INSTR")
+    smu.write(":SOUR:VOLT:RANG 200;:SOUR:VOLT:ILIM 1e-6;:SOUR:VOLT 100;:OUTP ON")
+    assert float(smu.query(":READ?")) == pytest.approx(1e-6, rel=0.1)
+    smu.write(":SOUR:VOLT -9")
+    assert abs(float(smu.query(":READ?"))) <= 1.1e-6
+    smu.write(":OUTP OFF")
+    assert smu.query(":SYST:ERR?").startswith("0,")

@@ -15,6 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.optimize import brentq
 
 FRESH_ATTEMPT_X = 0.05  # a positive drive from rest below this closure is a new attempt
+# Largest argument of the sinh rate laws. At V = 200 V0 a switch takes ~2 tau0 e^-200, far
+# below anything an instrument resolves, while sinh overflows a float beyond ~710: a drive of
+# -9 V or +100 V (which a real SMU accepts) must give an answer, not an OverflowError.
+MAX_RATE_EXPONENT = 200.0
+
+
+def _sinh_rate(z: float) -> float:
+    """sinh(z) for a rate law, saturated at |z| = MAX_RATE_EXPONENT."""
+    return math.sinh(max(-MAX_RATE_EXPONENT, min(z, MAX_RATE_EXPONENT)))
 
 
 class ModelParams(BaseModel):
@@ -104,8 +113,8 @@ class BmrDevice:
     def g_rate(self, v: float) -> float:
         """Ion-drive rate g(V) of the gap closure."""
         if v >= 0:
-            return math.sinh(v / self.p.V0) / self.tau0
-        return -math.sinh(-v / self.p.V0r) / self.p.tau0r
+            return _sinh_rate(v / self.p.V0) / self.tau0
+        return -_sinh_rate(-v / self.p.V0r) / self.p.tau0r
 
     def _k(self, upper: bool) -> float:
         return self.p.k_LTP if upper else self.p.k_d0
@@ -113,7 +122,7 @@ class BmrDevice:
     def _w_rate(self, v: float, i_limit: float, upper: bool) -> float:
         if v >= 0:
             return min(self.g_on() * v, i_limit) / self.p.I_ref - self._k(upper)
-        reset = math.sinh(-v / self.p.V0r) / self.tau0r_w if self.tau0r_w else 0.0
+        reset = _sinh_rate(-v / self.p.V0r) / self.tau0r_w if self.tau0r_w else 0.0
         return -self._k(upper) - reset
 
     def expose(self, v: float, t: float | None = None, seconds: float = 0.0,
