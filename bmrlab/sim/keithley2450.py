@@ -166,7 +166,7 @@ class SimKeithley2450(ScpiSmu):
         if self.trigger_blocks:
             check_blocks(self.trigger_blocks, self.config_lists)
             self.program = TriggerModel(dict(self.trigger_blocks), self.config_lists,
-                                        t=self.bench.clock.now(), aperture=self.aperture)
+                                        t=self.bench.clock.now(), timing=self.reading_timing())
             return
         if self.armed_sweep is None:
             self.buffers["defbuffer1"].append(self.read_now())

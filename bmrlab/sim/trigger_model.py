@@ -10,6 +10,7 @@ an event on the bench's clock, so other instruments and the device move in step.
 from dataclasses import dataclass, field
 
 from .scpi import ScpiError
+from .smu import ReadingTiming
 
 
 @dataclass
@@ -23,7 +24,7 @@ class TriggerModel:
     blocks: dict  # block number -> Block
     config_lists: dict  # name -> list of levels
     t: float  # when the current block runs
-    aperture: float
+    timing: ReadingTiming  # of one reading, fixed when the model starts
     pc: int = 1
     counters: dict = field(default_factory=dict)
     list_index: dict = field(default_factory=dict)
@@ -38,7 +39,7 @@ class TriggerModel:
             return None
         block = self.blocks[self.pc]
         if block.kind == "MEASURE":
-            return self.t + self.aperture / 2, "measure"
+            return self.t + self.timing.sample_at, "measure"
         return self.t, block.kind
 
     def fire(self, smu, t: float) -> None:
@@ -49,14 +50,19 @@ class TriggerModel:
             if block.kind == "MEASURE":
                 smu.store(block.args[0], smu.sample(t))
                 self.measurements += 1
-                self.t += smu.aperture + smu.reading_overhead
+                self.t += self.timing.total
                 return
             if block.kind == "DELAY":
                 self.t += block.args[0]
                 return
-            self._instant(smu, block)
+            settle = self._instant(smu, block)
+            if settle > 0:  # a level change settles for the source delay
+                self.t += settle
+                return
 
-    def _instant(self, smu, block: Block) -> None:
+    def _instant(self, smu, block: Block) -> float:
+        """Run a block that takes no time of its own; returns the source delay a level
+        change costs (the delay is applied whenever the source level changes, WH-2450 29079)."""
         kind, args = block.kind, block.args
         if kind == "CLEAR":
             smu.buffer(args[0]).clear()
@@ -67,9 +73,10 @@ class TriggerModel:
             else:
                 index = args[1]
             self.list_index[args[0]] = index
-            smu.apply_level(levels[index - 1])
+            return smu.change_level(levels[index - 1])
         elif kind == "SOURCE":
             smu.output = args[0]
+            return smu.change_level(smu.level) if args[0] else 0.0
         elif kind == "COUNTER":
             count, target = args
             done = self.counters.get(self.pc - 1, 0) + 1
@@ -80,6 +87,7 @@ class TriggerModel:
                 self.counters[self.pc - 1] = 0  # ready for the next time round
         elif kind == "ALWAYS":
             self.pc = args[0]
+        return 0.0
 
 
 def check_blocks(blocks: dict, config_lists: dict) -> None:
