@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .scpi import ScpiError, data_out_of_range
+from .scpi import ScpiError, WaitsForever, data_out_of_range
 
 READ_NOISE = 0.02  # multiplicative, 1 sigma
 READING_OVERHEAD_S = 0.2e-3  # per reading on top of the aperture (autozero off)
 GLITCH_S = 20e-6  # duration of a range-change overshoot at the device
+WAIT_EVENTS_MAX = 5_000_000  # a program still running after this many events is endless
 
 
 @dataclass(frozen=True)
@@ -53,16 +54,21 @@ class ReadingTiming:
 class Reading:
     t: float  # absolute virtual time of the sample (s)
     source: float  # source value (readback when on)
-    value: float  # measured current (A)
+    value: float  # measured value: current (A) unless ``function`` says otherwise
     limited: bool  # the current limit clipped this point
+    function: str = "CURR"  # what ``value`` is: CURR (A), VOLT (V) or RES (ohm)
 
 
 @dataclass
 class ReadingBuffer:
     capacity: int = 100_000
     readings: list = field(default_factory=list)
+    fill_once: bool = False  # a full fill-once buffer stores nothing more
+    style: str = "STAN"
 
     def append(self, reading: Reading) -> None:
+        if self.fill_once and len(self.readings) >= self.capacity:
+            return
         self.readings.append(reading)
         if len(self.readings) > self.capacity:  # fill-continuous: oldest readings go
             del self.readings[0]
@@ -88,6 +94,7 @@ class ListSweep:
     k: int = 0  # points started
     t_next: float = 0.0  # time of the next event
     measuring: bool = False  # the next event is the reading of point k-1
+    ended: bool = False  # the last reading is processed: the instrument is idle
 
     def __post_init__(self):
         self.t_next = self.t0
@@ -97,10 +104,13 @@ class ListSweep:
             return self.t_next, "measure"
         if self.k < self.total:
             return max(self.t_next, self.t0 + self.k * self.period), "level"
-        return None
+        return None if self.ended else (self.t_next, "end")
 
     def fire(self, smu: "SimSmu", t: float) -> None:
         timing = smu.reading_timing()
+        if self.k >= self.total and not self.measuring:
+            self.ended = True
+            return
         if not self.measuring:
             settle = smu.change_level(self.levels[self.k % len(self.levels)])
             self.k += 1
@@ -117,6 +127,13 @@ class ListSweep:
     @property
     def progress(self) -> int:
         return self.k
+
+    @property
+    def finished(self) -> bool:
+        return self.next_event() is None
+
+    def endless(self) -> bool:
+        return self.total == math.inf
 
 
 class SimSmu:
@@ -282,17 +299,24 @@ class SimSmu:
 
     def fire_event(self, t: float) -> None:
         self.program.fire(self, t)
-        if self.program.next_event() is None:
+        if self.program.finished:
             self.program = None
 
     def store(self, buffer: str, reading: Reading) -> None:
         self.buffers[buffer].append(reading)
 
     def wait_idle(self) -> None:
-        """``*WAI``, ``*OPC?``, ``waitcomplete()``: let the instrument's program finish."""
-        while self.program is not None:
+        """``*WAI``, ``*OPC?``, ``waitcomplete()``: let the instrument's program finish. A
+        program that cannot finish by itself (endless, or waiting for an event) blocks the
+        instrument as on the bench: :class:`WaitsForever`, no reply until aborted."""
+        for _ in range(WAIT_EVENTS_MAX):
+            if self.program is None:
+                return
+            if self.program.endless():
+                break
             self.bench.clock.advance_to(self.next_event_time())
             self.bench.sync()
+        raise WaitsForever("the running program only ends by an abort")
 
     def buffer(self, name: str) -> ReadingBuffer:
         if name not in self.buffers:
