@@ -217,7 +217,7 @@ class ScpiInstrument:
 
     def __init__(self):
         self.errors: deque = deque()
-        self._commands: dict[str, Command] = {}
+        self._commands: list[Command] = []
         self.esr = ESR_PON  # power-on sets PON (IEEE 488.2 11.5.1.1.1; WH-2450 31653)
         self.ese = 0
         self.sre = 0
@@ -252,8 +252,8 @@ class ScpiInstrument:
     def register(self, pattern: str, handler: Callable) -> None:
         """Declare a command; a model may replace a base command by registering it again."""
         name = pattern.rstrip("?")
-        self._commands[name] = Command(name, compile_pattern(name), handler,
-                                       query_only=pattern.endswith("?"))
+        command = Command(name, compile_pattern(name), handler, pattern.endswith("?"))
+        self._commands = [c for c in self._commands if c.pattern != name] + [command]
 
     # --- hooks the models override -----------------------------------------------------------
     def reset(self) -> None:
@@ -409,7 +409,7 @@ class ScpiInstrument:
     def _lookup(self, header: str):
         name = header[:-1] if header.endswith("?") else header
         name = name if name.startswith((":", "*")) else ":" + name
-        for command in self._commands.values():
+        for command in self._commands:
             match = command.regex.match(name)
             if match:
                 return command, match
