@@ -123,7 +123,7 @@ class Command:
     query_only: bool
 
 
-HEADER = re.compile(r"^(?:\*[A-Za-z]+\??|:?[A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)*\??)$")
+HEADER = re.compile(r"^(?::?\*[A-Za-z]+\??|:?[A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9]*)*\??)$")
 
 
 def split_top(text: str, sep: str) -> list[str]:
@@ -402,6 +402,8 @@ class ScpiInstrument:
         """The header from the root: relative headers continue the previous command's path."""
         if not HEADER.match(header):
             raise ScpiError(-102, "Syntax error")
+        if header.startswith(":*"):  # a common command has no path: no such header
+            raise undefined_header(header)
         if header.startswith((":", "*")):
             return header
         return f"{path}:{header}"
