@@ -65,6 +65,9 @@ POWER_ON_DATE = datetime.datetime(2026, 1, 1)  # the clock's zero, for TST/DATE/
 OHM_RANGES = (20.0, 200.0, 2e3, 20e3, 200e3, 2e6, 20e6, 200e6)  # RM :SENSe:RESistance:RANGe
 SWEEP_LIST = "SWEEP"  # the configuration list a sweep command creates
 MAX_BLOCK = 63
+SCREENS = {"HOME", "HOME_LARG", "HOME_LARGE_READING", "READ", "READING_TABLE", "GRAP", "GRAPH",
+           "HIST", "HISTOGRAM", "SWIPE_GRAP", "SWIPE_GRAPH", "SWIPE_SETT", "SWIPE_SETTINGS",
+           "SWIPE_STAT", "SWIPE_STATISTICS", "SWIPE_USER", "PROC", "PROCESSING"}
 
 
 class SimKeithley2450(ScpiSmu):
@@ -127,8 +130,8 @@ class SimKeithley2450(ScpiSmu):
         r("[:SENSe[1]]:CURRent[:DC]:RANGe:AUTO", self._measure_autorange)
         r("[:SENSe[1]]:CURRent[:DC]:RANGe[:UPPer]", self._measure_range)
         for f, ranges in (("VOLTage[:DC]", self.voltage_ranges), ("RESistance", OHM_RANGES)):
-            r(f"[:SENSe[1]]:{f}:RANGe:AUTO", self._other_autorange(f[:4]))
-            r(f"[:SENSe[1]]:{f}:RANGe[:UPPer]", self._other_range(f[:4], ranges))
+            r(f"[:SENSe[1]]:{f}:RANGe:AUTO", self._other_autorange(f[:4].upper()))
+            r(f"[:SENSe[1]]:{f}:RANGe[:UPPer]", self._other_range(f[:4].upper(), ranges))
         for f in ("CURRent[:DC]", "VOLTage[:DC]", "RESistance"):
             s = f"[:SENSe[1]]:{f}"
             r(f"{s}:NPLCycles", self.number("nplc", 0.01, 10))
@@ -140,10 +143,12 @@ class SimKeithley2450(ScpiSmu):
             r(f"{s}:RELative:ACQuire", self._rel_acquire)
             r(f"{s}:RELative", self._rel_level)
             r(f"{s}:RSENse", self.flag("four_wire"))
+            r(f"{s}:OCOMpensated", self.flag("offset_compensation"))
             r(f"{s}:DELay:USER[1]", self._user_delay("measure_user_delays"))
             for n in range(2, 6):
                 r(f"{s}:DELay:USER{n}", self._user_delay("measure_user_delays", n))
         r(":ROUTe:TERMinals", self._terminals)
+        r(":DISPlay:SCReen", self._screen)
 
     def _register_trigger(self):
         r = self.register
@@ -231,6 +236,7 @@ class SimKeithley2450(ScpiSmu):
         self.filter_on, self.filter_count, self.filter_type = False, 10, "REP"
         self.rel_on, self.rel_level = False, 0.0
         self.four_wire = False
+        self.offset_compensation = False
         self.other_ranges = {"VOLT": (20.0, True), "RESI": (200e3, True)}
         self.front_terminals = True
         self.data_format, self.ascii_digits, self.little_endian = "ASC", 0, True
@@ -866,6 +872,12 @@ class SimKeithley2450(ScpiSmu):
         if word not in ("FRON", "FRONT", "REAR"):
             raise illegal_value(f"terminals {args[0]}")
         self.front_terminals = word.startswith("FRON")
+
+    def _screen(self, args, query, match):
+        """``:DISP:SCR <screen>``: the front panel is not simulated; the documented screen
+        names are accepted (RM :DISPlay:SCReen), others refused."""
+        if args[0].upper() not in SCREENS:
+            raise illegal_value(f"screen {args[0]}")
 
     # --- system and status ---------------------------------------------------------------------
     def _language(self, args, query, match):
