@@ -61,7 +61,9 @@ SENSE_REPLIES = {"CURR": '"CURR:DC"', "VOLT": '"VOLT:DC"', "RES": '"RES"'}
 # status-model events the simulator posts (WH-2450 31648, 31638: event numbers)
 EVENT_TRIGGER_INITIATED, EVENT_TRIGGER_IDLE = 2731, 2732
 EVENT_BUFFER_EMPTY, EVENT_BUFFER_FULL = 4917, 4918
-POWER_ON_DATE = datetime.datetime(2026, 1, 1)  # the clock's zero, for TST/DATE/TIME elements
+# the clock's zero, for the TST/DATE/TIME/SEC elements (SEC: UTC seconds since 1970, RM
+# "Reading buffer time and date values")
+POWER_ON_DATE = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 OHM_RANGES = (20.0, 200.0, 2e3, 20e3, 200e3, 2e6, 20e6, 200e6)  # RM :SENSe:RESistance:RANGe
 SWEEP_LIST = "SWEEP"  # the configuration list a sweep command creates
 MAX_BLOCK = 63
@@ -753,7 +755,7 @@ class SimKeithley2450(ScpiSmu):
         if name == "SOURUNIT":
             return UNITS["VOLT"]
         if name == "SEC":
-            return str(int(reading.t))
+            return str(int(POWER_ON_DATE.timestamp() + reading.t))
         if name == "FRAC":
             return f"{reading.t % 1:.9f}"
         if name == "DATE":
