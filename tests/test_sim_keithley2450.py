@@ -428,3 +428,47 @@ def test_qcodes_driver_sweeps_and_reads_buffers():
             assert k.ask(":SYST:ERR?") == '0,"No error"'
         finally:
             k.close()
+
+
+def test_a_current_source_drives_the_device_up_to_the_voltage_limit(sim):
+    """:SOUR:FUNC CURR: V = I/G at the device, held at :SOUR:CURR:VLIM (default 21 V,
+    WH-2450 30561), which trips; the voltage function keeps its own level."""
+    k, bench = sim
+    assert k.query(":SOUR:CURR:VLIM?") == "21"
+    k.write(':SOUR:VOLT 0.01;:SOUR:FUNC CURR;:SOUR:CURR:VLIM 0.05;:SOUR:CURR 1e-9')
+    k.write(':SENS:FUNC "VOLT";:OUTP ON')
+    volts, source, status = k.query(':READ? "defbuffer1", READ, SOUR, SOURSTAT').split(",")
+    assert float(volts) == pytest.approx(0.05) and float(source) == 1e-9
+    assert int(status) & 32 and k.query(":SOUR:CURR:VLIM:TRIP?") == "1"
+    assert bench.devices["dut"].watchdog.max_abs_v == pytest.approx(0.05)
+    assert k.query(':FETC? "defbuffer1", SOURUNIT, UNIT') == "Amp DC,Volt DC"
+    k.write(":OUTP OFF;:SOUR:FUNC VOLT")
+    assert k.query(":SOUR:VOLT?") == "0.01"
+    k.write(':SOUR:SWE:CURR:LIN 0, 1e-9, 3')
+    assert k.query(":SYST:ERR?").startswith("-221")  # not the source function in use
+
+
+def test_pymeasure_stock_driver_features(sim):
+    """PyMeasure's Keithley2450 as a user drives it: source, measure, filters, delays."""
+    k, _ = sim
+    with Station.load() as station:
+        smu = StockKeithley2450(station.config.instruments["smu"].resource,
+                                visa_library=station.visa_library("smu"))
+        smu.use_front_terminals()
+        smu.apply_voltage(voltage_range=2, compliance_current=1e-4)
+        smu.measure_current(nplc=1, current=1e-6, auto_range=False)
+        smu.source_voltage = 0.01
+        smu.enable_source()
+        assert abs(smu.current) < 1e-9
+        smu.current_filter_state = "ON"
+        smu.current_filter_count = 5
+        assert smu.current_filter_count == 5
+        smu.measure_resistance(nplc=1, auto_range=True)
+        assert smu.resistance > 1e9
+        smu.apply_current(current_range=1e-6, compliance_voltage=0.05)
+        smu.source_current = 1e-12
+        smu.measure_voltage(nplc=1, voltage=2, auto_range=True)
+        assert 0 < smu.voltage <= 0.05
+        smu.shutdown()
+        assert smu.ask(":SYST:ERR?").strip() == '0,"No error"'
+        smu.adapter.close()
