@@ -287,8 +287,10 @@ class SimKeithley2450(ScpiSmu):
     # --- current source ------------------------------------------------------------------
     def drive(self, t: float) -> tuple[float, float]:
         """A current source drives the device with V = I/G, up to the voltage limit."""
-        if self.source_function == "VOLT" or not self.output or self.level == 0:
-            return super().drive(t) if self.source_function == "VOLT" else (0.0, math.inf)
+        if self.source_function == "VOLT":
+            return super().drive(t)
+        if not self.output or self.level == 0:
+            return 0.0, math.inf
         conductance = max(self.bench.device_of(self).conductance(), 1e-30)
         volts = min(abs(self.level) / conductance, self.v_limit)
         return math.copysign(volts, self.level), abs(self.level)
@@ -311,9 +313,8 @@ class SimKeithley2450(ScpiSmu):
         current, _ = self.bench.device_current(self)
         limited = self.output and abs(volts) >= self.v_limit * (1 - 1e-12)
         self.limit_tripped = limited or self.stuck_limit
-        self.i_range = self.i_source_range
-        return Reading(t, self.level if self.output else 0.0, self._noisy(current, self.i_range),
-                       self.limit_tripped), volts
+        value = self._noisy(current, self.i_source_range)
+        return Reading(t, self.level if self.output else 0.0, value, self.limit_tripped), volts
 
     # --- measurement ---------------------------------------------------------------------
     def sample(self, t: float) -> Reading:
@@ -390,7 +391,7 @@ class SimKeithley2450(ScpiSmu):
             return True
         name = header.upper().lstrip(":")
         if header.endswith("?"):
-            return not name.startswith(("READ", "MEAS", ":READ", ":MEAS"))
+            return not name.startswith(("READ", "MEAS"))  # these would measure
         return name.startswith(("ABOR", "INIT", "STAT", "SYST:CLE", "SYSTEM:CLE"))
 
     # --- source ------------------------------------------------------------------------------
