@@ -125,10 +125,6 @@ class ListSweep:
             self.total = self.k  # the sweep stops at the limit
 
     @property
-    def progress(self) -> int:
-        return self.k
-
-    @property
     def finished(self) -> bool:
         return self.next_event() is None
 

@@ -49,7 +49,6 @@ class TriggerModel:
     once: set = field(default_factory=set)  # ONCE / ONCE_EXCLUDED blocks already met
     list_index: dict = field(default_factory=dict)
     events: set = field(default_factory=set)  # trigger events detected (COMMAND, NOTIFY1...)
-    measurements: int = 0
     readings_left: float = 0  # of the MEASURE block being executed
     waiting: bool = False  # blocked in a WAIT block until an event arrives
     ended: bool = False  # past the last block and its reading: idle
@@ -57,10 +56,6 @@ class TriggerModel:
 
     def __post_init__(self):
         self.t_start = self.t
-
-    @property
-    def progress(self) -> int:
-        return self.measurements
 
     @property
     def finished(self) -> bool:
@@ -133,7 +128,6 @@ class TriggerModel:
         smu.store(buffer or block.args[0], reading)
         if reading.limited:
             self.events.add("SLIM")
-        self.measurements += 1
         self.readings_left -= 1
         self.t = t - self.timing.sample_at + self.timing.total
 
