@@ -58,7 +58,8 @@ V_MAX, I_MAX = 210.0, 1.05  # UM p.18-79, p.18-84 (2400)
 
 # Status word sent with FORM:ELEM STAT (UM p.18-50/51; the same bit list in the GW Instek
 # GSM-20H10 manual, "STATus", which clones the 2400)
-ST_OVERFLOW, ST_FRONT, ST_COMPLIANCE, ST_AUTO_OHMS = 1 << 0, 1 << 2, 1 << 3, 1 << 10
+ST_OVERFLOW, ST_FILTER, ST_FRONT, ST_COMPLIANCE = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+ST_AUTO_OHMS = 1 << 10
 ST_V_MEAS, ST_I_MEAS, ST_R_MEAS, ST_V_SOURCE, ST_I_SOURCE = (1 << 11, 1 << 12, 1 << 13,
                                                              1 << 14, 1 << 15)
 ST_RANGE_COMPLIANCE, ST_REMOTE_SENSE = 1 << 16, 1 << 22
@@ -82,6 +83,9 @@ ARM_SOURCES = {"IMM": "IMM", "IMMEDIATE": "IMM", "TLIN": "TLIN", "TLINK": "TLIN"
                "NST": "NST", "NSTEST": "NST", "PST": "PST", "PSTEST": "PST", "BST": "BST",
                "BSTEST": "BST"}
 TRIGGER_SOURCES = {"IMM": "IMM", "IMMEDIATE": "IMM", "TLIN": "TLIN", "TLINK": "TLIN"}
+ARM_OUTPUT_EVENTS = {"TENT": "TENT", "TENTER": "TENT", "TEX": "TEX", "TEXIT": "TEX"}
+TRIGGER_EVENTS = {"SOUR": "SOUR", "SOURCE": "SOUR", "DEL": "DEL", "DELAY": "DEL",
+                  "SENS": "SENS", "SENSE": "SENS"}
 STATISTICS = {"MEAN": "MEAN", "SDEV": "SDEV", "SDEVIATION": "SDEV", "MAX": "MAX",
               "MAXIMUM": "MAX", "MIN": "MIN", "MINIMUM": "MIN", "PKPK": "PKPK"}
 
@@ -282,8 +286,18 @@ class SimKeithley2400(ScpiSmu):
         r(":SYSTem:BEEPer[:IMMediate]", self._beep)
         r(":SYSTem:BEEPer:STATe", self.flag("beeper"))
         r(":SYSTem:RSENse", self.flag("remote_sense"))
+        r(":SYSTem:TIME:RESet:AUTO", self.flag("timestamp_auto_reset"))
         r(":SYSTem:TIME:RESet", lambda a, q, m: setattr(self, "powered_on_at",
                                                           self.bench.clock.now()))
+        r(":SYSTem:TIME", self._query_only(
+            lambda: f"{self.bench.clock.now() - self.powered_on_at:.3f}"))
+        r(":SYSTem:ERRor:ALL", self._query_only(self._all_errors))
+        r(":SYSTem:ERRor:CODE[:NEXT]", self._query_only(
+            lambda: str(self.errors.popleft()[0] if self.errors else 0)))
+        # Averaging filter (UM section 7, "Filters"; table 18-6)
+        r("[:SENSe[1]]:AVERage[:STATe]", self.flag("filter_on"))
+        r("[:SENSe[1]]:AVERage:TCONtrol", self._filter_type)
+        r("[:SENSe[1]]:AVERage:COUNt", self._filter_count)
         r(":DISPlay:ENABle", self.flag("display"))
         r(":ROUTe:TERMinals", self._terminals)
         # TRIGger and ARM (UM table 18-11, p.18-116..18-123)
@@ -299,7 +313,15 @@ class SimKeithley2400(ScpiSmu):
                                                                TRIGGER_SOURCES))
         r(":TRIGger[:SEQuence[1]]:DELay", self.number("trigger_delay", 0, 999.9999))
         r(":TRIGger[:SEQuence[1]]:DIRection", self._bypass("trigger_bypass"))
-        r(":TRIGger:CLEar", lambda a, q, m: None)
+        r(":TRIGger:CLEar", lambda a, q, m: None)  # no trigger link: nothing is latched
+        # Trigger link settings (UM p.18-121..18-123): kept and answered; no line is wired
+        for layer, name, events in (
+                (":ARM[:SEQuence[1]][:LAYer[1]]", "arm", ARM_OUTPUT_EVENTS),
+                (":TRIGger[:SEQuence[1]]", "trigger", TRIGGER_EVENTS)):
+            r(f"{layer}:ILINe", self._link_line(f"{name}_in_line"))
+            r(f"{layer}:OLINe", self._link_line(f"{name}_out_line"))
+            r(f"{layer}:OUTPut", self._event_list(f"{name}_outputs", events))
+        r(":TRIGger[:SEQuence[1]]:INPut", self._event_list("trigger_inputs", TRIGGER_EVENTS))
         # TRACe (UM table 18-10, p.18-114..116); :DATA is an alias of :TRACe
         for root in (":TRACe", ":DATA"):
             r(f"{root}:DATA", self._query_only(lambda: self.format_readings(
@@ -374,6 +396,13 @@ class SimKeithley2400(ScpiSmu):
         self.arm_count, self.arm_source, self.arm_timer, self.arm_bypass = 1, "IMM", 0.1, False
         self.trigger_count, self.trigger_source = 1, "IMM"
         self.trigger_delay, self.trigger_bypass = 0.0, False
+        self.arm_in_line = self.trigger_in_line = 1
+        self.arm_out_line = self.trigger_out_line = 2
+        self.arm_outputs, self.trigger_outputs = [], []  # NONE
+        self.trigger_inputs = ["SOUR"]  # bench default "Source Trigger In Event = On"
+        self.timestamp_auto_reset = False
+        self.filter_on, self.filter_type, self.filter_count = False, "REP", 10
+        self.moving_window: list[float] = []
         self.elements = list(ELEMENTS)  # table 18-3: all
         self.data_format = "ASC"
         self.byte_order = "NORM"  # table 18-3 note: *RST NORMal, :SYST:PRES SWAPped
@@ -527,6 +556,31 @@ class SimKeithley2400(ScpiSmu):
                                                        "ACC": False, "ACCEPTOR": False},
                                              "direction"))
         return handler
+
+    def _link_line(self, attribute: str):
+        def handler(args, query, match):
+            if query:
+                return str(getattr(self, attribute))
+            setattr(self, attribute, int(parse_number(args[0], 1, 4, 1)))
+        return handler
+
+    def _event_list(self, attribute: str, table: dict):
+        """An event list, or NONE (UM p.18-122)."""
+        def handler(args, query, match):
+            if query:
+                return ",".join(getattr(self, attribute)) or "NONE"
+            if not args:
+                raise ScpiError(-109, "Missing parameter")
+            if len(args) == 1 and unquote(args[0]).strip().upper() == "NONE":
+                setattr(self, attribute, [])
+                return
+            setattr(self, attribute, [keyword(a, table, "event") for a in args])
+        return handler
+
+    def _all_errors(self) -> str:
+        errors = [f'{code},"{message}"' for code, message in self.errors] or ['0,"No error"']
+        self.errors.clear()
+        return ",".join(errors)
 
     # --- source ----------------------------------------------------------------------------
     def _source_function(self, args, query, match):
@@ -743,6 +797,17 @@ class SimKeithley2400(ScpiSmu):
             return f"{self.nplc:g}"
         self.nplc = parse_number(args[0], 0.01, 10, 1.0)
 
+    def _filter_type(self, args, query, match):
+        if query:
+            return self.filter_type
+        self.filter_type = keyword(args[0], {"REP": "REP", "REPEAT": "REP", "MOV": "MOV",
+                                             "MOVING": "MOV"}, "filter type")
+
+    def _filter_count(self, args, query, match):
+        if query:
+            return str(self.filter_count)
+        self.filter_count = int(parse_number(args[0], 1, 100, 10))
+
     def _protection(self, function: str):
         """Compliance: current 1 nA-1.05 A, voltage 200 uV-210 V (UM p.6-2)."""
         low, high = (1e-9, I_MAX) if function == "CURR" else (200e-6, V_MAX)
@@ -853,11 +918,14 @@ class SimKeithley2400(ScpiSmu):
         applied = self.level if self.source_function == "VOLT" else self.i_source_level
         return self.auto_output_off or not self.output or level != applied
 
+    def measured_quantities(self) -> int:
+        """Ohms needs V and I."""
+        return 2 if "RES" in self.functions else len(self.functions & {"VOLT", "CURR"})
+
     def signal_conversions(self) -> int:
-        """One A/D signal phase per measured quantity (ohms needs V and I)."""
-        if "RES" in self.functions:
-            return 2
-        return len(self.functions & {"VOLT", "CURR"})
+        """One A/D signal phase per measured quantity, each repeated by a repeat filter."""
+        repeats = self.filter_count if self.filter_on and self.filter_type == "REP" else 1
+        return self.measured_quantities() * repeats
 
     def conversion_time(self) -> float:
         return self.aperture + A_D_EXTRA_S
@@ -874,7 +942,8 @@ class SimKeithley2400(ScpiSmu):
         n = self.signal_conversions()
         references = 2 if (self.autozero and changes) else 0
         after = max(n, 1) - 0.5 + references
-        overhead = FIRMWARE_OVERHEAD_S[(self.autozero, n)][self.source_function == "CURR"]
+        overhead = FIRMWARE_OVERHEAD_S[(self.autozero, self.measured_quantities())][
+            self.source_function == "CURR"]
         return (after * self.conversion_time() if n else 0.0) + overhead
 
     # --- the source as the device sees it ----------------------------------------------------
@@ -910,6 +979,7 @@ class SimKeithley2400(ScpiSmu):
         if "RES" in self.functions:
             status |= ST_R_MEAS | (ST_AUTO_OHMS if self.resistance_mode == "AUTO" else 0)
         status |= ST_REMOTE_SENSE if self.remote_sense else 0
+        status |= ST_FILTER if self.filter_on else 0
         v, _ = self.drive(t)
         if self.output:
             current, limited = self.bench.device_current(self)
@@ -932,7 +1002,11 @@ class SimKeithley2400(ScpiSmu):
                    or self.source_function == "CURR" else self.i_range)
         v_range = (self.range_for(v, VOLTAGE_RANGES) if self.v_measure_range_auto
                    or self.source_function == "VOLT" else self.v_measure_range)
-        measured_i, measured_v = self._noisy(current, i_range), v
+        if self.i_range_auto and self.source_function == "VOLT":
+            self.i_range = i_range  # RANGe? answers the range autoranging chose
+        if self.v_measure_range_auto and self.source_function == "CURR":
+            self.v_measure_range = v_range
+        measured_i, measured_v = self._filtered(current, i_range), v
         if "VOLT" in self.functions:
             measured_v = v * (1 + 1e-5 * self.rng.standard_normal()) + 20e-6 * \
                 self.rng.standard_normal()
@@ -952,6 +1026,17 @@ class SimKeithley2400(ScpiSmu):
         if "RES" in self.functions:
             ohms = measured_v / measured_i if measured_i not in (0.0, OVERFLOW) else OVERFLOW
         return SdmReading(t, voltage, amps, ohms, status)
+
+    def _filtered(self, current: float, rng: float) -> float:
+        """A repeat filter averages N fresh conversions, a moving filter the last N readings
+        (UM section 7, "Filters")."""
+        if not self.filter_on:
+            return self._noisy(current, rng)
+        if self.filter_type == "REP":
+            return float(np.mean([self._noisy(current, rng) for _ in range(self.filter_count)]))
+        self.moving_window = (self.moving_window + [self._noisy(current, rng)])[
+            -self.filter_count:]
+        return float(np.mean(self.moving_window))
 
     def take_reading(self, t: float) -> None:
         reading = self.sample_now(t)
@@ -994,6 +1079,8 @@ class SimKeithley2400(ScpiSmu):
                 raise ScpiError(-221, "Settings conflict; a level beyond the source range")
         self.levels = levels
         self.samples = []
+        if self.timestamp_auto_reset:  # "reset when exiting the idle layer" (UM p.18-113)
+            self.powered_on_at = self.bench.clock.now()
         self.program = TriggerRun(self, self.bench.clock.now())
 
     def end_run(self) -> None:
@@ -1002,6 +1089,7 @@ class SimKeithley2400(ScpiSmu):
         self.program = None
         self.operation_events |= OPER_IDLE
         self.apply_bias()
+        self.release_held()
 
     def end_run_now(self) -> None:
         """A run stops where it is (``:ABORt``, ``*RST``)."""
@@ -1015,8 +1103,13 @@ class SimKeithley2400(ScpiSmu):
         if self.program is not None:
             self.end_run_now()
             self.apply_bias()
+        self.release_held()
+
+    def release_held(self) -> None:
+        """Commands queued behind a run execute once it is idle; the replies of held
+        queries reach no one (the client's read has timed out)."""
         held, self.held = self.held, []
-        for header, argtext in held:  # queued commands run now; queries answer no one
+        for header, argtext in held:
             try:
                 self.execute(header, argtext)
             except ScpiError as error:
