@@ -317,3 +317,13 @@ def test_qcodes_keithley2400_sources_voltage_and_current(bench):
         assert k.ask(":SYST:ERR?") == '0,"No error"'
     finally:
         k.close()
+
+
+def test_reset_during_a_waiting_run_cancels_it_and_the_queued_commands(k):
+    """*RST executes during a run and "cancels all pending commands" (UM p.16-3/16-4)."""
+    k.write(":ARM:SOUR BUS;:OUTP ON;:INIT")
+    k.write(":SOUR:VOLT 0.05")  # queued behind the run
+    k.write("*RST")
+    assert k.query(":SOUR:VOLT?") == "0" and k.query(":ARM:SOUR?") == "IMM"
+    assert k.query(":STAT:OPER:COND?") == str(1 << 10)  # idle
+    assert k.query("*OPT?") == "0"

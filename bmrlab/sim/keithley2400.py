@@ -70,6 +70,7 @@ OPER_SWEEP, OPER_TRIG, OPER_ARM, OPER_IDLE = 1 << 3, 1 << 5, 1 << 6, 1 << 10
 # Standard event register bits an error sets, by error class (UM table B-1, p.15-11)
 ESR_OPC, ESR_QYE, ESR_DDE, ESR_EXE, ESR_CME = 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5
 
+IMMEDIATE_COMMANDS = ("ABOR", "*TRG", "*RST", "SYST:PRES", "SYSTEM:PRES")
 ELEMENTS = ("VOLT", "CURR", "RES", "TIME", "STAT")  # the order they are always sent in
 ELEMENT_NAMES = {"VOLT": "VOLT", "VOLTAGE": "VOLT", "CURR": "CURR", "CURRENT": "CURR",
                  "RES": "RES", "RESISTANCE": "RES", "TIME": "TIME", "STAT": "STAT",
@@ -196,7 +197,6 @@ class SimKeithley2400(ScpiSmu):
         self.idn = (f"KEITHLEY INSTRUMENTS INC.,MODEL 2400,{serial},"
                     "C33   Mar 31 2015 09:32:39/A02  /S/K")
         self.powered_on_at = bench.clock.now()  # the TIME element counts from here
-        self.held: list[tuple[str, str]] = []  # commands queued behind a run that waits
         # Status registers: *RST does not change them (IEEE 488.2; UM section 15)
         self.esr = self.ese = self.sre = 0
         self.measurement_events = self.measurement_enable = 0
@@ -231,6 +231,8 @@ class SimKeithley2400(ScpiSmu):
         r("*ESR", self._query_only(lambda: str(self._read_and_clear("esr"))))
         r("*OPC", self._opc)
         r("*TST", self._query_only(lambda: "0"))
+        r("*OPT", self._query_only(lambda: "0"))  # "0": no options (UM table 16-1)
+        r(":SYSTem:VERSion", self._query_only(lambda: "1996.0"))  # UM p.18-112
         r(":SYSTem:PRESet", lambda a, q, m: self.preset())
         # OUTPut (UM table 18-4)
         r(":OUTPut[1][:STATe]", self.h_output)
@@ -364,8 +366,10 @@ class SimKeithley2400(ScpiSmu):
     # --- state ---------------------------------------------------------------------------
     def reset(self) -> None:
         """``*RST`` (UM tables 18-3..18-11, "Default parameter"); the buffer and the status
-        registers keep their state (UM table 18-10; IEEE 488.2)."""
+        registers keep their state (UM table 18-10; IEEE 488.2). It "cancels all pending
+        commands" (UM p.16-4)."""
         self.end_run_now()
+        self.held = []
         self.reset_source()
         self.source_function = "VOLT"
         self.bias = {"VOLT": 0.0, "CURR": 0.0}  # the FIXed amplitude, per source function
@@ -417,10 +421,11 @@ class SimKeithley2400(ScpiSmu):
 
     # --- command execution during a run --------------------------------------------------
     def execute(self, header: str, argtext: str):
-        """Commands wait until the trigger model is idle, except :ABORt and *TRG
-        (UM p.11-11; *TRG is the bus event a waiting run needs, UM p.18-123)."""
+        """In the trigger model "all sent commands (except DCL, SDC, IFC, SYSTem:PRESet,
+        *RST, *RCL, *TRG, GET, and ABORt) will not execute" until it is idle (UM p.16-3,
+        p.11-11)."""
         name = header.upper().lstrip(":")
-        if self.program is not None and not name.startswith(("ABOR", "*TRG")):
+        if self.program is not None and not name.startswith(IMMEDIATE_COMMANDS):
             self.finish_run()
             if self.program is not None:
                 self.held.append((header, argtext))
