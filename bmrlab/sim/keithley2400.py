@@ -1,5 +1,6 @@
 """Simulated Keithley 2400 SourceMeter (SCPI), written from the 2400 Series SourceMeter
-User's Manual (2400S-900-01 Rev. K; "UM p.x-y" below).
+User's Manual (2400S-900-01; "UM p.x-y" below, page numbers of the online copy whose TRACe
+subsystem is on p.18-114..18-116; later revisions shift section 18 by a few pages).
 
 What shapes a client's view of the real instrument, and what this model holds:
 
@@ -38,7 +39,7 @@ from .scpi import (ScpiError, compile_pattern, data_out_of_range, illegal_value,
 from .scpi_smu import MAX_LIST_PER_COMMAND, OFF_MODES, ScpiSmu
 
 BUFFER_POINTS = 2500  # UM p.18-115: :TRAC:POIN 1 to 2500; arm x trigger count <= 2500 (p.11-16)
-NOT_MEASURED = 9.91e37  # UM p.18-49: the value sent for an element that was not measured
+NOT_MEASURED = 9.91e37  # UM "Data elements" (p.18-49): an element that was not measured
 OVERFLOW = 9.9e37  # UM p.7-2: a reading above a fixed range
 RANGE_TOP = 1.05  # a range measures and sources up to 105 % of its name (UM table 18-6)
 # SDM cycle timing, UM appendix A "Source-Delay-Measure (SDM) cycle timing" (p.A-3..A-8)
@@ -52,9 +53,11 @@ STATIC_LATENCY_S = {True: 500e-6, False: 100e-6}  # cases V/VI by autozero; no s
 FIRMWARE_OVERHEAD_S = {(True, 1): (1.6e-3, 1.95e-3), (True, 2): (2.3e-3, 2.65e-3),
                        (False, 1): (300e-6, 640e-6), (False, 2): (300e-6, 640e-6),
                        (False, 0): (310e-6, 590e-6), (True, 0): (310e-6, 590e-6)}
-VOLTAGE_RANGES = (0.2, 2.0, 20.0, 200.0)  # UM table 18-7 / p.18-75 (2400)
+VOLTAGE_RANGES = (0.2, 2.0, 20.0, 200.0)  # UM :SOURce:VOLTage:RANGe (2400)
 CURRENT_RANGES = (1e-6, 10e-6, 100e-6, 1e-3, 10e-3, 100e-3, 1.0)  # UM p.18-62 (2400)
-V_MAX, I_MAX = 210.0, 1.05  # UM p.18-79, p.18-84 (2400)
+VOLTAGE_FLOOR = 5e-6  # voltage noise at 1 NPLC, of the range (1 uV on 200 mV; datasheet
+# order of magnitude, like the current floor)
+V_MAX, I_MAX = 210.0, 1.05  # UM p.18-84, :STARt/:STOP levels (2400)
 
 # Status word sent with FORM:ELEM STAT (UM p.18-50/51; the same bit list in the GW Instek
 # GSM-20H10 manual, "STATus", which clones the 2400)
@@ -63,7 +66,7 @@ ST_AUTO_OHMS = 1 << 10
 ST_V_MEAS, ST_I_MEAS, ST_R_MEAS, ST_V_SOURCE, ST_I_SOURCE = (1 << 11, 1 << 12, 1 << 13,
                                                              1 << 14, 1 << 15)
 ST_RANGE_COMPLIANCE, ST_REMOTE_SENSE = 1 << 16, 1 << 22
-# Measurement event register (UM p.15-13/14, figure 15-6)
+# Measurement event register (UM p.15-14, figure 15-6)
 MEAS_RAV, MEAS_ROF, MEAS_BAV, MEAS_BFL, MEAS_COMP = 1 << 6, 1 << 7, 1 << 8, 1 << 9, 1 << 14
 # Operation event register (UM figure 15-1): sweeping, waiting for trigger/arm, idle
 OPER_SWEEP, OPER_TRIG, OPER_ARM, OPER_IDLE = 1 << 3, 1 << 5, 1 << 6, 1 << 10
@@ -148,7 +151,7 @@ class TriggerRun:
         return True
 
     def _detect(self, source: str, bypass: bool, timer_due: float | None, t: float):
-        """An event detector of the arm or trigger layer (UM p.11-12..11-15)."""
+        """An event detector of the arm or trigger layer (UM figure 11-3, p.18-119)."""
         if source == "IMM" or bypass:
             return t
         if source == "TIM":
@@ -162,7 +165,7 @@ class TriggerRun:
         t, point, arm = t0, 0, 0
         timer_start = t0
         while arm < smu.arm_count:
-            # ARM:DIR SOUR bypasses the arm detector on the first pass (UM p.18-121)
+            # ARM:DIR SOUR bypasses the arm detector on the first pass (UM :ARM:DIRection)
             due = timer_start + arm * smu.arm_timer
             t = yield from self._detect(smu.arm_source, smu.arm_bypass and arm == 0, due, t)
             for k in range(smu.trigger_count):
@@ -190,7 +193,6 @@ class SimKeithley2400(ScpiSmu):
     current_offsets = {1e-6: 300e-12, 10e-6: 2e-9, 100e-6: 6e-9, 1e-3: 60e-9, 10e-3: 600e-9,
                        100e-3: 6e-6, 1.0: 500e-6}
     floor_fraction = 20e-6  # 20 pA at 1 NPLC on the 1 uA range
-    reading_overhead = 0.5e-3  # per reading: parsing, math and storage (not in the manual)
 
     def __init__(self, bench, name: str, serial: str, seed: int):
         super().__init__(bench, name, seed)
@@ -308,7 +310,7 @@ class SimKeithley2400(ScpiSmu):
         r(":ARM[:SEQuence[1]][:LAYer[1]]:COUNt", self._count("arm_count"))
         r(":ARM[:SEQuence[1]][:LAYer[1]]:SOURce", self._event_source("arm_source",
                                                                       ARM_SOURCES))
-        r(":ARM[:SEQuence[1]][:LAYer[1]]:TIMer", self.number("arm_timer", 0.001, 99999.99))
+        r(":ARM[:SEQuence[1]][:LAYer[1]]:TIMer", self._arm_timer)
         r(":ARM[:SEQuence[1]][:LAYer[1]]:DIRection", self._bypass("arm_bypass"))
         r(":TRIGger[:SEQuence[1]]:COUNt", self._count("trigger_count"))
         r(":TRIGger[:SEQuence[1]]:SOURce", self._event_source("trigger_source",
@@ -316,7 +318,7 @@ class SimKeithley2400(ScpiSmu):
         r(":TRIGger[:SEQuence[1]]:DELay", self.number("trigger_delay", 0, 999.9999))
         r(":TRIGger[:SEQuence[1]]:DIRection", self._bypass("trigger_bypass"))
         r(":TRIGger:CLEar", lambda a, q, m: None)  # no trigger link: nothing is latched
-        # Trigger link settings (UM p.18-121..18-123): kept and answered; no line is wired
+        # Trigger link settings (UM table 11-1): kept and answered; no line is wired
         for layer, name, events in (
                 (":ARM[:SEQuence[1]][:LAYer[1]]", "arm", ARM_OUTPUT_EVENTS),
                 (":TRIGger[:SEQuence[1]]", "trigger", TRIGGER_EVENTS)):
@@ -324,7 +326,7 @@ class SimKeithley2400(ScpiSmu):
             r(f"{layer}:OLINe", self._link_line(f"{name}_out_line"))
             r(f"{layer}:OUTPut", self._event_list(f"{name}_outputs", events))
         r(":TRIGger[:SEQuence[1]]:INPut", self._event_list("trigger_inputs", TRIGGER_EVENTS))
-        # TRACe (UM table 18-10, p.18-114..116); :DATA is an alias of :TRACe
+        # TRACe (UM table 18-10, p.18-114..116); :DATA is an alias of :TRACe (p.18-114)
         for root in (":TRACe", ":DATA"):
             r(f"{root}:DATA", self._query_only(lambda: self.format_readings(
                 self.trace, self.timestamp_format)))
@@ -342,7 +344,7 @@ class SimKeithley2400(ScpiSmu):
         r(":FORMat[:DATA]", self._data_format)
         r(":FORMat:BORDer", self._byte_order)
         r(":FORMat:SREGister", self._status_format)
-        # Reading commands (UM p.18-4..18-7)
+        # Reading commands: INIT, READ? and MEASure? take the unit out of idle (UM p.11-11)
         r(":READ", self._read)
         r(":FETCh", self._query_only(lambda: self.format_readings(self.samples, "ABS",
                                                                   since_power_on=True)))
@@ -497,8 +499,8 @@ class SimKeithley2400(ScpiSmu):
         self.questionable_events = 0
 
     def _status_preset(self, args, query, match):
-        """``:STAT:PRES``: the enable registers of the SCPI event registers to 0 (UM
-        p.18-95)."""
+        """``:STAT:PRES``: the operation, questionable and measurement event enable
+        registers to 0; the standard event register stays (UM p.18-102)."""
         self.measurement_enable = self.operation_enable = self.questionable_enable = 0
 
     def _opc(self, args, query, match):
@@ -545,6 +547,12 @@ class SimKeithley2400(ScpiSmu):
             setattr(self, attribute, value)
         return handler
 
+    def _arm_timer(self, args, query, match):
+        """1 ms to 99999.99 s, DEFault 0.1 s (UM p.14-8)."""
+        if query:
+            return f"{self.arm_timer:g}"
+        self.arm_timer = parse_number(args[0], 0.001, 99999.99, 0.1)
+
     def _event_source(self, attribute: str, table: dict):
         def handler(args, query, match):
             if query:
@@ -570,7 +578,7 @@ class SimKeithley2400(ScpiSmu):
         return handler
 
     def _event_list(self, attribute: str, table: dict):
-        """An event list, or NONE (UM p.18-122)."""
+        """An event list, or NONE (UM table 11-1)."""
         def handler(args, query, match):
             if query:
                 return ",".join(getattr(self, attribute)) or "NONE"
@@ -598,7 +606,7 @@ class SimKeithley2400(ScpiSmu):
             self.apply_bias()
 
     def _source_clear(self, args, query, match):
-        """``:SOUR:CLE``: turns the output off (UM p.18-72)."""
+        """``:SOUR:CLE``: turns the output off (UM table 18-7)."""
         self.output = False
 
     def _source_delay(self, args, query, match):
@@ -707,7 +715,8 @@ class SimKeithley2400(ScpiSmu):
         return handler
 
     def _sweep_step(self, function: str):
-        """STEP and POINts are coupled: points = |stop - start| / step + 1 (UM p.18-85)."""
+        """STEP and POINts are coupled: points = |stop - start| / step + 1 (UM
+        :SOURce:SWEep:POINts, :STEP)."""
         def handler(args, query, match):
             span = self.sweep[function]["stop"] - self.sweep[function]["start"]
             if query:
@@ -731,7 +740,7 @@ class SimKeithley2400(ScpiSmu):
         return handler
 
     def sweep_levels(self) -> list[float]:
-        """The levels of a staircase sweep (UM p.18-83..18-86, section 10)."""
+        """The levels of a staircase sweep (UM section 10, p.18-84)."""
         start, stop = (self.sweep[self.source_function][k] for k in ("start", "stop"))
         if self.spacing == "LOG":
             if start == 0 or stop == 0 or (start > 0) != (stop > 0):
@@ -901,11 +910,12 @@ class SimKeithley2400(ScpiSmu):
         self.line_frequency = value
 
     def _beep(self, args, query, match):
-        """``:SYST:BEEP freq, time``: 65 Hz-2 MHz, 0-512 s (UM p.18-98); sounds, no wait."""
+        """``:SYST:BEEP freq, time``; ranges as pymeasure 0.16 documents them (65 Hz-2 MHz,
+        0-7.9 s): the manual page was not read. It sounds; nothing waits."""
         if query or len(args) != 2:
             raise ScpiError(-109, "Missing parameter")
         parse_number(args[0], 65, 2e6)
-        parse_number(args[1], 0, 512)
+        parse_number(args[1], 0, 7.9)
 
     def _terminals(self, args, query, match):
         if query:
@@ -976,61 +986,62 @@ class SimKeithley2400(ScpiSmu):
 
     # --- readings ------------------------------------------------------------------------------
     def sample_now(self, t: float) -> SdmReading:
-        """Source and measure values at ``t``, the status word and the trip flags."""
+        """One reading at ``t``: the device's current at the source's drive, what
+        compliance did to it, the measured values and the status word (UM p.18-50/51)."""
+        v, _ = self.drive(t)
+        current, limited = self.bench.device_current(self) if self.output else (0.0, False)
+        status = self._configuration_status()
+        self.tripped = {"CURR": False, "VOLT": False}
+        if self.source_function == "VOLT":
+            clamp, by_range = self._current_clamp()
+            if limited and self.output:  # the current clamps, the voltage falls (p.6-2)
+                status |= ST_RANGE_COMPLIANCE if by_range else ST_COMPLIANCE
+                self.tripped["CURR"] = True
+                v = math.copysign(clamp / max(self.bench.device_of(self).conductance(),
+                                              1e-30), self.level)
+            i_range = self.range_for(current, CURRENT_RANGES) if self.i_range_auto \
+                else self.i_range
+            v_range = self.v_range  # the source range measures the sourced quantity
+            if self.i_range_auto:
+                self.i_range = i_range  # RANGe? answers the range autoranging chose
+        else:
+            clamp, by_range = self._voltage_clamp()
+            if self.output and self.i_source_level and abs(v) >= clamp * (1 - 1e-12):
+                status |= ST_RANGE_COMPLIANCE if by_range else ST_COMPLIANCE
+                self.tripped["VOLT"] = True
+            i_range = self.i_source_range
+            v_range = self.range_for(v, VOLTAGE_RANGES) if self.v_measure_range_auto \
+                else self.v_measure_range
+            if self.v_measure_range_auto:
+                self.v_measure_range = v_range
+        measured_i = self._filtered(current, i_range)
+        measured_v = v + v_range * VOLTAGE_FLOOR / math.sqrt(self.nplc) \
+            * self.rng.standard_normal()
+        if abs(current) > i_range * RANGE_TOP:
+            measured_i, status = OVERFLOW, status | ST_OVERFLOW
+        if abs(v) > v_range * RANGE_TOP:
+            measured_v, status = OVERFLOW, status | ST_OVERFLOW
+        # an element not measured is 9.91e37, but the sourced one is the programmed value
+        # (UM p.18-53, figure 18-1: "the current reading is the current source value")
+        voltage = measured_v if "VOLT" in self.functions else (
+            self.level if self.source_function == "VOLT" else NOT_MEASURED)
+        amps = measured_i if "CURR" in self.functions else (
+            self.i_source_level if self.source_function == "CURR" else NOT_MEASURED)
+        ohms = NOT_MEASURED
+        if "RES" in self.functions:
+            ohms = OVERFLOW if measured_i in (0.0, OVERFLOW) else measured_v / measured_i
+        return SdmReading(t, voltage, amps, ohms, status)
+
+    def _configuration_status(self) -> int:
+        """The status word bits that say how the unit is set up (UM p.18-50/51)."""
         status = ST_FRONT if self.front_terminals else 0
-        status |= {"VOLT": ST_V_SOURCE, "CURR": ST_I_SOURCE}[self.source_function]
+        status |= ST_V_SOURCE if self.source_function == "VOLT" else ST_I_SOURCE
         status |= ST_V_MEAS if "VOLT" in self.functions else 0
         status |= ST_I_MEAS if "CURR" in self.functions else 0
         if "RES" in self.functions:
             status |= ST_R_MEAS | (ST_AUTO_OHMS if self.resistance_mode == "AUTO" else 0)
         status |= ST_REMOTE_SENSE if self.remote_sense else 0
-        status |= ST_FILTER if self.filter_on else 0
-        v, _ = self.drive(t)
-        if self.output:
-            current, limited = self.bench.device_current(self)
-        else:
-            current, limited = 0.0, False
-        self.tripped = {"CURR": False, "VOLT": False}
-        if self.source_function == "VOLT":
-            clamp, by_range = self._current_clamp()
-            if limited and self.output:
-                status |= ST_RANGE_COMPLIANCE if by_range else ST_COMPLIANCE
-                self.tripped["CURR"] = True
-                conductance = max(self.bench.device_of(self).conductance(), 1e-30)
-                v = math.copysign(clamp / conductance, self.level)
-        else:
-            clamp, by_range = self._voltage_clamp()
-            if self.output and abs(v) >= clamp * (1 - 1e-12) and self.i_source_level:
-                status |= ST_RANGE_COMPLIANCE if by_range else ST_COMPLIANCE
-                self.tripped["VOLT"] = True
-        i_range = (self.range_for(current, CURRENT_RANGES) if self.i_range_auto
-                   or self.source_function == "CURR" else self.i_range)
-        v_range = (self.range_for(v, VOLTAGE_RANGES) if self.v_measure_range_auto
-                   or self.source_function == "VOLT" else self.v_measure_range)
-        if self.i_range_auto and self.source_function == "VOLT":
-            self.i_range = i_range  # RANGe? answers the range autoranging chose
-        if self.v_measure_range_auto and self.source_function == "CURR":
-            self.v_measure_range = v_range
-        measured_i, measured_v = self._filtered(current, i_range), v
-        if "VOLT" in self.functions:
-            measured_v = v * (1 + 1e-5 * self.rng.standard_normal()) + 20e-6 * \
-                self.rng.standard_normal()
-        if abs(current) > i_range * RANGE_TOP:
-            measured_i, status = OVERFLOW, status | ST_OVERFLOW
-        if abs(v) > v_range * RANGE_TOP:
-            measured_v, status = OVERFLOW, status | ST_OVERFLOW
-        voltage = measured_v if ("VOLT" in self.functions or self.source_function == "VOLT") \
-            else NOT_MEASURED
-        if self.source_function == "VOLT" and "VOLT" not in self.functions:
-            voltage = self.level  # the programmed source value (UM p.18-52)
-        amps = measured_i if ("CURR" in self.functions or self.source_function == "CURR") \
-            else NOT_MEASURED
-        if self.source_function == "CURR" and "CURR" not in self.functions:
-            amps = self.i_source_level
-        ohms = NOT_MEASURED
-        if "RES" in self.functions:
-            ohms = measured_v / measured_i if measured_i not in (0.0, OVERFLOW) else OVERFLOW
-        return SdmReading(t, voltage, amps, ohms, status)
+        return status | (ST_FILTER if self.filter_on else 0)
 
     def _filtered(self, current: float, rng: float) -> float:
         """A repeat filter averages N fresh conversions, a moving filter the last N readings
@@ -1133,7 +1144,7 @@ class SimKeithley2400(ScpiSmu):
         return self.format_readings(self.samples, "ABS", since_power_on=True)
 
     def _configure(self, function: str):
-        """``:CONF:<f>``: the function measured from now on (UM p.18-4)."""
+        """``:CONF:<f>``: the function measured from now on (UM :CONFigure)."""
         def handler(args, query, match):
             if query:
                 return ",".join(FUNCTION_REPLY[f] for f in ELEMENTS[:3] if f in self.functions)
@@ -1143,7 +1154,7 @@ class SimKeithley2400(ScpiSmu):
         return handler
 
     def _measure(self, function: str | None):
-        """``:MEAS[:<f>]?`` = :CONF:<f> + :READ?; switches the output on (UM p.18-120)."""
+        """``:MEAS[:<f>]?`` = :CONF:<f> + :READ?; switches the output on (UM p.11-11)."""
         def handler(args, query, match):
             if not query:
                 raise ScpiError(-113, "Undefined header")
@@ -1279,6 +1290,4 @@ class SimKeithley2400(ScpiSmu):
         if query:
             return str(int(self.output))
         self.output = parse_bool(args[0])
-        if self.output:
-            self.apply_bias()
 
