@@ -34,8 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scpi import (ScpiError, compile_pattern, data_out_of_range, illegal_value, parse_bool,
-                   parse_number, unquote)
+from .scpi import (ESR_DDE, ESR_EXE, STB_MSB, ScpiError, StatusRegister, data_out_of_range,
+                   illegal_value, parse_bool, parse_number, unquote)
 from .scpi_smu import MAX_LIST_PER_COMMAND, OFF_MODES, ScpiSmu
 
 BUFFER_POINTS = 2500  # UM p.18-115: :TRAC:POIN 1 to 2500; arm x trigger count <= 2500 (p.11-16)
@@ -70,8 +70,6 @@ ST_RANGE_COMPLIANCE, ST_REMOTE_SENSE = 1 << 16, 1 << 22
 MEAS_RAV, MEAS_ROF, MEAS_BAV, MEAS_BFL, MEAS_COMP = 1 << 6, 1 << 7, 1 << 8, 1 << 9, 1 << 14
 # Operation event register (UM figure 15-1): sweeping, waiting for trigger/arm, idle
 OPER_SWEEP, OPER_TRIG, OPER_ARM, OPER_IDLE = 1 << 3, 1 << 5, 1 << 6, 1 << 10
-# Standard event register bits an error sets, by error class (UM table B-1, p.15-11)
-ESR_OPC, ESR_QYE, ESR_DDE, ESR_EXE, ESR_CME = 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5
 
 IMMEDIATE_COMMANDS = ("ABOR", "*TRG", "*RST", "SYST:PRES", "SYSTEM:PRES")
 ELEMENTS = ("VOLT", "CURR", "RES", "TIME", "STAT")  # the order they are always sent in
@@ -127,7 +125,6 @@ class TriggerRun:
         self._steps = self._run(t0)
         self._next = next(self._steps)
 
-    @property
     def endless(self) -> bool:
         return math.isinf(self.smu.arm_count)
 
@@ -150,27 +147,35 @@ class TriggerRun:
         self.fire(self.smu, t)
         return True
 
-    def _detect(self, source: str, bypass: bool, timer_due: float | None, t: float):
-        """An event detector of the arm or trigger layer (UM figure 11-3, p.18-119)."""
+    def _detect(self, source: str, bypass: bool, timer_due: float | None, t: float,
+                waiting_bit: int):
+        """An event detector of the arm or trigger layer (UM figure 11-3, p.18-119); while
+        it waits, the operation condition says so (UM figure 15-1: Arm, Trig)."""
         if source == "IMM" or bypass:
             return t
+        self.smu.operation.set(waiting_bit)
         if source == "TIM":
-            return (yield max(t, timer_due))
-        self.waiting_for = "BUS" if source == "BUS" else "EXTERNAL"
-        return (yield math.inf)
+            t = yield max(t, timer_due)
+        else:
+            self.waiting_for = "BUS" if source == "BUS" else "EXTERNAL"
+            t = yield math.inf
+        self.smu.operation.clear(waiting_bit)
+        return t
 
     def _run(self, t0: float):
         smu = self.smu
-        smu.operation_events |= OPER_SWEEP
+        smu.operation.clear(OPER_IDLE)
+        smu.operation.set(OPER_SWEEP)
         t, point, arm = t0, 0, 0
         timer_start = t0
         while arm < smu.arm_count:
             # ARM:DIR SOUR bypasses the arm detector on the first pass (UM :ARM:DIRection)
             due = timer_start + arm * smu.arm_timer
-            t = yield from self._detect(smu.arm_source, smu.arm_bypass and arm == 0, due, t)
+            t = yield from self._detect(smu.arm_source, smu.arm_bypass and arm == 0, due, t,
+                                        OPER_ARM)
             for k in range(smu.trigger_count):
                 t = yield from self._detect(smu.trigger_source,
-                                            smu.trigger_bypass and k == 0, None, t)
+                                            smu.trigger_bypass and k == 0, None, t, OPER_TRIG)
                 level = smu.levels[point % len(smu.levels)]  # wraps (UM p.18-93)
                 changes = smu.source_changes(level)
                 latency = TRIGGER_LATENCY_S if changes else STATIC_LATENCY_S[smu.autozero]
@@ -199,11 +204,9 @@ class SimKeithley2400(ScpiSmu):
         self.idn = (f"KEITHLEY INSTRUMENTS INC.,MODEL 2400,{serial},"
                     "C33   Mar 31 2015 09:32:39/A02  /S/K")
         self.powered_on_at = bench.clock.now()  # the TIME element counts from here
-        # Status registers: *RST does not change them (IEEE 488.2; UM section 15)
-        self.esr = self.ese = self.sre = 0
-        self.measurement_events = self.measurement_enable = 0
-        self.operation_events = self.operation_enable = 0
-        self.questionable_events = self.questionable_enable = 0
+        # The 2400's measurement event register set (UM p.15-14); *RST leaves it alone
+        self.measurement = StatusRegister()
+        self.operation.set(OPER_IDLE)
         # The buffer: power-on state only, *RST and :SYST:PRES leave it (UM table 18-10)
         self.trace: list[SdmReading] = []
         self.trace_points = 100  # UM p.18-115: DEFault 100
@@ -213,28 +216,12 @@ class SimKeithley2400(ScpiSmu):
         self._register_commands()
         self.reset()
 
-    # --- registration -------------------------------------------------------------------
-    def register(self, pattern: str, handler) -> None:
-        """A later registration of the same header replaces the shared one (the 2400's
-        own status model and *RST behaviour differ from the generic SCPI instrument's)."""
-        regex = compile_pattern(pattern.rstrip("?")).pattern
-        self._commands = [c for c in self._commands if c.regex.pattern != regex]
-        super().register(pattern, handler)
-
     def _register_commands(self) -> None:
         r = self.register
-        # IEEE 488.2 common commands (UM section 16)
-        r("*RST", lambda a, q, m: self.reset())
-        r("*CLS", self._clear_status)
-        r("*TRG", self._bus_trigger)
-        r("*STB", self._query_only(lambda: str(self.status_byte())))
-        r("*SRE", self._register_value("sre", 255))
-        r("*ESE", self._register_value("ese", 255))
-        r("*ESR", self._query_only(lambda: str(self._read_and_clear("esr"))))
-        r("*OPC", self._opc)
-        r("*TST", self._query_only(lambda: "0"))
-        r("*OPT", self._query_only(lambda: "0"))  # "0": no options (UM table 16-1)
-        r(":SYSTem:VERSion", self._query_only(lambda: "1996.0"))  # UM p.18-112
+        # IEEE 488.2 common commands (UM section 16) come from the SCPI engine, with the
+        # 2400's registers behind *STB? (summary_bits) and *TRG (trigger); these differ:
+        r("*OPT?", lambda a, q, m: "0")  # "0": no options (UM table 16-1)
+        r(":SYSTem:VERSion?", lambda a, q, m: "1996.0")  # UM p.18-112
         r(":SYSTem:PRESet", lambda a, q, m: self.preset())
         # OUTPut (UM table 18-4)
         r(":OUTPut[1][:STATe]", self.h_output)
@@ -255,8 +242,8 @@ class SimKeithley2400(ScpiSmu):
             r(f"[:SOURce[1]]:{f}:STOP", self._sweep_value(fn, "stop"))
             r(f"[:SOURce[1]]:{f}:STEP", self._sweep_step(fn))
             r(f"[:SOURce[1]]:LIST:{f}:APPend", self._list_append(fn))
-            r(f"[:SOURce[1]]:LIST:{f}:POINts", self._query_only(
-                lambda fn=fn: str(len(self.lists[fn]))))
+            r(f"[:SOURce[1]]:LIST:{f}:POINts?",
+              lambda a, q, m, fn=fn: str(len(self.lists[fn])))
             r(f"[:SOURce[1]]:LIST:{f}", self._list(fn))
         r("[:SOURce[1]]:SWEep:SPACing", self._sweep_keyword(
             "spacing", {"LIN": "LIN", "LINEAR": "LIN", "LOG": "LOG", "LOGARITHMIC": "LOG"}))
@@ -271,15 +258,15 @@ class SimKeithley2400(ScpiSmu):
         r("[:SENSe[1]]:FUNCtion:OFF", self._functions_off)
         r("[:SENSe[1]]:FUNCtion:ON:ALL", self._functions_all)
         r("[:SENSe[1]]:FUNCtion:ALL", self._functions_all)
-        r("[:SENSe[1]]:FUNCtion:ON:COUNt", self._query_only(lambda: str(len(self.functions))))
+        r("[:SENSe[1]]:FUNCtion:ON:COUNt?", lambda a, q, m: str(len(self.functions)))
         r("[:SENSe[1]]:FUNCtion:STATe", self._function_state)
         r("[:SENSe[1]]:FUNCtion[:ON]", self._functions_on)
         for f in ("CURRent[:DC]", "VOLTage[:DC]", "RESistance"):
             r(f"[:SENSe[1]]:{f}:NPLCycles", self._nplc)
         for f in ("CURRent", "VOLTage"):
             fn = f[:4].upper()
-            r(f"[:SENSe[1]]:{f}[:DC]:PROTection:TRIPped", self._query_only(
-                lambda fn=fn: str(int(self.tripped[fn]))))
+            r(f"[:SENSe[1]]:{f}[:DC]:PROTection:TRIPped?",
+              lambda a, q, m, fn=fn: str(int(self.tripped[fn])))
             r(f"[:SENSe[1]]:{f}[:DC]:PROTection[:LEVel]", self._protection(fn))
             r(f"[:SENSe[1]]:{f}[:DC]:RANGe:AUTO", self._measure_range_auto(fn))
             r(f"[:SENSe[1]]:{f}[:DC]:RANGe[:UPPer]", self._measure_range(fn))
@@ -293,11 +280,10 @@ class SimKeithley2400(ScpiSmu):
         r(":SYSTem:TIME:RESet:AUTO", self.flag("timestamp_auto_reset"))
         r(":SYSTem:TIME:RESet", lambda a, q, m: setattr(self, "powered_on_at",
                                                           self.bench.clock.now()))
-        r(":SYSTem:TIME", self._query_only(
-            lambda: f"{self.bench.clock.now() - self.powered_on_at:.3f}"))
-        r(":SYSTem:ERRor:ALL", self._query_only(self._all_errors))
-        r(":SYSTem:ERRor:CODE[:NEXT]", self._query_only(
-            lambda: str(self.errors.popleft()[0] if self.errors else 0)))
+        r(":SYSTem:TIME?", lambda a, q, m: f"{self.bench.clock.now() - self.powered_on_at:.3f}")
+        r(":SYSTem:ERRor:ALL?", lambda a, q, m: self._all_errors())
+        r(":SYSTem:ERRor:CODE[:NEXT]?",
+          lambda a, q, m: str(self.errors.popleft()[0] if self.errors else 0))
         # Averaging filter (UM section 7, "Filters"; table 18-6)
         r("[:SENSe[1]]:AVERage[:STATe]", self.flag("filter_on"))
         r("[:SENSe[1]]:AVERage:TCONtrol", self._filter_type)
@@ -328,17 +314,17 @@ class SimKeithley2400(ScpiSmu):
         r(":TRIGger[:SEQuence[1]]:INPut", self._event_list("trigger_inputs", TRIGGER_EVENTS))
         # TRACe (UM table 18-10, p.18-114..116); :DATA is an alias of :TRACe (p.18-114)
         for root in (":TRACe", ":DATA"):
-            r(f"{root}:DATA", self._query_only(lambda: self.format_readings(
-                self.trace, self.timestamp_format)))
+            r(f"{root}:DATA?", lambda a, q, m: self.format_readings(
+                self.trace, self.timestamp_format))
             r(f"{root}:CLEar", self._trace_clear)
-            r(f"{root}:FREE", self._query_only(self._trace_free))
-            r(f"{root}:POINts:ACTual", self._query_only(lambda: str(len(self.trace))))
+            r(f"{root}:FREE?", lambda a, q, m: self._trace_free())
+            r(f"{root}:POINts:ACTual?", lambda a, q, m: str(len(self.trace)))
             r(f"{root}:POINts", self._trace_points)
             r(f"{root}:FEED:CONTrol", self._feed_control)
             r(f"{root}:FEED", self._feed)
             r(f"{root}:TSTamp:FORMat", self._timestamp_format)
         r(":CALCulate3:FORMat", self._statistic)
-        r(":CALCulate3:DATA", self._query_only(self._statistics))
+        r(":CALCulate3:DATA?", lambda a, q, m: self._statistics())
         # FORMat (UM table 18-3)
         r(":FORMat:ELEMents[:SENSe[1]]", self._elements)
         r(":FORMat[:DATA]", self._data_format)
@@ -346,23 +332,18 @@ class SimKeithley2400(ScpiSmu):
         r(":FORMat:SREGister", self._status_format)
         # Reading commands: INIT, READ? and MEASure? take the unit out of idle (UM p.11-11)
         r(":READ", self._read)
-        r(":FETCh", self._query_only(lambda: self.format_readings(self.samples, "ABS",
-                                                                  since_power_on=True)))
+        r(":FETCh?", lambda a, q, m: self.format_readings(self.samples, "ABS",
+                                                          since_power_on=True))
         for f, fn in (("CURRent[:DC]", "CURR"), ("VOLTage[:DC]", "VOLT"),
                       ("RESistance", "RES")):
             r(f":CONFigure:{f}", self._configure(fn))
             r(f":MEASure:{f}", self._measure(fn))
         r(":MEASure", self._measure(None))
-        # STATus (UM table 18-8)
-        for name, attr in (("MEASurement", "measurement"), ("OPERation", "operation"),
-                           ("QUEStionable", "questionable")):
-            r(f":STATus:{name}[:EVENt]", self._query_only(
-                lambda attr=attr: str(self._read_and_clear(f"{attr}_events"))))
-            r(f":STATus:{name}:ENABle", self._register_value(f"{attr}_enable", 65535))
-            r(f":STATus:{name}:CONDition", self._query_only(
-                lambda attr=attr: str(self._condition(attr))))
-        r(":STATus:PRESet", self._status_preset)
-        r(":STATus:QUEue[:NEXT]", self._next_error)
+        # STATus (UM table 18-8): OPERation and QUEStionable come from the SCPI engine
+        r(":STATus:MEASurement[:EVENt]?", self._event_reader(self.measurement))
+        r(":STATus:MEASurement:ENABle", self._enable_writer(self.measurement))
+        r(":STATus:MEASurement:CONDition?", lambda a, q, m: str(self._measurement_condition()))
+        r(":STATus:QUEue[:NEXT]?", self._next_error)
         r(":STATus:QUEue:CLEar", lambda a, q, m: self.errors.clear())
 
     # --- state ---------------------------------------------------------------------------
@@ -436,7 +417,7 @@ class SimKeithley2400(ScpiSmu):
 
     def finish_run(self) -> None:
         """Let a run that can end by itself end (the bench's clock moves on)."""
-        while self.program is not None and not self.program.endless:
+        while self.program is not None and not self.program.endless():
             t = self.next_event_time()
             if math.isinf(t):
                 return
@@ -451,84 +432,40 @@ class SimKeithley2400(ScpiSmu):
 
     # --- status model (UM section 15) ----------------------------------------------------
     def push_error(self, code: int, message: str) -> None:
+        """As the SCPI engine, but the +800 group sets the execution error bit (UM table B-1:
+        "EE", Standard Event bit 4), not the device-dependent one."""
+        device_error = self.esr & ESR_DDE
         super().push_error(code, message)
-        if -199 <= code <= -100:
-            self.esr |= ESR_CME
-        elif -299 <= code <= -200:
-            self.esr |= ESR_EXE
-        elif -399 <= code <= -300 or 500 <= code < 800:
-            self.esr |= ESR_DDE
-        elif -499 <= code <= -400:
-            self.esr |= ESR_QYE
-        elif code >= 800:
-            self.esr |= ESR_EXE  # table B-1: the +800 group is "EE", bit 4
+        if code >= 800:
+            self.esr = (self.esr & ~ESR_DDE) | device_error | ESR_EXE
 
-    def _condition(self, register: str) -> int:
-        if register == "measurement":
-            bits = MEAS_BAV if len(self.trace) >= 2 else 0
-            if len(self.trace) >= self.trace_points:
-                bits |= MEAS_BFL
-            if self.tripped["CURR"] or self.tripped["VOLT"]:
-                bits |= MEAS_COMP
-            return bits
-        if register == "operation":
-            if self.program is None:
-                return OPER_IDLE
-            waiting = {"BUS": OPER_ARM, "EXTERNAL": OPER_ARM}.get(self.program.waiting_for, 0)
-            return OPER_SWEEP | waiting
-        return 0
+    def _measurement_condition(self) -> int:
+        bits = MEAS_BAV if len(self.trace) >= 2 else 0
+        bits |= MEAS_BFL if len(self.trace) >= self.trace_points else 0
+        return bits | (MEAS_COMP if self.tripped["CURR"] or self.tripped["VOLT"] else 0)
 
-    def status_byte(self) -> int:
-        """``*STB?`` (UM figure 15-1): MSB 0, EAV 2, QSB 3, ESB 5, MSS 6, OSB 7."""
-        stb = 1 if self.measurement_events & self.measurement_enable else 0
-        stb |= 4 if self.errors else 0
-        stb |= 8 if self.questionable_events & self.questionable_enable else 0
-        stb |= 32 if self.esr & self.ese else 0
-        stb |= 128 if self.operation_events & self.operation_enable else 0
-        return stb | (64 if stb & self.sre & ~64 else 0)
+    def summary_bits(self) -> int:
+        """The measurement summary bit (MSB, bit 0) joins QSB and OSB (UM figure 15-1)."""
+        return super().summary_bits() | (STB_MSB if self.measurement.summary else 0)
 
-    def _read_and_clear(self, attribute: str) -> int:
-        value = getattr(self, attribute)
-        setattr(self, attribute, 0)
-        return value
+    def clear_status(self) -> None:
+        """``*CLS`` clears the measurement event register too (UM table 16-1)."""
+        super().clear_status()
+        self.measurement.read_event()
 
-    def _clear_status(self, args, query, match):
-        """``*CLS``: error queue and event registers; enables stay (UM p.16-2)."""
-        self.errors.clear()
-        self.esr = self.measurement_events = self.operation_events = 0
-        self.questionable_events = 0
-
-    def _status_preset(self, args, query, match):
+    def preset_status(self) -> None:
         """``:STAT:PRES``: the operation, questionable and measurement event enable
-        registers to 0; the standard event register stays (UM p.18-102)."""
-        self.measurement_enable = self.operation_enable = self.questionable_enable = 0
+        registers to 0; the event registers stay (UM p.18-102)."""
+        for register in (self.operation, self.questionable, self.measurement):
+            register.enable = 0
 
-    def _opc(self, args, query, match):
-        self.finish_run()
-        if query:
-            return "1"
-        self.esr |= ESR_OPC
-
-    def _bus_trigger(self, args, query, match):
+    def trigger(self) -> None:
+        """``*TRG`` releases a run waiting for a bus event (UM p.18-119); with none waiting
+        it is ignored (-211)."""
         if self.program is None or not self.program.bus_trigger(self.bench.clock.now()):
             raise ScpiError(-211, "Trigger ignored")
 
     # --- handler factories ----------------------------------------------------------------
-    @staticmethod
-    def _query_only(reply):
-        def handler(args, query, match):
-            if not query:
-                raise ScpiError(-113, "Undefined header")
-            return reply()
-        return handler
-
-    def _register_value(self, attribute: str, maximum: int):
-        def handler(args, query, match):
-            if query:
-                return str(getattr(self, attribute))
-            setattr(self, attribute, int(parse_number(args[0], 0, maximum)))
-        return handler
-
     def _count(self, attribute: str):
         """ARM/TRIG:COUN: 1-2500, their finite product at most 2500; INF for the arm layer
         only (UM p.18-118)."""
@@ -1057,18 +994,16 @@ class SimKeithley2400(ScpiSmu):
     def take_reading(self, t: float) -> None:
         reading = self.sample_now(t)
         self.samples.append(reading)
-        self.measurement_events |= MEAS_RAV
-        if reading.status & ST_OVERFLOW:
-            self.measurement_events |= MEAS_ROF
-        if reading.status & (ST_COMPLIANCE | ST_RANGE_COMPLIANCE):
-            self.measurement_events |= MEAS_COMP
+        events = MEAS_RAV
+        events |= MEAS_ROF if reading.status & ST_OVERFLOW else 0
+        events |= MEAS_COMP if reading.status & (ST_COMPLIANCE | ST_RANGE_COMPLIANCE) else 0
         if self.trace_storing and self.trace_feed == "SENS":
             self.trace.append(reading)
-            if len(self.trace) >= 2:
-                self.measurement_events |= MEAS_BAV
+            events |= MEAS_BAV if len(self.trace) >= 2 else 0
             if len(self.trace) >= self.trace_points:
                 self.trace_storing = False  # NEXT "fills buffer and stops" (p.18-116)
-                self.measurement_events |= MEAS_BFL
+                events |= MEAS_BFL
+        self.measurement.event |= events
         if self.auto_output_off:
             self.output = False
 
@@ -1103,7 +1038,8 @@ class SimKeithley2400(ScpiSmu):
         """Back to idle: the source returns to its bias level (UM section 10, "Sweep
         waveforms": a sweep starts from and returns to the bias level)."""
         self.program = None
-        self.operation_events |= OPER_IDLE
+        self.operation.clear(OPER_SWEEP)
+        self.operation.set(OPER_IDLE)
         self.apply_bias()
         self.release_held()
 
@@ -1111,7 +1047,8 @@ class SimKeithley2400(ScpiSmu):
         """A run stops where it is (``:ABORt``, ``*RST``)."""
         if getattr(self, "program", None) is not None:
             self.program = None
-            self.operation_events |= OPER_IDLE
+            self.operation.clear(OPER_SWEEP | OPER_ARM | OPER_TRIG)
+            self.operation.set(OPER_IDLE)
 
     def _abort(self, args, query, match):
         if query:
