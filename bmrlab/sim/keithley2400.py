@@ -53,6 +53,7 @@ STATIC_LATENCY_S = {True: 500e-6, False: 100e-6}  # cases V/VI by autozero; no s
 FIRMWARE_OVERHEAD_S = {(True, 1): (1.6e-3, 1.95e-3), (True, 2): (2.3e-3, 2.65e-3),
                        (False, 1): (300e-6, 640e-6), (False, 2): (300e-6, 640e-6),
                        (False, 0): (310e-6, 590e-6), (True, 0): (310e-6, 590e-6)}
+OHMS_RANGES = (20.0, 200.0, 2e3, 20e3, 200e3, 2e6, 20e6, 200e6)  # UM section 4 (2400)
 VOLTAGE_RANGES = (0.2, 2.0, 20.0, 200.0)  # UM :SOURce:VOLTage:RANGe (2400)
 CURRENT_RANGES = (1e-6, 10e-6, 100e-6, 1e-3, 10e-3, 100e-3, 1.0)  # UM p.18-62 (2400)
 VOLTAGE_FLOOR = 5e-6  # voltage noise at 1 NPLC, of the range (1 uV on 200 mV; datasheet
@@ -271,6 +272,9 @@ class SimKeithley2400(ScpiSmu):
             r(f"[:SENSe[1]]:{f}[:DC]:RANGe:AUTO", self._measure_range_auto(fn))
             r(f"[:SENSe[1]]:{f}[:DC]:RANGe[:UPPer]", self._measure_range(fn))
         r("[:SENSe[1]]:RESistance:MODE", self._resistance_mode)
+        r("[:SENSe[1]]:RESistance:RANGe:AUTO", self._resistance_range_auto)
+        r("[:SENSe[1]]:RESistance:RANGe[:UPPer]", self._resistance_range)
+        r("[:SENSe[1]]:RESistance:OCOMpensated", self.flag("offset_compensated"))
         r(":SYSTem:AZERo[:STATe]", self._autozero)
         r(":SYSTem:LFRequency:AUTO", self.flag("line_frequency_auto"))
         r(":SYSTem:LFRequency", self._line_frequency)
@@ -314,8 +318,7 @@ class SimKeithley2400(ScpiSmu):
         r(":TRIGger[:SEQuence[1]]:INPut", self._event_list("trigger_inputs", TRIGGER_EVENTS))
         # TRACe (UM table 18-10, p.18-114..116); :DATA is an alias of :TRACe (p.18-114)
         for root in (":TRACe", ":DATA"):
-            r(f"{root}:DATA?", lambda a, q, m: self.format_readings(
-                self.trace, self.timestamp_format))
+            r(f"{root}:DATA?", lambda a, q, m: self._trace_data())
             r(f"{root}:CLEar", self._trace_clear)
             r(f"{root}:FREE?", lambda a, q, m: self._trace_free())
             r(f"{root}:POINts:ACTual?", lambda a, q, m: str(len(self.trace)))
@@ -374,6 +377,8 @@ class SimKeithley2400(ScpiSmu):
         self.functions = {"CURR"}
         self.concurrent = True
         self.resistance_mode = "AUTO"
+        self.ohms_range, self.ohms_range_auto = 200e3, True  # table 18-6: 2.1e5, AUTO ON
+        self.offset_compensated = False
         self.autozero = True
         self.line_frequency_auto = False
         self.beeper = True
@@ -825,6 +830,21 @@ class SimKeithley2400(ScpiSmu):
         self.resistance_mode = keyword(args[0], {"MAN": "MAN", "MANUAL": "MAN",
                                                  "AUTO": "AUTO"}, "ohms mode")
 
+    def _resistance_range(self, args, query, match):
+        """An ohms range is selectable in auto ohms only (UM p.18-62 note 2); it sets the
+        test current of auto ohms, which this model does not source: the reading is V/I."""
+        if query:
+            return f"{self.ohms_range * RANGE_TOP:g}"
+        if self.resistance_mode != "AUTO":
+            raise ScpiError(-221, "Settings conflict; ohms range in manual ohms")
+        self.ohms_range = self.range_for(parse_number(args[0], 0, 210e6, 200e3), OHMS_RANGES)
+        self.ohms_range_auto = False
+
+    def _resistance_range_auto(self, args, query, match):
+        if query:
+            return str(int(self.ohms_range_auto))
+        self.ohms_range_auto = parse_bool(args[0])
+
     def _autozero(self, args, query, match):
         """ON: a reference and a zero conversion with every reading; ONCE: one refresh now
         (two conversions), then OFF (as the 2600B's AUTOZERO_ONCE; the 2400 manual does
@@ -1106,6 +1126,12 @@ class SimKeithley2400(ScpiSmu):
         if query:
             raise ScpiError(-113, "Undefined header")
         self.trace = []
+
+    def _trace_data(self) -> str:
+        """The whole buffer; an empty one has no data to send (-230, as :CALC3:DATA?)."""
+        if not self.trace:
+            raise ScpiError(-230, "Data corrupt or stale")
+        return self.format_readings(self.trace, self.timestamp_format)
 
     def _trace_free(self) -> str:
         used = len(self.trace) * 4 * len(ELEMENTS)
