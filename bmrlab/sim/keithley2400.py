@@ -6,17 +6,19 @@ What shapes a client's view of the real instrument, and what this model holds:
 
 - The trigger model (UM section 11): :INIT, :READ? or :MEAS? take the unit out of idle into
   an arm layer (``:ARM:COUN`` x arm event) around a trigger layer (``:TRIG:COUN`` x trigger
-  event, ``:TRIG:DEL``, then one source-delay-measure cycle). While it runs "most commands
-  (except DCL, SDC, IFC, and ABORt) are queued up and will not be executed until the unit
-  returns to idle" (UM p.11-11): here a command that arrives during a run first lets the run
-  finish in the bench's time, then executes, so ``:INIT`` followed by ``:TRAC:DATA?`` gets
-  the data. A run that cannot end by itself (infinite arm count, or waiting for a trigger
-  that only ``*TRG`` or an external line gives) holds every command but ``:ABORt`` and
-  ``*TRG``; held queries never answer, held commands execute after ``:ABORt``.
-- Each SDM cycle (UM p.6-7, figure 6-1): trigger delay, source level, source delay
-  (``:SOUR:DEL`` or auto delay), then one A/D conversion of the aperture (NPLC 0.01-10,
-  global to all functions, UM table 18-6) per measured function, plus a reference and a
-  zero conversion each when autozero is on (``:SYST:AZER``).
+  event, ``:TRIG:DEL``, then one source-delay-measure cycle). While it runs "all sent
+  commands (except DCL, SDC, IFC, SYSTem:PRESet, *RST, *RCL, *TRG, GET, and ABORt) will not
+  execute" until it is idle (UM p.16-3, p.11-11): here a command that arrives during a run
+  first lets the run finish in the bench's time, then executes, so ``:INIT`` followed by
+  ``:TRAC:DATA?`` gets the data. A run that cannot end by itself (infinite arm count, or
+  waiting for a bus or trigger-link event) holds the command instead: a held query never
+  answers, held commands execute once ``*TRG`` lets the run end or ``:ABORt`` stops it.
+- Each SDM cycle is timed as UM appendix A gives it (p.A-3..A-8): trigger latency, source
+  configuration, the source delay (``:SOUR:DEL``, plus 100 us with ``:SOUR:DEL:AUTO``), one
+  A/D conversion of NPLC/f + 185 us per measured quantity (NPLC 0.01-10 for all functions,
+  UM table 18-6) plus a reference and a zero conversion with autozero (``:SYST:AZER``), and
+  a firmware overhead; a point whose level does not change skips the source configuration
+  and delay.
 - Compliance is "real" (at ``:SENS:CURR:PROT``) or "range" (at the top of a fixed
   measurement range below it): the output clamps at the lower of the two (UM p.6-2).
   Status word bit 3 flags real compliance, bit 16 range compliance (UM p.18-50/51).
@@ -53,7 +55,8 @@ STATIC_LATENCY_S = {True: 500e-6, False: 100e-6}  # cases V/VI by autozero; no s
 FIRMWARE_OVERHEAD_S = {(True, 1): (1.6e-3, 1.95e-3), (True, 2): (2.3e-3, 2.65e-3),
                        (False, 1): (300e-6, 640e-6), (False, 2): (300e-6, 640e-6),
                        (False, 0): (310e-6, 590e-6), (True, 0): (310e-6, 590e-6)}
-OHMS_RANGES = (20.0, 200.0, 2e3, 20e3, 200e3, 2e6, 20e6, 200e6)  # UM section 4 (2400)
+# ohms ranges 20 ohm-200 Mohm (2400 specifications; RES:RANG default 2.1e5, table 18-6)
+OHMS_RANGES = (20.0, 200.0, 2e3, 20e3, 200e3, 2e6, 20e6, 200e6)
 VOLTAGE_RANGES = (0.2, 2.0, 20.0, 200.0)  # UM :SOURce:VOLTage:RANGe (2400)
 CURRENT_RANGES = (1e-6, 10e-6, 100e-6, 1e-3, 10e-3, 100e-3, 1.0)  # UM p.18-62 (2400)
 VOLTAGE_FLOOR = 5e-6  # voltage noise at 1 NPLC, of the range (1 uV on 200 mV; datasheet
@@ -1065,7 +1068,7 @@ class SimKeithley2400(ScpiSmu):
 
     def end_run_now(self) -> None:
         """A run stops where it is (``:ABORt``, ``*RST``)."""
-        if getattr(self, "program", None) is not None:
+        if self.program is not None:
             self.program = None
             self.operation.clear(OPER_SWEEP | OPER_ARM | OPER_TRIG)
             self.operation.set(OPER_IDLE)
