@@ -330,3 +330,14 @@ def test_reset_during_a_waiting_run_cancels_it_and_the_queued_commands(k):
     assert k.query(":SOUR:VOLT?") == "0" and k.query(":ARM:SOUR?") == "IMM"
     assert k.query(":STAT:OPER:COND?") == str(1 << 10)  # idle
     assert k.query("*OPT?") == "0"
+
+
+def test_list_start_point_and_abort_on_compliance(k):
+    """:SOUR:LIST:VOLT:STAR picks the first list point; :SOUR:SWE:CAB LATE stops the sweep
+    after the first reading in compliance (UM table 18-7)."""
+    k.write(":SOUR:VOLT:MODE LIST;:SOUR:LIST:VOLT 0.01,0.02,0.03;:SOUR:LIST:VOLT:STAR 2")
+    k.write(":TRIG:COUN 3;:FORM:ELEM VOLT;:OUTP ON")
+    assert floats(k.query(":READ?")) == pytest.approx([0.02, 0.03, 0.01])
+    k.write(":SOUR:LIST:VOLT 0.01,1.0,0.01;:SOUR:LIST:VOLT:STAR 1;:SENS:CURR:PROT 1e-6")
+    k.write(":SOUR:SWE:CAB LATE")
+    assert floats(k.query(":READ?")) == pytest.approx([0.01, 1.0])  # 1 V: in compliance

@@ -70,6 +70,7 @@ ST_AUTO_OHMS = 1 << 10
 ST_V_MEAS, ST_I_MEAS, ST_R_MEAS, ST_V_SOURCE, ST_I_SOURCE = (1 << 11, 1 << 12, 1 << 13,
                                                              1 << 14, 1 << 15)
 ST_RANGE_COMPLIANCE, ST_REMOTE_SENSE = 1 << 16, 1 << 22
+COMPLIANCE_BITS = ST_COMPLIANCE | ST_RANGE_COMPLIANCE
 # Measurement event register (UM p.15-14, figure 15-6)
 MEAS_RAV, MEAS_ROF, MEAS_BAV, MEAS_BFL, MEAS_COMP = 1 << 6, 1 << 7, 1 << 8, 1 << 9, 1 << 14
 # Operation event register (UM figure 15-1): sweeping, waiting for trigger/arm, idle
@@ -170,29 +171,40 @@ class TriggerRun:
         smu = self.smu
         smu.operation.clear(OPER_IDLE)
         smu.operation.set(OPER_SWEEP)
-        t, point, arm = t0, 0, 0
-        timer_start = t0
-        while arm < smu.arm_count:
-            # ARM:DIR SOUR bypasses the arm detector on the first pass (UM :ARM:DIRection)
-            due = timer_start + arm * smu.arm_timer
+        t, point, arm, aborted = t0, 0, 0, False
+        while arm < smu.arm_count and not aborted:
+            # the arm timer passes at once, then every interval; ARM:DIR SOURce bypasses the
+            # detector on the first pass (UM p.18-119, :ARM:DIRection)
+            due = t0 + arm * smu.arm_timer
             t = yield from self._detect(smu.arm_source, smu.arm_bypass and arm == 0, due, t,
                                         OPER_ARM)
-            for k in range(smu.trigger_count):
-                t = yield from self._detect(smu.trigger_source,
-                                            smu.trigger_bypass and k == 0, None, t, OPER_TRIG)
-                level = smu.levels[point % len(smu.levels)]  # wraps (UM p.18-93)
-                changes = smu.source_changes(level)
-                latency = TRIGGER_LATENCY_S if changes else STATIC_LATENCY_S[smu.autozero]
-                t = yield t + latency + smu.trigger_delay
-                smu.source_point(level)
-                settle = SOURCE_CONFIGURATION_S + smu.effective_source_delay() if changes else 0
-                t = yield t + settle + smu.conversion_lead(changes)
-                smu.take_reading(t)
-                t += smu.conversion_tail(changes)
-                point += 1
+            t, point, aborted = yield from self._trigger_layer(t, point)
             arm += 1
         yield t  # the unit returns to idle when the last cycle's conversions end
         smu.end_run()
+
+    def _trigger_layer(self, t: float, point: int):
+        """``:TRIG:COUN`` source-delay-measure cycles; a list or sweep wraps past its end
+        (UM p.18-93). Returns (time, next point, whether :SWE:CAB stopped the run)."""
+        smu = self.smu
+        for k in range(smu.trigger_count):
+            t = yield from self._detect(smu.trigger_source, smu.trigger_bypass and k == 0,
+                                        None, t, OPER_TRIG)
+            level = smu.levels[point % len(smu.levels)]
+            changes = smu.source_changes(level)
+            latency = TRIGGER_LATENCY_S if changes else STATIC_LATENCY_S[smu.autozero]
+            t = yield t + latency + smu.trigger_delay
+            smu.source_point(level)
+            settle = SOURCE_CONFIGURATION_S + smu.effective_source_delay() if changes else 0
+            t = yield t + settle + smu.conversion_lead(changes)
+            if smu.compliance_abort == "EARL" and smu.in_compliance():
+                return t, point, True  # abort on compliance before measuring (table 18-7)
+            reading = smu.take_reading(t)
+            t += smu.conversion_tail(changes)
+            point += 1
+            if smu.compliance_abort == "LATE" and reading.status & COMPLIANCE_BITS:
+                return t, point, True  # ... or after the measurement
+        return t, point, False
 
 
 class SimKeithley2400(ScpiSmu):
@@ -246,6 +258,7 @@ class SimKeithley2400(ScpiSmu):
             r(f"[:SOURce[1]]:{f}:STOP", self._sweep_value(fn, "stop"))
             r(f"[:SOURce[1]]:{f}:STEP", self._sweep_step(fn))
             r(f"[:SOURce[1]]:LIST:{f}:APPend", self._list_append(fn))
+            r(f"[:SOURce[1]]:LIST:{f}:STARt", self._list_start(fn))
             r(f"[:SOURce[1]]:LIST:{f}:POINts?",
               lambda a, q, m, fn=fn: str(len(self.lists[fn])))
             r(f"[:SOURce[1]]:LIST:{f}", self._list(fn))
@@ -256,6 +269,9 @@ class SimKeithley2400(ScpiSmu):
                                                                {"UP": "UP", "DOWN": "DOWN"}))
         r("[:SOURce[1]]:SWEep:RANGing", self._sweep_keyword(
             "ranging", {"BEST": "BEST", "AUTO": "AUTO", "FIX": "FIX", "FIXED": "FIX"}))
+        r("[:SOURce[1]]:SWEep:CABort", self._sweep_keyword(
+            "compliance_abort", {"NEV": "NEV", "NEVER": "NEV", "EARL": "EARL", "EARLY": "EARL",
+                                 "LATE": "LATE"}))
         # SENSe (UM table 18-6)
         r("[:SENSe[1]]:FUNCtion:CONCurrent", self.flag("concurrent"))
         r("[:SENSe[1]]:FUNCtion:OFF:ALL", self._functions_off_all)
@@ -367,6 +383,8 @@ class SimKeithley2400(ScpiSmu):
         self.i_source_range, self.i_source_range_auto = 100e-6, True
         self.i_source_level = 0.0
         self.lists = {"VOLT": [], "CURR": []}
+        self.list_start = {"VOLT": 1, "CURR": 1}  # table 18-7: list sweep start point 1
+        self.compliance_abort = "NEV"  # table 18-7: :SWEep:CABort NEVer
         self.sweep = {"VOLT": {"start": 0.0, "stop": 0.0},
                       "CURR": {"start": 0.0, "stop": 0.0}}
         self.sweep_points, self.spacing, self.direction, self.ranging = 2500, "LIN", "UP", "BEST"
@@ -651,6 +669,14 @@ class SimKeithley2400(ScpiSmu):
             self.lists[function].extend(values)
         return handler
 
+    def _list_start(self, function: str):
+        """The list point a list sweep begins at, 1-based (UM table 18-7)."""
+        def handler(args, query, match):
+            if query:
+                return str(self.list_start[function])
+            self.list_start[function] = int(parse_number(args[0], 1, BUFFER_POINTS, 1))
+        return handler
+
     def _sweep_value(self, function: str, key: str):
         limit = V_MAX if function == "VOLT" else I_MAX
         def handler(args, query, match):
@@ -667,6 +693,8 @@ class SimKeithley2400(ScpiSmu):
             if query:
                 return f"{span / (self.sweep_points - 1):g}"
             step = parse_number(args[0], -2 * V_MAX, 2 * V_MAX, 0.0)
+            if self.spacing == "LOG":
+                raise ScpiError(-221, "Settings conflict; a log sweep is set by its points")
             if step == 0 or abs(span / step) + 1 > BUFFER_POINTS:
                 raise ScpiError(-221, "Settings conflict; step does not fit start and stop")
             self.sweep_points = int(round(abs(span / step))) + 1
@@ -699,9 +727,10 @@ class SimKeithley2400(ScpiSmu):
         mode = self.source_modes[self.source_function]
         if mode == "LIST":
             levels = self.lists[self.source_function]
-            if not levels:
+            start = self.list_start[self.source_function] - 1
+            if start >= len(levels):
                 raise ScpiError(801, "Insufficient vector data")
-            return list(levels)
+            return levels[start:] + levels[:start]
         if mode == "SWE":
             return self.sweep_levels()
         return [self.bias[self.source_function]]
@@ -1014,12 +1043,12 @@ class SimKeithley2400(ScpiSmu):
             -self.filter_count:]
         return float(np.mean(self.moving_window))
 
-    def take_reading(self, t: float) -> None:
+    def take_reading(self, t: float) -> SdmReading:
         reading = self.sample_now(t)
         self.samples.append(reading)
         events = MEAS_RAV
         events |= MEAS_ROF if reading.status & ST_OVERFLOW else 0
-        events |= MEAS_COMP if reading.status & (ST_COMPLIANCE | ST_RANGE_COMPLIANCE) else 0
+        events |= MEAS_COMP if reading.status & COMPLIANCE_BITS else 0
         if self.trace_storing and self.trace_feed == "SENS":
             self.trace.append(reading)
             events |= MEAS_BAV if len(self.trace) >= 2 else 0
@@ -1029,6 +1058,11 @@ class SimKeithley2400(ScpiSmu):
         self.measurement.event |= events
         if self.auto_output_off:
             self.output = False
+        return reading
+
+    def in_compliance(self) -> bool:
+        """Whether the source is clamped now, before a reading is taken."""
+        return self.output and self.bench.device_current(self)[1]
 
     # --- trigger model -------------------------------------------------------------------------
     def _initiate(self, args, query, match):
