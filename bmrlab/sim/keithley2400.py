@@ -454,7 +454,13 @@ class SimKeithley2400(ScpiSmu):
         self.finish_run()
 
     def fire_event(self, t: float) -> None:
-        self.program.fire(self, t)  # the run sets ``program`` to None when it ends
+        """The run's next action (it sets ``program`` to None when it ends). A simulator fault
+        inside it ends the run with an error entry: the bench goes on."""
+        try:
+            self.program.fire(self, t)
+        except Exception as error:
+            self.end_run_now()
+            self.push_error(-300, f"Device-specific error; {type(error).__name__}: {error}")
 
     # --- status model (UM section 15) ----------------------------------------------------
     def push_error(self, code: int, message: str) -> None:
@@ -1124,6 +1130,9 @@ class SimKeithley2400(ScpiSmu):
                 self.execute(header, argtext)
             except ScpiError as error:
                 self.push_error(error.code, error.message)
+            except Exception as error:  # as the SCPI engine: an error entry, never a crash
+                self.push_error(-300, f"Device-specific error; {header}: "
+                                      f"{type(error).__name__}: {error}")
 
     def _read(self, args, query, match):
         """``:READ?`` = :INIT + :FETCh?: every reading of the arm x trigger count."""
