@@ -290,6 +290,9 @@ class SimKeithley2400(ScpiSmu):
             r(f"[:SENSe[1]]:{f}[:DC]:PROTection[:LEVel]", self._protection(fn))
             r(f"[:SENSe[1]]:{f}[:DC]:RANGe:AUTO", self._measure_range_auto(fn))
             r(f"[:SENSe[1]]:{f}[:DC]:RANGe[:UPPer]", self._measure_range(fn))
+        r("[:SENSe[1]]:CURRent[:DC]:RANGe:ULIMit?",
+          lambda a, q, m: f"{self.range_for(self.i_limit, CURRENT_RANGES) * RANGE_TOP:g}")
+        r("[:SENSe[1]]:CURRent[:DC]:RANGe:LLIMit", self._autorange_floor)
         r("[:SENSe[1]]:RESistance:MODE", self._resistance_mode)
         r("[:SENSe[1]]:RESistance:RANGe:AUTO", self._resistance_range_auto)
         r("[:SENSe[1]]:RESistance:RANGe[:UPPer]", self._resistance_range)
@@ -392,10 +395,12 @@ class SimKeithley2400(ScpiSmu):
         self.auto_output_off = False  # table 18-7 :CLEar:AUTO OFF
         self.i_limit, self.v_limit = 105e-6, 21.0  # table 18-6: 1.05e-4 A, 21 V
         self.i_range, self.i_range_auto = 100e-6, True  # table 18-6: 1.05e-4, AUTO ON
+        self.i_range_floor = 1e-6  # table 18-6: :LLIMit 1e-6
         self.v_measure_range, self.v_measure_range_auto = 20.0, True
         self.tripped = {"CURR": False, "VOLT": False}
         self.nplc = 1.0
-        self.functions = {"CURR"}
+        self.functions = {"CURR"}  # assumed: table 18-6's FUNCtion row was not read; this is
+        # the front panel's source-V/measure-I default and what the manual's examples imply
         self.concurrent = True
         self.resistance_mode = "AUTO"
         self.ohms_range, self.ohms_range_auto = 200e3, True  # table 18-6: 2.1e5, AUTO ON
@@ -839,6 +844,12 @@ class SimKeithley2400(ScpiSmu):
             self._clamp_measure_range(function)
         return handler
 
+    def _autorange_floor(self, args, query, match):
+        """Current autorange lower limit, -105e-6 to 105e-6, default 1e-6 (table 18-6)."""
+        if query:
+            return f"{self.i_range_floor:g}"
+        self.i_range_floor = abs(parse_number(args[0], -105e-6, 105e-6, 1e-6))
+
     def _measure_range_of(self, function: str) -> float:
         if function == self.source_function:  # the source range measures (note 1)
             return self.v_range if function == "VOLT" else self.i_source_range
@@ -994,8 +1005,9 @@ class SimKeithley2400(ScpiSmu):
                 self.tripped["CURR"] = True
                 v = math.copysign(clamp / max(self.bench.device_of(self).conductance(),
                                               1e-30), self.level)
-            i_range = self.range_for(current, CURRENT_RANGES) if self.i_range_auto \
-                else self.i_range
+            i_range = max(self.range_for(current, CURRENT_RANGES),
+                          self.range_for(self.i_range_floor, CURRENT_RANGES)) \
+                if self.i_range_auto else self.i_range
             v_range = self.v_range  # the source range measures the sourced quantity
             if self.i_range_auto:
                 self.i_range = i_range  # RANGe? answers the range autoranging chose
