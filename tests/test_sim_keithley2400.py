@@ -341,3 +341,16 @@ def test_list_start_point_and_abort_on_compliance(k):
     k.write(":SOUR:LIST:VOLT 0.01,1.0,0.01;:SOUR:LIST:VOLT:STAR 1;:SENS:CURR:PROT 1e-6")
     k.write(":SOUR:SWE:CAB LATE")
     assert floats(k.query(":READ?")) == pytest.approx([0.01, 1.0])  # 1 V: in compliance
+
+
+def test_a_command_sent_during_a_run_waits_in_the_queue_without_blocking(bench, k):
+    """A command is queued until the run ends (UM p.16-3); only a query makes the client
+    wait for it. So a level written during a sweep is applied after it, not in it."""
+    b, _ = bench
+    k.write(":SOUR:VOLT:MODE LIST;:SOUR:LIST:VOLT 0.01,0.02;:TRIG:COUN 10;:SOUR:DEL 0.05")
+    k.write(":TRAC:CLE;:TRAC:POIN 10;:TRAC:FEED:CONT NEXT;:OUTP ON;:INIT")
+    t0 = b.clock.now()
+    k.write(":SOUR:VOLT:MODE FIX;:SOUR:VOLT 0.03")
+    assert b.clock.now() - t0 < 0.01  # the write did not wait for the sweep
+    assert floats(k.query(":TRAC:DATA?"))[0::5].tolist() == [0.01, 0.02] * 5
+    assert k.query(":SOUR:VOLT?") == "0.03" and b.by_name("smu2400").level == 0.03

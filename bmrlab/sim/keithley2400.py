@@ -437,10 +437,13 @@ class SimKeithley2400(ScpiSmu):
     def execute(self, header: str, argtext: str):
         """In the trigger model "all sent commands (except DCL, SDC, IFC, SYSTem:PRESet,
         *RST, *RCL, *TRG, GET, and ABORt) will not execute" until it is idle (UM p.16-3,
-        p.11-11)."""
+        p.11-11): a command is queued and runs when the run ends; a query makes its client
+        wait, so the run finishes first (the bench's clock moves on) unless it cannot end
+        by itself, and then the query is queued too and answers no one."""
         name = header.upper().lstrip(":")
         if self.program is not None and not name.startswith(IMMEDIATE_COMMANDS):
-            self.finish_run()
+            if header.endswith("?"):
+                self.finish_run()
             if self.program is not None:
                 self.held.append((header, argtext))
                 return None
