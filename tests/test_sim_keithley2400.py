@@ -354,3 +354,14 @@ def test_a_command_sent_during_a_run_waits_in_the_queue_without_blocking(bench, 
     assert b.clock.now() - t0 < 0.01  # the write did not wait for the sweep
     assert floats(k.query(":TRAC:DATA?"))[0::5].tolist() == [0.01, 0.02] * 5
     assert k.query(":SOUR:VOLT?") == "0.03" and b.by_name("smu2400").level == 0.03
+
+
+def test_read_with_a_bus_armed_run_is_a_trigger_deadlock(k):
+    """READ? cannot finish while the run waits for *TRG: -214 (SCPI-99 "Trigger deadlock");
+    the run still waits, and *TRG completes it into the buffer."""
+    k.write(":ARM:SOUR BUS;:TRAC:CLE;:TRAC:POIN 1;:TRAC:FEED:CONT NEXT;:OUTP ON")
+    with pytest.raises(pyvisa.VisaIOError):
+        k.query(":READ?")
+    k.write("*TRG")
+    assert k.query(":TRAC:POIN:ACT?") == "1"
+    assert errors(k)[0] == '-214,"Trigger deadlock"'

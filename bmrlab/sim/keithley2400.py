@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scpi import (ESR_DDE, ESR_EXE, STB_MSB, ScpiError, StatusRegister, data_out_of_range,
-                   illegal_value, parse_bool, parse_number, unquote)
+from .scpi import (ESR_DDE, ESR_EXE, STB_MSB, ScpiError, StatusRegister, WaitsForever,
+                   data_out_of_range, illegal_value, parse_bool, parse_number, unquote)
 from .scpi_smu import MAX_LIST_PER_COMMAND, OFF_MODES, ScpiSmu
 
 BUFFER_POINTS = 2500  # UM p.18-115: :TRAC:POIN 1 to 2500; arm x trigger count <= 2500 (p.11-16)
@@ -1157,18 +1157,23 @@ class SimKeithley2400(ScpiSmu):
             raise ScpiError(-221, "Settings conflict; READ? with an infinite arm count")
         self.start_run()
         self.finish_run()
-        if self.program is not None:  # waits for a trigger no one can give
-            raise ScpiError(-214, "Trigger deadlock")
+        if self.program is not None and self.program.waiting_for == "BUS":
+            raise ScpiError(-214, "Trigger deadlock")  # SCPI-99: a bus trigger a query needs
+        if self.program is not None:  # waits for a trigger-link or handler event: no reply
+            raise WaitsForever("READ? waits for an external trigger")
         return self.format_readings(self.samples, "ABS", since_power_on=True)
 
-    def _configure(self, function: str):
+    def configure_function(self, function: str) -> None:
         """``:CONF:<f>``: the function measured from now on (UM :CONFigure)."""
+        if not self.concurrent:
+            self.functions = set()
+        self.functions.add(function)
+
+    def _configure(self, function: str):
         def handler(args, query, match):
             if query:
                 return ",".join(FUNCTION_REPLY[f] for f in ELEMENTS[:3] if f in self.functions)
-            if not self.concurrent:
-                self.functions = set()
-            self.functions.add(function)
+            self.configure_function(function)
         return handler
 
     def _measure(self, function: str | None):
@@ -1177,7 +1182,7 @@ class SimKeithley2400(ScpiSmu):
             if not query:
                 raise ScpiError(-113, "Undefined header")
             if function is not None:
-                self._configure(function)([], False, None)
+                self.configure_function(function)
             self.output = True
             return self._read(args, True, match)
         return handler
