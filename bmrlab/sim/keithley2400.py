@@ -38,7 +38,7 @@ import numpy as np
 
 from .scpi import (ESR_DDE, ESR_EXE, STB_MSB, ScpiError, StatusRegister, WaitsForever,
                    data_out_of_range, illegal_value, parse_bool, parse_number, unquote)
-from .scpi_smu import MAX_LIST_PER_COMMAND, OFF_MODES, ScpiSmu
+from .scpi_smu import MAX_LIST_PER_COMMAND, ScpiSmu
 
 BUFFER_POINTS = 2500  # UM p.18-115: :TRAC:POIN 1 to 2500; arm x trigger count <= 2500 (p.11-16)
 NOT_MEASURED = 9.91e37  # UM "Data elements" (p.18-49): an element that was not measured
@@ -1308,15 +1308,4 @@ class SimKeithley2400(ScpiSmu):
             return ",".join(f"{v:+.6E}" for v in values)
         order = ">" if self.byte_order == "NORM" else "<"
         return "#0" + struct.pack(f"{order}{len(values)}f", *values).decode("latin-1")
-
-    # --- output ---------------------------------------------------------------------------------
-    def h_off_mode(self, args, query, match):
-        if query:
-            return self.off_mode
-        self.off_mode = keyword(args[0], OFF_MODES, "output-off mode")
-
-    def h_output(self, args, query, match):
-        if query:
-            return str(int(self.output))
-        self.output = parse_bool(args[0])
 
