@@ -14,7 +14,8 @@ What shapes a client's view of the real instrument, and what this model holds:
   waiting for a bus or trigger-link event) holds the command instead: a held query never
   answers, held commands execute once ``*TRG`` lets the run end or ``:ABORt`` stops it.
 - Each SDM cycle is timed as UM appendix A gives it (p.A-3..A-8): trigger latency, source
-  configuration, the source delay (``:SOUR:DEL``, plus 100 us with ``:SOUR:DEL:AUTO``), one
+  configuration, the source delay (``:SOUR:DEL``, or with ``:SOUR:DEL:AUTO`` 1-3 ms by
+  current range), one
   A/D conversion of NPLC/f + 185 us per measured quantity (NPLC 0.01-10 for all functions,
   UM table 18-6) plus a reference and a zero conversion with autozero (``:SYST:AZER``), and
   a firmware overhead; a point whose level does not change skips the source configuration
@@ -45,7 +46,17 @@ NOT_MEASURED = 9.91e37  # UM "Data elements" (p.18-49): an element that was not 
 OVERFLOW = 9.9e37  # UM p.7-2: a reading above a fixed range
 RANGE_TOP = 1.05  # a range measures and sources up to 105 % of its name (UM table 18-6)
 # SDM cycle timing, UM appendix A "Source-Delay-Measure (SDM) cycle timing" (p.A-3..A-8)
-AUTO_DELAY_S = 100e-6  # "With Auto-Delay enabled, 100usec is added to the ... source delay"
+# Auto source delay: "the instrument will automatically select a delay period that is
+# appropriate for the present source/measure setup configuration (Table 3-4)" (UM p.18-82),
+# "1ms, 2ms or 3ms depending on which current range and source function" (2400 Quick Results
+# Guide, "Source delay"), 1 ms in figure 6-1 and the bench defaults ("Delay Action = 0.001
+# sec", p.11-7). Table 3-4 itself was not read: the split by range is assumed to be the one
+# the 2450 documents for the same ranges (3 ms on 1 uA, 2 ms on 10 uA, else 1 ms; 2 ms on
+# 1 A for the I-source). Appendix A's "100usec is added to the user-programmed source delay"
+# contradicts the other three and is not followed.
+AUTO_DELAY_S = {1e-6: 3e-3, 10e-6: 2e-3}
+AUTO_DELAY_OTHER_S = 1e-3
+AUTO_DELAY_I_SOURCE_1A_S = 2e-3
 SOURCE_CONFIGURATION_S = 50e-6
 A_D_EXTRA_S = 185e-6  # each A/D conversion: NPLC / line frequency + 185 usec
 TRIGGER_LATENCY_S = 225e-6  # cases I-IV (the source changes)
@@ -587,10 +598,13 @@ class SimKeithley2400(ScpiSmu):
         self.output = False
 
     def _source_delay(self, args, query, match):
-        """0-999.9999 s (UM p.18-82); auto delay adds to it (UM p.A-3)."""
+        """0-999.9999 s (UM p.18-82). Setting a delay switches auto delay off: assumed (the
+        2400 text read does not say; the 2450/2461 manuals do, and Keithley's 2400 list-sweep
+        example sets ``SOUR:DEL 0.1`` after *RST as its "100 ms source delay")."""
         if query:
             return f"{self.source_delay:g}"
         self.source_delay = parse_number(args[0], 0, 999.9999, 0)
+        self.source_delay_auto = False
 
     def _source_mode(self, function: str):
         def handler(args, query, match):
@@ -934,7 +948,13 @@ class SimKeithley2400(ScpiSmu):
 
     # --- timing of one SDM cycle (UM appendix A, cases I-VI) --------------------------------
     def effective_source_delay(self) -> float:
-        return self.source_delay + (AUTO_DELAY_S if self.source_delay_auto else 0.0)
+        """The programmed delay, or with auto delay the one for the current range in use."""
+        if not self.source_delay_auto:
+            return self.source_delay
+        current_range = self.i_range if self.source_function == "VOLT" else self.i_source_range
+        if self.source_function == "CURR" and current_range == 1.0:
+            return AUTO_DELAY_I_SOURCE_1A_S
+        return AUTO_DELAY_S.get(current_range, AUTO_DELAY_OTHER_S)
 
     def source_changes(self, level: float) -> bool:
         """Cases I-IV (source configured, then the source delay) unless the output stays on
