@@ -46,8 +46,9 @@ def errors(k) -> list[str]:
 
 
 def test_reset_defaults_of_the_command_tables(k):
-    """*RST: UM tables 18-3 (FORMat), 18-6 (SENSe), 18-7 (SOURce), 18-11 (TRIGger),
-    p.18-82 (auto delay ON), p.14-8 (arm timer 0.1 s)."""
+    """*RST: UM tables 18-3 (FORMat), 18-4 (OUTPut), 18-6 (SENSe), 18-7 (SOURce), 18-11
+    (TRIGger); auto delay ON (the bench defaults' 1 ms delay action, p.11-7, with :SOUR:DEL
+    at 0); arm timer 0.1 s (p.14-8)."""
     expected = {":SOUR:FUNC?": "VOLT", ":SOUR:VOLT:MODE?": "FIX", ":SOUR:VOLT?": "0",
                 ":SOUR:VOLT:RANG:AUTO?": "1", ":SENS:CURR:PROT?": "0.000105",
                 ":SENS:CURR:RANG?": "0.000105", ":SENS:CURR:RANG:AUTO?": "1",

@@ -402,7 +402,8 @@ class SimKeithley2400(ScpiSmu):
         self.sweep = {"VOLT": {"start": 0.0, "stop": 0.0},
                       "CURR": {"start": 0.0, "stop": 0.0}}
         self.sweep_points, self.spacing, self.direction, self.ranging = 2500, "LIN", "UP", "BEST"
-        self.source_delay, self.source_delay_auto = 0.0, True  # UM p.18-82
+        self.source_delay, self.source_delay_auto = 0.0, True  # p.18-82; ON: the bench
+        # defaults' 1 ms "Delay Action" (p.11-7) with :SOUR:DEL at 0
         self.auto_output_off = False  # table 18-7 :CLEar:AUTO OFF
         self.i_limit, self.v_limit = 105e-6, 21.0  # table 18-6: 1.05e-4 A, 21 V
         self.i_range, self.i_range_auto = 100e-6, True  # table 18-6: 1.05e-4, AUTO ON
