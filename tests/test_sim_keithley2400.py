@@ -367,3 +367,22 @@ def test_read_with_a_bus_armed_run_is_a_trigger_deadlock(k):
     k.write("*TRG")
     assert k.query(":TRAC:POIN:ACT?") == "1"
     assert errors(k)[0] == '-214,"Trigger deadlock"'
+
+
+@pytest.mark.parametrize("sequence", [
+    # UM table 10-6, "Custom sweep programming example"
+    ("*RST", ":SENS:FUNC:CONC OFF", ":SOUR:FUNC VOLT", ":SENS:FUNC 'CURR:DC'",
+     ":SENS:CURR:PROT 0.1", ":SOUR:VOLT:MODE LIST", ":SOUR:LIST:VOLT 7,1,3,8,2",
+     ":TRIG:COUN 5", ":SOUR:DEL 0.1", ":OUTP ON", ":READ?"),
+    # 2400 Quick Results Guide, table 14, "Command sequence for data store example"
+    ("*RST", ":SOUR:VOLT 10", ":TRAC:POIN 10", ":TRIG:COUN 10", ":TRAC:FEED SENS",
+     ":TRAC:FEED:CONT NEXT", ":OUTP ON", ":INIT", ":TRAC:DATA?"),
+])
+def test_printed_command_sequences(k, sequence):
+    """The manual's printed sequences run as printed and return every reading."""
+    *commands, query = sequence
+    for command in commands:
+        k.write(command)
+    readings = floats(k.query(query)).reshape(-1, 5)
+    assert len(readings) == int(next(c for c in commands if "TRIG:COUN" in c).split()[-1])
+    assert errors(k) == []
