@@ -386,3 +386,16 @@ def test_printed_command_sequences(k, sequence):
     readings = floats(k.query(query)).reshape(-1, 5)
     assert len(readings) == int(next(c for c in commands if "TRIG:COUN" in c).split()[-1])
     assert errors(k) == []
+
+
+def test_overvoltage_protection_limits_the_output(bench, k):
+    """:SOUR:VOLT:PROT selects 20..160 V or NONE, the lower limit for a value between two;
+    the output does not exceed it and status bit 4 says so (UM p.18-81, p.18-50)."""
+    b, _ = bench
+    k.write(":SOUR:VOLT:PROT 25")
+    assert k.query(":SOUR:VOLT:PROT?") == "20"
+    k.write(":SENS:CURR:PROT 1e-6;:SOUR:VOLT 21;:OUTP ON")
+    status = int(floats(k.query(":READ?"))[4])
+    assert status & (1 << 4) and b.by_name("smu2400").drive(b.clock.now())[0] == 20
+    k.write(":OUTP OFF;:SOUR:VOLT:PROT NONE")
+    assert k.query(":SOUR:VOLT:PROT?") == "210"

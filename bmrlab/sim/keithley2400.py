@@ -73,10 +73,11 @@ CURRENT_RANGES = (1e-6, 10e-6, 100e-6, 1e-3, 10e-3, 100e-3, 1.0)  # UM p.18-62 (
 VOLTAGE_FLOOR = 5e-6  # voltage noise at 1 NPLC, of the range (1 uV on 200 mV; datasheet
 # order of magnitude, like the current floor)
 V_MAX, I_MAX = 210.0, 1.05  # UM p.18-84, :STARt/:STOP levels (2400)
+OVP_LIMITS = (20.0, 40.0, 60.0, 80.0, 100.0, 120.0, 160.0)  # UM p.18-81; above: NONE (210 V)
 
 # Status word sent with FORM:ELEM STAT (UM p.18-50/51; the same bit list in the GW Instek
 # GSM-20H10 manual, "STATus", which clones the 2400)
-ST_OVERFLOW, ST_FILTER, ST_FRONT, ST_COMPLIANCE = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+ST_OVERFLOW, ST_FILTER, ST_FRONT, ST_COMPLIANCE, ST_OVP = 1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 4
 ST_AUTO_OHMS = 1 << 10
 ST_V_MEAS, ST_I_MEAS, ST_R_MEAS, ST_V_SOURCE, ST_I_SOURCE = (1 << 11, 1 << 12, 1 << 13,
                                                              1 << 14, 1 << 15)
@@ -273,6 +274,7 @@ class SimKeithley2400(ScpiSmu):
             r(f"[:SOURce[1]]:LIST:{f}:POINts?",
               lambda a, q, m, fn=fn: str(len(self.lists[fn])))
             r(f"[:SOURce[1]]:LIST:{f}", self._list(fn))
+        r("[:SOURce[1]]:VOLTage:PROTection[:LEVel]", self._overvoltage_limit)
         r("[:SOURce[1]]:SWEep:SPACing", self._sweep_keyword(
             "spacing", {"LIN": "LIN", "LINEAR": "LIN", "LOG": "LOG", "LOGARITHMIC": "LOG"}))
         r("[:SOURce[1]]:SWEep:POINts", self._sweep_points)
@@ -405,6 +407,7 @@ class SimKeithley2400(ScpiSmu):
         self.source_delay, self.source_delay_auto = 0.0, True  # p.18-82; ON: the bench
         # defaults' 1 ms "Delay Action" (p.11-7) with :SOUR:DEL at 0
         self.auto_output_off = False  # table 18-7 :CLEar:AUTO OFF
+        self.ovp_limit = V_MAX  # UM p.18-81: DEFault NONE (210 V)
         self.i_limit, self.v_limit = 105e-6, 21.0  # table 18-6: 1.05e-4 A, 21 V
         self.i_range, self.i_range_auto = 100e-6, True  # table 18-6: 1.05e-4, AUTO ON
         self.i_range_floor = 1e-6  # table 18-6: :LLIMit 1e-6
@@ -606,6 +609,20 @@ class SimKeithley2400(ScpiSmu):
             return f"{self.source_delay:g}"
         self.source_delay = parse_number(args[0], 0, 999.9999, 0)
         self.source_delay_auto = False
+
+    def _overvoltage_limit(self, args, query, match):
+        """OVP: "The V-Source output will not exceed the selected limit", also in I-source
+        mode; 20/40/60/80/100/120/160 V, a value between limits selects the lower one,
+        below 20 V the lowest, above 160 V none (UM p.18-81)."""
+        if query:
+            return f"{self.ovp_limit:g}"
+        text = unquote(args[0]).strip().upper()
+        value = V_MAX if text == "NONE" else abs(parse_number(args[0], -V_MAX, V_MAX, V_MAX))
+        if value > OVP_LIMITS[-1]:
+            self.ovp_limit = V_MAX
+        else:
+            self.ovp_limit = max([limit for limit in OVP_LIMITS if limit <= value],
+                                 default=OVP_LIMITS[0])
 
     def _source_mode(self, function: str):
         def handler(args, query, match):
@@ -1006,12 +1023,17 @@ class SimKeithley2400(ScpiSmu):
         return (top, True) if top < self.v_limit else (self.v_limit, False)
 
     def drive(self, t: float) -> tuple[float, float]:
+        """What the output puts on the device: the V-source level within the OVP limit, or
+        the voltage that drives the programmed current through it (V = I/G) within the
+        voltage compliance and the OVP limit."""
         if not self.output:
             return 0.0, math.inf
         if self.source_function == "VOLT":
-            return self.level, self._current_clamp()[0]
+            return math.copysign(min(abs(self.level), self.ovp_limit), self.level), \
+                self._current_clamp()[0]
         conductance = max(self.bench.device_of(self).conductance(), 1e-30)
-        v = min(abs(self.i_source_level) / conductance, self._voltage_clamp()[0])
+        v = min(abs(self.i_source_level) / conductance, self._voltage_clamp()[0],
+                self.ovp_limit)
         return math.copysign(v, self.i_source_level), abs(self.i_source_level) or math.inf
 
     # --- readings ------------------------------------------------------------------------------
@@ -1021,6 +1043,8 @@ class SimKeithley2400(ScpiSmu):
         v, _ = self.drive(t)
         current, limited = self.bench.device_current(self) if self.output else (0.0, False)
         status = self._configuration_status()
+        if self.output and abs(v) >= self.ovp_limit:
+            status |= ST_OVP  # "the over voltage protection limit was reached" (bit 4)
         self.tripped = {"CURR": False, "VOLT": False}
         if self.source_function == "VOLT":
             clamp, by_range = self._current_clamp()
