@@ -399,3 +399,12 @@ def test_overvoltage_protection_limits_the_output(bench, k):
     assert status & (1 << 4) and b.by_name("smu2400").drive(b.clock.now())[0] == 20
     k.write(":OUTP OFF;:SOUR:VOLT:PROT NONE")
     assert k.query(":SOUR:VOLT:PROT?") == "210"
+
+
+def test_compliance_range_synchronization(k):
+    """:SENS:CURR:PROT:RSYN ON: a fixed measure range follows the compliance's range
+    (UM p.3-8); off, the range stays and the compliance only lowers a range above it."""
+    k.write(":SENS:CURR:RANG 1e-3;:SENS:CURR:PROT:RSYN ON;:SENS:CURR:PROT 5e-6")
+    assert k.query(":SENS:CURR:RANG?") == "1.05e-05"
+    k.write(":SENS:CURR:PROT:RSYN OFF;:SENS:CURR:RANG 1e-6;:SENS:CURR:PROT 1e-4")
+    assert k.query(":SENS:CURR:RANG?") == "1.05e-06"

@@ -301,6 +301,7 @@ class SimKeithley2400(ScpiSmu):
             r(f"[:SENSe[1]]:{f}[:DC]:PROTection:TRIPped?",
               lambda a, q, m, fn=fn: str(int(self.tripped[fn])))
             r(f"[:SENSe[1]]:{f}[:DC]:PROTection[:LEVel]", self._protection(fn))
+            r(f"[:SENSe[1]]:{f}[:DC]:PROTection:RSYNchronize", self._range_sync(fn))
             r(f"[:SENSe[1]]:{f}[:DC]:RANGe:AUTO", self._measure_range_auto(fn))
             r(f"[:SENSe[1]]:{f}[:DC]:RANGe[:UPPer]", self._measure_range(fn))
         r("[:SENSe[1]]:CURRent[:DC]:RANGe:ULIMit?",
@@ -413,6 +414,7 @@ class SimKeithley2400(ScpiSmu):
         self.i_range_floor = 1e-6  # table 18-6: :LLIMit 1e-6
         self.v_measure_range, self.v_measure_range_auto = 20.0, True
         self.tripped = {"CURR": False, "VOLT": False}
+        self.range_sync = {"CURR": False, "VOLT": False}  # table 18-6: :RSYNchronize OFF
         self.nplc = 1.0
         self.functions = {"CURR"}  # assumed: table 18-6's FUNCtion row was not read; this is
         # the front panel's source-V/measure-I default and what the manual's examples imply
@@ -849,10 +851,24 @@ class SimKeithley2400(ScpiSmu):
         def handler(args, query, match):
             if query:
                 return f"{getattr(self, attribute):g}"
-            setattr(self, attribute, abs(parse_number(args[0], -high, high, high)))
-            if getattr(self, attribute) < low:
-                setattr(self, attribute, low)
+            setattr(self, attribute, max(abs(parse_number(args[0], -high, high, high)), low))
+            ranges = CURRENT_RANGES if function == "CURR" else VOLTAGE_RANGES
+            if self.range_sync[function] and function != self.source_function:
+                synced = self.range_for(getattr(self, attribute), ranges)
+                if function == "CURR" and not self.i_range_auto:
+                    self.i_range = synced
+                elif function == "VOLT" and not self.v_measure_range_auto:
+                    self.v_measure_range = synced
             self._clamp_measure_range(function)
+        return handler
+
+    def _range_sync(self, function: str):
+        """"force the measurement range to follow the compliance range setting when
+        autoranging is off" (UM p.3-8, compliance range synchronization)."""
+        def handler(args, query, match):
+            if query:
+                return str(int(self.range_sync[function]))
+            self.range_sync[function] = parse_bool(args[0])
         return handler
 
     def _measure_range(self, function: str):
