@@ -1,6 +1,7 @@
-"""The simulated Keithley 2400 through real pyvisa, held to its User's Manual (2400S-900-01
-Rev. K, "UM p.x-y"): defaults, trigger model and its timing, commands queued while a run is
-busy, the buffer, status words and registers; and independent client code against it."""
+"""The simulated Keithley 2400 through real pyvisa, held to its User's Manual (2400S-900-01,
+"UM p.x-y" as in bmrlab/sim/keithley2400.py): defaults, trigger model and its timing,
+commands queued while a run is busy, the buffer, status words and registers; the manual's
+printed sequences, Keithley's example and the PyMeasure and QCoDeS drivers against it."""
 
 import struct
 
