@@ -3,9 +3,9 @@
 Command forms follow the Model 2450 Reference Manual (2450-901-01 Rev. B, section 6, SCPI
 command reference, cited "RM p.") and the behaviour pages of the vendor's command help
 (tektronix/tsp-toolkit-webhelp, cited "WH-2450 <page id>": the TSP page of the same
-instrument setting). Only voltage sourcing is simulated (the device model is driven by a
-voltage); current, voltage (the readback of the source) and resistance are measured.
-Anything else is queued as ``-113,"Undefined header"`` as the instrument does.
+instrument setting). It sources voltage or current (a current source drives the device with
+V = I/G, up to the voltage limit) and measures current, voltage or resistance. Anything else
+is queued as ``-113,"Undefined header"`` as the instrument does.
 
 Timing, from the manual (see :meth:`SimKeithley2450.source_delay_s` and
 :meth:`SimKeithley2450.reading_timing`): every level change settles for the source delay,
@@ -29,6 +29,9 @@ from .trigger_model import (INFINITE, Block, ConfigList, TriggerModel, check_blo
 # (WH-2450 ID_SRC_DELAY_BUT, "Source delay" table).
 AUTODELAY_S = {10e-9: 50e-3, 100e-9: 50e-3, 1e-6: 3e-3, 10e-6: 2e-3, 100e-6: 1e-3,
                1e-3: 1e-3, 10e-3: 1e-3, 100e-3: 1e-3, 1.0: 1e-3}
+# ... and of the current source, by its source range (same table)
+CURRENT_AUTODELAY_S = {**AUTODELAY_S, 1.0: 2e-3}
+SOURCE_LIMITS = {"VOLT": 210.0, "CURR": 1.05}  # largest level (WH-2450 30563)
 # Source readback: "the instrument measures the actual source value immediately before
 # making the measurement ... a reduction in measurement speed" (WH-2450 30579). Its cost is
 # calibrated on the manual's measured example (WH-2450 30505: readings 151.875 ms apart at
@@ -61,10 +64,15 @@ SENSE_REPLIES = {"CURR": '"CURR:DC"', "VOLT": '"VOLT:DC"', "RES": '"RES"'}
 # status-model events the simulator posts (WH-2450 31648, 31638: event numbers)
 EVENT_TRIGGER_INITIATED, EVENT_TRIGGER_IDLE = 2731, 2732
 EVENT_BUFFER_EMPTY, EVENT_BUFFER_FULL = 4917, 4918
-POWER_ON_DATE = datetime.datetime(2026, 1, 1)  # the clock's zero, for TST/DATE/TIME elements
+# the clock's zero, for the TST/DATE/TIME/SEC elements (SEC: UTC seconds since 1970, RM
+# "Reading buffer time and date values")
+POWER_ON_DATE = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 OHM_RANGES = (20.0, 200.0, 2e3, 20e3, 200e3, 2e6, 20e6, 200e6)  # RM :SENSe:RESistance:RANGe
 SWEEP_LIST = "SWEEP"  # the configuration list a sweep command creates
 MAX_BLOCK = 63
+SCREENS = {"HOME", "HOME_LARG", "HOME_LARGE_READING", "READ", "READING_TABLE", "GRAP", "GRAPH",
+           "HIST", "HISTOGRAM", "SWIPE_GRAP", "SWIPE_GRAPH", "SWIPE_SETT", "SWIPE_SETTINGS",
+           "SWIPE_STAT", "SWIPE_STATISTICS", "SWIPE_USER", "PROC", "PROCESSING"}
 
 
 class SimKeithley2450(ScpiSmu):
@@ -86,29 +94,35 @@ class SimKeithley2450(ScpiSmu):
     def _register_source(self):
         r = self.register
         r(":OUTPut[1][:STATe]", self.h_output)
-        r(":OUTPut[1]:VOLTage:SMODe", self.h_off_mode)
-        r("[:SOURce[1]]:FUNCtion[:MODE]", self.h_source_function)
+        r("[:SOURce[1]]:FUNCtion[:MODE]", self._source_function)
         r("[:SOURce[1]]:VOLTage:RANGe:AUTO", self.flag("v_range_auto"))
         r("[:SOURce[1]]:VOLTage:RANGe", self.h_source_range)
-        r("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]:TRIPped?",
-          lambda a, q, m: str(int(self.limit_tripped)))
+        r("[:SOURce[1]]:CURRent:RANGe:AUTO", self.flag("i_source_range_auto"))
+        r("[:SOURce[1]]:CURRent:RANGe", self._current_source_range)
+        r("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]:TRIPped?", self._tripped("VOLT"))
         r("[:SOURce[1]]:VOLTage:ILIMit[:LEVel]", self._ilimit)
-        r("[:SOURce[1]]:VOLTage:READ:BACK", self.flag("readback"))
-        r("[:SOURce[1]]:VOLTage:DELay:AUTO", self._delay_auto)
-        r("[:SOURce[1]]:VOLTage:DELay:USER[1]", self._user_delay("source_user_delays"))
-        for n in range(2, 6):
-            r(f"[:SOURce[1]]:VOLTage:DELay:USER{n}", self._user_delay("source_user_delays", n))
-        r("[:SOURce[1]]:VOLTage:DELay", self._delay)
+        r("[:SOURce[1]]:CURRent:VLIMit[:LEVel]:TRIPped?", self._tripped("CURR"))
+        r("[:SOURce[1]]:CURRent:VLIMit[:LEVel]", self._vlimit)
+        # delays, readback and off-mode: one setting serves both source functions (a
+        # simplification: the instrument keeps them per function)
+        for f in ("VOLTage", "CURRent"):
+            r(f":OUTPut[1]:{f}:SMODe", self.h_off_mode)
+            r(f"[:SOURce[1]]:{f}:READ:BACK", self.flag("readback"))
+            r(f"[:SOURce[1]]:{f}:DELay:AUTO", self._delay_auto)
+            r(f"[:SOURce[1]]:{f}:DELay:USER[1]", self._user_delay("source_user_delays"))
+            for n in range(2, 6):
+                r(f"[:SOURce[1]]:{f}:DELay:USER{n}", self._user_delay("source_user_delays", n))
+            r(f"[:SOURce[1]]:{f}:DELay", self._delay)
+            r(f"[:SOURce[1]]:{f}[:LEVel][:IMMediate][:AMPLitude]", self._level(f[:4].upper()))
+            r(f"[:SOURce[1]]:SWEep:{f}:LIST", self._sweep_list(f[:4].upper()))
+            r(f"[:SOURce[1]]:SWEep:{f}:LINear", self._sweep_linear(f[:4].upper()))
+            r(f"[:SOURce[1]]:SWEep:{f}:LINear:STEP", self._sweep_linear_step(f[:4].upper()))
+            r(f"[:SOURce[1]]:SWEep:{f}:LOG", self._sweep_log(f[:4].upper()))
         r("[:SOURce[1]]:VOLTage:PROTection[:LEVel]", self._protection)
         r("[:SOURce[1]]:VOLTage:PROTection[:LEVel]:TRIPped?", lambda a, q, m: "0")
-        r("[:SOURce[1]]:VOLTage[:LEVel][:IMMediate][:AMPLitude]", self.h_level)
         r("[:SOURce[1]]:LIST:VOLTage:APPend", self.h_list_append)
         r("[:SOURce[1]]:LIST:VOLTage:POINts?", lambda a, q, m: str(len(self.source_list)))
         r("[:SOURce[1]]:LIST:VOLTage", self.h_list)
-        r("[:SOURce[1]]:SWEep:VOLTage:LIST", self._sweep_list)
-        r("[:SOURce[1]]:SWEep:VOLTage:LINear", self._sweep_linear)
-        r("[:SOURce[1]]:SWEep:VOLTage:LINear:STEP", self._sweep_linear_step)
-        r("[:SOURce[1]]:SWEep:VOLTage:LOG", self._sweep_log)
         for node, kind in (("[:SOURce[1]]", "source"), ("[:SENSe[1]]", "measure")):
             r(f"{node}:CONFiguration:LIST:CREate", self._config_create(kind))
             r(f"{node}:CONFiguration:LIST:STORe", self._config_store(kind))
@@ -127,8 +141,8 @@ class SimKeithley2450(ScpiSmu):
         r("[:SENSe[1]]:CURRent[:DC]:RANGe:AUTO", self._measure_autorange)
         r("[:SENSe[1]]:CURRent[:DC]:RANGe[:UPPer]", self._measure_range)
         for f, ranges in (("VOLTage[:DC]", self.voltage_ranges), ("RESistance", OHM_RANGES)):
-            r(f"[:SENSe[1]]:{f}:RANGe:AUTO", self._other_autorange(f[:4]))
-            r(f"[:SENSe[1]]:{f}:RANGe[:UPPer]", self._other_range(f[:4], ranges))
+            r(f"[:SENSe[1]]:{f}:RANGe:AUTO", self._other_autorange(f[:4].upper()))
+            r(f"[:SENSe[1]]:{f}:RANGe[:UPPer]", self._other_range(f[:4].upper(), ranges))
         for f in ("CURRent[:DC]", "VOLTage[:DC]", "RESistance"):
             s = f"[:SENSe[1]]:{f}"
             r(f"{s}:NPLCycles", self.number("nplc", 0.01, 10))
@@ -140,10 +154,12 @@ class SimKeithley2450(ScpiSmu):
             r(f"{s}:RELative:ACQuire", self._rel_acquire)
             r(f"{s}:RELative", self._rel_level)
             r(f"{s}:RSENse", self.flag("four_wire"))
+            r(f"{s}:OCOMpensated", self.flag("offset_compensation"))
             r(f"{s}:DELay:USER[1]", self._user_delay("measure_user_delays"))
             for n in range(2, 6):
                 r(f"{s}:DELay:USER{n}", self._user_delay("measure_user_delays", n))
         r(":ROUTe:TERMinals", self._terminals)
+        r(":DISPlay:SCReen", self._screen)
 
     def _register_trigger(self):
         r = self.register
@@ -216,6 +232,10 @@ class SimKeithley2450(ScpiSmu):
         self.reset_source()
         self.i_limit = 105e-6  # WH-2450 30561 (smu.source.ilimit.level)
         self.v_range, self.v_range_auto = 20.0, True  # WH-2450 29386: source autorange on
+        self.source_function = "VOLT"  # WH-2450 29382
+        self.idle_level = 0.0  # the level of the source function not in use
+        self.i_source_range, self.i_source_range_auto = 1e-4, True
+        self.v_limit = 21.0  # WH-2450 30561: the current source's voltage limit
         self.i_range, self.i_range_auto = 1e-4, True  # WH-2450 29393: measure autorange on
         self.nplc = 1.0  # WH-2450 29064
         self.readback = True  # WH-2450 30579
@@ -231,6 +251,7 @@ class SimKeithley2450(ScpiSmu):
         self.filter_on, self.filter_count, self.filter_type = False, 10, "REP"
         self.rel_on, self.rel_level = False, 0.0
         self.four_wire = False
+        self.offset_compensation = False
         self.other_ranges = {"VOLT": (20.0, True), "RESI": (200e3, True)}
         self.front_terminals = True
         self.data_format, self.ascii_digits, self.little_endian = "ASC", 0, True
@@ -244,8 +265,13 @@ class SimKeithley2450(ScpiSmu):
     # --- timing hooks (smu.py) -----------------------------------------------------------
     def source_delay_s(self) -> float:
         """The delay after each level change (first output-on, then each change of level,
-        WH-2450 29079): the range-dependent autodelay (ID_SRC_DELAY_BUT) or the set delay."""
-        return AUTODELAY_S[self.i_range] if self.auto_delay else self.source_delay
+        WH-2450 29079): the range-dependent autodelay (ID_SRC_DELAY_BUT: by the measure
+        range for a voltage source, the source range for a current source) or the set delay."""
+        if not self.auto_delay:
+            return self.source_delay
+        if self.source_function == "CURR":
+            return CURRENT_AUTODELAY_S[self.i_source_range]
+        return AUTODELAY_S[self.i_range]
 
     def reading_timing(self) -> ReadingTiming:
         """Autozero on: two reference conversions of one aperture each with every reading
@@ -258,20 +284,56 @@ class SimKeithley2450(ScpiSmu):
         tail = self.reading_overhead + (READBACK_S if self.readback else 0.0)
         return ReadingTiming(lead, self.aperture, tail)
 
+    # --- current source ------------------------------------------------------------------
+    def drive(self, t: float) -> tuple[float, float]:
+        """A current source drives the device with V = I/G, up to the voltage limit."""
+        if self.source_function == "VOLT":
+            return super().drive(t)
+        if not self.output or self.level == 0:
+            return 0.0, math.inf
+        conductance = max(self.bench.device_of(self).conductance(), 1e-30)
+        volts = min(abs(self.level) / conductance, self.v_limit)
+        return math.copysign(volts, self.level), abs(self.level)
+
+    def apply_level(self, level: float) -> None:
+        if self.source_function == "VOLT":
+            super().apply_level(level)
+            return
+        if self.i_source_range_auto:
+            self.i_source_range = self.range_for(level, self.current_ranges)
+        elif abs(level) > self.i_source_range * self.overrange_fraction:
+            raise data_out_of_range(f"{level:g} A beyond the {self.i_source_range:g} A range")
+        self.settling = self.settling or level != self.level
+        self.level = level
+
+    def _sample_current_source(self, t: float) -> tuple[Reading, float]:
+        """Current source: the device current is the source level unless the voltage limit
+        holds it back; the measure range is the source range (WH-2450 29407)."""
+        volts, _ = self.drive(t)
+        current, _ = self.bench.device_current(self)
+        limited = self.output and abs(volts) >= self.v_limit * (1 - 1e-12)
+        self.limit_tripped = limited or self.stuck_limit
+        value = self._noisy(current, self.i_source_range)
+        return Reading(t, self.level if self.output else 0.0, value, self.limit_tripped), volts
+
     # --- measurement ---------------------------------------------------------------------
     def sample(self, t: float) -> Reading:
         """A reading of the present sense function, relative offset applied."""
         if self.autozero:
             self.zeroed = True  # the references are refreshed with the reading
-        reading = super().sample(t)
+        if self.source_function == "CURR":
+            reading, volts = self._sample_current_source(t)
+        else:
+            reading = super().sample(t)
+            volts = reading.source
         if self.sense_function == "CURR":
             value = reading.value
         elif self.sense_function == "VOLT":
-            value = reading.source
+            value = volts
         elif reading.value == self.overflow_reading or reading.value == 0:
             value = self.overflow_reading
         else:
-            value = reading.source / reading.value
+            value = volts / reading.value
         if self.rel_on and value != self.overflow_reading:
             value -= self.rel_level
         return replace(reading, value=value, function=self.sense_function)
@@ -329,10 +391,53 @@ class SimKeithley2450(ScpiSmu):
             return True
         name = header.upper().lstrip(":")
         if header.endswith("?"):
-            return not name.startswith(("READ", "MEAS", ":READ", ":MEAS"))
+            return not name.startswith(("READ", "MEAS"))  # these would measure
         return name.startswith(("ABOR", "INIT", "STAT", "SYST:CLE", "SYSTEM:CLE"))
 
     # --- source ------------------------------------------------------------------------------
+    def _source_function(self, args, query, match):
+        """``:SOUR:FUNC VOLT|CURR``: each function keeps its own level (WH-2450 29382)."""
+        if query:
+            return self.source_function
+        word = args[0].upper()
+        functions = {"VOLT": "VOLT", "VOLTAGE": "VOLT", "CURR": "CURR", "CURRENT": "CURR"}
+        if word not in functions:
+            raise illegal_value(f"source function {args[0]}")
+        if functions[word] != self.source_function:
+            self.level, self.idle_level = self.idle_level, self.level
+            self.source_function = functions[word]
+            self.settling = True
+
+    def _level(self, function: str):
+        """``:SOUR:VOLT|CURR <level>``: the level of that function, applied if it is the
+        one in use."""
+        def handler(args, query, match):
+            active = function == self.source_function
+            if query:
+                return f"{self.level if active else self.idle_level:g}"
+            top = SOURCE_LIMITS[function]
+            value = parse_number(args[0], -top, top, 0.0)
+            if active:
+                self.apply_level(value)
+            else:
+                self.idle_level = value
+        return handler
+
+    def _current_source_range(self, args, query, match):
+        if query:
+            return f"{self.i_source_range:g}"
+        self.i_source_range_auto = False
+        self.i_source_range = self.range_for(parse_number(args[0], -1.05, 1.05, 1e-8),
+                                             self.current_ranges)
+
+    def _tripped(self, function: str):
+        return lambda a, q, m: str(int(self.limit_tripped and function == self.source_function))
+
+    def _vlimit(self, args, query, match):
+        if query:
+            return f"{self.v_limit:g}"
+        self.v_limit = parse_number(args[0], 0.02, 210, 21)
+
     def _ilimit(self, args, query, match):
         if query:
             return f"{self.i_limit:g}"
@@ -391,6 +496,9 @@ class SimKeithley2450(ScpiSmu):
     def _sweep(self, levels, args: Arguments, first: int, range_type: str = "BEST") -> None:
         """Common tail of the sweep commands: <delay>, <count>, [<rangeType>,] <failAbort>,
         [<dual>,] "<buffer>" starting at ``args[first]``, with the defaults of RM p.6-81."""
+        top = SOURCE_LIMITS[self.source_function]
+        if any(abs(v) > top for v in levels):
+            raise data_out_of_range(f"sweep levels beyond {top:g}")
         rest = list(args[first:])
         delay = self._sweep_delay(rest.pop(0)) if rest else self._sweep_delay("-1")
         count = self._sweep_count(rest.pop(0)) if rest else 1
@@ -413,62 +521,90 @@ class SimKeithley2450(ScpiSmu):
         all, FIXed the present range with levels beyond it clipped to its maximum (the
         2450 "outputs the maximum level for that range", WH-2450 30563)."""
         base = self._source_settings()
+        ranges, range_key, auto_key = self._source_range_keys()
+        present, present_auto = base[range_key], base[auto_key]
         if range_type in ("AUTO",):
-            return [dict(base, level=v, v_range_auto=True) for v in levels]
+            return [dict(base, level=v, **{auto_key: True}) for v in levels]
         if range_type in ("BEST",):
-            best = self.range_for(max(abs(v) for v in levels), self.voltage_ranges)
-            return [dict(base, level=v, v_range=best, v_range_auto=False) for v in levels]
-        top = self.v_range * self.overrange_fraction
+            best = self.range_for(max(abs(v) for v in levels), ranges)
+            return [dict(base, level=v, **{range_key: best, auto_key: False}) for v in levels]
+        top = present * self.overrange_fraction
         if range_type == "LIST":  # the source keeps its range settings
-            if not self.v_range_auto and any(abs(v) > top for v in levels):
-                raise data_out_of_range(f"a list level beyond the {self.v_range:g} V range")
+            if not present_auto and any(abs(v) > top for v in levels):
+                raise data_out_of_range(f"a list level beyond the {present:g} range")
             return [dict(base, level=v) for v in levels]
         if range_type in ("FIX", "FIXED"):
-            return [dict(base, level=max(-top, min(top, v)), v_range=self.v_range,
-                         v_range_auto=False) for v in levels]
+            return [dict(base, level=max(-top, min(top, v)), **{auto_key: False})
+                    for v in levels]
         raise illegal_value(f"range type {range_type}: AUTO, BEST or FIXed")
 
-    def _sweep_list(self, args, query, match):
-        """``:SOUR:SWE:VOLT:LIST <startIndex>, <delay>, <count>, <failAbort>, "<buffer>"``
+    def _sweep_command(self, function: str, levels_of):
+        """A sweep of ``function``, which must be the source function in use (a sweep of
+        the other one is refused: the simulator does not guess a function change)."""
+        def handler(args, query, match):
+            if function != self.source_function:
+                raise settings_conflict(f"the source function is {self.source_function}")
+            levels_of(args)
+        return handler
+
+    def _sweep_list(self, function):
+        """``:SOUR:SWE:<f>:LIST <startIndex>, <delay>, <count>, <failAbort>, "<buffer>"``
         over the source list of ``:SOUR:LIST:VOLT`` (RM p.6-85)."""
-        if not self.source_list:
-            raise settings_conflict("the source list is empty")
-        start = int(parse_number(args[0], 1, len(self.source_list))) if args else 1
-        self._sweep(self.source_list[start - 1:], args, 1, range_type="LIST")
+        def levels_of(args):
+            if not self.source_list:
+                raise settings_conflict("the source list is empty")
+            start = int(parse_number(args[0], 1, len(self.source_list))) if args else 1
+            self._sweep(self.source_list[start - 1:], args, 1, range_type="LIST")
+        return self._sweep_command(function, levels_of)
 
-    def _sweep_linear(self, args, query, match):
-        """``:SOUR:SWE:VOLT:LIN <start>, <stop>, <points>, <delay>, <count>, <rangeType>,
+    def _sweep_linear(self, function):
+        """``:SOUR:SWE:<f>:LIN <start>, <stop>, <points>, <delay>, <count>, <rangeType>,
         <failAbort>, <dual>, "<buffer>"`` (RM p.6-81; delay -1 autodelay, count 0 endless)."""
-        start, stop = parse_number(args[0], -210, 210), parse_number(args[1], -210, 210)
-        points = int(parse_number(args[2], 2, 1e6))
-        levels = [start + (stop - start) * k / (points - 1) for k in range(points)]
-        self._sweep(levels, args, 3)
+        def levels_of(args):
+            start, stop = parse_number(args[0]), parse_number(args[1])
+            points = int(parse_number(args[2], 2, 1e6))
+            self._sweep([start + (stop - start) * k / (points - 1) for k in range(points)],
+                        args, 3)
+        return self._sweep_command(function, levels_of)
 
-    def _sweep_linear_step(self, args, query, match):
-        """``:SOUR:SWE:VOLT:LIN:STEP <start>, <stop>, <step>, ...`` (RM p.6-83)."""
-        start, stop = parse_number(args[0], -210, 210), parse_number(args[1], -210, 210)
-        step = parse_number(args[2], -420, 420)
-        if step == 0 or (stop - start) * step < 0:
-            raise settings_conflict("the step must be non-zero and point from start to stop")
-        points = int(math.floor((stop - start) / step + 1e-9)) + 1
-        self._sweep([start + k * step for k in range(points)], args, 3)
+    def _sweep_linear_step(self, function):
+        """``:SOUR:SWE:<f>:LIN:STEP <start>, <stop>, <step>, ...`` (RM p.6-83)."""
+        def levels_of(args):
+            start, stop, step = (parse_number(a) for a in args[:3])
+            if step == 0 or (stop - start) * step < 0:
+                raise settings_conflict("the step must be non-zero and go from start to stop")
+            points = int(math.floor((stop - start) / step + 1e-9)) + 1
+            self._sweep([start + k * step for k in range(points)], args, 3)
+        return self._sweep_command(function, levels_of)
 
-    def _sweep_log(self, args, query, match):
-        """``:SOUR:SWE:VOLT:LOG <start>, <stop>, <points>, ...`` (RM p.6-87): start and
+    def _sweep_log(self, function):
+        """``:SOUR:SWE:<f>:LOG <start>, <stop>, <points>, ...`` (RM p.6-87): start and
         stop of one sign, not zero; the asymptote parameter is not simulated."""
-        start, stop = parse_number(args[0], -210, 210), parse_number(args[1], -210, 210)
-        points = int(parse_number(args[2], 2, 1e6))
-        if start * stop <= 0:
-            raise settings_conflict("a log sweep needs start and stop of one sign")
-        if len(args) > 9 and parse_number(args[9]) != 0:
-            raise settings_conflict("a log sweep asymptote is not simulated")
-        ratio = (stop / start) ** (1 / (points - 1))
-        self._sweep([start * ratio ** k for k in range(points)], Arguments(args[:9]), 3)
+        def levels_of(args):
+            start, stop = parse_number(args[0]), parse_number(args[1])
+            points = int(parse_number(args[2], 2, 1e6))
+            if start * stop <= 0:
+                raise settings_conflict("a log sweep needs start and stop of one sign")
+            if len(args) > 9 and parse_number(args[9]) != 0:
+                raise settings_conflict("a log sweep asymptote is not simulated")
+            ratio = (stop / start) ** (1 / (points - 1))
+            self._sweep([start * ratio ** k for k in range(points)], Arguments(args[:9]), 3)
+        return self._sweep_command(function, levels_of)
 
     # --- configuration lists -------------------------------------------------------------------
+    def _source_range_keys(self) -> tuple:
+        """(ranges, range attribute, autorange attribute) of the source function in use."""
+        if self.source_function == "CURR":
+            return self.current_ranges, "i_source_range", "i_source_range_auto"
+        return self.voltage_ranges, "v_range", "v_range_auto"
+
     def _source_settings(self) -> dict:
-        return dict(level=self.level, v_range=self.v_range, v_range_auto=self.v_range_auto,
-                    i_limit=self.i_limit, auto_delay=self.auto_delay,
+        """What a source configuration list stores (WH-2450 33143, 29079: "Where saved:
+        source configuration list"): level, range, limit, delay and readback settings."""
+        _, range_key, auto_key = self._source_range_keys()
+        return dict(source_function=self.source_function, level=self.level,
+                    **{range_key: getattr(self, range_key), auto_key: getattr(self, auto_key)},
+                    i_limit=self.i_limit, v_limit=self.v_limit, auto_delay=self.auto_delay,
                     source_delay=self.source_delay, readback=self.readback)
 
     def _measure_settings(self) -> dict:
@@ -483,10 +619,13 @@ class SimKeithley2450(ScpiSmu):
             raise data_out_of_range(f"index {index} of configuration list {name}")
         settings = dict(entries[index - 1])
         level = settings.pop("level", None)
-        if "v_range" in settings and not settings.get("v_range_auto", True):
+        function = settings.pop("source_function", self.source_function)
+        if function != self.source_function:
+            self.level, self.idle_level = self.idle_level, self.level
+            self.source_function, self.settling = function, True
+        if not settings.pop("v_range_auto", True):  # a fixed range change may overshoot
             self.v_range_auto = False
             self.set_voltage_range(settings.pop("v_range"))
-        settings.pop("v_range", None)
         for key, value in settings.items():
             setattr(self, key, value)
         return self.change_level(level) if level is not None else 0.0
@@ -745,9 +884,9 @@ class SimKeithley2450(ScpiSmu):
         if name == "UNIT":
             return UNITS[reading.function]
         if name == "SOURUNIT":
-            return UNITS["VOLT"]
+            return UNITS[self.source_function]
         if name == "SEC":
-            return str(int(reading.t))
+            return str(int(POWER_ON_DATE.timestamp() + reading.t))
         if name == "FRAC":
             return f"{reading.t % 1:.9f}"
         if name == "DATE":
@@ -758,7 +897,7 @@ class SimKeithley2450(ScpiSmu):
             return stamp.strftime("%m/%d/%Y %H:%M:%S.") + f"{reading.t % 1:.9f}"[2:]
         if name == "FORM":
             return _formatted(reading.value, UNITS[reading.function].split()[0][0])
-        return _formatted(reading.source, "V")  # SOURFORM
+        return _formatted(reading.source, UNITS[self.source_function][0])  # SOURFORM
 
     def _format_data(self, args, query, match):
         """``:FORM:DATA ASCii|REAL|SREal`` (RM :FORMat[:DATA]): REAL is IEEE 754 double,
@@ -866,6 +1005,12 @@ class SimKeithley2450(ScpiSmu):
         if word not in ("FRON", "FRONT", "REAR"):
             raise illegal_value(f"terminals {args[0]}")
         self.front_terminals = word.startswith("FRON")
+
+    def _screen(self, args, query, match):
+        """``:DISP:SCR <screen>``: the front panel is not simulated; the documented screen
+        names are accepted (RM :DISPlay:SCReen), others refused."""
+        if args[0].upper() not in SCREENS:
+            raise illegal_value(f"screen {args[0]}")
 
     # --- system and status ---------------------------------------------------------------------
     def _language(self, args, query, match):

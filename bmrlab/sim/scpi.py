@@ -424,6 +424,8 @@ class ScpiInstrument:
             raise undefined_header(header)
         args = Arguments(a.strip() for a in split_top(argtext, ",")) if argtext.strip() \
             else Arguments()
+        if any(not a for a in args):  # "a,,b" or a trailing comma (IEEE 488.2 7.4.1)
+            raise ScpiError(-102, "Syntax error; empty parameter")
         reply = command.handler(args, query, match)
         if query and reply is None:
             raise undefined_header(header)

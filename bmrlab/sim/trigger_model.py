@@ -42,7 +42,7 @@ class ConfigList:
 class TriggerModel:
     blocks: dict  # block number -> Block
     t: float  # when the current block runs
-    timing: ReadingTiming  # of one reading, fixed when the model starts
+    timing: ReadingTiming  # of the next reading
     pc: int = 1
     last_block: int = 0  # the block executed last (``:TRIG:STAT?``)
     counters: dict = field(default_factory=dict)
@@ -97,7 +97,12 @@ class TriggerModel:
         return self.t, self.blocks[self.pc].kind
 
     def fire(self, smu, t: float) -> None:
-        """Run blocks from the current one until one takes time (or the model ends)."""
+        """Run blocks from the current one until one takes time (or the model ends); the
+        next reading is timed with the settings the blocks left (a recalled NPLC...)."""
+        self._fire(smu, t)
+        self.timing = smu.reading_timing()
+
+    def _fire(self, smu, t: float) -> None:
         if self.readings_left > 0:
             self._read(smu, t)
             return
