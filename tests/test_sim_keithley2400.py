@@ -409,3 +409,14 @@ def test_compliance_range_synchronization(k):
     assert k.query(":SENS:CURR:RANG?") == "1.05e-05"
     k.write(":SENS:CURR:PROT:RSYN OFF;:SENS:CURR:RANG 1e-6;:SENS:CURR:PROT 1e-4")
     assert k.query(":SENS:CURR:RANG?") == "1.05e-06"
+
+
+def test_a_new_store_overwrites_an_uncleared_buffer(k):
+    """Without :TRAC:CLE "a subsequent store will overwrite the old readings" (UM p.18-114):
+    the buffer never holds more than :TRAC:POIN readings."""
+    k.write(":TRIG:COUN 3;:TRAC:CLE;:TRAC:POIN 3;:TRAC:FEED:CONT NEXT;:OUTP ON;:INIT")
+    first = floats(k.query(":TRAC:DATA?"))
+    k.write(":TRAC:FEED:CONT NEXT;:INIT")
+    second = floats(k.query(":TRAC:DATA?"))
+    assert k.query(":TRAC:POIN:ACT?") == "3" and len(second) == len(first)
+    assert not np.array_equal(first[1::5], second[1::5])  # new readings

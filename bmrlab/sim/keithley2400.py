@@ -240,6 +240,7 @@ class SimKeithley2400(ScpiSmu):
         self.trace_points = 100  # UM p.18-115: DEFault 100
         self.trace_feed = "SENS"
         self.trace_storing = False  # :TRAC:FEED:CONT NEXT until the buffer is full
+        self.store_index = 0  # where the next stored reading goes
         self.timestamp_format = "ABS"
         self._register_commands()
         self.reset()
@@ -1132,9 +1133,10 @@ class SimKeithley2400(ScpiSmu):
         events |= MEAS_ROF if reading.status & ST_OVERFLOW else 0
         events |= MEAS_COMP if reading.status & COMPLIANCE_BITS else 0
         if self.trace_storing and self.trace_feed == "SENS":
-            self.trace.append(reading)
+            self.trace[self.store_index:self.store_index + 1] = [reading]
+            self.store_index += 1
             events |= MEAS_BAV if len(self.trace) >= 2 else 0
-            if len(self.trace) >= self.trace_points:
+            if self.store_index >= self.trace_points:
                 self.trace_storing = False  # NEXT "fills buffer and stops" (p.18-116)
                 events |= MEAS_BFL
         self.measurement.event |= events
@@ -1253,6 +1255,7 @@ class SimKeithley2400(ScpiSmu):
         if query:
             raise ScpiError(-113, "Undefined header")
         self.trace = []
+        self.store_index = 0
 
     def _trace_data(self) -> str:
         """The whole buffer; an empty one has no data to send (-230, as :CALC3:DATA?)."""
@@ -1290,6 +1293,9 @@ class SimKeithley2400(ScpiSmu):
             return "NEXT" if self.trace_storing else "NEV"
         self.trace_storing = keyword(args[0], {"NEXT": True, "NEV": False, "NEVER": False},
                                      "buffer control")
+        # a new store starts at the first reading: without :TRAC:CLE it "will overwrite the
+        # old readings" (UM p.18-114, :TRACe:CLEar)
+        self.store_index = 0
 
     def _timestamp_format(self, args, query, match):
         if query:
