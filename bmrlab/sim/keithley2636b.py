@@ -541,7 +541,7 @@ local function linear(start, stop, points)
     return function(k) return start + (k - 1) * (stop - start) / (points - 1) end
 end
 local function logarithmic(start, stop, points)
-    local step = (math.log(stop, 10) - math.log(start, 10)) / (points - 1)
+    local step = (math.log10(stop) - math.log10(start)) / (points - 1)
     return function(k) return start * 10 ^ ((k - 1) * step) end
 end
 local function list(values)

@@ -1,5 +1,9 @@
 """A TSP node as the Series 2600B runs it: every message is Lua, run by a real interpreter.
 
+The interpreter is Lua 5.1, the nearest to the instrument's Lua 5.0 that the embedding offers:
+its numbers are all doubles and it keeps 5.0's ``table.getn`` and ``math.mod``, which TSP
+scripts use.
+
 What the node offers besides its SMU channels, each from the Series 2600B Reference Manual
 (2600BS-901-01) command pages, cited by their help-page id ("WH-2600B 80596" is the page
 ``80596.htm`` of the vendor's per-command help for the 2600B):
@@ -29,7 +33,7 @@ import math
 import struct
 from collections import deque
 
-from lupa import LuaError, LuaRuntime, LuaSyntaxError
+from lupa.lua51 import LuaError, LuaRuntime, LuaSyntaxError
 
 from .scpi import ScpiError
 
@@ -185,7 +189,7 @@ class TspNode:
         self.format = _Namespace(ASCII=1, SREAL=2, REAL32=2, REAL=3, REAL64=3, DREAL=3,
                                  NORMAL=0, NETWORK=0, BIGENDIAN=0, SWAPPED=1, LITTLEENDIAN=1)
         self.status = self._status_model()
-        self._load = self.lua.globals().load
+        self._load = self.lua.globals().loadstring
         self._install_globals()
         self.reset_node()
 
