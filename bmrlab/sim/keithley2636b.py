@@ -462,7 +462,7 @@ class SimKeithley2636B(Keithley2600Engine):
         """Let time run to the next sweep event of either channel; False when both idle."""
         t = self.next_event_time()
         if t == math.inf:
-            return bool(self.channel and int(self.channel.measure.analogfilter))
+            return False
         self.bench.clock.advance_to(t)
         self.bench.sync()
         return True

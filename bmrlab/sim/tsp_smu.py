@@ -23,6 +23,7 @@ TIMESTAMP_WRAP_TICKS = 2 ** 32  # "unique timestamps for up to 71 minutes" at 1 
 # as 8 bytes, so one extra item leaves 2/3 and both leave 1/2 of it.
 DEDICATED_BASIC_CAPACITY = 140_000
 BASIC_READING_BYTES, EXTRA_ITEM_BYTES = 8, 4
+SOURCE_CURRENT_LOW_RANGE = 1e-9  # source rangei after reset, 2634B-2636B (WH-2600B 15153)
 
 
 class Settings:
@@ -213,7 +214,7 @@ class Source(Settings):
                             ("sink", 0), ("settling", 0)):
             object.__setattr__(self, name, value)
         object.__setattr__(self, "_rangev", 200e-3)
-        object.__setattr__(self, "_rangei", 1e-9)
+        object.__setattr__(self, "_rangei", SOURCE_CURRENT_LOW_RANGE)
 
     def __setattr__(self, name, value):
         engine = self._channel.engine
@@ -246,8 +247,11 @@ class Source(Settings):
 
     @property
     def rangei(self) -> float:
+        """With autorange, the level's range, not below the 1 nA the 2636B resets to
+        (WH-2600B 15153)."""
         if int(self.autorangei):
-            return self._channel.engine.current_range_for(self.leveli)
+            return max(SOURCE_CURRENT_LOW_RANGE,
+                       self._channel.engine.current_range_for(self.leveli))
         return self._rangei
 
     @property
