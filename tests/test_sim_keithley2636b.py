@@ -193,7 +193,7 @@ def test_autozero_once_runs_once_then_switches_autozero_off(sim):
 def test_the_trigger_model_sweeps_a_list_paced_by_a_timer_into_a_buffer(sim):
     k, _, _ = sim
     k.write("smua.source.rangev = 0.2 smua.source.limiti = 1e-6 smua.measure.nplc = 0.01 "
-            "smua.measure.delay = 0 smua.source.output = 1")
+            "smua.measure.delay = 0 smua.measure.autozero = 0 smua.source.output = 1")
     k.write("smua.nvbuffer1.clear() smua.nvbuffer1.collecttimestamps = 1 "
             "smua.nvbuffer1.collectsourcevalues = 1")
     k.write("smua.trigger.source.listv({0, 0.05, 0.1, 0.12}) "

@@ -25,7 +25,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from .smu import GLITCH_S, ListSweep, Reading, SimSmu
+from .smu import ListSweep, Reading, ReadingTiming, SimSmu
 from .tsp_runtime import TspError, TspNode, too_big
 from .tsp_smu import DELAY_AUTO, LIMIT_AUTO, SmuChannel
 
@@ -76,6 +76,8 @@ class Keithley2600Engine(SimSmu):
     max_volts, max_amps = 200.0, 1.5  # WH-2600B 15146
     min_limitv, min_limiti = 20e-3, 100e-12  # WH-2600B 17115
     max_measure_count = 2 ** 31 - 1
+    overflow_reading = OVERFLOW_READING
+    overrange_fraction = RANGE_HEADROOM
     default_measure_delay = DELAY_AUTO  # 2634B/2635B/2636B (WH-2600B 15111)
 
     def __init__(self, bench, name: str, seed: int, node: TspNode, wired: bool):
@@ -257,11 +259,12 @@ class Keithley2600Engine(SimSmu):
         rng = self._measure_range(current)
         self.last_current_range = rng
         sourced = self.source_amps if self.source_function == "i" else volts
-        if abs(current) > rng * RANGE_HEADROOM:
+        if abs(current) > rng * self.overrange_fraction:
             self.filter_state = None
-            return TspReading(t, volts, OVERFLOW_READING, self.limit_tripped, sourced)
+            return TspReading(t, volts, OVERFLOW_READING, self.limit_tripped, sourced=sourced)
         filtered = self._analog_filter(t, current, rng)
-        return TspReading(t, volts, self._noisy(filtered, rng), self.limit_tripped, sourced)
+        return TspReading(t, volts, self._noisy(filtered, rng), self.limit_tripped,
+                          sourced=sourced)
 
     def _analog_filter(self, t: float, current: float, rng: float) -> float:
         """One-pole ~1 Hz low-pass on the 1 nA and 100 pA ranges (WH-2600B 15106): the
@@ -281,7 +284,7 @@ class Keithley2600Engine(SimSmu):
         return bool(self.channel and int(self.channel.measure.analogfilter))
 
     # --- timing of a measurement -------------------------------------------------------------------
-    def measure_delay(self, functions=("i",)) -> float:
+    def measure_delay_for(self, functions=("i",)) -> float:
         """The measure delay: a set value, or on DELAY_AUTO the settling time of the range
         in use times the delay factor, for current measurements (15111, 15112, 11687)."""
         measure = self.channel.measure
@@ -303,7 +306,7 @@ class Keithley2600Engine(SimSmu):
         return SOURCE_SETTLING_S[self.v_range] if delay == DELAY_AUTO else delay
 
     def wait_measure_delay(self, functions=("i",)) -> None:
-        self._sleep(self.measure_delay(functions))
+        self._sleep(self.measure_delay_for(functions))
 
     def _references_cost(self) -> float:
         """AUTOZERO_AUTO: two extra conversions when this aperture's references are not
@@ -313,19 +316,31 @@ class Keithley2600Engine(SimSmu):
         self._cache_references()
         return 2 * self.aperture
 
-    def take_reading(self) -> TspReading:
-        """One reading: references if due, the aperture (times the repeat-filter count),
-        the digital filter (15113-15115), the per-reading overhead."""
+    def _repeat_count(self) -> int:
         measure_filter = self.channel.measure.filter
-        filtered = bool(int(measure_filter.enable))
-        repeat = int(measure_filter.count) if filtered and int(measure_filter.type) == 1 else 1
-        self._sleep(self._references_cost())
-        self._sleep(repeat * self.aperture / 2)
+        if int(measure_filter.enable) and int(measure_filter.type) == 1:  # REPEAT_AVG
+            return int(measure_filter.count)
+        return 1
+
+    def reading_timing(self) -> ReadingTiming:
+        """A reading inside a sweep: the measure delay (applied at every sweep point,
+        WH-2600B 12486) and any reference conversions, the aperture (times the repeat
+        filter's count), the per-reading overhead."""
+        functions = self.sweep_plan[1] if self.sweep_plan else ("i",)
+        return ReadingTiming(self.measure_delay_for(functions) + self._references_cost(),
+                             self._repeat_count() * self.aperture, self.reading_overhead)
+
+    def take_reading(self) -> TspReading:
+        """One reading of a measure command (its measure delay is waited before the first
+        only): references if due, the aperture, the digital filter (15113-15115)."""
+        repeat = self._repeat_count()
+        self._sleep(self._references_cost() + repeat * self.aperture / 2)
         readings = [self.sample(self.now()) for _ in range(repeat)]
         reading = readings[-1]
         self._sleep(repeat * self.aperture / 2 + self.reading_overhead)
-        if filtered and reading.value != OVERFLOW_READING:
-            reading.value = self._digital_filter([r.value for r in readings], measure_filter)
+        if int(self.channel.measure.filter.enable) and reading.value != OVERFLOW_READING:
+            reading.value = self._digital_filter([r.value for r in readings],
+                                                 self.channel.measure.filter)
         return reading
 
     def _digital_filter(self, values: list[float], measure_filter) -> float:
@@ -361,23 +376,21 @@ class Keithley2600Engine(SimSmu):
         for buffer in buffers:
             if buffer is not None:
                 buffer.start()
-        delay = self.source_delay_s() + (self.measure_delay(trigger.measure._functions)
-                                       if measuring else 0.0)
-        natural = delay + self.aperture + self.reading_overhead
         timer = next((t for t in self.node.timers
                       if t.EVENT_ID == int(trigger.source.stimulus)), None)
-        period = max(float(timer.delay), natural) if timer is not None else natural
         self.sweep_plan = (function, trigger.measure._functions, buffers, measuring)
         self.program = ListSweep(
-            levels=levels, delay=delay, total=int(trigger.count) * int(trigger.arm.count),
-            buffer="", t0=self.now(), period=period, aperture=self.aperture,
-            fail_abort=False)
+            levels=levels, delay=0.0, total=int(trigger.count) * int(trigger.arm.count),
+            buffer="", t0=self.now(), fail_abort=False,
+            period=float(timer.delay) if timer is not None else 0.0)
         self.source_changed()  # the sweep's limits replace the normal ones (15179)
 
     def apply_level(self, level: float) -> None:
         """A sweep step: the sweep's source function at ``level``."""
         function = self.sweep_plan[0] if self.sweep_plan else self.source_function
         self.source_function = function
+        self.settling = self.settling or level != (self.level if function == "v"
+                                                   else self.source_amps)
         if function == "i":
             self.source_amps = level
             return

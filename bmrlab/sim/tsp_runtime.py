@@ -95,14 +95,6 @@ def one_of(value, allowed, what: str) -> int:
     return int(number)
 
 
-class BinaryReply(str):
-    """A reply holding a binary block (format.REAL32/REAL64) as latin-1 characters, so each
-    byte survives the bench's text encoding unchanged."""
-
-    def encode(self, encoding: str = "latin-1", errors: str = "strict") -> bytes:
-        return str.encode(self, "latin-1", errors)
-
-
 class Register:
     """One status register set: a live condition and enable/event/ntr/ptr (WH-2600B 15833)."""
 
@@ -385,8 +377,7 @@ class TspNode:
             self.push_error(-286, f"TSP Runtime error: {error}")
         if not self.output:
             return None
-        reply = "\n".join(self.output)
-        return BinaryReply(reply) if not reply.isascii() else reply
+        return "\n".join(self.output)  # a binary block's bytes as characters 0-255
 
     def _handle_lines(self, lines: list[str]) -> None:
         chunk: list[str] = []
