@@ -260,7 +260,7 @@ def test_a_source_range_change_under_power_glitches_up_to_400_mV(sim):
     assert k.query("*OPC?") == "1"
 
 
-# --- measurement timing and filters ----------------------------------------------------------------
+# --- measurement timing and filters --------------------------------------------------------------
 
 def test_measure_autodelay_is_the_range_settling_time(sim):
     """DELAY_AUTO waits the range's settling time (WH-2600B 11687): 90 ms on 10 nA, 450 ms
@@ -308,7 +308,7 @@ def test_a_reading_above_a_fixed_range_is_9_91e37(sim):
     assert float(k.query("print(smua.measure.i())")) == 9.91e37  # WH-2600B 21260
 
 
-# --- buffers, timestamps, output formats -------------------------------------------------------------
+# --- buffers, timestamps, output formats ---------------------------------------------------------
 
 def test_measure_count_and_interval_fill_a_buffer(sim):
     """``measure.count`` readings ``interval`` apart into a buffer, cleared first unless
@@ -385,7 +385,7 @@ def test_binary_printbuffer_is_a_0_block_in_the_chosen_byte_order(sim):
     assert k.query("print(1/3)") == "3.33333e-01"  # print is ASCII whatever format.data
 
 
-# --- the TSP node ------------------------------------------------------------------------------------
+# --- the TSP node --------------------------------------------------------------------------------
 
 def test_scripts_load_in_one_message_or_line_by_line_and_run_by_name(sim):
     k, _, _ = sim
@@ -494,3 +494,14 @@ def test_timers_delay_and_the_line_frequency(sim):
     t0 = bench.clock.now()
     k.write("smua.measure.i()")
     assert bench.clock.now() - t0 == pytest.approx(0.1, abs=2e-3)
+
+
+def test_lua_meets_the_same_objects_however_often_it_asks(sim):
+    """Bound methods and buffer columns handed to Lua thousands of times: Lua must still
+    find ``smua.nvbuffer1`` afterwards (lupa tracks Python objects by id)."""
+    k, _, _ = sim
+    for _ in range(5):
+        k.write("for n = 1, 2000 do local a, b, c = smua.nvbuffer1.clear, smua.measure.i, "
+                "smua.nvbuffer1.readings end")
+        assert k.query("print(smua.nvbuffer1.n)") == "0.00000e+00"
+    assert errors(k) == []

@@ -283,7 +283,7 @@ class Keithley2600Engine(SimSmu):
     def _analog_filter_on(self) -> bool:
         return bool(self.channel and int(self.channel.measure.analogfilter))
 
-    # --- timing of a measurement -------------------------------------------------------------------
+    # --- timing of a measurement -----------------------------------------------------------------
     def measure_delay_for(self, functions=("i",)) -> float:
         """The measure delay: a set value, or on DELAY_AUTO the settling time of the range
         in use times the delay factor, for current measurements (15111, 15112, 11687)."""
@@ -356,7 +356,7 @@ class Keithley2600Engine(SimSmu):
         middle = len(ordered) // 2
         return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
-    # --- trigger-model sweep -------------------------------------------------------------------------
+    # --- trigger-model sweep ---------------------------------------------------------------------
     def start_sweep(self, channel: SmuChannel) -> None:
         """``smuX.trigger.initiate()``: a source-measure sweep, paced by a timer when the
         source stimulus is one, stored into the trigger measure buffers (15168, 15172)."""

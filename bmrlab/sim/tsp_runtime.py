@@ -175,6 +175,7 @@ class TspNode:
         self.loading: tuple[str, str, list] | None = None  # (keyword, name, lines)
         self.anonymous: TspScript | None = None
         self.timer_zero = 0.0
+        self._kept: dict = {}  # (id(obj), name) -> (obj, value) handed to Lua, see _stable
         self.lua = LuaRuntime(unpack_returned_tuples=True, register_eval=False,
                               attribute_handlers=(self._get, self._set))
         self.timers = [Timer(k) for k in range(1, 9)]
@@ -186,15 +187,27 @@ class TspNode:
         self.reset_node()
 
     # --- what Lua sees ----------------------------------------------------------------------
-    @staticmethod
-    def _get(obj, key):
+    def _get(self, obj, key):
         """Lua's ``obj.key`` / ``obj[n]`` on a Python object: private names do not exist,
         integer keys index (``nvbuffer1[N]``, ``trigger.timer[N]``), unknown names are nil."""
         if isinstance(key, (int, float)):
             return obj[int(key)]
         if not isinstance(key, str) or key.startswith("_"):
             return None
-        return getattr(obj, key, None)
+        return self._stable(obj, key, getattr(obj, key, None))
+
+    def _stable(self, obj, key: str, value):
+        """The same Python object for the same attribute, kept alive here: lupa (2.6) tracks
+        Python objects in Lua by id(), so a short-lived one (a bound method made at each
+        access) can be freed and its id reused while Lua still refers to it, and Lua then
+        meets another object under the old name."""
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        kept = self._kept.get((id(obj), key))
+        if kept is not None and kept[0] is obj and kept[1] == value:
+            return kept[1]
+        self._kept[(id(obj), key)] = (obj, value)
+        return value
 
     @staticmethod
     def _set(obj, key, value):
@@ -225,16 +238,16 @@ class TspNode:
                                  prompts=0, prompts4882=1, showerrors=0,
                                  description=f"Keithley Instruments SMU {self.model} - "
                                              f"{self.serial}")
-        self.display = g.display = _Namespace(SMUA=0, SMUB=1, SMUA_SMUB=2, USER=3, screen=2, text="",
-                               clear=self._display_clear, settext=self._display_settext,
-                               sendkey=lambda code: None)
+        self.display = g.display = _Namespace(
+            SMUA=0, SMUB=1, SMUA_SMUB=2, USER=3, screen=2, text="", clear=self._display_clear,
+            settext=self._display_settext, sendkey=lambda code: None)
         g.beeper = _Namespace(ON=1, OFF=0, enable=1, beep=lambda seconds, hz: None)
         self.script = g.script = _Namespace(run=self._run_anonymous, new=self._script_new,
                                             anonymous=None,
                                             user=_Namespace(scripts=self.lua.table()))
         g.run = self._run_anonymous
 
-    # --- state ------------------------------------------------------------------------------------
+    # --- state -----------------------------------------------------------------------------------
     def reset_node(self, system=True) -> None:
         """``reset()`` / ``*RST``: every setting back to its default; scripts and user
         variables stay (WH-2600B 13933). The model extends this with its channels."""
@@ -249,7 +262,7 @@ class TspNode:
     def push_error(self, code: int, message: str) -> None:
         self.errors.append((code, message))
 
-    # --- output -----------------------------------------------------------------------------------
+    # --- output ----------------------------------------------------------------------------------
     def format_number(self, value) -> str:
         """A number as print/printbuffer give it: ``asciiprecision`` significant digits in
         exponent form (WH-2600B 14797: precision 10 prints 2.540000000e+00)."""
@@ -305,7 +318,7 @@ class TspNode:
         rows = range(max(int(first), 1), min(int(last), n) + 1)
         self._numbers_out([float(c[k]) for k in rows for c in columns])
 
-    # --- time ---------------------------------------------------------------------------------------
+    # --- time ------------------------------------------------------------------------------------
     def _delay(self, seconds) -> None:
         self.clock.sleep(in_range(seconds, 0, 100e3, "delay"))
         self.sync()
@@ -336,7 +349,7 @@ class TspNode:
     def _display_settext(self, text) -> None:
         self.display.text, self.display.screen = str(text), self.display.USER
 
-    # --- scripts ----------------------------------------------------------------------------------
+    # --- scripts ---------------------------------------------------------------------------------
     def _compile(self, source: str, name: str):
         """A Lua function of ``source``; a syntax error is raised as -285."""
         loaded = self._load(source, "=" + (name or "anonymous"))
@@ -367,7 +380,7 @@ class TspNode:
             raise TspError(-286, "TSP Runtime error: no anonymous script")
         self.anonymous.run()
 
-    # --- messages ---------------------------------------------------------------------------------
+    # --- messages --------------------------------------------------------------------------------
     def handle(self, message: str) -> str | None:
         """One message: common command, script lines, or a Lua chunk; prints are the reply."""
         self.output = []

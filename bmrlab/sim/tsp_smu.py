@@ -71,6 +71,10 @@ class ReadingBuffer:
         self._fixed_capacity = capacity  # dynamic buffers: set when made (15129)
         self._entries: list[BufferEntry] = []
         self._next_window = 0
+        self._columns = {name: BufferColumn(self, value) for name, value in (
+            ("readings", lambda e: e.reading), ("statuses", lambda e: e.status),
+            ("measurefunctions", lambda e: e.function), ("sourcevalues", lambda e: e.source),
+            ("timestamps", self._timestamp))}
         for name, value in (("appendmode", 0), ("collecttimestamps", 0),
                             ("collectsourcevalues", 0), ("timestampresolution", 1e-6),
                             ("fillmode", 0), ("fillcount", 0), ("cachemode", 1)):
@@ -127,31 +131,31 @@ class ReadingBuffer:
 
     @property
     def readings(self) -> BufferColumn:
-        return BufferColumn(self, lambda e: e.reading)
+        return self._columns["readings"]
 
     @property
     def statuses(self) -> BufferColumn:
-        return BufferColumn(self, lambda e: e.status)
+        return self._columns["statuses"]
 
     @property
     def measurefunctions(self) -> BufferColumn:
-        return BufferColumn(self, lambda e: e.function)
+        return self._columns["measurefunctions"]
 
     @property
     def sourcevalues(self) -> BufferColumn | None:
-        return BufferColumn(self, lambda e: e.source) if self.collectsourcevalues else None
+        return self._columns["sourcevalues"] if self.collectsourcevalues else None
 
     @property
     def timestamps(self) -> BufferColumn | None:
+        """None (nil) unless collected: "you cannot access any time information" (19922)."""
+        return self._columns["timestamps"] if self.collecttimestamps else None
+
+    def _timestamp(self, entry: BufferEntry) -> float:
         """Relative to the first reading, in ticks of ``timestampresolution`` that wrap
-        after 2^32 ticks (71.6 min at 1 us) (WH-2600B 19922, 15135). None (nil) unless
-        collected: "you cannot access any time information" (19922)."""
-        if not self.collecttimestamps:
-            return None
+        after 2^32 ticks (71.6 min at 1 us) (WH-2600B 19922, 15135)."""
         resolution = self.timestampresolution
-        t0 = self._entries[0].t if self._entries else 0.0
-        return BufferColumn(self, lambda e: (round((e.t - t0) / resolution)
-                                             % TIMESTAMP_WRAP_TICKS) * resolution)
+        ticks = round((entry.t - self._entries[0].t) / resolution)
+        return (ticks % TIMESTAMP_WRAP_TICKS) * resolution
 
     # --- functions -------------------------------------------------------------------------------
     def __getitem__(self, index: int):
