@@ -497,11 +497,13 @@ def test_timers_delay_and_the_line_frequency(sim):
 
 
 def test_lua_meets_the_same_objects_however_often_it_asks(sim):
-    """Bound methods and buffer columns handed to Lua thousands of times: Lua must still
-    find ``smua.nvbuffer1`` afterwards (lupa tracks Python objects by id)."""
-    k, _, _ = sim
-    for _ in range(5):
-        k.write("for n = 1, 2000 do local a, b, c = smua.nvbuffer1.clear, smua.measure.i, "
-                "smua.nvbuffer1.readings end")
-        assert k.query("print(smua.nvbuffer1.n)") == "0.00000e+00"
+    """Python objects handed to Lua hundreds of times (bound methods, buffers): Lua must
+    still find ``smua.nvbuffer1`` afterwards (the garbage-collection discipline of
+    tsp_runtime; without it this broke after about 220 messages)."""
+    k, bench, _ = sim
+    smu = bench.by_name("smu2636b")
+    for _ in range(400):
+        reply = smu.handle("print(smua.nvbuffer1.clear, smua.measure.i, smua.measure.v, "
+                           "smua.nvbuffer1.clearcache) print(smua.nvbuffer1.n)")
+        assert reply.split("\n")[-1] == "0.00000e+00"
     assert errors(k) == []

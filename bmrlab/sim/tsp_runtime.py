@@ -175,7 +175,6 @@ class TspNode:
         self.loading: tuple[str, str, list] | None = None  # (keyword, name, lines)
         self.anonymous: TspScript | None = None
         self.timer_zero = 0.0
-        self._kept: dict = {}  # (id(obj), name) -> (obj, value) handed to Lua, see _stable
         self.lua = LuaRuntime(unpack_returned_tuples=True, register_eval=False,
                               attribute_handlers=(self._get, self._set))
         self.timers = [Timer(k) for k in range(1, 9)]
@@ -183,31 +182,21 @@ class TspNode:
                                  NORMAL=0, NETWORK=0, BIGENDIAN=0, SWAPPED=1, LITTLEENDIAN=1)
         self.status = self._status_model()
         self._load = self.lua.globals().loadstring
+        self._collectgarbage = self.lua.globals().collectgarbage
+        self._collectgarbage("stop")  # collected between messages only, see _collect
         self._install_globals()
         self.reset_node()
 
     # --- what Lua sees ----------------------------------------------------------------------
-    def _get(self, obj, key):
+    @staticmethod
+    def _get(obj, key):
         """Lua's ``obj.key`` / ``obj[n]`` on a Python object: private names do not exist,
         integer keys index (``nvbuffer1[N]``, ``trigger.timer[N]``), unknown names are nil."""
         if isinstance(key, (int, float)):
             return obj[int(key)]
         if not isinstance(key, str) or key.startswith("_"):
             return None
-        return self._stable(obj, key, getattr(obj, key, None))
-
-    def _stable(self, obj, key: str, value):
-        """The same Python object for the same attribute, kept alive here: lupa (2.6) tracks
-        Python objects in Lua by id(), so a short-lived one (a bound method made at each
-        access) can be freed and its id reused while Lua still refers to it, and Lua then
-        meets another object under the old name."""
-        if value is None or isinstance(value, (bool, int, float, str)):
-            return value
-        kept = self._kept.get((id(obj), key))
-        if kept is not None and kept[0] is obj and kept[1] == value:
-            return kept[1]
-        self._kept[(id(obj), key)] = (obj, value)
-        return value
+        return getattr(obj, key, None)
 
     @staticmethod
     def _set(obj, key, value):
@@ -388,9 +377,17 @@ class TspNode:
             self._handle_lines(message.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
         except Exception as error:  # never die: the fault is the instrument's error entry
             self.push_error(-286, f"TSP Runtime error: {error}")
+        self._collect()
         if not self.output:
             return None
         return "\n".join(self.output)  # a binary block's bytes as characters 0-255
+
+    def _collect(self) -> None:
+        """Lua's garbage collection, run here between messages and never while Lua is inside
+        a Python call: collected there, lupa (2.6) can let Lua's references to Python objects
+        point at the wrong object (``smua.nvbuffer1`` found as ``smua.measure``)."""
+        self._collectgarbage("collect")
+        self._collectgarbage("stop")
 
     def _handle_lines(self, lines: list[str]) -> None:
         chunk: list[str] = []
