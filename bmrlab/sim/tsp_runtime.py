@@ -180,7 +180,7 @@ class TspNode:
         self.timers = [Timer(k) for k in range(1, 9)]
         self.format = _Namespace(ASCII=1, SREAL=2, REAL32=2, REAL=3, REAL64=3, DREAL=3,
                                  NORMAL=0, NETWORK=0, BIGENDIAN=0, SWAPPED=1, LITTLEENDIAN=1)
-        self.status = self._status_model()
+        self.status = _StatusModel(self)
         self._load = self.lua.globals().loadstring
         self._collectgarbage = self.lua.globals().collectgarbage
         self._collectgarbage("stop")  # collected between messages only, see _collect
@@ -244,9 +244,6 @@ class TspNode:
         for timer in self.timers:
             timer.reset()
         self.display.screen = self.display.SMUA_SMUB
-
-    def _status_model(self) -> "_StatusModel":
-        return _StatusModel(self)
 
     def push_error(self, code: int, message: str) -> None:
         self.errors.append((code, message))
@@ -326,6 +323,10 @@ class TspNode:
     def step(self) -> bool:
         """Advance to the next event of a running overlapped operation; False when none
         runs. The model's channels provide the events."""
+        return False
+
+    def sweeping(self, channel: str) -> bool:
+        """Whether the named SMU channel runs a sweep (status.operation.sweeping)."""
         return False
 
     def _opc(self) -> None:
@@ -495,7 +496,7 @@ class _StatusModel:
 
     def _sweeping(self) -> int:
         return sum(bit for bit, channel in ((2, "smua"), (4, "smub"))
-                   if getattr(self._node, "sweeping", lambda c: False)(channel))
+                   if self._node.sweeping(channel))
 
     def add_channel(self, name: str, condition) -> None:
         """``status.measurement.instrument.smuX``: B0 voltage limit, B1 current limit."""
