@@ -507,3 +507,20 @@ def test_lua_meets_the_same_objects_however_often_it_asks(sim):
                            "smua.nvbuffer1.clearcache) print(smua.nvbuffer1.n)")
         assert reply.split("\n")[-1] == "0.00000e+00"
     assert errors(k) == []
+
+
+def test_overlapped_measurements_run_while_the_script_goes_on(sim):
+    """``measure.overlappedi(buffer)`` returns at once; ``measure.count`` readings
+    ``interval`` apart land in the buffer; ``waitcomplete()`` waits for them (WH-2600B 15120,
+    77107, 15117, 13986)."""
+    k, _, _ = sim
+    k.write("smua.measure.delay = 0 smua.measure.autozero = 0 "
+            "smua.nvbuffer1.collecttimestamps = 1 smua.measure.count = 5 "
+            "smua.measure.interval = 0.1")
+    assert float(k.query("smua.measure.overlappedi(smua.nvbuffer1) "
+                         "print(smua.nvbuffer1.n)")) == 0
+    k.write("waitcomplete()")
+    assert numbers(k.query("printbuffer(1, 5, smua.nvbuffer1.timestamps)")) == \
+        pytest.approx([0, 0.1, 0.2, 0.3, 0.4])
+    k.write("smua.measure.overlappedv(nil)")
+    assert errors(k) == [5033]

@@ -62,6 +62,20 @@ class TspReading(Reading):
                 "p": self.source * self.value}[function]
 
 
+@dataclass
+class ProgramPlan:
+    """What the channel's running program sources and stores: a trigger-model sweep, or an
+    overlapped measurement (``measure.overlappedY``, WH-2600B 15120), which keeps the
+    normal limits, waits the measure delay before its first reading only (77107) and has
+    no end-sweep action."""
+
+    function: str  # source function of the levels: "v" or "i"
+    functions: tuple  # what each point measures ("i", "v", "r", "p")
+    buffers: tuple  # a reading buffer (or None) per measured function
+    measuring: bool
+    sweep: bool = True
+
+
 class Keithley2600Engine(SimSmu):
     """One 2636B channel's source and measurement, in virtual time."""
 
@@ -84,7 +98,7 @@ class Keithley2600Engine(SimSmu):
         self.node = node
         self.wired = wired
         self.channel: SmuChannel | None = None
-        self.sweep_plan = None  # what the running trigger-model sweep stores, and how
+        self.sweep_plan: ProgramPlan | None = None
         SimSmu.__init__(self, bench, name, seed)
         self._reset_physics()
 
@@ -181,7 +195,7 @@ class Keithley2600Engine(SimSmu):
     def _sweep_limit(self, name: str, normal: float) -> float:
         """While a sweep runs a trigger limit other than LIMIT_AUTO replaces the normal one
         (WH-2600B 15179): it matters for safety, the guard set the normal limit."""
-        if self.program is None:
+        if self.program is None or not self.sweep_plan.sweep:
             return normal
         override = float(getattr(self.channel.trigger.source, name))
         return normal if override == LIMIT_AUTO else override
@@ -324,10 +338,13 @@ class Keithley2600Engine(SimSmu):
 
     def reading_timing(self) -> ReadingTiming:
         """A reading inside a sweep: the measure delay (applied at every sweep point,
-        WH-2600B 12486) and any reference conversions, the aperture (times the repeat
-        filter's count), the per-reading overhead."""
-        functions = self.sweep_plan[1] if self.sweep_plan else ("i",)
-        return ReadingTiming(self.measure_delay_for(functions) + self._references_cost(),
+        WH-2600B 12486; an overlapped measurement waits it before its first reading only)
+        and any reference conversions, the aperture (times the repeat filter's count), the
+        per-reading overhead."""
+        plan = self.sweep_plan
+        first = plan is None or plan.sweep or self.program is None or self.program.k == 0
+        delay = self.measure_delay_for(plan.functions if plan else ("i",)) if first else 0.0
+        return ReadingTiming(delay + self._references_cost(),
                              self._repeat_count() * self.aperture, self.reading_overhead)
 
     def take_reading(self) -> TspReading:
@@ -378,16 +395,30 @@ class Keithley2600Engine(SimSmu):
                 buffer.start()
         timer = next((t for t in self.node.timers
                       if t.EVENT_ID == int(trigger.source.stimulus)), None)
-        self.sweep_plan = (function, trigger.measure._functions, buffers, measuring)
+        self.sweep_plan = ProgramPlan(function, trigger.measure._functions, buffers, measuring)
         self.program = ListSweep(
             levels=levels, delay=0.0, total=int(trigger.count) * int(trigger.arm.count),
             buffer="", t0=self.now(), fail_abort=False,
             period=float(timer.delay) if timer is not None else 0.0)
         self.source_changed()  # the sweep's limits replace the normal ones (15179)
 
+    def start_overlapped(self, functions: tuple, buffers: tuple) -> None:
+        """``measure.overlappedY(buffer)``: ``measure.count`` readings ``interval`` apart
+        into the buffers while the script goes on (WH-2600B 15120, 77107, 15117)."""
+        if self.program is not None:
+            raise TspError(5042, "Cannot perform requested action while an overlapped "
+                                 "operation is in progress")
+        measure = self.channel.measure
+        level = self.level if self.source_function == "v" else self.source_amps
+        self.sweep_plan = ProgramPlan(self.source_function, functions, buffers, True,
+                                      sweep=False)
+        self.program = ListSweep(levels=[level], delay=0.0, total=int(measure.count),
+                                 buffer="", t0=self.now(), fail_abort=False,
+                                 period=float(measure.interval))
+
     def apply_level(self, level: float) -> None:
         """A sweep step: the sweep's source function at ``level``."""
-        function = self.sweep_plan[0] if self.sweep_plan else self.source_function
+        function = self.sweep_plan.function if self.sweep_plan else self.source_function
         self.source_function = function
         self.settling = self.settling or level != (self.level if function == "v"
                                                    else self.source_amps)
@@ -401,10 +432,10 @@ class Keithley2600Engine(SimSmu):
         self.level = level
 
     def store(self, buffer: str, reading: TspReading) -> None:
-        _, functions, buffers, measuring = self.sweep_plan
-        if not measuring:
+        plan = self.sweep_plan
+        if not plan.measuring:
             return
-        for function, target in zip(functions, buffers):
+        for function, target in zip(plan.functions, plan.buffers):
             if target is not None:
                 self.channel.store(target, reading, function, reading.value_of(function))
 
@@ -415,8 +446,10 @@ class Keithley2600Engine(SimSmu):
 
     def _end_sweep(self) -> None:
         """Normal limits again; SOURCE_IDLE returns to the programmed level (15166)."""
+        plan, self.sweep_plan = self.sweep_plan, None
+        if not plan.sweep:
+            return
         hold = int(self.channel.trigger.endsweep.action) == 1
-        self.sweep_plan = None
         held = (self.level, self.source_amps)
         self.source_changed()
         if hold:

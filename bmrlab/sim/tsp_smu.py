@@ -369,6 +369,22 @@ class Measure(Settings):
     def iv(self, ibuffer=None, vbuffer=None):
         return tuple(self._channel.measure_into(("i", "v"), (ibuffer, vbuffer)))
 
+    # --- overlapped: the script goes on while the readings are taken (WH-2600B 15120) -----
+    def overlappedi(self, buffer):
+        self._channel.measure_overlapped(("i",), (buffer,))
+
+    def overlappedv(self, buffer):
+        self._channel.measure_overlapped(("v",), (buffer,))
+
+    def overlappedr(self, buffer):
+        self._channel.measure_overlapped(("r",), (buffer,))
+
+    def overlappedp(self, buffer):
+        self._channel.measure_overlapped(("p",), (buffer,))
+
+    def overlappediv(self, ibuffer, vbuffer):
+        self._channel.measure_overlapped(("i", "v"), (ibuffer, vbuffer))
+
 
 class TriggerSource(Settings):
     """``smuX.trigger.source``: the sweep's source action (WH-2600B 15178-15184)."""
@@ -626,6 +642,14 @@ class SmuChannel:
                 if buffer is not None:
                     self.store(buffer, reading, function, value)
         return values
+
+    def measure_overlapped(self, functions, buffers) -> None:
+        """Overlapped measurements always go to a reading buffer (WH-2600B 15126)."""
+        if any(not isinstance(b, ReadingBuffer) for b in buffers):
+            raise TspError(5033, "Reading buffer not found within device")
+        for buffer in buffers:
+            buffer.start()
+        self.engine.start_overlapped(tuple(functions), tuple(buffers))
 
     def store(self, buffer: ReadingBuffer, reading, function: str, value: float) -> None:
         status = ((STATUS_COMPLIANCE if reading.limited else 0)
