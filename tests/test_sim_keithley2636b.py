@@ -402,6 +402,12 @@ def test_scripts_load_in_one_message_or_line_by_line_and_run_by_name(sim):
     assert k.query("made()") == "new"
 
 
+def test_exit_stops_a_script_without_an_error(sim):
+    k, _, _ = sim
+    assert k.query("print('before') exit() print('after')") == "before"  # WH-2600B 14769
+    assert errors(k) == []
+
+
 def test_reset_inside_a_script_keeps_the_script_and_its_variables(sim):
     k, _, _ = sim
     k.write("loadscript setup\nkept = 5\nsmua.source.limiti = 1e-6\nreset()\n"

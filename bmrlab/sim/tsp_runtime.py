@@ -20,7 +20,7 @@ What the node offers besides its SMU channels, each from the Series 2600B Refere
   ``status.reset()``, 27209 sweeping, 28238 measurement per SMU), ``delay`` (13949),
   ``waitcomplete`` (13986), ``timer.reset``/``timer.measure.t`` (15282, 15281),
   ``trigger.timer[N]``, ``localnode`` (15012, 15013), ``display`` (14699, 14712, 14741),
-  ``beeper``, ``reset()`` (13933) which may stand inside a script;
+  ``beeper``, ``reset()`` (13933) which may stand inside a script, ``exit()`` (14769);
 - IEEE 488.2 common commands, each alone in a message, run as their documented script
   equivalents (WH-2600B 2271, 2273).
 
@@ -126,6 +126,14 @@ class Register:
         object.__setattr__(self, name, int(in_range(value, 0, 65535, name)))
 
 
+class ScriptExit(Exception):
+    """``exit()``: the running script stops here, without an error (WH-2600B 14769)."""
+
+
+def _exit() -> None:
+    raise ScriptExit
+
+
 class TspScript:
     """A loaded script: a global of its name references it; calling it or ``run()`` runs it."""
 
@@ -214,6 +222,7 @@ class TspNode:
         g.waitcomplete = self.wait_complete
         g.opc = self._opc
         g.reset = self.reset_node
+        g.exit = _exit
         g.format = self.format
         g.status = self.status
         g.errorqueue = ErrorQueue(self.errors)
@@ -444,6 +453,8 @@ class TspNode:
         """Run Lua; its failure is queued as the instrument would, never raised."""
         try:
             call()
+        except ScriptExit:
+            pass
         except ScpiError as error:
             self.push_error(error.code, error.message)
         except LuaSyntaxError as error:
