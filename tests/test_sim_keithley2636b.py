@@ -402,6 +402,17 @@ def test_scripts_load_in_one_message_or_line_by_line_and_run_by_name(sim):
     assert k.query("made()") == "new"
 
 
+def test_the_bit_library_gives_the_manuals_examples(sim):
+    """WH-2600B 14632, 14636, 14637, 14638, 14639, 14641, 14642: the pages' own examples."""
+    k, _, _ = sim
+    assert numbers(k.query("print(bit.bitand(10, 9), bit.clear(15, 2), bit.get(10, 4), "
+                           "bit.getfield(13, 2, 3), bit.set(8, 3), bit.toggle(10, 3))")) == \
+        [8, 13, 8, 6, 12, 14]
+    assert k.query("print(bit.test(10, 4))") == "true"
+    k.write("bit.set(1, 33)")
+    assert errors(k) == [1101]
+
+
 def test_exit_stops_a_script_without_an_error(sim):
     k, _, _ = sim
     assert k.query("print('before') exit() print('after')") == "before"  # WH-2600B 14769

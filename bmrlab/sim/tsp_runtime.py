@@ -20,7 +20,8 @@ What the node offers besides its SMU channels, each from the Series 2600B Refere
   ``status.reset()``, 27209 sweeping, 28238 measurement per SMU), ``delay`` (13949),
   ``waitcomplete`` (13986), ``timer.reset``/``timer.measure.t`` (15282, 15281),
   ``trigger.timer[N]``, ``localnode`` (15012, 15013), ``display`` (14699, 14712, 14741),
-  ``beeper``, ``reset()`` (13933) which may stand inside a script, ``exit()`` (14769);
+  ``beeper``, ``reset()`` (13933) which may stand inside a script, ``exit()`` (14769),
+  the ``bit`` library (14632-14642);
 - IEEE 488.2 common commands, each alone in a message, run as their documented script
   equivalents (WH-2600B 2271, 2273).
 
@@ -162,6 +163,37 @@ class Timer:
         self.stimulus = 0
 
 
+def _bit_index(index) -> int:
+    return int(in_range(index, 1, 32, "bit index"))
+
+
+def _bit_mask(index, width) -> int:
+    return ((1 << int(in_range(width, 1, 32, "bit width"))) - 1) << (_bit_index(index) - 1)
+
+
+class BitLibrary:
+    """``bit``: integer logic on numbers, fractions truncated, bit 1 the least significant
+    (WH-2600B 14632-14642)."""
+
+    bitand = staticmethod(lambda a, b: int(a) & int(b))
+    bitor = staticmethod(lambda a, b: int(a) | int(b))
+    bitxor = staticmethod(lambda a, b: int(a) ^ int(b))
+    clear = staticmethod(lambda value, index: int(value) & ~(1 << (_bit_index(index) - 1)))
+    get = staticmethod(lambda value, index: int(value) & (1 << (_bit_index(index) - 1)))
+    set = staticmethod(lambda value, index: int(value) | (1 << (_bit_index(index) - 1)))
+    test = staticmethod(lambda value, index: bool(int(value) >> (_bit_index(index) - 1) & 1))
+    toggle = staticmethod(lambda value, index: int(value) ^ (1 << (_bit_index(index) - 1)))
+
+    @staticmethod
+    def getfield(value, index, width) -> int:
+        return (int(value) & _bit_mask(index, width)) >> (_bit_index(index) - 1)
+
+    @staticmethod
+    def setfield(value, index, width, field) -> int:
+        mask = _bit_mask(index, width)
+        return (int(value) & ~mask) | ((int(field) << (_bit_index(index) - 1)) & mask)
+
+
 class _Namespace:
     """A plain TSP table of settings (display, beeper, localnode ...)."""
 
@@ -223,6 +255,7 @@ class TspNode:
         g.opc = self._opc
         g.reset = self.reset_node
         g.exit = _exit
+        g.bit = BitLibrary()
         g.format = self.format
         g.status = self.status
         g.errorqueue = ErrorQueue(self.errors)
