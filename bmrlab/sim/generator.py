@@ -130,6 +130,12 @@ class SimFunctionGenerator(ScpiInstrument):
         self.t_replayed = max(self.t_replayed, self.bench.clock.now())
         return super().handle(message)
 
+    def _level_writer(self, channel: GeneratorChannel):
+        """Wrap a level setter of ``channel`` so that it glitches the device when it should."""
+        def wrap(put):
+            return lambda value: self._glitch_if_levels_change(channel, lambda: put(value))
+        return wrap
+
     def _glitch_if_levels_change(self, channel: GeneratorChannel, change) -> None:
         """Run ``change``; a level change with the wired output on and voltage autoranging
         on switches the amplitude relays under power."""
@@ -184,8 +190,9 @@ class SimFunctionGenerator(ScpiInstrument):
         shapes = (("SINusoid", "SQUare", "TRIangle", "RAMP", "PULSe", "PRBS", "NOISe", "DC",
                    "ARB") if m.channels > 1 else
                   ("SINusoid", "SQUare", "RAMP", "PULSe", "NOISe", "DC", "USER"))
-        levels = lambda put: lambda value: self._glitch_if_levels_change(  # noqa: E731
-            ch, lambda: put(value))
+        levels = self._level_writer(ch)
+        edges = lambda: (*m.edge_range, m.default_edge)  # noqa: E731
+        limits = lambda: self._level_bounds(ch)  # noqa: E731
 
         r(f"{src}:FUNCtion", self._keyword(lambda: ch.function, self._function(ch), *shapes))
         r(f"{src}:FREQuency", self._numeric(
@@ -196,12 +203,11 @@ class SimFunctionGenerator(ScpiInstrument):
         r(f"{src}:VOLTage[:LEVel][:IMMediate][:AMPLitude]", self._numeric(
             ch.amplitude, levels(ch.set_amplitude), lambda: self._amplitude_bounds(ch)))
         r(f"{src}:VOLTage[:LEVel][:IMMediate]:OFFSet", self._numeric(
-            lambda: ch.display(ch.offset), levels(ch.set_offset),
-            lambda: self._level_bounds(ch)))
+            lambda: ch.display(ch.offset), levels(ch.set_offset), limits))
         r(f"{src}:VOLTage[:LEVel][:IMMediate]:HIGH", self._numeric(
-            lambda: ch.display(ch.high), levels(ch.set_high), lambda: self._level_bounds(ch)))
+            lambda: ch.display(ch.high), levels(ch.set_high), limits))
         r(f"{src}:VOLTage[:LEVel][:IMMediate]:LOW", self._numeric(
-            lambda: ch.display(ch.low), levels(ch.set_low), lambda: self._level_bounds(ch)))
+            lambda: ch.display(ch.low), levels(ch.set_low), limits))
         r(f"{src}:VOLTage:UNIT", self._keyword(lambda: ch.unit, ch.set_unit,
                                                "VPP", "VRMS", "DBM"))
         r(f"{src}:VOLTage:RANGe:AUTO", self._autorange(ch))
@@ -221,8 +227,8 @@ class SimFunctionGenerator(ScpiInstrument):
             ch.pulse_duty, ch.set_pulse_duty, lambda: (*m.pulse_duty_range, 10.0)))
         r(f"{src}:FUNCtion:PULSe:HOLD", self._keyword(
             lambda: ch.hold, self._setter(ch, "hold"), "WIDTh", "DCYCle"))
-        edges = lambda: (*m.edge_range, m.default_edge)  # noqa: E731
-        r(f"{src}:FUNCtion:PULSe:TRANsition[:BOTH]", self._numeric(
+        both = "[:BOTH]" if m.separate_edges else ""  # the 33220A has one edge time
+        r(f"{src}:FUNCtion:PULSe:TRANsition{both}", self._numeric(
             lambda: ch.lead, lambda value: ch.set_edges(value, value), edges))
         if m.separate_edges:
             r(f"{src}:FUNCtion:PULSe:TRANsition:LEADing", self._numeric(
@@ -237,20 +243,19 @@ class SimFunctionGenerator(ScpiInstrument):
                                                      self._frequency_mode(ch),
                                                      "CW", "FIXed", "LIST", "SWEep"))
         if m.has_voltage_limits:
-            bounds = lambda: self._level_bounds(ch)  # noqa: E731
             r(f"{src}:VOLTage:LIMit:HIGH", self._numeric(
-                lambda: ch.limit_high, lambda v: ch.set_limits(high=v), bounds))
+                lambda: ch.limit_high, lambda v: ch.set_limits(high=v), limits))
             r(f"{src}:VOLTage:LIMit:LOW", self._numeric(
-                lambda: ch.limit_low, lambda v: ch.set_limits(low=v), bounds))
+                lambda: ch.limit_low, lambda v: ch.set_limits(low=v), limits))
             r(f"{src}:VOLTage:LIMit:STATe", self._switch(lambda: ch.limits,
                                                          lambda on: ch.set_limits(on=on)))
-        if m.channels > 1:  # 33500 PHASe:SYNChronize restarts both channels
-            r(f"{src}:PHASe:SYNChronize", self._phase_sync)
-        for header in (f"{src}:FUNCtion:ARBitrary", f"{src}:FUNCtion:ARBitrary:SRATe",
-                       f"{src}:FUNCtion:ARBitrary:FILTer", f"{src}:FUNCtion:ARBitrary:ADVance",
-                       f"{src}:FUNCtion:ARBitrary:PTPeak", f"{src}:DATA:ARBitrary",
-                       f"{src}:DATA:ARBitrary:DAC", f"{src}:DATA:VOLatile:CLEar"):
-            r(header, self._arbitrary)
+        if m.channels > 1:  # 33500 only
+            r(f"{src}:PHASe:SYNChronize", self._phase_sync)  # restarts both channels
+            for header in ("FUNCtion:ARBitrary", "FUNCtion:ARBitrary:SRATe",
+                           "FUNCtion:ARBitrary:FILTer", "FUNCtion:ARBitrary:ADVance",
+                           "FUNCtion:ARBitrary:PTPeak", "DATA:ARBitrary", "DATA:ARBitrary:DAC",
+                           "DATA:VOLatile:CLEar"):
+                r(f"{src}:{header}", self._arbitrary)
 
     def _register_burst(self, ch: GeneratorChannel, src: str) -> None:
         m, r = self.model, self.register
@@ -310,6 +315,8 @@ class SimFunctionGenerator(ScpiInstrument):
     def _register_instrument(self) -> None:
         m, r = self.model, self.register
         r("*TRG", self._bus_trigger)
+        # *OPT?: no option installed (33500 guide and 33220A guide, *OPT?)
+        r("*OPT?", lambda a, q, match: "0" if q else self._no_command())
         r(":OUTPut:SYNC", self._switch(lambda: self.sync_output,
                                        lambda on: setattr(self, "sync_output", on)))
         if m.channels > 1:

@@ -282,21 +282,23 @@ class GeneratorChannel:
             if error:
                 raise error
             return
-        width, lead, trail, adjusted = self._fit(self.width, self.lead, self.trail)
+        width, lead, trail, adjusted = self._fit(self.width, self.lead, self.trail,
+                                                 minimise_edges=True)
         self.width, self.lead, self.trail = width, lead, trail
         if adjusted:
             error = error or settings_conflict("pulse width or edge time adjusted to the period")
         if error:
             raise error
 
-    def _fit(self, width: float, lead: float, trail: float):
-        """Width and edges that fit the period: edges shrink first, then the width."""
+    def _fit(self, width: float, lead: float, trail: float, minimise_edges: bool = False):
+        """Width and edges that fit the period: the edges go first (shortened just enough,
+        or to their minimum after a period change, 33220A guide p.192), then the width."""
         period, edge_min = self.period, self.model.edge_range[0]
         wmin = self.model.min_width(period)
         fitted = min(max(width, wmin), period - wmin)
         room = self._edge_room(fitted)
         if lead + trail > room:
-            shrink = max(room / (lead + trail), 0.0)
+            shrink = 0.0 if minimise_edges else room / (lead + trail)
             lead, trail = max(lead * shrink, edge_min), max(trail * shrink, edge_min)
         need = EDGE_FIT * (lead + trail)
         fitted = min(max(fitted, need), period - need)
