@@ -359,3 +359,16 @@ def test_qcodes_keysight_33522b_driver_runs_both_channels(bench):
         assert ks.error() == (0, "No error")
     finally:
         ks.close()
+
+
+def test_a_fast_endless_train_reaches_the_device_as_its_mean_with_its_peak_recorded(bench):
+    b, library = bench
+    gen = open_raw(library, GEN33500)
+    gen.write("OUTP:LOAD INF;:FUNC PULS;:VOLT:LOW 0;HIGH 0.4;:FUNC:PULS:PER 1e-6;WIDT 2.5e-7")
+    gen.write("OUTP ON")
+    assert level(b, b.clock.now() + 0.5) == pytest.approx(0.1)  # 25 % of 0.4 V
+    b.clock.sleep(10.0)  # ten million pulses: no event for each of them
+    b.sync()
+    assert b.devices["dut"].watchdog.max_abs_v == pytest.approx(0.4)
+    gen.write("FUNC SIN")  # not simulated: its offset, its peak recorded
+    assert level(b, b.clock.now()) == pytest.approx(0.2)

@@ -128,7 +128,11 @@ class SimFunctionGenerator(ScpiInstrument):
         """The bench has replayed every event up to now before a message arrives; settings
         changed by the message take effect from now on."""
         self.t_replayed = max(self.t_replayed, self.bench.clock.now())
-        return super().handle(message)
+        reply = super().handle(message)
+        if self.wired.output and self.wired.approximated():  # the peaks still reach it
+            peak = max(abs(self.wired.high), abs(self.wired.low))
+            self.bench.device_of(self).expose(peak, t=self.bench.clock.now())
+        return reply
 
     def _level_writer(self, channel: GeneratorChannel):
         """Wrap a level setter of ``channel`` so that it glitches the device when it should."""

@@ -23,6 +23,8 @@ SERIES_OHMS = 50.0  # fixed series output impedance (33500 guide p.62)
 EDGE_STEPS = 4  # a linear edge is replayed as a staircase of this many levels
 EDGE_SPAN = 1 / 0.8  # an edge time is 10 % to 90 %: the whole ramp lasts 1.25 times it
 EDGE_FIT = 0.8  # 0.8 x (lead + trail) must fit in the width and in the gap (see _edge_room)
+FAST_PERIOD_S = 100e-6  # trains faster than this ...
+FAST_CYCLES = 1000  # ... and longer than this reach the device as their mean level
 BURST_GAP = 200e-9  # burst period > cycles x period + 200 ns (33220A guide p.227)
 CREST_PP_PER_RMS = {"SIN": 2 * math.sqrt(2), "SQU": 2.0, "RAMP": 2 * math.sqrt(3),
                     "TRI": 2 * math.sqrt(3)}  # Vpp / Vrms of the shapes with a fixed crest
@@ -486,6 +488,30 @@ class GeneratorChannel:
             return 1.0 - (step + 0.5) / EDGE_STEPS
         return 0.0
 
+    def approximated(self) -> bool:
+        """True when the device gets a mean level instead of the waveform: the shapes not
+        simulated (sine, ramp, noise ...) and the fast trains of :meth:`_averaged`."""
+        return (self._shape() is None and self.function != "DC") or self._averaged()
+
+    def _averaged(self) -> bool:
+        """A long train faster than FAST_PERIOD_S would take millions of events a second:
+        it is replaced by its mean (a triggered burst of few cycles never is)."""
+        if self._shape() is None or self.period >= FAST_PERIOD_S:
+            return False
+        few = not math.isinf(self.cycles) and self.cycles <= FAST_CYCLES
+        return not (self.burst and self.trigger_source in ("BUS", "EXT") and few)
+
+    def _averaged_runs(self, shape) -> tuple[list[Run], float]:
+        """An averaged train as runs of constant level and the level's fraction between low
+        (0) and high (1): width over period (exact for linear edges). Bursts that repeat on
+        their own are spread over their repetition into one endless run."""
+        fraction = shape[0] / self.period
+        runs = self._runs(self.t_on)
+        if self.burst and self.trigger_source in ("IMM", "TIM") and len(runs) == 2:
+            fraction *= self.cycles * self.period / (runs[1].start - runs[0].start)
+            return [Run(runs[0].start, math.inf)], fraction
+        return runs, fraction
+
     def level_at(self, t: float) -> float:
         """Open-circuit output at ``t``. Pulse and square follow their cycles and edges;
         between bursts a pulse rests at its low level; DC and the shapes not simulated
@@ -495,11 +521,14 @@ class GeneratorChannel:
         value = self.offset
         if shape is not None:
             value = self.low
-            for run in self._runs(t):
+            averaged = self._averaged()
+            runs, mean = self._averaged_runs(shape) if averaged else (self._runs(t), 0.0)
+            for run in runs:
                 k = math.floor((t - run.start) / self.period)
                 if run.start <= t and k < run.cycles:
-                    value = self.low + (self.high - self.low) * self._fraction(
+                    fraction = mean if averaged else self._fraction(
                         shape, t - run.start - k * self.period)
+                    value = self.low + (self.high - self.low) * fraction
         return self.high + self.low - value if self.polarity == "INV" else value
 
     def next_change_after(self, t: float) -> float:
@@ -510,6 +539,12 @@ class GeneratorChannel:
         offsets = self._breakpoints(shape)
         margin = 1e-14 * max(1.0, abs(t))  # an edge just replayed must not come round again
         best = math.inf
+        if self._averaged():  # only where a run starts and ends
+            for run in self._averaged_runs(shape)[0]:
+                for edge in (run.start, run.start + run.cycles * self.period):
+                    if edge > t + margin:
+                        best = min(best, edge)
+            return best
         for run in self._runs(t):
             k = max(0, math.floor((t - run.start) / self.period))
             for cycle in (k, k + 1):
