@@ -136,7 +136,7 @@ class GeneratorChannel:
         crest = self._crest()
         if self.unit == "VRMS":
             return value * crest
-        return math.sqrt(10 ** (value / 10) * 1e-3 * self.load) * crest
+        return math.sqrt(10 ** min(value / 10, 300.0) * 1e-3 * self.load) * crest
 
     def set_unit(self, unit: str) -> None:
         # 33500 guide p.62: dBm needs a finite load (units are Vpp with a high impedance)
