@@ -372,3 +372,21 @@ def test_a_fast_endless_train_reaches_the_device_as_its_mean_with_its_peak_recor
     assert b.devices["dut"].watchdog.max_abs_v == pytest.approx(0.4)
     gen.write("FUNC SIN")  # not simulated: its offset, its peak recorded
     assert level(b, b.clock.now()) == pytest.approx(0.2)
+
+
+def test_apply_and_values_with_units_as_the_guides_print_them(bench):
+    gen = open_raw(bench[1], GEN33220)
+    gen.write("OUTP:LOAD 50")
+    gen.write("APPL:SQU 5 KHZ, 0.3 VPP, -0.1 V")
+    assert gen.query("APPL?") == (
+        '"SQU +5.000000000000000E+03,+3.000000000000000E-01,-1.000000000000000E-01"')
+    assert gen.query("OUTP?") == "1" and gen.query("TRIG:SOUR?") == "IMM"
+    gen.write("APPL:PULS 1 MHZ")
+    assert number(gen, "FREQ?") == 1e6 and number(gen, "VOLT?") == pytest.approx(0.1)
+    assert errors(gen) == [-221]  # the 100 us width does not fit a 1 us period
+    gen.write("FUNC:PULS:WIDT 200 NS;:VOLT 100 MVPP;:TRIG:DEL 2 MS")
+    assert number(gen, "FUNC:PULS:WIDT?") == pytest.approx(200e-9)
+    assert number(gen, "VOLT?") == pytest.approx(0.1)
+    assert number(gen, "TRIG:DEL?") == pytest.approx(2e-3)
+    gen.write("FREQ 2 V")
+    assert errors(gen) == [-131]

@@ -19,6 +19,7 @@ virtual time with their edge times (as a staircase), bursts after ``TRIG:DEL``.
 """
 
 import math
+import re
 
 from .generator_channel import GeneratorChannel, clipped, settings_conflict
 from .generator_models import MODELS
@@ -51,21 +52,45 @@ def choice(arg: str, *names: str) -> str:
     raise illegal_value(arg.strip())
 
 
-def number(arg: str, minimum: float, maximum: float, default: float) -> float:
-    """A numeric argument with the MINimum/MAXimum/DEFault keywords. Out-of-range values are
-    returned as they are: the channel clips them with -222 as the guides describe."""
+NUMBER_WITH_SUFFIX = re.compile(r"([-+]?(?:\d+\.?\d*|\.\d+)(?:E[-+]?\d+)?)\s*([A-Z]*)")
+# IEEE 488.2 7.7.3: suffix multipliers; M is milli and MA mega, but MHZ is megahertz
+MULTIPLIERS = {"": 1.0, "K": 1e3, "MA": 1e6, "M": 1e-3, "U": 1e-6, "N": 1e-9}
+AMPLITUDE_UNITS = ("VPP", "VRMS", "DBM")
+
+
+def split_suffix(arg: str) -> tuple[float, str]:
+    """``"2.5 KHZ"`` -> (2.5, "KHZ"); a malformed number is -104."""
+    match = NUMBER_WITH_SUFFIX.fullmatch(arg.strip().upper())
+    if not match:
+        raise ScpiError(-104, "Data type error")
+    value = float(match[1])
+    if not math.isfinite(value):
+        raise ScpiError(-104, "Data type error")
+    return value, match[2]
+
+
+def scaled(value: float, suffix: str, unit: str) -> float:
+    """Apply a suffix such as MS, KHZ or MV to ``value`` for a command in ``unit``."""
+    if not suffix:
+        return value
+    prefix = suffix[: -len(unit)] if unit and suffix.endswith(unit) else None
+    if unit == "HZ" and prefix == "M":
+        prefix = "MA"
+    if prefix not in MULTIPLIERS:
+        raise ScpiError(-131, "Invalid suffix")
+    return value * MULTIPLIERS[prefix]
+
+
+def number(arg: str, minimum: float, maximum: float, default: float, unit: str = "") -> float:
+    """A numeric argument with the MINimum/MAXimum/DEFault keywords and an optional suffix in
+    ``unit`` (HZ, S, V). Out-of-range values are returned as they are: the channel clips them
+    with -222 as the guides describe."""
     text = arg.strip().upper()
     keywords = {"MIN": minimum, "MINIMUM": minimum, "MAX": maximum, "MAXIMUM": maximum,
                 "DEF": default, "DEFAULT": default}
     if text in keywords:
         return float(keywords[text])
-    try:
-        value = float(text)
-    except ValueError:
-        raise ScpiError(-104, "Data type error") from None
-    if not math.isfinite(value):
-        raise ScpiError(-104, "Data type error")
-    return value
+    return scaled(*split_suffix(text), unit)
 
 
 def not_simulated(what: str) -> ScpiError:
@@ -153,9 +178,9 @@ class SimFunctionGenerator(ScpiInstrument):
                 self.bench.glitch(self, 2 * peak, GLITCH_S)
 
     # --- handler factories -------------------------------------------------------------------
-    def _numeric(self, read, write, bounds):
-        """A numeric setting: ``bounds()`` gives (MIN, MAX, DEFault); ``VALUE? MIN|MAX`` answers
-        the bound."""
+    def _numeric(self, read, write, bounds, unit: str = ""):
+        """A numeric setting in ``unit``: ``bounds()`` gives (MIN, MAX, DEFault);
+        ``VALUE? MIN|MAX`` answers the bound."""
         def handler(args, query, match):
             low, high, default = bounds()
             if query:
@@ -163,7 +188,7 @@ class SimFunctionGenerator(ScpiInstrument):
                     return nr3({"MIN": low, "MAX": high}[choice(one_argument(args),
                                                                 "MINimum", "MAXimum")])
                 return nr3(read())
-            write(number(one_argument(args), low, high, default))
+            write(number(one_argument(args), low, high, default, unit))
         return handler
 
     def _keyword(self, read, write, *names: str):
@@ -201,17 +226,16 @@ class SimFunctionGenerator(ScpiInstrument):
         r(f"{src}:FUNCtion", self._keyword(lambda: ch.function, self._function(ch), *shapes))
         r(f"{src}:FREQuency", self._numeric(
             lambda: ch.frequency, ch.set_frequency,
-            lambda: (m.min_frequency, m.max_frequency[ch.function], 1e3)))
+            lambda: (m.min_frequency, m.max_frequency[ch.function], 1e3), "HZ"))
         r(f"{src}:PHASe", self._numeric(lambda: ch.phase, self._phase(ch),
                                         lambda: (-360.0, 360.0, 0.0)))
-        r(f"{src}:VOLTage[:LEVel][:IMMediate][:AMPLitude]", self._numeric(
-            ch.amplitude, levels(ch.set_amplitude), lambda: self._amplitude_bounds(ch)))
+        r(f"{src}:VOLTage[:LEVel][:IMMediate][:AMPLitude]", self._amplitude(ch, levels))
         r(f"{src}:VOLTage[:LEVel][:IMMediate]:OFFSet", self._numeric(
-            lambda: ch.display(ch.offset), levels(ch.set_offset), limits))
+            lambda: ch.display(ch.offset), levels(ch.set_offset), limits, "V"))
         r(f"{src}:VOLTage[:LEVel][:IMMediate]:HIGH", self._numeric(
-            lambda: ch.display(ch.high), levels(ch.set_high), limits))
+            lambda: ch.display(ch.high), levels(ch.set_high), limits, "V"))
         r(f"{src}:VOLTage[:LEVel][:IMMediate]:LOW", self._numeric(
-            lambda: ch.display(ch.low), levels(ch.set_low), limits))
+            lambda: ch.display(ch.low), levels(ch.set_low), limits, "V"))
         r(f"{src}:VOLTage:UNIT", self._keyword(lambda: ch.unit, ch.set_unit,
                                                "VPP", "VRMS", "DBM"))
         r(f"{src}:VOLTage:RANGe:AUTO", self._autorange(ch))
@@ -224,21 +248,22 @@ class SimFunctionGenerator(ScpiInstrument):
         # The 33500 guide spells the pulse commands FUNCtion:PULSe:..., the 33220A guide
         # PULSe:PERiod and FUNCtion:PULSe:WIDTh; both spellings are accepted on both models.
         r(f"{src}[:FUNCtion]:PULSe:PERiod", self._numeric(
-            lambda: ch.period, ch.set_period, lambda: (*m.period_range, 1e-3)))
+            lambda: ch.period, ch.set_period, lambda: (*m.period_range, 1e-3), "S"))
         r(f"{src}[:FUNCtion]:PULSe:WIDTh", self._numeric(
-            lambda: ch.width, ch.set_width, lambda: (*m.width_range, 100e-6)))
+            lambda: ch.width, ch.set_width, lambda: (*m.width_range, 100e-6), "S"))
         r(f"{src}:FUNCtion:PULSe:DCYCle", self._numeric(
             ch.pulse_duty, ch.set_pulse_duty, lambda: (*m.pulse_duty_range, 10.0)))
         r(f"{src}:FUNCtion:PULSe:HOLD", self._keyword(
             lambda: ch.hold, self._setter(ch, "hold"), "WIDTh", "DCYCle"))
         both = "[:BOTH]" if m.separate_edges else ""  # the 33220A has one edge time
         r(f"{src}:FUNCtion:PULSe:TRANsition{both}", self._numeric(
-            lambda: ch.lead, lambda value: ch.set_edges(value, value), edges))
+            lambda: ch.lead, lambda value: ch.set_edges(value, value), edges, "S"))
         if m.separate_edges:
             r(f"{src}:FUNCtion:PULSe:TRANsition:LEADing", self._numeric(
-                lambda: ch.lead, lambda value: ch.set_edges(value, None), edges))
+                lambda: ch.lead, lambda value: ch.set_edges(value, None), edges, "S"))
             r(f"{src}:FUNCtion:PULSe:TRANsition:TRAiling", self._numeric(
-                lambda: ch.trail, lambda value: ch.set_edges(None, value), edges))
+                lambda: ch.trail, lambda value: ch.set_edges(None, value), edges, "S"))
+        self._register_apply(ch, src, shapes, levels)
         self._register_burst(ch, src)
         self._register_trigger(ch, trig)
         self._register_output(ch, out)
@@ -248,9 +273,9 @@ class SimFunctionGenerator(ScpiInstrument):
                                                      "CW", "FIXed", "LIST", "SWEep"))
         if m.has_voltage_limits:
             r(f"{src}:VOLTage:LIMit:HIGH", self._numeric(
-                lambda: ch.limit_high, lambda v: ch.set_limits(high=v), limits))
+                lambda: ch.limit_high, lambda v: ch.set_limits(high=v), limits, "V"))
             r(f"{src}:VOLTage:LIMit:LOW", self._numeric(
-                lambda: ch.limit_low, lambda v: ch.set_limits(low=v), limits))
+                lambda: ch.limit_low, lambda v: ch.set_limits(low=v), limits, "V"))
             r(f"{src}:VOLTage:LIMit:STATe", self._switch(lambda: ch.limits,
                                                          lambda on: ch.set_limits(on=on)))
         if m.channels > 1:  # 33500 only
@@ -261,6 +286,61 @@ class SimFunctionGenerator(ScpiInstrument):
                            "DATA:VOLatile:CLEar"):
                 r(f"{src}:{header}", self._arbitrary)
 
+    def _register_apply(self, ch: GeneratorChannel, src: str, shapes, levels) -> None:
+        for name in shapes:
+            r_shape = choice(name, name)
+            handler = (self._arbitrary if r_shape in ("ARB", "USER") else
+                       self._apply(ch, r_shape, levels))
+            self.register(f"{src}:APPLy:{name}", handler)
+        self.register(f"{src}:APPLy", lambda a, q, match: (
+            self._applied(ch) if q else self._no_command()))
+
+    def _apply(self, ch: GeneratorChannel, shape: str, levels):
+        """APPLy:<shape> [<frequency>|DEF [,<amplitude>|DEF [,<offset>|DEF]]] (both guides,
+        APPLy): shape, frequency, amplitude (in VOLT:UNIT) and offset at once; an omitted
+        value is its default (1 kHz, 100 mVpp into 50 ohm, 0 V); the trigger source becomes
+        IMMediate, burst goes off, voltage autoranging on, and the output goes on. Frequency
+        is ignored for noise and DC, amplitude for DC."""
+        def handler(args, query, match):
+            if query:
+                raise undefined_header("APPLy:<shape>?")
+            if len(args) > 3:
+                raise ScpiError(-108, "Parameter not allowed")
+            frequency, amplitude, offset = (args + ["DEF"] * 3)[:3]
+            first_error = None
+
+            def attempt(action):
+                nonlocal first_error
+                try:
+                    action()
+                except ScpiError as error:
+                    first_error = first_error or error
+
+            ch.set_burst(False)
+            ch.trigger_source = "IMM"
+            ch.autorange = True
+            attempt(lambda: ch.set_function(shape))
+            top = self.model.max_frequency[shape]
+            if shape not in ("NOIS", "DC"):
+                attempt(lambda: ch.set_frequency(number(frequency, self.model.min_frequency,
+                                                        top, 1e3, "HZ")))
+            if shape != "DC":
+                bounds = tuple(ch.display(v) for v in self.model.amplitude_range)
+                attempt(lambda: levels(lambda arg: self._set_amplitude(ch, arg, bounds))(
+                    amplitude))
+            vmax = ch.display(self.model.max_level)
+            attempt(lambda: levels(ch.set_offset)(number(offset, -vmax, vmax, 0.0, "V")))
+            self._output(ch)(True)
+            if first_error:
+                raise first_error
+        return handler
+
+    @staticmethod
+    def _applied(ch: GeneratorChannel) -> str:
+        """APPLy?: '"<shape> <frequency>,<amplitude>,<offset>"'."""
+        return (f'"{ch.function} {nr3(ch.frequency)},{nr3(ch.amplitude())},'
+                f'{nr3(ch.display(ch.offset))}"')
+
     def _register_burst(self, ch: GeneratorChannel, src: str) -> None:
         m, r = self.model, self.register
         r(f"{src}:BURSt:STATe", self._switch(lambda: ch.burst, ch.set_burst))
@@ -269,7 +349,7 @@ class SimFunctionGenerator(ScpiInstrument):
         r(f"{src}:BURSt:NCYCles", self._cycles(ch))
         r(f"{src}:BURSt:INTernal:PERiod", self._numeric(
             lambda: ch.burst_period, ch.set_burst_period,
-            lambda: (*m.burst_period_range, 10e-3)))
+            lambda: (*m.burst_period_range, 10e-3), "S"))
         # BURSt:PHASe -360 to +360 degrees; it has no effect on pulses (33220A guide p.227)
         r(f"{src}:BURSt:PHASe", self._numeric(
             lambda: ch.burst_phase, self._clipped(ch, "burst_phase", (-360.0, 360.0)),
@@ -285,14 +365,14 @@ class SimFunctionGenerator(ScpiInstrument):
         r(f"{trig}:DELay", self._numeric(
             lambda: ch.trigger_delay,
             self._clipped(ch, "trigger_delay", (0.0, m.max_trigger_delay)),
-            lambda: (0.0, m.max_trigger_delay, 0.0)))
+            lambda: (0.0, m.max_trigger_delay, 0.0), "S"))
         r(f"{trig}:SLOPe", self._keyword(lambda: ch.trigger_slope,
                                          self._setter(ch, "trigger_slope"),
                                          "POSitive", "NEGative"))
         if m.has_trigger_timer:
             r(f"{trig}:TIMer", self._numeric(
                 lambda: ch.trigger_timer, self._clipped(ch, "trigger_timer", (1e-6, 8000.0)),
-                lambda: (1e-6, 8000.0, 1.0)))
+                lambda: (1e-6, 8000.0, 1.0), "S"))
             r(f"{trig}:COUNt", self._trigger_count(ch))
 
     def _register_output(self, ch: GeneratorChannel, out: str) -> None:
@@ -402,9 +482,34 @@ class SimFunctionGenerator(ScpiInstrument):
         self._no_query(query, lambda: [c.synchronise_phase(self.bench.clock.now())
                                        for c in self.channels])
 
-    def _amplitude_bounds(self, ch: GeneratorChannel):
-        low, high = self.model.amplitude_range
-        return ch.display(low), ch.display(high), ch.display(0.2)
+    def _amplitude(self, ch: GeneratorChannel, levels):
+        """VOLTage: the amplitude in VOLT:UNIT, or in the unit the value carries (``VPP``,
+        ``VRMS``, ``DBM``, with ``M`` for milli); MIN/MAX/DEF are Vpp."""
+        def handler(args, query, match):
+            low, high = (ch.display(v) for v in self.model.amplitude_range)
+            if query:
+                if args:
+                    bound = choice(one_argument(args), "MINimum", "MAXimum")
+                    return nr3(low if bound == "MIN" else high)
+                return nr3(ch.amplitude())
+            levels(lambda arg: self._set_amplitude(ch, arg, (low, high)))(one_argument(args))
+        return handler
+
+    @staticmethod
+    def _set_amplitude(ch: GeneratorChannel, arg: str, bounds: tuple[float, float]) -> None:
+        text = arg.strip().upper()
+        keywords = {"MIN": bounds[0], "MINIMUM": bounds[0], "MAX": bounds[1],
+                    "MAXIMUM": bounds[1], "DEF": ch.display(0.2), "DEFAULT": ch.display(0.2)}
+        if text in keywords:
+            ch.set_amplitude(keywords[text], "VPP")
+            return
+        value, suffix = split_suffix(text)
+        unit = next((u for u in AMPLITUDE_UNITS if suffix in (u, "M" + u)), None)
+        if suffix and unit is None:
+            raise ScpiError(-131, "Invalid suffix")
+        if suffix.startswith("M") and unit != "DBM":
+            value *= 1e-3
+        ch.set_amplitude(value, unit)
 
     def _level_bounds(self, ch: GeneratorChannel):
         vmax = ch.display(self.model.max_level)

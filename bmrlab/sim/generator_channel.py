@@ -130,11 +130,11 @@ class GeneratorChannel:
             return vrms
         return 10 * math.log10(vrms ** 2 / self.load / 1e-3)
 
-    def _to_vpp(self, value: float) -> float:
-        if self.unit == "VPP":
+    def _to_vpp(self, value: float, unit: str) -> float:
+        if unit == "VPP":
             return value
         crest = self._crest()
-        if self.unit == "VRMS":
+        if unit == "VRMS":
             return value * crest
         return math.sqrt(10 ** min(value / 10, 300.0) * 1e-3 * self.load) * crest
 
@@ -158,11 +158,15 @@ class GeneratorChannel:
         if error:
             raise error
 
-    def set_amplitude(self, value: float) -> None:
+    def set_amplitude(self, value: float, unit: str | None = None) -> None:
         """33500 guide, VOLTage: 1 mVpp to 10 Vpp into 50 ohm; with the offset,
-        |offset| + Vpp/2 <= Vmax: an amplitude that does not fit is reduced (-221)."""
+        |offset| + Vpp/2 <= Vmax: an amplitude that does not fit is reduced (-221).
+        ``unit`` (VPP, VRMS, DBM) is the one the value carries, else VOLT:UNIT."""
+        if unit == "DBM" and math.isinf(self.load):
+            raise settings_conflict("dBm needs a finite OUTP:LOAD")
         low, high = self.model.amplitude_range
-        vpp, error = clipped(self._open_circuit(self._to_vpp(value)), low, high, "amplitude")
+        vpp, error = clipped(self._open_circuit(self._to_vpp(value, unit or self.unit)), low,
+                             high, "amplitude")
         offset = self.offset
         room = 2 * (self.model.max_level - abs(offset))
         if vpp > room:
