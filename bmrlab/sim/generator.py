@@ -399,7 +399,7 @@ class SimFunctionGenerator(ScpiInstrument):
     def _register_instrument(self) -> None:
         m, r = self.model, self.register
         r("*TRG", self._bus_trigger)
-        # *OPT?: no option installed (33500 guide and 33220A guide, *OPT?)
+        # *OPT?: no option installed; the reply format of the guides is not re-checked
         r("*OPT?", lambda a, q, match: "0" if q else self._no_command())
         r(":OUTPut:SYNC", self._switch(lambda: self.sync_output,
                                        lambda on: setattr(self, "sync_output", on)))
