@@ -41,14 +41,18 @@ def one_argument(args: list[str]) -> str:
     return args[0]
 
 
+def short_form(name: str) -> str:
+    """``TRIGgered`` -> ``TRIG``: the upper-case letters of a keyword as a manual spells it."""
+    return "".join(c for c in name if not c.islower())
+
+
 def choice(arg: str, *names: str) -> str:
     """A SCPI keyword in short or long form (``TRIGgered`` takes TRIG or TRIGGERED); returns
     its short form."""
     text = arg.strip().upper()
     for name in names:
-        short = "".join(c for c in name if not c.islower())
-        if text in (short, name.upper()):
-            return short
+        if text in (short_form(name), name.upper()):
+            return short_form(name)
     raise illegal_value(arg.strip())
 
 
@@ -205,7 +209,8 @@ class SimFunctionGenerator(ScpiInstrument):
             write(parse_bool(one_argument(args)))
         return handler
 
-    def _setter(self, channel: GeneratorChannel, attribute: str):
+    @staticmethod
+    def _setter(channel: GeneratorChannel, attribute: str):
         return lambda value: setattr(channel, attribute, value)
 
     # --- commands of one channel -------------------------------------------------------------
@@ -288,9 +293,9 @@ class SimFunctionGenerator(ScpiInstrument):
 
     def _register_apply(self, ch: GeneratorChannel, src: str, shapes, levels) -> None:
         for name in shapes:
-            r_shape = choice(name, name)
-            handler = (self._arbitrary if r_shape in ("ARB", "USER") else
-                       self._apply(ch, r_shape, levels))
+            shape = short_form(name)
+            handler = (self._arbitrary if shape in ("ARB", "USER") else
+                       self._apply(ch, shape, levels))
             self.register(f"{src}:APPLy:{name}", handler)
         self.register(f"{src}:APPLy", lambda a, q, match: (
             self._applied(ch) if q else self._no_command()))
