@@ -87,13 +87,13 @@ def test_stock_33500_and_33220a_drivers_configure_a_pulse(bench):
 def test_a_50_ohm_setting_doubles_the_pulse_at_a_high_impedance_device(bench):
     b, library = bench
     gen = open_raw(library, GEN33500)
-    gen.write("FUNC PULS;VOLT:HIGH 0.05;VOLT:LOW 0;PULS:PER 1e-3;FUNC:PULS:WIDT 5e-4")
+    gen.write(":FUNC PULS;:VOLT:HIGH 0.05;:VOLT:LOW 0;:PULS:PER 1e-3;:FUNC:PULS:WIDT 5e-4")
     gen.write("OUTP ON")
     gen.query("*OPC?")
     b.clock.sleep(0.01)
     b.sync()
     assert b.devices["dut"].watchdog.max_abs_v == pytest.approx(0.1)  # 2 x 50 mV
-    gen.write("OUTP OFF;OUTP:LOAD INF;OUTP ON")
+    gen.write(":OUTP OFF;:OUTP:LOAD INF;:OUTP ON")
     b.clock.sleep(0.01)
     b.sync()
     assert b.devices["dut2400"].watchdog.max_abs_v == 0  # not wired to the generators
@@ -102,8 +102,8 @@ def test_a_50_ohm_setting_doubles_the_pulse_at_a_high_impedance_device(bench):
 def test_a_bus_triggered_burst_drives_the_device_for_its_cycles(bench):
     b, library = bench
     gen = open_raw(library, GEN33500)
-    gen.write("OUTP:LOAD INF;FUNC PULS;VOLT:HIGH 0.1;VOLT:LOW 0;PULS:PER 2e-3")
-    gen.write("FUNC:PULS:WIDT 1e-3;BURS:STAT ON;BURS:MODE TRIG;BURS:NCYC 80;TRIG:SOUR BUS")
+    gen.write(":OUTP:LOAD INF;:FUNC PULS;:VOLT:HIGH 0.1;:VOLT:LOW 0;:PULS:PER 2e-3")
+    gen.write(":FUNC:PULS:WIDT 1e-3;:BURS:STAT ON;:BURS:MODE TRIG;:BURS:NCYC 80;:TRIG:SOUR BUS")
     gen.write("OUTP ON")
     b.clock.sleep(0.05)
     b.sync()
@@ -117,7 +117,7 @@ def test_a_bus_triggered_burst_drives_the_device_for_its_cycles(bench):
 def test_changing_a_level_with_the_output_on_glitches_the_device(bench):
     b, library = bench
     gen = open_raw(library, GEN33220)
-    gen.write("OUTP:LOAD INF;FUNC DC;VOLT:OFFS 0;OUTP ON")
+    gen.write(":OUTP:LOAD INF;:FUNC DC;:VOLT:OFFS 0;:OUTP ON")
     assert b.devices["dut"].watchdog.overshoots == []
     gen.write("VOLT:OFFS 0.02")
     assert len(b.devices["dut"].watchdog.overshoots) == 1

@@ -159,7 +159,8 @@ class SimBench:
             self.sync()
             if reply is None:
                 return None
+            data = reply.encode("latin-1")  # binary blocks carry bytes 0-255 as characters
             if instrument.name in self.garble_next:
                 self.garble_next.discard(instrument.name)
-                return GARBLED + reply.encode("ascii")[: len(reply) // 2]
-            return reply.encode("ascii")
+                return GARBLED + data[: len(data) // 2]
+            return data

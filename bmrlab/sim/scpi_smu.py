@@ -17,6 +17,10 @@ class ScpiSmu(SimSmu, ScpiInstrument):
         SimSmu.__init__(self, bench, name, seed)
         self.register(":SYSTem:LFRequency", lambda a, q, m: f"{self.line_frequency:g}")
 
+    def busy(self) -> bool:
+        """A sweep or trigger model is running (``*OPC`` sets its bit when it ends)."""
+        return self.program is not None
+
     # --- handler factories -------------------------------------------------------------
     def flag(self, attribute: str):
         def handler(args, query, match):
