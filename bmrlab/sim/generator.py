@@ -21,9 +21,10 @@ virtual time with their edge times (as a staircase), bursts after ``TRIG:DEL``.
 import math
 import re
 
-from .generator_channel import GeneratorChannel, clipped, settings_conflict
+from .generator_channel import GeneratorChannel, clipped
 from .generator_models import MODELS
-from .scpi import ScpiError, ScpiInstrument, illegal_value, parse_bool, undefined_header, unquote
+from .scpi import (ScpiError, ScpiInstrument, illegal_value, parse_bool, settings_conflict,
+                   undefined_header, unquote)
 
 GLITCH_S = 10e-6  # amplitude-relay glitch on a level change under power
 
@@ -152,6 +153,10 @@ class SimFunctionGenerator(ScpiInstrument):
     def wait_idle(self) -> None:
         self.bench.clock.advance_to(self.busy_until())
         self.bench.sync()
+
+    def busy(self) -> bool:
+        """A triggered burst is still running (``*OPC`` sets its bit once it ends)."""
+        return self.busy_until() > self.bench.clock.now()
 
     def handle(self, message: str) -> str | None:
         """The bench has replayed every event up to now before a message arrives; settings
@@ -297,8 +302,7 @@ class SimFunctionGenerator(ScpiInstrument):
             handler = (self._arbitrary if shape in ("ARB", "USER") else
                        self._apply(ch, shape, levels))
             self.register(f"{src}:APPLy:{name}", handler)
-        self.register(f"{src}:APPLy", lambda a, q, match: (
-            self._applied(ch) if q else self._no_command()))
+        self.register(f"{src}:APPLy?", lambda a, q, match: self._applied(ch))
 
     def _apply(self, ch: GeneratorChannel, shape: str, levels):
         """APPLy:<shape> [<frequency>|DEF [,<amplitude>|DEF [,<offset>|DEF]]] (both guides,
@@ -403,9 +407,8 @@ class SimFunctionGenerator(ScpiInstrument):
     # --- instrument-wide commands -----------------------------------------------------------
     def _register_instrument(self) -> None:
         m, r = self.model, self.register
-        r("*TRG", self._bus_trigger)
         # *OPT?: no option installed; the reply format of the guides is not re-checked
-        r("*OPT?", lambda a, q, match: "0" if q else self._no_command())
+        r("*OPT?", lambda a, q, match: "0")
         r(":OUTPut:SYNC", self._switch(lambda: self.sync_output,
                                        lambda on: setattr(self, "sync_output", on)))
         if m.channels > 1:
@@ -418,7 +421,6 @@ class SimFunctionGenerator(ScpiInstrument):
         r(":SYSTem:BEEPer[:IMMediate]", lambda a, q, match: self._no_query(q, lambda: None))
         r(":SYSTem:BEEPer:STATe", self._switch(lambda: self.beeper,
                                                lambda on: setattr(self, "beeper", on)))
-        r(":SYSTem:VERSion", lambda a, q, match: "1999.0" if q else self._no_command())
         if not m.has_source_node:  # 33220A: SYSTem:COMMunicate:RLSTate (GPIB/USB/LAN)
             self.remote_state = "REM"
             r(":SYSTem:COMMunicate:RLSTate", self._keyword(
@@ -434,10 +436,6 @@ class SimFunctionGenerator(ScpiInstrument):
         if query:
             raise undefined_header("query of a command without a query form")
         action()
-
-    @staticmethod
-    def _no_command():
-        raise undefined_header("query-only header")
 
     def _clear_text(self) -> None:
         self.display_text = ""
@@ -587,15 +585,14 @@ class SimFunctionGenerator(ScpiInstrument):
             self._no_query(query, lambda: ch.triggered(self.bench.clock.now()))
         return handler
 
-    def _bus_trigger(self, args, query, match):
-        """*TRG triggers only the channels whose trigger source is BUS (both guides, *TRG)."""
-        def fire():
-            listening = [ch for ch in self.channels if ch.trigger_source == "BUS"]
-            if not listening:
-                raise ScpiError(-211, "Trigger ignored")
-            for ch in listening:
-                ch.triggered(self.bench.clock.now())
-        self._no_query(query, fire)
+    def trigger(self) -> None:
+        """*TRG triggers only the channels whose trigger source is BUS (both guides, *TRG);
+        with none listening it is -211 Trigger ignored."""
+        listening = [ch for ch in self.channels if ch.trigger_source == "BUS"]
+        if not listening:
+            raise ScpiError(-211, "Trigger ignored")
+        for ch in listening:
+            ch.triggered(self.bench.clock.now())
 
     def _output(self, ch: GeneratorChannel):
         def write(on):

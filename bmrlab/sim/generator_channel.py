@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 from .generator_models import GeneratorModel
-from .scpi import ScpiError, data_out_of_range
+from .scpi import ScpiError, data_out_of_range, settings_conflict
 
 SERIES_OHMS = 50.0  # fixed series output impedance (33500 guide p.62)
 EDGE_STEPS = 4  # a linear edge is replayed as a staircase of this many levels
@@ -28,10 +28,6 @@ FAST_CYCLES = 1000  # ... and longer than this reach the device as their mean le
 BURST_GAP = 200e-9  # burst period > cycles x period + 200 ns (33220A guide p.227)
 CREST_PP_PER_RMS = {"SIN": 2 * math.sqrt(2), "SQU": 2.0, "RAMP": 2 * math.sqrt(3),
                     "TRI": 2 * math.sqrt(3)}  # Vpp / Vrms of the shapes with a fixed crest
-
-
-def settings_conflict(detail: str) -> ScpiError:
-    return ScpiError(-221, f"Settings conflict; {detail}")
 
 
 def clipped(value: float, low: float, high: float, what: str) -> tuple[float, ScpiError | None]:
