@@ -390,3 +390,14 @@ def test_apply_and_values_with_units_as_the_guides_print_them(bench):
     assert number(gen, "TRIG:DEL?") == pytest.approx(2e-3)
     gen.write("FREQ 2 V")
     assert errors(gen) == [-131]
+
+
+def test_opc_completes_when_the_triggered_burst_ends(bench):
+    b, library = bench
+    gen = open_raw(library, GEN33500)
+    gen.write("FUNC PULS;:FUNC:PULS:PER 1e-3;:BURS:NCYC 100;STAT ON;:TRIG:SOUR BUS;:OUTP ON")
+    gen.write("*TRG;*OPC")
+    assert int(gen.query("*ESR?")) & 1 == 0  # 100 ms of pulses still running
+    b.clock.sleep(0.1)
+    assert int(gen.query("*ESR?")) & 1 == 1
+    assert errors(gen) == []
