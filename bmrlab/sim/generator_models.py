@@ -58,9 +58,9 @@ MODELS = {
         idn="Agilent Technologies,33522B,{serial},4.00-1.19-2.00-58-00",
         channels=2,
         # 33500 guide, SCPI FUNCtion and FREQuency subsystems (33522B: 30 MHz sine, square
-        # and pulse, 200 kHz ramp and triangle); ARBitrary is answered, not simulated.
+        # and pulse, 200 kHz ramp and triangle); ARBitrary is refused as not simulated.
         max_frequency={"SIN": 30e6, "SQU": 30e6, "RAMP": 200e3, "TRI": 200e3,
-                       "PULS": 30e6, "NOIS": 30e6, "PRBS": 30e6, "DC": 30e6, "ARB": 30e6},
+                       "PULS": 30e6, "NOIS": 30e6, "PRBS": 30e6, "DC": 30e6},
         min_frequency=1e-6,
         width_range=(16e-9, 1e6),  # 33500 guide p.69
         period_range=(1 / 30e6, 1e6),  # 33500 guide, FUNCtion:PULSe:PERiod (33522B)
@@ -90,9 +90,9 @@ MODELS = {
         idn="Agilent Technologies,33220A,{serial},2.02-2.02-22-2",
         channels=1,
         # 33220A guide ch.4, FUNCtion and FREQuency: sine and square to 20 MHz, ramp to
-        # 200 kHz, pulse to 5 MHz; USER (arbitrary) is answered, not simulated.
+        # 200 kHz, pulse to 5 MHz; USER (arbitrary) is refused as not simulated.
         max_frequency={"SIN": 20e6, "SQU": 20e6, "RAMP": 200e3, "PULS": 5e6,
-                       "NOIS": 20e6, "DC": 20e6, "USER": 6e6},
+                       "NOIS": 20e6, "DC": 20e6},
         min_frequency=1e-6,
         width_range=(20e-9, 2000.0),  # 33220A guide p.193
         period_range=(200e-9, 2000.0),  # 33220A guide p.192: 200 ns to 2000 s
