@@ -401,3 +401,35 @@ def test_opc_completes_when_the_triggered_burst_ends(bench):
     b.clock.sleep(0.1)
     assert int(gen.query("*ESR?")) & 1 == 1
     assert errors(gen) == []
+
+
+def test_qcodes_33200_family_driver_runs_the_33220a(bench):
+    """QCoDeS has no 33220A driver; its 33210A driver (the 33200 family's, sending SOURce1:,
+    OUTPut1 and TRIGger1) is what a user reaches for."""
+    keysight = pytest.importorskip("qcodes.instrument_drivers.Keysight")
+
+    class Keysight33220A(keysight.Keysight33210A):
+        def get_idn(self):
+            return {**super().get_idn(), "model": "33210A"}
+
+    ks = Keysight33220A("ks_sim_33220a", GEN33220, visalib=bench[1])
+    try:
+        ch = ks.ch1
+        ch.function_type("PULS")
+        ch.pulse_width(100e-6)
+        ch.amplitude(0.5)
+        ch.offset(0.25)
+        ch.output_polarity("NORM")
+        ch.trigger_source("BUS")
+        ch.trigger_slope("POS")
+        ch.burst_mode("N Cycle")
+        ch.burst_ncycles(3)
+        ch.burst_phase(0)
+        ch.burst_state("ON")
+        ch.output("ON")
+        ks.force_trigger()
+        ks.sync.output("OFF")
+        assert ch.burst_ncycles() == 3 and ch.pulse_width() == pytest.approx(100e-6)
+        assert ks.error() == (0, "No error")
+    finally:
+        ks.close()

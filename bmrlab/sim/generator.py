@@ -221,19 +221,17 @@ class SimFunctionGenerator(ScpiInstrument):
     # --- commands of one channel -------------------------------------------------------------
     def _register_channel(self, ch: GeneratorChannel) -> None:
         m, r = self.model, self.register
+        # Channel 1 answers with or without the SOURce node and the suffix 1 (SCPI optional
+        # nodes); the 33220A guide omits them, but QCoDeS's driver of the 33200 family (33210A)
+        # sends SOURce1:, OUTPut1 and TRIGger1, so the 33220A takes them too.
         suffix = "[1]" if ch.number == 1 else "2"
-        src = "" if not m.has_source_node else f"[:SOURce{suffix}]" if ch.number == 1 \
-            else ":SOURce2"
-        out = f":OUTPut{suffix}" if m.channels > 1 else ":OUTPut"
-        trig = f":TRIGger{suffix}" if m.channels > 1 else ":TRIGger"
-        shapes = (("SINusoid", "SQUare", "TRIangle", "RAMP", "PULSe", "PRBS", "NOISe", "DC",
-                   "ARB") if m.channels > 1 else
-                  ("SINusoid", "SQUare", "RAMP", "PULSe", "NOISe", "DC", "USER"))
+        src = f"[:SOURce{suffix}]" if ch.number == 1 else ":SOURce2"
+        out, trig = f":OUTPut{suffix}", f":TRIGger{suffix}"
         levels = self._level_writer(ch)
         edges = lambda: (*m.edge_range, m.default_edge)  # noqa: E731
         limits = lambda: self._level_bounds(ch)  # noqa: E731
 
-        r(f"{src}:FUNCtion", self._keyword(lambda: ch.function, self._function(ch), *shapes))
+        r(f"{src}:FUNCtion", self._keyword(lambda: ch.function, self._function(ch), *m.shapes))
         r(f"{src}:FREQuency", self._numeric(
             lambda: ch.frequency, ch.set_frequency,
             lambda: (m.min_frequency, m.max_frequency[ch.function], 1e3), "HZ"))
@@ -273,7 +271,7 @@ class SimFunctionGenerator(ScpiInstrument):
                 lambda: ch.lead, lambda value: ch.set_edges(value, None), edges, "S"))
             r(f"{src}:FUNCtion:PULSe:TRANsition:TRAiling", self._numeric(
                 lambda: ch.trail, lambda value: ch.set_edges(None, value), edges, "S"))
-        self._register_apply(ch, src, shapes, levels)
+        self._register_apply(ch, src, levels)
         self._register_burst(ch, src)
         self._register_trigger(ch, trig)
         self._register_output(ch, out)
@@ -288,16 +286,13 @@ class SimFunctionGenerator(ScpiInstrument):
                 lambda: ch.limit_low, lambda v: ch.set_limits(low=v), limits, "V"))
             r(f"{src}:VOLTage:LIMit:STATe", self._switch(lambda: ch.limits,
                                                          lambda on: ch.set_limits(on=on)))
-        if m.channels > 1:  # 33500 only
-            r(f"{src}:PHASe:SYNChronize", self._phase_sync)  # restarts both channels
-            for header in ("FUNCtion:ARBitrary", "FUNCtion:ARBitrary:SRATe",
-                           "FUNCtion:ARBitrary:FILTer", "FUNCtion:ARBitrary:ADVance",
-                           "FUNCtion:ARBitrary:PTPeak", "DATA:ARBitrary", "DATA:ARBitrary:DAC",
-                           "DATA:VOLatile:CLEar"):
-                r(f"{src}:{header}", self._arbitrary)
+        if m.channels > 1:  # 33500 PHASe:SYNChronize restarts both channels
+            r(f"{src}:PHASe:SYNChronize", self._phase_sync)
+        for header in m.arbitrary_headers:
+            r(f"{src}:{header}", self._arbitrary)
 
-    def _register_apply(self, ch: GeneratorChannel, src: str, shapes, levels) -> None:
-        for name in shapes:
+    def _register_apply(self, ch: GeneratorChannel, src: str, levels) -> None:
+        for name in self.model.shapes:
             shape = short_form(name)
             handler = (self._arbitrary if shape in ("ARB", "USER") else
                        self._apply(ch, shape, levels))
@@ -421,14 +416,11 @@ class SimFunctionGenerator(ScpiInstrument):
         r(":SYSTem:BEEPer[:IMMediate]", lambda a, q, match: self._no_query(q, lambda: None))
         r(":SYSTem:BEEPer:STATe", self._switch(lambda: self.beeper,
                                                lambda on: setattr(self, "beeper", on)))
-        if not m.has_source_node:  # 33220A: SYSTem:COMMunicate:RLSTate (GPIB/USB/LAN)
+        if m.has_remote_state:
             self.remote_state = "REM"
             r(":SYSTem:COMMunicate:RLSTate", self._keyword(
                 lambda: self.remote_state, lambda s: setattr(self, "remote_state", s),
                 "LOCal", "REMote", "RWLock"))
-            r(":DATA:VOLatile:CLEar", self._arbitrary)
-            r(":DATA:DAC", self._arbitrary)
-            r(":DATA[:DATA]", self._arbitrary)
 
     # --- handlers ------------------------------------------------------------------------------
     @staticmethod

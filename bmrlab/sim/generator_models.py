@@ -41,7 +41,9 @@ class GeneratorModel:
     burst_period_code: int  # error when BURS:INT:PER is too short for the burst
     trigger_sources: tuple[str, ...]
     max_trigger_delay: float
-    has_source_node: bool  # commands take [SOURce[1|2]:]
+    shapes: tuple[str, ...]  # FUNCtion choices, spelled as the guide spells them
+    arbitrary_headers: tuple[str, ...]  # arbitrary-waveform commands: refused, not simulated
+    has_remote_state: bool  # SYSTem:COMMunicate:RLSTate
     has_voltage_limits: bool
     has_frequency_mode: bool
     has_trigger_timer: bool
@@ -78,7 +80,12 @@ MODELS = {
         burst_period_code=-221,  # p.177: too short is raised, "Settings conflict"
         trigger_sources=("IMM", "EXT", "TIM", "BUS"),  # TRIGger subsystem
         max_trigger_delay=1000.0,  # TRIGger[1|2]:DELay 0 to 1000 s
-        has_source_node=True,
+        shapes=("SINusoid", "SQUare", "TRIangle", "RAMP", "PULSe", "PRBS", "NOISe", "DC", "ARB"),
+        arbitrary_headers=("FUNCtion:ARBitrary", "FUNCtion:ARBitrary:SRATe",
+                           "FUNCtion:ARBitrary:FILTer", "FUNCtion:ARBitrary:ADVance",
+                           "FUNCtion:ARBitrary:PTPeak", "DATA:ARBitrary", "DATA:ARBitrary:DAC",
+                           "DATA:VOLatile:CLEar"),
+        has_remote_state=False,
         has_voltage_limits=True,  # VOLTage:LIMit:HIGH/LOW/STATe; p.62 mentions them
         has_frequency_mode=True,
         has_trigger_timer=True,
@@ -110,7 +117,10 @@ MODELS = {
         burst_period_code=-222,  # p.227: too short is raised, "Data out of range"
         trigger_sources=("IMM", "EXT", "BUS"),  # TRIGger:SOURce (no timer)
         max_trigger_delay=85.0,  # TRIGger:DELay 0 to 85 s (page not re-checked)
-        has_source_node=False,
+        shapes=("SINusoid", "SQUare", "RAMP", "PULSe", "NOISe", "DC", "USER"),
+        arbitrary_headers=("FUNCtion:USER", "DATA[:DATA]", "DATA:DAC", "DATA:COPY",
+                           "DATA:VOLatile:CLEar"),
+        has_remote_state=True,  # SYSTem:COMMunicate:RLSTate {LOCal|REMote|RWLock}
         has_voltage_limits=False,
         has_frequency_mode=False,
         has_trigger_timer=False,
