@@ -115,12 +115,13 @@ class Keithley2400(ScpiSourceMeter, PymeasureKeithley2400):
         self.write(":OUTP OFF")
 
     def instrument_facts(self) -> dict:
-        """Queries only."""
+        """Queries only; the source delay is "auto" while autodelay is on."""
         return {**identity_facts(self.ask("*IDN?")), "options": self.ask("*OPT?").strip(),
                 "line_frequency_Hz": self.line_frequency(),
                 "buffer_capacity": self.buffer_capacity(),
-                "source_delay_s": float(self.ask(":SOUR:DEL?")),
-                "autozero": self.ask(":SYST:AZER?").strip().upper() not in ("0", "OFF")}
+                "source_delay_s": ("auto" if int(float(self.ask(":SOUR:DEL:AUTO?")))
+                                   else float(self.ask(":SOUR:DEL?"))),
+                "autozero": "on" if int(float(self.ask(":SYST:AZER?"))) else "off"}
 
 
 class Keithley2400Smu(Smu):

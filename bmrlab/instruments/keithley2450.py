@@ -122,12 +122,14 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
         self.write(":OUTP OFF")
 
     def instrument_facts(self) -> dict:
-        """Queries only. The 2450 has no ``*OPT?`` (its common commands, RM appendix B)."""
+        """Queries only; the source delay is "auto" while autodelay is on. The 2450 has no
+        ``*OPT?`` (its common commands, RM appendix B)."""
         return {**identity_facts(self.ask("*IDN?")), "options": "",
                 "line_frequency_Hz": self.line_frequency(),
                 "buffer_capacity": self.buffer_capacity(),
-                "source_delay_s": float(self.ask(":SOUR:VOLT:DEL?")),
-                "autozero": bool(int(float(self.ask(":SENS:CURR:AZER?"))))}
+                "source_delay_s": ("auto" if int(float(self.ask(":SOUR:VOLT:DEL:AUTO?")))
+                                   else float(self.ask(":SOUR:VOLT:DEL?"))),
+                "autozero": "on" if int(float(self.ask(":SENS:CURR:AZER?"))) else "off"}
 
 
 class Keithley2450Smu(Smu):

@@ -28,7 +28,7 @@ buffer's capacity read back with timestamps and source values collected.
 A sweep is the 2600B's timer-paced sweep: timer 1, started when the trigger model arms,
 paces the source steps at the dwell; each step measures after ``measure.delay`` so the
 reading lands at the end of the step, as on the 2450. The list is built on the instrument
-100 values a message by a helper script loaded once per connection. After its last reading
+100 values a message by a helper script loaded at every configure, after the reset. After its last reading
 ``waitcomplete()`` waits for the trigger model and the held level is written. A reading above
 a fixed range is 9.91e37.
 """
@@ -44,6 +44,8 @@ from .smu import Smu
 
 STATUS_COMPLIANCE = 0x40
 BUFFER = "smua.nvbuffer1"
+AUTOZERO = {0: "off", 1: "once", 2: "auto"}  # smuX.AUTOZERO_OFF, _ONCE, _AUTO (15108)
+DELAY_AUTO = -1  # smuX.DELAY_AUTO (15142)
 TIMESTAMP_SPAN_S = 2 ** 32 * 1e-6  # unique timestamps at 1 us: 71.6 min (15135)
 
 
@@ -94,12 +96,10 @@ class Keithley2636B(Keithley2600):
         with warnings.catch_warnings():  # pymeasure's SCPI-support notice; TSP is the point
             warnings.filterwarnings("ignore", "It is not known whether", FutureWarning)
             super().__init__(adapter, **kwargs)
-        self.helpers_loaded = False
 
     def load_helpers(self) -> None:
         for line in HELPER_SCRIPT:
             self.write(line)
-        self.helpers_loaded = True
 
     def configure_voltage_source(self, source_range: float, compliance: float,
                                  off_mode: str) -> None:
@@ -107,6 +107,7 @@ class Keithley2636B(Keithley2600):
         range, current limit, no source delay."""
         self.write("smua.abort() smua.source.output = smua.OUTPUT_OFF")
         self.write("smua.reset()")
+        self.load_helpers()  # after the reset, so nothing depends on what a reset keeps
         self.write("format.data = format.ASCII format.asciiprecision = 14")
         self.write(f"smua.source.func = smua.OUTPUT_DCVOLTS smua.source.offmode = {off_mode}")
         self.write(f"smua.source.autorangev = smua.AUTORANGE_OFF "
@@ -192,11 +193,13 @@ class Keithley2636B(Keithley2600):
         """Queries only (``*IDN?`` is accepted in TSP too); the 2600B has no options query."""
         def value(expression):
             return self.ask(f"print({expression})").strip()
-        return {**identity_facts(self.ask("*IDN?")), "options": "",
-                "line_frequency_Hz": self.line_frequency(),
-                "buffer_capacity": int(float(value(f"{BUFFER}.capacity"))),
-                "source_delay_s": float(value("smua.source.delay")),
-                "autozero": int(float(value("smua.measure.autozero"))) != 0}
+        facts = {**identity_facts(self.ask("*IDN?")), "options": "",
+                 "line_frequency_Hz": self.line_frequency(),
+                 "buffer_capacity": int(float(value(f"{BUFFER}.capacity")))}
+        delay = float(value("smua.source.delay"))
+        return {**facts,
+                "source_delay_s": "auto" if delay == DELAY_AUTO else delay,
+                "autozero": AUTOZERO[int(float(value("smua.measure.autozero")))]}
 
 
 class Keithley2636BSmu(Smu):
@@ -209,8 +212,3 @@ class Keithley2636BSmu(Smu):
     current_resolution = 1e-15  # 100 pA range
     reading_overhead_s = 0.05e-3  # 20 000 readings/s at the shortest aperture
     off_modes = tuple(Keithley2636B.OFF_MODES)
-
-    def _configure(self, source_range, compliance, nplc, current_range) -> dict:
-        if not self.driver.helpers_loaded:
-            self.driver.load_helpers()
-        return super()._configure(source_range, compliance, nplc, current_range)

@@ -137,12 +137,13 @@ def test_instrument_facts_are_queries_only(make_smu):
         ("*IDN?", "KEITHLEY INSTRUMENTS INC.,MODEL 2400,1234567,C32   Oct  4 2010 14:20:11/A02  /S/K"),
         ("*OPT?", "0"),
         (":SYST:LFR?", "60"),
-        (":SOUR:DEL?", "+0.00000E+00"),
+        (":SOUR:DEL:AUTO?", "1"),
         (":SYST:AZER?", "0"),
     ]) as driver:
         facts = make_smu(Keithley2400Smu, driver).instrument_facts()
     assert facts["model"] == "MODEL 2400" and facts["buffer_capacity"] == 2500
-    assert facts["autozero"] is False and facts["nplc_range"] == (0.01, 10.0)
+    assert facts["source_delay_s"] == "auto"  # as a previous user may leave it
+    assert facts["autozero"] == "off" and facts["nplc_range"] == (0.01, 10.0)
 
 
 def test_single_read_in_fixed_mode_with_one_trigger(make_smu):

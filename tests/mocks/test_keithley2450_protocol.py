@@ -268,6 +268,7 @@ def test_instrument_facts_are_queries_only(make_smu):
         ("*IDN?", "KEITHLEY INSTRUMENTS,MODEL 2450,04412345,1.7.12b"),
         (":SYST:LFR?", "50"),
         (':TRAC:POIN? "defbuffer1"', "100000"),
+        (":SOUR:VOLT:DEL:AUTO?", "0"),
         (":SOUR:VOLT:DEL?", "0.000000E+00"),
         (":SENS:CURR:AZER?", "0"),
     ]) as driver:
@@ -275,7 +276,7 @@ def test_instrument_facts_are_queries_only(make_smu):
     assert facts == {"identity": "KEITHLEY INSTRUMENTS,MODEL 2450,04412345,1.7.12b",
                      "model": "MODEL 2450", "serial": "04412345", "firmware": "1.7.12b",
                      "options": "", "line_frequency_Hz": 50.0, "buffer_capacity": 100000,
-                     "source_delay_s": 0.0, "autozero": False, "nplc_range": (0.01, 10.0)}
+                     "source_delay_s": 0.0, "autozero": "off", "nplc_range": (0.01, 10.0)}
 
 
 def test_sweep_stopped_on_request_goes_safe_then_keeps_what_was_measured(make_smu):

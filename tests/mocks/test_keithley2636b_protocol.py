@@ -25,9 +25,9 @@ PRINTBUFFER = (f"printbuffer({{}}, {{}}, {BUFFER}.timestamps, {BUFFER}.sourceval
                f"{BUFFER}.readings, {BUFFER}.statuses)")
 
 CONFIGURE = [
-    *((line, None) for line in HELPER_SCRIPT),  # WH 16481 loadscript/endscript
     ("smua.abort() smua.source.output = smua.OUTPUT_OFF", None),  # WH 15088
     ("smua.reset()", None),  # WH 15136: output off, smua.* defaults
+    *((line, None) for line in HELPER_SCRIPT),  # WH 16481 loadscript/endscript
     ("format.data = format.ASCII format.asciiprecision = 14", None),  # WH 14797 (default 6)
     # WH 15150 offmode
     ("smua.source.func = smua.OUTPUT_DCVOLTS smua.source.offmode = smua.OUTPUT_ZERO", None),
@@ -67,11 +67,9 @@ def printed(levels, limited=()):
                      for k, v in enumerate(levels))
 
 
-def test_configure_loads_the_helper_script_once_and_fixes_the_range_first(make_smu):
-    second = CONFIGURE[len(HELPER_SCRIPT):]
-    with expected_protocol(Keithley2636B, CONFIGURE + second) as driver:
+def test_configure_resets_then_loads_the_helper_script_and_fixes_the_range_first(make_smu):
+    with expected_protocol(Keithley2636B, CONFIGURE) as driver:
         smu = make_smu(Keithley2636BSmu, driver)
-        smu.configure(max_abs_v=0.15, compliance=1e-6, nplc=0.05)
         smu.configure(max_abs_v=0.15, compliance=1e-6, nplc=0.05)
     assert smu.settings["source_range_V"] == 0.2
     assert smu.settings["buffer_capacity"] == 64978
@@ -157,7 +155,8 @@ def test_instrument_facts_are_queries_only(make_smu):
     ]) as driver:
         facts = make_smu(Keithley2636BSmu, driver).instrument_facts()
     assert facts["model"] == "Model 2636B" and facts["firmware"] == "3.2.2"
-    assert facts["buffer_capacity"] == 64978 and facts["autozero"] is False
+    assert facts["buffer_capacity"] == 64978 and facts["autozero"] == "off"
+    assert facts["source_delay_s"] == 0.0
     assert facts["nplc_range"] == (0.001, 25.0)
 
 
