@@ -133,3 +133,7 @@ class Keithley2400Smu(Smu):
     current_resolution = 50e-12  # 1 uA range
     reading_overhead_s = 0.5e-3
     whole_buffer_only = True  # :TRAC:DATA? returns the whole buffer
+    # "most commands (except DCL, SDC, IFC, and ABORt) are queued up and will not be executed
+    # until the unit returns to idle" (UM p.11-11): :ABOR stops a sweep at once, a
+    # :TRAC:POIN:ACT? would wait for its end
+    queries_wait_for_sweep = True

@@ -152,6 +152,7 @@ class Smu:
     overflow_reading = 9.9e37  # what a reading above a fixed range returns
     off_modes = ("normal", "zero", "high-impedance", "guard")
     whole_buffer_only = False  # the buffer can only be read once a segment is complete
+    queries_wait_for_sweep = False  # a query sent while the sweep runs is answered at its end
     min_delay = 0.0  # the shortest nonzero delay of a sweep step
 
     def __init__(self, driver, guard, clock, off_mode: str):
@@ -358,6 +359,9 @@ class Smu:
         fetched = available = 0
         last_fetch = self.clock.now()
         deadline = self.clock.now() + expected * dwell * 2 + 10.0
+        # where queries wait for the sweep, none is sent before it should have ended, so a
+        # stop request is still seen (and the stop command is one the instrument runs at once)
+        quiet_until = last_fetch + expected * dwell if self.queries_wait_for_sweep else 0.0
 
         def hand_over(available):
             t, v, i, limit = self._fetch(fetched + 1, available)
@@ -369,6 +373,8 @@ class Smu:
         try:
             while fetched < expected:
                 wait(min(POLL_S, (expected - available) * dwell + 1e-3))
+                if self.clock.now() < quiet_until:
+                    continue
                 available = min(self._count(), expected)
                 due = available == expected or not self.whole_buffer_only and (
                     available - fetched >= FETCH_POINTS

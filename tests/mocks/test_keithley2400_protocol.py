@@ -91,6 +91,26 @@ def test_sweep_waits_for_the_whole_buffer_then_reads_it_once(make_smu, clock):
     assert chunk.limit.tolist() == [False, False, True]
 
 
+def test_no_query_is_sent_before_the_sweep_should_have_ended(make_smu, clock):
+    """Queries wait until the 2400 is idle (UM p.11-11): a count asked for mid-sweep would
+    block the host, which then could not stop the sweep. 1000 steps of 2 ms: the first query
+    goes out after 2 s; until then only stop-aware waits."""
+    levels = ",".join(["0.001"] * 100)
+    with expected_protocol(Keithley2400, [
+        FORMAT,
+        (f":SOUR:LIST:VOLT {levels}", None),
+        *[(f":SOUR:LIST:VOLT:APP {levels}", None)] * 9,
+        *sweep_start("", 1000, "0.000666667")[1:],
+        (":TRAC:POIN:ACT?", "1000"),
+        (":TRAC:DATA?", rows([0.001] * 1000)),
+        *sweep_end("0.001"),
+    ]) as driver:
+        fetched_at = []
+        make_smu(Keithley2400Smu, driver, APERTURE).sweep(
+            [0.001] * 1000, 2e-3, 1, lambda r: fetched_at.append(clock.now()), clock.sleep)
+    assert fetched_at[0] >= 2.0
+
+
 def test_pulse_train_cycles_the_list_over_the_trigger_count(make_smu, clock):
     train = PulseTrain(level=0.1, width=2e-3, off_level=0.0, period=4e-3, count=3,
                        sample_interval=2e-3)
