@@ -80,10 +80,12 @@ class Keithley2400(ScpiSourceMeter, PymeasureKeithley2400):
         self.write(f":SOUR:VOLT:MODE FIX;:SOUR:VOLT {volts:g}")
 
     def arm_list_sweep(self, dwell: float, delay: float, passes: int, list_length: int) -> None:
-        """Source the list ``passes`` times (one trigger a point) into a fresh buffer
-        (``:INIT`` starts it); storage is switched off before the feed is set."""
+        """Source the list ``passes`` times (one trigger a point, ``delay`` s of trigger delay
+        before each) into a fresh buffer (``:INIT`` starts it); storage is switched off before
+        the feed is set. The trigger delay paces the steps because the source delay is
+        skipped when the level does not change (UM A-8, cases V and VI)."""
         points = passes * list_length
-        self.write(f":SOUR:VOLT:MODE LIST;:ARM:COUN 1;:TRIG:COUN {points};:SOUR:DEL {delay:.6g}")
+        self.write(f":SOUR:VOLT:MODE LIST;:ARM:COUN 1;:TRIG:COUN {points};:TRIG:DEL {delay:.6g}")
         self.write(":TRAC:FEED:CONT NEV")
         self.write(f":TRAC:CLE;:TRAC:POIN {points};:TRAC:FEED SENS;:TRAC:FEED:CONT NEXT")
 
@@ -131,9 +133,24 @@ class Keithley2400Smu(Smu):
     voltage_ranges = (0.2, 2.0, 20.0, 200.0)
     nplc_range = (0.01, 10.0)  # UM 18 :SENSe:CURRent:NPLCycles
     current_resolution = 50e-12  # 1 uA range
-    reading_overhead_s = 0.5e-3
+    # One SDM cycle besides the aperture, source V, autozero off, one function (UM appendix A):
+    # the level changes: trigger latency 225 us + source configuration 50 us + 185 us of the
+    # A/D conversion + firmware overhead 300 us (case III, p.A-6); it does not: latency
+    # 100 us + 185 us + 300 us (case VI, p.A-8, the firmware overhead taken from case III).
+    # The manual gives these as maxima.
+    reading_overhead_s = 760e-6
+    static_overhead_s = 585e-6
     whole_buffer_only = True  # :TRAC:DATA? returns the whole buffer
     # "most commands (except DCL, SDC, IFC, and ABORt) are queued up and will not be executed
     # until the unit returns to idle" (UM p.11-11): :ABOR stops a sweep at once, a
     # :TRAC:POIN:ACT? would wait for its end
     queries_wait_for_sweep = True
+
+    def step_overhead(self, levels) -> float:
+        """Steps where the level changes take ``reading_overhead_s``, the others
+        ``static_overhead_s``; the trigger delay is set for the mean, so a list's period
+        (and a time trace's interval) comes out as asked."""
+        levels = np.asarray(levels, dtype=float)
+        changing = np.count_nonzero(levels != np.roll(levels, 1)) / len(levels)
+        return self.static_overhead_s + changing * (self.reading_overhead_s
+                                                    - self.static_overhead_s)

@@ -183,6 +183,12 @@ class Smu:
             delay = 0.0 if delay < self.min_delay / 2 else self.min_delay
         return self.step_time() + delay
 
+    def step_overhead(self, levels) -> float:
+        """The mean per-reading overhead over the steps of ``levels`` (a model whose steps
+        take longer when the level changes says so here; ``reading_overhead_s`` is the
+        longest)."""
+        return self.reading_overhead_s
+
     def sample_phase(self, dwell: float) -> float:
         """When in a ``dwell``-long step its reading is taken: after the step's delay, in the
         middle of the aperture."""
@@ -226,7 +232,8 @@ class Smu:
         d = self.driver
         d.upload_list(levels)
         dwell = self.actual_dwell(dwell)
-        d.arm_list_sweep(dwell, dwell - self.step_time(), count, len(levels))
+        delay = max(0.0, dwell - (self._aperture + self.step_overhead(levels)))
+        d.arm_list_sweep(dwell, delay, count, len(levels))
         d.raise_errors()
         d.start()
 

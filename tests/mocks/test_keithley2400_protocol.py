@@ -13,14 +13,16 @@ from bmrlab.instruments.keithley2400 import Keithley2400, Keithley2400Smu
 from bmrlab.instruments.smu import PulseTrain
 
 FORMAT = (":FORMAT:ELEMENTS VOLTAGE, CURRENT, RESISTANCE, TIME, STATUS", None)  # pymeasure's
-APERTURE = 0.05 / 60  # a step is this + 0.5 ms
+APERTURE = 0.05 / 60  # a step is this + 0.76 ms where the level changes, + 0.585 ms if not
+CHANGING = "0.000406667"  # trigger delay of a 2 ms step where every level changes (UM A-6)
+STATIC = "0.000581667"  # ... where no level changes (UM A-8)
 
 
 def sweep_start(levels: str, points: int, delay: str):
     return [(f":SOUR:LIST:VOLT {levels}", None),  # UM 18-92
             # UM :SOURce:VOLTage:MODE, :ARM:COUNt, :TRIGger:COUNt (arm x trigger <= 2500),
-            # 18-82 :SOURce:DELay
-            (f":SOUR:VOLT:MODE LIST;:ARM:COUN 1;:TRIG:COUN {points};:SOUR:DEL {delay}", None),
+            # :TRIGger:DELay (the source delay is skipped when the level stays, UM A-8)
+            (f":SOUR:VOLT:MODE LIST;:ARM:COUN 1;:TRIG:COUN {points};:TRIG:DEL {delay}", None),
             (":TRAC:FEED:CONT NEV", None),  # UM 18-115: FEED only changes with storage off
             (f":TRAC:CLE;:TRAC:POIN {points};:TRAC:FEED SENS;:TRAC:FEED:CONT NEXT", None),
             NO_ERROR_SCPI,
@@ -74,7 +76,7 @@ def test_configure_fixes_the_source_range_before_the_output_goes_on(make_smu):
 def test_sweep_waits_for_the_whole_buffer_then_reads_it_once(make_smu, clock):
     with expected_protocol(Keithley2400, [
         FORMAT,
-        *sweep_start("0,0.001,0.002", 3, "0.000666667"),
+        *sweep_start("0,0.001,0.002", 3, CHANGING),
         (":TRAC:POIN:ACT?", "1"),  # not complete: no fetch yet
         (":TRAC:POIN:ACT?", "3"),
         (":TRAC:DATA?", rows([0, 0.001, 0.002], limited=(2,))),
@@ -84,7 +86,7 @@ def test_sweep_waits_for_the_whole_buffer_then_reads_it_once(make_smu, clock):
         smu = make_smu(Keithley2400Smu, driver, APERTURE)
         assert smu.sweep([0, 0.001, 0.002], 2e-3, 1, chunks.append, clock.sleep) == 3
     (chunk,) = chunks
-    phase = (2e-3 - APERTURE - 0.5e-3) + APERTURE / 2  # the delay, then half the aperture
+    phase = (2e-3 - APERTURE - 0.76e-3) + APERTURE / 2  # the delay, then half the aperture
     np.testing.assert_allclose(chunk.t, np.array([0, 0.002, 0.004]) + phase)
     np.testing.assert_allclose(chunk.elapsed, chunk.t)
     np.testing.assert_allclose(chunk.i, [0, 1e-8, 2e-8])
@@ -100,7 +102,7 @@ def test_no_query_is_sent_before_the_sweep_should_have_ended(make_smu, clock):
         FORMAT,
         (f":SOUR:LIST:VOLT {levels}", None),
         *[(f":SOUR:LIST:VOLT:APP {levels}", None)] * 9,
-        *sweep_start("", 1000, "0.000666667")[1:],
+        *sweep_start("", 1000, STATIC)[1:],
         (":TRAC:POIN:ACT?", "1000"),
         (":TRAC:DATA?", rows([0.001] * 1000)),
         *sweep_end("0.001"),
@@ -116,7 +118,7 @@ def test_pulse_train_cycles_the_list_over_the_trigger_count(make_smu, clock):
                        sample_interval=2e-3)
     with expected_protocol(Keithley2400, [
         FORMAT,
-        *sweep_start("0.1,0", 6, "0.000666667"),
+        *sweep_start("0.1,0", 6, CHANGING),
         (":TRAC:POIN:ACT?", "6"),
         (":TRAC:DATA?", rows([0.1, 0] * 3)),
         *sweep_end("0"),
@@ -132,7 +134,7 @@ def test_range_compliance_is_a_limit_and_9_9e37_an_overflow(make_smu, clock):
     data[6] = "9.9e+37"
     with expected_protocol(Keithley2400, [
         FORMAT,
-        *sweep_start("0.1", 2, "0.000666667"),
+        *sweep_start("0.1", 2, STATIC),
         (":TRAC:POIN:ACT?", "2"),
         (":TRAC:DATA?", ",".join(data)),
         *sweep_end("0.1"),
@@ -181,7 +183,7 @@ def test_single_read_in_fixed_mode_with_one_trigger(make_smu):
 def test_stop_aborts_and_shutdown_returns_to_a_fixed_zero_level(make_smu):
     with expected_protocol(Keithley2400, [
         FORMAT,
-        *sweep_start("0,0.001", 2, "0.000666667"),
+        *sweep_start("0,0.001", 2, CHANGING),
         (":ABOR", None),
         (":SOUR:VOLT:MODE FIX;:SOUR:VOLT 0", None),
         (":OUTP OFF", None),
