@@ -77,7 +77,8 @@ def test_pulse_train_samples_inside_the_pulse_and_switches_the_device(sim_statio
     # step is the sample interval there
     t = on_chunk.joined("t")
     assert t[60] - t[0] == pytest.approx(2 * train.period, rel=1e-3)
-    assert np.diff(t).max() <= dwell + smu.reading_overhead_s - smu.step_overhead([0.0])
+    assert np.diff(t).max() == pytest.approx(
+        dwell + smu.reading_overhead_s - smu.step_overhead(train.levels()), rel=1e-3)
     # the 0.3 V pulse sets the device within its 20 ms (delay ~1 ms at 300 mV)
     assert on_chunk.joined("limit")[inside].any()
     assert smu.level == 0.0
