@@ -247,10 +247,12 @@ class Smu:
     def _finish(self, level: float, wait) -> None:
         """After a segment's last reading: wait (``wait(seconds)``, the station's stop-aware
         wait) until the instrument's sweep has ended, since it rejects or delays commands
-        until then; then hold ``level`` explicitly, since the manuals do not say which level
-        a finished sweep leaves."""
+        until then; then hold ``level`` with the output on, written out because the 2450's
+        sources do not say what a finished sweep leaves (the 2400 and 2636B keep the output
+        on at the last level: the same state, written once more)."""
         self.driver.wait_idle(wait)
         self.driver.set_level(level)
+        self.driver.output_on()
 
     # --- the interface --------------------------------------------------------------------
     def configure(self, *, max_abs_v: float, compliance: float, nplc: float,

@@ -31,7 +31,8 @@ def sweep_start(levels: str, points: int, delay: str):
 
 def sweep_end(level: str):
     """``*OPC?`` answers once the sweep is idle; then the held level, in fixed mode."""
-    return [("*OPC?", "1"), (f":SOUR:VOLT:MODE FIX;:SOUR:VOLT {level}", None)]
+    return [("*OPC?", "1"), (f":SOUR:VOLT:MODE FIX;:SOUR:VOLT {level}", None),
+            (":OUTP ON", None)]
 
 
 def rows(levels, limited=(), status_limited=16392):

@@ -57,7 +57,7 @@ def sweep_start(levels: str, delay: str, passes: int):
 
 def sweep_end(level: str):
     """After the last reading: wait for the trigger model, then hold ``level`` explicitly."""
-    return [IDLE, (f":SOUR:VOLT {level}", None)]
+    return [IDLE, (f":SOUR:VOLT {level}", None), (":OUTP ON", None)]
 
 
 def buffer_rows(levels, dt=0.002, limited=()):

@@ -59,7 +59,8 @@ def sweep_start(levels: str, count: int, period: str, delay: str, points: int,
 
 
 def sweep_end(level: str):
-    return [("waitcomplete()", None), (f"smua.source.levelv = {level}", None)]
+    return [("waitcomplete()", None), (f"smua.source.levelv = {level}", None),
+            ("smua.source.output = smua.OUTPUT_ON", None)]
 
 
 def printed(levels, limited=()):
