@@ -28,9 +28,9 @@ buffer's capacity read back with timestamps and source values collected.
 A sweep is the 2600B's timer-paced sweep: timer 1, started when the trigger model arms,
 paces the source steps at the dwell; each step measures after ``measure.delay`` so the
 reading lands at the end of the step, as on the 2450. The list is built on the instrument
-100 values a message by a helper script loaded at every configure, after the reset. After its last reading
-``waitcomplete()`` waits for the trigger model and the held level is written. A reading above
-a fixed range is 9.91e37.
+100 values a message by a helper script loaded at every configure, after the reset. After
+its last reading ``waitcomplete()`` waits for the trigger model and the held level is
+written. A reading above a fixed range is 9.91e37.
 """
 
 import math

@@ -5,10 +5,11 @@ one reading per level, timed by the instrument), :meth:`Smu.pulse_train` and
 :meth:`Smu.time_trace` (both sweeps of a particular shape), :meth:`Smu.read` (one reading,
 timed by the host) and :meth:`Smu.set_bias` (a held level, ramped). A model file
 (``keithley2450.py`` ...) supplies a few primitives: configure, set a level, read once,
-upload a level list and start it, count the readings taken, fetch a range of them, wait
-for the end of a sweep, abort, switch off. The engine here splits a long sweep into segments the instrument can hold,
-polls the buffer while the instrument does the timing, hands readings over in chunks, and
-stops on request. Every level goes through the station's guard before it is sent.
+upload a level list and start it, count the readings taken, fetch a range of them, wait for
+the end of a sweep, abort, switch off. The engine here splits a long sweep into segments the
+instrument can hold, polls the buffer while the instrument does the timing, hands readings
+over in chunks, and stops on request. Every level goes through the station's guard before
+it is sent.
 """
 
 import logging
@@ -133,9 +134,9 @@ class Smu:
     speaks the model's language behind these methods: ``configure_voltage_source``,
     ``configure_current_measurement``, ``set_level``, ``line_frequency``, ``raise_errors``,
     ``output_on``, ``read_once``, ``upload_list``, ``arm_list_sweep``, ``start``,
-    ``buffer_count``, ``buffer_readings``, ``wait_idle``, ``output_off_safely``,
-    ``instrument_facts``, ``id``. Every level passes through the guard before the driver
-    sees it.
+    ``buffer_capacity``, ``buffer_count``, ``buffer_readings``, ``wait_idle``,
+    ``output_off_safely``, ``instrument_facts``, ``id``. Every level passes through the guard
+    before the driver sees it.
 
     Timing model (what the drivers configure, see docs/instruments.md): no source delay, no
     autozero, no readback, so a sweep step is the sweep delay, then one aperture plus

@@ -157,7 +157,7 @@ def test_buffer_readings_takes_the_same_range_as_every_driver():
 def test_instrument_facts_are_queries_only(make_smu):
     with expected_protocol(Keithley2400, [
         FORMAT,
-        ("*IDN?", "KEITHLEY INSTRUMENTS INC.,MODEL 2400,1234567,C32   Oct  4 2010 14:20:11/A02  /S/K"),
+        ("*IDN?", "KEITHLEY INSTRUMENTS INC.,MODEL 2400,1234567,C32 Oct 4 2010 14:20:11/A02 /S/K"),
         ("*OPT?", "0"),
         (":SYST:LFR?", "60"),
         (":SOUR:DEL:AUTO?", "1"),
