@@ -25,3 +25,4 @@ from .pulse_generator import PulseCommands
 class Keysight33500B(PulseCommands, Agilent33500):
     model_name = "Keysight 33500B"
     min_amplitude = 2e-3  # 1 mVpp into 50 ohm, so 2 mV into a high impedance
+    options_query = "*OPT?"  # installed options (memory, IQ player ...)

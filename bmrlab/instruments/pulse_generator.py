@@ -34,6 +34,7 @@ class PulseCommands:
 
     model_name = "function generator"
     min_amplitude: float
+    options_query: str | None  # the model's query for its installed options, if it has one
     raise_errors = raise_instrument_errors
 
     def configure_bursts(self, load: str, trigger_source: str) -> None:
@@ -75,7 +76,9 @@ class PulseCommands:
 
     def instrument_facts(self) -> dict:
         """Queries only: identity, options, the load setting and the trigger source."""
-        return {**identity_facts(self.ask("*IDN?")), "options": self.ask("*OPT?").strip(),
+        identity = identity_facts(self.ask("*IDN?"))
+        options = self.ask(self.options_query).strip() if self.options_query else ""
+        return {**identity, "options": options,
                 "load": self.ask("OUTP:LOAD?").strip(),
                 "trigger_source": self.ask("TRIG:SOUR?").strip()}
 

@@ -114,6 +114,17 @@ def test_a_longer_period_is_written_first_even_when_the_old_width_fits_it():
         pulses.arm(0.1, 100e-6, 0.95e-3, 1)
 
 
+def test_the_33220a_is_not_asked_for_options():
+    with expected_protocol(Agilent33220A, [
+        ("*IDN?", "Agilent Technologies,33220A,MY44012345,2.07-2.06-22-2"),
+        ("OUTP:LOAD?", "+5.000000000000000E+01"),
+        ("TRIG:SOUR?", "EXT"),
+    ]) as driver:
+        facts = driver.instrument_facts()
+    assert facts["options"] == "" and facts["model"] == "33220A"
+    assert facts["load"] == "+5.000000000000000E+01"
+
+
 def test_instrument_facts_are_queries_only():
     with expected_protocol(Keysight33500B, [
         ("*IDN?", "Agilent Technologies,33522B,MY52345678,3.05-1.19-2.00-52-00"),
