@@ -393,6 +393,7 @@ class Smu:
                     hand_over(available)
                     fetched, last_fetch = available, self.clock.now()
                 if self.clock.now() > deadline:
+                    self.driver.raise_errors()  # the instrument's own reason, if it gave one
                     raise InstrumentError(f"sweep stalled: {fetched} of {expected} readings")
         except BaseException:  # a stop, Ctrl+C or a failure: the source goes safe first,
             self.safe_off()    # then what the buffer already holds is kept

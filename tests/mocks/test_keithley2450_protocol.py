@@ -279,6 +279,20 @@ def test_instrument_facts_are_queries_only(make_smu):
                      "source_delay_s": 0.0, "autozero": "off", "nplc_range": (0.01, 10.0)}
 
 
+def test_a_sweep_that_never_starts_fails_with_the_instruments_own_error(make_smu, clock):
+    """No reading long after the sweep should have ended: the error queue says why."""
+    with expected_protocol(Keithley2450, [
+        *sweep_start("0.01", "0", 1),
+        (':TRAC:ACT? "defbuffer1"', "0"),
+        ("SYST:ERR?", '-285,"Program syntax error"'), NO_ERROR_SCPI,
+        (":ABOR", None), (":SOUR:VOLT 0", None), (":OUTP OFF", None),
+        (':TRAC:ACT? "defbuffer1"', "0"),
+    ]) as driver:
+        with pytest.raises(InstrumentError, match="-285"):
+            make_smu(Keithley2450Smu, driver, 0.8e-3).sweep(
+                [0.01], 1e-3, 1, lambda c: None, lambda s: clock.sleep(100.0))
+
+
 def test_sweep_stopped_on_request_goes_safe_then_keeps_what_was_measured(make_smu):
     chunks = []
     with expected_protocol(Keithley2450, [
