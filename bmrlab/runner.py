@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import BadInput, Stopped
 from .procedures import get_protocol
-from .storage import Store
+from .storage import Store, measured_rows
 
 
 @dataclass
@@ -40,6 +40,7 @@ def prepare(station, protocol: str, values: dict):
     """Build the procedure: condition defaults, then ``values``; check it against the limits."""
     cls = get_protocol(protocol)
     procedure = cls.build({**cls.condition_defaults(station.conditions(), values), **values})
+    procedure.check_nplc(station)
     procedure.check(station)
     return procedure
 
@@ -100,7 +101,7 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
     figures = {}
     if status == "finished":
         try:
-            figures = procedure.analyze(data)
+            figures = procedure.analyze(measured_rows(data))
         except Exception as error:
             status, reason = "failed", f"analysis failed: {type(error).__name__}: {error}"
     writer.group.attrs["station"] = json.dumps(station.snapshot(), default=str)

@@ -82,7 +82,7 @@ def test_runs_lists_the_file_and_exports_csv(tmp_path, capsys):
     assert "iv-sweep  finished" in capsys.readouterr().out
     assert main(["runs", str(out), "--csv", str(tmp_path / "r.csv")]) == 0
     header = (tmp_path / "r.csv").read_text().splitlines()[0]
-    assert header == "t_s,v_V,v_src_V,i_A,cycle,phase,limit_hit"
+    assert header == "t_s,v_V,v_src_V,i_A,cycle,phase,limit_hit,overflow"
 
 
 def test_help_does_not_import_qt():

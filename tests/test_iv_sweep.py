@@ -42,7 +42,7 @@ def test_the_run_is_in_the_file_as_measured(station, tmp_path):
     assert stored.protocol == "iv-sweep"
     assert len(stored.data) == len(result.data["i_A"])
     assert list(stored.data.columns) == ["t_s", "v_V", "v_src_V", "i_A", "cycle", "phase",
-                                         "limit_hit"]
+                                         "limit_hit", "overflow"]
     assert stored.units["i_A"] == "A" and stored.units["v_max"] == "V"
     assert stored.parameters["cycles"] == 2
     assert stored.figures["vset_mV"] == result.figures["vset_mV"]

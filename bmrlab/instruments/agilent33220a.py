@@ -3,11 +3,14 @@ and its pulse timing written in full precision.
 
 pymeasure 0.16 formats ``pulse_width`` and ``pulse_period`` with ``%f``, so 50 ns is sent
 as ``0.000000``; this driver overrides both. Checked against the Agilent 33220A User's Guide
-(33220-90002), chapter 4 "Remote Interface Reference": ``OUTPut {OFF|ON}``,
-``OUTPut:LOAD {<ohms>|INFinity}``, ``FUNCtion PULSe``, ``PULSe:PERiod``,
-``FUNCtion:PULSe:WIDTh`` (from 20 ns), ``VOLTage:HIGH``, ``VOLTage:LOW``,
+(33220-90002), chapter 4 "Remote Interface Reference": ``*RST``,
+``OUTPut {OFF|ON}``, ``OUTPut:LOAD {<ohms>|INFinity}``, ``OUTPut:POLarity``,
+``FUNCtion PULSe``, ``PULSe:PERiod`` (200 ns to 2000 s; p.192: period > width + 1.6 x edge
+time, else a settings conflict), ``FUNCtion:PULSe:WIDTh`` (from 20 ns),
+``FUNCtion:PULSe:TRANsition`` (from 5 ns), ``VOLTage:HIGH``, ``VOLTage:LOW``,
 ``BURSt:MODE TRIGgered``, ``BURSt:NCYCles``, ``BURSt:STATe``,
-``TRIGger:SOURce {IMMediate|EXTernal|BUS}``, ``*TRG``, ``SYSTem:ERRor?``.
+``TRIGger:SOURce {IMMediate|EXTernal|BUS}``, ``TRIGger:DELay``, ``*TRG``, ``SYSTem:ERRor?``.
+Smallest amplitude 10 mVpp into 50 ohm, so 20 mV into a high impedance.
 """
 
 import warnings
@@ -22,6 +25,7 @@ from .pulse_generator import PulseCommands
 class Agilent33220A(PulseCommands, PymeasureAgilent33220A):
     model_name = "Agilent 33220A"
     min_amplitude = 20e-3  # 10 mVpp into 50 ohm, so 20 mV into a high impedance
+    options_query = None  # *OPT? is not confirmed in the 33220A guide: nothing is asked
 
     pulse_period = Instrument.control(
         "PULS:PER?", "PULS:PER %.9g",

@@ -1,16 +1,29 @@
-"""Keithley 2450 SourceMeter: pymeasure's driver, extended with buffered list sweeps.
+"""Keithley 2450 SourceMeter: pymeasure's driver, extended with buffered list sweeps and a
+fully specified state.
 
-Every command below is checked against the Model 2450 Reference Manual (2450-901-01 Rev. B,
-September 2013), section 6 "SCPI command reference": ``:OUTPut[1]:<function>:SMODe`` (6-32),
-``:OUTPut[1][:STATe]``, ``:SENSe[1]:AZERo:ONCE``, ``:SENSe[1]:<function>:NPLCycles``,
-``:SENSe[1]:<function>:RANGe:AUTO``, ``:SOURce[1]:<function>:<x>LIMit[:LEVel]``,
-``:SOURce[1]:<function>:RANGe[:AUTO]``, ``:SOURce[1]:<function>:READ:BACK``,
-``:SOURce[1]:LIST:<function>`` and ``:APPend`` (6-78, 6-79: at most 100 values a command,
-2500 in a list), ``:SOURce[1]:SWEep:<function>:LIST`` (6-85: start index, delay, count,
-failAbort, buffer), ``:INITiate[:IMMediate]``, ``:ABORt``, ``:READ?`` (buffer and
-elements), ``:TRACe:ACTual?``, ``:TRACe:CLEar``, ``:TRACe:DATA?`` (elements REL, SOUR,
-READ, SOURSTAT), ``:SYSTem:LFRequency?``, ``:SYSTem:ERRor[:NEXT]?``. Source status bits (section 8,
-bufferVar.sourcestatuses, 8-29): 32 = the source was limited, 128 = the output was on.
+Sources: Model 2450 Reference Manual (2450-901-01 Rev. B, September 2013), section 6 "SCPI
+command reference" (RM page numbers below), and Keithley's per-command help for the same
+settings in TSP (WH-2450 page ids, tektronix/tsp-toolkit-webhelp).
+
+State set at every ``configure`` (the output is off then): ``:ABOR`` (a running trigger model
+rejects commands, WH-2450 29803), ``:OUTP OFF``, ``*RST``, then every setting the run depends
+on: off-mode (RM 6-32), voltage source on a fixed range, current limit, readback OFF (the
+programmed level is recorded; readback measures the source before every reading, WH-2450
+30579), source autodelay OFF and source delay 0 (autodelay is ON after a reset and adds 50 ms
+on the 10 nA and 100 nA ranges to every level change, WH-2450 33143, ID_SRC_DELAY_BUT, 29079),
+current measurement, range, NPLC, autozero OFF (RM 6-46; ON after a reset, and expired
+references cost two extra readings inside a step, WH-2450 29727), measure count 1 (WH-2450
+30505), averaging filter off (RM 6-44, WH-2450 30066), relative offset off (WH-2450 29986),
+defbuffer1 sized to ``BUFFER_POINTS`` and its capacity read back (RM 6-115: default buffers
+hold 10 000 on Rev. B firmware, 100 000 today, WH-2450 45724), references refreshed once
+(``:SENS:AZER:ONCE``, WH-2450 29049), 0 V.
+
+A sweep is ``:SOUR:SWE:VOLT:LIST`` over the source list (RM 6-78/6-79: 100 values a command,
+2500 a list; the sweep delay, 0 or 50 us to 10 ks, is added to the source delay, WH-2450
+31499). After its last reading the driver waits for ``:TRIG:STAT?`` IDLE (RM 6-166) before
+anything else. Buffer reads: ``:TRAC:ACT?`` (RM 6-107), ``:TRAC:DATA?`` (RM 6-109). Source
+status bits (WH-2450 34340): 32 = the source was limited. A reading above a fixed range is
+9.9e37 (WH-2450 29407).
 
 pymeasure 0.16's own buffer methods assume 2400 emulation; this driver does not use them.
 """
@@ -18,11 +31,15 @@ pymeasure 0.16's own buffer methods assume 2400 emulation; this driver does not 
 import numpy as np
 from pymeasure.instruments.keithley import Keithley2450 as PymeasureKeithley2450
 
-from .scpi_smu import ScpiSourceMeter
+from ..errors import InstrumentError
+from .scpi_smu import ScpiSourceMeter, identity_facts
 from .smu import Smu
 
 BUFFER = '"defbuffer1"'
+BUFFER_POINTS = 100_000  # asked for; the instrument's answer is what is used
 STAT_LIMIT = 32
+IDLE_POLLS = 100  # :TRIG:STAT? is re-read every 10 ms for at most this many times
+IDLE_POLL_S = 0.01
 
 
 class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
@@ -32,19 +49,35 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
 
     def configure_voltage_source(self, source_range: float, compliance: float,
                                  off_mode: str) -> None:
-        """Fixed source range and current limit, chosen before the output is switched on."""
+        """From a reset, with the output off: fixed source range, current limit, no source
+        delay, no readback."""
+        self.write(":ABOR")
+        self.write(":OUTP OFF")
+        self.write("*RST")
         self.write(f":OUTP:VOLT:SMOD {off_mode}")
         self.write(":SOUR:FUNC VOLT")
         self.write(f":SOUR:VOLT:RANG:AUTO OFF;:SOUR:VOLT:RANG {source_range:g}")
-        self.write(f":SOUR:VOLT:ILIM {compliance:g};:SOUR:VOLT:READ:BACK ON")
+        self.write(f":SOUR:VOLT:ILIM {compliance:g}")
+        self.write(":SOUR:VOLT:READ:BACK OFF")
+        self.write(":SOUR:VOLT:DEL:AUTO OFF;:SOUR:VOLT:DEL 0")
 
     def configure_current_measurement(self, nplc: float, current_range: float | None) -> None:
-        """Current measurement, autoranging unless a range is given (the source range stays
-        fixed either way), zeroed once."""
-        ranging = (":SENS:CURR:RANG:AUTO ON" if current_range is None
+        """Current measurement (autoranging unless a range is given), one reading per
+        request, no filter, no offset, autozero off after one refresh of the references,
+        defbuffer1 sized."""
+        self.write(':SENS:FUNC "CURR"')
+        self.write(":SENS:CURR:RANG:AUTO ON" if current_range is None
                    else f":SENS:CURR:RANG:AUTO OFF;:SENS:CURR:RANG {current_range:g}")
-        self.write(f':SENS:FUNC "CURR";{ranging}')
-        self.write(f":SENS:CURR:NPLC {nplc:g};:SENS:AZER:ONCE")
+        self.write(f":SENS:CURR:NPLC {nplc:g}")
+        self.write(":SENS:CURR:AZER OFF")
+        self.write(":SENS:COUN 1")
+        self.write(":SENS:CURR:AVER OFF")
+        self.write(":SENS:CURR:REL:STAT OFF")
+        self.write(f":TRAC:POIN {BUFFER_POINTS}, {BUFFER}")
+        self.write(":SENS:AZER:ONCE")
+
+    def buffer_capacity(self) -> int:
+        return int(float(self.ask(f":TRAC:POIN? {BUFFER}")))
 
     def arm_list_sweep(self, dwell: float, delay: float, passes: int, list_length: int) -> None:
         """Clear the buffer and set up ``passes`` runs of the source list, ``delay`` s before
@@ -53,8 +86,21 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
         self.write(f":TRAC:CLE {BUFFER}")
         self.write(f":SOUR:SWE:VOLT:LIST 1, {delay:.6g}, {passes}, OFF, {BUFFER}")
 
+    def wait_idle(self, wait) -> None:
+        """Until the trigger model has stopped (first field of ``:TRIG:STAT?``, e.g.
+        ``IDLE;IDLE;9``): commands sent while it runs are rejected."""
+        for _ in range(IDLE_POLLS):
+            state = self.ask(":TRIG:STAT?").strip().split(";")[0].upper()
+            if state in ("IDLE", "ABORTED"):
+                return
+            if state == "FAILED":
+                raise InstrumentError("Keithley 2450: the trigger model stopped with an error")
+            wait(IDLE_POLL_S)
+        raise InstrumentError(f"Keithley 2450: the trigger model still says {state} "
+                              f"{IDLE_POLLS * IDLE_POLL_S:g} s after its last reading")
+
     def read_once(self) -> tuple[float, float, bool]:
-        """One reading at the present level: (source readback, current, limit)."""
+        """One reading at the present level: (source value, current, limit)."""
         reply = self.ask(f":READ? {BUFFER}, SOUR, READ, SOURSTAT")
         source, current, status = (float(x) for x in reply.split(","))
         return source, current, (int(status) & STAT_LIMIT) > 0
@@ -63,7 +109,7 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
         return int(self.ask(f":TRAC:ACT? {BUFFER}"))
 
     def buffer_readings(self, first: int, last: int):
-        """Readings first..last as arrays (relative time, source readback, current, limit)."""
+        """Readings first..last as arrays (relative time, source value, current, limit)."""
         reply = self.ask(f":TRAC:DATA? {first}, {last}, {BUFFER}, REL, SOUR, READ, SOURSTAT")
         values = np.array(reply.split(","), dtype=float).reshape(-1, 4)
         status = values[:, 3].astype(int)
@@ -75,12 +121,25 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
         self.set_level(zero)
         self.write(":OUTP OFF")
 
+    def instrument_facts(self) -> dict:
+        """Queries only; the source delay is "auto" while autodelay is on. The 2450 has no
+        ``*OPT?`` (its common commands, RM appendix B)."""
+        return {**identity_facts(self.ask("*IDN?")), "options": "",
+                "line_frequency_Hz": self.line_frequency(),
+                "buffer_capacity": self.buffer_capacity(),
+                "source_delay_s": ("auto" if int(float(self.ask(":SOUR:VOLT:DEL:AUTO?")))
+                                   else float(self.ask(":SOUR:VOLT:DEL?"))),
+                "autozero": "on" if int(float(self.ask(":SENS:CURR:AZER?"))) else "off"}
+
 
 class Keithley2450Smu(Smu):
     model = "Keithley 2450"
     max_list_points = 2500
-    max_buffer_points = 100_000
+    max_buffer_points = BUFFER_POINTS
     voltage_ranges = (0.02, 0.2, 2.0, 20.0, 200.0)
+    nplc_range = (0.01, 10.0)  # RM [:SENSe[1]]:<function>:NPLCycles
     current_resolution = 10e-15  # 10 nA range
-    reading_overhead_s = 0.2e-3  # autozero off
+    # Per reading besides the aperture, with autozero, readback and source delay off: the
+    # 2450 datasheet's ~3000 readings/s to the buffer at 0.01 NPLC (167 us at 60 Hz).
+    reading_overhead_s = 0.2e-3
     min_delay = 50e-6  # :SOUR:SWE:VOLT:LIST takes a delay of 0, or 50 us to 10 000 s

@@ -6,6 +6,13 @@ from ..errors import InstrumentError
 LIST_CHUNK = 100  # values per :SOUR:LIST command on both the 2450 and the 2400
 
 
+def identity_facts(identity: str) -> dict:
+    """The fields of an IEEE 488.2 ``*IDN?`` reply: maker, model, serial, firmware."""
+    fields = [field.strip() for field in identity.split(",")] + ["", "", "", ""]
+    return {"identity": identity.strip(), "model": fields[1], "serial": fields[2],
+            "firmware": fields[3]}
+
+
 def raise_instrument_errors(instrument) -> None:
     """Raise with the instrument's own messages if its error queue is not empty."""
     errors = instrument.check_errors()

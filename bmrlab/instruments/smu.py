@@ -5,10 +5,11 @@ one reading per level, timed by the instrument), :meth:`Smu.pulse_train` and
 :meth:`Smu.time_trace` (both sweeps of a particular shape), :meth:`Smu.read` (one reading,
 timed by the host) and :meth:`Smu.set_bias` (a held level, ramped). A model file
 (``keithley2450.py`` ...) supplies a few primitives: configure, set a level, read once,
-upload a level list and start it, count the readings taken, fetch a range of them, abort,
-switch off. The engine here splits a long sweep into segments the instrument can hold,
-polls the buffer while the instrument does the timing, hands readings over in chunks, and
-stops on request. Every level goes through the station's guard before it is sent.
+upload a level list and start it, count the readings taken, fetch a range of them, wait for
+the end of a sweep, abort, switch off. The engine here splits a long sweep into segments the
+instrument can hold, polls the buffer while the instrument does the timing, hands readings
+over in chunks, and stops on request. Every level goes through the station's guard before
+it is sent.
 """
 
 import logging
@@ -29,9 +30,10 @@ FETCH_S = 1.0  # ... or this long after the last fetch (live plots keep moving)
 @dataclass
 class Readings:
     """A chunk of readings: index within the operation, time since the SMU was configured,
-    source readback, current, whether the current limit clipped the point, and the time since
-    the operation's first step began (from the instrument's own timestamps: exact within a
-    segment, with the host's estimate of the gap between segments)."""
+    source value, current, whether the current limit clipped the point, the time since the
+    operation's first step began (from the instrument's own timestamps: exact within a
+    segment, with the host's estimate of the gap between segments), and whether the current
+    was above the fixed measure range (the instrument's overflow value; ``i`` is NaN there)."""
 
     index: np.ndarray
     t: np.ndarray
@@ -39,6 +41,14 @@ class Readings:
     i: np.ndarray
     limit: np.ndarray
     elapsed: np.ndarray
+    overflow: np.ndarray
+
+
+def mark_overflow(i, overflow_reading: float) -> tuple[np.ndarray, np.ndarray]:
+    """Currents with the instrument's overflow value replaced by NaN, and where they were."""
+    i = np.asarray(i, dtype=float)
+    overflow = np.abs(i) >= overflow_reading
+    return np.where(overflow, np.nan, i), overflow
 
 
 @dataclass
@@ -124,19 +134,27 @@ class Smu:
     speaks the model's language behind these methods: ``configure_voltage_source``,
     ``configure_current_measurement``, ``set_level``, ``line_frequency``, ``raise_errors``,
     ``output_on``, ``read_once``, ``upload_list``, ``arm_list_sweep``, ``start``,
-    ``buffer_count``, ``buffer_readings``, ``abort``, ``output_off_safely``, ``id``.
-    Every level passes through the guard before the driver sees it.
+    ``buffer_capacity``, ``buffer_count``, ``buffer_readings``, ``wait_idle``,
+    ``output_off_safely``, ``instrument_facts``, ``id``. Every level passes through the guard
+    before the driver sees it.
+
+    Timing model (what the drivers configure, see docs/instruments.md): no source delay, no
+    autozero, no readback, so a sweep step is the sweep delay, then one aperture plus
+    ``reading_overhead_s``.
     """
 
     model: str
     max_list_points: int
-    max_buffer_points: int
+    max_buffer_points: int  # before connecting; the 2450 reports its own at configure
     voltage_ranges: tuple
+    nplc_range: tuple  # (min, max) the model takes
     current_resolution: float  # of the lowest current range: what "pA" can mean here
     reading_overhead_s: float  # per reading, besides the aperture
+    overflow_reading = 9.9e37  # what a reading above a fixed range returns
     off_modes = ("normal", "zero", "high-impedance", "guard")
     whole_buffer_only = False  # the buffer can only be read once a segment is complete
-    min_delay = 0.0  # the shortest nonzero source delay of a sweep step
+    queries_wait_for_sweep = False  # a query sent while the sweep runs is answered at its end
+    min_delay = 0.0  # the shortest nonzero delay of a sweep step
 
     def __init__(self, driver, guard, clock, off_mode: str):
         self.driver = driver
@@ -166,6 +184,12 @@ class Smu:
             delay = 0.0 if delay < self.min_delay / 2 else self.min_delay
         return self.step_time() + delay
 
+    def step_overhead(self, levels) -> float:
+        """The mean per-reading overhead over the steps of ``levels`` (a model whose steps
+        take longer when the level changes says so here; ``reading_overhead_s`` is the
+        longest)."""
+        return self.reading_overhead_s
+
     def sample_phase(self, dwell: float) -> float:
         """When in a ``dwell``-long step its reading is taken: after the step's delay, in the
         middle of the aperture."""
@@ -173,6 +197,12 @@ class Smu:
 
     def identify(self) -> str:
         return self.driver.id
+
+    def instrument_facts(self) -> dict:
+        """What the connected instrument reports about itself (queries only, nothing set):
+        identity, model, serial, firmware, options, line frequency, buffer capacity, source
+        delay, autozero, and the NPLC range bmrlab allows on this model."""
+        return {**self.driver.instrument_facts(), "nplc_range": tuple(self.nplc_range)}
 
     # --- model primitives, over the driver ----------------------------------------------
     def _configure(self, source_range, compliance, nplc, current_range) -> dict:
@@ -183,10 +213,11 @@ class Smu:
         d.configure_current_measurement(nplc, current_range)
         d.set_level(self.guard.level(0.0))
         line_frequency = d.line_frequency()
+        self.max_buffer_points = d.buffer_capacity()
         d.raise_errors()
         d.output_on()
         self._aperture = nplc / line_frequency
-        return {"line_frequency_Hz": line_frequency}
+        return {"line_frequency_Hz": line_frequency, "buffer_capacity": self.max_buffer_points}
 
     def _set_level(self, volts: float) -> None:
         self.driver.set_level(volts)
@@ -202,7 +233,8 @@ class Smu:
         d = self.driver
         d.upload_list(levels)
         dwell = self.actual_dwell(dwell)
-        d.arm_list_sweep(dwell, dwell - self.step_time(), count, len(levels))
+        delay = max(0.0, dwell - (self._aperture + self.step_overhead(levels)))
+        d.arm_list_sweep(dwell, delay, count, len(levels))
         d.raise_errors()
         d.start()
 
@@ -212,6 +244,16 @@ class Smu:
     def _fetch(self, first: int, last: int) -> tuple[np.ndarray, ...]:
         """Readings ``first..last`` (1-based, inclusive): (rel_t, v, i, limit)."""
         return self.driver.buffer_readings(first, last)
+
+    def _finish(self, level: float, wait) -> None:
+        """After a segment's last reading: wait (``wait(seconds)``, the station's stop-aware
+        wait) until the instrument's sweep has ended, since it rejects or delays commands
+        until then; then hold ``level`` with the output on, written out because the 2450's
+        sources do not say what a finished sweep leaves (the 2400 and 2636B keep the output
+        on at the last level: the same state, written once more)."""
+        self.driver.wait_idle(wait)
+        self.driver.set_level(level)
+        self.driver.output_on()
 
     # --- the interface --------------------------------------------------------------------
     def configure(self, *, max_abs_v: float, compliance: float, nplc: float,
@@ -255,8 +297,9 @@ class Smu:
         v, i, limit = self._read_at(level)
         if level != self.level:
             self._set_level(self.guard.level(self.level))
-        return Readings(np.array([0]), np.array([t]), np.array([v]), np.array([i]),
-                        np.array([limit]), np.array([0.0]))
+        i, overflow = mark_overflow([i], self.overflow_reading)
+        return Readings(np.array([0]), np.array([t]), np.array([v]), i,
+                        np.array([limit]), np.array([0.0]), overflow)
 
     def sweep(self, levels, dwell: float, repeat: int, on_chunk, wait,
               after_start=None) -> int:
@@ -265,7 +308,8 @@ class Smu:
         ``on_chunk(Readings)`` receives readings as they arrive; ``wait(seconds)`` is the
         station's stop-aware wait (raises when a stop is requested); ``after_start()`` is
         called once the instrument runs (to fire another instrument into the sweep). Returns
-        the number of readings taken. The source holds the last level afterwards.
+        the number of readings taken. The source holds the last level afterwards (set
+        explicitly once each segment has ended).
         """
         levels = self._checked(levels)
         if dwell < self.step_time() * (1 - 1e-9):
@@ -285,6 +329,7 @@ class Smu:
             taken += self._collect(expected, segment.first_index,
                                    t_segment + self.sample_phase(dwell), t_first, dwell,
                                    on_chunk, wait)
+            self._finish(self.guard.level(self.level), wait)
         return taken
 
     def pulse_train(self, train: PulseTrain, on_chunk, wait) -> int:
@@ -324,15 +369,22 @@ class Smu:
         fetched = available = 0
         last_fetch = self.clock.now()
         deadline = self.clock.now() + expected * dwell * 2 + 10.0
+        # where queries wait for the sweep, none is sent before it should have ended, so a
+        # stop request is still seen (and the stop command is one the instrument runs at once)
+        quiet_until = last_fetch + expected * dwell if self.queries_wait_for_sweep else 0.0
 
         def hand_over(available):
             t, v, i, limit = self._fetch(fetched + 1, available)
             index = np.arange(first_index + fetched, first_index + available)
-            on_chunk(Readings(index, t + t_offset, v, i, limit, t + t_offset - t_first))
+            i, overflow = mark_overflow(i, self.overflow_reading)
+            on_chunk(Readings(index, t + t_offset, v, i, limit, t + t_offset - t_first,
+                              overflow))
 
         try:
             while fetched < expected:
                 wait(min(POLL_S, (expected - available) * dwell + 1e-3))
+                if self.clock.now() < quiet_until:
+                    continue
                 available = min(self._count(), expected)
                 due = available == expected or not self.whole_buffer_only and (
                     available - fetched >= FETCH_POINTS
@@ -341,6 +393,7 @@ class Smu:
                     hand_over(available)
                     fetched, last_fetch = available, self.clock.now()
                 if self.clock.now() > deadline:
+                    self.driver.raise_errors()  # the instrument's own reason, if it gave one
                     raise InstrumentError(f"sweep stalled: {fetched} of {expected} readings")
         except BaseException:  # a stop, Ctrl+C or a failure: the source goes safe first,
             self.safe_off()    # then what the buffer already holds is kept

@@ -125,6 +125,16 @@ class BmrProcedure(Procedure):
         """Refuse parameters the station cannot run (BadInput) before anything is sent."""
         raise NotImplementedError
 
+    def check_nplc(self, station) -> None:
+        """Refuse (BadInput) an nplc the station's SMU model does not take, before connecting."""
+        if "nplc" not in self._parameters:
+            return
+        smu_class = station.smu_class
+        low, high = smu_class.nplc_range
+        if not low <= self.nplc <= high:
+            raise BadInput(f"nplc = {self.nplc:g} is not allowed: the {smu_class.model} takes "
+                           f"nplc {low:g} .. {high:g}")
+
     def check_fits_a_reading(self, station, name: str) -> None:
         """Refuse a step, sample or pulse ``name`` shorter than one reading at this
         protocol's nplc on the station's SMU."""

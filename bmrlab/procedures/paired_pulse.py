@@ -149,9 +149,12 @@ class PairedPulse(BmrProcedure):
     @staticmethod
     def _pulse_currents(i, phase) -> tuple[float, float]:
         """(A1, A2): the current at the end of each pulse of one pair; NaN where the pulses
-        cannot be told apart (a trace whose two pulses merged)."""
+        cannot be told apart (a trace whose two pulses merged) or a pulse's reading was above
+        the fixed measure range (an overflow row, left out of analysis)."""
         if phase[0] != TRACE:
-            return i[phase == PULSE1][-1], i[phase == PULSE2][-1]
+            ends = (i[phase == pulse] for pulse in (PULSE1, PULSE2))
+            first, second = (end[-1] if len(end) else np.nan for end in ends)
+            return first, second
         ends = pulse_ends(i)
         return (i[ends[0]], i[ends[1]]) if len(ends) == 2 else (np.nan, np.nan)
 

@@ -7,6 +7,7 @@ JSON; each data column is a resizable dataset with a ``units`` attr.
 """
 
 from .reader import RunData, export_csv, list_runs, load_run
-from .writer import RunWriter, Store
+from .writer import RunWriter, Store, measured_rows
 
-__all__ = ["Store", "RunWriter", "RunData", "load_run", "list_runs", "export_csv"]
+__all__ = ["Store", "RunWriter", "RunData", "load_run", "list_runs", "export_csv",
+           "measured_rows"]

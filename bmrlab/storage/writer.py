@@ -19,6 +19,15 @@ FEW_ROWS = 50  # an append this small is written at once
 FLUSH_S = 1.0
 
 
+def measured_rows(columns: dict) -> dict:
+    """The rows analysis may use: all but those whose current was above the fixed measure
+    range (``overflow``), whose value is unknown."""
+    if "overflow" not in columns:
+        return columns
+    keep = np.asarray(columns["overflow"]) == 0
+    return {name: np.asarray(values)[keep] for name, values in columns.items()}
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -108,15 +117,22 @@ class RunWriter:
         handle.flush()
 
     def declare(self, column_units: dict[str, str]) -> None:
-        """The run's data columns, in order, with their units."""
+        """The run's data columns, in order, with their units; a run with ``limit_hit`` also
+        gets ``overflow`` beside it."""
         self.column_units = dict(column_units)
-        self.group.attrs["columns"] = json.dumps(list(column_units))
+        if "limit_hit" in self.column_units and "i_A" in self.column_units:
+            self.column_units.setdefault("overflow", "")
+        self.group.attrs["columns"] = json.dumps(list(self.column_units))
 
     def append(self, columns: dict) -> None:
         """Append rows (equal-length arrays per column). A stream of chunks reaches the file
         in blocks, at least once a second; a few rows at a time (host-timed reads, minutes
-        apart) go at once."""
+        apart) go at once. Where ``overflow`` is declared and not given, it is where ``i_A``
+        is NaN: the SMU interface turns a reading above the fixed range into NaN
+        (``Readings.overflow``), so the overflow value is never stored as a current."""
         arrays = {k: np.asarray(v) for k, v in columns.items()}
+        if "overflow" in self.column_units and "overflow" not in arrays and "i_A" in arrays:
+            arrays["overflow"] = np.isnan(arrays["i_A"].astype(float)).astype(np.int8)
         n = len(next(iter(arrays.values())))
         for name, values in arrays.items():
             self._chunks.setdefault(name, []).append(values)

@@ -1,7 +1,8 @@
 """Exact command sequences of the Keithley 2450 driver (pymeasure expected_protocol).
 
-Each sequence is what bmrlab sends to a real 2450; the commands are checked against the
-reference manual cited in the driver's docstring.
+Each sequence is what bmrlab sends to a real 2450. Sources: RM = Model 2450 Reference
+Manual 2450-901-01 Rev. B, section 6 (page); WH = Keithley's help page for the same setting
+(tektronix/tsp-toolkit-webhelp, WebHelpDocs/2450/<id>.htm).
 """
 
 import numpy as np
@@ -17,25 +18,46 @@ from bmrlab.safety import SafetyViolation
 APERTURE = 0.05 / 60  # nplc 0.05 at 60 Hz; a step is this + 0.2 ms
 
 CONFIGURE = [
-    (":OUTP:VOLT:SMOD ZERO", None),
-    (":SOUR:FUNC VOLT", None),
-    (":SOUR:VOLT:RANG:AUTO OFF;:SOUR:VOLT:RANG 0.2", None),
-    (":SOUR:VOLT:ILIM 1e-06;:SOUR:VOLT:READ:BACK ON", None),
-    (':SENS:FUNC "CURR";:SENS:CURR:RANG:AUTO ON', None),
-    (":SENS:CURR:NPLC 0.05;:SENS:AZER:ONCE", None),
-    (":SOUR:VOLT 0", None),
-    (":SYST:LFR?", "60"),
-    NO_ERROR_SCPI,
+    (":ABOR", None),  # RM :ABORt; a running trigger model rejects commands (WH 29803)
+    (":OUTP OFF", None),  # RM :OUTPut[1][:STATe]
+    ("*RST", None),  # RM appendix B; output off, so range changes stay off the device (WH 29407)
+    (":OUTP:VOLT:SMOD ZERO", None),  # RM 6-32
+    (":SOUR:FUNC VOLT", None),  # RM :SOURce[1]:FUNCtion
+    (":SOUR:VOLT:RANG:AUTO OFF;:SOUR:VOLT:RANG 0.2", None),  # RM :SOURce[1]:<function>:RANGe
+    (":SOUR:VOLT:ILIM 1e-06", None),  # RM :SOURce[1]:<function>:<x>LIMit[:LEVel]
+    (":SOUR:VOLT:READ:BACK OFF", None),  # RM :SOURce[1]:<function>:READ:BACK; WH 30579
+    (":SOUR:VOLT:DEL:AUTO OFF;:SOUR:VOLT:DEL 0", None),  # WH 33143, 29079, ID_SRC_DELAY_BUT
+    (':SENS:FUNC "CURR"', None),  # RM [:SENSe[1]]:FUNCtion
+    (":SENS:CURR:RANG:AUTO ON", None),  # RM [:SENSe[1]]:<function>:RANGe:AUTO
+    (":SENS:CURR:NPLC 0.05", None),  # RM [:SENSe[1]]:<function>:NPLCycles (0.01-10)
+    (":SENS:CURR:AZER OFF", None),  # RM 6-46 [:SENSe[1]]:<function>:AZERo; WH 29048, 29727
+    (":SENS:COUN 1", None),  # RM [:SENSe[1]]:COUNt; WH 30505
+    (":SENS:CURR:AVER OFF", None),  # RM 6-44 [:SENSe[1]]:<function>:AVERage; WH 30066
+    (":SENS:CURR:REL:STAT OFF", None),  # RM [:SENSe[1]]:<function>:RELative:STATe; WH 29986
+    (':TRAC:POIN 100000, "defbuffer1"', None),  # RM 6-115 :TRACe:POINts; WH 45724
+    (":SENS:AZER:ONCE", None),  # RM [:SENSe[1]]:AZERo:ONCE; WH 29049
+    (":SOUR:VOLT 0", None),  # RM :SOURce[1]:<function>[:LEVel][:IMMediate][:AMPLitude]
+    (":SYST:LFR?", "60"),  # RM :SYSTem:LFRequency?
+    (':TRAC:POIN? "defbuffer1"', "100000"),  # RM 6-115: the capacity read back
+    NO_ERROR_SCPI,  # RM :SYSTem:ERRor[:NEXT]?
     (":OUTP ON", None),
 ]
 
+IDLE = (":TRIG:STAT?", "IDLE;IDLE;9")  # RM 6-166 :TRIGger:STATe?
+
 
 def sweep_start(levels: str, delay: str, passes: int):
-    return [(f":SOUR:LIST:VOLT {levels}", None),
-            (':TRAC:CLE "defbuffer1"', None),
+    return [(f":SOUR:LIST:VOLT {levels}", None),  # RM 6-78
+            (':TRAC:CLE "defbuffer1"', None),  # RM :TRACe:CLEar
+            # RM :SOURce[1]:SWEep:<function>:LIST; the delay adds to the source delay (WH 31499)
             (f':SOUR:SWE:VOLT:LIST 1, {delay}, {passes}, OFF, "defbuffer1"', None),
             NO_ERROR_SCPI,
-            (":INIT", None)]
+            (":INIT", None)]  # RM :INITiate[:IMMediate]
+
+
+def sweep_end(level: str):
+    """After the last reading: wait for the trigger model, then hold ``level`` explicitly."""
+    return [IDLE, (f":SOUR:VOLT {level}", None), (":OUTP ON", None)]
 
 
 def buffer_rows(levels, dt=0.002, limited=()):
@@ -49,19 +71,41 @@ def test_configure_fixes_the_source_range_before_the_output_goes_on(make_smu):
         smu.configure(max_abs_v=0.15, compliance=1e-6, nplc=0.05)
     assert smu.settings["source_range_V"] == 0.2
     assert smu.settings["line_frequency_Hz"] == 60.0
+    assert smu.settings["buffer_capacity"] == 100_000
     assert smu.step_time() == pytest.approx(APERTURE + 0.2e-3)
+
+
+def test_the_buffer_capacity_the_instrument_reports_sizes_the_segments(make_smu, clock):
+    """Early firmware keeps 10 000 (RM 6-115): 12 000 readings become two segments."""
+    pairs = [(c, "10000" if c.startswith(":TRAC:POIN?") else r) for c, r in CONFIGURE]
+    with expected_protocol(Keithley2450, [
+        *pairs,
+        *sweep_start("0.001", "0.000966667", 10000),
+        (':TRAC:ACT? "defbuffer1"', "10000"),
+        (':TRAC:DATA? 1, 10000, "defbuffer1", REL, SOUR, READ, SOURSTAT',
+         buffer_rows([0.001] * 10000)),
+        *sweep_end("0.001"),
+        *sweep_start("0.001", "0.000966667", 2000),
+        (':TRAC:ACT? "defbuffer1"', "2000"),
+        (':TRAC:DATA? 1, 2000, "defbuffer1", REL, SOUR, READ, SOURSTAT',
+         buffer_rows([0.001] * 2000)),
+        *sweep_end("0.001"),
+    ]) as driver:
+        smu = make_smu(Keithley2450Smu, driver)
+        smu.configure(max_abs_v=0.15, compliance=1e-6, nplc=0.05)
+        assert smu.sweep([0.001], 2e-3, 12000, lambda c: None, clock.sleep) == 12000
 
 
 def test_configure_with_a_fixed_measure_range(make_smu):
     pairs = list(CONFIGURE)
-    pairs[4] = (':SENS:FUNC "CURR";:SENS:CURR:RANG:AUTO OFF;:SENS:CURR:RANG 1e-08', None)
+    pairs[10] = (":SENS:CURR:RANG:AUTO OFF;:SENS:CURR:RANG 1e-08", None)
     with expected_protocol(Keithley2450, pairs) as driver:
         make_smu(Keithley2450Smu, driver).configure(max_abs_v=0.15, compliance=1e-6,
                                                     nplc=0.05, current_range=10e-9)
 
 
 def test_configure_raises_with_the_instruments_own_error(make_smu):
-    pairs = CONFIGURE[:8] + [("SYST:ERR?", '-222,"Data out of range"'), NO_ERROR_SCPI]
+    pairs = CONFIGURE[:-2] + [("SYST:ERR?", '-222,"Data out of range"'), NO_ERROR_SCPI]
     with expected_protocol(Keithley2450, pairs) as driver:
         with pytest.raises(InstrumentError, match="-222"):
             make_smu(Keithley2450Smu, driver).configure(max_abs_v=0.15, compliance=1e-6,
@@ -90,6 +134,7 @@ def test_sweep_runs_on_the_instrument_and_reads_the_buffer_in_chunks(make_smu, c
         (':TRAC:ACT? "defbuffer1"', "6"),
         (':TRAC:DATA? 1, 6, "defbuffer1", REL, SOUR, READ, SOURSTAT',
          buffer_rows([0, .001, 0] * 2, limited=(4,))),
+        *sweep_end("0"),
     ]) as driver:
         chunks = []
         smu = make_smu(Keithley2450Smu, driver, APERTURE)
@@ -112,6 +157,7 @@ def test_a_long_sweep_is_read_in_chunks_while_it_runs(make_smu, clock):
         (':TRAC:ACT? "defbuffer1"', "1200"),
         (':TRAC:DATA? 601, 1200, "defbuffer1", REL, SOUR, READ, SOURSTAT',
          buffer_rows([0.001] * 600)),
+        *sweep_end("0.001"),
     ]) as driver:
         chunks = []
         make_smu(Keithley2450Smu, driver, APERTURE).sweep(levels, 2e-3, 1, chunks.append,
@@ -129,6 +175,7 @@ def test_pulse_train_is_one_period_sourced_count_times(make_smu, clock):
         (':TRAC:ACT? "defbuffer1"', "10"),
         (':TRAC:DATA? 1, 10, "defbuffer1", REL, SOUR, READ, SOURSTAT',
          buffer_rows(one_period * 2)),
+        *sweep_end("0"),
     ]) as driver:
         chunks = []
         make_smu(Keithley2450Smu, driver, APERTURE).pulse_train(train, chunks.append,
@@ -148,6 +195,7 @@ def test_time_trace_ramps_to_the_bias_then_samples_it(make_smu, clock):
         (':TRAC:ACT? "defbuffer1"', "3"),
         (':TRAC:DATA? 1, 3, "defbuffer1", REL, SOUR, READ, SOURSTAT',
          buffer_rows([0.02] * 3, dt=1e-3)),
+        *sweep_end("0.02"),
     ]) as driver:
         smu = make_smu(Keithley2450Smu, driver, APERTURE)
         smu._aperture = 0.8e-3  # a 1 ms step: 0.8 ms aperture + 0.2 ms overhead
@@ -163,6 +211,7 @@ def test_a_sweep_delay_below_50_us_is_rounded_to_0_or_50_us(make_smu, clock, dwe
         *sweep_start("0.01", delay, 2),
         (':TRAC:ACT? "defbuffer1"', "2"),
         (':TRAC:DATA? 1, 2, "defbuffer1", REL, SOUR, READ, SOURSTAT', buffer_rows([0.01] * 2)),
+        *sweep_end("0.01"),
     ]) as driver:
         smu = make_smu(Keithley2450Smu, driver, 0.8e-3)
         smu.sweep([0.01], dwell, 2, lambda c: None, clock.sleep)
@@ -177,6 +226,71 @@ def test_single_read_at_a_level_then_back_to_the_held_bias(make_smu):
         reading = make_smu(Keithley2450Smu, driver, APERTURE).read(0.02)
     assert reading.i[0] == pytest.approx(3e-10)
     assert not reading.limit[0]
+
+
+def test_a_new_segment_waits_until_the_trigger_model_is_idle(make_smu, clock):
+    """The readings can be complete while the trigger model still runs (RM 6-166: its state
+    is checked every 100 ms): nothing is sent until it says IDLE."""
+    with expected_protocol(Keithley2450, [
+        *sweep_start("0.01", "0", 1),
+        (':TRAC:ACT? "defbuffer1"', "1"),
+        (':TRAC:DATA? 1, 1, "defbuffer1", REL, SOUR, READ, SOURSTAT', buffer_rows([0.01])),
+        (":TRIG:STAT?", "RUNNING;RUNNING;5"),
+        *sweep_end("0.01"),
+    ]) as driver:
+        smu = make_smu(Keithley2450Smu, driver, 0.8e-3)
+        smu.sweep([0.01], 1e-3, 1, lambda c: None, clock.sleep)
+
+
+def test_a_reading_above_the_fixed_range_is_an_overflow_not_a_current(make_smu, clock):
+    """9.9e37 above a fixed range (WH 29407): NaN and the overflow flag."""
+    with expected_protocol(Keithley2450, [
+        *sweep_start("0.1,0", "0.000966667", 1),
+        (':TRAC:ACT? "defbuffer1"', "2"),
+        (':TRAC:DATA? 1, 2, "defbuffer1", REL, SOUR, READ, SOURSTAT',
+         "0,0.1,9.9e+37,128,0.002,0,1e-12,128"),
+        *sweep_end("0"),
+        (":SOUR:VOLT 0.1", None),
+        (':READ? "defbuffer1", SOUR, READ, SOURSTAT', "0.1,9.9e+37,128"),
+        (":SOUR:VOLT 0", None),
+    ]) as driver:
+        chunks = []
+        smu = make_smu(Keithley2450Smu, driver, APERTURE)
+        smu.sweep([0.1, 0], 2e-3, 1, chunks.append, clock.sleep)
+        reading = smu.read(0.1)
+    assert chunks[0].overflow.tolist() == [True, False]
+    assert np.isnan(chunks[0].i[0]) and chunks[0].i[1] == 1e-12
+    assert reading.overflow[0] and np.isnan(reading.i[0])
+
+
+def test_instrument_facts_are_queries_only(make_smu):
+    with expected_protocol(Keithley2450, [
+        ("*IDN?", "KEITHLEY INSTRUMENTS,MODEL 2450,04412345,1.7.12b"),
+        (":SYST:LFR?", "50"),
+        (':TRAC:POIN? "defbuffer1"', "100000"),
+        (":SOUR:VOLT:DEL:AUTO?", "0"),
+        (":SOUR:VOLT:DEL?", "0.000000E+00"),
+        (":SENS:CURR:AZER?", "0"),
+    ]) as driver:
+        facts = make_smu(Keithley2450Smu, driver).instrument_facts()
+    assert facts == {"identity": "KEITHLEY INSTRUMENTS,MODEL 2450,04412345,1.7.12b",
+                     "model": "MODEL 2450", "serial": "04412345", "firmware": "1.7.12b",
+                     "options": "", "line_frequency_Hz": 50.0, "buffer_capacity": 100000,
+                     "source_delay_s": 0.0, "autozero": "off", "nplc_range": (0.01, 10.0)}
+
+
+def test_a_sweep_that_never_starts_fails_with_the_instruments_own_error(make_smu, clock):
+    """No reading long after the sweep should have ended: the error queue says why."""
+    with expected_protocol(Keithley2450, [
+        *sweep_start("0.01", "0", 1),
+        (':TRAC:ACT? "defbuffer1"', "0"),
+        ("SYST:ERR?", '-285,"Program syntax error"'), NO_ERROR_SCPI,
+        (":ABOR", None), (":SOUR:VOLT 0", None), (":OUTP OFF", None),
+        (':TRAC:ACT? "defbuffer1"', "0"),
+    ]) as driver:
+        with pytest.raises(InstrumentError, match="-285"):
+            make_smu(Keithley2450Smu, driver, 0.8e-3).sweep(
+                [0.01], 1e-3, 1, lambda c: None, lambda s: clock.sleep(100.0))
 
 
 def test_sweep_stopped_on_request_goes_safe_then_keeps_what_was_measured(make_smu):
