@@ -1,0 +1,44 @@
+"""``bmrlab station check``: the day-one bring-up of a real bench before a precious device is
+probed (docs/station-check.md). The sequence is in checks.py, the datasheet figures it
+compares against in specs.py, the report in report.py."""
+
+from ..errors import BadInput, InstrumentError
+from ..units import parse_quantity
+from .checks import StationCheck
+from .report import Report, check_out_dir, write
+
+__all__ = ["StationCheck", "Report", "check_out_dir", "parse_reference", "run", "write"]
+
+
+def parse_reference(text: str | None) -> float | None:
+    """``--reference 1GOhm`` in ohms (None when not given); BadInput for anything else."""
+    if text is None:
+        return None
+    try:
+        ohms = parse_quantity(text, "Ohm")
+    except ValueError as error:
+        raise BadInput(f"--reference {text}: {error} (e.g. 1GOhm)") from None
+    if ohms <= 0:
+        raise BadInput(f"--reference {text}: a resistance must be > 0 Ohm (e.g. 1GOhm)")
+    return ohms
+
+
+def run(station, reference_ohm: float | None = None) -> Report:
+    """Connect ``station`` (BadInput if a resource cannot be opened: nothing sent) and check
+    it. An error the generator reports at connect fails its error-queue row; the check goes
+    on, since the queue has then been read."""
+    check = StationCheck(station, reference_ohm)
+    try:
+        station.connect()
+    except BadInput:
+        raise
+    except InstrumentError as error:
+        if station.generator is None:
+            raise
+        check.row("pulse_generator", "error queue at connect", str(error), "empty", "fail")
+        station.generator.configure()
+    except Exception as error:  # an instrument that does not answer: the check fails
+        check.row("station", "connect", f"{type(error).__name__}: {error}", "connected",
+                  "fail")
+        return check.finish()
+    return check.run()
