@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import standard
 from ..errors import Stopped
-from ..units import format_quantity as q
+from ..units import format_quantity
 from .facts import generator_facts, smu_facts
 from .report import Report, Row, now
 from .specs import GENERATOR_SPECS, MARGIN, REFERENCE_TOLERANCE, SMU_SPECS
@@ -33,6 +33,13 @@ def _mean(values: np.ndarray) -> float:
     if not np.all(np.isfinite(values)) or np.any(np.abs(values) > OVERFLOW):
         return float("inf")
     return float(np.mean(values))
+
+
+def q(value: float, unit: str, digits: int = 4) -> str:
+    """A quantity with an SI prefix, down to fA (an open circuit reads fA on the 2636B)."""
+    if 0 < abs(value) < 1e-12:
+        return f"{value * 1e15:.{digits}g} f{unit}"
+    return format_quantity(value, unit, digits)
 
 
 def _shown(value: float, unit: str) -> str:
@@ -107,13 +114,17 @@ class StationCheck:
     def _error_queues(self, when: str) -> None:
         for role, instrument in self._instruments():
             errors = instrument.driver.check_errors()
-            shown = "; ".join(f"{code} {message}" for code, message in errors)
+            shown = "; ".join(f"{int(float(code))} {message}" for code, message in errors)
             self.row(role, f"error queue {when}", shown or "empty", "empty",
                      "fail" if errors else "pass", errors=[list(e) for e in errors])
 
     def _configure(self, max_abs_v: float, current_range: float, compliance: float) -> None:
-        self.station.smu.configure(max_abs_v=max_abs_v, compliance=compliance, nplc=NPLC,
-                                   current_range=current_range)
+        """Configure as a protocol does: from 0 V and off, since the source range is only
+        changed with the output off (a range change under power glitches into the part)."""
+        smu = self.station.smu
+        smu.safe_off()
+        smu.configure(max_abs_v=max_abs_v, compliance=compliance, nplc=NPLC,
+                      current_range=current_range)
         self.station.wait(SETTLE_S)
 
     def _compliance(self, amps: float = 0.0) -> float:
