@@ -108,7 +108,7 @@ class StationCheck:
                      "pass" if any(n.upper() in found.upper() for n in names) else "fail",
                      source="*IDN?")
             self.row(role, "firmware", facts["firmware"] or "-", "-", "info")
-            self.row(role, "options", str(facts["options"]) or "none", "-", "info")
+            self.row(role, "options", str(facts["options"] or "none"), "-", "info")
         self._error_queues("before the check")
 
     def _error_queues(self, when: str) -> None:
@@ -142,18 +142,17 @@ class StationCheck:
         hz = facts["line_frequency_Hz"]
         self.row("smu", "line frequency", f"{hz:g} Hz", "50 or 60 Hz",
                  "pass" if hz in (50, 60) else "fail", line_frequency_Hz=hz)
-        capacity = facts["buffer_capacity"]
+        capacity, wanted = facts["buffer_capacity"], type(smu).max_buffer_points
         self.row("smu", "buffer capacity", f"{capacity} readings",
-                 f">= {smu.max_buffer_points} (what a sweep segment fills)",
-                 "pass" if capacity >= smu.max_buffer_points else "fail",
-                 buffer_capacity=capacity)
+                 f">= {wanted} (the buffer bmrlab's sweeps are sized for)",
+                 "pass" if capacity >= wanted else "fail", buffer_capacity=capacity)
         delay = facts["source_delay_s"]
         fixed = isinstance(delay, (int, float))
         self.row("smu", "source delay", q(delay, "s") if fixed else str(delay),
                  "fixed (auto delay off): step times as requested", "pass" if fixed else "fail",
                  source_delay_s=delay)
-        self.row("smu", "autozero", str(facts["autozero"]), "-", "info",
-                 autozero=facts["autozero"])
+        self.row("smu", "autozero", "on" if facts["autozero"] else "off", "-",
+                 "info", autozero=facts["autozero"])
 
     # --- measurements ---------------------------------------------------------------------
     def _trace(self, bias: float, points: int, after_start=None) -> tuple:

@@ -2,8 +2,8 @@
 buffer capacity, source delay and autozero (SMU), load and trigger source (generator).
 
 The drivers answer this themselves (``Smu.instrument_facts()``,
-``PulseGenerator.instrument_facts()``); until a driver does, the queries below ask the
-instrument with commands its manual documents (2450 Reference Manual section 6:
+``PulseGenerator.instrument_facts()``, same keys); for a driver that does not yet, the
+queries below ask the instrument with commands its manual documents (2450 Reference Manual section 6:
 ``:SYST:LFR?``, ``:TRAC:POIN?``, ``:SOUR:VOLT:DEL[:AUTO]?``, ``:SENS:CURR:AZER?``; 2400
 User's Manual section 18: ``:SYST:LFR?``, ``:TRAC:POIN?``, ``:SOUR:DEL[:AUTO]?``,
 ``:SYST:AZER?``; 2600B Reference Manual section 9: ``localnode.linefreq``,
@@ -16,7 +16,6 @@ SCPI_SMU_QUERIES = {  # model: (buffer capacity, auto delay, delay, autozero)
                      ":SENS:CURR:AZER?"),
     "keithley2400": (":TRAC:POIN?", ":SOUR:DEL:AUTO?", ":SOUR:DEL?", ":SYST:AZER?"),
 }
-TSP_AUTOZERO = {0: "off", 1: "once", 2: "auto"}  # smuX.AUTOZERO_OFF, _ONCE, _AUTO
 
 
 def _identity(identity: str) -> dict:
@@ -24,7 +23,7 @@ def _identity(identity: str) -> dict:
     parts = [p.strip() for p in identity.split(",")]
     parts += [""] * (4 - len(parts))
     return {"identity": identity.strip(), "model": parts[1], "serial": parts[2],
-            "firmware": parts[3], "options": "not queried"}
+            "firmware": parts[3], "options": ""}
 
 
 def smu_facts(smu, model: str) -> dict:
@@ -38,13 +37,13 @@ def smu_facts(smu, model: str) -> dict:
         facts["buffer_capacity"] = int(float(d.ask(capacity)))
         facts["source_delay_s"] = ("auto" if int(float(d.ask(auto_delay)))
                                    else float(d.ask(delay)))
-        facts["autozero"] = "on" if int(float(d.ask(autozero))) else "off"
+        facts["autozero"] = bool(int(float(d.ask(autozero))))
     else:  # the 2636B, in TSP
         facts["line_frequency_Hz"] = float(d.ask("print(localnode.linefreq)"))
         facts["buffer_capacity"] = int(float(d.ask("print(smua.nvbuffer1.capacity)")))
         delay = float(d.ask("print(smua.source.delay)"))
         facts["source_delay_s"] = "auto" if delay == -1 else delay  # smuX.DELAY_AUTO = -1
-        facts["autozero"] = TSP_AUTOZERO.get(int(float(d.ask("print(smua.measure.autozero)"))))
+        facts["autozero"] = int(float(d.ask("print(smua.measure.autozero)"))) != 0
     return facts
 
 
