@@ -143,3 +143,15 @@ def test_reference_devices():
     assert resistor.watchdog.max_abs_v == pytest.approx(0.1)
     with pytest.raises(BadInput, match="resistor:1GO"):
         reference_conductance("resistor:1GO")
+
+
+def test_a_generator_that_does_not_answer_a_query_fails_that_row_only(monkeypatch, tmp_path,
+                                                                      capsys):
+    def unanswered(generator):
+        raise TimeoutError("no reply to *OPT?")
+    monkeypatch.setattr("bmrlab.station_check.checks.generator_facts", unanswered)
+    status, report = check(capsys, tmp_path, "--station", str(STATIONS[0]), "--device", "open")
+    assert status == 1
+    failed = [(r["instrument"], r["check"]) for r in report["checks"] if r["result"] == "fail"]
+    assert failed == [("pulse_generator", "instrument facts")]
+    assert results(report)["pulse_generator: load setting"] == "not checked"

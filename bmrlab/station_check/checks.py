@@ -95,12 +95,26 @@ class StationCheck:
         if self.station.generator is not None:
             yield "pulse_generator", self.station.generator
 
-    def _identify(self) -> None:
-        for role, instrument in self._instruments():
-            model = self.station.config.instruments[role].model
+    def _facts(self, role: str, instrument) -> dict | None:
+        """What ``instrument`` reports about itself; None (and a failed row) if a query is
+        not answered, so that the other checks still run."""
+        model = self.station.config.instruments[role].model
+        try:
             facts = (smu_facts(instrument, model) if role == "smu"
                      else generator_facts(instrument))
-            self.report.facts[role] = facts
+        except Exception as error:
+            self.row(role, "instrument facts", f"{type(error).__name__}: {error}",
+                     "every query answered", "fail")
+            return None
+        self.report.facts[role] = facts
+        return facts
+
+    def _identify(self) -> None:
+        for role, instrument in self._instruments():
+            facts = self._facts(role, instrument)
+            if facts is None:
+                continue
+            model = self.station.config.instruments[role].model
             names = MODEL_NAMES[model]
             found = facts["model"]
             self.row(role, "identity", facts["identity"],
@@ -137,8 +151,9 @@ class StationCheck:
         """The state bmrlab leaves the SMU in once configured (as a protocol configures it)."""
         smu = self.station.smu
         self._configure(0.0, self.spec.protocol_ranges[0], self._compliance())
-        facts = smu_facts(smu, self.smu_model)
-        self.report.facts["smu"] = facts
+        facts = self._facts("smu", smu)
+        if facts is None:
+            return
         hz = facts["line_frequency_Hz"]
         self.row("smu", "line frequency", f"{hz:g} Hz", "50 or 60 Hz",
                  "pass" if hz in (50, 60) else "fail", line_frequency_Hz=hz)
@@ -230,12 +245,16 @@ class StationCheck:
         generator = self.station.generator
         if generator is None:
             return
-        facts = self.report.facts["pulse_generator"]
+        facts = self.report.facts.get("pulse_generator")
         wanted = self.station.config.instruments["pulse_generator"].load
-        load = _load_setting(facts["load"])
-        self.row("pulse_generator", "load setting", f"{facts['load']} ({load})",
-                 f"{wanted} (instruments.pulse_generator.load)",
-                 "pass" if load == wanted else "fail", source="OUTP:LOAD?")
+        if facts is None:
+            self.row("pulse_generator", "load setting", "-", wanted, "not checked",
+                     source="the generator did not report its facts")
+        else:
+            load = _load_setting(facts["load"])
+            self.row("pulse_generator", "load setting", f"{facts['load']} ({load})",
+                     f"{wanted} (instruments.pulse_generator.load)",
+                     "pass" if load == wanted else "fail", source="OUTP:LOAD?")
         if self.reference is None:
             why = ("no --reference given: a current-measuring SMU sees the generator's level "
                    "only as a current through a known resistor"
