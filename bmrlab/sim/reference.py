@@ -45,19 +45,21 @@ def reference_conductance(name: str) -> float:
 class ReferenceDevice:
     """An ohmic part of fixed conductance in place of the device under test."""
 
-    def __init__(self, conductance: float, seed: int = 0, name: str = "dut"):
-        self.g = conductance
+    def __init__(self, p: float, seed: int = 0, name: str = "dut"):
+        """``p``: the conductance (S), the part's only parameter; constructed like a
+        BmrDevice (params, seed, name) so the bench can put a fresh one in its place."""
+        self.p = p
         self.seed = seed  # nothing is random here; kept for the bench's bookkeeping
         self.name = name
         self.t = 0.0
         self.watchdog = Watchdog()
 
     def conductance(self) -> float:
-        return self.g
+        return self.p
 
     def current(self, v: float, i_limit: float = math.inf) -> tuple[float, bool]:
         """Ohm's law, clipped by the source's current limit."""
-        i = self.g * v
+        i = self.p * v
         if abs(i) > i_limit:
             return math.copysign(i_limit, v), True
         return i, False
@@ -73,7 +75,7 @@ class ReferenceDevice:
         """Hold ``v`` until ``t_end``: a limited source lets the voltage at the part fall."""
         if t_end <= self.t:
             return
-        seen = v if abs(self.g * v) <= i_limit else math.copysign(i_limit / self.g, v)
+        seen = v if abs(self.p * v) <= i_limit else math.copysign(i_limit / self.p, v)
         self.expose(seen)
         self.t = t_end
 
@@ -84,10 +86,10 @@ class ReferencePreset:
 
     def __init__(self, key: str):
         self.key = key
-        self.g = reference_conductance(key)
+        self.conductance = reference_conductance(key)
 
     def conditions(self) -> dict:
         return {}
 
     def build(self, seed: int, name: str) -> ReferenceDevice:
-        return ReferenceDevice(self.g, seed=seed, name=name)
+        return ReferenceDevice(self.conductance, seed=seed, name=name)
