@@ -155,3 +155,27 @@ def test_a_generator_that_does_not_answer_a_query_fails_that_row_only(monkeypatc
     failed = [(r["instrument"], r["check"]) for r in report["checks"] if r["result"] == "fail"]
     assert failed == [("pulse_generator", "instrument facts")]
     assert results(report)["pulse_generator: load setting"] == "not checked"
+
+
+def test_a_reference_on_an_open_circuit_fails_and_the_generator_is_not_checked(tmp_path,
+                                                                               capsys):
+    status, report = check(capsys, tmp_path, "--station", str(STATIONS[0]), "--device", "open",
+                           "--reference", "1GOhm")
+    assert status == 1
+    found = results(report)
+    assert found["smu: reference 1 GOhm at 500 mV"] == "fail"
+    assert found["pulse_generator: level into a high impedance"] == "not checked"
+
+
+def test_a_generator_load_setting_unlike_the_file_fails_its_load_and_level(tmp_path):
+    station_file = tmp_path / "station.yaml"
+    station_file.write_text((CONFIG_DIR / "stations" / "sim-2450.yaml").read_text()
+                            .replace("load: INF", 'load: "50"'))
+    with Station.load(station_file, "resistor:1GOhm") as station:
+        station.connect()
+        station.generator.driver.write("OUTP:LOAD INF")  # someone at the front panel
+        report = station_check.StationCheck(station, 1e9).run()
+    failed = {row.check: row for row in report.rows if row.result == "fail"}
+    assert set(failed) == {"load setting", "level into a high impedance (500 mV pulse)"}
+    level = failed["level into a high impedance (500 mV pulse)"].values["level_V"]
+    assert level == pytest.approx(0.25, rel=0.03)  # half: programmed for a doubling load

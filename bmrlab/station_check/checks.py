@@ -16,7 +16,8 @@ from ..errors import Stopped
 from ..units import format_quantity
 from .facts import generator_facts, smu_facts
 from .report import Report, Row, now
-from .specs import GENERATOR_SPECS, MARGIN, REFERENCE_TOLERANCE, SMU_SPECS
+from .specs import (GENERATOR_READ_MARGIN, GENERATOR_SPECS, MARGIN, REFERENCE_TOLERANCE,
+                    SMU_SPECS)
 
 READINGS = 30  # per range and level
 NPLC = 1.0  # the datasheets specify accuracy at 1 PLC
@@ -55,7 +56,7 @@ class StationCheck:
         self.smu_model = station.config.instruments["smu"].model
         self.spec = SMU_SPECS[self.smu_model]
         self.report = Report(station={}, reference_ohm=reference_ohm, started=now())
-        self.reference = None  # (volts, current step, current range) once measured
+        self.reference = None  # once it passed: (readback V, current step, range, volts)
 
     def row(self, instrument, check, measured, allowed, result, source="", **values) -> None:
         self.report.rows.append(Row(instrument, check, measured, allowed, result, values,
@@ -229,16 +230,17 @@ class StationCheck:
                     + self.spec.voltage_accuracy(source_range, volts) / volts
                     + REFERENCE_TOLERANCE)
         error = abs(measured / ohms - 1) if np.isfinite(measured) else float("inf")
+        passed = error <= relative
         self.row("smu", f"reference {q(ohms, 'Ohm', 3)} at {q(volts, 'V', 3)}",
                  _shown(measured, "Ohm") if measured > 0 else f"{measured:.3g} Ohm",
                  f"{q(ohms, 'Ohm', 3)} +/- {relative:.2%}",
-                 "pass" if error <= relative else "fail",
+                 "pass" if passed else "fail",
                  source=f"{self.spec.datasheet}: current on the {q(current_range, 'A', 3)} "
                         f"range, voltage on the {q(source_range, 'V', 3)} range, "
                         f"+ {REFERENCE_TOLERANCE:.0%} resistor tolerance",
                  volts=volts, current_range_A=current_range, resistance_ohm=measured,
                  error=error, allowed_error=relative)
-        if np.isfinite(step) and step > 0:
+        if passed:
             self.reference = (v_mean, step, current_range, volts)
 
     def _generator(self) -> None:
@@ -258,7 +260,9 @@ class StationCheck:
         if self.reference is None:
             why = ("no --reference given: a current-measuring SMU sees the generator's level "
                    "only as a current through a known resistor"
-                   if self.reference_ohm is None else "the reference resistor did not measure")
+                   if self.reference_ohm is None else
+                   "the reference resistor failed its check: no known resistance to measure "
+                   "the level through")
             self.row("pulse_generator", "level into a high impedance", "-", "-",
                      "not checked", source=why)
             return
@@ -282,12 +286,13 @@ class StationCheck:
                      if inside.size >= 3 else 0.0)
         datasheet, (gain, offset) = GENERATOR_SPECS[
             self.station.config.instruments["pulse_generator"].model]
-        allowed = gain * volts + offset + 2 * REFERENCE_TOLERANCE * volts
+        allowed = gain * volts + offset + GENERATOR_READ_MARGIN * volts
         self.row("pulse_generator", f"level into a high impedance ({q(volts, 'V', 3)} pulse)",
                  _shown(level, "V"), f"{q(volts, 'V', 3)} +/- {q(allowed, 'V', 3)}",
                  "pass" if abs(level - volts) <= allowed else "fail",
-                 source=f"{datasheet} (1 % + 1 mV) + 2 % for the SMU's reading of it, "
-                        f"through the reference resistor",
+                 source=f"{datasheet} ({gain:.0%} + {q(offset, 'V')}) "
+                        f"+ {GENERATOR_READ_MARGIN:.0%} for the SMU's reading of it through "
+                        f"the reference resistor",
                  level_V=level, programmed_V=volts, width_s=width)
 
 
