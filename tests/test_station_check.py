@@ -179,3 +179,11 @@ def test_a_generator_load_setting_unlike_the_file_fails_its_load_and_level(tmp_p
     assert set(failed) == {"load setting", "level into a high impedance (500 mV pulse)"}
     level = failed["level into a high impedance (500 mV pulse)"].values["level_V"]
     assert level == pytest.approx(0.25, rel=0.03)  # half: programmed for a doubling load
+
+
+def test_a_reference_too_large_for_the_instrument_is_not_checked(tmp_path, capsys):
+    status, report = check(capsys, tmp_path, "--station", str(STATIONS[2]),
+                           "--device", "resistor:100GOhm", "--reference", "100GOhm")
+    assert status == 0  # nothing failed; the reference could not be judged on a 2400
+    reference, = [r for r in report["checks"] if r["check"] == "reference 100 GOhm"]
+    assert reference["result"] == "not checked" and "smaller reference" in reference["source"]

@@ -218,6 +218,17 @@ class StationCheck:
             return
         ohms = self.reference_ohm
         volts, current_range = self._reference_plan()
+        source_range = self.station.guard.source_range(volts, self.station.smu.voltage_ranges)
+        relative = (self.spec.current_accuracy(current_range, volts / ohms) * ohms / volts
+                    + self.spec.voltage_accuracy(source_range, volts) / volts
+                    + REFERENCE_TOLERANCE)
+        if relative >= 1:
+            self.row("smu", f"reference {q(ohms, 'Ohm', 3)}", "-", f"+/- {relative:.0%}",
+                     "not checked",
+                     source=f"at {q(volts, 'V', 3)} (the station's limits) the instrument's "
+                            f"accuracy on the {q(current_range, 'A', 3)} range cannot tell "
+                            f"{q(ohms, 'Ohm', 3)} from twice as much: use a smaller reference")
+            return
         self._configure(volts, current_range, self._compliance(volts / ohms))
         zero, _ = self._trace(0.0, READINGS)
         at_v, readback = self._trace(volts, READINGS)
@@ -225,10 +236,6 @@ class StationCheck:
         step = _mean(at_v) - _mean(zero)
         v_mean = float(np.mean(readback))
         measured = v_mean / step if np.isfinite(step) and step != 0 else float("inf")
-        source_range = self.station.smu.settings["source_range_V"]
-        relative = (self.spec.current_accuracy(current_range, volts / ohms) * ohms / volts
-                    + self.spec.voltage_accuracy(source_range, volts) / volts
-                    + REFERENCE_TOLERANCE)
         error = abs(measured / ohms - 1) if np.isfinite(measured) else float("inf")
         passed = error <= relative
         self.row("smu", f"reference {q(ohms, 'Ohm', 3)} at {q(volts, 'V', 3)}",
