@@ -187,3 +187,16 @@ def test_a_reference_too_large_for_the_instrument_is_not_checked(tmp_path, capsy
     assert status == 0  # nothing failed; the reference could not be judged on a 2400
     reference, = [r for r in report["checks"] if r["check"] == "reference 100 GOhm"]
     assert reference["result"] == "not checked" and "smaller reference" in reference["source"]
+
+
+def test_an_instrument_that_does_not_answer_at_connect_fails_the_check(tmp_path, capsys):
+    station = tmp_path / "station.yaml"
+    station.write_text(
+        (CONFIG_DIR / "stations" / "sim-2450.yaml").read_text().replace("device: ag-pnw-ag", (
+            "device: open\n  faults: [{instrument: pulse_generator, kind: timeout, after: 1}]")
+        ).replace("visa_library: \"@bmrsim\"\n    load", "visa_library: \"@bmrsim\"\n"
+                  "    timeout_ms: 200\n    load"))
+    status, report = check(capsys, tmp_path, "--station", str(station))
+    assert status == 1
+    assert [(r["check"], r["result"]) for r in report["checks"]] == [("connect", "fail")]
+    assert report["station"]["instruments"]["smu"]["idn"].startswith("KEITHLEY")

@@ -37,8 +37,9 @@ def run(station, reference_ohm: float | None = None) -> Report:
             raise
         check.row("pulse_generator", "error queue at connect", str(error), "empty", "fail")
         station.generator.configure()
-    except Exception as error:  # an instrument that does not answer: the check fails
-        check.row("station", "connect", f"{type(error).__name__}: {error}", "connected",
-                  "fail")
+    except (Exception, KeyboardInterrupt) as error:  # no answer, or Ctrl+C: it failed
+        shown = ("stopped on request" if isinstance(error, KeyboardInterrupt)
+                 else f"{type(error).__name__}: {error}")
+        check.row("station", "connect", shown, "connected", "fail")
         return check.finish()
     return check.run()
