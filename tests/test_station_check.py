@@ -200,3 +200,16 @@ def test_an_instrument_that_does_not_answer_at_connect_fails_the_check(tmp_path,
     assert status == 1
     assert [(r["check"], r["result"]) for r in report["checks"]] == [("connect", "fail")]
     assert report["station"]["instruments"]["smu"]["idn"].startswith("KEITHLEY")
+
+
+def test_a_generator_error_at_connect_fails_its_queue_row_and_the_check_goes_on(tmp_path,
+                                                                                 capsys):
+    station = tmp_path / "station.yaml"
+    station.write_text(
+        (CONFIG_DIR / "stations" / "sim-2450.yaml").read_text().replace("device: ag-pnw-ag", (
+            "device: open\n  faults: [{instrument: pulse_generator, kind: error, after: 1}]")))
+    status, report = check(capsys, tmp_path, "--station", str(station))
+    assert status == 1
+    failed = [(r["instrument"], r["check"]) for r in report["checks"] if r["result"] == "fail"]
+    assert failed == [("pulse_generator", "error queue at connect")]
+    assert results(report)["pulse_generator: load setting"] == "pass"

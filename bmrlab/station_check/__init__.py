@@ -25,18 +25,21 @@ def parse_reference(text: str | None) -> float | None:
 
 def run(station, reference_ohm: float | None = None) -> Report:
     """Connect ``station`` (BadInput if a resource cannot be opened: nothing sent) and check
-    it. An error the generator reports at connect fails its error-queue row; the check goes
-    on, since the queue has then been read."""
+    it. An error the generator reports at connect fails its error-queue row and the generator
+    is set up once more, since its queue has then been read; if that fails too, or an
+    instrument does not answer, the check ends there (sources off, report written)."""
     check = StationCheck(station, reference_ohm)
     try:
-        station.connect()
+        try:
+            station.connect()
+        except InstrumentError as error:
+            if station.generator is None:
+                raise
+            check.row("pulse_generator", "error queue at connect", str(error), "empty",
+                      "fail")
+            station.generator.configure()
     except BadInput:
         raise
-    except InstrumentError as error:
-        if station.generator is None:
-            raise
-        check.row("pulse_generator", "error queue at connect", str(error), "empty", "fail")
-        station.generator.configure()
     except (Exception, KeyboardInterrupt) as error:  # no answer, or Ctrl+C: it failed
         shown = ("stopped on request" if isinstance(error, KeyboardInterrupt)
                  else f"{type(error).__name__}: {error}")
