@@ -7,9 +7,14 @@ import pytest
 from bmrlab import station_check
 from bmrlab.cli import main
 from bmrlab.errors import BadInput
+from bmrlab.instruments.smu import Smu
 from bmrlab.paths import CONFIG_DIR
 from bmrlab.sim.reference import ReferenceDevice, reference_conductance
 from bmrlab.station import Station
+
+# the instruments' facts come from the drivers branch (coordination contract 3)
+pytestmark = pytest.mark.skipif(not hasattr(Smu, "instrument_facts"),
+                                reason="needs Smu.instrument_facts() (drivers branch)")
 
 STATIONS = [CONFIG_DIR / "stations" / f"{name}.yaml"
             for name in ("sim-2450", "sim-2636b", "sim-2400")]
@@ -105,8 +110,8 @@ def _switched_off_at_zero(station) -> None:
     assert not smu.output
     t, on, level = smu.switches[-1]
     assert not on and level == 0.0
-    if station.generator is not None:
-        assert not station.sim.by_name("pulse_generator").output
+    if station.generator is not None:  # OUTPut? (33500B and 33220A user's guides)
+        assert station.generator.driver.ask("OUTP?").strip() in ("0", "OFF")
 
 
 @pytest.mark.parametrize("station_file", STATIONS, ids=lambda p: p.stem)
@@ -149,7 +154,8 @@ def test_a_generator_that_does_not_answer_a_query_fails_that_row_only(monkeypatc
                                                                       capsys):
     def unanswered(generator):
         raise TimeoutError("no reply to *OPT?")
-    monkeypatch.setattr("bmrlab.station_check.checks.generator_facts", unanswered)
+    monkeypatch.setattr("bmrlab.instruments.pulse_generator.PulseGenerator.instrument_facts",
+                        unanswered)
     status, report = check(capsys, tmp_path, "--station", str(STATIONS[0]), "--device", "open")
     assert status == 1
     failed = [(r["instrument"], r["check"]) for r in report["checks"] if r["result"] == "fail"]

@@ -14,7 +14,6 @@ import numpy as np
 from .. import standard
 from ..errors import Stopped
 from ..units import format_quantity
-from .facts import generator_facts, smu_facts
 from .report import Report, Row, now
 from .specs import (GENERATOR_READ_MARGIN, GENERATOR_SPECS, MARGIN, REFERENCE_TOLERANCE,
                     SMU_SPECS)
@@ -97,12 +96,12 @@ class StationCheck:
             yield "pulse_generator", self.station.generator
 
     def _facts(self, role: str, instrument) -> dict | None:
-        """What ``instrument`` reports about itself; None (and a failed row) if a query is
-        not answered, so that the other checks still run."""
-        model = self.station.config.instruments[role].model
+        """What ``instrument`` reports about itself (``instrument_facts()`` of the SMU and
+        generator interfaces: identity, model, serial, firmware, options; SMU: line frequency,
+        buffer capacity, source delay, autozero; generator: load, trigger source); None (and
+        a failed row) if a query is not answered, so that the other checks still run."""
         try:
-            facts = (smu_facts(instrument, model) if role == "smu"
-                     else generator_facts(instrument))
+            facts = instrument.instrument_facts()
         except Exception as error:
             self.row(role, "instrument facts", f"{type(error).__name__}: {error}",
                      "every query answered", "fail")
