@@ -166,8 +166,8 @@ class StationCheck:
         self.row("smu", "source delay", q(delay, "s") if fixed else str(delay),
                  "fixed (auto delay off): step times as requested", "pass" if fixed else "fail",
                  source_delay_s=delay)
-        self.row("smu", "autozero", "on" if facts["autozero"] else "off", "-",
-                 "info", autozero=facts["autozero"])
+        self.row("smu", "autozero", str(facts["autozero"]), "-", "info",
+                 autozero=facts["autozero"])
 
     # --- measurements ---------------------------------------------------------------------
     def _trace(self, bias: float, points: int, after_start=None) -> tuple:
