@@ -219,3 +219,15 @@ def test_a_generator_error_at_connect_fails_its_queue_row_and_the_check_goes_on(
     failed = [(r["instrument"], r["check"]) for r in report["checks"] if r["result"] == "fail"]
     assert failed == [("pulse_generator", "error queue at connect")]
     assert results(report)["pulse_generator: load setting"] == "pass"
+
+
+def test_a_source_autodelay_left_on_fails_its_row(monkeypatch, tmp_path, capsys):
+    facts = Smu.instrument_facts
+
+    def autodelay(smu):  # as a 2450 answers with :SOUR:VOLT:DEL:AUTO ON
+        return {**facts(smu), "source_delay_s": "auto"}
+    monkeypatch.setattr(Smu, "instrument_facts", autodelay)
+    status, report = check(capsys, tmp_path, "--station", str(STATIONS[0]), "--device", "open")
+    assert status == 1
+    failed = [(r["check"], r["measured"]) for r in report["checks"] if r["result"] == "fail"]
+    assert failed == [("source delay", "auto")]
