@@ -137,6 +137,27 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default 5025; 0: any free ports)")
     serve.set_defaults(command=cmd_sim_serve)
 
+    station = commands.add_parser("station", help="the station itself: check it before use")
+    station_commands = station.add_subparsers(metavar="ACTION", required=True)
+    check = station_commands.add_parser(
+        "check", help="day-one bring-up: identities, error queues, offsets, noise, a reference",
+        description="Check every instrument of the station before a device is probed: "
+                    "identity, firmware, options, error queue, line frequency, buffer "
+                    "capacity, source delay and autozero; with the probes up, the offset and "
+                    "noise of the current at 0 V on each range the protocols use; with "
+                    "--reference, a resistor of that value in place of the device, and the "
+                    "generator's level through it. Prints a pass/fail table and stores a "
+                    "JSON report (docs/station-check.md). Exit 0 all passed, 1 a check "
+                    "failed, 2 bad input.")
+    _station_arguments(check)
+    check.add_argument("--reference", metavar="OHMS",
+                       help="a resistor of this value is connected in place of the device, "
+                            "e.g. 1GOhm (it is sourced up to limits.max_voltage)")
+    check.add_argument("--out", metavar="DIR", default="data/station-checks",
+                       help="directory of the JSON report (default: data/station-checks)")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.set_defaults(command=cmd_station_check)
+
     devices = commands.add_parser("devices", help="list the simulated device library")
     devices.add_argument("--json", action="store_true")
     devices.set_defaults(command=cmd_devices)
@@ -430,6 +451,23 @@ def cmd_sim_serve(args) -> int:
     return 0
 
 
+def cmd_station_check(args) -> int:
+    from . import station_check
+    from .station import Station
+
+    reference = station_check.parse_reference(args.reference)
+    out_dir = station_check.check_out_dir(args.out)
+    with Station.load(args.station, args.device) as station:
+        report = station_check.run(station, reference)
+    path = station_check.write(report, out_dir)
+    if args.json:
+        print(json.dumps({**report.as_dict(), "file": str(path)}, default=str))
+    else:
+        print(report.table())
+        print(f"report: {path}")
+    return 0 if report.passed else 1
+
+
 def cmd_protocols(args) -> int:
     from .procedures import PROTOCOLS
 
@@ -466,6 +504,9 @@ def cmd_devices(args) -> int:
         kind = "volatile" if row["volatile"] else "nonvolatile"
         figures = ", ".join(f"{k} {v:g}" for k, v in row["figures"].items())
         print(f"{key:<16} {row['name']} ({kind})\n{'':<16} {figures}\n{'':<16} {row['reference']}")
+    print("reference devices, for `bmrlab station check` (docs/station-check.md):\n"
+          f"{'open':<16} probes up: an open circuit (1e-16 S stray)\n"
+          f"{'resistor:<R>':<16} an exact resistor, e.g. resistor:1GOhm")
     return 0
 
 

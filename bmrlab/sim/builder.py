@@ -10,7 +10,6 @@ from .keithley2400 import SimKeithley2400
 from .keithley2450 import SimKeithley2450
 from .keithley2636b import SimKeithley2636B
 from .library import load_device
-from .model import BmrDevice
 
 SIMULATED_MODELS = {
     "keithley2450": SimKeithley2450,
@@ -47,7 +46,7 @@ def build_bench(config: StationConfig, device: str | None = None, clock=None) ->
     presets = {"dut": device or sim.device, **sim.devices}
     for k, (name, preset) in enumerate(presets.items()):
         loaded = load_device(preset)
-        bench.add_device(BmrDevice(loaded.params, seed=sim.seed + 7919 * k, name=name))
+        bench.add_device(loaded.build(seed=sim.seed + 7919 * k, name=name))
         if name == "dut":
             bench.preset = loaded
     for k, (role, spec) in enumerate(config.instruments.items()):

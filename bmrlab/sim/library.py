@@ -17,7 +17,8 @@ from ..errors import BadInput
 from ..paths import DEVICE_LIBRARY
 from ..validation import Amps, load_yaml, problems_of
 from .calibration import calibrate_cached
-from .model import ModelParams
+from .model import BmrDevice, ModelParams
+from .reference import ReferencePreset, is_reference
 
 # stand-ins for the parameters calibration fills, to validate the explicit ones alone
 _PLACEHOLDERS = {"G_off": 1e-11, "G_on": 1e-5, "tau0": 1e-2, "V0": 0.1, "tau_x": 1e-2,
@@ -75,6 +76,9 @@ class DevicePreset:
     def conditions(self) -> dict:
         return self.spec.conditions()
 
+    def build(self, seed: int, name: str) -> BmrDevice:
+        return BmrDevice(self.params, seed=seed, name=name)
+
 
 def preset_names() -> list[str]:
     return sorted(p.stem for p in DEVICE_LIBRARY.glob("*.yaml"))
@@ -87,11 +91,16 @@ def resolve_device(name_or_path: str) -> Path:
     candidate = DEVICE_LIBRARY / f"{name_or_path}.yaml"
     if not candidate.exists():
         raise BadInput(f"--device {name_or_path}: not a preset of the device library "
-                       f"(presets: {', '.join(preset_names())}) nor a .yaml device file")
+                       f"(presets: {', '.join(preset_names())}), a reference part (open, "
+                       "resistor:<value>) nor a .yaml device file")
     return candidate
 
 
-def load_device(name_or_path: str) -> DevicePreset:
+def load_device(name_or_path: str) -> DevicePreset | ReferencePreset:
+    """A library preset or device file; or a reference part for the station check
+    (``open``, ``resistor:<value>``, see reference.py)."""
+    if is_reference(name_or_path):
+        return ReferencePreset(name_or_path)
     path = resolve_device(name_or_path)
     spec = load_yaml(path, DeviceFile, "device file")
     try:
