@@ -86,8 +86,8 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
         procedure.startup()
         procedure.execute()
         station.raise_errors()  # an error queued after the last configuration fails the run
-    except (Stopped, KeyboardInterrupt):
-        status, reason = "aborted", "stopped on request"
+    except (Stopped, KeyboardInterrupt):  # a stop request may say who asked and why
+        status, reason = "aborted", getattr(stop, "reason", "") or "stopped on request"
     except Exception as error:  # the run failed; its data and reason are kept
         status, reason = "failed", f"{type(error).__name__}: {error}"
     finally:

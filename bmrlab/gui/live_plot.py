@@ -1,37 +1,102 @@
 """A live plot fed with batches: the data are kept as they come, and 15 times a second each
 curve is redrawn from a min/max decimation of its points, clipped to the view, so a
-million-point run never slows the window."""
+million-point run never slows the window.
+
+What is drawn comes from the protocol's ``LIVE_PLOT``: ``x`` and ``y`` columns, ``log_x`` and
+``log_y``, ``abs_y``; ``group``, a column whose values are separate curves (never joined by a
+line); ``legend``, a column whose values colour the curves and name the legend's entries
+(default: the group); ``segment``, a column whose changes break the line inside a curve
+(paired pulses: a pulse's samples are not joined to the interval's)."""
+
+import re
 
 import numpy as np
 import pyqtgraph as pg
 
 from ..decimate import peak_decimate
+from ..units import format_quantity
 
-COLORS = ["#1f4e9c", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#16a085", "#2c3e50"]
+COLORS = ["#1f4e9c", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#16a085", "#2c3e50",
+          "#b7950b", "#7f8c8d", "#e84393"]
+LEGEND_ENTRIES = 12  # more legend values share the colours, unnamed
+SYMBOLS_BELOW = 200  # a curve with fewer points shows each point
+
+COLUMN_NAMES = {
+    "t_s": "time", "t_step_s": "time since the step", "t_pair_s": "time since the pair began",
+    "t_after_s": "time after the pulse", "t_trace_s": "time since the trace began",
+    "v_V": "voltage (read back)", "v_src_V": "source voltage", "i_A": "current",
+    "interval_s": "interval", "interval_ms": "interval", "amplitude_V": "amplitude",
+    "resistance_ohm": "resistance", "compliance_A": "compliance", "spacing_s": "spacing",
+    "index": "PPF index A2/A1",
+}
+UNIT_SUFFIX = re.compile(r"_(V|A|s|ms|mV|ohm|Hz)$")
+
+
+def column_name(column: str) -> str:
+    """A column in words: ``v_src_V`` -> ``source voltage``, ``cycle`` -> ``cycle``."""
+    return COLUMN_NAMES.get(column) or UNIT_SUFFIX.sub("", column).replace("_", " ")
+
+
+def column_unit(units: dict, column: str) -> str:
+    """The column's unit; the description some integer columns carry instead is no unit."""
+    unit = units.get(column, "") or ""
+    return "" if " " in unit else unit.replace("ohm", "Ω")
+
+
+def value_names(units: dict, column: str) -> dict:
+    """Names of coded values from a column's description: ``1 LRS read, 2 HRS read``."""
+    return {int(code): name.strip()
+            for code, name in re.findall(r"(\d+) ([^,]+)", units.get(column, "") or "")}
+
+
+class UnitAxis(pg.AxisItem):
+    """An axis whose SI prefix stays off once switched off. pyqtgraph 0.14 recomputes the
+    prefix scale from the current range even when the prefix is disabled, so a log axis
+    that follows a linear one kept a stale scale (1 uA drawn as "1 A")."""
+
+    def updateAutoSIPrefix(self):  # noqa: N802 - pyqtgraph's name
+        if self.autoSIPrefix:
+            super().updateAutoSIPrefix()
+            return
+        self.autoSIPrefixScale = 1.0
+        self.labelUnitPrefix = ""
+        self._updateLabel()
 
 
 class LivePlot(pg.PlotWidget):
     def __init__(self):
-        super().__init__(background="w")
+        super().__init__(background="w", axisItems={"bottom": UnitAxis("bottom"),
+                                                     "left": UnitAxis("left")})
         self.showGrid(x=True, y=True, alpha=0.3)
         self.spec: dict = {}
         self.units: dict = {}
         self.parts: dict = {}  # group -> ([x arrays], [y arrays])
+        self.legend_of: dict = {}  # group -> legend value
+        self.colors: dict = {}  # legend value -> colour index
         self.curves: dict = {}
+        self.named: set = set()  # legend values with an entry
+        self.legend = self.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.dirty = False
 
-    def begin(self, spec: dict, units: dict) -> None:
-        """A new run: its LIVE_PLOT description and column units."""
+    def begin(self, spec: dict, units: dict, title: str = "") -> None:
+        """A new run (or a stored one): its LIVE_PLOT description and column units."""
         self.clear()
+        self.legend.clear()
+        self.legend.setVisible(False)
         self.spec, self.units = spec, units
-        self.parts, self.curves = {}, {}
+        self.parts, self.legend_of, self.colors, self.curves = {}, {}, {}, {}
+        self.named = set()
+        self.setTitle(title, color="#222", size="10pt")
         x, y = spec.get("x", "t_s"), spec.get("y", "i_A")
         self.setLogMode(x=bool(spec.get("log_x")), y=bool(spec.get("log_y")))
         for side, key, log in (("bottom", x, spec.get("log_x")), ("left", y, spec.get("log_y"))):
             axis = self.getAxis(side)
             axis.enableAutoSIPrefix(not log)  # a log axis shows plain decades of the unit
-            label = f"|{key}|" if side == "left" and spec.get("abs_y") else key
-            self.setLabel(side, label, units=units.get(key, ""))
+            name = column_name(key)
+            if side == "left" and spec.get("abs_y"):
+                name = f"|{name}|"
+            self.setLabel(side, name, units=column_unit(units, key))
+        self.enableAutoRange()
 
     def add(self, batch: dict) -> None:
         x_key, y_key = self.spec.get("x", "t_s"), self.spec.get("y", "i_A")
@@ -41,32 +106,71 @@ class LivePlot(pg.PlotWidget):
         y = np.asarray(batch[y_key], dtype=float)
         if self.spec.get("abs_y"):
             y = np.abs(y)
+        n = len(x)
         group_key = self.spec.get("group")
-        groups = np.asarray(batch[group_key]) if group_key in batch else np.zeros(len(x))
-        for g in np.unique(groups):
+        legend_key = self.spec.get("legend", group_key)
+        groups = np.asarray(batch[group_key]) if group_key in batch else np.zeros(n)
+        legends = np.asarray(batch[legend_key]) if legend_key in batch else groups
+        segment = np.asarray(batch[self.spec["segment"]]) if self.spec.get("segment") in batch \
+            else None
+        for g in dict.fromkeys(groups.tolist()):  # in order of arrival
             sel = groups == g
-            xs, ys = self.parts.setdefault(g.item() if hasattr(g, "item") else g, ([], []))
-            xs.append(x[sel])
-            ys.append(y[sel])
+            xs, ys = x[sel], y[sel]
+            if segment is not None:  # a NaN where the segment changes breaks the line
+                cut = np.flatnonzero(np.diff(segment[sel]) != 0) + 1
+                xs, ys = np.insert(xs, cut, np.nan), np.insert(ys, cut, np.nan)
+            parts = self.parts.setdefault(g, ([], []))
+            parts[0].append(xs)
+            parts[1].append(ys)
+            if g not in self.legend_of:
+                value = legends[sel][0].item()
+                self.legend_of[g] = value
+                self.colors.setdefault(value, len(self.colors))
         self.dirty = True
+
+    def legend_name(self, value) -> str:
+        key = self.spec.get("legend", self.spec.get("group"))
+        named = value_names(self.units, key).get(value) if isinstance(value, int) else None
+        if named:
+            return named
+        unit = column_unit(self.units, key)
+        text = format_quantity(float(value), unit, 3) if unit else f"{value:g}"
+        return f"{column_name(key)} {text}"
 
     def refresh(self) -> None:
         """Redraw the curves that received data since the last refresh."""
         if not self.dirty:
             return
-        for k, (group, (xs, ys)) in enumerate(self.parts.items()):
+        for group, (xs, ys) in self.parts.items():
             x, y = np.concatenate(xs), np.concatenate(ys)
             if self.spec.get("log_y"):
                 y = np.where(y > 0, y, np.nan)
+            if self.spec.get("log_x"):
+                x = np.where(x > 0, x, np.nan)
             if len(xs) > 1:
                 self.parts[group] = ([x], [y])
             curve = self.curves.get(group)
+            value = self.legend_of[group]
+            color = COLORS[self.colors[value] % len(COLORS)]
             if curve is None:
-                curve = self.plot(pen=pg.mkPen(COLORS[k % len(COLORS)], width=1.2),
-                                  clipToView=True, connect="finite")
+                curve = self.plot(pen=pg.mkPen(color, width=1.2), clipToView=True,
+                                  connect="finite")
                 self.curves[group] = curve
+                named = self.spec.get("group") or self.spec.get("legend")
+                if named and value not in self.named and self.colors[value] < LEGEND_ENTRIES:
+                    self.legend.addItem(curve, self.legend_name(value))
+                    self.legend.setVisible(True)
+                    self.named.add(value)
+            if len(x) < SYMBOLS_BELOW:
+                curve.setSymbol("o")
+                curve.setSymbolSize(5)
+                curve.setSymbolPen(None)
+                curve.setSymbolBrush(color)
+            else:
+                curve.setSymbol(None)
             curve.setData(*peak_decimate(x, y))
         self.dirty = False
 
     def points(self) -> int:
-        return sum(sum(len(a) for a in xs) for xs, _ in self.parts.values())
+        return sum(int(np.isfinite(a).sum()) if a.dtype.kind == "f" else len(a)
+                   for xs, _ in self.parts.values() for a in xs)

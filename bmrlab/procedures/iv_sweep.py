@@ -78,6 +78,9 @@ class IvSweep(BmrProcedure):
         return cycle_levels(self.v_max, self.v_neg, self.step, self.v_read,
                             int(round(self.rest / self.dwell)))
 
+    def estimated_duration(self) -> float:
+        return self.cycles * len(self.cycle()[0]) * self.dwell
+
     def check(self, station) -> None:
         guard = station.guard
         guard.check_voltage("v_max", self.v_max)
