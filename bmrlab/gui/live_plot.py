@@ -149,6 +149,8 @@ class LivePlot(pg.PlotWidget):
                 x = np.where(x > 0, x, np.nan)
             if len(xs) > 1:
                 self.parts[group] = ([x], [y])
+            if not (np.isfinite(x) & np.isfinite(y)).any():
+                continue  # nothing drawable yet (e.g. no positive value on a log axis)
             curve = self.curves.get(group)
             value = self.legend_of[group]
             color = COLORS[self.colors[value] % len(COLORS)]

@@ -18,6 +18,7 @@ def window(qtbot, tmp_path):
         win = MainWindow(station, tmp_path / "gui.h5", settings)
         win.confirm = lambda question: True
         qtbot.addWidget(win)
+        win.show()  # the plot's ranges follow the data only in a shown window
         yield win
         win.confirm = lambda question: True
         win.close()

@@ -51,7 +51,9 @@ def test_the_ppf_plot_after_an_iv_sweep_reads_the_interval_in_ms(qtbot, window):
     bottom = window.plot.getAxis("bottom")
     assert tick_value(bottom, 0) == 1 and tick_value(bottom, 2) == pytest.approx(100)
     window.browser.select(0)  # the iv-sweep from the browser, then the paired pulse again
+    qtbot.wait(200)  # drawn: its V axis in mV
     window.browser.select(1)
+    qtbot.wait(200)
     assert tick_value(window.plot.getAxis("bottom"), 0) == 1
 
 
