@@ -3,6 +3,7 @@ median with its 5-95 % spread and n, and flags in words (lower bound, censored,
 resolution-limited, why a figure was not measured). Curves (PPF index against the interval,
 delay per amplitude) are one row per point; fits one row each."""
 
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
 
 from ..standard import TABLE1
@@ -82,7 +83,7 @@ def figure_rows(figures: dict) -> list[tuple]:
             for interval, index in zip(value.get("interval_ms", []), value.get("index", [])):
                 rows.append((f"PPF index at {value_text('interval_ms', interval)}",
                              f"{index:.3g}", "", "", ""))
-            rows.append(("PPF fit", fit_text(value.get("fit")), "", "", ""))
+            rows.append(("PPF fit", "", "", "", fit_text(value.get("fit"))))
             continue
         if key == "delay_by_mV" and isinstance(value, dict):
             for mv, s in value.items():
@@ -90,7 +91,7 @@ def figure_rows(figures: dict) -> list[tuple]:
                                       s, []))
             continue
         if key.endswith("_fit"):
-            rows.append((NAMES.get(key, key.replace("_", " ")), fit_text(value), "", "", ""))
+            rows.append((NAMES.get(key, key.replace("_", " ")), "", "", "", fit_text(value)))
             continue
         spread = stats.get(key)
         name = NAMES.get(key, key.replace("_", " "))
@@ -100,7 +101,7 @@ def figure_rows(figures: dict) -> list[tuple]:
                 row = (name, value_text(key, value)) + row[2:]
             rows.append(row)
         elif isinstance(value, dict):
-            rows.append((name, fit_text(value), "", "", ""))
+            rows.append((name, "", "", "", fit_text(value)))
         else:
             rows.append((name, value_text(key, value), "", "", "; ".join(notes.get(key, []))))
     return rows
@@ -110,10 +111,18 @@ def _stat_row(name: str, key: str, stats: dict, notes: list) -> tuple:
     median = stats.get("median")
     spread = ""
     if stats.get("p5") is not None and stats.get("p95") is not None:
-        spread = f"{value_text(key, stats['p5'])} .. {value_text(key, stats['p95'])}"
+        low, high = value_text(key, stats["p5"]), value_text(key, stats["p95"])
+        low_unit, high_unit = low.rpartition(" ")[2], high.rpartition(" ")[2]
+        if " " in low and low_unit == high_unit:  # 54.9 .. 69.3 mV: the unit once
+            low = low.rpartition(" ")[0]
+        spread = f"{low} .. {high}"
     n = stats.get("n")
-    return (name, value_text(key, median), spread, "" if n is None else str(n),
-            "; ".join(notes + spread_notes(stats)))
+    notes = notes + spread_notes(stats)
+    value = value_text(key, median)
+    if median is None and stats.get("reason"):  # the reason where the value would be
+        value = stats["reason"]
+        notes = [note for note in notes if note != value]
+    return (name, value, spread, "" if n is None else str(n), "; ".join(notes))
 
 
 class FiguresPanel(QTableWidget):
@@ -124,7 +133,8 @@ class FiguresPanel(QTableWidget):
         self.setHorizontalHeaderLabels(self.HEADERS)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(len(self.HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.verticalHeader().setVisible(False)
         self.setWordWrap(True)
 

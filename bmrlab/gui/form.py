@@ -84,8 +84,7 @@ class ParameterForm(QWidget):
         box = QGroupBox("parameters")
         box.setLayout(self.grid)
         layout.addWidget(box)
-        for label in (self.limits_label, self.notes, self.problems):
-            layout.addWidget(label)
+        layout.addWidget(self.limits_label)
         layout.addStretch(1)
         self.protocol_box.currentIndexChanged.connect(self._switch)
         self.protocol_box.setCurrentIndex(
@@ -145,6 +144,7 @@ class ParameterForm(QWidget):
             editor.currentTextChanged.connect(self.check)
         else:
             editor = QLineEdit(text)
+            editor.setCursorPosition(0)  # a long list shows its start
             editor.setToolTip(parameter.description or "")
             editor.textChanged.connect(self.check)
         return editor
@@ -160,7 +160,10 @@ class ParameterForm(QWidget):
         high = min(high, {"V": limits.max_voltage, "A": limits.max_compliance}.get(unit, high))
         span = f"{format_quantity(low, unit, 3)} .. {format_quantity(high, unit, 3)}" if unit \
             else f"{low:g} .. {high:g}"
-        return f"{unit}, {span}" if unit else span
+        hint = f"{unit}, {span}" if unit else span
+        if isinstance(parameter.value, list):
+            hint += "; a list: a,b,c"
+        return hint
 
     def values(self) -> dict:
         values = {}
@@ -212,8 +215,11 @@ class ParameterForm(QWidget):
                     break
         for name, editor in self.edits.items():
             editor.setStyleSheet(BAD_FIELD if name in bad else "")
+        notes = self._bare_numbers(values)
         self.problems.setText("\n".join(problems))
-        self.notes.setText("\n".join(self._bare_numbers(values)))
+        self.notes.setText("\n".join(notes))
+        self.problems.setVisible(bool(problems))  # no empty space above the buttons
+        self.notes.setVisible(bool(notes))
         self.valid = not problems
         if self.valid and procedure is not None:
             estimate = procedure.estimated_duration()

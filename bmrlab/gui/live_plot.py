@@ -6,7 +6,9 @@ What is drawn comes from the protocol's ``LIVE_PLOT``: ``x`` and ``y`` columns, 
 ``log_y``, ``abs_y``; ``group``, a column whose values are separate curves (never joined by a
 line); ``legend``, a column whose values colour the curves and name the legend's entries
 (default: the group); ``segment``, a column whose changes break the line inside a curve
-(paired pulses: a pulse's samples are not joined to the interval's)."""
+(paired pulses: a pulse's samples are not joined to the interval's); ``hide``, column ->
+values whose samples are not drawn (the current at 0 V between pulses or before a sweep).
+The file keeps every sample."""
 
 import re
 
@@ -75,7 +77,9 @@ class LivePlot(pg.PlotWidget):
         self.colors: dict = {}  # legend value -> colour index
         self.curves: dict = {}
         self.named: set = set()  # legend values with an entry
-        self.legend = self.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.legend = self.addLegend(offset=(-10, -10), labelTextSize="8pt",
+                                     labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 210),
+                                     pen=pg.mkPen("#bbb"))
         self.dirty = False
 
     def begin(self, spec: dict, units: dict, title: str = "") -> None:
@@ -102,8 +106,14 @@ class LivePlot(pg.PlotWidget):
         x_key, y_key = self.spec.get("x", "t_s"), self.spec.get("y", "i_A")
         if x_key not in batch or y_key not in batch:
             return
-        x = np.asarray(batch[x_key], dtype=float)
-        y = np.asarray(batch[y_key], dtype=float)
+        shown = np.ones(len(batch[x_key]), dtype=bool)
+        for column, values in self.spec.get("hide", {}).items():
+            if column in batch:
+                shown &= ~np.isin(np.asarray(batch[column]), values)
+        batch = {k: np.asarray(v)[shown] for k, v in batch.items()
+                 if np.ndim(v) and len(v) == len(shown)}
+        x = batch[x_key].astype(float)
+        y = batch[y_key].astype(float)
         if self.spec.get("abs_y"):
             y = np.abs(y)
         n = len(x)
@@ -161,6 +171,7 @@ class LivePlot(pg.PlotWidget):
                 named = self.spec.get("group") or self.spec.get("legend")
                 if named and value not in self.named and self.colors[value] < LEGEND_ENTRIES:
                     self.legend.addItem(curve, self.legend_name(value))
+                    self.legend.setColumnCount(2 if len(self.legend.items) > 6 else 1)
                     self.legend.setVisible(True)
                     self.named.add(value)
             if len(x) < SYMBOLS_BELOW:

@@ -7,19 +7,19 @@ is the window's business (it aborts the run safely first)."""
 import time
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton
+from PyQt6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from .. import standard
 from ..errors import BadInput
 from ..units import format_quantity, parse_quantity
 
 
-class ManualPanel(QGroupBox):
+class ManualPanel(QWidget):
     said = pyqtSignal(str)  # what happened, for the run strip and the log
     output_off_requested = pyqtSignal()
 
     def __init__(self, station, busy):
-        super().__init__("manual")
+        super().__init__()
         self.station, self.busy = station, busy
         self.pulse_v = QLineEdit("100mV")
         self.pulse_width = QLineEdit("10ms")

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (QApplication, QDockWidget, QHBoxLayout, QLabel, QMainWindow,
@@ -100,6 +101,8 @@ class MainWindow(QMainWindow):
         run_layout = QVBoxLayout(run_panel)
         run_layout.setContentsMargins(0, 0, 0, 0)
         run_layout.addWidget(scrolled(self.form), 1)
+        for label in (self.form.notes, self.form.problems):  # always in sight
+            run_layout.addWidget(label)
         buttons = QHBoxLayout()
         for button in (self.add_button, self.start_button, self.abort_button):
             buttons.addWidget(button)
@@ -171,7 +174,8 @@ class MainWindow(QMainWindow):
         view_menu.addAction(reset)
 
     def _restore_layout(self) -> None:
-        geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
         if geometry is not None:
             self.restoreGeometry(geometry)
         if state is not None:
@@ -266,7 +270,9 @@ class MainWindow(QMainWindow):
                                 f"{self.job.device} · running")
                 self.figures.waiting(protocol)
                 self.strip.started(protocol, procedure.estimated_duration())
-                self.say(f"{protocol} started: {self.job.text()}")
+                changed = ", ".join(f"{k}={v}" for k, v in self.job.changed.items())
+                self.say(f"{protocol} started on {self.job.device}"
+                         + (f" ({changed})" if changed else " (defaults)"))
             elif topic == "batch":
                 self.plot.add(record)
                 if "limit_hit" in record and len(record["limit_hit"]):
@@ -331,17 +337,27 @@ class MainWindow(QMainWindow):
 
     def show_result_plot(self, figures: dict) -> None:
         """Figures that are curves themselves replace the live plot when the run ends: the
-        PPF index against the interval."""
+        PPF index against the interval, with its fit and the no-facilitation line at 1."""
         ppf = figures.get("ppf")
-        if ppf and ppf.get("interval_ms"):
-            title = self.plot.plotItem.titleLabel.text
-            self.plot.begin({"x": "interval_ms", "y": "index", "log_x": True},
-                            {"interval_ms": "ms", "index": ""}, title)
-            self.plot.add({"interval_ms": np.array(ppf["interval_ms"], dtype=float),
-                           "index": np.array(ppf["index"], dtype=float)})
-            self.plot.refresh()
-            for curve in self.plot.curves.values():
-                curve.setSymbol("o")
+        if not (ppf and ppf.get("interval_ms")):
+            return
+        self.plot.begin({"x": "interval_ms", "y": "index", "log_x": True},
+                        {"interval_ms": "ms", "index": ""}, self.plot.plotItem.titleLabel.text)
+        self.plot.add({"interval_ms": np.array(ppf["interval_ms"], dtype=float),
+                       "index": np.array(ppf["index"], dtype=float)})
+        self.plot.refresh()
+        dashed = pg.mkPen("#888", style=Qt.PenStyle.DashLine)
+        self.plot.addItem(pg.InfiniteLine(1.0, angle=0, pen=dashed))
+        fit = ppf.get("fit")
+        if fit:
+            dt = np.geomspace(min(ppf["interval_ms"]), max(ppf["interval_ms"]), 200)
+            index = 1 + fit["C1"] * np.exp(-dt / fit["tau1_ms"])
+            if fit.get("tau2_ms"):
+                index += fit["C2"] * np.exp(-dt / fit["tau2_ms"])
+            curve = self.plot.plot(dt, index, pen=pg.mkPen("#c0392b", width=1.5))
+            self.plot.legend.addItem(curve, f"fit: C1 = {fit['C1']:.2f}, "
+                                            f"tau1 = {fit['tau1_ms']:.3g} ms")
+            self.plot.legend.setVisible(True)
 
     def _update_status(self) -> None:
         parts = []
@@ -350,7 +366,8 @@ class MainWindow(QMainWindow):
             parts.append(f"{role} {spec.model}: {'connected' if connected else 'not connected'}")
         smu = self.station.smu
         if self.worker.running:
-            last = "" if self.last_v is None else f", last read-back {format_quantity(self.last_v, 'V', 3)}"
+            last = "" if self.last_v is None else \
+                f", last read-back {format_quantity(self.last_v, 'V', 3)}"
             parts.append(f"output on: the run drives it{last}")
         elif smu is not None:
             parts.append(f"output on at {format_quantity(smu.level, 'V')}" if smu.output_on
