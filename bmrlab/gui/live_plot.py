@@ -65,6 +65,17 @@ class UnitAxis(pg.AxisItem):
         self._updateLabel()
 
 
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+        """Minor ticks of a log axis are labelled only at 1, 2 and 5 (at decades alone when
+        two or more decades show): pyqtgraph labels every one, and they overlap."""
+        strings = super().logTickStrings(values, scale, spacing)
+        if len(values) <= 6:
+            return strings
+        mantissa = np.round(10 ** (np.asarray(values, dtype=float) % 1), 6)
+        kept = (1.0,) if abs(self.range[1] - self.range[0]) >= 2 else (1.0, 2.0, 5.0)
+        return [text if m in kept else "" for text, m in zip(strings, mantissa)]
+
+
 class LivePlot(pg.PlotWidget):
     def __init__(self):
         super().__init__(background="w", axisItems={"bottom": UnitAxis("bottom"),

@@ -214,3 +214,15 @@ def test_every_shortcut_is_shown_on_its_button(window, key):
     tips = [b.toolTip() for b in (window.start_button, window.add_button,
                                   window.abort_button, window.manual.off_button)]
     assert any(SHORTCUTS[key] in tip for tip in tips)
+
+
+def test_a_log_axis_over_less_than_two_decades_labels_1_2_5_only(qtbot):
+    plot = LivePlot()
+    qtbot.addWidget(plot)
+    axis = plot.getAxis("bottom")
+    axis.setLogMode(True)
+    axis.setRange(-3.1, -1.9)
+    values = np.log10([1e-3, 2e-3, 3e-3, 4e-3, 5e-3, 6e-3, 7e-3, 8e-3, 9e-3, 1e-2])
+    labels = axis.tickStrings(list(values), 1.0, 0.1)
+    assert [bool(text) for text in labels] == [True, True, False, False, True, False, False,
+                                                False, False, True]
