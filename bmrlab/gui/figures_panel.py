@@ -58,12 +58,19 @@ def spread_notes(stats: dict) -> list[str]:
 
 
 def fit_text(fit) -> str:
+    """A fit's parameters, each with its unit: ``C1 = 0.34, tau1 = 32.4 ms``."""
     if not fit:
         return "no fit"
     if not isinstance(fit, dict):
         return str(fit)
-    return ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}"
-                     for k, v in fit.items() if not isinstance(v, (list, dict)))
+    parts = []
+    for key, value in fit.items():
+        if value is None or key == "terms" or isinstance(value, (list, dict, bool)):
+            continue
+        unit, _ = unit_of(key)
+        name = key.rsplit("_", 1)[0] if unit else key
+        parts.append(f"{name} = {value_text(key, value) if unit else f'{value:.3g}'}")
+    return ", ".join(parts)
 
 
 def figure_rows(figures: dict) -> list[tuple]:
@@ -141,6 +148,7 @@ class FiguresPanel(QTableWidget):
     def waiting(self, protocol: str) -> None:
         """A run started: the previous run's figures go away."""
         self._fill([(f"{protocol}: figures when the run ends", "", "", "", "")])
+        self.setSpan(0, 0, 1, len(self.HEADERS))
 
     def show_run(self, status: str, reason: str, figures: dict,
                  parameters: dict | None = None) -> None:
@@ -151,6 +159,7 @@ class FiguresPanel(QTableWidget):
         self._fill(rows)
 
     def _fill(self, rows: list[tuple]) -> None:
+        self.clearSpans()
         self.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, text in enumerate(row):

@@ -7,7 +7,8 @@ What is drawn comes from the protocol's ``LIVE_PLOT``: ``x`` and ``y`` columns, 
 line); ``legend``, a column whose values colour the curves and name the legend's entries
 (default: the group); ``segment``, a column whose changes break the line inside a curve
 (paired pulses: a pulse's samples are not joined to the interval's); ``hide``, column ->
-values whose samples are not drawn (the current at 0 V between pulses or before a sweep).
+values whose samples are not drawn (the current at 0 V between pulses or before a sweep);
+``symbols``, each sample drawn as a dot (sparse samples: a pulse's one or two readings).
 The file keeps every sample."""
 
 import re
@@ -20,8 +21,7 @@ from ..units import format_quantity
 
 COLORS = ["#1f4e9c", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#16a085", "#2c3e50",
           "#b7950b", "#7f8c8d", "#e84393"]
-LEGEND_ENTRIES = 12  # more legend values share the colours, unnamed
-SYMBOLS_BELOW = 200  # a curve with fewer points shows each point
+LEGEND_ENTRIES = 10  # more legend values share the colours, unnamed
 
 COLUMN_NAMES = {
     "t_s": "time", "t_step_s": "time since the step", "t_pair_s": "time since the pair began",
@@ -73,7 +73,8 @@ class UnitAxis(pg.AxisItem):
             return strings
         mantissa = np.round(10 ** (np.asarray(values, dtype=float) % 1), 6)
         kept = (1.0,) if abs(self.range[1] - self.range[0]) >= 2 else (1.0, 2.0, 5.0)
-        return [text if m in kept else "" for text, m in zip(strings, mantissa)]
+        thinned = [text if m in kept else "" for text, m in zip(strings, mantissa)]
+        return thinned if sum(map(bool, thinned)) >= 2 else strings
 
 
 class LivePlot(pg.PlotWidget):
@@ -98,6 +99,8 @@ class LivePlot(pg.PlotWidget):
         self.clear()
         self.legend.clear()
         self.legend.setVisible(False)
+        self.legend.setOffset((-10, -10))  # bottom right
+        self.legend.setColumnCount(2)
         self.spec, self.units = spec, units
         self.parts, self.legend_of, self.colors, self.curves = {}, {}, {}, {}
         self.named = set()
@@ -176,22 +179,16 @@ class LivePlot(pg.PlotWidget):
             value = self.legend_of[group]
             color = COLORS[self.colors[value] % len(COLORS)]
             if curve is None:
+                dots = {"symbol": "o", "symbolSize": 5, "symbolPen": None,
+                        "symbolBrush": color} if self.spec.get("symbols") else {}
                 curve = self.plot(pen=pg.mkPen(color, width=1.2), clipToView=True,
-                                  connect="finite")
+                                  connect="finite", **dots)
                 self.curves[group] = curve
                 named = self.spec.get("group") or self.spec.get("legend")
                 if named and value not in self.named and self.colors[value] < LEGEND_ENTRIES:
                     self.legend.addItem(curve, self.legend_name(value))
-                    self.legend.setColumnCount(2 if len(self.legend.items) > 6 else 1)
                     self.legend.setVisible(True)
                     self.named.add(value)
-            if len(x) < SYMBOLS_BELOW:
-                curve.setSymbol("o")
-                curve.setSymbolSize(5)
-                curve.setSymbolPen(None)
-                curve.setSymbolBrush(color)
-            else:
-                curve.setSymbol(None)
             curve.setData(*peak_decimate(x, y))
         self.dirty = False
 

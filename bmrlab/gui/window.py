@@ -341,7 +341,7 @@ class MainWindow(QMainWindow):
         ppf = figures.get("ppf")
         if not (ppf and ppf.get("interval_ms")):
             return
-        self.plot.begin({"x": "interval_ms", "y": "index", "log_x": True},
+        self.plot.begin({"x": "interval_ms", "y": "index", "log_x": True, "symbols": True},
                         {"interval_ms": "ms", "index": ""}, self.plot.plotItem.titleLabel.text)
         self.plot.add({"interval_ms": np.array(ppf["interval_ms"], dtype=float),
                        "index": np.array(ppf["index"], dtype=float)})
@@ -355,8 +355,11 @@ class MainWindow(QMainWindow):
             if fit.get("tau2_ms"):
                 index += fit["C2"] * np.exp(-dt / fit["tau2_ms"])
             curve = self.plot.plot(dt, index, pen=pg.mkPen("#c0392b", width=1.5))
-            self.plot.legend.addItem(curve, f"fit: C1 = {fit['C1']:.2f}, "
-                                            f"tau1 = {fit['tau1_ms']:.3g} ms")
+            terms = [f"{c:.2f} exp(-dt / {format_quantity(tau * 1e-3, 's', 3)})"
+                     for c, tau in ((fit["C1"], fit["tau1_ms"]), (fit["C2"], fit.get("tau2_ms")))
+                     if tau]
+            self.plot.legend.addItem(curve, "fit: 1 + " + " + ".join(terms))
+            self.plot.legend.setOffset((-10, 10))  # top right: the index decays to 1
             self.plot.legend.setVisible(True)
 
     def _update_status(self) -> None:

@@ -33,7 +33,8 @@ class PairedPulse(BmrProcedure):
                                     "3 trace across a generator's pair",
                "limit_hit": ""}
     LIVE_PLOT = {"x": "t_pair_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "pair",
-                 "legend": "interval_s", "segment": "phase", "hide": {"phase": [0]}}
+                 "legend": "interval_s", "segment": "phase", "hide": {"phase": [0]},
+                 "symbols": True}
 
     pulse_v = Quantity("pulse_v", units="V", minimum=1e-3, maximum=200.0, default=0.1,
                        description="amplitude of both pulses")
