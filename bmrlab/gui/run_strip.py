@@ -53,13 +53,14 @@ class RunStrip(QWidget):
 
     def started(self, title: str, estimate: float | None) -> None:
         self.started_at, self.percent, self.estimate = time.monotonic(), 0.0, estimate
-        self.bar.setValue(0)
+        self.bar.setRange(0, 0)  # busy until the protocol reports progress (some never do)
         self._outcome(f"{title}: running", "running")
         self.say("")
         self.tick()
 
     def progress(self, percent: float) -> None:
         self.percent = percent
+        self.bar.setRange(0, 1000)
         self.bar.setValue(int(round(10 * percent)))
         self.tick()
 
@@ -82,8 +83,8 @@ class RunStrip(QWidget):
         if self.started_at is not None:
             self.times.setText(f"took {duration_text(time.monotonic() - self.started_at)}")
         self.started_at = None
-        if status == "finished":
-            self.bar.setValue(1000)
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(1000 if status == "finished" else int(round(10 * self.percent)))
         self._outcome(f"{title}: {status}" + (f": {reason}" if reason else ""), status)
 
     def say(self, text: str) -> None:

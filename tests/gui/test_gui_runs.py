@@ -143,3 +143,28 @@ def test_abort_asks_first_and_a_no_keeps_the_run_going(qtbot, window):
     window.abort_button.click()
     qtbot.waitUntil(lambda: idle(window), timeout=60_000)
     assert window.last_result.status == "aborted"
+
+
+def test_queued_runs_move_up_and_down(qtbot, window):
+    for cycles in ("1", "2", "3"):
+        window.form.set_value("cycles", cycles)
+        window.add_to_queue()
+    window.queue.list.setCurrentRow(2)
+    window.queue.up_button.click()
+    assert [job.values["cycles"] for job in window.queue.jobs] == ["1", "3", "2"]
+    window.queue.down_button.click()
+    assert [job.values["cycles"] for job in window.queue.jobs] == ["1", "2", "3"]
+
+
+def test_the_run_strip_is_busy_until_progress_and_keeps_it_after_an_abort(qtbot):
+    from bmrlab.gui.run_strip import RunStrip
+    strip = RunStrip()
+    qtbot.addWidget(strip)
+    strip.started("retention", None)
+    assert strip.bar.maximum() == 0  # busy, not a frozen 0 %
+    strip.progress(40.0)
+    assert strip.bar.maximum() == 1000 and strip.bar.value() == 400
+    assert "elapsed" in strip.times.text() and "left" in strip.times.text()
+    strip.finished("retention", "aborted", "stopped on request by the user")
+    assert strip.bar.value() == 400
+    assert strip.outcome.text() == "retention: aborted: stopped on request by the user"
