@@ -15,6 +15,7 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtCore import pyqtSignal
 
 from ..decimate import peak_decimate
 from ..units import format_quantity
@@ -64,20 +65,38 @@ class UnitAxis(pg.AxisItem):
         self.labelUnitPrefix = ""
         self._updateLabel()
 
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802,N803 - pyqtgraph's names
+        """A log axis over a fraction of a decade gets linear ticks: pyqtgraph gives it one
+        tick or none, so the user sees no scale (pA-level pulses on a log axis)."""
+        ticks = super().tickValues(minVal, maxVal, size)
+        if not self.logMode or sum(len(values) for _, values in ticks) >= 2:
+            return ticks
+        low, high = sorted((10.0 ** minVal, 10.0 ** maxVal))
+        step = 10.0 ** np.floor(np.log10((high - low) / 4))
+        step *= next(m for m in (1, 2, 5, 10) if (high - low) / (step * m) <= 6)
+        values = np.arange(np.ceil(low / step) * step, high, step)
+        return [(None, list(np.log10(values[values > 0])))]
 
     def logTickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
         """Minor ticks of a log axis are labelled only at 1, 2 and 5 (at decades alone when
-        two or more decades show): pyqtgraph labels every one, and they overlap."""
+        two or more decades show): pyqtgraph labels every one, and they overlap. Linear
+        ticks inside a decade get two digits."""
+        mantissa = 10 ** (np.asarray(values, dtype=float) % 1)
+        if len(values) and np.any(np.abs(mantissa - np.round(mantissa)) > 1e-6):
+            return [f"{10.0 ** v * scale:.2g}" for v in values]
         strings = super().logTickStrings(values, scale, spacing)
         if len(values) <= 6:
             return strings
-        mantissa = np.round(10 ** (np.asarray(values, dtype=float) % 1), 6)
+        mantissa = np.round(mantissa, 6)
         kept = (1.0,) if abs(self.range[1] - self.range[0]) >= 2 else (1.0, 2.0, 5.0)
         thinned = [text if m in kept else "" for text, m in zip(strings, mantissa)]
         return thinned if sum(map(bool, thinned)) >= 2 else strings
 
 
 class LivePlot(pg.PlotWidget):
+    began = pyqtSignal()  # a new run (or stored run) is drawn: its columns may differ
+    cursor = pyqtSignal(str)  # the data coordinates under the mouse, in words
+
     def __init__(self):
         super().__init__(background="w", axisItems={"bottom": UnitAxis("bottom"),
                                                      "left": UnitAxis("left")})
@@ -92,10 +111,45 @@ class LivePlot(pg.PlotWidget):
         self.legend = self.addLegend(offset=(-10, -10), labelTextSize="8pt",
                                      labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 210),
                                      pen=pg.mkPen("#bbb"))
+        self.declared: dict = {}  # the protocol's LIVE_PLOT, before the user's choices
+        self.batches: list = []  # every batch as it came, to redraw other columns
         self.dirty = False
+        self.scene().sigMouseMoved.connect(self._moved)
 
     def begin(self, spec: dict, units: dict, title: str = "") -> None:
         """A new run (or a stored one): its LIVE_PLOT description and column units."""
+        self.declared, self.batches = spec, []
+        self.setTitle(title, color="#222", size="10pt")
+        self._setup(spec, units)
+        self.began.emit()
+
+    def choose(self, x: str, y: str, log_x: bool, log_y: bool) -> None:
+        """The user's columns and scales; the data so far are drawn again."""
+        declared = self.declared
+        abs_y = declared.get("abs_y", False) if y == declared.get("y", "i_A") \
+            else log_y and column_unit(self.units, y) == "A"
+        spec = {**declared, "x": x, "y": y, "log_x": log_x, "log_y": log_y, "abs_y": abs_y}
+        if (x, y) != (declared.get("x", "t_s"), declared.get("y", "i_A")):
+            spec.pop("symbols", None)  # the protocol's dots belong to its own view
+        self._setup(spec, self.units)
+        for batch in self.batches:
+            self._add(batch)
+        self.refresh()
+
+    def _moved(self, position) -> None:
+        if not self.sceneBoundingRect().contains(position) or not self.spec:
+            return
+        point = self.plotItem.vb.mapSceneToView(position)
+        texts = []
+        for key, value, log in ((self.spec.get("x", "t_s"), point.x(), self.spec.get("log_x")),
+                                (self.spec.get("y", "i_A"), point.y(), self.spec.get("log_y"))):
+            value = 10 ** value if log else value
+            unit = column_unit(self.units, key)
+            shown = format_quantity(value, unit, 3) if unit else f"{value:.4g}"
+            texts.append(f"{column_name(key)} = {shown}")
+        self.cursor.emit(", ".join(texts))
+
+    def _setup(self, spec: dict, units: dict) -> None:
         self.clear()
         self.legend.clear()
         self.legend.setVisible(False)
@@ -104,7 +158,6 @@ class LivePlot(pg.PlotWidget):
         self.spec, self.units = spec, units
         self.parts, self.legend_of, self.colors, self.curves = {}, {}, {}, {}
         self.named = set()
-        self.setTitle(title, color="#222", size="10pt")
         x, y = spec.get("x", "t_s"), spec.get("y", "i_A")
         self.setLogMode(x=bool(spec.get("log_x")), y=bool(spec.get("log_y")))
         for side, key, log in (("bottom", x, spec.get("log_x")), ("left", y, spec.get("log_y"))):
@@ -117,6 +170,10 @@ class LivePlot(pg.PlotWidget):
         self.enableAutoRange()
 
     def add(self, batch: dict) -> None:
+        self.batches.append(batch)
+        self._add(batch)
+
+    def _add(self, batch: dict) -> None:
         x_key, y_key = self.spec.get("x", "t_s"), self.spec.get("y", "i_A")
         if x_key not in batch or y_key not in batch:
             return

@@ -21,6 +21,7 @@ from .figures_panel import FiguresPanel
 from .form import ParameterForm
 from .live_plot import LivePlot
 from .manual_panel import ManualPanel
+from .plot_controls import PlotControls
 from .run_browser import RunBrowser, run_title
 from .run_queue import Job, RunQueue
 from .run_strip import RunStrip, duration_text
@@ -113,6 +114,8 @@ class MainWindow(QMainWindow):
         center_layout = QVBoxLayout(center)
         center_layout.setContentsMargins(0, 0, 0, 0)
         center_layout.addWidget(self.strip)
+        self.plot_controls = PlotControls(self.plot)
+        center_layout.addWidget(self.plot_controls)
         center_layout.addWidget(self.plot, 1)
         self.setCentralWidget(center)
 

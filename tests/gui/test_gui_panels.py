@@ -226,3 +226,31 @@ def test_a_log_axis_over_less_than_two_decades_labels_1_2_5_only(qtbot):
     labels = axis.tickStrings(list(values), 1.0, 0.1)
     assert [bool(text) for text in labels] == [True, True, False, False, True, False, False,
                                                 False, False, True]
+
+
+def test_any_column_against_any_column_with_log_toggles_and_a_cursor_readout(qtbot, window):
+    result = run_from_window(qtbot, window, "iv-sweep", cycles=1)
+    controls = window.plot_controls
+    assert controls.x_box.currentData() == "v_src_V" and controls.log_y.isChecked()
+    controls.x_box.setCurrentIndex(controls.x_box.findData("t_s"))
+    controls.log_y.setChecked(False)
+    controls._chosen()
+    assert window.plot.spec["x"] == "t_s" and not window.plot.spec["log_y"]
+    x = np.concatenate([c.getData()[0] for c in window.plot.curves.values()])
+    t = result.data["t_s"][result.data["phase"] != 0]
+    assert np.nanmax(x) == pytest.approx(t.max())
+    assert "time" in axis_label(window, "bottom")
+    centre = window.plot.plotItem.vb.sceneBoundingRect().center()
+    window.plot.scene().sigMouseMoved.emit(centre)
+    assert controls.readout.text().startswith("time = ") and "current = " in controls.readout.text()
+
+
+def test_a_log_axis_within_one_decade_still_has_a_scale(qtbot):
+    plot = LivePlot()
+    qtbot.addWidget(plot)
+    axis = plot.getAxis("left")
+    axis.setLogMode(True)
+    ticks = [v for _, values in axis.tickValues(-12.01, -11.79, 500) for v in values]
+    labels = axis.tickStrings(ticks, 1.0, 1.0)
+    assert len(ticks) >= 3 and len(set(labels)) == len(labels)
+    assert float(labels[0]) == pytest.approx(10 ** ticks[0], rel=0.05)
