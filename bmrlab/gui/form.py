@@ -242,9 +242,12 @@ class ParameterForm(QWidget):
         return notes
 
     def remember(self) -> None:
+        """The protocol, sample and every protocol's typed values, for the next session."""
+        self.kept[self.protocol()] = self.values()
         self.settings.setValue("protocol", self.protocol())
         self.settings.setValue("sample", self.sample_edit.text())
-        self.settings.setValue(f"parameters/{self.protocol()}", json.dumps(self.values()))
+        for protocol, values in self.kept.items():
+            self.settings.setValue(f"parameters/{protocol}", json.dumps(values))
 
     def use(self, protocol: str, values: dict) -> None:
         """Fill the form with an earlier run's protocol and parameters."""

@@ -409,6 +409,7 @@ class MainWindow(QMainWindow):
             self.worker.join(timeout=10)
         if self.station.smu is not None:
             self.station.safe_off()
+        self.form.remember()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.timer.stop()

@@ -168,3 +168,37 @@ def test_the_run_strip_is_busy_until_progress_and_keeps_it_after_an_abort(qtbot)
     strip.finished("retention", "aborted", "stopped on request by the user")
     assert strip.bar.value() == 400
     assert strip.outcome.text() == "retention: aborted: stopped on request by the user"
+
+
+def test_ctrl_0_switches_the_output_off_and_a_queue_end_is_announced(qtbot, window):
+    for cycles in ("1", "2"):
+        window.form.set_value("cycles", cycles)
+        window.add_to_queue()
+    window.start_button.click()
+    qtbot.waitUntil(lambda: idle(window) and window.queue.jobs[-1].state == "finished",
+                    timeout=60_000)
+    assert window.strip.message.text() == "queue done: 2 runs"
+    window.manual.read_button.click()
+    window.station.smu.configure(max_abs_v=0.2, compliance=1e-6, nplc=0.05)  # output on
+    assert window.station.sim.by_name("smu").output
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert not window.station.sim.by_name("smu").output
+
+
+def test_typed_values_of_every_protocol_are_remembered_for_the_next_session(qtbot, window,
+                                                                            tmp_path):
+    from PyQt6.QtCore import QSettings
+
+    from bmrlab.gui.window import MainWindow
+    window.protocol_box.setCurrentText("iv-sweep")
+    window.form.set_value("cycles", "7")
+    window.protocol_box.setCurrentText("paired-pulse")
+    window.form.set_value("repeats", "3")
+    window.close()
+    settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
+    again = MainWindow(window.station, tmp_path / "gui.h5", settings)
+    qtbot.addWidget(again)
+    assert again.protocol() == "paired-pulse" and again.form.values()["repeats"] == "3"
+    again.protocol_box.setCurrentText("iv-sweep")
+    assert again.form.values()["cycles"] == "7"
