@@ -145,9 +145,9 @@ class FiguresPanel(QTableWidget):
         self.verticalHeader().setVisible(False)
         self.setWordWrap(True)
 
-    def waiting(self, protocol: str) -> None:
+    def waiting(self) -> None:
         """A run started: the previous run's figures go away."""
-        self._fill([(f"{protocol}: figures when the run ends", "", "", "", "")])
+        self._fill([("figures when the run ends", "", "", "", "")])
         self.setSpan(0, 0, 1, len(self.HEADERS))
 
     def show_run(self, status: str, reason: str, figures: dict,

@@ -24,7 +24,7 @@ from .manual_panel import ManualPanel
 from .plot_controls import PlotControls
 from .run_browser import RunBrowser, run_title
 from .run_queue import Job, RunQueue
-from .run_strip import RunStrip, duration_text
+from .run_strip import RunStrip
 from .run_thread import RunThread
 
 REFRESH_MS = 66  # 15 plot updates a second, at most
@@ -192,9 +192,6 @@ class MainWindow(QMainWindow):
     def protocol(self) -> str:
         return self.form.protocol()
 
-    def check_form(self) -> bool:
-        return self.form.check()
-
     def say(self, text: str) -> None:
         """A message in the run strip and the log."""
         self.strip.say(text)
@@ -271,7 +268,7 @@ class MainWindow(QMainWindow):
                 self.plot.begin(procedure.LIVE_PLOT, procedure.COLUMNS,
                                 f"{PROTOCOLS[protocol].title} · {self.job.sample}/"
                                 f"{self.job.device} · running")
-                self.figures.waiting(protocol)
+                self.figures.waiting()
                 self.strip.started(protocol, procedure.estimated_duration())
                 changed = ", ".join(f"{k}={v}" for k, v in self.job.changed.items())
                 self.say(f"{protocol} started on {self.job.device}"
@@ -385,9 +382,6 @@ class MainWindow(QMainWindow):
         self.status.setToolTip(text)
 
     # --- run browser ------------------------------------------------------------------------
-    def refresh_runs(self) -> None:
-        self.browser.refresh()
-
     def show_run(self, run) -> None:
         cls = PROTOCOLS.get(run.protocol)
         if cls is None:

@@ -32,7 +32,7 @@ def run_from_window(qtbot, win, protocol, **values):
     win.protocol_box.setCurrentText(protocol)
     for name, value in values.items():
         win.form.set_value(name, str(value))
-    assert win.check_form(), win.form.problems.text()
+    assert win.form.check(), win.form.problems.text()
     win.last_result = None
     win.start_button.click()
     qtbot.waitUntil(lambda: win.last_result is not None and idle(win), timeout=60_000)

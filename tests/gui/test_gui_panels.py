@@ -254,3 +254,10 @@ def test_a_log_axis_within_one_decade_still_has_a_scale(qtbot):
     labels = axis.tickStrings(ticks, 1.0, 1.0)
     assert len(ticks) >= 3 and len(set(labels)) == len(labels)
     assert float(labels[0]) == pytest.approx(10 ** ticks[0], rel=0.05)
+
+
+def test_a_long_list_shows_its_start_and_says_it_is_a_list(qtbot, window):
+    window.protocol_box.setCurrentText("paired-pulse")
+    assert window.edits["intervals"].cursorPosition() == 0
+    labels = " ".join(label.text() for label in window.form.findChildren(QLabel))
+    assert "a list: a,b,c" in labels
