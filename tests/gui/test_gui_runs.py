@@ -202,3 +202,35 @@ def test_typed_values_of_every_protocol_are_remembered_for_the_next_session(qtbo
     assert again.protocol() == "paired-pulse" and again.form.values()["repeats"] == "3"
     again.protocol_box.setCurrentText("iv-sweep")
     assert again.form.values()["cycles"] == "7"
+
+
+def test_a_failed_run_is_red_with_its_reason_and_pauses_the_queue(qtbot, tmp_path):
+    import yaml
+    from PyQt6.QtCore import QSettings
+
+    from bmrlab.gui.window import MainWindow
+    from bmrlab.paths import CONFIG_DIR
+    from bmrlab.station import Station
+    config = yaml.safe_load((CONFIG_DIR / "stations" / "sim-2450.yaml").read_text())
+    config["simulation"]["faults"] = [{"instrument": "smu", "kind": "error", "after": 12,
+                                       "error": '-113,"Undefined header"'}]
+    path = tmp_path / "faulty.yaml"
+    path.write_text(yaml.safe_dump(config))
+    settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
+    with Station.load(path) as station:
+        win = MainWindow(station, tmp_path / "gui.h5", settings)
+        win.confirm = lambda question: True
+        qtbot.addWidget(win)
+        win.show()
+        win.form.set_value("cycles", "2")
+        win.add_to_queue()
+        win.add_to_queue()
+        win.start_button.click()
+        qtbot.waitUntil(lambda: idle(win) and win.last_result is not None, timeout=60_000)
+        assert win.last_result.status == "failed"
+        assert win.strip.outcome.text().startswith("iv-sweep: failed: ")
+        assert "#c0392b" in win.strip.outcome.styleSheet()
+        assert [job.state for job in win.queue.jobs] == ["failed", "queued"]
+        assert win.queue.paused
+        assert win.figures.rows()["no figures: run failed"][0] == win.last_result.reason
+        win.close()
