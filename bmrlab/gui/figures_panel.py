@@ -151,10 +151,11 @@ class FiguresPanel(QTableWidget):
         self.setSpan(0, 0, 1, len(self.HEADERS))
 
     def show_run(self, status: str, reason: str, figures: dict,
-                 parameters: dict | None = None) -> None:
+                 parameters: dict | None = None, metadata: dict | None = None) -> None:
         rows = figure_rows(figures)
         if status != "finished":
             rows.insert(0, (f"no figures: run {status}", reason, "", "", ""))
+        rows += [(key, str(value), "", "", "") for key, value in (metadata or {}).items()]
         rows += [(f"parameter {k}", str(v), "", "", "") for k, v in (parameters or {}).items()]
         self._fill(rows)
 

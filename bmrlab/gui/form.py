@@ -11,7 +11,7 @@ import re
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox,
-                             QLabel, QLineEdit, QVBoxLayout, QWidget)
+                             QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget)
 from pymeasure.experiment import BooleanParameter, ListParameter
 
 from .. import runner
@@ -85,11 +85,35 @@ class ParameterForm(QWidget):
         box.setLayout(self.grid)
         layout.addWidget(box)
         layout.addWidget(self.limits_label)
+        layout.addWidget(self._notes_box())
         layout.addStretch(1)
         self.protocol_box.currentIndexChanged.connect(self._switch)
         self.protocol_box.setCurrentIndex(
             max(0, self.protocol_box.findData(settings.value("protocol", "iv-sweep"))))
         self._switch()
+
+    def _notes_box(self) -> QGroupBox:
+        """Free metadata stored with each run: who, which chip, at what temperature, notes."""
+        box = QGroupBox("notes stored with the run")
+        form = QFormLayout(box)
+        self.metadata_edits = {}
+        for key, hint in (("operator", ""), ("chip", "die / wafer id"),
+                          ("temperature", "e.g. 295 K")):
+            edit = QLineEdit(self.settings.value(f"metadata/{key}", ""))
+            edit.setPlaceholderText(hint)
+            form.addRow(key, edit)
+            self.metadata_edits[key] = edit
+        self.notes_edit = QPlainTextEdit()
+        self.notes_edit.setPlaceholderText("anything about this run")
+        self.notes_edit.setFixedHeight(48)
+        form.addRow("notes", self.notes_edit)
+        return box
+
+    def metadata(self) -> dict:
+        """The filled-in notes (empty ones left out)."""
+        values = {key: edit.text().strip() for key, edit in self.metadata_edits.items()}
+        values["notes"] = self.notes_edit.toPlainText().strip()
+        return {key: value for key, value in values.items() if value}
 
     # --- the form -------------------------------------------------------------------------
     def protocol(self) -> str:
@@ -248,6 +272,8 @@ class ParameterForm(QWidget):
         self.settings.setValue("sample", self.sample_edit.text())
         for protocol, values in self.kept.items():
             self.settings.setValue(f"parameters/{protocol}", json.dumps(values))
+        for key, edit in self.metadata_edits.items():
+            self.settings.setValue(f"metadata/{key}", edit.text())
 
     def use(self, protocol: str, values: dict) -> None:
         """Fill the form with an earlier run's protocol and parameters."""

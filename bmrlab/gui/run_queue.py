@@ -21,11 +21,12 @@ class Job:
     sample: str
     device: str
     changed: dict = field(default_factory=dict)  # values that differ from the defaults
+    metadata: dict = field(default_factory=dict)  # the user's notes stored with the run
     state: str = "queued"
     reason: str = ""
 
     def args(self) -> tuple:
-        return self.protocol, self.values, self.sample, self.device
+        return self.protocol, self.values, self.sample, self.device, self.metadata
 
     def text(self) -> str:
         changed = ", ".join(f"{k}={v}" for k, v in self.changed.items()) or "defaults"

@@ -19,7 +19,7 @@ class StopRequest(threading.Event):
 
 
 class RunThread:
-    """Runs one (protocol, values, sample, device) job in a thread of its own."""
+    """Runs one (protocol, values, sample, device, metadata) job in a thread of its own."""
 
     def __init__(self, station, out):
         self.station = station
@@ -32,7 +32,7 @@ class RunThread:
     def running(self) -> bool:
         return self.thread is not None and self.thread.is_alive()
 
-    def start(self, job: tuple[str, dict, str, str]) -> None:
+    def start(self, job: tuple[str, dict, str, str, dict]) -> None:
         self.stop = StopRequest()
         self.thread = threading.Thread(target=self._run, args=job, daemon=True)
         self.thread.start()
@@ -45,7 +45,7 @@ class RunThread:
         if self.thread is not None:
             self.thread.join(timeout)
 
-    def _run(self, protocol, values, sample, device) -> None:
+    def _run(self, protocol, values, sample, device, metadata) -> None:
         try:
             try:
                 procedure = runner.prepare(self.station, protocol, values)
@@ -54,7 +54,7 @@ class RunThread:
                 return
             self.events.put(("started", (protocol, procedure)))
             result = runner.run(self.station, procedure, self.out, sample=sample,
-                                device=device, stop=self.stop,
+                                device=device, stop=self.stop, metadata=metadata,
                                 on_event=lambda topic, record: self.events.put((topic, record)))
             self.events.put(("finished", result))
         except Exception as error:  # e.g. an unwritable file: reported, the window goes on

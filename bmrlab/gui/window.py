@@ -199,7 +199,8 @@ class MainWindow(QMainWindow):
 
     def _job(self) -> Job:
         return Job(self.protocol(), self.form.values(), self.form.sample_edit.text() or "sample",
-                   self.form.device_edit.text() or "device", changed=self.form.changed())
+                   self.form.device_edit.text() or "device", changed=self.form.changed(),
+                   metadata=self.form.metadata())
 
     def add_to_queue(self) -> None:
         if self.form.check():
@@ -389,7 +390,8 @@ class MainWindow(QMainWindow):
         self.plot.begin(cls.LIVE_PLOT, cls.COLUMNS, run_title(run.run, cls.title, run.status))
         self.plot.add({k: run.data[k].to_numpy() for k in run.data.columns})
         self.plot.refresh()
-        self.figures.show_run(run.status, run.reason, run.figures, run.parameters)
+        self.figures.show_run(run.status, run.reason, run.figures, run.parameters,
+                              run.metadata)
         self.show_result_plot(run.figures)
 
     # --- closing ------------------------------------------------------------------------------

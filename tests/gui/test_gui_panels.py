@@ -261,3 +261,17 @@ def test_a_long_list_shows_its_start_and_says_it_is_a_list(qtbot, window):
     assert window.edits["intervals"].cursorPosition() == 0
     labels = " ".join(label.text() for label in window.form.findChildren(QLabel))
     assert "a list: a,b,c" in labels
+
+
+def test_notes_are_stored_with_the_run_and_shown_in_the_browser(qtbot, window):
+    from bmrlab.storage import load_run
+    window.form.metadata_edits["operator"].setText("Ada")
+    window.form.metadata_edits["temperature"].setText("295 K")
+    window.form.notes_edit.setPlainText("probe 3 re-landed")
+    result = run_from_window(qtbot, window, "iv-sweep", cycles=1)
+    stored = load_run(result.path, result.run)
+    assert stored.metadata == {"operator": "Ada", "temperature": "295 K",
+                               "notes": "probe 3 re-landed"}
+    assert "operator" not in stored.parameters
+    window.browser.select(0)
+    assert figure_rows(window)["operator"][0] == "Ada"
