@@ -60,11 +60,14 @@ class ManualPanel(QWidget):
 
     def read(self) -> None:
         was_on = self._was_on()
-        smu = self._smu()
-        if smu is None:
-            return
-        self._show_read(smu, "read")
-        self._restore(was_on)
+        try:
+            smu = self._smu()
+            if smu is None:
+                return
+            self._show_read(smu, "read")
+            self._restore(was_on)
+        except Exception as error:  # an instrument that does not answer: said, not raised
+            self.said.emit(f"manual read failed: {type(error).__name__}: {error}")
 
     def _show_read(self, smu, what: str) -> None:
         reading = smu.read(standard.V_READ)
@@ -94,14 +97,17 @@ class ManualPanel(QWidget):
             self.said.emit(f"pulse refused: {error}")
             return
         was_on = self._was_on()
-        smu = self._smu()
-        if smu is None:
-            return
-        smu.pulse(level, width, self.station.clock.sleep)
-        self.said.emit(f"pulse applied: {format_quantity(level, 'V', 3)} for "
-                       f"{format_quantity(width, 's', 3)}, then 0 V")
-        self._show_read(smu, f"after the {format_quantity(level, 'V', 3)} pulse, read")
-        self._restore(was_on)
+        try:
+            smu = self._smu()
+            if smu is None:
+                return
+            smu.pulse(level, width, self.station.clock.sleep)
+            self.said.emit(f"pulse applied: {format_quantity(level, 'V', 3)} for "
+                           f"{format_quantity(width, 's', 3)}, then 0 V")
+            self._show_read(smu, f"after the {format_quantity(level, 'V', 3)} pulse, read")
+            self._restore(was_on)
+        except Exception as error:  # an instrument that does not answer: said, not raised
+            self.said.emit(f"manual pulse failed: {type(error).__name__}: {error}")
 
     def _restore(self, was_on: bool) -> None:
         """Leave the output as it was: off (0 V) if it was off before."""

@@ -254,10 +254,21 @@ class MainWindow(QMainWindow):
             self.worker.abort("output switched off by the user")
             self.say("output off: the run stops first (0 V, output off)")
             return
-        if self.station.smu is not None:
-            self.station.safe_off()
-        self.say("output off (0 V)")
+        self._switch_off("output off (0 V)")
         self._update_status()
+
+    def _switch_off(self, done: str) -> None:
+        """The station's safe off from the window (never while a run owns the station); an
+        instrument that does not answer is reported, not raised."""
+        if self.station.smu is None:
+            self.say(done)
+            return
+        try:
+            self.station.safe_off()
+        except Exception as error:  # e.g. a disconnected SMU: the user must know
+            self.say(f"output off failed: {error}")
+            return
+        self.say(done)
 
     # --- what the run says ------------------------------------------------------------------
     def _drain(self) -> None:
@@ -287,6 +298,7 @@ class MainWindow(QMainWindow):
             elif topic == "error":
                 if self.job is not None:
                     self.queue.set_state(self.job, "failed", record)
+                    self.queue.pause()
                 self.strip.finished(self.job.protocol if self.job else "run", "failed", record)
                 self.say(record)
             elif topic == "idle":
@@ -313,8 +325,8 @@ class MainWindow(QMainWindow):
         self.job = None
         if self.off_after_run:
             self.off_after_run = False
-            self.station.safe_off()
-            self.say("output off (0 V): switched off by the user; the run was stopped first")
+            self._switch_off("output off (0 V): switched off by the user; the run was stopped "
+                             "first")
         if self.queue.next_job() is not None:
             self._next()
             return
@@ -403,8 +415,7 @@ class MainWindow(QMainWindow):
                 return
             self.worker.abort("stopped: the window was closed")
             self.worker.join(timeout=10)
-        if self.station.smu is not None:
-            self.station.safe_off()
+        self._switch_off("output off (0 V): the window closes")
         self.form.remember()
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
