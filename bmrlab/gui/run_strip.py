@@ -51,8 +51,10 @@ class RunStrip(QWidget):
         row.addWidget(self.message, 2)
         layout.addLayout(row)
 
-    def started(self, title: str, estimate: float | None) -> None:
-        self.started_at, self.percent, self.estimate = time.monotonic(), 0.0, estimate
+    def started(self, title: str, estimate: float | None, at: float | None = None) -> None:
+        """A run started (``at``: when, on ``time.monotonic``; default now)."""
+        self.started_at = time.monotonic() if at is None else at
+        self.percent, self.estimate = 0.0, estimate
         self.bar.setRange(0, 0)  # busy until the protocol reports progress (some never do)
         self._outcome(f"{title}: running", "running")
         self.say("")

@@ -4,6 +4,7 @@ job at a time: the window's queue decides what runs next (and pauses after an ab
 
 import queue
 import threading
+import time
 
 from .. import runner
 
@@ -27,6 +28,7 @@ class RunThread:
         self.events: queue.Queue = queue.Queue()
         self.stop = StopRequest()
         self.thread: threading.Thread | None = None
+        self.started_at: float | None = None  # time.monotonic() when the job began
 
     @property
     def running(self) -> bool:
@@ -34,6 +36,7 @@ class RunThread:
 
     def start(self, job: tuple[str, dict, str, str, dict]) -> None:
         self.stop = StopRequest()
+        self.started_at = time.monotonic()
         self.thread = threading.Thread(target=self._run, args=job, daemon=True)
         self.thread.start()
 

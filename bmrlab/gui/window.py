@@ -281,7 +281,8 @@ class MainWindow(QMainWindow):
                                 f"{PROTOCOLS[protocol].title} · {self.job.sample}/"
                                 f"{self.job.device} · running")
                 self.figures.waiting()
-                self.strip.started(protocol, procedure.estimated_duration())
+                self.strip.started(protocol, procedure.estimated_duration(),
+                                   self.worker.started_at)
                 changed = ", ".join(f"{k}={v}" for k, v in self.job.changed.items())
                 self.say(f"{protocol} started on {self.job.device}"
                          + (f" ({changed})" if changed else " (defaults)"))
