@@ -69,7 +69,9 @@ def fit_text(fit) -> str:
             continue
         unit, _ = unit_of(key)
         name = key.rsplit("_", 1)[0] if unit else key
-        parts.append(f"{name} = {value_text(key, value) if unit else f'{value:.3g}'}")
+        if isinstance(value, (int, float)):
+            value = value_text(key, value) if unit else f"{value:.3g}"
+        parts.append(f"{name} = {value}")
     return ", ".join(parts)
 
 

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
 from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (QApplication, QDockWidget, QHBoxLayout, QLabel, QMainWindow,
@@ -22,6 +21,7 @@ from .form import ParameterForm
 from .live_plot import LivePlot
 from .manual_panel import ManualPanel
 from .plot_controls import PlotControls
+from .result_figure import draw_result
 from .run_browser import RunBrowser, run_title
 from .run_queue import Job, RunQueue
 from .run_strip import RunStrip
@@ -314,7 +314,7 @@ class MainWindow(QMainWindow):
         self.figures.show_run(result.status, result.reason, result.figures)
         self.plot.setTitle(run_title(result.run, PROTOCOLS[result.protocol].title, result.status),
                            color="#222", size="10pt")
-        self.show_result_plot(result.figures)
+        draw_result(self.plot, result.figures)
         self.strip.finished(result.protocol, result.status, result.reason)
         self.say(f"{result.protocol} {result.status}"
                  + (f": {result.reason}" if result.reason else "") + f" ({result.run})")
@@ -349,33 +349,6 @@ class MainWindow(QMainWindow):
         self.abort_button.setEnabled(running)
         self.estimate_label.setText(self.form.estimate)
 
-    def show_result_plot(self, figures: dict) -> None:
-        """Figures that are curves themselves replace the live plot when the run ends: the
-        PPF index against the interval, with its fit and the no-facilitation line at 1."""
-        ppf = figures.get("ppf")
-        if not (ppf and ppf.get("interval_ms")):
-            return
-        self.plot.begin({"x": "interval_ms", "y": "index", "log_x": True, "symbols": True},
-                        {"interval_ms": "ms", "index": ""}, self.plot.plotItem.titleLabel.text)
-        self.plot.add({"interval_ms": np.array(ppf["interval_ms"], dtype=float),
-                       "index": np.array(ppf["index"], dtype=float)})
-        self.plot.refresh()
-        dashed = pg.mkPen("#888", style=Qt.PenStyle.DashLine)
-        self.plot.addItem(pg.InfiniteLine(1.0, angle=0, pen=dashed))
-        fit = ppf.get("fit")
-        if fit:
-            dt = np.geomspace(min(ppf["interval_ms"]), max(ppf["interval_ms"]), 200)
-            index = 1 + fit["C1"] * np.exp(-dt / fit["tau1_ms"])
-            if fit.get("tau2_ms"):
-                index += fit["C2"] * np.exp(-dt / fit["tau2_ms"])
-            curve = self.plot.plot(dt, index, pen=pg.mkPen("#c0392b", width=1.5))
-            terms = [f"{c:.2f} exp(-dt / {format_quantity(tau * 1e-3, 's', 3)})"
-                     for c, tau in ((fit["C1"], fit["tau1_ms"]), (fit["C2"], fit.get("tau2_ms")))
-                     if tau]
-            self.plot.legend.addItem(curve, "fit: 1 + " + " + ".join(terms))
-            self.plot.legend.setOffset((-10, 10))  # top right: the index decays to 1
-            self.plot.legend.setVisible(True)
-
     def _update_status(self) -> None:
         parts = []
         for role, spec in self.station.config.instruments.items():
@@ -405,7 +378,7 @@ class MainWindow(QMainWindow):
         self.plot.refresh()
         self.figures.show_run(run.status, run.reason, run.figures, run.parameters,
                               run.metadata)
-        self.show_result_plot(run.figures)
+        draw_result(self.plot, run.figures)
 
     # --- closing ------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name

@@ -275,3 +275,31 @@ def test_notes_are_stored_with_the_run_and_shown_in_the_browser(qtbot, window):
     assert "operator" not in stored.parameters
     window.browser.select(0)
     assert figure_rows(window)["operator"][0] == "Ada"
+
+
+def dashed_lines(win) -> list:
+    import pyqtgraph as pg
+    return [item for item in win.plot.plotItem.items if isinstance(item, pg.InfiniteLine)]
+
+
+def test_the_median_delays_are_marked_on_the_traces_when_the_run_ends(qtbot, window):
+    result = run_from_window(qtbot, window, "pulse-delay", amplitudes="200mV,300mV",
+                             delay_at="200mV", pulses=2)
+    lines = dashed_lines(window)
+    assert len(lines) == 2
+    medians = sorted(s["median"] * 1e-3 for s in result.figures["stats"]["delay_by_mV"].values())
+    assert sorted(10 ** line.value() for line in lines) == pytest.approx(medians)
+    assert all(line.label.toPlainText().endswith("s") for line in lines)
+
+
+def test_the_endurance_figure_is_marked_on_the_window_plot(qtbot, window):
+    result = run_from_window(qtbot, window, "endurance", max_cycles=30)
+    (line,) = dashed_lines(window)
+    assert 10 ** line.value() == pytest.approx(result.figures["endurance_cycles"])
+    assert "cycles" in line.label.toPlainText()
+
+
+def test_fits_with_words_in_them_are_shown(qtbot):
+    from bmrlab.gui.figures_panel import fit_text
+    assert fit_text({"model": "weibull", "tau_ms": 28.0, "k": 1.2}) == \
+        "model = weibull, tau = 28 ms, k = 1.2"
