@@ -52,8 +52,10 @@ def prepare_defaults(station, protocol: str) -> dict:
 
 
 def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
-        on_event=None, stop: threading.Event | None = None, step: str = "") -> RunResult:
-    """Run a checked procedure and store it in ``out`` (HDF5); never raises for a failed run."""
+        on_event=None, stop: threading.Event | None = None, step: str = "",
+        metadata: dict | None = None) -> RunResult:
+    """Run a checked procedure and store it in ``out`` (HDF5); never raises for a failed run.
+    ``metadata``: the user's notes stored with the run (operator, chip, temperature...)."""
     stop = stop or threading.Event()
     store = Store(out)
     store.check_writable()  # an unwritable file is refused before any instrument command
@@ -68,7 +70,8 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
     writer = store.begin_run(
         sample=sample, device=device, protocol=procedure.name,
         parameters=procedure.parameter_values(), units=procedure.parameter_units(),
-        station=station.snapshot(), conditions=station.conditions(), step=step)
+        station=station.snapshot(), conditions=station.conditions(), step=step,
+        metadata=metadata)
     writer.declare(procedure.COLUMNS)
 
     def emit(topic, record):
@@ -87,8 +90,8 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
         procedure.startup()
         procedure.execute()
         station.raise_errors()  # an error queued after the last configuration fails the run
-    except (Stopped, KeyboardInterrupt):
-        status, reason = "aborted", "stopped on request"
+    except (Stopped, KeyboardInterrupt):  # a stop request may say who asked and why
+        status, reason = "aborted", getattr(stop, "reason", "") or "stopped on request"
     except Exception as error:  # the run failed; its data and reason are kept
         status, reason = "failed", f"{type(error).__name__}: {error}"
     finally:

@@ -39,7 +39,8 @@ def parse_quantity(value, unit: str = "") -> float:
 def _parse_text(text: str, unit: str) -> float:
     match = _QUANTITY.match(text)
     if not match:
-        raise ValueError(f"expected a number{_in(unit)} such as '20mV', got {text!r}")
+        raise ValueError(f"expected a number{_in(unit)} such as "
+                         f"'{EXAMPLES.get(unit, '20mV')}', got {text!r}")
     prefix, found_unit = match["prefix"], match["unit"]
     if found_unit == "" and prefix:
         # "5m" with no unit: a prefix is only meaningful before a unit.
@@ -50,6 +51,9 @@ def _parse_text(text: str, unit: str) -> float:
         else:
             raise ValueError(f"expected a value{_in(unit)}, got {text!r}")
     return float(Decimal(match["number"]).scaleb(PREFIXES[prefix]))  # 100us is 1e-4 exactly
+
+
+EXAMPLES = {"V": "20mV", "A": "1uA", "s": "10ms"}  # what a valid entry looks like
 
 
 def _example(text: str, unit: str) -> str:

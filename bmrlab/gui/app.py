@@ -24,7 +24,7 @@ def main(station_file=None, device=None, out="data/gui.h5", run=None, values=Non
         if run:
             window.protocol_box.setCurrentText(run)
             for name, value in (values or {}).items():
-                window.edits[name].setText(value)
+                window.form.set_value(name, value)
             window.start()
 
             def when_done():

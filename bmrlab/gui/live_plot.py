@@ -1,72 +1,254 @@
 """A live plot fed with batches: the data are kept as they come, and 15 times a second each
 curve is redrawn from a min/max decimation of its points, clipped to the view, so a
-million-point run never slows the window."""
+million-point run never slows the window.
+
+What is drawn comes from the protocol's ``LIVE_PLOT``: ``x`` and ``y`` columns, ``log_x`` and
+``log_y``, ``abs_y``; ``group``, a column whose values are separate curves (never joined by a
+line); ``legend``, a column whose values colour the curves and name the legend's entries
+(default: the group); ``segment``, a column whose changes break the line inside a curve
+(paired pulses: a pulse's samples are not joined to the interval's); ``hide``, column ->
+values whose samples are not drawn (the current at 0 V between pulses or before a sweep);
+``symbols``, each sample drawn as a dot (sparse samples: a pulse's one or two readings).
+The file keeps every sample."""
+
+import re
 
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtCore import pyqtSignal
 
 from ..decimate import peak_decimate
+from ..units import format_quantity
 
-COLORS = ["#1f4e9c", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#16a085", "#2c3e50"]
+COLORS = ["#1f4e9c", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#16a085", "#2c3e50",
+          "#b7950b", "#7f8c8d", "#e84393"]
+LEGEND_ENTRIES = 10  # more legend values share the colours, unnamed
+
+COLUMN_NAMES = {
+    "t_s": "time", "t_step_s": "time since the step", "t_pair_s": "time since the pair began",
+    "t_after_s": "time after the pulse", "t_trace_s": "time since the trace began",
+    "v_V": "voltage (read back)", "v_src_V": "source voltage", "i_A": "current",
+    "interval_s": "interval", "interval_ms": "interval", "amplitude_V": "amplitude",
+    "resistance_ohm": "resistance", "compliance_A": "compliance", "spacing_s": "spacing",
+    "index": "PPF index A2/A1",
+}
+UNIT_SUFFIX = re.compile(r"_(V|A|s|ms|mV|ohm|Hz)$")
+
+
+def column_name(column: str) -> str:
+    """A column in words: ``v_src_V`` -> ``source voltage``, ``cycle`` -> ``cycle``."""
+    return COLUMN_NAMES.get(column) or UNIT_SUFFIX.sub("", column).replace("_", " ")
+
+
+def column_unit(units: dict, column: str) -> str:
+    """The column's unit; the description some integer columns carry instead is no unit."""
+    unit = units.get(column, "") or ""
+    return "" if " " in unit else unit.replace("ohm", "Ω")
+
+
+def value_names(units: dict, column: str) -> dict:
+    """Names of coded values from a column's description: ``1 LRS read, 2 HRS read``."""
+    return {int(code): name.strip()
+            for code, name in re.findall(r"(\d+) ([^,]+)", units.get(column, "") or "")}
+
+
+class UnitAxis(pg.AxisItem):
+    """An axis whose SI prefix stays off once switched off. pyqtgraph 0.14 recomputes the
+    prefix scale from the current range even when the prefix is disabled, so a log axis
+    that follows a linear one kept a stale scale (1 uA drawn as "1 A")."""
+
+    def updateAutoSIPrefix(self):  # noqa: N802 - pyqtgraph's name
+        if self.autoSIPrefix:
+            super().updateAutoSIPrefix()
+            return
+        self.autoSIPrefixScale = 1.0
+        self.labelUnitPrefix = ""
+        self._updateLabel()
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802,N803 - pyqtgraph's names
+        """A log axis over a fraction of a decade gets linear ticks: pyqtgraph gives it one
+        tick or none, so the user sees no scale (pA-level pulses on a log axis)."""
+        ticks = super().tickValues(minVal, maxVal, size)
+        if not self.logMode or sum(len(values) for _, values in ticks) >= 2:
+            return ticks
+        low, high = sorted((10.0 ** minVal, 10.0 ** maxVal))
+        step = 10.0 ** np.floor(np.log10((high - low) / 4))
+        step *= next(m for m in (1, 2, 5, 10) if (high - low) / (step * m) <= 6)
+        values = np.arange(np.ceil(low / step) * step, high, step)
+        return [(None, list(np.log10(values[values > 0])))]
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+        """Minor ticks of a log axis are labelled only at 1, 2 and 5 (at decades alone when
+        two or more decades show): pyqtgraph labels every one, and they overlap. Linear
+        ticks inside a decade get two digits."""
+        mantissa = 10 ** (np.asarray(values, dtype=float) % 1)
+        if len(values) and np.any(np.abs(mantissa - np.round(mantissa)) > 1e-6):
+            return [f"{10.0 ** v * scale:.2g}" for v in values]
+        strings = super().logTickStrings(values, scale, spacing)
+        if len(values) <= 6:
+            return strings
+        mantissa = np.round(mantissa, 6)
+        kept = (1.0,) if abs(self.range[1] - self.range[0]) >= 2 else (1.0, 2.0, 5.0)
+        thinned = [text if m in kept else "" for text, m in zip(strings, mantissa)]
+        return thinned if sum(map(bool, thinned)) >= 2 else strings
 
 
 class LivePlot(pg.PlotWidget):
+    began = pyqtSignal()  # a new run (or stored run) is drawn: its columns may differ
+    cursor = pyqtSignal(str)  # the data coordinates under the mouse, in words
+
     def __init__(self):
-        super().__init__(background="w")
+        super().__init__(background="w", axisItems={"bottom": UnitAxis("bottom"),
+                                                     "left": UnitAxis("left")})
         self.showGrid(x=True, y=True, alpha=0.3)
         self.spec: dict = {}
         self.units: dict = {}
         self.parts: dict = {}  # group -> ([x arrays], [y arrays])
+        self.legend_of: dict = {}  # group -> legend value
+        self.colors: dict = {}  # legend value -> colour index
         self.curves: dict = {}
+        self.named: set = set()  # legend values with an entry
+        self.legend = self.addLegend(offset=(-10, -10), labelTextSize="8pt",
+                                     labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 210),
+                                     pen=pg.mkPen("#bbb"))
+        self.declared: dict = {}  # the protocol's LIVE_PLOT, before the user's choices
+        self.batches: list = []  # every batch as it came, to redraw other columns
         self.dirty = False
+        self.scene().sigMouseMoved.connect(self._moved)
 
-    def begin(self, spec: dict, units: dict) -> None:
-        """A new run: its LIVE_PLOT description and column units."""
+    def begin(self, spec: dict, units: dict, title: str = "") -> None:
+        """A new run (or a stored one): its LIVE_PLOT description and column units."""
+        self.declared, self.batches = spec, []
+        self.setTitle(title, color="#222", size="10pt")
+        self._setup(spec, units)
+        self.began.emit()
+
+    def choose(self, x: str, y: str, log_x: bool, log_y: bool) -> None:
+        """The user's columns and scales; the data so far are drawn again."""
+        declared = self.declared
+        abs_y = declared.get("abs_y", False) if y == declared.get("y", "i_A") \
+            else log_y and column_unit(self.units, y) == "A"
+        spec = {**declared, "x": x, "y": y, "log_x": log_x, "log_y": log_y, "abs_y": abs_y}
+        if (x, y) != (declared.get("x", "t_s"), declared.get("y", "i_A")):
+            spec.pop("symbols", None)  # the protocol's dots belong to its own view
+        self._setup(spec, self.units)
+        for batch in self.batches:
+            self._add(batch)
+        self.refresh()
+
+    def _moved(self, position) -> None:
+        if not self.sceneBoundingRect().contains(position) or not self.spec:
+            return
+        point = self.plotItem.vb.mapSceneToView(position)
+        texts = []
+        for key, value, log in ((self.spec.get("x", "t_s"), point.x(), self.spec.get("log_x")),
+                                (self.spec.get("y", "i_A"), point.y(), self.spec.get("log_y"))):
+            value = 10 ** value if log else value
+            unit = column_unit(self.units, key)
+            shown = format_quantity(value, unit, 3) if unit else f"{value:.4g}"
+            texts.append(f"{column_name(key)} = {shown}")
+        self.cursor.emit(", ".join(texts))
+
+    def _setup(self, spec: dict, units: dict) -> None:
         self.clear()
+        self.legend.clear()
+        self.legend.setVisible(False)
+        self.legend.setOffset((-10, -10))  # bottom right
+        self.legend.setColumnCount(2)
         self.spec, self.units = spec, units
-        self.parts, self.curves = {}, {}
+        self.parts, self.legend_of, self.colors, self.curves = {}, {}, {}, {}
+        self.named = set()
         x, y = spec.get("x", "t_s"), spec.get("y", "i_A")
         self.setLogMode(x=bool(spec.get("log_x")), y=bool(spec.get("log_y")))
         for side, key, log in (("bottom", x, spec.get("log_x")), ("left", y, spec.get("log_y"))):
             axis = self.getAxis(side)
             axis.enableAutoSIPrefix(not log)  # a log axis shows plain decades of the unit
-            label = f"|{key}|" if side == "left" and spec.get("abs_y") else key
-            self.setLabel(side, label, units=units.get(key, ""))
+            name = column_name(key)
+            if side == "left" and spec.get("abs_y"):
+                name = f"|{name}|"
+            self.setLabel(side, name, units=column_unit(units, key))
+        self.enableAutoRange()
 
     def add(self, batch: dict) -> None:
+        self.batches.append(batch)
+        self._add(batch)
+
+    def _add(self, batch: dict) -> None:
         x_key, y_key = self.spec.get("x", "t_s"), self.spec.get("y", "i_A")
         if x_key not in batch or y_key not in batch:
             return
-        x = np.asarray(batch[x_key], dtype=float)
-        y = np.asarray(batch[y_key], dtype=float)
+        shown = np.ones(len(batch[x_key]), dtype=bool)
+        for column, values in self.spec.get("hide", {}).items():
+            if column in batch:
+                shown &= ~np.isin(np.asarray(batch[column]), values)
+        batch = {k: np.asarray(v)[shown] for k, v in batch.items()
+                 if np.ndim(v) and len(v) == len(shown)}
+        x = batch[x_key].astype(float)
+        y = batch[y_key].astype(float)
         if self.spec.get("abs_y"):
             y = np.abs(y)
+        n = len(x)
         group_key = self.spec.get("group")
-        groups = np.asarray(batch[group_key]) if group_key in batch else np.zeros(len(x))
-        for g in np.unique(groups):
+        legend_key = self.spec.get("legend", group_key)
+        groups = np.asarray(batch[group_key]) if group_key in batch else np.zeros(n)
+        legends = np.asarray(batch[legend_key]) if legend_key in batch else groups
+        segment = np.asarray(batch[self.spec["segment"]]) if self.spec.get("segment") in batch \
+            else None
+        for g in dict.fromkeys(groups.tolist()):  # in order of arrival
             sel = groups == g
-            xs, ys = self.parts.setdefault(g.item() if hasattr(g, "item") else g, ([], []))
-            xs.append(x[sel])
-            ys.append(y[sel])
+            xs, ys = x[sel], y[sel]
+            if segment is not None:  # a NaN where the segment changes breaks the line
+                cut = np.flatnonzero(np.diff(segment[sel]) != 0) + 1
+                xs, ys = np.insert(xs, cut, np.nan), np.insert(ys, cut, np.nan)
+            parts = self.parts.setdefault(g, ([], []))
+            parts[0].append(xs)
+            parts[1].append(ys)
+            if g not in self.legend_of:
+                value = legends[sel][0].item()
+                self.legend_of[g] = value
+                self.colors.setdefault(value, len(self.colors))
         self.dirty = True
+
+    def legend_name(self, value) -> str:
+        key = self.spec.get("legend", self.spec.get("group"))
+        named = value_names(self.units, key).get(value) if isinstance(value, int) else None
+        if named:
+            return named
+        unit = column_unit(self.units, key)
+        text = format_quantity(float(value), unit, 3) if unit else f"{value:g}"
+        return f"{column_name(key)} {text}"
 
     def refresh(self) -> None:
         """Redraw the curves that received data since the last refresh."""
         if not self.dirty:
             return
-        for k, (group, (xs, ys)) in enumerate(self.parts.items()):
+        for group, (xs, ys) in self.parts.items():
             x, y = np.concatenate(xs), np.concatenate(ys)
             if self.spec.get("log_y"):
                 y = np.where(y > 0, y, np.nan)
+            if self.spec.get("log_x"):
+                x = np.where(x > 0, x, np.nan)
             if len(xs) > 1:
                 self.parts[group] = ([x], [y])
+            if not (np.isfinite(x) & np.isfinite(y)).any():
+                continue  # nothing drawable yet (e.g. no positive value on a log axis)
             curve = self.curves.get(group)
+            value = self.legend_of[group]
+            color = COLORS[self.colors[value] % len(COLORS)]
             if curve is None:
-                curve = self.plot(pen=pg.mkPen(COLORS[k % len(COLORS)], width=1.2),
-                                  clipToView=True, connect="finite")
+                dots = {"symbol": "o", "symbolSize": 5, "symbolPen": None,
+                        "symbolBrush": color} if self.spec.get("symbols") else {}
+                curve = self.plot(pen=pg.mkPen(color, width=1.2), clipToView=True,
+                                  connect="finite", **dots)
                 self.curves[group] = curve
+                named = self.spec.get("group") or self.spec.get("legend")
+                if named and value not in self.named and self.colors[value] < LEGEND_ENTRIES:
+                    self.legend.addItem(curve, self.legend_name(value))
+                    self.legend.setVisible(True)
+                    self.named.add(value)
             curve.setData(*peak_decimate(x, y))
         self.dirty = False
 
     def points(self) -> int:
-        return sum(sum(len(a) for a in xs) for xs, _ in self.parts.values())
+        return sum(int(np.isfinite(a).sum()) if a.dtype.kind == "f" else len(a)
+                   for xs, _ in self.parts.values() for a in xs)

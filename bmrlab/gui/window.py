@@ -1,36 +1,53 @@
-"""The probe-station window: protocol and parameters, a queue of runs, start and abort, the
-live plot, the figures of the last run, a run browser over the HDF5 file, manual control and
-a status bar with each instrument's state."""
+"""The probe-station window: it puts the parts together and runs the queue. The live plot
+under the run strip in the middle; around it docks that can be moved, tabbed, closed and
+are restored next time: what to run (form and buttons), manual control, figures, queue, run
+browser, log. A status bar with each instrument's state. Keyboard shortcuts in the Run menu;
+a confirmation before Abort and before closing during a run."""
 
-import json
+import time
 from pathlib import Path
 
 import numpy as np
 from PyQt6.QtCore import QSettings, Qt, QTimer
-from PyQt6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                             QLabel, QLineEdit, QListWidget, QMainWindow, QPushButton,
-                             QSplitter, QTableWidget, QTableWidgetItem, QTabWidget,
+from PyQt6.QtGui import QAction, QKeySequence
+from PyQt6.QtWidgets import (QApplication, QDockWidget, QHBoxLayout, QLabel, QMainWindow,
+                             QMessageBox, QPlainTextEdit, QPushButton, QScrollArea,
                              QVBoxLayout, QWidget)
 
-from .. import runner, standard
-from ..standard import TABLE1
-from ..errors import BadInput
 from ..procedures import PROTOCOLS
-from ..storage import export_csv, list_runs, load_run
 from ..units import format_quantity
+from .figures_panel import FiguresPanel
+from .form import ParameterForm
 from .live_plot import LivePlot
+from .manual_panel import ManualPanel
+from .plot_controls import PlotControls
+from .result_figure import draw_result
+from .run_browser import RunBrowser, run_title
+from .run_queue import Job, RunQueue
+from .run_strip import RunStrip
 from .run_thread import RunThread
 
 REFRESH_MS = 66  # 15 plot updates a second, at most
+LAYOUT_VERSION = 2  # a saved layout of another version is not restored
+SHORTCUTS = {"start": "Ctrl+R", "queue": "Ctrl+Shift+R", "abort": "Ctrl+.",
+             "off": "Ctrl+0"}
 
 
-def parameter_text(parameter) -> str:
-    value = parameter.value
-    if isinstance(value, list):
-        return ",".join(format_quantity(v, parameter.units or "") for v in value)
-    if isinstance(value, float):
-        return format_quantity(value, getattr(parameter, "units", "") or "")
-    return str(value)
+def ask(parent, question: str) -> bool:
+    """A yes/no question; No is the default."""
+    answer = QMessageBox.question(parent, "bmrlab", question,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def scrolled(widget: QWidget) -> QScrollArea:
+    """A panel that scrolls instead of making the window taller than the screen."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -40,333 +57,341 @@ class MainWindow(QMainWindow):
         self.out = Path(out)
         self.settings = settings or QSettings("bmrlab", "gui")
         self.worker = RunThread(station, self.out)
+        self.confirm = lambda question: ask(self, question)  # tests answer for the user
         self.last_result = None
         self.last_limit = False
+        self.last_v: float | None = None  # the last source read-back of the running run
+        self.job: Job | None = None
+        self.off_after_run = False
+        self.batch_runs = 0  # runs since the queue was last started
         self.setWindowTitle(f"bmrlab - {station.config.name}")
         self._build()
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._drain)
         self.timer.start(REFRESH_MS)
-        self.protocol_box.setCurrentText(self.settings.value("protocol", "iv-sweep"))
-        self._show_form()
 
     # --- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
-        self.protocol_box = QComboBox()
-        self.protocol_box.addItems(sorted(PROTOCOLS))
-        self.protocol_box.currentTextChanged.connect(self._show_form)
-        self.sample_edit = QLineEdit(self.settings.value("sample", "sample"))
-        self.device_edit = QLineEdit(self.station.device_preset or "device")
-        self.form = QFormLayout()
-        self.problems = QLabel()
-        self.problems.setStyleSheet("color: #c0392b")
-        self.problems.setWordWrap(True)
-        limits = self.station.config.limits
-        self.limits_label = QLabel(
-            f"station limits: |V| <= {format_quantity(limits.max_voltage, 'V')}, "
-            f"compliance <= {format_quantity(limits.max_compliance, 'A')}, "
-            f"pulses >= {format_quantity(limits.min_pulse_width, 's')}")
-        self.queue_list = QListWidget()
+        self.form = ParameterForm(self.station, self.settings)
+        self.protocol_box = self.form.protocol_box
         self.add_button = QPushButton("Add to queue")
-        self.add_button.clicked.connect(self.add_to_queue)
         self.start_button = QPushButton("Start")
-        self.start_button.clicked.connect(self.start)
         self.abort_button = QPushButton("Abort")
         self.abort_button.setEnabled(False)
-        self.abort_button.clicked.connect(self.abort)
+        self.estimate_label = QLabel()
+        self.estimate_label.setStyleSheet("color: #555")
+        self.estimate_label.setWordWrap(True)
+        self.queue = RunQueue()
+        self.queue.resume_requested.connect(self._next)
+        self.queue.changed.connect(self._update_buttons)
+        self.manual = ManualPanel(self.station, lambda: self.worker.running)
+        self.manual.said.connect(self.say)
+        self.manual.output_off_requested.connect(self.output_off)
+        self.strip = RunStrip()
+        self.plot = LivePlot()
+        self.figures = FiguresPanel()
+        self.browser = RunBrowser(self.out)
+        self.browser.plot = self.plot
+        self.browser.chosen.connect(self.show_run)
+        self.browser.reuse.connect(self.form.use)
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(5000)
 
-        left = QVBoxLayout()
-        top = QFormLayout()
-        top.addRow("protocol", self.protocol_box)
-        top.addRow("sample", self.sample_edit)
-        top.addRow("device", self.device_edit)
-        left.addLayout(top)
-        parameters = QGroupBox("parameters")
-        parameters.setLayout(self.form)
-        left.addWidget(parameters)
-        left.addWidget(self.limits_label)
-        left.addWidget(self.problems)
+        run_panel = QWidget()
+        run_layout = QVBoxLayout(run_panel)
+        run_layout.setContentsMargins(0, 0, 0, 0)
+        run_layout.addWidget(scrolled(self.form), 1)
+        for label in (self.form.notes, self.form.problems):  # always in sight
+            run_layout.addWidget(label)
         buttons = QHBoxLayout()
         for button in (self.add_button, self.start_button, self.abort_button):
             buttons.addWidget(button)
-        left.addLayout(buttons)
-        left.addWidget(QLabel("queue"))
-        left.addWidget(self.queue_list)
-        left.addWidget(self._manual_panel())
-        left_widget = QWidget()
-        left_widget.setLayout(left)
+        run_layout.addLayout(buttons)
+        run_layout.addWidget(self.estimate_label)
 
-        self.plot = LivePlot()
-        self.figures_table = QTableWidget(0, 2)
-        self.figures_table.setHorizontalHeaderLabels(["figure", "value"])
-        self.figures_table.horizontalHeader().setStretchLastSection(True)
-        self.runs_list = QListWidget()
-        self.runs_list.currentTextChanged.connect(self.show_run)
-        export_csv_button = QPushButton("Export CSV")
-        export_csv_button.clicked.connect(self.export_csv)
-        export_png_button = QPushButton("Export PNG")
-        export_png_button.clicked.connect(self.export_png)
-        browser = QWidget()
-        browser_layout = QVBoxLayout(browser)
-        browser_layout.addWidget(self.runs_list)
-        row = QHBoxLayout()
-        row.addWidget(export_csv_button)
-        row.addWidget(export_png_button)
-        browser_layout.addLayout(row)
-        tabs = QTabWidget()
-        tabs.addTab(self.figures_table, "figures")
-        tabs.addTab(browser, "runs")
-        right = QSplitter(Qt.Orientation.Horizontal)
-        right.addWidget(self.plot)
-        right.addWidget(tabs)
-        right.setSizes([700, 300])
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left_widget)
-        splitter.addWidget(right)
-        splitter.setSizes([330, 1000])
-        self.setCentralWidget(splitter)
+        center = QWidget()
+        center_layout = QVBoxLayout(center)
+        center_layout.setContentsMargins(0, 0, 0, 0)
+        center_layout.addWidget(self.strip)
+        self.plot_controls = PlotControls(self.plot)
+        center_layout.addWidget(self.plot_controls)
+        center_layout.addWidget(self.plot, 1)
+        self.setCentralWidget(center)
+
+        self.docks = {}
+        for name, title, widget, area in (
+                ("run", "Run", run_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+                ("manual", "Manual", scrolled(self.manual), Qt.DockWidgetArea.LeftDockWidgetArea),
+                ("figures", "Figures", self.figures, Qt.DockWidgetArea.RightDockWidgetArea),
+                ("queue", "Queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea),
+                ("runs", "Runs", self.browser, Qt.DockWidgetArea.RightDockWidgetArea),
+                ("log", "Log", self.log, Qt.DockWidgetArea.RightDockWidgetArea)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock_{name}")  # saveState needs names
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+        self.tabifyDockWidget(self.docks["figures"], self.docks["queue"])
+        self.tabifyDockWidget(self.docks["queue"], self.docks["runs"])
+        self.tabifyDockWidget(self.docks["runs"], self.docks["log"])
+        self.docks["figures"].raise_()
+        self.resizeDocks([self.docks["run"], self.docks["figures"]], [360, 380],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["run"], self.docks["manual"]], [520, 170],
+                         Qt.Orientation.Vertical)
+        self.default_state = self.saveState(LAYOUT_VERSION)
+
         self.status = QLabel()
-        self.statusBar().addPermanentWidget(self.status, 1)
-        self.resize(1400, 800)
+        self.status.setMinimumWidth(1)
+        self.statusBar().addWidget(self.status, 1)
+        self._menus()
+        self.form.checked.connect(self._update_buttons)
+        self.add_button.clicked.connect(self.add_to_queue)
+        self.start_button.clicked.connect(self.start)
+        self.abort_button.clicked.connect(self.abort)
+        self.resize(1400, 860)
+        self._restore_layout()
+        self._update_buttons()
         self._update_status()
-        self.refresh_runs()
+        self.browser.refresh()
 
-    def _manual_panel(self) -> QGroupBox:
-        box = QGroupBox("manual")
-        layout = QFormLayout(box)
-        self.pulse_v = QLineEdit("100mV")
-        self.pulse_width = QLineEdit("10ms")
-        self.manual_result = QLabel("-")
-        read = QPushButton(f"Read at {format_quantity(standard.V_READ, 'V')}")
-        read.clicked.connect(self.manual_read)
-        pulse = QPushButton("One pulse")
-        pulse.clicked.connect(self.manual_pulse)
-        off = QPushButton("Output off")
-        off.clicked.connect(self.manual_off)
-        layout.addRow(read, self.manual_result)
-        layout.addRow("pulse", self.pulse_v)
-        layout.addRow("width", self.pulse_width)
-        row = QHBoxLayout()
-        row.addWidget(pulse)
-        row.addWidget(off)
-        layout.addRow(row)
-        return box
+    def _menus(self) -> None:
+        run_menu = self.menuBar().addMenu("&Run")
+        for key, text, slot, button in (
+                ("start", "Start", self.start, self.start_button),
+                ("queue", "Add to queue", self.add_to_queue, self.add_button),
+                ("abort", "Abort", self.abort, self.abort_button),
+                ("off", "Output off", self.output_off, self.manual.off_button)):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(SHORTCUTS[key]))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(slot)
+            run_menu.addAction(action)
+            button.setToolTip(f"{text} ({SHORTCUTS[key]})")
+        view_menu = self.menuBar().addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        reset = QAction("Reset layout", self)
+        reset.triggered.connect(lambda: self.restoreState(self.default_state, LAYOUT_VERSION))
+        view_menu.addAction(reset)
 
-    # --- the parameter form ---------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state, LAYOUT_VERSION)
+
+    # --- what the user says ---------------------------------------------------------------
+    @property
+    def edits(self) -> dict:
+        return self.form.edits
+
     def protocol(self) -> str:
-        return self.protocol_box.currentText()
+        return self.form.protocol()
 
-    def _show_form(self) -> None:
-        while self.form.rowCount():
-            self.form.removeRow(0)
-        self.edits: dict[str, QLineEdit] = {}
-        cls = PROTOCOLS[self.protocol()]
-        saved = json.loads(self.settings.value(f"parameters/{self.protocol()}", "{}"))
-        defaults = runner.prepare_defaults(self.station, self.protocol())
-        for name, parameter in cls()._parameters.items():
-            edit = QLineEdit(saved.get(name, parameter_text(defaults[name])))
-            edit.setToolTip(parameter.description or "")
-            edit.textChanged.connect(self.check_form)
-            unit = getattr(parameter, "units", "") or ""
-            self.form.addRow(f"{name} ({unit})" if unit else name, edit)
-            self.edits[name] = edit
-        self.check_form()
+    def say(self, text: str) -> None:
+        """A message in the run strip and the log."""
+        self.strip.say(text)
+        self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  {text}")
 
-    def values(self) -> dict:
-        return {name: edit.text() for name, edit in self.edits.items()}
-
-    def check_form(self) -> bool:
-        """Validate as the user types: the parameters and the station limits."""
-        try:
-            runner.prepare(self.station, self.protocol(), self.values())
-        except BadInput as error:
-            self.problems.setText("\n".join(error.problems))
-            self.start_button.setEnabled(False)
-            self.add_button.setEnabled(False)
-            return False
-        self.problems.setText("")
-        self.start_button.setEnabled(not self.worker.running)
-        self.add_button.setEnabled(True)
-        return True
-
-    # --- runs -----------------------------------------------------------------------------
-    def _job(self) -> tuple:
-        return (self.protocol(), self.values(), self.sample_edit.text() or "sample",
-                self.device_edit.text() or "device")
+    def _job(self) -> Job:
+        return Job(self.protocol(), self.form.values(), self.form.sample_edit.text() or "sample",
+                   self.form.device_edit.text() or "device", changed=self.form.changed(),
+                   metadata=self.form.metadata())
 
     def add_to_queue(self) -> None:
-        if self.check_form():
-            job = self._job()
-            self.queue_list.addItem(f"{job[3]}: {job[0]}")
-            self.queue_list.item(self.queue_list.count() - 1).setData(
-                Qt.ItemDataRole.UserRole, job)
+        if self.form.check():
+            job = self.queue.add(self._job())
+            self.say(f"queued: {job.text()}")
+            self._update_buttons()
 
     def start(self) -> None:
-        jobs = [self.queue_list.item(k).data(Qt.ItemDataRole.UserRole)
-                for k in range(self.queue_list.count())]
-        if not jobs:
-            if not self.check_form():
+        """Run the queued runs; with none queued, the form's run."""
+        if self.worker.running:
+            return
+        if not self.queue.queued():
+            if not self.form.check():
                 return
-            jobs = [self._job()]
-        self.queue_list.clear()
-        self._remember()
-        self.start_button.setEnabled(False)
-        self.abort_button.setEnabled(True)
-        self.worker.start(jobs)
+            self.queue.add(self._job())
+        self.form.remember()
+        self.queue.paused = False
+        self.batch_runs = 0
+        self._next()
+
+    def _next(self) -> None:
+        """Start the next queued run, unless a run is going or the queue is paused."""
+        if self.worker.running:
+            return
+        job = self.queue.next_job()
+        if job is None:
+            self._update_buttons()
+            return
+        self.job = job
+        self.batch_runs += 1
+        self.queue.set_state(job, "running")
+        self.last_v = None
+        self.worker.start(job.args())
+        self._update_buttons()
 
     def abort(self) -> None:
-        self.worker.abort()
-        self.statusBar().showMessage("aborting: the run ends at its next wait, 0 V, output off")
+        if not self.worker.running:
+            return
+        if not self.confirm("Abort the running measurement? The queue pauses; the data so "
+                            "far are kept."):
+            return
+        self.worker.abort("stopped on request by the user")
+        self.say("aborting: the run ends at its next wait, 0 V, output off; the queue pauses")
 
-    def _remember(self) -> None:
-        self.settings.setValue("protocol", self.protocol())
-        self.settings.setValue("sample", self.sample_edit.text())
-        self.settings.setValue(f"parameters/{self.protocol()}", json.dumps(self.values()))
+    def output_off(self) -> None:
+        """0 V and output off. During a run the run is stopped first (its shutdown sets
+        0 V, output off) and the window switches off once it has ended, so the GUI never
+        talks to an instrument the run is using."""
+        if self.worker.running:
+            self.off_after_run = True
+            self.worker.abort("output switched off by the user")
+            self.say("output off: the run stops first (0 V, output off)")
+            return
+        self._switch_off("output off (0 V)")
+        self._update_status()
 
+    def _switch_off(self, done: str) -> None:
+        """The station's safe off from the window (never while a run owns the station); an
+        instrument that does not answer is reported, not raised."""
+        if self.station.smu is None:
+            self.say(done)
+            return
+        try:
+            self.station.safe_off()
+        except Exception as error:  # e.g. a disconnected SMU: the user must know
+            self.say(f"output off failed: {error}")
+            return
+        self.say(done)
+
+    # --- what the run says ------------------------------------------------------------------
     def _drain(self) -> None:
         """Take everything the run thread sent since the last tick; redraw once."""
         while not self.worker.events.empty():
             topic, record = self.worker.events.get_nowait()
             if topic == "started":
                 protocol, procedure = record
-                self.plot.begin(procedure.LIVE_PLOT, procedure.COLUMNS)
-                self.statusBar().showMessage(f"{protocol} running")
+                self.plot.begin(procedure.LIVE_PLOT, procedure.COLUMNS,
+                                f"{PROTOCOLS[protocol].title} · {self.job.sample}/"
+                                f"{self.job.device} · running")
+                self.figures.waiting()
+                self.strip.started(protocol, procedure.estimated_duration(),
+                                   self.worker.started_at)
+                changed = ", ".join(f"{k}={v}" for k, v in self.job.changed.items())
+                self.say(f"{protocol} started on {self.job.device}"
+                         + (f" ({changed})" if changed else " (defaults)"))
             elif topic == "batch":
                 self.plot.add(record)
                 if "limit_hit" in record and len(record["limit_hit"]):
                     self.last_limit = bool(np.asarray(record["limit_hit"])[-1])
+                if "v_V" in record and len(record["v_V"]):
+                    self.last_v = float(np.asarray(record["v_V"])[-1])
             elif topic == "progress":
-                self.statusBar().showMessage(f"running: {record:.0f} %")
+                self.strip.progress(record)
             elif topic == "finished":
-                self.last_result = record
-                self.show_figures(record.figures)
-                self.show_result_plot(record.figures)
-                self.statusBar().showMessage(
-                    f"{record.protocol} {record.status}"
-                    + (f": {record.reason}" if record.reason else ""))
-                self.refresh_runs()
+                self._finished(record)
             elif topic == "error":
-                self.statusBar().showMessage(record)
+                if self.job is not None:
+                    self.queue.set_state(self.job, "failed", record)
+                    self.queue.pause()
+                self.strip.finished(self.job.protocol if self.job else "run", "failed", record)
+                self.say(record)
             elif topic == "idle":
-                self.abort_button.setEnabled(False)
-                self.check_form()
+                self._idle()
         self.plot.refresh()
+        self.strip.tick()
         self._update_status()
 
-    def show_result_plot(self, figures: dict) -> None:
-        """Figures that are curves themselves replace the live plot when the run ends: the
-        PPF index against the interval."""
-        ppf = figures.get("ppf")
-        if ppf and ppf.get("interval_ms"):
-            self.plot.begin({"x": "interval_ms", "y": "index", "log_x": True},
-                            {"interval_ms": "ms", "index": ""})
-            self.plot.add({"interval_ms": np.array(ppf["interval_ms"], dtype=float),
-                           "index": np.array(ppf["index"], dtype=float)})
-            self.plot.refresh()
-            for curve in self.plot.curves.values():
-                curve.setSymbol("o")
+    def _finished(self, result) -> None:
+        self.last_result = result
+        self.queue.set_state(self.job, result.status, result.reason)
+        self.figures.show_run(result.status, result.reason, result.figures)
+        self.plot.setTitle(run_title(result.run, PROTOCOLS[result.protocol].title, result.status),
+                           color="#222", size="10pt")
+        draw_result(self.plot, result.figures)
+        self.strip.finished(result.protocol, result.status, result.reason)
+        self.say(f"{result.protocol} {result.status}"
+                 + (f": {result.reason}" if result.reason else "") + f" ({result.run})")
+        if result.status != "finished":
+            self.queue.pause()
+        self.browser.refresh()
 
-    def show_figures(self, figures: dict, parameters: dict | None = None) -> None:
-        rows = [(k, figures[k]) for k in TABLE1 if k in figures]
-        rows += [(k, v) for k, v in figures.items() if k not in TABLE1 and k != "stats"]
-        rows += [(f"parameter {k}", v) for k, v in (parameters or {}).items()]
-        self.figures_table.setRowCount(len(rows))
-        for k, (name, value) in enumerate(rows):
-            text = "not found" if value is None else (
-                f"{value:.4g}" if isinstance(value, float) else json.dumps(value, default=str))
-            self.figures_table.setItem(k, 0, QTableWidgetItem(name))
-            self.figures_table.setItem(k, 1, QTableWidgetItem(text))
+    def _idle(self) -> None:
+        self.job = None
+        if self.off_after_run:
+            self.off_after_run = False
+            self._switch_off("output off (0 V): switched off by the user; the run was stopped "
+                             "first")
+        if self.queue.next_job() is not None:
+            self._next()
+            return
+        if self.queue.paused:
+            self.say(f"queue paused: {len(self.queue.queued())} run(s) waiting "
+                     "(Resume, Skip or Clear in the Queue panel)")
+            self.docks["queue"].raise_()
+        elif self.batch_runs > 1:
+            self.say(f"queue done: {self.batch_runs} runs")
+            QApplication.alert(self)
+        self._update_buttons()
+
+    def _update_buttons(self, *_) -> None:
+        running = self.worker.running or self.job is not None
+        queued = len(self.queue.queued())
+        self.start_button.setText(f"Start queue ({queued})" if queued else "Start")
+        self.start_button.setEnabled(not running and (queued > 0 or self.form.valid))
+        self.add_button.setEnabled(self.form.valid)
+        self.abort_button.setEnabled(running)
+        self.estimate_label.setText(self.form.estimate)
 
     def _update_status(self) -> None:
         parts = []
         for role, spec in self.station.config.instruments.items():
             connected = role in self.station.identities
-            parts.append(f"{role} ({spec.model}): {'connected' if connected else 'not connected'}")
+            parts.append(f"{role} {spec.model}: {'connected' if connected else 'not connected'}")
         smu = self.station.smu
-        if smu is not None:
+        if self.worker.running:
+            last = "" if self.last_v is None else \
+                f", last read-back {format_quantity(self.last_v, 'V', 3)}"
+            parts.append(f"output on: the run drives it{last}")
+        elif smu is not None:
             parts.append(f"output on at {format_quantity(smu.level, 'V')}" if smu.output_on
                          else "output off")
+        if smu is not None:
             parts.append("compliance hit" if self.last_limit else "compliance ok")
-        self.status.setText("   |   ".join(parts))
+        text = "  |  ".join(parts)
+        self.status.setText(text)
+        self.status.setToolTip(text)
 
     # --- run browser ------------------------------------------------------------------------
-    def refresh_runs(self) -> None:
-        self.runs_list.clear()
-        if self.out.exists():
-            for _, row in list_runs(self.out).iterrows():
-                self.runs_list.addItem(f"{row['run']}  [{row['status']}]")
-
-    def show_run(self, text: str) -> None:
-        if not text:
-            return
-        run = load_run(self.out, text.split()[0])
+    def show_run(self, run) -> None:
         cls = PROTOCOLS.get(run.protocol)
         if cls is None:
             return
-        self.plot.begin(cls.LIVE_PLOT, cls.COLUMNS)
+        self.plot.begin(cls.LIVE_PLOT, cls.COLUMNS, run_title(run.run, cls.title, run.status))
         self.plot.add({k: run.data[k].to_numpy() for k in run.data.columns})
         self.plot.refresh()
-        self.show_figures(run.figures, run.parameters)
-        self.show_result_plot(run.figures)
+        self.figures.show_run(run.status, run.reason, run.figures, run.parameters,
+                              run.metadata)
+        draw_result(self.plot, run.figures)
 
-    def export_csv(self) -> None:
-        item = self.runs_list.currentItem()
-        if item is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export CSV", "run.csv", "CSV (*.csv)")
-        if path:
-            export_csv(self.out, item.text().split()[0], path)
-
-    def export_png(self, path: str | None = None) -> None:
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(self, "Export PNG", "plot.png", "PNG (*.png)")
-        if path:
-            self.plot.grab().save(path)
-
-    # --- manual control, through the same guard ----------------------------------------------
-    def _ready(self):
-        if self.worker.running:
-            self.statusBar().showMessage("a run is in progress")
-            return None
-        if self.station.smu is None:
-            self.station.connect()
-        smu = self.station.smu
-        if not smu.output_on:
-            smu.configure(max_abs_v=self.station.config.limits.max_voltage,
-                          compliance=standard.COMPLIANCE_A, nplc=0.05)
-        return smu
-
-    def manual_read(self) -> None:
-        smu = self._ready()
-        if smu is not None:
-            reading = smu.read(standard.V_READ)
-            self.manual_result.setText(format_quantity(float(reading.i[0]), "A"))
-
-    def manual_pulse(self) -> None:
-        from ..units import parse_quantity
-        smu = self._ready()
-        if smu is None:
-            return
-        try:
-            level = parse_quantity(self.pulse_v.text(), "V")
-            width = parse_quantity(self.pulse_width.text(), "s")
-            self.station.guard.check_voltage("pulse", level)
-            self.station.guard.check_pulse_width("width", width)
-        except (BadInput, ValueError) as error:
-            self.statusBar().showMessage(str(error))
-            return
-        smu.pulse(level, width, self.station.clock.sleep)
-        self.statusBar().showMessage(f"pulse {self.pulse_v.text()} for {self.pulse_width.text()}")
-
-    def manual_off(self) -> None:
-        if self.station.smu is not None:
-            self.station.safe_off()
-        self.statusBar().showMessage("output off (0 V)")
-
+    # --- closing ------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        self.worker.abort()
-        if self.worker.thread is not None:
-            self.worker.thread.join(timeout=5)
-        if self.station.smu is not None:
-            self.station.safe_off()
+        if self.worker.running:
+            if not self.confirm("A run is in progress. Abort it (0 V, output off, data kept) "
+                                "and close?"):
+                event.ignore()
+                return
+            self.worker.abort("stopped: the window was closed")
+            self.worker.join(timeout=10)
+        self._switch_off("output off (0 V): the window closes")
+        self.form.remember()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self.timer.stop()
         super().closeEvent(event)

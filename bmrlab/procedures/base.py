@@ -144,6 +144,11 @@ class BmrProcedure(Procedure):
                            f"{self.nplc:g} takes up to {shortest:.3g} s on the "
                            f"{station.smu_class.model}; lengthen {name} or lower nplc")
 
+    def estimated_duration(self) -> float | None:
+        """Seconds the run should take on the instrument, from the parameters alone (shown
+        before it starts); None when the protocol cannot tell (it adapts as it goes)."""
+        return None
+
     def analyze(self, data: dict) -> dict:
         """Figures from the measured columns (pure analysis, no instrument access)."""
         return {}

@@ -40,7 +40,8 @@ class IvSweep(BmrProcedure):
                    "per cycle, with the median and 5-95 % spread.")
     COLUMNS = {"t_s": "s", "v_V": "V", "v_src_V": "V", "i_A": "A", "cycle": "",
                "phase": "0 rest, 1 read, 2 sweep", "limit_hit": ""}
-    LIVE_PLOT = {"x": "v_src_V", "y": "i_A", "log_y": True, "abs_y": True, "group": "cycle"}
+    LIVE_PLOT = {"x": "v_src_V", "y": "i_A", "log_y": True, "abs_y": True, "group": "cycle",
+                 "segment": "phase", "hide": {"phase": [0]}}
 
     v_max = Quantity("v_max", units="V", minimum=1e-3, maximum=200.0,
                      default=standard.SWEEP_V_MAX, description="peak of the positive branch")
@@ -77,6 +78,9 @@ class IvSweep(BmrProcedure):
     def cycle(self) -> tuple[np.ndarray, np.ndarray]:
         return cycle_levels(self.v_max, self.v_neg, self.step, self.v_read,
                             int(round(self.rest / self.dwell)))
+
+    def estimated_duration(self) -> float:
+        return self.cycles * len(self.cycle()[0]) * self.dwell
 
     def check(self, station) -> None:
         guard = station.guard

@@ -32,7 +32,9 @@ class PairedPulse(BmrProcedure):
                "pair": "", "phase": "1 first pulse, 0 interval, 2 second pulse, "
                                     "3 trace across a generator's pair",
                "limit_hit": ""}
-    LIVE_PLOT = {"x": "t_pair_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "pair"}
+    LIVE_PLOT = {"x": "t_pair_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "pair",
+                 "legend": "interval_s", "segment": "phase", "hide": {"phase": [0]},
+                 "symbols": True}
 
     pulse_v = Quantity("pulse_v", units="V", minimum=1e-3, maximum=200.0, default=0.1,
                        description="amplitude of both pulses")
@@ -70,6 +72,10 @@ class PairedPulse(BmrProcedure):
             PulseGenerator.check(station.guard, station.generator_class, "pulse_v",
                                  self.pulse_v, self.width, self.width + min(self.intervals), 2)
         self.check_fits_a_reading(station, "width")
+
+    def estimated_duration(self) -> float:
+        return self.repeats * sum(self.rest + 3 * self.width + interval
+                                  for interval in self.intervals)
 
     def startup(self):
         self.station.smu.configure(max_abs_v=self.pulse_v, compliance=self.compliance,

@@ -33,7 +33,8 @@ class PulseDelay(BmrProcedure):
     COLUMNS = {"t_s": "s", "t_step_s": "s", "v_V": "V", "i_A": "A", "amplitude_V": "V",
                "pulse": "",
                "phase": "0 HRS read, 1 step", "limit_hit": ""}
-    LIVE_PLOT = {"x": "t_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "pulse"}
+    LIVE_PLOT = {"x": "t_step_s", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True,
+                 "group": "pulse", "legend": "amplitude_V"}
 
     amplitudes = QuantityList("amplitudes", units="V", minimum=1e-3, maximum=200.0,
                               default=[0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
@@ -88,6 +89,11 @@ class PulseDelay(BmrProcedure):
         self.station.smu.configure(max_abs_v=max(*self.amplitudes, self.v_reset),
                                    compliance=self.compliance, nplc=self.nplc,
                                    current_range=self.compliance)
+
+    def estimated_duration(self) -> float:
+        """At most: every step to its time-out, every rest once (rests double while the HRS
+        is not back)."""
+        return len(self.amplitudes) * self.pulses * (self.timeout + self.rest)
 
     def execute(self):
         smu = self.station.smu

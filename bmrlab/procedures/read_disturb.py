@@ -44,6 +44,9 @@ class ReadDisturb(BmrProcedure):
         station.guard.check_pulse_width("set_width", self.set_width)
         self.check_fits_a_reading(station, "interval")
 
+    def estimated_duration(self) -> float:
+        return self.reads * self.interval
+
     def startup(self):
         self.station.smu.configure(max_abs_v=max(self.set_v, self.v_read),
                                    compliance=self.compliance, nplc=self.nplc)

@@ -1,7 +1,7 @@
 """Read runs back: list them, load one as a pandas DataFrame, export CSV."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import h5py
@@ -25,6 +25,7 @@ class RunData:
     figures: dict
     station: dict
     data: pd.DataFrame
+    metadata: dict = field(default_factory=dict)  # the user's notes (operator, chip, ...)
 
 
 def _runs(handle: h5py.File) -> list[str]:
@@ -78,7 +79,7 @@ def load_run(path, run: str | None = None) -> RunData:
         data = pd.DataFrame({k: group[k][()] for k in names})
         units = {k: str(group[k].attrs.get("units", "")) for k in group.keys()}
     reserved = {"protocol", "status", "reason", "started", "ended", "station", "figures",
-                "conditions", "columns", "recipe_step"}
+                "conditions", "columns", "recipe_step", "metadata"}
     parameters = {k: _plain(v) for k, v in attrs.items()
                   if k not in reserved and not k.endswith(".units")}
     units.update({k[:-6]: str(v) for k, v in attrs.items() if k.endswith(".units")})
@@ -86,7 +87,8 @@ def load_run(path, run: str | None = None) -> RunData:
     return RunData(path=Path(path), run=name, protocol=str(attrs["protocol"]),
                    status=STATUS_READ_BACK.get(status, status), reason=str(attrs["reason"]),
                    parameters=parameters, units=units, figures=json.loads(attrs["figures"]),
-                   station=json.loads(attrs["station"]), data=data)
+                   station=json.loads(attrs["station"]), data=data,
+                   metadata=json.loads(attrs.get("metadata", "{}")))
 
 
 def _plain(value):

@@ -69,7 +69,7 @@ class Store:
 
     def begin_run(self, *, sample: str, device: str, protocol: str, parameters: dict,
                   units: dict, station: dict, conditions: dict | None = None,
-                  step: str = "") -> "RunWriter":
+                  step: str = "", metadata: dict | None = None) -> "RunWriter":
         """Open the file for writing (refused if unwritable or held by another process)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,12 +80,13 @@ class Store:
             raise BadInput(f"--out {self.path}: cannot be written ({error})") from None
         return RunWriter(handle, sample=_clean(sample), device=_clean(device),
                          protocol=protocol, parameters=parameters, units=units,
-                         station=station, conditions=conditions or {}, step=step)
+                         station=station, conditions=conditions or {}, step=step,
+                         metadata=metadata or {})
 
 
 class RunWriter:
     def __init__(self, handle: h5py.File, *, sample, device, protocol, parameters, units,
-                 station, conditions, step=""):
+                 station, conditions, step="", metadata=None):
         self.file = handle
         handle.attrs.setdefault("bmrlab_version", __version__)
         handle.attrs.setdefault("schema_version", SCHEMA_VERSION)
@@ -102,6 +103,7 @@ class RunWriter:
             attrs[f"{name}.units"] = units.get(name, "")
         attrs["conditions"] = json.dumps(conditions)
         attrs["recipe_step"] = step  # which step of a recipe this run is ('' outside one)
+        attrs["metadata"] = json.dumps(metadata or {})  # the user's: operator, chip, notes...
         attrs["status"] = "running"
         attrs["reason"] = ""
         attrs["started"] = utc_now()
