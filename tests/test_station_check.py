@@ -12,10 +12,6 @@ from bmrlab.paths import CONFIG_DIR
 from bmrlab.sim.reference import ReferenceDevice, reference_conductance
 from bmrlab.station import Station
 
-# the instruments' facts come from the drivers branch (coordination contract 3)
-pytestmark = pytest.mark.skipif(not hasattr(Smu, "instrument_facts"),
-                                reason="needs Smu.instrument_facts() (drivers branch)")
-
 STATIONS = [CONFIG_DIR / "stations" / f"{name}.yaml"
             for name in ("sim-2450", "sim-2636b", "sim-2400")]
 
@@ -148,6 +144,14 @@ def test_reference_devices():
     assert resistor.watchdog.max_abs_v == pytest.approx(0.1)
     with pytest.raises(BadInput, match="resistor:1GO"):
         reference_conductance("resistor:1GO")
+
+
+def test_the_next_device_after_a_reference_part_is_the_same_reference():
+    with Station.load(device="resistor:1GOhm") as st:
+        assert st.fresh_device()
+        device = st.sim.devices["dut"]
+        assert isinstance(device, ReferenceDevice)
+        assert device.current(0.5) == (pytest.approx(0.5e-9), False)
 
 
 def test_a_generator_that_does_not_answer_a_query_fails_that_row_only(monkeypatch, tmp_path,

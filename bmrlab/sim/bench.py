@@ -48,13 +48,14 @@ class SimBench:
     def add_device(self, device: BmrDevice) -> None:
         self.devices[device.name] = device
 
-    def fresh_device(self, name: str = "dut") -> BmrDevice:
+    def fresh_device(self, name: str = "dut"):
         """Replace a device by a pristine one of the same kind (the probes moved to the next
-        nominally identical device of the chip); its variability is drawn anew."""
+        nominally identical device of the chip, or an identical reference part); its variability
+        is drawn anew."""
         with self.lock:
             old = self.devices[name]
             self.sync()
-            device = BmrDevice(old.p, seed=old.seed + 104_729, name=name)
+            device = type(old)(old.p, seed=old.seed + 104_729, name=name)
             device.t = self.clock.now()
             self.devices[name] = device
             return device
