@@ -47,5 +47,27 @@ class VirtualClock:
         self._t = max(self._t, t)
 
 
+class ClientPace:
+    """Lets the wall time between a client's messages pass on a virtual clock as well.
+
+    Unchanged client code waits with its own ``time.sleep`` (between two pulses, before a
+    read): on a bench, the device relaxes meanwhile. The in-process backend calls
+    :meth:`message_starts` before and :meth:`message_ends` after each message of a plain
+    pyvisa client; the time spent inside a message is the instruments' own, simulated.
+    """
+
+    def __init__(self, clock: VirtualClock):
+        self.clock = clock
+        self._idle_since: float | None = None
+
+    def message_starts(self) -> None:
+        if self._idle_since is not None:
+            self.clock.sleep(time.monotonic() - self._idle_since)
+        self._idle_since = None
+
+    def message_ends(self) -> None:
+        self._idle_since = time.monotonic()
+
+
 def make_clock(kind: str):
     return VirtualClock() if kind == "virtual" else WallClock()

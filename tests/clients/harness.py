@@ -1,0 +1,311 @@
+"""Run independent client code against the simulated station and record every call.
+
+A client is code we did not write (a PyMeasure or QCoDeS driver, a vendor example's command
+sequence, a manual's printed sequence) driven as a new user would. Each call is recorded as
+
+- passed: it returned, and the instrument's error queue stayed empty;
+- not modelled: it failed, and ``not_modelled.yaml`` lists it with the simulator's error;
+- failed: it raised, or the instrument queued an error;
+- hung: a query was never answered (a VISA timeout).
+
+The same client runs in-process (``@bmrsim``, a fresh bench each time) and through
+``bmrlab sim serve`` (raw sockets, pyvisa-py's ``@py``).
+"""
+
+import contextlib
+import io
+import logging
+import socket
+import subprocess
+import sys
+import threading
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyvisa
+import yaml
+from pyvisa import constants
+from pyvisa.errors import VisaIOError
+
+from bmrlab.sim.backend import forget_bench, register_bench
+from bmrlab.sim.builder import DEFAULT_STATION, build_bench
+
+HERE = Path(__file__).parent
+OUTCOMES = ("passed", "not modelled", "failed", "hung")
+TIMEOUT_S = 1.0  # a query unanswered for this long through the socket counts as hung
+SLOW_TIMEOUT_S = 10.0  # for calls that run a sweep on a wall-clock instrument
+WATCHDOG_S = 2.0  # beyond the VISA timeout, before the harness itself declares a call hung
+
+# the default simulated bench: role -> model (see bmrlab.sim.builder.DEFAULT_STATION)
+MODELS = {role: spec.model for role, spec in DEFAULT_STATION.instruments.items()}
+ROLE_OF_MODEL = {model: role for role, model in MODELS.items()}
+
+
+@dataclass
+class Call:
+    client: str
+    label: str
+    outcome: str
+    error: str = ""
+
+
+def load_not_modelled() -> dict[tuple[str, str], dict]:
+    """(client, call) -> entry; the file groups entries by instrument model."""
+    data = yaml.safe_load((HERE / "not_modelled.yaml").read_text()) or {}
+    return {(entry["client"], entry["call"]): {**entry, "model": model}
+            for model, entries in data.items() for entry in entries or []}
+
+
+def is_timeout(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, VisaIOError) and error.error_code == constants.StatusCode.error_timeout:
+            return True
+        if isinstance(error, (socket.timeout, TimeoutError)):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+# --- transports --------------------------------------------------------------------------------
+class InProcess:
+    """A fresh default bench per client, opened as a plain pyvisa client opens ``@bmrsim``."""
+
+    name = "@bmrsim"
+
+    def __init__(self):
+        self._key = None
+
+    @contextlib.contextmanager
+    def bench(self):
+        self._key = register_bench(build_bench(DEFAULT_STATION), client_paced=True)
+        try:
+            yield self
+        finally:
+            forget_bench(self._key)
+
+    @property
+    def visa_library(self) -> str:
+        return f"{self._key}@bmrsim"
+
+    def resource(self, role: str) -> str:
+        return DEFAULT_STATION.instruments[role].resource
+
+
+class Served:
+    """``bmrlab sim serve`` in a subprocess on free ports; :meth:`stop` always ends it."""
+
+    name = "sim serve"
+    visa_library = "@py"
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bmrlab.cli", "sim", "serve", "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.resources = {}
+        try:
+            for _ in DEFAULT_STATION.instruments:
+                line = self.process.stdout.readline()
+                resource, rest = line.split(maxsplit=1)
+                self.resources[rest.rsplit("(", 1)[1].rstrip(")\n")] = resource
+        except ValueError:
+            self.stop()
+            raise RuntimeError("bmrlab sim serve did not list its instruments") from None
+
+    @contextlib.contextmanager
+    def bench(self):
+        yield self
+
+    def resource(self, role: str) -> str:
+        return self.resources[role]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# --- one client's run --------------------------------------------------------------------------
+ERROR_QUERIES = {  # how to drain each model's error queue (code first in every reply)
+    "keithley2450": ":SYST:ERR?",
+    "keithley2400": ":SYST:ERR?",
+    "keysight33500b": "SYST:ERR?",
+    "agilent33220a": "SYST:ERR?",
+    "keithley2636b": "print(errorqueue.next())",
+}
+
+
+@dataclass
+class ClientRun:
+    """Records the calls of one client on one transport. A call that raises is recorded and
+    the client carries on, as a user at a prompt would."""
+
+    client: str
+    model: str
+    transport: object
+    not_modelled: dict
+    calls: list[Call] = field(default_factory=list)
+    _visa: list = field(default_factory=list)  # pyvisa resources whose timeout we manage
+    _errors: object = None
+
+    @property
+    def role(self) -> str:
+        return ROLE_OF_MODEL[self.model]
+
+    @property
+    def resource(self) -> str:
+        return self.transport.resource(self.role)
+
+    @property
+    def visa_library(self) -> str:
+        return self.transport.visa_library
+
+    def watch(self, visa_resource) -> None:
+        """A pyvisa resource the client opened: its timeout is set short, slow calls raise it."""
+        visa_resource.timeout = TIMEOUT_S * 1000
+        self._visa.append(visa_resource)
+
+    def open_raw(self):
+        rm = pyvisa.ResourceManager(self.visa_library)
+        res = rm.open_resource(self.resource, read_termination="\n", write_termination="\n",
+                               timeout=TIMEOUT_S * 1000)
+        self._visa.append(res)
+        return res
+
+    def call(self, label: str, fn, *args, slow: bool = False, **kwargs):
+        """Run ``fn`` and record its outcome; returns its value (None when it failed)."""
+        with self._patience(slow):
+            value, error = self._watched(lambda: fn(*args, **kwargs),
+                                         (SLOW_TIMEOUT_S if slow else TIMEOUT_S) + WATCHDOG_S)
+        queued = self._drain_errors()
+        if error is not None and is_timeout(error):
+            outcome, text = "hung", f"no answer within the timeout ({_short(error)})"
+        elif error is not None or queued:
+            outcome = "failed"
+            text = "; ".join(filter(None, [_short(error) if error else "", *queued]))
+        else:
+            outcome, text = "passed", ""
+        if outcome == "failed" and (self.client, label) in self.not_modelled:
+            outcome = "not modelled"
+        self.calls.append(Call(self.client, label, outcome, text))
+        return value
+
+    def get(self, obj, name: str, prefix: str = "", label: str | None = None):
+        """Read a driver property; ``obj`` may be None when construction failed."""
+        return self.call(label or f"{prefix}{name}?", lambda: getattr(obj, name))
+
+    def set(self, obj, name: str, value, prefix: str = ""):
+        return self.call(f"{prefix}{name} = {value!r}", lambda: setattr(obj, name, value))
+
+    def method(self, obj, name: str, *args, prefix: str = "", slow: bool = False, **kwargs):
+        shown = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+        return self.call(f"{prefix}{name}({shown})", lambda: getattr(obj, name)(*args, **kwargs),
+                         slow=slow)
+
+    def param(self, root, path: str, *value, slow: bool = False):
+        """A QCoDeS parameter or function by its dotted path under ``root``: get it with no
+        value, set it with one."""
+        def resolve():
+            obj = root
+            for part in path.split("."):
+                obj = getattr(obj, part)
+            return obj(*value)
+        return self.call(f"{path}({', '.join(map(repr, value))})", resolve, slow=slow)
+
+    def _watched(self, fn, limit_s: float):
+        """``fn()`` in a worker thread: (value, error). A client that sets its own long VISA
+        timeout (QCoDeS' Keithley2600 adds 5000 s to it for a time trace) is stopped by
+        closing its connections after ``limit_s``: the call counts as hung."""
+        box = {"value": None, "error": None}
+
+        def work():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    box["value"] = fn()
+                except Exception as exc:  # the client's own error is what we record
+                    box["error"] = exc
+
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        worker.join(limit_s)
+        if worker.is_alive():
+            self.close()
+            worker.join(WATCHDOG_S)
+            return None, TimeoutError(f"still waiting after {limit_s:.0f} s; connection closed")
+        return box["value"], box["error"]
+
+    @contextlib.contextmanager
+    def _patience(self, slow: bool):
+        if not slow:
+            yield
+            return
+        for res in self._visa:
+            with contextlib.suppress(Exception):
+                res.timeout = SLOW_TIMEOUT_S * 1000
+        try:
+            yield
+        finally:
+            for res in self._visa:
+                with contextlib.suppress(Exception):
+                    res.timeout = TIMEOUT_S * 1000
+
+    def _drain_errors(self) -> list[str]:
+        """The instrument's queued errors, read on a separate session of our own."""
+        if self._errors is None:
+            self._errors = self.open_raw()
+            self._visa.remove(self._errors)
+        found = []
+        for _ in range(10):
+            try:
+                reply = self._errors.query(ERROR_QUERIES[self.model]).strip()
+            except Exception as exc:
+                found.append(f"error queue unreadable: {_short(exc)}")
+                break
+            code = reply.replace("\t", ",").split(",", 1)[0]
+            try:
+                if int(float(code)) == 0:
+                    break
+            except ValueError:
+                if code.lower() in ("nil", ""):
+                    break
+            found.append(reply)
+        return found
+
+    def close(self) -> None:
+        for res in [*self._visa, self._errors]:
+            with contextlib.suppress(Exception):
+                if res is not None:
+                    res.close()
+        self._errors = None
+
+    def summary(self) -> dict:
+        counts = {outcome: sum(c.outcome == outcome for c in self.calls) for outcome in OUTCOMES}
+        counts["calls"] = len(self.calls)
+        counts["pass_rate"] = counts["passed"] / len(self.calls) if self.calls else 0.0
+        return counts
+
+
+def _short(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text[:200]}"
+
+
+def run_client(name: str, transport, not_modelled=None) -> ClientRun:
+    """One client's scenario on one transport, each client on fresh instruments in-process."""
+    from .clients import CLIENTS
+
+    model, scenario = CLIENTS[name]
+    logging.getLogger("pymeasure").setLevel(logging.CRITICAL)
+    logging.getLogger("qcodes").setLevel(logging.CRITICAL)
+    with transport.bench(), contextlib.redirect_stdout(io.StringIO()):  # QCoDeS greets
+        run = ClientRun(name, model, transport,
+                        load_not_modelled() if not_modelled is None else not_modelled)
+        try:
+            scenario(run)
+        finally:
+            run.close()
+    return run
