@@ -35,7 +35,7 @@ HERE = Path(__file__).parent
 OUTCOMES = ("passed", "not modelled", "failed", "hung")
 TIMEOUT_S = 1.0  # a query unanswered for this long through the socket counts as hung
 SLOW_TIMEOUT_S = 10.0  # for calls that run a sweep on a wall-clock instrument
-WATCHDOG_S = 2.0  # beyond the VISA timeout, before the harness itself declares a call hung
+WATCHDOG_S = 15.0  # beyond the VISA timeout, before the harness itself declares a call hung
 
 # the default simulated bench: role -> model (see bmrlab.sim.builder.DEFAULT_STATION)
 MODELS = {role: spec.model for role, spec in DEFAULT_STATION.instruments.items()}
@@ -205,7 +205,7 @@ class ClientRun:
         return self.call(f"{prefix}{name}({shown})", lambda: getattr(obj, name)(*args, **kwargs),
                          slow=slow)
 
-    def param(self, root, path: str, *value, slow: bool = False):
+    def param(self, root, path: str, *value, prefix: str = "", slow: bool = False):
         """A QCoDeS parameter or function by its dotted path under ``root``: get it with no
         value, set it with one."""
         def resolve():
@@ -213,7 +213,7 @@ class ClientRun:
             for part in path.split("."):
                 obj = getattr(obj, part)
             return obj(*value)
-        return self.call(f"{path}({', '.join(map(repr, value))})", resolve, slow=slow)
+        return self.call(f"{prefix}{path}({', '.join(map(repr, value))})", resolve, slow=slow)
 
     def _watched(self, fn, limit_s: float):
         """``fn()`` in a worker thread: (value, error). A client that sets its own long VISA
@@ -234,7 +234,7 @@ class ClientRun:
         worker.join(limit_s)
         if worker.is_alive():
             self.close()
-            worker.join(WATCHDOG_S)
+            worker.join(5)
             return None, TimeoutError(f"still waiting after {limit_s:.0f} s; connection closed")
         return box["value"], box["error"]
 
@@ -254,14 +254,20 @@ class ClientRun:
                     res.timeout = TIMEOUT_S * 1000
 
     def _drain_errors(self) -> list[str]:
-        """The instrument's queued errors, read on a separate session of our own."""
-        if self._errors is None:
-            self._errors = self.open_raw()
-            self._visa.remove(self._errors)
+        """The instrument's queued errors, read on the client's own connection (a socket
+        server handles each connection in its own thread: a second connection could ask
+        before the client's last command was parsed), or on ours before it has one."""
+        if self._visa:
+            session = self._visa[0]
+        else:
+            if self._errors is None:
+                self._errors = self.open_raw()
+                self._visa.remove(self._errors)
+            session = self._errors
         found = []
         for _ in range(10):
             try:
-                reply = self._errors.query(ERROR_QUERIES[self.model]).strip()
+                reply = session.query(ERROR_QUERIES[self.model]).strip()
             except Exception as exc:
                 found.append(f"error queue unreadable: {_short(exc)}")
                 break
@@ -274,6 +280,9 @@ class ClientRun:
                     break
             found.append(reply)
         return found
+
+    def clear_errors(self) -> None:
+        self._drain_errors()
 
     def close(self) -> None:
         for res in [*self._visa, self._errors]:
@@ -305,6 +314,7 @@ def run_client(name: str, transport, not_modelled=None) -> ClientRun:
         run = ClientRun(name, model, transport,
                         load_not_modelled() if not_modelled is None else not_modelled)
         try:
+            run.clear_errors()  # a served bench may hold the previous client's errors
             scenario(run)
         finally:
             run.close()
