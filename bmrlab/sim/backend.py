@@ -59,19 +59,23 @@ class SimSession:
         if self.output:  # a new message discards an unread response (IEEE 488.2)
             self.output.clear()
             instrument.push_error(-410, "Query INTERRUPTED")
-        message = data.decode("ascii", errors="replace").rstrip("\r\n")
+        # a line feed ends a program message (IEEE 488.2 7.5, program message terminator), on a socket as on the bus:
+        # a write holding several lines is several messages, each answered in turn
+        text = data.decode("ascii", errors="replace")
+        messages = [line.strip("\r") for line in text.split("\n") if line.strip("\r")]
         with self.bench.lock:
             if self.pace:
                 self.pace.message_starts()
             try:
-                reply = self.bench.handle(self.resource, message)
+                for message in messages:
+                    reply = self.bench.handle(self.resource, message)
+                    if reply is not None:
+                        self.output.append(reply + b"\n")
             except Disconnected:
                 raise errors.VisaIOError(constants.StatusCode.error_connection_lost) from None
             finally:
                 if self.pace:
                     self.pace.message_ends()
-        if reply is not None:
-            self.output.append(reply + b"\n")
         return len(data), constants.StatusCode.success
 
     def read(self, count: int) -> tuple[bytes, constants.StatusCode]:

@@ -69,7 +69,8 @@ def keithley2450(run) -> None:
     buffer = run.method(smu, "buffer", "defbuffer1")
     run.param(buffer, "size", prefix="buffer.")
     run.param(buffer, "number_of_readings", prefix="buffer.")
-    run.param(buffer, "elements", ["measurement", "relative_time", "source_value"], prefix="buffer.")
+    run.param(buffer, "elements", ["measurement", "relative_time", "source_value"],
+              prefix="buffer.")
     run.method(buffer, "get_last_reading", prefix="buffer.")
     run.method(buffer, "get_data", 1, 5, prefix="buffer.")
     run.method(buffer, "clear_buffer", prefix="buffer.")
