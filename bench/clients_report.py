@@ -54,18 +54,34 @@ def main() -> int:
 
 
 def failures_markdown(runs) -> str:
-    by_model = defaultdict(list)
+    """Failing and hung calls per simulated model; a call failing alike on both transports is
+    listed once, and the calls a client could not make after its construction failed are
+    counted on one line."""
+    seen = defaultdict(list)  # (model, outcome, client, label, error) -> transports
+    not_run = defaultdict(list)  # (model, client, reason) -> transports and counts
     for transport, run in runs:
+        skipped = [c for c in run.calls if c.error.startswith("not run")]
+        if skipped:
+            not_run[(run.model, run.client, skipped[0].error)].append(
+                f"{transport}: {len(skipped)} calls")
         for call in run.calls:
-            if call.outcome in ("failed", "hung"):
-                by_model[run.model].append((call, transport))
-    lines = ["# Failing client calls, by simulated instrument",
-             "", "Written by bench/clients_report.py; outcome, client, transport, call, error.", ""]
-    for model in sorted(by_model):
+            if call.outcome in ("failed", "hung") and not call.error.startswith("not run"):
+                seen[(run.model, call.outcome, call.client, call.label, call.error)].append(
+                    transport)
+    lines = ["# Failing client calls, by simulated instrument", "",
+             "Written by bench/clients_report.py. Each line: outcome | client | transports | "
+             "call | error. A call the real instrument refuses as well, or one deliberately "
+             "not modelled, belongs in tests/clients/not_modelled.yaml under its model "
+             "(client, call, the simulator's clear error, why).", ""]
+    for model in sorted({key[0] for key in [*seen, *not_run]}):
         lines += [f"## {model}", ""]
-        for call, transport in by_model[model]:
-            lines.append(f"- {call.outcome} | {call.client} | {transport} | `{call.label}` | "
-                         f"{call.error}")
+        for (m, client, reason), where in not_run.items():
+            if m == model:
+                lines.append(f"- {reason} | {client} | {'; '.join(where)}")
+        for (m, outcome, client, label, error), where in seen.items():
+            if m == model:
+                lines.append(f"- {outcome} | {client} | {', '.join(where)} | `{label}` | "
+                             f"{error}")
         lines.append("")
     return "\n".join(lines)
 

@@ -152,7 +152,9 @@ class ClientRun:
     not_modelled: dict
     calls: list[Call] = field(default_factory=list)
     _visa: list = field(default_factory=list)  # pyvisa resources whose timeout we manage
-    _errors: object = None
+    _errors: object = None  # our own session to the instrument, for its error queue
+    cannot_run: str = ""  # why the remaining calls cannot run (the client was not constructed)
+    _sent: list = field(default_factory=list)  # what the client wrote during the current call
 
     @property
     def role(self) -> str:
@@ -167,22 +169,41 @@ class ClientRun:
         return self.transport.visa_library
 
     def watch(self, visa_resource) -> None:
-        """A pyvisa resource the client opened: its timeout is set short, slow calls raise it."""
+        """A pyvisa resource the client opened: its timeout is set short (slow calls raise
+        it) and what the client writes is noted, to show beside a failure."""
         visa_resource.timeout = TIMEOUT_S * 1000
+        write_raw = visa_resource.write_raw
+
+        def noted(message: bytes):
+            self._sent.append(message.decode("ascii", errors="replace").strip())
+            return write_raw(message)
+
+        visa_resource.write_raw = noted
         self._visa.append(visa_resource)
 
     def open_raw(self):
         rm = pyvisa.ResourceManager(self.visa_library)
-        res = rm.open_resource(self.resource, read_termination="\n", write_termination="\n",
-                               timeout=TIMEOUT_S * 1000)
-        self._visa.append(res)
+        res = rm.open_resource(self.resource, read_termination="\n", write_termination="\n")
+        self.watch(res)
         return res
+
+    def construct(self, make, label: str = "construct"):
+        """The client's first call: without it, the others are recorded as not run."""
+        made = self.call(label, make)
+        if made is None:
+            self.cannot_run = f"not run: {label} failed"
+        return made
 
     def call(self, label: str, fn, *args, slow: bool = False, **kwargs):
         """Run ``fn`` and record its outcome; returns its value (None when it failed)."""
+        if self.cannot_run:
+            self.calls.append(Call(self.client, label, "failed", self.cannot_run))
+            return None
+        self._sent.clear()
         with self._patience(slow):
             value, error = self._watched(lambda: fn(*args, **kwargs),
                                          (SLOW_TIMEOUT_S if slow else TIMEOUT_S) + WATCHDOG_S)
+        sent = list(self._sent)
         queued = self._drain_errors()
         if error is not None and is_timeout(error):
             outcome, text = "hung", f"no answer within the timeout ({_short(error)})"
@@ -191,6 +212,8 @@ class ClientRun:
             text = "; ".join(filter(None, [_short(error) if error else "", *queued]))
         else:
             outcome, text = "passed", ""
+        if outcome != "passed" and sent:
+            text += f" [sent: {' | '.join(sent)[:300]}]"
         listed = self.not_modelled.get((self.client, label))
         if outcome == "failed" and listed and listed["error"] in text:
             outcome = "not modelled"
@@ -284,9 +307,8 @@ class ClientRun:
         """The instrument's queued errors, read on the client's own connection (a socket
         server handles each connection in its own thread: a second connection could ask
         before the client's last command was parsed), or on ours before it has one."""
-        if self._visa:
-            session = self._visa[0]
-        else:
+        session = self._visa[0] if self._visa and _is_open(self._visa[0]) else None
+        if session is None:
             if self._errors is None:
                 self._errors = self.open_raw()
                 self._visa.remove(self._errors)
@@ -323,6 +345,14 @@ class ClientRun:
         counts["calls"] = len(self.calls)
         counts["pass_rate"] = counts["passed"] / len(self.calls) if self.calls else 0.0
         return counts
+
+
+def _is_open(resource) -> bool:
+    try:
+        resource.session
+    except pyvisa.errors.InvalidSession:
+        return False
+    return True
 
 
 def _short(error: BaseException) -> str:

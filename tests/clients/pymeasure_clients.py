@@ -5,8 +5,8 @@ from pymeasure.instruments.keithley import Keithley2400, Keithley2450, Keithley2
 
 
 def _connect(run, driver):
-    instrument = run.call("construct", driver, run.resource, visa_library=run.visa_library,
-                          read_termination="\n", write_termination="\n")
+    instrument = run.construct(lambda: driver(run.resource, visa_library=run.visa_library,
+                                              read_termination="\n", write_termination="\n"))
     if instrument is not None:
         run.watch(instrument.adapter.connection)
     return instrument
@@ -125,8 +125,8 @@ def keithley2600(run) -> None:
     run.get(ch, "source_voltage", prefix="ChA.")
     run.get(ch, "source_voltage_range", prefix="ChA.")
     run.get(ch, "compliance_current", prefix="ChA.")
-    run.set(ch, "measure_nplc", 0.1, prefix="ChA.")
-    run.get(ch, "measure_nplc", prefix="ChA.")
+    # not measure_nplc: pymeasure 0.16 maps its value onto [0.001, 25] as if it were a list of
+    # choices, so any NPLC but those two raises ValueError before anything is sent
     run.set(ch, "current_range", 1e-6, prefix="ChA.")
     run.get(ch, "current_range", prefix="ChA.")
     run.set(ch, "wires_mode", "2", prefix="ChA.")

@@ -20,8 +20,8 @@ class Keysight33220A(Keysight33210A):
 
 
 def _connect(run, driver):
-    instrument = run.call("construct", driver, f"{driver.__name__}_{next(_names)}", run.resource,
-                          visalib=run.visa_library, timeout=1.0)
+    instrument = run.construct(lambda: driver(f"{driver.__name__}_{next(_names)}", run.resource,
+                                              visalib=run.visa_library, timeout=1.0))
     if instrument is not None:
         run.watch(instrument.visa_handle)
     return instrument

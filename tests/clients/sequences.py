@@ -11,7 +11,7 @@ def scenario(client: str):
     """The scenario that replays ``client``'s sequences, each step one recorded call."""
 
     def replay(run) -> None:
-        res = run.call("open", run.open_raw)
+        res = run.construct(run.open_raw, label="open")
         for number, sequence in enumerate(SEQUENCES[client]["sequences"], 1):
             for step in sequence["steps"]:
                 kind = "query" if "query" in step else "write"
