@@ -78,6 +78,7 @@ def keithley2450(run) -> None:
     run.method(buffer, "trigger_start", slow=True, prefix="buffer.")
     run.method(smu, "wait", slow=True)
     run.param(buffer, "number_of_readings", prefix="buffer.")
+    run.method(smu, "ask", "*OPC?")
     run.method(smu, "clear_event_register")
     run.method(smu, "clear_event_log")
     run.param(smu, "output_enabled", False)
@@ -111,6 +112,8 @@ def keithley2400(run) -> None:
     run.param(smu, "compliancev")
     run.param(smu, "nplcv", 0.1)
     run.param(smu, "curr", 1e-9)
+    run.method(smu, "ask", "*OPC?")
+    run.method(smu, "ask", ":SYST:ERR?")
     _close(run, smu)
 
 
