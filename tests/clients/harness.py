@@ -14,6 +14,7 @@ starting with an empty error queue).
 """
 
 import contextlib
+import ctypes
 import io
 import logging
 import socket
@@ -37,7 +38,7 @@ OUTCOMES = ("passed", "not modelled", "failed", "hung")
 TIMEOUT_S = 1.0  # a query unanswered for this long through the socket counts as hung
 SLOW_TIMEOUT_S = 10.0  # for calls that run a sweep on a wall-clock instrument
 WATCHDOG_S = 2.0  # beyond the VISA timeout, before the harness looks at a call still running
-CALL_LIMIT_S = 120.0  # no call of a client may take longer
+CALL_LIMIT_S = 30.0  # no call of a client may take longer
 
 # the default simulated bench: role -> model (see bmrlab.sim.builder.DEFAULT_STATION)
 MODELS = {role: spec.model for role, spec in DEFAULT_STATION.instruments.items()}
@@ -201,10 +202,10 @@ class ClientRun:
             return None
         self._sent.clear()
         with self._patience(slow):
-            value, error = self._watched(lambda: fn(*args, **kwargs),
+            value, error = self._watched(label, lambda: fn(*args, **kwargs),
                                          (SLOW_TIMEOUT_S if slow else TIMEOUT_S) + WATCHDOG_S)
         sent = list(self._sent)
-        queued = self._drain_errors()
+        queued = [] if self.cannot_run else self._drain_errors()
         if error is not None and is_timeout(error):
             outcome, text = "hung", f"no answer within the timeout ({_short(error)})"
         elif error is not None or queued:
@@ -242,12 +243,12 @@ class ClientRun:
             return obj(*value)
         return self.call(f"{prefix}{path}({', '.join(map(repr, value))})", resolve, slow=slow)
 
-    def _watched(self, fn, limit_s: float):
+    def _watched(self, label: str, fn, limit_s: float):
         """``fn()`` in a worker thread: (value, error). A call still running after ``limit_s``
         while the client has raised its own VISA timeout beyond ours (QCoDeS' Keithley2600
-        adds 5000 s for a time trace) would wait for an answer that never comes: its
-        connections are closed and the call counts as hung. A call that makes many short
-        queries is let run (up to CALL_LIMIT_S)."""
+        adds 5000 s for a time trace), or after CALL_LIMIT_S in any case, waits for an answer
+        that will not come: it counts as hung and the client is reconnected. A call that
+        makes many short queries is let run meanwhile."""
         box = {"value": None, "error": None}
 
         def work():
@@ -265,11 +266,16 @@ class ClientRun:
         while worker.is_alive() and waited < CALL_LIMIT_S and not self._waits_long():
             worker.join(1.0)
             waited += 1.0
-        if worker.is_alive():
-            self._reconnect()
+        if not worker.is_alive():
+            return box["value"], box["error"]
+        self._reconnect()  # the client's pending read fails
+        worker.join(5.0)
+        if worker.is_alive():  # an in-process instrument busy for ever: interrupt it
+            _raise_in(worker, TimeoutError)
             worker.join(5.0)
-            return None, TimeoutError(f"still waiting after {waited:.0f} s; reconnected")
-        return box["value"], box["error"]
+        if worker.is_alive():
+            self.cannot_run = f"not run: the instrument did not come back after {label!r}"
+        return None, TimeoutError(f"no answer after {waited:.0f} s; the client was reconnected")
 
     def _reconnect(self) -> None:
         """Close the client's connections under it (its pending read fails) and reopen them,
@@ -345,6 +351,13 @@ class ClientRun:
         counts["calls"] = len(self.calls)
         counts["pass_rate"] = counts["passed"] / len(self.calls) if self.calls else 0.0
         return counts
+
+
+def _raise_in(thread: threading.Thread, error: type) -> None:
+    """Raise ``error`` inside ``thread`` at its next Python instruction: the only way to stop
+    an in-process simulated instrument that never returns (it holds its bench's lock)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
+                                               ctypes.py_object(error))
 
 
 def _is_open(resource) -> bool:
