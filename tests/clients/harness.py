@@ -92,6 +92,9 @@ class InProcess:
     def visa_library(self) -> str:
         return f"{self._key}@bmrsim"
 
+    def restart(self) -> None:
+        """Nothing to do: every client gets a fresh bench."""
+
     def resource(self, role: str) -> str:
         return DEFAULT_STATION.instruments[role].resource
 
@@ -103,6 +106,9 @@ class Served:
     visa_library = "@py"
 
     def __init__(self):
+        self.start()
+
+    def start(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bmrlab.cli", "sim", "serve", "--port", "0"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -115,6 +121,10 @@ class Served:
         except ValueError:
             self.stop()
             raise RuntimeError("bmrlab sim serve did not list its instruments") from None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
 
     @contextlib.contextmanager
     def bench(self):
@@ -155,6 +165,7 @@ class ClientRun:
     _visa: list = field(default_factory=list)  # pyvisa resources whose timeout we manage
     _errors: object = None  # our own session to the instrument, for its error queue
     cannot_run: str = ""  # why the remaining calls cannot run (the client was not constructed)
+    reconnected: bool = False  # a connection was cut mid-message: the instrument may be left in it
     _sent: list = field(default_factory=list)  # what the client wrote during the current call
 
     @property
@@ -201,11 +212,11 @@ class ClientRun:
             self.calls.append(Call(self.client, label, "failed", self.cannot_run))
             return None
         self._sent.clear()
-        with self._patience(slow):
+        with self._patience(slow):  # a slow call's error query waits for the same work
             value, error = self._watched(label, lambda: fn(*args, **kwargs),
                                          (SLOW_TIMEOUT_S if slow else TIMEOUT_S) + WATCHDOG_S)
-        sent = list(self._sent)
-        queued = [] if self.cannot_run else self._drain_errors()
+            sent = list(self._sent)
+            queued = [] if self.cannot_run else self._drain_errors()
         if error is not None and is_timeout(error):
             outcome, text = "hung", f"no answer within the timeout ({_short(error)})"
         elif error is not None or queued:
@@ -280,6 +291,7 @@ class ClientRun:
     def _reconnect(self) -> None:
         """Close the client's connections under it (its pending read fails) and reopen them,
         so that it carries on with its next call."""
+        self.reconnected = True
         for res in self._visa:
             with contextlib.suppress(Exception):
                 res.close()
@@ -388,4 +400,6 @@ def run_client(name: str, transport, not_modelled=None) -> ClientRun:
             scenario(run)
         finally:
             run.close()
+    if run.reconnected:
+        transport.restart()  # the next client gets instruments in no half-sent message
     return run
