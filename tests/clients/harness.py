@@ -9,8 +9,8 @@ sequence, a manual's printed sequence) driven as a new user would. Each call is 
 - hung: a query was never answered (a VISA timeout).
 
 The same client runs in-process (``@bmrsim``, a fresh bench each time) and through
-``bmrlab sim serve`` (raw sockets, pyvisa-py's ``@py``; one server for all clients, each
-starting with an empty error queue).
+``bmrlab sim serve`` (raw sockets, pyvisa-py's ``@py``; one server for the clients, restarted
+after a client that failed, so that none inherits a broken state).
 """
 
 import contextlib
@@ -165,7 +165,7 @@ class ClientRun:
     _visa: list = field(default_factory=list)  # pyvisa resources whose timeout we manage
     _errors: object = None  # our own session to the instrument, for its error queue
     cannot_run: str = ""  # why the remaining calls cannot run (the client was not constructed)
-    reconnected: bool = False  # a connection was cut mid-message: the instrument may be left in it
+    reconnected: bool = False  # a connection was cut, maybe mid-message
     _sent: list = field(default_factory=list)  # what the client wrote during the current call
 
     @property
@@ -400,6 +400,6 @@ def run_client(name: str, transport, not_modelled=None) -> ClientRun:
             scenario(run)
         finally:
             run.close()
-    if run.reconnected:
-        transport.restart()  # the next client gets instruments in no half-sent message
+    if run.reconnected or any(c.outcome in ("failed", "hung") for c in run.calls):
+        transport.restart()  # the next client gets instruments in a known state
     return run
