@@ -40,9 +40,8 @@ SLOW_TIMEOUT_S = 10.0  # for calls that run a sweep on a wall-clock instrument
 WATCHDOG_S = 2.0  # beyond the VISA timeout, before the harness looks at a call still running
 CALL_LIMIT_S = 30.0  # no call of a client may take longer
 
-# the default simulated bench: role -> model (see bmrlab.sim.builder.DEFAULT_STATION)
-MODELS = {role: spec.model for role, spec in DEFAULT_STATION.instruments.items()}
-ROLE_OF_MODEL = {model: role for role, model in MODELS.items()}
+# the default simulated bench has one instrument of each model (bmrlab.sim.builder)
+ROLE_OF_MODEL = {spec.model: role for role, spec in DEFAULT_STATION.instruments.items()}
 
 
 @dataclass
@@ -349,6 +348,7 @@ class ClientRun:
         return found
 
     def clear_errors(self) -> None:
+        """Empty the error queue before the client starts (a served bench is shared)."""
         self._drain_errors()
 
     def close(self) -> None:
@@ -385,7 +385,7 @@ def _short(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[:200]}"
 
 
-def run_client(name: str, transport, not_modelled=None) -> ClientRun:
+def run_client(name: str, transport) -> ClientRun:
     """One client's scenario on one transport, each client on fresh instruments in-process."""
     from .clients import CLIENTS
 
@@ -393,10 +393,9 @@ def run_client(name: str, transport, not_modelled=None) -> ClientRun:
     logging.getLogger("pymeasure").setLevel(logging.CRITICAL)
     logging.getLogger("qcodes").setLevel(logging.CRITICAL)
     with transport.bench(), contextlib.redirect_stdout(io.StringIO()):  # QCoDeS greets
-        run = ClientRun(name, model, transport,
-                        load_not_modelled() if not_modelled is None else not_modelled)
+        run = ClientRun(name, model, transport, load_not_modelled())
         try:
-            run.clear_errors()  # a served bench may hold the previous client's errors
+            run.clear_errors()
             scenario(run)
         finally:
             run.close()

@@ -5,7 +5,7 @@ at least 95 % of each client's calls pass."""
 import pytest
 
 from .clients import CLIENTS
-from .harness import run_client
+from .harness import load_not_modelled, run_client
 
 PASS_RATE = 0.95
 
@@ -19,3 +19,9 @@ def test_client_runs_cleanly(client, transport):
     assert not hung, f"{len(hung)} calls hung:\n" + "\n".join(hung)
     assert not failed, f"{len(failed)} calls failed:\n" + "\n".join(failed)
     assert summary["pass_rate"] >= PASS_RATE, summary
+
+
+def test_every_not_modelled_call_names_its_client_error_and_reason():
+    for (client, call), entry in load_not_modelled().items():
+        assert CLIENTS[client][0] == entry["model"], (client, call)
+        assert entry["error"].strip() and entry["why"].strip(), (client, call)
