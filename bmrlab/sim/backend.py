@@ -59,8 +59,9 @@ class SimSession:
         if self.output:  # a new message discards an unread response (IEEE 488.2)
             self.output.clear()
             instrument.push_error(-410, "Query INTERRUPTED")
-        # a line feed ends a program message (IEEE 488.2 7.5, program message terminator), on a socket as on the bus:
-        # a write holding several lines is several messages, each answered in turn
+        # a line feed ends a program message (IEEE 488.2 7.5, program message terminator), on
+        # the bus as on a socket: a write holding several lines is several messages, each
+        # answered in turn
         text = data.decode("ascii", errors="replace")
         messages = [line.strip("\r") for line in text.split("\n") if line.strip("\r")]
         with self.bench.lock:
