@@ -4,6 +4,11 @@
 the bench that a station file describes. Any pyvisa client (pymeasure's stock drivers,
 bmrlab's drivers, a user's raw script) then talks SCPI to the simulated instruments.
 bmrlab's own stations register their bench in-process and open ``"bench:<key>@bmrsim"``.
+
+Clock: a bmrlab station owns its bench's clock (pure virtual time: a 10^4 s retention runs in
+seconds). A bench opened by a plain client (``@bmrsim``, ``station.yaml@bmrsim``) has nobody
+to move its virtual clock but the instruments, so the wall time between the client's messages
+passes on it too: a script that rests with ``time.sleep`` sees the device relax as on a bench.
 """
 
 import itertools
@@ -12,16 +17,19 @@ from collections import deque
 from pyvisa import attributes, constants, errors, highlevel, rname
 from pyvisa.util import LibraryPath
 
+from ..clock import ClientPace
 from .bench import Disconnected, SimBench, Unresponsive
 
-_benches: dict[str, SimBench] = {}
+_benches: dict[str, tuple[SimBench, bool]] = {}  # key -> (bench, paced by its clients)
 _keys = itertools.count(1)
 
 
-def register_bench(bench: SimBench) -> str:
-    """Make an in-process bench reachable as ``bench:<key>@bmrsim``; returns the library path."""
+def register_bench(bench: SimBench, client_paced: bool = False) -> str:
+    """Make an in-process bench reachable as ``bench:<key>@bmrsim``; returns the library path.
+    The caller owns the bench's clock, unless ``client_paced``: then the wall time between
+    its clients' messages passes on it, as for a bench that ``@bmrsim`` opens by itself."""
     key = f"bench:{next(_keys)}"
-    _benches[key] = bench
+    _benches[key] = (bench, client_paced)
     return key
 
 
@@ -34,8 +42,9 @@ def forget_bench(key: str) -> None:
 class SimSession:
     """One open resource: attributes and the instrument's pending response."""
 
-    def __init__(self, bench: SimBench, resource: str, parsed):
+    def __init__(self, bench: SimBench, resource: str, parsed, pace: ClientPace | None):
         self.bench = bench
+        self.pace = pace
         self.resource = resource
         self.output: deque = deque()
         self.attrs = {
@@ -50,13 +59,24 @@ class SimSession:
         if self.output:  # a new message discards an unread response (IEEE 488.2)
             self.output.clear()
             instrument.push_error(-410, "Query INTERRUPTED")
-        message = data.decode("ascii", errors="replace").rstrip("\r\n")
-        try:
-            reply = self.bench.handle(self.resource, message)
-        except Disconnected:
-            raise errors.VisaIOError(constants.StatusCode.error_connection_lost) from None
-        if reply is not None:
-            self.output.append(reply + b"\n")
+        # a line feed ends a program message (IEEE 488.2 7.5, program message terminator), on
+        # the bus as on a socket: a write holding several lines is several messages, each
+        # answered in turn
+        text = data.decode("ascii", errors="replace")
+        messages = [line.strip("\r") for line in text.split("\n") if line.strip("\r")]
+        with self.bench.lock:
+            if self.pace:
+                self.pace.message_starts()
+            try:
+                for message in messages:
+                    reply = self.bench.handle(self.resource, message)
+                    if reply is not None:
+                        self.output.append(reply + b"\n")
+            except Disconnected:
+                raise errors.VisaIOError(constants.StatusCode.error_connection_lost) from None
+            finally:
+                if self.pace:
+                    self.pace.message_ends()
         return len(data), constants.StatusCode.success
 
     def read(self, count: int) -> tuple[bytes, constants.StatusCode]:
@@ -103,8 +123,9 @@ class BmrSimVisaLibrary(highlevel.VisaLibraryBase):
 
     def _init(self) -> None:
         from .builder import bench_for_library_path
-        self.bench = _benches.get(str(self.library_path)) or bench_for_library_path(
-            str(self.library_path))
+        path = str(self.library_path)
+        self.bench, paced = _benches.get(path) or (bench_for_library_path(path), True)
+        self.pace = ClientPace(self.bench.clock) if paced and self.bench.clock.virtual else None
         self.sessions: dict[int, object] = {}
         self._handles = itertools.count(1000)
         # pyvisa normalizes names (a USB name gains its interface number): match on that
@@ -133,7 +154,8 @@ class BmrSimVisaLibrary(highlevel.VisaLibraryBase):
         name = self._resources.get(str(parsed))
         if name is None:
             return 0, constants.StatusCode.error_resource_not_found
-        return self._register(SimSession(self.bench, name, parsed)), constants.StatusCode.success
+        return (self._register(SimSession(self.bench, name, parsed, self.pace)),
+                constants.StatusCode.success)
 
     def close(self, session):
         return constants.StatusCode.success if self.sessions.pop(session, None) is not None \
