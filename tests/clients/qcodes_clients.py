@@ -71,13 +71,15 @@ def keithley2450(run) -> None:
     run.param(buffer, "number_of_readings", prefix="buffer.")
     run.param(buffer, "elements", ["measurement", "relative_time", "source_value"],
               prefix="buffer.")
-    run.method(buffer, "get_last_reading", prefix="buffer.")
-    run.method(buffer, "get_data", 1, 5, prefix="buffer.")
+    # QCoDeS's sweep clears the buffer it read (Keithley_2450._measure_sweep): the buffer is
+    # read back after readings that stay in it, as a user would
     run.method(buffer, "clear_buffer", prefix="buffer.")
     run.param(smu, "sense.count", 3)
     run.method(buffer, "trigger_start", slow=True, prefix="buffer.")
     run.method(smu, "wait", slow=True)
     run.param(buffer, "number_of_readings", prefix="buffer.")
+    run.method(buffer, "get_last_reading", prefix="buffer.")
+    run.method(buffer, "get_data", 1, 3, prefix="buffer.")
     run.method(smu, "ask", "*OPC?")
     run.method(smu, "clear_event_register")
     run.method(smu, "clear_event_log")
