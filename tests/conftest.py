@@ -7,6 +7,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the GUI tests need no display
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+from bmrlab.sim.backend import forget_bench, register_bench
+from bmrlab.sim.builder import DEFAULT_STATION, build_bench
 from bmrlab.station import Station
 
 
@@ -20,3 +22,13 @@ def station():
 def bioi_station():
     with Station.load(device="ag-bioi-pt") as st:
         yield st
+
+
+@pytest.fixture
+def bench():
+    """The default simulated bench (one instrument of each model) registered in-process:
+    (bench, the pyvisa library that opens it)."""
+    bench = build_bench(DEFAULT_STATION)
+    key = register_bench(bench)
+    yield bench, f"{key}@bmrsim"
+    forget_bench(key)

@@ -15,14 +15,6 @@ K2636B = "USB0::0x05E6::0x2636::SIM4410001::INSTR"
 GEN33500, GEN33220 = "USB0::0x0957::0x2807::SIMMY5310001::INSTR", "GPIB0::10::INSTR"
 
 
-@pytest.fixture
-def bench():
-    bench = build_bench(DEFAULT_STATION)
-    key = register_bench(bench)
-    yield bench, f"{key}@bmrsim"
-    forget_bench(key)
-
-
 def open_raw(library, resource):
     rm = pyvisa.ResourceManager(library)
     return rm.open_resource(resource, read_termination="\n", write_termination="\n")

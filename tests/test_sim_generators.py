@@ -9,18 +9,7 @@ import warnings
 import pytest
 import pyvisa
 
-from bmrlab.sim.backend import forget_bench, register_bench
-from bmrlab.sim.builder import DEFAULT_STATION, build_bench
-
 GEN33500, GEN33220 = "USB0::0x0957::0x2807::SIMMY5310001::INSTR", "GPIB0::10::INSTR"
-
-
-@pytest.fixture
-def bench():
-    bench = build_bench(DEFAULT_STATION)
-    key = register_bench(bench)
-    yield bench, f"{key}@bmrsim"
-    forget_bench(key)
 
 
 def open_raw(library, resource):

@@ -9,18 +9,7 @@ import numpy as np
 import pytest
 import pyvisa
 
-from bmrlab.sim.backend import forget_bench, register_bench
-from bmrlab.sim.builder import DEFAULT_STATION, build_bench
-
 K2400 = "GPIB0::24::INSTR"
-
-
-@pytest.fixture
-def bench():
-    bench = build_bench(DEFAULT_STATION)
-    key = register_bench(bench)
-    yield bench, f"{key}@bmrsim"
-    forget_bench(key)
 
 
 @pytest.fixture

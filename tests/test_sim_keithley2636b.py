@@ -11,20 +11,15 @@ import pytest
 import pyvisa
 from pymeasure.instruments.keithley import Keithley2600
 
-from bmrlab.sim.backend import forget_bench, register_bench
-from bmrlab.sim.builder import DEFAULT_STATION, build_bench
-
 K2636B = "USB0::0x05E6::0x2636::SIM4410001::INSTR"
 
 
 @pytest.fixture
-def sim():
-    bench = build_bench(DEFAULT_STATION)
-    key = register_bench(bench)
-    rm = pyvisa.ResourceManager(f"{key}@bmrsim")
-    resource = rm.open_resource(K2636B, read_termination="\n", write_termination="\n")
-    yield resource, bench, f"{key}@bmrsim"
-    forget_bench(key)
+def sim(bench):
+    bench, library = bench
+    resource = pyvisa.ResourceManager(library).open_resource(
+        K2636B, read_termination="\n", write_termination="\n")
+    return resource, bench, library
 
 
 def errors(k) -> list[int]:

@@ -62,7 +62,21 @@ class Watchdog:
     overshoots: list = field(default_factory=list)  # (t, volts, seconds, source)
 
 
-class BmrDevice:
+class WatchedPart:
+    """Anything at the probes: its present time ``t`` and the watchdog of what reached it."""
+
+    t: float
+    watchdog: Watchdog
+
+    def expose(self, v: float, t: float | None = None, seconds: float = 0.0,
+               source: str = "") -> None:
+        """Record a voltage at the part; a glitch also goes into the overshoot list."""
+        self.watchdog.max_abs_v = max(self.watchdog.max_abs_v, abs(v))
+        if seconds:
+            self.watchdog.overshoots.append((self.t if t is None else t, v, seconds, source))
+
+
+class BmrDevice(WatchedPart):
     """One simulated device. Call :meth:`advance` with the drive held since the last call."""
 
     def __init__(self, params: ModelParams, seed: int = 0, name: str = "dut"):
@@ -124,13 +138,6 @@ class BmrDevice:
             return min(self.g_on() * v, i_limit) / self.p.I_ref - self._k(upper)
         reset = _sinh_rate(-v / self.p.V0r) / self.tau0r_w if self.tau0r_w else 0.0
         return -self._k(upper) - reset
-
-    def expose(self, v: float, t: float | None = None, seconds: float = 0.0,
-               source: str = "") -> None:
-        """Record a voltage at the device; a glitch also goes into the overshoot list."""
-        self.watchdog.max_abs_v = max(self.watchdog.max_abs_v, abs(v))
-        if seconds:
-            self.watchdog.overshoots.append((self.t if t is None else t, v, seconds, source))
 
     def advance(self, t_end: float, v: float, i_limit: float = math.inf) -> None:
         """Evolve exactly from ``self.t`` to ``t_end`` under a constant drive ``v``."""

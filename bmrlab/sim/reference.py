@@ -17,7 +17,7 @@ import math
 
 from ..errors import BadInput
 from ..units import parse_quantity
-from .model import Watchdog
+from .model import WatchedPart, Watchdog
 
 OPEN = "open"
 RESISTOR = "resistor:"
@@ -42,7 +42,7 @@ def reference_conductance(name: str) -> float:
     return 1.0 / ohms
 
 
-class ReferenceDevice:
+class ReferenceDevice(WatchedPart):
     """An ohmic part of fixed conductance in place of the device under test."""
 
     def __init__(self, p: float, seed: int = 0, name: str = "dut"):
@@ -63,13 +63,6 @@ class ReferenceDevice:
         if abs(i) > i_limit:
             return math.copysign(i_limit, v), True
         return i, False
-
-    def expose(self, v: float, t: float | None = None, seconds: float = 0.0,
-               source: str = "") -> None:
-        """Record a voltage at the part; a glitch also goes into the overshoot list."""
-        self.watchdog.max_abs_v = max(self.watchdog.max_abs_v, abs(v))
-        if seconds:
-            self.watchdog.overshoots.append((self.t if t is None else t, v, seconds, source))
 
     def advance(self, t_end: float, v: float, i_limit: float = math.inf) -> None:
         """Hold ``v`` until ``t_end``: a limited source lets the voltage at the part fall."""
