@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the GUI tests need no d
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from bmrlab.sim.backend import forget_bench, register_bench
+from bmrlab.sim.bench import SimBench
 from bmrlab.sim.builder import DEFAULT_STATION, build_bench
 from bmrlab.station import Station
 
@@ -32,3 +33,16 @@ def bench():
     key = register_bench(bench)
     yield bench, f"{key}@bmrsim"
     forget_bench(key)
+
+
+@pytest.fixture
+def commands(monkeypatch):
+    """Every message any simulated instrument receives."""
+    sent = []
+    handle = SimBench.handle
+
+    def counting(self, resource, message):
+        sent.append(message)
+        return handle(self, resource, message)
+    monkeypatch.setattr(SimBench, "handle", counting)
+    return sent

@@ -5,7 +5,6 @@ import pytest
 
 from bmrlab.cli import main
 from bmrlab.paths import CONFIG_DIR
-from bmrlab.sim.bench import SimBench
 
 HARDWARE = str(CONFIG_DIR / "stations" / "k2450-33500b.yaml")
 STATION_OK = """name: s
@@ -93,19 +92,6 @@ CASES = [
     (["runs", "{tmp}/not-hdf5.h5"], "cannot be read"),
     (["sim", "serve", "--port", "70000"], "--port 70000"),
 ]
-
-
-@pytest.fixture
-def commands(monkeypatch):
-    """Every message any simulated instrument receives."""
-    sent = []
-    handle = SimBench.handle
-
-    def counting(self, resource, message):
-        sent.append(message)
-        return handle(self, resource, message)
-    monkeypatch.setattr(SimBench, "handle", counting)
-    return sent
 
 
 @pytest.mark.parametrize("argv, expected", CASES, ids=[" ".join(c[0])[:60] for c in CASES])

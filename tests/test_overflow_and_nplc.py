@@ -8,21 +8,7 @@ import pytest
 
 from bmrlab.cli import main
 from bmrlab.paths import CONFIG_DIR
-from bmrlab.sim.bench import SimBench
 from bmrlab.storage import Store, load_run, measured_rows
-
-
-@pytest.fixture
-def commands(monkeypatch):
-    """Every message any simulated instrument receives."""
-    sent = []
-    handle = SimBench.handle
-
-    def counting(self, resource, message):
-        sent.append(message)
-        return handle(self, resource, message)
-    monkeypatch.setattr(SimBench, "handle", counting)
-    return sent
 
 
 @pytest.mark.parametrize("station, nplc, allowed", [
