@@ -360,13 +360,15 @@ def _fmt_bench(value) -> str:
 
 def report(result, device: str, as_json: bool) -> None:
     figures = {k: result.figures[k] for k in TABLE1 if k in result.figures}
+    # what a protocol finds beyond Table 1: fits, PPF indices, spike counts ...
+    results = {k: v for k, v in result.figures.items() if k not in {*TABLE1, *FLAGS, "stats"}}
     if as_json:
         print(json.dumps({"device": device, "protocol": result.protocol,
                           "status": result.status, "reason": result.reason,
                           "file": str(result.path), "run": result.run, "figures": figures,
                           **{k: result.figures[k] for k in FLAGS if k in result.figures},
-                          "stats": result.figures.get("stats", {}),
-                          "files": [str(p) for p in result.figure_files]}))
+                          "stats": result.figures.get("stats", {}), "results": results,
+                          "files": [str(p) for p in result.figure_files]}, default=str))
         return
     print(f"{result.protocol} on {device}: {result.status}"
           + (f" ({result.reason})" if result.reason else ""))
@@ -385,16 +387,14 @@ def report(result, device: str, as_json: bool) -> None:
         if key == "retention_ms" and result.figures.get("retention_censored"):
             line += "\n                censored: the state outlasted the read-out window"
         print(line)
-    fit = result.figures.get("delay_fit")
+    fit = results.pop("delay_fit", None)
     if fit:
         print(f"  delay fit     V0 {fit['V0_mV']:.1f} mV, tau0 {fit['tau0_s'] * 1e3:.3g} ms"
               + ("" if fit["form"] == "sinh" else
                  f", tau_x {fit['tau_x_s'] * 1e3:.3g} ms, DC threshold {fit['V_th_mV']:.0f} mV")
               + f" ({fit['points']} amplitudes)")
-    shown = {*TABLE1, *FLAGS, "stats", "delay_fit"}
-    for key, value in result.figures.items():
-        if key not in shown:  # the results of protocols beyond Table 1
-            print(f"  {key:<13} {json.dumps(value, default=str)}")
+    for key, value in results.items():
+        print(f"  {key:<13} {json.dumps(value, default=str)}")
     for path in result.figure_files:
         print(f"  figure   {path}")
 

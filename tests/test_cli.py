@@ -26,6 +26,17 @@ def test_run_json_gives_the_table1_keys_of_the_protocol(tmp_path):
     assert (tmp_path / "a.h5").exists()
 
 
+def test_run_json_carries_what_a_protocol_finds_beyond_table1(tmp_path):
+    """paired-pulse has no Table 1 figure: its PPF indices and fit are the result."""
+    done = bmrlab("run", "paired-pulse", "--json", "--set", "repeats=3",
+                  "--set", "intervals=1ms,5ms,20ms,100ms", "--out", str(tmp_path / "p.h5"))
+    assert done.returncode == 0, done.stderr
+    ppf = json.loads(done.stdout)["results"]["ppf"]
+    assert ppf["interval_ms"] == [1.0, 5.0, 20.0, 100.0]
+    assert len(ppf["index"]) == 4 and ppf["index"][0] > 1.1  # facilitation at 1 ms
+    assert {"C1", "tau1_ms"} <= set(ppf["fit"])
+
+
 def test_out_of_limit_voltage_exits_2_with_one_line_and_no_traceback(tmp_path):
     done = bmrlab("run", "iv-sweep", "--set", "v_max=0.8", "--out", str(tmp_path / "x.h5"))
     assert done.returncode == 2
