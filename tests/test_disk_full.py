@@ -10,12 +10,13 @@ import subprocess
 import sys
 from collections import namedtuple
 
+import h5py
 import numpy as np
 import pytest
 
 from bmrlab import runner
 from bmrlab.cli import main
-from bmrlab.storage import list_runs, load_run
+from bmrlab.storage import Store, list_runs, load_run
 from bmrlab.storage.writer import START_ROOM
 
 LIMIT = 8_000_000  # bytes: an iv-sweep of 400 cycles needs about 16 MB
@@ -113,3 +114,20 @@ def test_a_run_is_refused_while_the_disk_is_full(monkeypatch, commands, tmp_path
                      "needs at least 4 MB; free some space or choose another disk"]
     assert commands == []
     assert not out.exists()
+
+
+def test_rows_claimed_but_never_written_are_not_read_back(tmp_path):
+    """A write that fails for lack of space may leave columns longer than what was written
+    (their tail reads as zeros); the reader keeps the rows the writer counted as stored."""
+    out = tmp_path / "claimed.h5"
+    writer = Store(out).begin_run(sample="s", device="d", protocol="p", parameters={},
+                                  units={}, station={})
+    writer.declare({"t_s": "s", "i_A": "A"})
+    writer.append({"t_s": np.arange(100.0), "i_A": np.ones(100)})
+    writer.finish("failed", "disk full: test")
+    with h5py.File(out, "a") as handle:  # what a failed write leaves: longer columns
+        group = handle[list_runs(out)["run"][0]]
+        for name in ("t_s", "i_A"):
+            group[name].resize((150,))
+    assert len(load_run(out).data) == 100
+    assert list(list_runs(out)["rows"]) == [100]

@@ -7,6 +7,7 @@ opened at all. The writer therefore checks the room left before each block and s
 reserve remains for the run's status, reason and the file's close.
 """
 
+import contextlib
 import errno
 import json
 import os
@@ -159,6 +160,7 @@ class RunWriter:
         self.rows = 0
         self.stored_rows = 0  # rows in the file
         self.full = False  # the file could not grow: later rows stay in memory only
+        self.damaged = False  # a write failed: HDF5 may not be able to store or close anything
         self._chunks: dict[str, list] = {}  # everything appended (for the analysis)
         self._pending: dict[str, list] = {}  # appended, not yet in the file
         self._pending_rows = 0
@@ -209,8 +211,10 @@ class RunWriter:
             if not _out_of_space(error):
                 raise
             self.full = True
-            raise DiskFull(f"disk full: {self.path}: a write failed for lack of space; the "
-                           "file may not open again") from None
+            self._pending, self._pending_rows = {}, 0
+            self.damaged = True
+            raise DiskFull(f"disk full: {self.path}: a write failed for lack of space after "
+                           f"{self.stored_rows} rows; the file may be damaged") from None
 
     def _bytes_needed(self) -> int:
         """The bytes the pending rows take in the file: each column grows by whole chunks."""
@@ -234,9 +238,9 @@ class RunWriter:
             start = dataset.shape[0]
             dataset.resize((start + len(values),))
             dataset[start:] = values
-        self.stored_rows += self._pending_rows
-        self._pending, self._pending_rows = {}, 0
         self.file.flush()
+        self.stored_rows += self._pending_rows  # on disk only once the flush succeeded
+        self._pending, self._pending_rows = {}, 0
         self._last_flush = time.monotonic()
 
     def columns(self) -> dict:
@@ -245,12 +249,24 @@ class RunWriter:
 
     def finish(self, status: str, reason: str = "", figures: dict | None = None) -> None:
         """Store the last rows, the status and its reason, and close the file. After a full
-        disk the rows not yet stored are dropped; the status goes into the reserve."""
+        disk the rows not yet stored are dropped; the status goes into the reserve. After a
+        failed write this is tried, but HDF5 may refuse it: the reason is then only in the
+        run's result (and the file may not open again)."""
+        if self.damaged:
+            with contextlib.suppress(OSError, RuntimeError):
+                self._store_status(status, reason, figures)
+            with contextlib.suppress(OSError, RuntimeError):
+                self.file.close()
+            return
         if not self.full:
             self.flush()
+        self._store_status(status, reason, figures)
+
+    def _store_status(self, status, reason, figures) -> None:
         attrs = self.group.attrs
         attrs["status"] = status
         attrs["reason"] = reason
+        attrs["stored_rows"] = self.stored_rows  # a failed write may claim rows it never wrote
         attrs["ended"] = utc_now()
         attrs["figures"] = json.dumps(figures or {}, default=float)
         self.file.flush()
