@@ -33,9 +33,9 @@ def limited(limit: int):
     return apply
 
 
-def run_limited(out):
+def run_limited(out, limit: int | None = LIMIT):
     return subprocess.run([*RUN, "--out", str(out)], capture_output=True, text=True,
-                          timeout=600, preexec_fn=limited(LIMIT),
+                          timeout=600, preexec_fn=limit and limited(limit),
                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
@@ -73,6 +73,35 @@ def test_a_full_disk_fails_the_run_keeps_the_rows_and_refuses_the_next(tmp_path)
     assert len(lines) == 1 and lines[0].startswith(f"bmrlab: --out {out}: disk full: ")
     assert "MB left under the process's file-size limit" in lines[0]
     assert list(list_runs(out)["status"]) == ["failed"]  # nothing added
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 10 MB file system (tmpfs), where this process may mount one; skipped elsewhere."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    if shutil.which("mount") is None or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=10m", "tmpfs", str(folder)],
+            capture_output=True).returncode != 0:
+        pytest.skip("no small file system can be mounted here")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_file_system_fails_the_run_and_refuses_the_next(small_disk):
+    out = small_disk / "full.h5"
+    first = run_limited(out, limit=None)
+    assert first.returncode == 1
+    assert "Traceback" not in first.stderr
+    lines = errors(first.stderr)
+    assert len(lines) == 1 and lines[0].startswith(f"bmrlab: disk full: {out}: ")
+    assert "MB free on its file system" in lines[0]
+    run = load_run(out)
+    assert run.status == "failed" and run.reason == lines[0].removeprefix("bmrlab: ")
+    assert_intact(run.data)
+    second = run_limited(out, limit=None)
+    assert second.returncode == 2
+    assert errors(second.stderr)[0].startswith(f"bmrlab: --out {out}: disk full: ")
 
 
 @pytest.fixture
