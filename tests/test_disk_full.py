@@ -17,7 +17,7 @@ import pytest
 from bmrlab import runner
 from bmrlab.cli import main
 from bmrlab.storage import Store, list_runs, load_run
-from bmrlab.storage.writer import START_ROOM
+from bmrlab.storage.writer import START_ROOM, is_out_of_space
 
 LIMIT = 8_000_000  # bytes: an iv-sweep of 400 cycles needs about 16 MB
 RUN = [sys.executable, "-m", "bmrlab.cli", "run", "iv-sweep", "--set", "cycles=400"]
@@ -160,3 +160,15 @@ def test_rows_claimed_but_never_written_are_not_read_back(tmp_path):
             group[name].resize((150,))
     assert len(load_run(out).data) == 100
     assert list(list_runs(out)["rows"]) == [100]
+
+
+@pytest.mark.parametrize("error", [
+    RuntimeError("Unable to synchronously flush file (file write failed: ..., errno = 27, "
+                 "error message = 'File too large', ...)"),  # h5py at the file-size limit
+    OSError(28, "Write through metadata accumulator failed (file write failed: ..., "
+                "errno = 28, error message = 'No space left on device', ...)"),  # full disk
+    OSError(122, "Disk quota exceeded")])
+def test_what_h5py_raises_for_lack_of_space_is_recognized(error):
+    """The texts h5py 3.16 gave for a write past the limit (captured from real failures)."""
+    assert is_out_of_space(error)
+    assert not is_out_of_space(RuntimeError("Unable to open object (object 'x' doesn't exist)"))

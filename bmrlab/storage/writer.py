@@ -46,7 +46,7 @@ def room(path: Path, size: int) -> tuple[int, str]:
     return free, "free on its file system"
 
 
-def _out_of_space(error: Exception) -> bool:
+def is_out_of_space(error: Exception) -> bool:
     """A write refused for lack of space: an OSError with its errno, or h5py's RuntimeError
     that carries the system's message in its text."""
     return (getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
@@ -208,7 +208,7 @@ class RunWriter:
         try:
             self._write_pending()
         except (OSError, RuntimeError) as error:  # a quota, or space taken by someone else
-            if not _out_of_space(error):
+            if not is_out_of_space(error):
                 raise
             self.full = True
             self._pending, self._pending_rows = {}, 0
