@@ -199,6 +199,8 @@ def cmd_run(args) -> int:
             result = runner.run(station, procedure, out, sample=args.sample, device=device,
                                 figures_dir=args.figures, on_event=progress.on_event)
     report(result, device, args.json)
+    if result.disk_full:  # the one line a user must not miss; the next run is refused
+        print(f"bmrlab: {result.reason}", file=sys.stderr)
     return result.exit_status
 
 

@@ -1,7 +1,8 @@
 """Errors that the CLI, GUI and recipes turn into a clear message instead of a traceback.
 
 `BadInput` is refused before any instrument is touched (exit status 2); `RunFailed` is a
-measurement that started and could not finish (exit status 1, data kept).
+measurement that started and could not finish (exit status 1, data kept), `DiskFull` one
+that stopped because its file could not grow.
 """
 
 
@@ -19,6 +20,11 @@ class RunFailed(RuntimeError):
 
 class InstrumentError(RunFailed):
     """An instrument reported an error (its own message is kept) or stopped answering."""
+
+
+class DiskFull(RunFailed):
+    """The output file cannot grow: its file system is (nearly) full or the process's file-size
+    limit is reached. The rows already in the file stay readable."""
 
 
 class Stopped(Exception):

@@ -3,7 +3,8 @@
 This is the run engine (what Bluesky calls it): protocols only say what to do. The order is
 the safety contract: parameters are checked against the station limits and the output file
 is opened before any instrument is touched; shutdown (0 V, output off) runs whatever
-happened; the data measured so far are in the file with the status and its reason.
+happened; the data measured so far are in the file with the status and its reason. A full
+disk is a failed run like an instrument fault: the rows already stored are kept.
 """
 
 import json
@@ -11,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BadInput, Stopped
+from .errors import BadInput, DiskFull, Stopped
 from .procedures import get_protocol
 from .storage import Store, measured_rows
 
@@ -26,6 +27,7 @@ class RunResult:
     figures: dict
     data: dict = field(repr=False)  # column name -> numpy array
     figure_files: list = field(default_factory=list)
+    disk_full: bool = False  # the file could not grow: the run stopped, its stored rows kept
 
     @property
     def exit_status(self) -> int:
@@ -92,6 +94,8 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
         station.raise_errors()  # an error queued after the last configuration fails the run
     except (Stopped, KeyboardInterrupt):  # a stop request may say who asked and why
         status, reason = "aborted", getattr(stop, "reason", "") or "stopped on request"
+    except DiskFull as error:  # the file could not grow; its reason names the disk
+        status, reason = "failed", str(error)
     except Exception as error:  # the run failed; its data and reason are kept
         status, reason = "failed", f"{type(error).__name__}: {error}"
     finally:
@@ -100,6 +104,10 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
         except Exception as error:
             reason = (reason + "; " if reason else "") + f"shutdown failed: {error}"
             status = "failed" if status == "finished" else status
+    try:
+        writer.flush()  # the last rows, before the run is called finished
+    except DiskFull as error:
+        status, reason = "failed", (reason + "; " if reason else "") + str(error)
     data = writer.columns()
     figures = {}
     if status == "finished":
@@ -111,7 +119,7 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
     run_path = writer.run_path
     writer.finish(status, reason, figures)
     result = RunResult(run=run_path, path=Path(out), protocol=procedure.name, status=status,
-                       reason=reason, figures=figures, data=data)
+                       reason=reason, figures=figures, data=data, disk_full=writer.full)
     if figures_dir is not None and data:
         stem = run_path.strip("/").replace("/", "_")
         result.figure_files = procedure.save_figures(data, figures, Path(figures_dir), stem)

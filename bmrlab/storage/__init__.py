@@ -3,7 +3,8 @@
 Layout (schema 1): root attrs ``bmrlab_version`` and ``schema_version``; each run is a group
 ``/<sample>/<device>/<run_id>`` with its protocol, parameters (value and ``<name>.units``),
 status, reason, start and end times, a JSON snapshot of the station and the figures as
-JSON; each data column is a resizable dataset with a ``units`` attr.
+JSON, and (once the run ended) ``stored_rows``, the rows its writer stored; each data column
+is a resizable dataset with a ``units`` attr.
 """
 
 from .reader import RunData, export_csv, list_runs, load_run

@@ -35,6 +35,14 @@ def _runs(handle: h5py.File) -> list[str]:
     return sorted(found, key=lambda name: handle[name].attrs["started"])
 
 
+def _stored_rows(group: h5py.Group) -> int:
+    """The rows of a run that are in the file: all of its columns' length, unless the run
+    ended on a failed write (a full disk), which may claim rows that were never written;
+    then the ``stored_rows`` its writer counted."""
+    length = min((len(group[k]) for k in group), default=0)
+    return min(length, int(group.attrs.get("stored_rows", length)))
+
+
 def _open(path) -> h5py.File:
     try:
         return h5py.File(path, "r")
@@ -53,8 +61,7 @@ def list_runs(path) -> pd.DataFrame:
                          "status": STATUS_READ_BACK.get(status, status),
                          "step": str(attrs.get("recipe_step", "")),
                          "started": str(attrs["started"]), "ended": str(attrs["ended"]),
-                         "rows": len(handle[name][next(iter(handle[name]))])
-                         if len(handle[name]) else 0})
+                         "rows": _stored_rows(handle[name])})
     return pd.DataFrame(rows, columns=["run", "protocol", "status", "step", "started", "ended",
                                        "rows"])
 
@@ -76,10 +83,11 @@ def load_run(path, run: str | None = None) -> RunData:
         attrs = dict(group.attrs)
         order = json.loads(attrs.get("columns", "[]"))
         names = [k for k in order if k in group] + [k for k in group if k not in order]
-        data = pd.DataFrame({k: group[k][()] for k in names})
+        rows = _stored_rows(group)
+        data = pd.DataFrame({k: group[k][:rows] for k in names})
         units = {k: str(group[k].attrs.get("units", "")) for k in group.keys()}
     reserved = {"protocol", "status", "reason", "started", "ended", "station", "figures",
-                "conditions", "columns", "recipe_step", "metadata"}
+                "conditions", "columns", "recipe_step", "metadata", "stored_rows"}
     parameters = {k: _plain(v) for k, v in attrs.items()
                   if k not in reserved and not k.endswith(".units")}
     units.update({k[:-6]: str(v) for k, v in attrs.items() if k.endswith(".units")})

@@ -1,6 +1,18 @@
-"""Append a run to an HDF5 file while it is measured, flushing at least once a second."""
+"""Append a run to an HDF5 file while it is measured, flushing at least once a second.
 
+A full disk must not cost the rows already stored. HDF5 does not survive a write that fails
+for lack of space: h5py raises a RuntimeError ("file write failed ... errno = 27, File too
+large"), and the file it leaves behind records more bytes than it holds, so it cannot be
+opened at all. The writer therefore checks the room left before each block and stops while a
+reserve remains for the run's status, reason and the file's close.
+"""
+
+import contextlib
+import errno
 import json
+import os
+import resource
+import shutil
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -10,13 +22,35 @@ import h5py
 import numpy as np
 
 from .. import __version__
-from ..errors import BadInput
+from ..errors import BadInput, DiskFull
 
 SCHEMA_VERSION = 1
 CHUNK_ROWS = 4096
 WRITE_ROWS = 50_000  # rows gathered before a write (the file is flushed at least once a second)
 FEW_ROWS = 50  # an append this small is written at once
 FLUSH_S = 1.0
+MB = 1_000_000
+START_ROOM = 4 * MB  # a run starts only if its file can grow by this much
+RESERVE = 1 * MB  # kept free during a run: its status, reason, figures and the file's close
+OUT_OF_SPACE = tuple(os.strerror(code) for code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG))
+
+
+def room(path: Path, size: int) -> tuple[int, str]:
+    """How many bytes the file at ``path`` (now ``size`` bytes) can still grow, and what limits
+    it: the free space of its file system, or the process's file-size limit (``ulimit -f``).
+    A user quota is not seen here; the write that exceeds it fails (EDQUOT) instead."""
+    free = shutil.disk_usage(path.parent).free
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if limit != resource.RLIM_INFINITY and limit - size < free:
+        return max(limit - size, 0), "left under the process's file-size limit"
+    return free, "free on its file system"
+
+
+def is_out_of_space(error: Exception) -> bool:
+    """A write refused for lack of space: an OSError with its errno, or h5py's RuntimeError
+    that carries the system's message in its text."""
+    return (getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+            or any(text in str(error) for text in OUT_OF_SPACE))
 
 
 def measured_rows(columns: dict) -> dict:
@@ -55,13 +89,24 @@ class Store:
                 raise self._busy() from None
             except OSError as error:
                 raise BadInput(f"--out {self.path}: cannot be written ({error})") from None
-            return
-        try:  # the folder the run will need, and a file in it that vanishes at once
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tempfile.TemporaryFile(dir=self.path.parent).close()
-        except OSError as error:
-            raise BadInput(f"--out {self.path}: cannot be written ({error.strerror or error})"
-                           ) from None
+        else:
+            try:  # the folder the run will need, and a file in it that vanishes at once
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                tempfile.TemporaryFile(dir=self.path.parent).close()
+            except OSError as error:
+                raise BadInput(f"--out {self.path}: cannot be written "
+                               f"({error.strerror or error})") from None
+        self.check_room()
+
+    def check_room(self) -> None:
+        """Refuse (BadInput) a run whose file could not grow by ``START_ROOM``: the disk is
+        still full, or the file is at the process's file-size limit."""
+        size = self.path.stat().st_size if self.path.exists() else 0
+        left, limited_by = room(self.path, size)
+        if left < START_ROOM:
+            raise BadInput(f"--out {self.path}: disk full: {left / MB:.1f} MB {limited_by}, "
+                           f"a run needs at least {START_ROOM / MB:.0f} MB; free some space "
+                           "or choose another disk")
 
     def _busy(self) -> BadInput:
         return BadInput(f"--out {self.path}: the file is being written by another process; "
@@ -88,6 +133,7 @@ class RunWriter:
     def __init__(self, handle: h5py.File, *, sample, device, protocol, parameters, units,
                  station, conditions, step="", metadata=None):
         self.file = handle
+        self.path = Path(handle.filename)
         handle.attrs.setdefault("bmrlab_version", __version__)
         handle.attrs.setdefault("schema_version", SCHEMA_VERSION)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")[:-3] + "Z"
@@ -112,6 +158,9 @@ class RunWriter:
         attrs["figures"] = "{}"
         self.column_units: dict[str, str] = {}
         self.rows = 0
+        self.stored_rows = 0  # rows in the file
+        self.full = False  # the file could not grow: later rows stay in memory only
+        self.damaged = False  # a write failed: HDF5 may not be able to store or close anything
         self._chunks: dict[str, list] = {}  # everything appended (for the analysis)
         self._pending: dict[str, list] = {}  # appended, not yet in the file
         self._pending_rows = 0
@@ -146,7 +195,38 @@ class RunWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Write the pending rows to their datasets and flush the file to disk."""
+        """Write the pending rows to their datasets and flush the file to disk; raise DiskFull
+        (the file keeps the rows stored so far) if they would not leave the reserve free."""
+        if self.full:
+            return
+        needed = self._bytes_needed()
+        left, limited_by = room(self.path, self.file.id.get_filesize())
+        if needed and left - needed < RESERVE:
+            self.full = True
+            raise DiskFull(f"disk full: {self.path}: {left / MB:.1f} MB {limited_by}; the "
+                           f"run stopped with {self.stored_rows} rows in the file")
+        try:
+            self._write_pending()
+        except (OSError, RuntimeError) as error:  # a quota, or space taken by someone else
+            if not is_out_of_space(error):
+                raise
+            self.full = True
+            self._pending, self._pending_rows = {}, 0
+            self.damaged = True
+            raise DiskFull(f"disk full: {self.path}: a write failed for lack of space after "
+                           f"{self.stored_rows} rows; the file may be damaged") from None
+
+    def _bytes_needed(self) -> int:
+        """The bytes the pending rows take in the file: each column grows by whole chunks."""
+        total = 0
+        for name, parts in self._pending.items():
+            have = self.group[name].shape[0] if name in self.group else 0
+            rows = sum(len(part) for part in parts)
+            chunks = -(-(have + rows) // CHUNK_ROWS) - -(-have // CHUNK_ROWS)
+            total += chunks * CHUNK_ROWS * parts[0].dtype.itemsize
+        return total
+
+    def _write_pending(self) -> None:
         for name, parts in self._pending.items():
             values = np.concatenate(parts)
             dataset = self.group.get(name)
@@ -158,8 +238,9 @@ class RunWriter:
             start = dataset.shape[0]
             dataset.resize((start + len(values),))
             dataset[start:] = values
-        self._pending, self._pending_rows = {}, 0
         self.file.flush()
+        self.stored_rows += self._pending_rows  # on disk only once the flush succeeded
+        self._pending, self._pending_rows = {}, 0
         self._last_flush = time.monotonic()
 
     def columns(self) -> dict:
@@ -167,10 +248,25 @@ class RunWriter:
         return {k: np.concatenate(v) for k, v in self._chunks.items()}
 
     def finish(self, status: str, reason: str = "", figures: dict | None = None) -> None:
-        self.flush()
+        """Store the last rows, the status and its reason, and close the file. After a full
+        disk the rows not yet stored are dropped; the status goes into the reserve. After a
+        failed write this is tried, but HDF5 may refuse it: the reason is then only in the
+        run's result (and the file may not open again)."""
+        if self.damaged:
+            with contextlib.suppress(OSError, RuntimeError):
+                self._store_status(status, reason, figures)
+            with contextlib.suppress(OSError, RuntimeError):
+                self.file.close()
+            return
+        if not self.full:
+            self.flush()
+        self._store_status(status, reason, figures)
+
+    def _store_status(self, status, reason, figures) -> None:
         attrs = self.group.attrs
         attrs["status"] = status
         attrs["reason"] = reason
+        attrs["stored_rows"] = self.stored_rows  # a failed write may claim rows it never wrote
         attrs["ended"] = utc_now()
         attrs["figures"] = json.dumps(figures or {}, default=float)
         self.file.flush()
