@@ -190,6 +190,7 @@ def execute(recipe: Recipe, runs: list[PlannedRun], station_for, out, *, done=fr
     (resume); ``stop``: set to end the current run safely and skip the rest; ``on_run(k,
     planned)`` before each run; ``prompt(device)`` before each device that needs one."""
     stop = stop or threading.Event()
+    halted = ""  # why no further run can start (a full disk): the rest are skipped
     outcomes: list[Outcome] = []
     by_device: dict[str, list[PlannedRun]] = {}
     for planned in runs:
@@ -198,18 +199,18 @@ def execute(recipe: Recipe, runs: list[PlannedRun], station_for, out, *, done=fr
         device = device_runs[0].device
         pending = [p for p in device_runs if p.key not in done]
         outcomes += [Outcome(p, "resumed") for p in device_runs if p.key in done]
-        if not pending or stop.is_set():
-            outcomes += [Outcome(p, "skipped", reason="stopped") for p in pending
-                         if stop.is_set()]
+        if not pending or stop.is_set() or halted:
+            outcomes += [Outcome(p, "skipped", reason=halted or "stopped") for p in pending
+                         if stop.is_set() or halted]
             continue
         if prompt is not None:
             prompt(device)
         with station_for(device) as station:
             skipping = ""
             for planned in pending:
-                if stop.is_set() or skipping:
+                if stop.is_set() or skipping or halted:
                     outcomes.append(Outcome(planned, "skipped",
-                                            reason=skipping or "stopped"))
+                                            reason=halted or skipping or "stopped"))
                     continue
                 if on_run:
                     on_run(len(outcomes), planned)
@@ -219,7 +220,9 @@ def execute(recipe: Recipe, runs: list[PlannedRun], station_for, out, *, done=fr
                                     on_event=on_event)
                 outcomes.append(Outcome(planned, result.status, result.figures,
                                         result.reason, result.run))
-                if result.status != "finished":
+                if result.disk_full:
+                    halted = "the disk is full"
+                elif result.status != "finished":
                     skipping = f"an earlier step {result.status}"
                 elif planned.skip_rest_if and planned.skip_rest_if.triggered(result.figures):
                     skipping = (f"{planned.skip_rest_if.figure} of step "

@@ -16,6 +16,8 @@ import pytest
 
 from bmrlab import runner
 from bmrlab.cli import main
+from bmrlab.recipe import Recipe, execute, plan
+from bmrlab.station import Station
 from bmrlab.storage import Store, list_runs, load_run
 from bmrlab.storage.writer import START_ROOM, is_out_of_space
 
@@ -172,3 +174,17 @@ def test_what_h5py_raises_for_lack_of_space_is_recognized(error):
     """The texts h5py 3.16 gave for a write past the limit (captured from real failures)."""
     assert is_out_of_space(error)
     assert not is_out_of_space(RuntimeError("Unable to open object (object 'x' doesn't exist)"))
+
+
+def test_a_recipe_stops_at_a_full_disk_and_skips_the_rest(file_size_limit, tmp_path):
+    """The next device's run would be refused at its start: the recipe says why instead."""
+    recipe = Recipe.model_validate({
+        "sample": "s", "devices": [{"id": "A1"}, {"id": "A2"}],
+        "steps": [{"protocol": "iv-sweep", "set": {"cycles": 400}},
+                  {"protocol": "iv-sweep", "set": {"cycles": 1}}]})
+    runs = plan(recipe, lambda d: Station.load(None, d.preset))
+    file_size_limit(LIMIT)
+    outcomes = execute(recipe, runs, lambda d: Station.load(None, d.preset), tmp_path / "r.h5")
+    assert [o.status for o in outcomes] == ["failed", "skipped", "skipped", "skipped"]
+    assert outcomes[0].reason.startswith("disk full")
+    assert {o.reason for o in outcomes[1:]} == {"the disk is full"}
