@@ -36,6 +36,18 @@ def parse_quantity(value, unit: str = "") -> float:
     return number
 
 
+def parse_resistance(text: str, name: str, example: str = "1GOhm") -> float:
+    """A resistance a person named (``1GOhm``) in ohms, > 0; BadInput naming ``name``."""
+    from .errors import BadInput
+    try:
+        ohms = parse_quantity(text, "Ohm")
+    except ValueError as error:
+        raise BadInput(f"{name}: {error} (e.g. {example})") from None
+    if ohms <= 0:
+        raise BadInput(f"{name}: a resistance must be > 0 Ohm (e.g. {example})")
+    return ohms
+
+
 def _parse_text(text: str, unit: str) -> float:
     match = _QUANTITY.match(text)
     if not match:

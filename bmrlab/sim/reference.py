@@ -15,8 +15,7 @@ long before any reading's aperture.
 
 import math
 
-from ..errors import BadInput
-from ..units import parse_quantity
+from ..units import parse_resistance
 from .model import WatchedPart, Watchdog
 
 OPEN = "open"
@@ -32,14 +31,8 @@ def reference_conductance(name: str) -> float:
     """The conductance of ``open`` or ``resistor:<value>`` (BadInput for a bad value)."""
     if name == OPEN:
         return STRAY_CONDUCTANCE_S
-    text = name.removeprefix(RESISTOR)
-    try:
-        ohms = parse_quantity(text, "Ohm")
-    except ValueError as error:
-        raise BadInput(f"device {name}: {error} (e.g. resistor:1GOhm)") from None
-    if ohms <= 0:
-        raise BadInput(f"device {name}: a resistor needs a value > 0 Ohm (e.g. resistor:1GOhm)")
-    return 1.0 / ohms
+    return 1.0 / parse_resistance(name.removeprefix(RESISTOR), f"device {name}",
+                                  "resistor:1GOhm")
 
 
 class ReferenceDevice(WatchedPart):

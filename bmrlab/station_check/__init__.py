@@ -4,7 +4,7 @@ compares against in specs.py, the report in report.py. What each instrument says
 comes from the drivers (``Smu.instrument_facts()``, ``PulseGenerator.instrument_facts()``)."""
 
 from ..errors import BadInput, InstrumentError
-from ..units import parse_quantity
+from ..units import parse_resistance
 from .checks import StationCheck
 from .report import Report, check_out_dir, write
 
@@ -13,15 +13,7 @@ __all__ = ["StationCheck", "Report", "check_out_dir", "parse_reference", "run", 
 
 def parse_reference(text: str | None) -> float | None:
     """``--reference 1GOhm`` in ohms (None when not given); BadInput for anything else."""
-    if text is None:
-        return None
-    try:
-        ohms = parse_quantity(text, "Ohm")
-    except ValueError as error:
-        raise BadInput(f"--reference {text}: {error} (e.g. 1GOhm)") from None
-    if ohms <= 0:
-        raise BadInput(f"--reference {text}: a resistance must be > 0 Ohm (e.g. 1GOhm)")
-    return ohms
+    return None if text is None else parse_resistance(text, f"--reference {text}")
 
 
 def run(station, reference_ohm: float | None = None) -> Report:
