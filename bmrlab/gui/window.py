@@ -60,7 +60,7 @@ class MainWindow(QMainWindow):
         self.confirm = lambda question: ask(self, question)  # tests answer for the user
         self.last_result = None
         self.last_limit = False
-        self.last_v: float | None = None  # the last source read-back of the running run
+        self.last_v: float | None = None  # the last source level the running run recorded
         self.job: Job | None = None
         self.off_after_run = False
         self.batch_runs = 0  # runs since the queue was last started
@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
         smu = self.station.smu
         if self.worker.running:
             last = "" if self.last_v is None else \
-                f", last read-back {format_quantity(self.last_v, 'V', 3)}"
+                f", last source level {format_quantity(self.last_v, 'V', 3)}"
             parts.append(f"output on: the run drives it{last}")
         elif smu is not None:
             parts.append(f"output on at {format_quantity(smu.level, 'V')}" if smu.output_on

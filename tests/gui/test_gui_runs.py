@@ -106,7 +106,7 @@ def test_clear_and_delete_drop_queued_runs(qtbot, window):
 def test_the_status_bar_says_the_run_drives_the_output(qtbot, window):
     """Finding 4: it said "output on at 0 V" while a sweep drove the device."""
     start_long_run(qtbot, window)
-    qtbot.waitUntil(lambda: "last read-back" in window.status.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "last source level" in window.status.text(), timeout=10_000)
     assert "the run drives it" in window.status.text()
     assert "output on at 0 V" not in window.status.text()
     window.abort_button.click()
