@@ -11,6 +11,14 @@ def station_arguments(parser) -> None:
                              "file (simulated stations only)")
 
 
+def device_file_argument(parser) -> None:
+    parser.add_argument("--device-file", metavar="FILE",
+                        help="the device under test's file: its test conditions and the "
+                             "published figures to compare against (any station; on a "
+                             "simulated one also the simulated device unless --device "
+                             "names one)")
+
+
 def parse_assignments(items: list[str]) -> dict:
     """``["v_max=150mV", ...]`` -> ``{"v_max": "150mV"}``; every malformed item is one line
     of the refusal."""

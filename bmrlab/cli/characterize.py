@@ -3,7 +3,7 @@
 import json
 
 from ..errors import BadInput
-from .arguments import parse_assignments, station_arguments
+from .arguments import device_file_argument, parse_assignments, station_arguments
 
 
 def register(commands) -> None:
@@ -15,6 +15,7 @@ def register(commands) -> None:
                     "DIR/<sample>_summary.json, and print the device's row in the format of "
                     "Table 1.")
     station_arguments(parser)
+    device_file_argument(parser)
     parser.add_argument("--out", metavar="DIR", default="out",
                         help="directory for <sample>.h5 and the figures (default: out)")
     parser.add_argument("--sample", default="sample", help="sample id (default: sample)")
@@ -44,7 +45,7 @@ def cmd_characterize(args) -> int:
             raise BadInput(f"--set {name}={value}: expected PROTOCOL.NAME=VALUE with a "
                            f"protocol of {', '.join(ORDER)}")
         overrides.setdefault(protocol, {})[parameter] = value
-    with Station.load(args.station, args.device) as station:
+    with Station.load(args.station, args.device, device_file=args.device_file) as station:
         device = args.device_id or station.device_preset or "device"
         out_dir = Path(args.out)
         out_dir.mkdir(parents=True, exist_ok=True)

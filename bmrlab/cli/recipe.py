@@ -3,7 +3,7 @@
 import sys
 
 from ..errors import BadInput
-from .report import recipe_report
+from .arguments import device_file_argument
 
 
 def register(commands) -> None:
@@ -16,6 +16,7 @@ def register(commands) -> None:
     parser.add_argument("file", metavar="FILE.yaml")
     parser.add_argument("--station", metavar="FILE",
                         help="station file (default: the recipe's, else config/station.yaml)")
+    device_file_argument(parser)
     parser.add_argument("--out", metavar="FILE.h5",
                         help="HDF5 file (default: data/<sample>.h5)")
     parser.add_argument("--resume", action="store_true",
@@ -34,6 +35,7 @@ def cmd_recipe(args) -> int:
     from ..progress import RecipeProgress
     from ..recipe import execute, finished_keys, load_recipe, plan
     from ..station import Station
+    from .report import recipe_report
 
     recipe = load_recipe(args.file)
     station_path = args.station or recipe.station or DEFAULT_STATION
@@ -47,7 +49,7 @@ def cmd_recipe(args) -> int:
         prompt = None
 
     def station_for(device):
-        return Station.load(station_path, device.preset)
+        return Station.load(station_path, device.preset, device_file=args.device_file)
     runs = plan(recipe, station_for)
     out = args.out or f"data/{recipe.sample}.h5"
     done = finished_keys(out) if args.resume else set()

@@ -1,53 +1,112 @@
-"""What the commands print about runs: one run's figures (``run``, ``analyze``), a recipe's
-outcome table, and the number format they share."""
+"""What the commands print about results: one run's figures (``run``, ``analyze``), the
+differences between a recomputed result and the stored one, a recipe's outcome table, and
+the number format they share. Figures are read as attributes of the protocol's typed result
+(bmrlab.results), so nothing here knows a protocol's layout."""
 
 import json
+from typing import Any
 
+from ..results import ProtocolResult, ResultModel, Spread
 from ..standard import TABLE1
 
-FLAGS = ("on_off_lower_bound", "retention_censored")  # beside the figures they qualify
+LONG_LIST = 6  # a differing list longer than this is shown by its length
 
 
-def run_report(result, device: str, as_json: bool) -> None:
-    figures = {k: result.figures[k] for k in TABLE1 if k in result.figures}
-    # what a protocol finds beyond Table 1: fits, PPF indices, spike counts ...
-    results = {k: v for k, v in result.figures.items() if k not in {*TABLE1, *FLAGS, "stats"}}
-    if as_json:
-        print(json.dumps({"device": device, "protocol": result.protocol,
-                          "status": result.status, "reason": result.reason,
-                          "file": str(result.path), "run": result.run, "figures": figures,
-                          **{k: result.figures[k] for k in FLAGS if k in result.figures},
-                          "stats": result.figures.get("stats", {}), "results": results,
-                          "files": [str(p) for p in result.figure_files]}, default=str))
-        return
-    print(f"{result.protocol} on {device}: {result.status}"
-          + (f" ({result.reason})" if result.reason else ""))
-    print(f"  run      {result.run}")
-    print(f"  file     {result.path}")
-    stats = result.figures.get("stats", {})
-    for key, value in figures.items():
-        spread = stats.get(key, {})
+def result_json(result: ProtocolResult | None) -> dict:
+    """A result as ``--json`` prints it: ``figures`` (its Table 1 columns), its flags
+    (``on_off_lower_bound`` ...) beside them, ``stats`` (per-figure spreads) and ``results``
+    (everything else: fits, PPF indices, spike counts ...)."""
+    if result is None:
+        return {"figures": {}, "stats": {}, "results": {}}
+    dumped = result.model_dump(mode="json")
+    figures = {key: dumped.pop(key) for key in result.table1()}
+    flags = {key: dumped.pop(key) for key in result.flags() if key in dumped}
+    stats = dumped.pop("stats", {})
+    return {"figures": figures, **flags, "stats": stats, "results": dumped}
+
+
+def figure_lines(result: ProtocolResult) -> list[str]:
+    """The figures as lines: Table 1 columns with their spread, the flags that are set
+    (with what they mean), then the rest of the result."""
+    lines = []
+    stats = getattr(result, "stats", None)
+    table1 = result.table1()
+    for key, value in table1.items():
+        spread = getattr(stats, key, None)
         line = f"  {key:<13} {format_value(value)}"
-        if spread.get("n"):
-            line += (f"   (5-95 %: {format_value(spread['p5'])} .. "
-                     f"{format_value(spread['p95'])}, n = {spread['n']})")
-        elif value is None and spread.get("reason"):
-            line = f"  {key:<13} {spread['reason']}"
-        if key == "on_off_ratio" and result.figures.get("on_off_lower_bound"):
-            line += "\n                lower bound: the HRS read is at the instrument's floor"
-        if key == "retention_ms" and result.figures.get("retention_censored"):
-            line += "\n                censored: the state outlasted the read-out window"
-        print(line)
-    fit = results.pop("delay_fit", None)
-    if fit:
-        print(f"  delay fit     V0 {fit['V0_mV']:.1f} mV, tau0 {fit['tau0_s'] * 1e3:.3g} ms"
-              + ("" if fit["form"] == "sinh" else
-                 f", tau_x {fit['tau_x_s'] * 1e3:.3g} ms, DC threshold {fit['V_th_mV']:.0f} mV")
-              + f" ({fit['points']} amplitudes)")
-    for key, value in results.items():
-        print(f"  {key:<13} {json.dumps(value, default=str)}")
-    for path in result.figure_files:
+        if isinstance(spread, Spread) and spread.n:
+            line += (f"   (5-95 %: {format_value(spread.p5)} .. {format_value(spread.p95)}, "
+                     f"n = {spread.n})")
+        elif value is None and isinstance(spread, Spread) and spread.reason:
+            line = f"  {key:<13} {spread.reason}"
+        lines.append(line)
+    fields = type(result).model_fields
+    for key, value in result.flags().items():
+        if value and key not in table1:
+            lines.append(f"  {key:<13} {fields[key].description}")
+    for key, value in result:
+        if key not in table1 and key != "stats" and not isinstance(value, bool):
+            lines.append(f"  {key:<13} {describe(value)}")
+    return lines
+
+
+def describe(value) -> str:
+    """A value beyond Table 1 on one line: a nested result as its named fields."""
+    if isinstance(value, ResultModel):
+        return ", ".join(f"{key} {describe_leaf(item)}" for key, item in value)
+    return describe_leaf(value)
+
+
+def describe_leaf(value) -> str:
+    if isinstance(value, ResultModel):
+        value = value.model_dump(mode="json")
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, default=str)
+    return format_value(value)
+
+
+def run_report(outcome, device: str, as_json: bool) -> None:
+    """A finished (or failed) ``runner.run``: status, where it is stored, its figures."""
+    if as_json:
+        print(json.dumps({"device": device, "protocol": outcome.protocol,
+                          "status": outcome.status, "reason": outcome.reason,
+                          "file": str(outcome.path), "run": outcome.run,
+                          **result_json(outcome.result),
+                          "files": [str(p) for p in outcome.figure_files]}, default=str))
+        return
+    print(f"{outcome.protocol} on {device}: {outcome.status}"
+          + (f" ({outcome.reason})" if outcome.reason else ""))
+    print(f"  run      {outcome.run}")
+    print(f"  file     {outcome.path}")
+    if outcome.result is not None:
+        for line in figure_lines(outcome.result):
+            print(line)
+    for path in outcome.figure_files:
         print(f"  figure   {path}")
+
+
+MISSING = object()
+
+
+def differences(now: dict, stored: dict, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """(dotted path, now, stored) for every leaf where two JSON results differ; a value one
+    side lacks is ``MISSING``."""
+    found = []
+    for key in dict.fromkeys([*now, *stored]):
+        new, old = now.get(key, MISSING), stored.get(key, MISSING)
+        if isinstance(new, dict) and isinstance(old, dict):
+            found += differences(new, old, f"{prefix}{key}.")
+        elif new != old:
+            found.append((prefix + key, new, old))
+    return found
+
+
+def format_difference(value) -> str:
+    if value is MISSING:
+        return "(none)"
+    if isinstance(value, list) and len(value) > LONG_LIST:
+        return f"[{len(value)} values]"
+    return describe_leaf(value)
 
 
 def recipe_report(recipe, out, outcomes, as_json: bool) -> None:
@@ -68,7 +127,7 @@ def recipe_report(recipe, out, outcomes, as_json: bool) -> None:
 
 
 def table1(figures: dict) -> dict:
-    """The Table 1 columns among a run's figures, in Table 1's order."""
+    """The Table 1 columns among stored figures (JSON), in Table 1's order."""
     return {k: figures[k] for k in TABLE1 if k in figures}
 
 

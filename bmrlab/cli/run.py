@@ -2,8 +2,7 @@
 
 import sys
 
-from .arguments import parse_assignments, station_arguments
-from .report import run_report
+from .arguments import device_file_argument, parse_assignments, station_arguments
 
 
 def register(commands) -> None:
@@ -13,6 +12,7 @@ def register(commands) -> None:
                     "(v_max=0.15, v_max=150mV); `bmrlab protocols` lists them.")
     parser.add_argument("protocol", help="protocol name, e.g. iv-sweep")
     station_arguments(parser)
+    device_file_argument(parser)
     parser.add_argument("--set", dest="values", action="append", default=[],
                         metavar="NAME=VALUE", help="set a parameter (repeatable)")
     parser.add_argument("--out", metavar="FILE.h5",
@@ -30,9 +30,10 @@ def cmd_run(args) -> int:
     from .. import runner
     from ..progress import Progress
     from ..station import Station
+    from .report import run_report
 
     values = parse_assignments(args.values)
-    with Station.load(args.station, args.device) as station:
+    with Station.load(args.station, args.device, device_file=args.device_file) as station:
         procedure = runner.prepare(station, args.protocol, values)
         device = args.device_id or station.device_preset or "device"
         out = args.out or f"data/{args.sample}.h5"

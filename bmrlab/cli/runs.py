@@ -1,7 +1,5 @@
 """``bmrlab runs FILE.h5``: the runs of a file with their status and figures, or one as CSV."""
 
-from .report import format_value, table1
-
 
 def register(commands) -> None:
     parser = commands.add_parser("runs", help="list the runs of an HDF5 file, or export one",
@@ -16,6 +14,7 @@ def register(commands) -> None:
 
 def cmd_runs(args) -> int:
     from ..storage import export_csv, list_runs, load_run
+    from .report import format_value, table1
 
     if args.csv:
         print(export_csv(args.file, args.run, args.csv))
