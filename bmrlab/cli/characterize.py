@@ -35,7 +35,7 @@ def cmd_characterize(args) -> int:
     from pathlib import Path
 
     from ..characterize import ORDER, characterize, table_row
-    from ..progress import Progress
+    from .progress import Progress
     from ..station import Station
 
     overrides: dict = {}

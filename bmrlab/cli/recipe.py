@@ -32,7 +32,7 @@ def cmd_recipe(args) -> int:
 
     from ..config import load_station_config
     from ..paths import DEFAULT_STATION
-    from ..progress import RecipeProgress
+    from .progress import RecipeProgress
     from ..recipe import execute, finished_keys, load_recipe, plan
     from ..station import Station
     from .report import recipe_report

@@ -28,7 +28,7 @@ def register(commands) -> None:
 
 def cmd_run(args) -> int:
     from .. import runner
-    from ..progress import Progress
+    from .progress import Progress
     from ..station import Station
     from .report import run_report
 

@@ -1,4 +1,4 @@
-"""Progress of a headless run: a tqdm bar on a terminal, plain lines in a log file."""
+"""Progress of a headless run on stderr: a tqdm bar on a terminal, plain lines in a log file."""
 
 import sys
 
