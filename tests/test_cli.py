@@ -158,6 +158,16 @@ def test_analyze_all_skips_runs_that_did_not_finish(tmp_path, capsys):
     assert second["status"] == "aborted" and "not analysed" in second["reason"]
 
 
+def test_analyze_exits_1_when_a_stored_run_cannot_be_analysed(tmp_path, capsys):
+    out = tmp_path / "a.h5"
+    run = short_run(out)
+    with h5py.File(out, "a") as handle:
+        del handle[run]["cycle"]
+    capsys.readouterr()
+    assert main(["analyze", str(out)]) == 1
+    assert f"iv-sweep {run}: analysis failed" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("args, expected", [
     (["analyze", "missing.h5"], "missing.h5"),
     (["analyze", "{file}", "--run", "nosuch"], "no run 'nosuch'"),
