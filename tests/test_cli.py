@@ -112,7 +112,7 @@ def short_run(out) -> str:
 def test_analyze_reproduces_the_stored_figures_exactly(tmp_path, capsys):
     out = tmp_path / "a.h5"
     run = short_run(out)
-    capsys.readouterr()
+    run_lines = capsys.readouterr().out.splitlines()
     assert main(["analyze", str(out), "--json"]) == 0
     [entry] = json.loads(capsys.readouterr().out)["runs"]
     assert entry["run"] == run and entry["changed"] is False and "stored" not in entry
@@ -120,7 +120,10 @@ def test_analyze_reproduces_the_stored_figures_exactly(tmp_path, capsys):
     assert entry["figures"] == {k: stored[k] for k in ("vset_mV", "vreset_mV", "on_off_ratio")}
     assert entry["stats"] == stored["stats"]
     assert main(["analyze", str(out)]) == 0
-    assert "same as the stored figures" in capsys.readouterr().out
+    heading, *figure_lines = capsys.readouterr().out.splitlines()
+    assert heading.endswith("recomputed, same as the stored figures")
+    assert figure_lines == run_lines[3:]  # as `bmrlab run` printed them, after run and file
+    assert "Vset" in figure_lines[0] and "n = 3" in figure_lines[0]
 
 
 def test_analyze_shows_the_stored_figures_where_they_differ(tmp_path, capsys):

@@ -1,12 +1,13 @@
 """What the commands print about results: one run's figures (``run``, ``analyze``), the
 differences between a recomputed result and the stored one, a recipe's outcome table, and
-the number format they share. Figures are read as attributes of the protocol's typed result
-(bmrlab.results), so nothing here knows a protocol's layout."""
+the number format they share. A result is shown from its typed model alone (its fields,
+units and flags), so nothing here knows a protocol's layout."""
 
 import json
 from typing import Any
 
-from ..results import ProtocolResult, ResultModel, Spread
+from ..result_rows import result_rows
+from ..results import ProtocolResult
 from ..standard import TABLE1
 
 LONG_LIST = 6  # a differing list longer than this is shown by its length
@@ -26,43 +27,17 @@ def result_json(result: ProtocolResult | None) -> dict:
 
 
 def figure_lines(result: ProtocolResult) -> list[str]:
-    """The figures as lines: Table 1 columns with their spread, the flags that are set
-    (with what they mean), then the rest of the result."""
+    """The figures in words (bmrlab.result_rows, as the window shows them): value, 5-95 %
+    spread and n, notes (a lower bound, a censored value, why a figure is missing)."""
     lines = []
-    stats = getattr(result, "stats", None)
-    table1 = result.table1()
-    for key, value in table1.items():
-        spread = getattr(stats, key, None)
-        line = f"  {key:<13} {format_value(value)}"
-        if isinstance(spread, Spread) and spread.n:
-            line += (f"   (5-95 %: {format_value(spread.p5)} .. {format_value(spread.p95)}, "
-                     f"n = {spread.n})")
-        elif value is None and isinstance(spread, Spread) and spread.reason:
-            line = f"  {key:<13} {spread.reason}"
+    for row in result_rows(result):
+        line = f"  {row.figure:<24} {row.value}"
+        if row.spread:
+            line += f"   (5-95 %: {row.spread}, n = {row.n})"
+        if row.note:
+            line += f"   [{row.note}]" if row.value else row.note
         lines.append(line)
-    fields = type(result).model_fields
-    for key, value in result.flags().items():
-        if value and key not in table1:
-            lines.append(f"  {key:<13} {fields[key].description}")
-    for key, value in result:
-        if key not in table1 and key != "stats" and not isinstance(value, bool):
-            lines.append(f"  {key:<13} {describe(value)}")
     return lines
-
-
-def describe(value) -> str:
-    """A value beyond Table 1 on one line: a nested result as its named fields."""
-    if isinstance(value, ResultModel):
-        return ", ".join(f"{key} {describe_leaf(item)}" for key, item in value)
-    return describe_leaf(value)
-
-
-def describe_leaf(value) -> str:
-    if isinstance(value, ResultModel):
-        value = value.model_dump(mode="json")
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, default=str)
-    return format_value(value)
 
 
 def run_report(outcome, device: str, as_json: bool) -> None:
@@ -102,11 +77,14 @@ def differences(now: dict, stored: dict, prefix: str = "") -> list[tuple[str, An
 
 
 def format_difference(value) -> str:
+    """One side of a difference: a JSON value on one line, a long list by its length."""
     if value is MISSING:
         return "(none)"
     if isinstance(value, list) and len(value) > LONG_LIST:
         return f"[{len(value)} values]"
-    return describe_leaf(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, default=str)
+    return format_value(value)
 
 
 def recipe_report(recipe, out, outcomes, as_json: bool) -> None:
