@@ -62,8 +62,8 @@ def test_an_off_mode_the_model_lacks_is_refused_before_anything_is_opened():
 
 
 def test_the_hardware_path_does_not_import_the_simulator():
-    probe = subprocess.run(
-        [sys.executable, "-c", "import sys, bmrlab.station, bmrlab.runner; "
-         "print(sorted(m for m in sys.modules if m.startswith('bmrlab.sim')))"],
-        capture_output=True, text=True, check=True)
+    code = ("import sys, bmrlab.station, bmrlab.runner; "
+            "print(sorted(m for m in sys.modules if m.startswith('bmrlab.sim')))")
+    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True)
     assert probe.stdout.strip() == "[]"

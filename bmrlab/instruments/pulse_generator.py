@@ -88,7 +88,7 @@ class PulseGenerator:
         """Start the armed burst (bus trigger); return how long it lasts."""
         if self.armed is None:
             raise InstrumentError("the pulse generator was fired before it was armed")
-        level, width, period, count = self.armed
+        _, width, period, count = self.armed
         self.driver.fire()
         return (count - 1) * period + width
 

@@ -144,8 +144,8 @@ class Smu:
     model: str
     max_list_points: int
     max_buffer_points: int  # before connecting; the 2450 reports its own at configure
-    voltage_ranges: tuple
-    nplc_range: tuple  # (min, max) the model takes
+    voltage_ranges: tuple[float, ...]
+    nplc_range: tuple[float, float]  # (min, max) the model takes
     current_resolution: float  # of the lowest current range: what "pA" can mean here
     reading_overhead_s: float  # per reading, besides the aperture
     overflow_reading = 9.9e37  # what a reading above a fixed range returns
