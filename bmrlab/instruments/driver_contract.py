@@ -13,12 +13,8 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 
-class SmuDriver(Protocol):
-    """A source-measure unit sourcing voltage and measuring current, in its own language."""
-
-    # bmrlab's off-mode names ("zero", ...) -> the model's word for each; the names are the
-    # off-modes a station file may choose for this model
-    OFF_MODES: ClassVar[dict[str, str]]
+class InstrumentDriver(Protocol):
+    """What the station and both interfaces use of any driver."""
 
     @property
     def id(self) -> str:
@@ -27,6 +23,23 @@ class SmuDriver(Protocol):
     @property
     def adapter(self) -> Any:
         """The VISA session (the station closes it)."""
+
+    def raise_errors(self) -> None:
+        """Raise InstrumentError with the instrument's messages if its error queue is not
+        empty."""
+
+    def output_on(self) -> None: ...
+
+    def instrument_facts(self) -> dict:
+        """Queries only (``bmrlab station check`` and every run's record)."""
+
+
+class SmuDriver(InstrumentDriver, Protocol):
+    """A source-measure unit sourcing voltage and measuring current, in its own language."""
+
+    # bmrlab's off-mode names ("zero", ...) -> the model's word for each; the names are the
+    # off-modes a station file may choose for this model
+    OFF_MODES: ClassVar[dict[str, str]]
 
     def configure_voltage_source(self, source_range: float, compliance: float,
                                  off_mode: str) -> None:
@@ -39,12 +52,6 @@ class SmuDriver(Protocol):
     def set_level(self, volts: float) -> None: ...
 
     def line_frequency(self) -> float: ...
-
-    def raise_errors(self) -> None:
-        """Raise InstrumentError with the instrument's messages if its error queue is not
-        empty."""
-
-    def output_on(self) -> None: ...
 
     def read_once(self) -> tuple[float, float, bool]:
         """One reading at the present level: (source value, current, limited)."""
@@ -75,24 +82,12 @@ class SmuDriver(Protocol):
     def output_off_safely(self, zero: float) -> None:
         """Stop the sweep, source ``zero`` (0 V, checked by the guard), output off."""
 
-    def instrument_facts(self) -> dict:
-        """Queries only: identity, options, line frequency, buffer capacity, source delay,
-        autozero."""
 
-
-class PulseGeneratorDriver(Protocol):
+class PulseGeneratorDriver(InstrumentDriver, Protocol):
     """A function generator giving rectangular pulses from 0 V in triggered bursts."""
 
     model_name: ClassVar[str]
     min_amplitude: ClassVar[float]  # the smallest pulse into a high impedance (V)
-
-    @property
-    def id(self) -> str:
-        """The ``*IDN?`` reply."""
-
-    @property
-    def adapter(self) -> Any:
-        """The VISA session (the station closes it)."""
 
     def configure_bursts(self, load: str, trigger_source: str) -> None:
         """Output off, a reset, and every setting the bursts depend on."""
@@ -100,13 +95,6 @@ class PulseGeneratorDriver(Protocol):
     def program_pulses(self, high: float, width: float, period: float, count: int) -> None:
         """With the output off: ``count`` pulses from 0 V to ``high``."""
 
-    def raise_errors(self) -> None: ...
-
-    def output_on(self) -> None: ...
-
     def fire(self) -> None: ...
 
     def output_off(self) -> None: ...
-
-    def instrument_facts(self) -> dict:
-        """Queries only: identity, options, load, trigger source."""
