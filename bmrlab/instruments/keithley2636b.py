@@ -90,8 +90,9 @@ class Keithley2636B(Keithley2600):
     """Channel A of a 2600B, with the TSP bmrlab's SMU interface needs."""
 
     model_name: ClassVar[str] = "Keithley 2636B"
-    OFF_MODES: ClassVar[dict[str, str]] = {"normal": "smua.OUTPUT_NORMAL", "zero": "smua.OUTPUT_ZERO",
-                 "high-impedance": "smua.OUTPUT_HIGH_Z"}
+    OFF_MODES: ClassVar[dict[str, str]] = {
+        "normal": "smua.OUTPUT_NORMAL", "zero": "smua.OUTPUT_ZERO",
+        "high-impedance": "smua.OUTPUT_HIGH_Z"}
     raise_errors = raise_instrument_errors
 
     def __init__(self, adapter, **kwargs):

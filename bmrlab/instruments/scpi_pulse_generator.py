@@ -9,8 +9,9 @@ from .common_queries import identity_facts, raise_instrument_errors
 
 
 class ScpiPulseGenerator(Instrument):
-    """Mixin for pymeasure's 33500B / 33220A drivers (listed before the model's pymeasure
-    class): the SCPI of triggered pulse bursts.
+    """Mixin for pymeasure's 33500B / 33220A drivers, listed before the model's pymeasure
+    class (derived from pymeasure's Instrument, whose ``write`` and ``ask`` it uses): the SCPI
+    of triggered pulse bursts.
 
     The pulse timing goes through the drivers' ``pulse_period`` and ``pulse_width``
     properties (the two models spell the period differently); the model sets
@@ -26,7 +27,7 @@ class ScpiPulseGenerator(Instrument):
 
     model_name: ClassVar[str] = "function generator"
     min_amplitude: ClassVar[float]
-    options_query: ClassVar[str | None]  # the model's query for its installed options, if it has one
+    options_query: ClassVar[str | None]  # the model's query for its installed options, if any
     raise_errors = raise_instrument_errors
 
     def configure_bursts(self, load: str, trigger_source: str) -> None:

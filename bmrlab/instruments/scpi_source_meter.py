@@ -12,11 +12,13 @@ LIST_CHUNK = 100  # values per :SOUR:LIST command on both the 2450 and the 2400
 
 
 class ScpiSourceMeter(Instrument):
-    """Mixin for pymeasure drivers of SCPI source meters sourcing voltage (listed before the
-    model's pymeasure class)."""
+    """Mixin for pymeasure drivers of SCPI source meters sourcing voltage, listed before the
+    model's pymeasure class (derived from pymeasure's Instrument, whose ``write`` and ``ask``
+    it uses)."""
 
     model_name: ClassVar[str] = "source meter"
-    OFF_MODES: ClassVar[dict[str, str]] = {"normal": "NORM", "zero": "ZERO", "high-impedance": "HIMP", "guard": "GUAR"}
+    OFF_MODES: ClassVar[dict[str, str]] = {"normal": "NORM", "zero": "ZERO",
+                                           "high-impedance": "HIMP", "guard": "GUAR"}
     raise_errors = raise_instrument_errors
 
     def set_level(self, volts: float) -> None:
