@@ -34,7 +34,8 @@ offset, which is why its On/Off figures are lower bounds.
 import numpy as np
 from pymeasure.instruments.keithley import Keithley2400 as PymeasureKeithley2400
 
-from .scpi_smu import ScpiSourceMeter, identity_facts
+from .common_queries import identity_facts
+from .scpi_source_meter import ScpiSourceMeter
 from .smu import Smu
 
 STATUS_LIMITED = 8 | 65536  # real compliance (bit 3), range compliance (bit 16)
@@ -109,12 +110,6 @@ class Keithley2400(ScpiSourceMeter, PymeasureKeithley2400):
         values = values[first - 1:last]
         limited = (values[:, 4].astype(int) & STATUS_LIMITED) > 0
         return values[:, 3], values[:, 0], values[:, 1], limited
-
-    def output_off_safely(self, zero: float) -> None:
-        """Stop the trigger model, back to a fixed level ``zero``, output off."""
-        self.write(":ABOR")
-        self.set_level(zero)
-        self.write(":OUTP OFF")
 
     def instrument_facts(self) -> dict:
         """Queries only; the source delay is "auto" while autodelay is on."""

@@ -32,7 +32,8 @@ import numpy as np
 from pymeasure.instruments.keithley import Keithley2450 as PymeasureKeithley2450
 
 from ..errors import InstrumentError
-from .scpi_smu import ScpiSourceMeter, identity_facts
+from .common_queries import identity_facts
+from .scpi_source_meter import ScpiSourceMeter
 from .smu import Smu
 
 BUFFER = '"defbuffer1"'
@@ -114,12 +115,6 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
         values = np.array(reply.split(","), dtype=float).reshape(-1, 4)
         status = values[:, 3].astype(int)
         return values[:, 0], values[:, 1], values[:, 2], (status & STAT_LIMIT) > 0
-
-    def output_off_safely(self, zero: float) -> None:
-        """Stop the trigger model, source ``zero`` (0 V, checked by the guard), output off."""
-        self.write(":ABOR")
-        self.set_level(zero)
-        self.write(":OUTP OFF")
 
     def instrument_facts(self) -> dict:
         """Queries only; the source delay is "auto" while autodelay is on. The 2450 has no
