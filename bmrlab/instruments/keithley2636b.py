@@ -41,6 +41,7 @@ import numpy as np
 from pymeasure.instruments.keithley import Keithley2600
 
 from .common_queries import identity_facts, raise_instrument_errors
+from .datasheets import SmuSpec
 from .smu import Smu
 
 STATUS_COMPLIANCE = 0x40
@@ -208,6 +209,14 @@ class Keithley2636B(Keithley2600):
 
 
 class Keithley2636BSmu(Smu):
+    IDN_MODELS = ("2636B",)  # what *IDN? names this model (the station check compares)
+    DATASHEET = SmuSpec(
+        "Series 2600B datasheet, meter specifications 2634B/2635B/2636B",
+        current={100e-12: (0.0015, 120e-15), 1e-9: (0.0015, 240e-15),
+                 10e-9: (0.0015, 3e-12), 100e-9: (0.00060, 40e-12),
+                 1e-6: (0.00025, 400e-12)},
+        voltage={0.2: (0.00015, 225e-6), 2.0: (0.00020, 350e-6)},
+        protocol_ranges=(100e-12, 1e-9, 10e-9, 100e-9, 1e-6))
     model = "Keithley 2636B"
     max_list_points = 2500
     max_buffer_points = 50_000  # before connecting; the instrument's capacity at configure
