@@ -14,13 +14,27 @@ from bmrlab.storage import load_run
 
 
 def bmrlab(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "bmrlab.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "bmrlab.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def test_run_json_gives_the_table1_keys_of_the_protocol(tmp_path):
-    done = bmrlab("run", "iv-sweep", "--device", "ag-pnw-ag", "--json", "--set", "cycles=8",
-                  "--out", str(tmp_path / "a.h5"))
+    done = bmrlab(
+        "run",
+        "iv-sweep",
+        "--device",
+        "ag-pnw-ag",
+        "--json",
+        "--set",
+        "cycles=8",
+        "--out",
+        str(tmp_path / "a.h5"),
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["device"] == "ag-pnw-ag"
@@ -32,8 +46,17 @@ def test_run_json_gives_the_table1_keys_of_the_protocol(tmp_path):
 
 def test_run_json_carries_what_a_protocol_finds_beyond_table1(tmp_path):
     """paired-pulse has no Table 1 figure: its PPF indices and fit are the result."""
-    done = bmrlab("run", "paired-pulse", "--json", "--set", "repeats=3",
-                  "--set", "intervals=1ms,5ms,20ms,100ms", "--out", str(tmp_path / "p.h5"))
+    done = bmrlab(
+        "run",
+        "paired-pulse",
+        "--json",
+        "--set",
+        "repeats=3",
+        "--set",
+        "intervals=1ms,5ms,20ms,100ms",
+        "--out",
+        str(tmp_path / "p.h5"),
+    )
     assert done.returncode == 0, done.stderr
     ppf = json.loads(done.stdout)["results"]["ppf"]
     assert ppf["interval_ms"] == [1.0, 5.0, 20.0, 100.0]
@@ -52,17 +75,20 @@ def test_out_of_limit_voltage_exits_2_with_one_line_and_no_traceback(tmp_path):
     assert not (tmp_path / "x.h5").exists()
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["run", "nosuch"], "protocol 'nosuch' is not known"),
-    (["run", "iv-sweep", "--device", "nosuch"], "--device nosuch"),
-    (["run", "iv-sweep", "--set", "compliance=0"], "compliance"),
-    (["run", "iv-sweep", "--set", "v_max=nan"], "v_max"),
-    (["run", "iv-sweep", "--set", "v_max=5mA"], "v_max"),
-    (["run", "iv-sweep", "--set", "cycles"], "NAME=VALUE"),
-    (["run", "iv-sweep", "--station", "missing.yaml"], "missing.yaml"),
-    (["run", "iv-sweep", "--device-file", "missing.yaml"], "missing.yaml"),
-    (["characterize", "--device-file", "missing.yaml"], "missing.yaml"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["run", "nosuch"], "protocol 'nosuch' is not known"),
+        (["run", "iv-sweep", "--device", "nosuch"], "--device nosuch"),
+        (["run", "iv-sweep", "--set", "compliance=0"], "compliance"),
+        (["run", "iv-sweep", "--set", "v_max=nan"], "v_max"),
+        (["run", "iv-sweep", "--set", "v_max=5mA"], "v_max"),
+        (["run", "iv-sweep", "--set", "cycles"], "NAME=VALUE"),
+        (["run", "iv-sweep", "--station", "missing.yaml"], "missing.yaml"),
+        (["run", "iv-sweep", "--device-file", "missing.yaml"], "missing.yaml"),
+        (["characterize", "--device-file", "missing.yaml"], "missing.yaml"),
+    ],
+)
 def test_bad_input_is_refused_with_exit_2(args, expected, capsys, tmp_path):
     assert main([*args, "--out", str(tmp_path / "r.h5")]) == 2
     err = capsys.readouterr().err
@@ -72,12 +98,18 @@ def test_bad_input_is_refused_with_exit_2(args, expected, capsys, tmp_path):
 
 def test_station_file_problems_are_reported_by_their_yaml_path(tmp_path, capsys):
     station = tmp_path / "bad.yaml"
-    station.write_text("limits: {max_voltage: -1, max_stepp: 1}\n"
-                       "instruments: {smu: {model: keithley9999, resource: ''}}\n")
+    station.write_text(
+        "limits: {max_voltage: -1, max_stepp: 1}\n"
+        "instruments: {smu: {model: keithley9999, resource: ''}}\n"
+    )
     assert main(["run", "iv-sweep", "--station", str(station)]) == 2
     err = capsys.readouterr().err
-    for where in ("limits.max_voltage", "limits.max_stepp", "instruments.smu.model",
-                  "instruments.smu.resource"):
+    for where in (
+        "limits.max_voltage",
+        "limits.max_stepp",
+        "instruments.smu.model",
+        "instruments.smu.resource",
+    ):
         assert where in err
 
 
@@ -171,11 +203,14 @@ def test_analyze_exits_1_when_a_stored_run_cannot_be_analysed(tmp_path, capsys):
     assert f"iv-sweep {run}: analysis failed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["analyze", "missing.h5"], "missing.h5"),
-    (["analyze", "{file}", "--run", "nosuch"], "no run 'nosuch'"),
-    (["schema", "nosuch"], "protocol 'nosuch' is not known"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["analyze", "missing.h5"], "missing.h5"),
+        (["analyze", "{file}", "--run", "nosuch"], "no run 'nosuch'"),
+        (["schema", "nosuch"], "protocol 'nosuch' is not known"),
+    ],
+)
 def test_analyze_and_schema_refuse_bad_input_with_exit_2(args, expected, tmp_path, capsys):
     out = tmp_path / "a.h5"
     short_run(out)
@@ -200,17 +235,32 @@ def test_schema_is_versioned_json_listing_every_protocol(capsys):
 
 
 def test_help_does_not_import_qt():
-    done = subprocess.run([sys.executable, "-c", "import sys; from bmrlab import cli; "
-                           "sys.argv=['bmrlab','--help']\ntry: cli.main()\nexcept SystemExit: "
-                           "pass\nprint('PyQt6' in sys.modules)"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from bmrlab import cli; "
+            "sys.argv=['bmrlab','--help']\ntry: cli.main()\nexcept SystemExit: "
+            "pass\nprint('PyQt6' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.stdout.strip().endswith("False")
 
 
 def test_the_command_line_imports_no_gui_plotting_simulator_or_benchmarks():
     """Each command imports what it needs when it runs; `bmrlab bench` the benchmarks."""
     heavy = ("PyQt6", "pyqtgraph", "matplotlib", "bmrlab.sim", "bmrlab.benchmarks")
-    probe = subprocess.run([sys.executable, "-c", "import sys, bmrlab.cli; print(sorted(m for "
-                            f"m in sys.modules if m.startswith({heavy!r})))"],
-                           capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, bmrlab.cli; print(sorted(m for "
+            f"m in sys.modules if m.startswith({heavy!r})))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert probe.stdout.strip() == "[]"

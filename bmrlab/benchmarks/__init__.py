@@ -12,26 +12,39 @@ import os
 import platform
 from importlib import import_module
 
-TARGETS = {"transactions_per_point": ("<", 0.05), "host_points_per_s": (">", 50_000),
-           "characterize_wall_s": ("<", 60), "characterize_speedup": (">", 100),
-           "hdf5_values_per_s": (">", 5e6), "hdf5_reload_s": ("<", 0.5),
-           "cli_startup_s": ("<", 0.5), "plot_frame_ms": ("<", 50),
-           "gui_event_latency_ms": ("<", 50)}
+TARGETS = {
+    "transactions_per_point": ("<", 0.05),
+    "host_points_per_s": (">", 50_000),
+    "characterize_wall_s": ("<", 60),
+    "characterize_speedup": (">", 100),
+    "hdf5_values_per_s": (">", 5e6),
+    "hdf5_reload_s": ("<", 0.5),
+    "cli_startup_s": ("<", 0.5),
+    "plot_frame_ms": ("<", 50),
+    "gui_event_latency_ms": ("<", 50),
+}
 # (name, module, function), in the order they run; a benchmark returning several figures
 # (a dict of names) adds them all, the others are stored under their name
-BENCHMARKS = (("transactions_per_point", "headless", "transactions_per_point"),
-              ("host_points_per_s", "headless", "host_points_per_s"),
-              ("characterize", "headless", "characterize_speed"),
-              ("hdf5", "headless", "hdf5_speed"),
-              ("plot_frame_ms", "gui", "plot_frame_ms"),
-              ("gui_event_latency_ms", "gui", "gui_event_latency_ms"),
-              ("cli", "headless", "cli_startup_s"))
+BENCHMARKS = (
+    ("transactions_per_point", "headless", "transactions_per_point"),
+    ("host_points_per_s", "headless", "host_points_per_s"),
+    ("characterize", "headless", "characterize_speed"),
+    ("hdf5", "headless", "hdf5_speed"),
+    ("plot_frame_ms", "gui", "plot_frame_ms"),
+    ("gui_event_latency_ms", "gui", "gui_event_latency_ms"),
+    ("cli", "headless", "cli_startup_s"),
+)
 SEVERAL_FIGURES = ("characterize", "hdf5", "cli")
 
 
 def run_all(progress=None) -> dict:
-    results = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                           "python": platform.python_version()}}
+    results = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        }
+    }
     for name, module, function in BENCHMARKS:
         if progress:
             progress(name)

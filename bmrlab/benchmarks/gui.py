@@ -70,6 +70,7 @@ def gui_event_latency_ms() -> dict:
             last[0] = now
             if not window.worker.running and window.worker.events.empty():
                 app.quit()
+
         timer = QTimer()
         timer.timeout.connect(tick)
         timer.start(10)
@@ -77,5 +78,8 @@ def gui_event_latency_ms() -> dict:
         timer.stop()
         window.close()
     values = np.array(lateness[1:], dtype=float)
-    return {"median": float(np.median(values)), "p95": float(np.percentile(values, 95)),
-            "ticks": int(values.size)}
+    return {
+        "median": float(np.median(values)),
+        "p95": float(np.percentile(values, 95)),
+        "ticks": int(values.size),
+    }

@@ -9,20 +9,25 @@ from ..errors import BadInput
 
 def register(commands) -> None:
     parser = commands.add_parser(
-        "analyze", help="recompute the figures of stored runs",
+        "analyze",
+        help="recompute the figures of stored runs",
         description="Recompute the figures of a run stored in FILE.h5 (the last one, --run "
-                    "ID, or --all) from its data, parameters and recorded instrument "
-                    "settings alone, and print them as `bmrlab run` does, with the stored "
-                    "figures beside where they differ. Runs that did not finish are "
-                    "skipped (nothing was analysed when they ended). Exit 1 if an analysis "
-                    "failed; the file is not changed.")
+        "ID, or --all) from its data, parameters and recorded instrument "
+        "settings alone, and print them as `bmrlab run` does, with the stored "
+        "figures beside where they differ. Runs that did not finish are "
+        "skipped (nothing was analysed when they ended). Exit 1 if an analysis "
+        "failed; the file is not changed.",
+    )
     parser.add_argument("file", metavar="FILE.h5")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--run", help="run id or group path (default: the last run)")
     which.add_argument("--all", action="store_true", help="every run of the file")
-    parser.add_argument("--json", action="store_true",
-                        help="print one JSON object: file, runs with their figures, whether "
-                             "they changed and the stored figures where they did")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: file, runs with their figures, whether "
+        "they changed and the stored figures where they did",
+    )
     parser.set_defaults(command=cmd_analyze)
 
 
@@ -88,6 +93,8 @@ def _print_text(entries: list[dict]) -> None:
         if analysis.changed:
             print("  stored, where it differs:")
             for where, now, stored in differences(
-                    analysis.result.model_dump(mode="json"), analysis.stored):
-                print(f"    {where:<24} {format_difference(stored)}   "
-                      f"(now {format_difference(now)})")
+                analysis.result.model_dump(mode="json"), analysis.stored
+            ):
+                print(
+                    f"    {where:<24} {format_difference(stored)}   (now {format_difference(now)})"
+                )

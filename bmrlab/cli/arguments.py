@@ -4,19 +4,24 @@ from ..errors import BadInput
 
 
 def station_arguments(parser) -> None:
-    parser.add_argument("--station", metavar="FILE",
-                        help="station file (default: config/station.yaml, simulated)")
-    parser.add_argument("--device", metavar="PRESET|FILE",
-                        help="simulated device: a preset of the device library or a device "
-                             "file (simulated stations only)")
+    parser.add_argument(
+        "--station", metavar="FILE", help="station file (default: config/station.yaml, simulated)"
+    )
+    parser.add_argument(
+        "--device",
+        metavar="PRESET|FILE",
+        help="simulated device: a preset of the device library or a device "
+        "file (simulated stations only)",
+    )
 
 
 def device_file_argument(parser) -> None:
-    parser.add_argument("--device-file", metavar="FILE",
-                        help="the device under test's file: its test conditions and the "
-                             "published figures to compare against (any station; on a "
-                             "simulated one also the simulated device unless --device "
-                             "names one)")
+    parser.add_argument(
+        "--device-file",
+        metavar="FILE",
+        help="the device under test's file: its test conditions and the "
+        "published figures to compare against (any station)",
+    )
 
 
 def parse_assignments(items: list[str]) -> dict:

@@ -7,10 +7,12 @@ import sys
 
 def register(commands) -> None:
     parser = commands.add_parser(
-        "bench", help="benchmarks against a PyMeasure point-by-point baseline",
+        "bench",
+        help="benchmarks against a PyMeasure point-by-point baseline",
         description="Measure bus transactions per point, host throughput, characterize "
-                    "speed, HDF5 write/reload, live-plot frame time and CLI start-up, each "
-                    "against its baseline where one exists (a few minutes).")
+        "speed, HDF5 write/reload, live-plot frame time and CLI start-up, each "
+        "against its baseline where one exists (a few minutes).",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(command=cmd_bench)
 
@@ -35,8 +37,11 @@ def cmd_bench(args) -> int:
         else:
             ours, base = value, None
         target = TARGETS.get(key)
-        verdict = "" if target is None else (
-            f"{target[0]} {target[1]:g}  " + ("met" if met[key] else "MISSED"))
+        verdict = (
+            ""
+            if target is None
+            else (f"{target[0]} {target[1]:g}  " + ("met" if met[key] else "MISSED"))
+        )
         print(f"{key:<24} {_format(ours):>12} {_format(base):>12}  {verdict}")
     print(f"machine: {results['machine']}")
     return 0

@@ -15,8 +15,12 @@ def cmd_devices(args) -> int:
     rows = {}
     for key in preset_names():
         spec = load_device(key).spec
-        rows[key] = {"name": spec.name, "reference": spec.reference, "volatile": spec.volatile,
-                     "figures": spec.figures.model_dump(exclude_none=True)}
+        rows[key] = {
+            "name": spec.name,
+            "reference": spec.reference,
+            "volatile": spec.volatile,
+            "figures": spec.figures.model_dump(exclude_none=True),
+        }
     if args.json:
         print(json.dumps(rows))
         return 0
@@ -24,7 +28,9 @@ def cmd_devices(args) -> int:
         kind = "volatile" if row["volatile"] else "nonvolatile"
         figures = ", ".join(f"{k} {v:g}" for k, v in row["figures"].items())
         print(f"{key:<16} {row['name']} ({kind})\n{'':<16} {figures}\n{'':<16} {row['reference']}")
-    print("reference devices, for `bmrlab station check` (docs/station-check.md):\n"
-          f"{'open':<16} probes up: an open circuit (1e-16 S stray)\n"
-          f"{'resistor:<R>':<16} an exact resistor, e.g. resistor:1GOhm")
+    print(
+        "reference devices, for `bmrlab station check` (docs/station-check.md):\n"
+        f"{'open':<16} probes up: an open circuit (1e-16 S stray)\n"
+        f"{'resistor:<R>':<16} an exact resistor, e.g. resistor:1GOhm"
+    )
     return 0

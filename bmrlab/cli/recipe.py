@@ -8,21 +8,29 @@ from .arguments import device_file_argument
 
 def register(commands) -> None:
     parser = commands.add_parser(
-        "recipe", help="run a recipe: protocols over devices and parameter values",
+        "recipe",
+        help="run a recipe: protocols over devices and parameter values",
         description="Run a recipe file: its steps on each of its devices, into one HDF5 "
-                    "file. The whole recipe is checked first (every problem by its YAML "
-                    "path, exit 2). Ctrl+C stops the current step safely and skips the rest "
-                    "(exit 1); --resume then runs only what is not finished in the file.")
+        "file. The whole recipe is checked first (every problem by its YAML "
+        "path, exit 2). Ctrl+C stops the current step safely and skips the rest "
+        "(exit 1); --resume then runs only what is not finished in the file.",
+    )
     parser.add_argument("file", metavar="FILE.yaml")
-    parser.add_argument("--station", metavar="FILE",
-                        help="station file (default: the recipe's, else config/station.yaml)")
+    parser.add_argument(
+        "--station",
+        metavar="FILE",
+        help="station file (default: the recipe's, else config/station.yaml)",
+    )
     device_file_argument(parser)
-    parser.add_argument("--out", metavar="FILE.h5",
-                        help="HDF5 file (default: data/<sample>.h5)")
-    parser.add_argument("--resume", action="store_true",
-                        help="skip the steps already finished in the output file")
-    parser.add_argument("--json", action="store_true",
-                        help="print one JSON object: recipe, file, runs with their figures")
+    parser.add_argument("--out", metavar="FILE.h5", help="HDF5 file (default: data/<sample>.h5)")
+    parser.add_argument(
+        "--resume", action="store_true", help="skip the steps already finished in the output file"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: recipe, file, runs with their figures",
+    )
     parser.set_defaults(command=cmd_recipe)
 
 
@@ -32,9 +40,9 @@ def cmd_recipe(args) -> int:
 
     from ..config import load_station_config
     from ..paths import DEFAULT_STATION
-    from .progress import RecipeProgress
     from ..recipe import execute, finished_keys, load_recipe, plan
     from ..station import Station
+    from .progress import RecipeProgress
     from .report import recipe_report
 
     recipe = load_recipe(args.file)
@@ -42,31 +50,46 @@ def cmd_recipe(args) -> int:
     simulated = load_station_config(station_path).simulated
     if recipe.prompt == "always" or (recipe.prompt == "hardware" and not simulated):
         if not sys.stdin.isatty():
-            raise BadInput(f"prompt: {recipe.prompt} asks you to move the probes before each "
-                           "device, but stdin is not a terminal (use prompt: never)")
+            raise BadInput(
+                f"prompt: {recipe.prompt} asks you to move the probes before each "
+                "device, but stdin is not a terminal (use prompt: never)"
+            )
         prompt = _probe_prompt(recipe.sample)
     else:
         prompt = None
 
     def station_for(device):
         return Station.load(station_path, device.preset, device_file=args.device_file)
+
     runs = plan(recipe, station_for)
     out = args.out or f"data/{recipe.sample}.h5"
     done = finished_keys(out) if args.resume else set()
     stop = threading.Event()
 
     def on_sigint(signum, frame):
-        print("bmrlab: stopping: the current step ends safely (0 V, output off), the rest "
-              "is skipped; Ctrl+C again to force", file=sys.stderr, flush=True)
+        print(
+            "bmrlab: stopping: the current step ends safely (0 V, output off), the rest "
+            "is skipped; Ctrl+C again to force",
+            file=sys.stderr,
+            flush=True,
+        )
         stop.set()
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         with RecipeProgress(len(runs)) as progress:
             outcomes = execute(
-                recipe, runs, station_for, out, done=done, stop=stop, prompt=prompt,
+                recipe,
+                runs,
+                station_for,
+                out,
+                done=done,
+                stop=stop,
+                prompt=prompt,
                 on_run=lambda k, p: progress.start_run(k, f"{p.device.id} {p.protocol}"),
-                on_event=progress.on_event)
+                on_event=progress.on_event,
+            )
     finally:
         signal.signal(signal.SIGINT, previous)
     recipe_report(recipe, out, outcomes, args.json)
@@ -77,4 +100,5 @@ def cmd_recipe(args) -> int:
 def _probe_prompt(sample: str):
     def prompt(device):
         input(f"Move the probes to device {device.id} of {sample}, then press Enter: ")
+
     return prompt

@@ -43,14 +43,26 @@ def figure_lines(result: ProtocolResult) -> list[str]:
 def run_report(outcome, device: str, as_json: bool) -> None:
     """A finished (or failed) ``runner.run``: status, where it is stored, its figures."""
     if as_json:
-        print(json.dumps({"device": device, "protocol": outcome.protocol,
-                          "status": outcome.status, "reason": outcome.reason,
-                          "file": str(outcome.path), "run": outcome.run,
-                          **result_json(outcome.result),
-                          "files": [str(p) for p in outcome.figure_files]}, default=str))
+        print(
+            json.dumps(
+                {
+                    "device": device,
+                    "protocol": outcome.protocol,
+                    "status": outcome.status,
+                    "reason": outcome.reason,
+                    "file": str(outcome.path),
+                    "run": outcome.run,
+                    **result_json(outcome.result),
+                    "files": [str(p) for p in outcome.figure_files],
+                },
+                default=str,
+            )
+        )
         return
-    print(f"{outcome.protocol} on {device}: {outcome.status}"
-          + (f" ({outcome.reason})" if outcome.reason else ""))
+    print(
+        f"{outcome.protocol} on {device}: {outcome.status}"
+        + (f" ({outcome.reason})" if outcome.reason else "")
+    )
     print(f"  run      {outcome.run}")
     print(f"  file     {outcome.path}")
     if outcome.result is not None:
@@ -89,17 +101,34 @@ def format_difference(value) -> str:
 
 def recipe_report(recipe, out, outcomes, as_json: bool) -> None:
     if as_json:
-        print(json.dumps({"recipe": recipe.name, "file": str(out), "runs": [
-            {"device": o.planned.device.id, "protocol": o.planned.protocol,
-             "step": o.planned.key, "status": o.status, "reason": o.reason, "run": o.run,
-             "figures": table1(o.figures)}
-            for o in outcomes]}, default=str))
+        print(
+            json.dumps(
+                {
+                    "recipe": recipe.name,
+                    "file": str(out),
+                    "runs": [
+                        {
+                            "device": o.planned.device.id,
+                            "protocol": o.planned.protocol,
+                            "step": o.planned.key,
+                            "status": o.status,
+                            "reason": o.reason,
+                            "run": o.run,
+                            "figures": table1(o.figures),
+                        }
+                        for o in outcomes
+                    ],
+                },
+                default=str,
+            )
+        )
         return
     print(f"{recipe.name}: {len(outcomes)} runs into {out}")
     print(f"  {'device':<8} {'protocol':<13} {'status':<9} figures")
     for o in outcomes:
-        shown = ", ".join(f"{k} {format_value(v)}" for k, v in table1(o.figures).items()
-                          if v is not None)
+        shown = ", ".join(
+            f"{k} {format_value(v)}" for k, v in table1(o.figures).items() if v is not None
+        )
         note = o.reason if o.status not in ("finished", "resumed") else shown
         print(f"  {o.planned.device.id:<8} {o.planned.protocol:<13} {o.status:<9} {note}")
 

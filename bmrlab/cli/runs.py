@@ -2,10 +2,13 @@
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("runs", help="list the runs of an HDF5 file, or export one",
-                                 description="List the runs stored in FILE.h5 with their "
-                                             "status and figures; with --csv, export one "
-                                             "run's data.")
+    parser = commands.add_parser(
+        "runs",
+        help="list the runs of an HDF5 file, or export one",
+        description="List the runs stored in FILE.h5 with their "
+        "status and figures; with --csv, export one "
+        "run's data.",
+    )
     parser.add_argument("file", metavar="FILE.h5")
     parser.add_argument("--run", help="run id or group path (default: the last run)")
     parser.add_argument("--csv", metavar="OUT.csv", help="write the run's columns to CSV")

@@ -9,16 +9,23 @@ def register(commands) -> None:
     sim = commands.add_parser("sim", help="the simulated station")
     actions = sim.add_subparsers(metavar="ACTION", required=True)
     serve = actions.add_parser(
-        "serve", help="serve the simulated instruments as raw SCPI sockets on 127.0.0.1",
+        "serve",
+        help="serve the simulated instruments as raw SCPI sockets on 127.0.0.1",
         description="Serve every simulated instrument of the station on its own TCP port "
-                    "(wall-clock time) until Ctrl+C. Any VISA client reaches it as "
-                    "TCPIP0::127.0.0.1::<port>::SOCKET with \\n termination.")
-    serve.add_argument("--station", metavar="FILE",
-                       help="station file (default: the default simulated bench, one "
-                            "instrument of each model)")
-    serve.add_argument("--port", type=int, default=5025,
-                       help="port of the first instrument, the next ones follow "
-                            "(default 5025; 0: any free ports)")
+        "(wall-clock time) until Ctrl+C. Any VISA client reaches it as "
+        "TCPIP0::127.0.0.1::<port>::SOCKET with \\n termination.",
+    )
+    serve.add_argument(
+        "--station",
+        metavar="FILE",
+        help="station file (default: the default simulated bench, one instrument of each model)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=5025,
+        help="port of the first instrument, the next ones follow (default 5025; 0: any free ports)",
+    )
     serve.set_defaults(command=cmd_sim_serve)
 
 

@@ -9,21 +9,30 @@ def register(commands) -> None:
     station = commands.add_parser("station", help="the station itself: check it before use")
     actions = station.add_subparsers(metavar="ACTION", required=True)
     check = actions.add_parser(
-        "check", help="day-one bring-up: identities, error queues, offsets, noise, a reference",
+        "check",
+        help="day-one bring-up: identities, error queues, offsets, noise, a reference",
         description="Check every instrument of the station before a device is probed: "
-                    "identity, firmware, options, error queue, line frequency, buffer "
-                    "capacity, source delay and autozero; with the probes up, the offset and "
-                    "noise of the current at 0 V on each range the protocols use; with "
-                    "--reference, a resistor of that value in place of the device, and the "
-                    "generator's level through it. Prints a pass/fail table and stores a "
-                    "JSON report (docs/station-check.md). Exit 0 all passed, 1 a check "
-                    "failed, 2 bad input.")
+        "identity, firmware, options, error queue, line frequency, buffer "
+        "capacity, source delay and autozero; with the probes up, the offset and "
+        "noise of the current at 0 V on each range the protocols use; with "
+        "--reference, a resistor of that value in place of the device, and the "
+        "generator's level through it. Prints a pass/fail table and stores a "
+        "JSON report (docs/station-check.md). Exit 0 all passed, 1 a check "
+        "failed, 2 bad input.",
+    )
     station_arguments(check)
-    check.add_argument("--reference", metavar="OHMS",
-                       help="a resistor of this value is connected in place of the device, "
-                            "e.g. 1GOhm (it is sourced up to limits.max_voltage)")
-    check.add_argument("--out", metavar="DIR", default="data/station-checks",
-                       help="directory of the JSON report (default: data/station-checks)")
+    check.add_argument(
+        "--reference",
+        metavar="OHMS",
+        help="a resistor of this value is connected in place of the device, "
+        "e.g. 1GOhm (it is sourced up to limits.max_voltage)",
+    )
+    check.add_argument(
+        "--out",
+        metavar="DIR",
+        default="data/station-checks",
+        help="directory of the JSON report (default: data/station-checks)",
+    )
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(command=cmd_station_check)
 
