@@ -29,7 +29,6 @@ WINDOW_RETENTIONS = 10
 LOG_READS_PER_DECADE = 8
 
 
-
 def trace_levels(pulse_v, pulse_width, v_read, period, window,
                  step) -> tuple[list[float], int, int]:
     """One volatile trace as a list of ``step``-long levels: the pulse, then a read (one
@@ -48,6 +47,7 @@ def adapted_reads(retention, period, window, step) -> tuple[float, float]:
     it (at least 50 reads, at most ``window``)."""
     period = max(period, step * round(retention / READS_PER_RETENTION / step))
     return period, min(window, max(WINDOW_RETENTIONS * retention, 50 * period))
+
 
 class Retention(BmrProcedure):
     name = "retention"
