@@ -13,13 +13,19 @@ state. Each point carries a phase: rest at 0 V, the HRS read, or the sweep itsel
 """
 
 import math
+from enum import IntEnum
 from dataclasses import dataclass
 
 import numpy as np
 
 from .summary import spread
 
-REST, READ, SWEEP = 0, 1, 2  # phase of each point of a cycle
+class IvPhase(IntEnum):
+    """The phase of each point of an I-V cycle (the ``phase`` column of an iv-sweep run)."""
+
+    REST = 0
+    READ = 1
+    SWEEP = 2
 MIN_DECADES = 1.0  # a set must raise the current by more than this
 RESET_FACTOR = 10.0  # a reset must lower |I| by more than this
 NEIGHBOURS = 3  # points on each side used to judge a jump
@@ -96,10 +102,10 @@ def current_near(v: np.ndarray, i: np.ndarray, v_read: float, tolerance: float) 
 
 def analyze_cycle(v_src, i, phase, *, compliance, v_read, step) -> dict:
     """Figures of one I-V cycle: vset_V, vreset_V, hrs_A, lrs_A, on_off (None if absent)."""
-    sweep = phase == SWEEP
+    sweep = phase == IvPhase.SWEEP
     v, i_sweep = v_src[sweep], i[sweep]
     b = split_branches(v)
-    reads = np.abs(i[phase == READ])
+    reads = np.abs(i[phase == IvPhase.READ])
     hrs = float(np.median(reads)) if reads.size else None
     lrs = current_near(v[b.down], i_sweep[b.down], v_read, 2.5 * step)
     window = math.log10(lrs / hrs) if hrs and lrs and lrs > hrs else 2 * MIN_DECADES
@@ -116,17 +122,12 @@ def analyze_cycle(v_src, i, phase, *, compliance, v_read, step) -> dict:
     }
 
 
-def analyze_iv(v_src, i, cycle, phase, *, compliance, v_read, step,
-               current_floor: float = 0.0) -> dict:
-    """Per-cycle figures and the summary: Table 1 keys plus ``stats`` with the spreads.
+def summarize_iv(cycles: list[dict], *, bipolar: bool, current_floor: float = 0.0) -> dict:
+    """The summary of the per-cycle figures (``analyze_cycle``): Table 1 keys plus ``stats``
+    with the spreads.
 
     ``current_floor`` is the smallest current the instrument resolves (an instrument fact);
     an HRS read below it makes On/Off a lower bound, flagged as ``on_off_lower_bound``."""
-    v_src, i, cycle, phase = (np.asarray(a) for a in (v_src, i, cycle, phase))
-    cycles = [analyze_cycle(v_src[cycle == c], i[cycle == c], phase[cycle == c],
-                            compliance=compliance, v_read=v_read, step=step)
-              for c in np.unique(cycle)]
-    bipolar = bool(np.any(v_src[phase == SWEEP] < 0))
     stats = {
         "vset_mV": spread([c["vset_V"] for c in cycles], 1e3),
         "vreset_mV": spread([c["vreset_V"] for c in cycles], 1e3, missing=(
