@@ -10,8 +10,14 @@ from bmrlab.analysis.iv import analyze_cycle
 from bmrlab.procedures.iv_sweep import IvSweep
 from bmrlab.procedures.retention import Retention
 from bmrlab.sim import calibration, model
-from bmrlab.sim.calibration import (Protocols, StandardSmu, calibrate_cached, cache_key,
-                                    sweep_vreset, sweep_vset)
+from bmrlab.sim.calibration import (
+    Protocols,
+    StandardSmu,
+    cache_key,
+    calibrate_cached,
+    sweep_vreset,
+    sweep_vset,
+)
 from bmrlab.sim.library import DeviceFile, load_device, resolve_device
 from bmrlab.sim.model import BmrDevice
 from bmrlab.station import Station
@@ -25,7 +31,7 @@ def test_the_standard_smu_times_its_readings_as_the_default_stations_smu():
         station.connect()
         assert type(station.smu) in StandardSmu.__mro__
         for protocol in (IvSweep, Retention):
-            nplc = protocol.nplc.default
+            nplc = protocol.parameter_specs()["nplc"].default
             station.smu.configure(max_abs_v=0.2, compliance=1e-6, nplc=nplc)
             standard_smu = StandardSmu(nplc)
             assert standard_smu.step_time() == pytest.approx(station.smu.step_time())

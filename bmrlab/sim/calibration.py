@@ -30,7 +30,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from .. import standard
-from ..analysis.iv import READ, SWEEP
+from ..analysis.iv import IvPhase
 from ..analysis.retention import trace_retention
 from ..errors import BadInput
 from ..instruments.keithley2450 import Keithley2450Smu
@@ -135,7 +135,7 @@ def sweep_vset(params: ModelParams, iv: IvCycle) -> float | None:
     a step by which the bridge followed that step's reading, plus half a step (a bridge
     just after a reading shows at the next level, one just before it at this one)."""
     d = _device(params)
-    first = int(np.argmax(iv.phases == SWEEP))
+    first = int(np.argmax(iv.phases == IvPhase.SWEEP))
     peak = first + int(np.argmax(iv.levels[first:]))
     _drive(d, iv.levels[:first], iv.dwell, iv.compliance)
     for level in iv.levels[first:peak + 1].tolist():
@@ -150,7 +150,7 @@ def sweep_vreset(params: ModelParams, iv: IvCycle) -> float | None:
     gone (None if the positive branch did not set it, or the branch does not reset it)."""
     d = _device(params)
     levels = iv.levels
-    negative = np.flatnonzero((iv.phases == SWEEP) & (levels < 0))
+    negative = np.flatnonzero((iv.phases == IvPhase.SWEEP) & (levels < 0))
     if not negative.size:
         return None
     branch = negative[:int(np.argmin(levels[negative])) + 1]
@@ -165,7 +165,7 @@ def sweep_vreset(params: ModelParams, iv: IvCycle) -> float | None:
 def hrs_read_closure(params: ModelParams, iv: IvCycle) -> float:
     """Gap closure at the reading of the I-V cycle's HRS read, from the relaxed state."""
     d = _device(params)
-    read = int(np.argmax(iv.phases == READ))
+    read = int(np.argmax(iv.phases == IvPhase.READ))
     next(_replay(d, iv.levels[:read + 1], iv.dwell, iv.compliance, [read], iv.sample_at))
     return d.x
 
