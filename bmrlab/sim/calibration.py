@@ -93,7 +93,8 @@ class Protocols:
         self.iv = IvCycle.of(self.iv_sweep)
         self.retention = self.configured(Retention)
         pulse_delay = self.configured(PulseDelay)
-        self.delay_at = pulse_delay.delay_at or pulse_delay.amplitudes[0]  # as analysed
+        # the amplitude whose delay the pulse-delay analysis reports
+        self.delay_at = pulse_delay.delay_at or pulse_delay.amplitudes[0]
         self.delay_compliance = pulse_delay.compliance
 
     def configured(self, protocol, **values):
@@ -280,6 +281,7 @@ def _solve_tau0(p: dict, vset: float, protocols: Protocols) -> float:
     def mismatch(tau0):
         got = sweep_vset(_model({**p, "tau0": tau0}), iv)
         return (got if got is not None else 10.0) - vset
+    # Vset grows with tau0 (a sweep that never sets counts as 10 V): the ends bracket it
     return _log_root(mismatch, 1e-12, 1e200, f"Vset {vset * 1e3:g} mV", points=2)
 
 
