@@ -87,7 +87,7 @@ def load_run(path, run: str | None = None) -> RunData:
         data = pd.DataFrame({k: group[k][:rows] for k in names})
         units = {k: str(group[k].attrs.get("units", "")) for k in group.keys()}
     reserved = {"protocol", "status", "reason", "started", "ended", "station", "figures",
-                "conditions", "columns", "recipe_step", "metadata", "stored_rows"}
+                "conditions", "published", "columns", "recipe_step", "metadata", "stored_rows"}
     parameters = {k: _plain(v) for k, v in attrs.items()
                   if k not in reserved and not k.endswith(".units")}
     units.update({k[:-6]: str(v) for k, v in attrs.items() if k.endswith(".units")})
