@@ -64,6 +64,32 @@ def test_run_json_carries_what_a_protocol_finds_beyond_table1(tmp_path):
     assert {"C1", "tau1_ms"} <= set(ppf["fit"])
 
 
+def test_device_file_gives_the_device_its_conditions_and_published_figures(tmp_path, capsys):
+    out = tmp_path / "d.h5"
+    assert (
+        main(
+            [
+                "run",
+                "iv-sweep",
+                "--device-file",
+                "ag-bioi-pt",
+                "--set",
+                "cycles=2",
+                "--out",
+                str(out),
+                "--json",
+            ]
+        )
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["device"] == "ag-bioi-pt"
+    with h5py.File(out, "r") as handle:
+        attrs = handle[report["run"]].attrs
+        assert json.loads(attrs["published"])["vset_mV"] == 50
+        assert json.loads(attrs["conditions"])["volatile"] is False
+
+
 def test_out_of_limit_voltage_exits_2_with_one_line_and_no_traceback(tmp_path):
     done = bmrlab("run", "iv-sweep", "--set", "v_max=0.8", "--out", str(tmp_path / "x.h5"))
     assert done.returncode == 2
@@ -116,7 +142,8 @@ def test_station_file_problems_are_reported_by_their_yaml_path(tmp_path, capsys)
 def test_devices_and_protocols_list_the_registry(capsys):
     assert main(["devices", "--json"]) == 0
     devices = json.loads(capsys.readouterr().out)
-    assert devices["ag-pnw-ag"]["figures"]["vset_mV"] == 60
+    assert devices["ag-pnw-ag"]["published"]["vset_mV"] == 60
+    assert devices["ag-pnw-ag"]["conditions"]["retention_pulse_ms"] == 20
     assert devices["ag-bioi-pt"]["volatile"] is False
     assert main(["protocols", "--json"]) == 0
     protocols = json.loads(capsys.readouterr().out)

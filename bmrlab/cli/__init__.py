@@ -5,6 +5,7 @@ Exit status: 0 done; 1 the run failed or was aborted (data kept, reason stored);
 input, refused before any instrument was touched, one line per problem, no traceback.
 """
 
+import os
 import sys
 
 from ..errors import BadInput
@@ -19,3 +20,6 @@ def main(argv=None) -> int:
         for line in error.problems:
             print(f"bmrlab: {line}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped early (`bmrlab devices | head`): no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

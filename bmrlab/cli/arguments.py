@@ -15,12 +15,14 @@ def station_arguments(parser) -> None:
     )
 
 
-def device_file_argument(parser) -> None:
+def device_file_argument(
+    parser, which: str = "the device under test's file (a library preset or a .yaml)"
+) -> None:
     parser.add_argument(
         "--device-file",
         metavar="FILE",
-        help="the device under test's file: its test conditions and the "
-        "published figures to compare against (any station)",
+        help=f"{which}: its test conditions and the published figures to compare against, "
+        "on any station; on a simulated one also the simulated device",
     )
 
 

@@ -13,7 +13,7 @@ def register(commands) -> None:
         description="Run the standard characterization (I-V sweep, pulse delay, retention, "
         "endurance, paired pulse) into DIR/<sample>.h5, write the PNG figures and "
         "DIR/<sample>_summary.json, and print the device's row in the format of "
-        "Table 1.",
+        "Table 1, with the device file's published figures beside the measured ones.",
     )
     station_arguments(parser)
     device_file_argument(parser)
@@ -25,7 +25,7 @@ def register(commands) -> None:
     )
     parser.add_argument("--sample", default="sample", help="sample id (default: sample)")
     parser.add_argument(
-        "--device-id", help="device id (default: the simulated device's preset, else 'device')"
+        "--device-id", help="device id (default: the device's preset or file name, else 'device')"
     )
     parser.add_argument(
         "--set",
@@ -38,7 +38,8 @@ def register(commands) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object: device, figures (Table 1 columns), stats, ppf, runs, files",
+        help="print one JSON object: device, figures (Table 1 columns), published, "
+        "conditions, stats, ppf, runs, files",
     )
     parser.set_defaults(command=cmd_characterize)
 
@@ -46,7 +47,7 @@ def register(commands) -> None:
 def cmd_characterize(args) -> int:
     from pathlib import Path
 
-    from ..characterize import ORDER, characterize, table_row
+    from ..characterize import ORDER, characterize, comparison, table_row
     from ..station import Station
     from .progress import Progress
 
@@ -81,6 +82,9 @@ def cmd_characterize(args) -> int:
         print(json.dumps(summary, default=str))
     else:
         print(table_row(result))
+        beside = comparison(result)  # '' when the device file publishes no figures
+        if beside:
+            print(beside)
         for run in summary["runs"]:
             print(
                 f"  {run['protocol']:<13} {run['status']}"

@@ -2,7 +2,6 @@
 
 import sys
 
-from ..errors import BadInput
 from .arguments import device_file_argument
 
 
@@ -21,7 +20,9 @@ def register(commands) -> None:
         metavar="FILE",
         help="station file (default: the recipe's, else config/station.yaml)",
     )
-    device_file_argument(parser)
+    device_file_argument(
+        parser, "every device's file (default: the recipe's preset of each device)"
+    )
     parser.add_argument("--out", metavar="FILE.h5", help="HDF5 file (default: data/<sample>.h5)")
     parser.add_argument(
         "--resume", action="store_true", help="skip the steps already finished in the output file"
@@ -38,7 +39,6 @@ def cmd_recipe(args) -> int:
     import signal
     import threading
 
-    from ..config import load_station_config
     from ..paths import DEFAULT_STATION
     from ..recipe import execute, finished_keys, load_recipe, plan
     from ..station import Station
@@ -47,19 +47,9 @@ def cmd_recipe(args) -> int:
 
     recipe = load_recipe(args.file)
     station_path = args.station or recipe.station or DEFAULT_STATION
-    simulated = load_station_config(station_path).simulated
-    if recipe.prompt == "always" or (recipe.prompt == "hardware" and not simulated):
-        if not sys.stdin.isatty():
-            raise BadInput(
-                f"prompt: {recipe.prompt} asks you to move the probes before each "
-                "device, but stdin is not a terminal (use prompt: never)"
-            )
-        prompt = _probe_prompt(recipe.sample)
-    else:
-        prompt = None
 
-    def station_for(device):
-        return Station.load(station_path, device.preset, device_file=args.device_file)
+    def station_for(device):  # the station's prober brings each device (recipe.execute)
+        return Station.load(station_path, device_file=args.device_file or device.preset)
 
     runs = plan(recipe, station_for)
     out = args.out or f"data/{recipe.sample}.h5"
@@ -86,7 +76,6 @@ def cmd_recipe(args) -> int:
                 out,
                 done=done,
                 stop=stop,
-                prompt=prompt,
                 on_run=lambda k, p: progress.start_run(k, f"{p.device.id} {p.protocol}"),
                 on_event=progress.on_event,
             )
@@ -95,10 +84,3 @@ def cmd_recipe(args) -> int:
     recipe_report(recipe, out, outcomes, args.json)
     failed = stop.is_set() or any(o.status in ("aborted", "failed") for o in outcomes)
     return 1 if failed else 0
-
-
-def _probe_prompt(sample: str):
-    def prompt(device):
-        input(f"Move the probes to device {device.id} of {sample}, then press Enter: ")
-
-    return prompt

@@ -29,7 +29,7 @@ def register(commands) -> None:
     )
     parser.add_argument(
         "--device-id",
-        help="device id on the sample (default: the simulated device's preset, else 'device')",
+        help="device id on the sample (default: the device's preset or file name, else 'device')",
     )
     parser.add_argument("--figures", metavar="DIR", help="also write the run's PNG figures to DIR")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
