@@ -19,8 +19,8 @@ def run_protocol(protocol: str, *, station: Station | str | Path | None = None,
                  **values) -> runner.RunResult:
     """Run ``protocol`` with parameter ``values`` (numbers or strings like ``"150mV"``) and
     return its :class:`~bmrlab.runner.RunResult` (figures, ``dataframe()``, file location,
-    status). ``station``: a connected or loaded :class:`Station`, or a station file (default:
-    the simulated config/station.yaml); ``device``: a simulated device preset or file.
+    status). ``station``: a connected or loaded :class:`Station`, a station file or a shipped
+    station's name (default: a simulated 2450); ``device``: a simulated device preset or file.
     Bad parameters raise :class:`BadInput` before any instrument is touched; a failed or
     aborted run returns with its status and reason (its data are in the file)."""
     if isinstance(station, Station):

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .paths import station_file
 from .validation import Amps, Ohms, Seconds, Volts, load_yaml
 
 SMU_MODELS = ("keithley2450", "keithley2400", "keithley2636b")
@@ -103,4 +104,5 @@ class StationConfig(Strict):
 
 
 def load_station_config(path) -> StationConfig:
-    return load_yaml(path, StationConfig, "station file")
+    """A station file by path, or a shipped station template by name."""
+    return load_yaml(station_file(path), StationConfig, "station file")

@@ -18,7 +18,7 @@ from .instruments.keithley2450 import Keithley2450, Keithley2450Smu
 from .instruments.keithley2636b import Keithley2636B, Keithley2636BSmu
 from .instruments.keysight33500b import Keysight33500B
 from .instruments.pulse_generator import PulseGenerator
-from .paths import DEFAULT_STATION
+from .paths import station_file
 from .safety import Guard
 
 STOP_POLL_S = 0.05  # waits look at the stop request this often (an abort must reach 0 V in 100 ms)
@@ -63,8 +63,8 @@ class Station:
 
     @classmethod
     def load(cls, path=None, device: str | None = None) -> "Station":
-        """The station of ``path`` (default: the simulated config/station.yaml)."""
-        path = Path(path) if path else DEFAULT_STATION
+        """The station of ``path``, or a shipped template by name (default: a simulated 2450)."""
+        path = station_file(path)
         return cls(load_station_config(path), _shown(path), device)
 
     @property

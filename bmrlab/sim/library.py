@@ -1,6 +1,6 @@
 """The simulated device library: a device is defined by its published (Table 1) figures.
 
-A device file (``config/devices/<preset>.yaml`` or any file a user writes) holds the name,
+A device file (``bmrlab/config_files/devices/<preset>.yaml`` or any file a user writes) holds the name,
 the reference, whether the device is volatile, its figures with the conditions they were
 measured under, and optionally model parameters. The simulator calibrates the remaining
 parameters from the figures (``calibration.py``). Analysis never reads these files; only the
