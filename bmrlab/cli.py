@@ -132,8 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "(wall-clock time) until Ctrl+C. Any VISA client reaches it as "
                     "TCPIP0::127.0.0.1::<port>::SOCKET with \\n termination.")
     serve.add_argument("--station", metavar="NAME|FILE",
-                       help="station file or shipped station name (default: the default simulated bench, one "
-                            "instrument of each model)")
+                       help="station file or shipped station name (default: the default "
+                            "simulated bench, one instrument of each model)")
     serve.add_argument("--port", type=int, default=5025,
                        help="port of the first instrument, the next ones follow "
                             "(default 5025; 0: any free ports)")

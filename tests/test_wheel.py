@@ -14,11 +14,11 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-import bmrlab
 import h5py
 import pytest
 from packaging.requirements import Requirement
 
+import bmrlab
 from bmrlab.characterize import ORDER
 
 if sys.version_info >= (3, 11):
@@ -97,8 +97,9 @@ def venv(tmp_path_factory) -> Path:
                                capture_output=True, text=True, timeout=120)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     # after the wheel is in: pip saw no bmrlab of this environment while installing it
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True, text=True, check=True).stdout.strip()
     Path(purelib, "test-environment.pth").write_text("\n".join(_site_dirs()) + "\n")
     return venv
 
