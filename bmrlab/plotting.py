@@ -12,6 +12,8 @@ from contextlib import contextmanager  # noqa: E402
 
 from .analysis.iv import SWEEP  # noqa: E402
 
+MAX_LOOPS = 200  # I-V loops drawn in one figure; a longer run shows evenly spaced cycles
+
 
 @contextmanager
 def figure(path):
@@ -27,31 +29,42 @@ def figure(path):
         plt.close(fig)
 
 
-def iv_loops(data: dict, figures: dict, path: Path) -> Path:
-    """log|I| against V, coloured by cycle, with the median Vset (and Vreset) marked."""
+def iv_loops(stored, result, path: Path) -> Path:
+    """log|I| against V, coloured by cycle, with the median Vset (and Vreset) marked. A long
+    run draws ``MAX_LOOPS`` evenly spaced cycles, read one at a time from the file."""
+    cycles = np.unique(stored.column("cycle"))
+    shown_cycles = set(cycles[np.linspace(0, cycles.size - 1, min(MAX_LOOPS, cycles.size))
+                              .astype(int)].tolist()) if cycles.size else set()
     with figure(path) as ax:
-        v, i, cycle = data["v_V"] * 1e3, np.abs(data["i_A"]), data["cycle"]
-        sweep = data["phase"] == SWEEP
-        cycles = np.unique(cycle)
-        norm = matplotlib.colors.Normalize(cycles.min(), max(cycles.max(), cycles.min() + 1))
-        for c in cycles:
-            sel = (cycle == c) & sweep & (i > 0)
-            ax.semilogy(v[sel], i[sel], color=plt.cm.viridis(norm(c)), lw=0.8, alpha=0.8)
+        norm = matplotlib.colors.Normalize(cycles.min() if cycles.size else 0,
+                                           max(cycles.max(), cycles.min() + 1)
+                                           if cycles.size else 1)
+        lowest = []
+        for c, data in stored.groups("cycle", ["v_V", "i_A", "phase"]):
+            if c not in shown_cycles:
+                continue
+            i = np.abs(data["i_A"])
+            sel = (data["phase"] == SWEEP) & (i > 0)
+            ax.semilogy(data["v_V"][sel] * 1e3, i[sel], color=plt.cm.viridis(norm(c)), lw=0.8,
+                        alpha=0.8)
+            if sel.any():
+                lowest.append(np.percentile(i[sel], 1))
         for key, label, sign, style in (("vset_mV", "Vset", 1, "--"),
                                         ("vreset_mV", "Vreset", -1, ":")):
-            value = figures.get(key)
+            value = getattr(result, key, None)
             if value is not None:
                 ax.axvline(sign * value, color="crimson", ls=style, lw=1.2,
                            label=f"median {label} {value:.1f} mV")
-        shown = i[sweep & (i > 0)]
-        if shown.size:  # the noise floor, not single near-zero readings, sets the bottom
-            ax.set_ylim(bottom=np.percentile(shown, 1) / 3)
+        if lowest:  # the noise floor, not single near-zero readings, sets the bottom
+            ax.set_ylim(bottom=float(np.median(lowest)) / 3)
         ax.set_xlabel("Voltage (mV)")
         ax.set_ylabel("|Current| (A)")
-        title = f"I-V loops, {len(cycles)} cycles"
-        if figures.get("on_off_ratio"):
-            title += (f"; On/Off {figures['on_off_ratio']:.2g} at "
-                      f"{figures.get('v_read_mV', 20):g} mV")
+        title = f"I-V loops, {cycles.size} cycles"
+        if len(shown_cycles) < cycles.size:
+            title += f" ({len(shown_cycles)} shown)"
+        if result is not None and result.on_off_ratio:
+            title += (f"; On/Off {result.on_off_ratio:.2g} at "
+                      f"{stored.parameters['v_read'] * 1e3:g} mV")
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
@@ -159,13 +172,12 @@ def ppf_against_interval(figures: dict, path: Path) -> Path:
     return Path(path)
 
 
-def vset_histogram(figures: dict, path: Path) -> Path:
+def vset_histogram(result, path: Path) -> Path:
     """Histogram of the per-cycle set (and reset) voltages, with the medians."""
     with figure(path) as ax:
-        stats = figures.get("stats", {})
-        for key, label, color in (("vset_mV", "Vset", "navy"),
-                                  ("vreset_mV", "|Vreset|", "crimson")):
-            values = stats.get(key, {}).get("values", [])
+        for spread, label, color in ((result.stats.vset_mV, "Vset", "navy"),
+                                     (result.stats.vreset_mV, "|Vreset|", "crimson")):
+            values = spread.values
             if values:
                 ax.hist(values, bins=min(20, max(5, len(values) // 2)), alpha=0.6, color=color,
                         label=f"{label}: median {np.median(values):.1f} mV, n = {len(values)}")

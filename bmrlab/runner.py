@@ -12,9 +12,15 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+
 from .errors import BadInput, DiskFull, Stopped
 from .procedures import get_protocol
-from .storage import Store, measured_rows
+from .procedures.base import BmrProcedure
+from .procedures.context import RunContext
+from .results import ProtocolResult
+from .storage import Store
+from .storage.reader import find_run, open_file
+from .storage.stored_run import StoredRun
 
 
 @dataclass
@@ -24,21 +30,34 @@ class RunResult:
     protocol: str
     status: str  # finished | aborted | failed
     reason: str
-    figures: dict
-    data: dict = field(repr=False)  # column name -> numpy array
+    result: ProtocolResult | None  # the typed figures; None unless the run finished
     figure_files: list = field(default_factory=list)
     disk_full: bool = False  # the file could not grow: the run stopped, its stored rows kept
+    rows_measured: int = 0  # rows the protocol emitted (on a full disk, more than stored)
 
     @property
     def exit_status(self) -> int:
         return 0 if self.status == "finished" else 1
+
+    @property
+    def figures(self) -> dict:
+        """The result as stored in the file (JSON types; {} without a result)."""
+        return self.result.model_dump(mode="json") if self.result is not None else {}
+
+    @property
+    def data(self) -> dict:
+        """The run's stored columns, read from the file (the run holds none in memory)."""
+        with open_file(self.path) as handle:
+            group = handle[self.run]
+            stored = StoredRun(group)
+            return {name: group[name][:stored.rows] for name in group}
 
     def dataframe(self):
         import pandas as pd
         return pd.DataFrame(self.data)
 
 
-def prepare(station, protocol: str, values: dict):
+def prepare(station, protocol: str, values: dict) -> BmrProcedure:
     """Build the procedure: condition defaults, then ``values``; check it against the limits."""
     cls = get_protocol(protocol)
     procedure = cls.build({**cls.condition_defaults(station.conditions(), values), **values})
@@ -50,7 +69,7 @@ def prepare(station, protocol: str, values: dict):
 def prepare_defaults(station, protocol: str) -> dict:
     """The parameters a protocol would run with on ``station`` if the user set nothing."""
     cls = get_protocol(protocol)
-    return cls.build(cls.condition_defaults(station.conditions(), {}))._parameters
+    return cls.build(cls.condition_defaults(station.conditions(), {})).parameter_values()
 
 
 def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
@@ -82,15 +101,13 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
         if on_event:
             on_event(topic, record)
 
-    procedure.emit = emit
-    procedure.should_stop = stop.is_set
-    procedure.station = station
+    ctx = RunContext(station=station, emit=emit, should_stop=stop.is_set)
     status, reason = "finished", ""
     try:
         if connect_error is not None:
             raise connect_error
-        procedure.startup()
-        procedure.execute()
+        procedure.startup(ctx)
+        procedure.execute(ctx)
         station.raise_errors()  # an error queued after the last configuration fails the run
     except (Stopped, KeyboardInterrupt):  # a stop request may say who asked and why
         status, reason = "aborted", getattr(stop, "reason", "") or "stopped on request"
@@ -100,7 +117,7 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
         status, reason = "failed", f"{type(error).__name__}: {error}"
     finally:
         try:
-            procedure.shutdown()
+            station.safe_off()
         except Exception as error:
             reason = (reason + "; " if reason else "") + f"shutdown failed: {error}"
             status = "failed" if status == "finished" else status
@@ -108,19 +125,50 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
         writer.flush()  # the last rows, before the run is called finished
     except DiskFull as error:
         status, reason = "failed", (reason + "; " if reason else "") + str(error)
-    data = writer.columns()
-    figures = {}
+    writer.record_station(station.snapshot())  # the settings the run ended with
+    result = None
     if status == "finished":
         try:
-            figures = procedure.analyze(measured_rows(data))
+            result = procedure.analyze(StoredRun(writer.group, writer.stored_rows))
         except Exception as error:
             status, reason = "failed", f"analysis failed: {type(error).__name__}: {error}"
-    writer.group.attrs["station"] = json.dumps(station.snapshot(), default=str)
     run_path = writer.run_path
-    writer.finish(status, reason, figures)
-    result = RunResult(run=run_path, path=Path(out), protocol=procedure.name, status=status,
-                       reason=reason, figures=figures, data=data, disk_full=writer.full)
-    if figures_dir is not None and data:
+    writer.finish(status, reason, result)
+    outcome = RunResult(run=run_path, path=Path(out), protocol=procedure.name, status=status,
+                        reason=reason, result=result, disk_full=writer.full,
+                        rows_measured=writer.rows)
+    if figures_dir is not None and writer.stored_rows:
         stem = run_path.strip("/").replace("/", "_")
-        result.figure_files = procedure.save_figures(data, figures, Path(figures_dir), stem)
-    return result
+        with open_file(out) as handle:
+            outcome.figure_files = procedure.save_figures(
+                StoredRun(handle[run_path]), result, Path(figures_dir), stem)
+    return outcome
+
+
+@dataclass
+class ReAnalysis:
+    """A stored run analysed again: its result now, beside the one stored when it ended."""
+
+    run: str
+    protocol: str
+    status: str
+    result: ProtocolResult
+    stored: dict  # the figures stored with the run
+
+    @property
+    def changed(self) -> bool:
+        return self.result.model_dump(mode="json") != self.stored
+
+
+def reanalyze(path, run: str | None = None) -> ReAnalysis:
+    """Recompute the figures of a stored run (the last if None) from its columns, parameters
+    and recorded instrument settings alone: a changed definition applied to old data."""
+    with open_file(path) as handle:
+        name = find_run(handle, path, run)
+        group = handle[name]
+        stored = StoredRun(group)
+        cls = get_protocol(str(group.attrs["protocol"]))
+        procedure = cls.build(stored.parameters)
+        return ReAnalysis(run=name, protocol=cls.name, status=str(group.attrs["status"]),
+                          result=procedure.analyze(stored),
+                          stored=json.loads(group.attrs["figures"]))

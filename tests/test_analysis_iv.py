@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from bmrlab.analysis.iv import (READ, REST, SWEEP, analyze_iv, find_vreset, find_vset,
-                                split_branches)
+from bmrlab.analysis.iv import (READ, REST, SWEEP, analyze_cycle, find_vreset, find_vset,
+                                split_branches, summarize_iv)
 
 RNG = np.random.default_rng(7)
 
@@ -39,6 +39,13 @@ def cycles(n, **kw):
     phase = np.concatenate([p[2] for p in parts])
     cycle = np.concatenate([np.full(p[0].size, c + 1) for c, p in enumerate(parts)])
     return v, i, cycle, phase
+
+
+def analyze_iv(v, i, cycle, phase, **conditions):
+    """The protocol's analysis: cycle by cycle, then the summary."""
+    per_cycle = [analyze_cycle(v[cycle == c], i[cycle == c], phase[cycle == c], **conditions)
+                 for c in np.unique(cycle)]
+    return summarize_iv(per_cycle, bipolar=bool(np.any(v[phase == SWEEP] < 0)))
 
 
 def test_known_set_reset_and_on_off():

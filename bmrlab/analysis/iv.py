@@ -116,17 +116,12 @@ def analyze_cycle(v_src, i, phase, *, compliance, v_read, step) -> dict:
     }
 
 
-def analyze_iv(v_src, i, cycle, phase, *, compliance, v_read, step,
-               current_floor: float = 0.0) -> dict:
-    """Per-cycle figures and the summary: Table 1 keys plus ``stats`` with the spreads.
+def summarize_iv(cycles: list[dict], *, bipolar: bool, current_floor: float = 0.0) -> dict:
+    """The summary of the per-cycle figures (``analyze_cycle``): Table 1 keys plus ``stats``
+    with the spreads.
 
     ``current_floor`` is the smallest current the instrument resolves (an instrument fact);
     an HRS read below it makes On/Off a lower bound, flagged as ``on_off_lower_bound``."""
-    v_src, i, cycle, phase = (np.asarray(a) for a in (v_src, i, cycle, phase))
-    cycles = [analyze_cycle(v_src[cycle == c], i[cycle == c], phase[cycle == c],
-                            compliance=compliance, v_read=v_read, step=step)
-              for c in np.unique(cycle)]
-    bipolar = bool(np.any(v_src[phase == SWEEP] < 0))
     stats = {
         "vset_mV": spread([c["vset_V"] for c in cycles], 1e3),
         "vreset_mV": spread([c["vreset_V"] for c in cycles], 1e3, missing=(

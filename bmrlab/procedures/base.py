@@ -1,29 +1,40 @@
 """What every bmrlab protocol is: a pymeasure Procedure with a name, checks and analysis.
 
-A protocol says *what* to do (parameters, the levels to source, what to emit); the runner
-(``bmrlab.runner``) decides *how* it runs: storage, stop requests, status, shutdown. The
-same class serves the CLI, the GUI and recipes.
+A protocol says *what* to do (parameters, the levels to source, what to emit) and what its
+figures are (a typed ``Result``, computed from the stored run alone); the runner
+(``bmrlab.runner``) decides *how* it runs: storage, stop requests, status, shutdown, and
+hands the protocol a :class:`~bmrlab.procedures.context.RunContext`. The same class serves
+the CLI, the GUI, recipes and the offline re-analysis of stored runs.
 """
 
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from pymeasure.experiment import FloatParameter, IntegerParameter, Parameter, Procedure
+from pymeasure.experiment import (BooleanParameter, FloatParameter, IntegerParameter,
+                                  ListParameter, Parameter, Procedure)
 
 from .. import standard
 from ..errors import BadInput
+from ..results import ProtocolResult
+from ..storage.stored_run import StoredRun
 from ..units import format_quantity, parse_quantity
+from .context import RunContext
+
+
+def check_in_range(number: float, minimum: float, maximum: float, units: str) -> float:
+    """``number`` if within ``minimum .. maximum``; else a ValueError naming both."""
+    if number < minimum or number > maximum:
+        raise ValueError(f"{format_quantity(number, units)} is outside "
+                         f"{format_quantity(minimum, units)} .. {format_quantity(maximum, units)}")
+    return number
 
 
 class Quantity(FloatParameter):
     """A float parameter in SI units that also accepts ``800mV``-style text."""
 
     def convert(self, value):
-        number = parse_quantity(value, self.units or "")
-        if number < self.minimum or number > self.maximum:
-            raise ValueError(f"{format_quantity(number, self.units or '')} is outside "
-                             f"{format_quantity(self.minimum, self.units or '')} .. "
-                             f"{format_quantity(self.maximum, self.units or '')}")
-        return number
+        units = self.units or ""
+        return check_in_range(parse_quantity(value, units), self.minimum, self.maximum, units)
 
 
 class QuantityList(Parameter):
@@ -40,15 +51,11 @@ class QuantityList(Parameter):
             items = [value]
         else:
             items = list(value)
-        numbers = [parse_quantity(item, self.units or "") for item in items
-                   if str(item).strip()]
+        units = self.units or ""
+        numbers = [check_in_range(parse_quantity(item, units), self.minimum, self.maximum,
+                                  units) for item in items if str(item).strip()]
         if not numbers:
             raise ValueError("expected at least one value")
-        for number in numbers:
-            if number < self.minimum or number > self.maximum:
-                raise ValueError(f"{format_quantity(number, self.units or '')} is outside "
-                                 f"{format_quantity(self.minimum, self.units or '')} .. "
-                                 f"{format_quantity(self.maximum, self.units or '')}")
         return numbers
 
 
@@ -75,6 +82,61 @@ def compliance_parameter() -> Quantity:
                     default=standard.COMPLIANCE_A, description="current limit")
 
 
+@dataclass(frozen=True)
+class ParameterSpec:
+    """What a user may set, as the CLI, the window and the docs show it."""
+
+    name: str
+    kind: str  # "quantity", "quantities", "count", "flag" or "choice"
+    units: str
+    default: Any
+    minimum: float | None
+    maximum: float | None
+    description: str
+    choices: tuple = ()
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A figure marked on the live plot when the run ends: a dashed line at ``x`` (in the
+    units of the live plot's x column), labelled with its value."""
+
+    x: float
+    label: str
+    group: float | None = None  # the live plot's group (legend) value whose colour it takes
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A figure that replaces the samples on the live plot when the run ends (the PPF index
+    against the interval), with a reference line and a fitted curve if there are any."""
+
+    spec: dict  # like LIVE_PLOT: x, y, log_x, log_y
+    units: dict[str, str]
+    columns: dict[str, list]
+    reference_y: float | None = None
+    fit: tuple[list, list, str] | None = None  # x, y and its legend text
+
+
+@dataclass(frozen=True)
+class ResultPlot:
+    """What the window draws of a result: marks on the samples, or a curve instead."""
+
+    marks: tuple[Mark, ...] = ()
+    curve: Curve | None = None
+
+
+def _spec(name: str, parameter: Parameter) -> ParameterSpec:
+    kind = {Quantity: "quantity", QuantityList: "quantities", Count: "count",
+            BooleanParameter: "flag", ListParameter: "choice"}[type(parameter)]
+    return ParameterSpec(name=name, kind=kind, units=getattr(parameter, "units", None) or "",
+                         default=parameter.default,
+                         minimum=getattr(parameter, "minimum", None),
+                         maximum=getattr(parameter, "maximum", None),
+                         description=parameter.description or "",
+                         choices=tuple(getattr(parameter, "choices", None) or ()))
+
+
 class BmrProcedure(Procedure):
     """Base of the protocols. Subclasses set the class attributes and implement the hooks."""
 
@@ -83,8 +145,8 @@ class BmrProcedure(Procedure):
     description: ClassVar[str]
     COLUMNS: ClassVar[dict[str, str]]  # data column -> units
     LIVE_PLOT: ClassVar[dict]  # what the GUI draws while it runs (x, y, log axes, grouping)
-
-    station = None  # set by the runner before startup
+    Result: ClassVar[type[ProtocolResult]]  # what analyze() returns
+    rank: ClassVar[int] = 100  # place in listings: the Table 1 protocols set 1..5
 
     def __init__(self, **kwargs):
         self.DATA_COLUMNS = list(self.COLUMNS)
@@ -111,16 +173,32 @@ class BmrProcedure(Procedure):
         procedure.refresh_parameters()
         return procedure
 
+    @classmethod
+    def parameter_specs(cls) -> dict[str, ParameterSpec]:
+        """Every parameter of the protocol, in declaration order."""
+        return {name: _spec(name, parameter) for name, parameter in cls()._parameters.items()}
+
     def parameter_units(self) -> dict:
-        return {name: getattr(p, "units", None) or "" for name, p in self._parameters.items()}
+        return {name: spec.units for name, spec in self.parameter_specs().items()}
 
     @classmethod
     def condition_defaults(cls, conditions: dict, given: dict) -> dict:
         """Parameter defaults that follow from the device's test conditions (not results);
-        ``given``: the values the user set, which win (and may make a default moot)."""
+        ``given``: the values the user set, which win (and may make a default moot).
+        Here: the device's current limit, for every protocol that sets one."""
+        if "compliance" in conditions and isinstance(getattr(cls, "compliance", None),
+                                                       Parameter):
+            return {"compliance": conditions["compliance"]}
         return {}
 
     # --- hooks ---------------------------------------------------------------------------
+    def startup(self, ctx: RunContext) -> None:
+        """Configure the instruments for the run (nothing is sourced yet)."""
+
+    def execute(self, ctx: RunContext) -> None:
+        """Source, measure and ``ctx.emit`` the rows; ``ctx.wait`` between steps."""
+        raise NotImplementedError
+
     def check(self, station) -> None:
         """Refuse parameters the station cannot run (BadInput) before anything is sent."""
         raise NotImplementedError
@@ -149,19 +227,17 @@ class BmrProcedure(Procedure):
         before it starts); None when the protocol cannot tell (it adapts as it goes)."""
         return None
 
-    def analyze(self, data: dict) -> dict:
-        """Figures from the measured columns (pure analysis, no instrument access)."""
-        return {}
+    def analyze(self, stored: StoredRun) -> ProtocolResult:
+        """The figures of a stored run: its measured columns and the recorded instrument
+        settings only, so a run is re-analysed offline exactly as when it ended."""
+        raise NotImplementedError
 
-    def save_figures(self, data: dict, figures: dict, directory, stem: str) -> list:
+    @classmethod
+    def result_plot(cls, result: ProtocolResult) -> ResultPlot:
+        """The result drawn on the window's plot when the run ends (nothing by default)."""
+        return ResultPlot()
+
+    def save_figures(self, stored: StoredRun, result: ProtocolResult | None, directory,
+                     stem: str) -> list:
         """Write the protocol's PNG figures; return their paths."""
         return []
-
-    # --- helpers for execute() ---------------------------------------------------------------
-    def wait(self, seconds: float) -> None:
-        """Wait through the station clock; raises Stopped when a stop is requested."""
-        self.station.wait(seconds, self.should_stop)
-
-    def shutdown(self):
-        if self.station is not None:
-            self.station.safe_off()

@@ -19,6 +19,7 @@ LRS_READ, HRS_READ = 1, 2  # phase column
 
 class Endurance(BmrProcedure):
     name = "endurance"
+    rank = 4
     title = "Endurance"
     description = ("Set/reset or set/relax cycles on the instrument with LRS and HRS reads "
                    "at log-spaced cycles, until the On/Off window closes.")

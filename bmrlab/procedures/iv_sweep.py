@@ -9,10 +9,13 @@ then the staircase. The ``phase`` column tells the three apart.
 import numpy as np
 
 from .. import standard
-from ..analysis.iv import READ, REST, SWEEP, analyze_iv
+from ..analysis.iv import READ, REST, SWEEP, analyze_cycle, summarize_iv
 from ..errors import BadInput
+from ..results import ProtocolResult, ResultModel, Spread, figure, flag
+from ..storage.stored_run import StoredRun
 from ..units import format_quantity
 from .base import BmrProcedure, Count, Quantity, compliance_parameter
+from .context import RunContext
 
 FLOOR_RESOLUTIONS = 10  # an HRS read within this many resolutions of 0 is the floor
 
@@ -33,8 +36,26 @@ def cycle_levels(v_max, v_neg, step, v_read, rest_points) -> tuple[np.ndarray, n
     return levels, phases.astype(np.int8)
 
 
+class IvStats(ResultModel):
+    vset_mV: Spread = figure("mV", "set voltage per cycle")
+    vreset_mV: Spread = figure("mV", "reset voltage per cycle (bipolar sweeps)")
+    on_off_ratio: Spread = figure("", "LRS/HRS current at v_read per cycle")
+    hrs_A: Spread = figure("A", "HRS read current per cycle")
+    lrs_A: Spread = figure("A", "LRS current near v_read on the way down, per cycle")
+    cycles: int = figure("", "cycles analysed", 0)
+
+
+class IvSweepResult(ProtocolResult):
+    vset_mV: float | None = figure("mV", "median set voltage")
+    vreset_mV: float | None = figure("mV", "median reset voltage")
+    on_off_ratio: float | None = figure("", "median On/Off at v_read")
+    on_off_lower_bound: bool = flag("on_off_ratio", "lower bound: HRS at the current floor")
+    stats: IvStats
+
+
 class IvSweep(BmrProcedure):
     name = "iv-sweep"
+    rank = 1
     title = "I-V sweep"
     description = ("Staircase I-V loops with current compliance; Vset, Vreset and On/Off "
                    "per cycle, with the median and 5-95 % spread.")
@@ -42,6 +63,7 @@ class IvSweep(BmrProcedure):
                "phase": "0 rest, 1 read, 2 sweep", "limit_hit": ""}
     LIVE_PLOT = {"x": "v_src_V", "y": "i_A", "log_y": True, "abs_y": True, "group": "cycle",
                  "segment": "phase", "hide": {"phase": [0]}}
+    Result = IvSweepResult
 
     v_max = Quantity("v_max", units="V", minimum=1e-3, maximum=200.0,
                      default=standard.SWEEP_V_MAX, description="peak of the positive branch")
@@ -66,11 +88,9 @@ class IvSweep(BmrProcedure):
     def condition_defaults(cls, conditions: dict, given: dict) -> dict:
         """The device's test conditions: a nonvolatile device is cycled bipolar (set on
         +v_max, reset on -v_neg); its compliance and sweep rate, where they are known."""
-        defaults = {}
+        defaults = super().condition_defaults(conditions, given)
         if conditions.get("volatile") is False:
             defaults["v_neg"] = cls.v_max.default
-        if "compliance" in conditions:
-            defaults["compliance"] = conditions["compliance"]
         if "sweep_dwell_s" in conditions:
             defaults["dwell"] = conditions["sweep_dwell_s"]
         return defaults
@@ -92,30 +112,39 @@ class IvSweep(BmrProcedure):
             raise BadInput(f"v_read = {format_quantity(self.v_read, 'V')} is not allowed: it "
                            f"must be below v_max = {format_quantity(self.v_max, 'V')}")
 
-    def startup(self):
-        self.station.smu.configure(max_abs_v=max(self.v_max, self.v_neg),
+    def startup(self, ctx: RunContext):
+        ctx.smu.configure(max_abs_v=max(self.v_max, self.v_neg),
                                    compliance=self.compliance, nplc=self.nplc)
 
-    def execute(self):
+    def execute(self, ctx: RunContext):
         levels, phases = self.cycle()
         total = len(levels) * self.cycles
 
         def on_chunk(readings):
             within = readings.index % len(levels)
-            self.emit("batch", {
+            ctx.emit("batch", {
                 "t_s": readings.t, "v_V": readings.v, "v_src_V": levels[within],
                 "i_A": readings.i, "cycle": (readings.index // len(levels) + 1).astype(np.int32),
                 "phase": phases[within], "limit_hit": readings.limit.astype(np.int8)})
-            self.emit("progress", 100.0 * (readings.index[-1] + 1) / total)
+            ctx.emit("progress", 100.0 * (readings.index[-1] + 1) / total)
 
-        self.station.smu.sweep(levels, self.dwell, self.cycles, on_chunk, self.wait)
+        ctx.smu.sweep(levels, self.dwell, self.cycles, on_chunk, ctx.wait)
 
-    def analyze(self, data: dict) -> dict:
-        return analyze_iv(data["v_src_V"], data["i_A"], data["cycle"], data["phase"],
-                          compliance=self.compliance, v_read=self.v_read, step=self.step,
-                          current_floor=FLOOR_RESOLUTIONS * self.station.smu.current_resolution)
+    def analyze(self, stored: StoredRun) -> IvSweepResult:
+        """Cycle by cycle from the file (one cycle in memory), then the spreads."""
+        cycles, bipolar = [], False
+        for _, cycle in stored.groups("cycle", ["v_src_V", "i_A", "phase"]):
+            cycles.append(analyze_cycle(cycle["v_src_V"], cycle["i_A"], cycle["phase"],
+                                        compliance=self.compliance, v_read=self.v_read,
+                                        step=self.step))
+            bipolar |= bool(np.any(cycle["v_src_V"][cycle["phase"] == SWEEP] < 0))
+        floor = FLOOR_RESOLUTIONS * stored.smu_settings["current_resolution_A"]
+        return IvSweepResult.model_validate(
+            summarize_iv(cycles, bipolar=bipolar, current_floor=floor))
 
-    def save_figures(self, data, figures, directory, stem):
+    def save_figures(self, stored, result, directory, stem):
         from ..plotting import iv_loops, vset_histogram  # matplotlib only when asked for
-        return [iv_loops(data, figures, directory / f"{stem}_iv.png"),
-                vset_histogram(figures, directory / f"{stem}_vset.png")]
+        files = [iv_loops(stored, result, directory / f"{stem}_iv.png")]
+        if result is not None:  # a run that did not finish has no figures to histogram
+            files.append(vset_histogram(result, directory / f"{stem}_vset.png"))
+        return files

@@ -12,7 +12,7 @@ import numpy as np
 from .. import standard
 from ..analysis.stimulus_response import levels
 from .base import BmrProcedure, Count, Quantity, QuantityList
-from .relaxation import back_to_hrs, hrs_read
+from .hrs_recovery import back_to_hrs, hrs_read
 
 
 class Multilevel(BmrProcedure):

@@ -13,7 +13,7 @@ import numpy as np
 from ..analysis.stimulus_response import spikes_to_fire
 from ..instruments.smu import PulseTrain
 from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
-from .relaxation import back_to_hrs, hrs_read, read_floor
+from .hrs_recovery import back_to_hrs, hrs_read, read_floor
 
 SAMPLES_PER_SPIKE = 2
 

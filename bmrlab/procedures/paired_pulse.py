@@ -25,6 +25,7 @@ TRACE_MARGIN_S = 5e-3  # a generator's pair lands in the trace after the host's 
 
 class PairedPulse(BmrProcedure):
     name = "paired-pulse"
+    rank = 5
     title = "Paired pulse"
     description = ("Two equal pulses against their interval (log-spaced): the PPF index "
                    "A2/A1 and its double-exponential decay.")

@@ -17,7 +17,7 @@ from ..analysis.delay import delay_summary, fit_delay, intervals_by_pulse, switc
 from ..errors import BadInput
 from ..units import format_quantity
 from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
-from .relaxation import back_to_hrs, hrs_read, read_floor
+from .hrs_recovery import back_to_hrs, hrs_read, read_floor
 
 STEP, RESET, READ = 1, 2, 0  # phase column
 SAMPLES_PER_DELAY = 50
@@ -26,6 +26,7 @@ TIMEOUT_DELAYS = 10  # later steps at an amplitude last this many first delays
 
 class PulseDelay(BmrProcedure):
     name = "pulse-delay"
+    rank = 2
     title = "Pulse delay"
     description = ("Steps from the HRS to each amplitude, the current sampled throughout; "
                    "delay per pulse, median and spread per amplitude, and the fit "

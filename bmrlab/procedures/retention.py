@@ -21,7 +21,7 @@ from ..analysis.retention import (fit_drift, fit_survival, retention_summary,
                                   trace_retention)
 from ..errors import BadInput
 from .base import BmrProcedure, Count, Quantity, compliance_parameter
-from .relaxation import back_to_hrs, hrs_read, read_floor
+from .hrs_recovery import back_to_hrs, hrs_read, read_floor
 
 HRS_READ, PULSE, READ = 0, 1, 2  # phase column
 READS_PER_RETENTION = 50
@@ -31,6 +31,7 @@ LOG_READS_PER_DECADE = 8
 
 class Retention(BmrProcedure):
     name = "retention"
+    rank = 3
     title = "Retention"
     description = ("A pulse from the HRS, then short reads at the read voltage until the "
                    "state is lost; median over traces (volatile) or a log-time read-out "

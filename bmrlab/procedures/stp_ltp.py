@@ -15,7 +15,7 @@ from .. import standard
 from ..analysis.stimulus_response import SET_RISE, consolidated
 from ..instruments.smu import PulseTrain
 from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
-from .relaxation import back_to_hrs, hrs_read, read_floor
+from .hrs_recovery import back_to_hrs, hrs_read, read_floor
 
 HRS, TRAIN, HOLD = 0, 1, 2  # phase column
 HOLD_READS = 12

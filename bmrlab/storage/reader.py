@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import h5py
-import numpy as np
 import pandas as pd
 
 from ..errors import BadInput
+from .stored_run import run_parameters, stored_rows
 
 STATUS_READ_BACK = {"running": "interrupted"}  # a run still 'running' in a closed file died
 
@@ -35,15 +35,7 @@ def _runs(handle: h5py.File) -> list[str]:
     return sorted(found, key=lambda name: handle[name].attrs["started"])
 
 
-def _stored_rows(group: h5py.Group) -> int:
-    """The rows of a run that are in the file: all of its columns' length, unless the run
-    ended on a failed write (a full disk), which may claim rows that were never written;
-    then the ``stored_rows`` its writer counted."""
-    length = min((len(group[k]) for k in group), default=0)
-    return min(length, int(group.attrs.get("stored_rows", length)))
-
-
-def _open(path) -> h5py.File:
+def open_file(path) -> h5py.File:
     try:
         return h5py.File(path, "r")
     except (OSError, BlockingIOError) as error:
@@ -52,7 +44,7 @@ def _open(path) -> h5py.File:
 
 def list_runs(path) -> pd.DataFrame:
     """One row per run: run path, protocol, status, start and end."""
-    with _open(path) as handle:
+    with open_file(path) as handle:
         rows = []
         for name in _runs(handle):
             attrs = handle[name].attrs
@@ -61,35 +53,36 @@ def list_runs(path) -> pd.DataFrame:
                          "status": STATUS_READ_BACK.get(status, status),
                          "step": str(attrs.get("recipe_step", "")),
                          "started": str(attrs["started"]), "ended": str(attrs["ended"]),
-                         "rows": _stored_rows(handle[name])})
+                         "rows": stored_rows(handle[name])})
     return pd.DataFrame(rows, columns=["run", "protocol", "status", "step", "started", "ended",
                                        "rows"])
 
 
+def find_run(handle: h5py.File, path, run: str | None) -> str:
+    """The group path of ``run`` (a group path or a run id; the last run if None)."""
+    runs = _runs(handle)
+    if not runs:
+        raise BadInput(f"{path}: holds no bmrlab run")
+    if run is None:
+        return runs[-1]
+    matches = [r for r in runs if r == run or r.endswith("/" + run.strip("/"))]
+    if not matches:
+        raise BadInput(f"{path}: no run {run!r} (runs: {', '.join(runs)})")
+    return matches[-1]
+
+
 def load_run(path, run: str | None = None) -> RunData:
     """Load one run (by group path or run id; the last run if None) as a DataFrame."""
-    with _open(path) as handle:
-        runs = _runs(handle)
-        if not runs:
-            raise BadInput(f"{path}: holds no bmrlab run")
-        if run is None:
-            name = runs[-1]
-        else:
-            matches = [r for r in runs if r == run or r.endswith("/" + run.strip("/"))]
-            if not matches:
-                raise BadInput(f"{path}: no run {run!r} (runs: {', '.join(runs)})")
-            name = matches[-1]
+    with open_file(path) as handle:
+        name = find_run(handle, path, run)
         group = handle[name]
         attrs = dict(group.attrs)
         order = json.loads(attrs.get("columns", "[]"))
         names = [k for k in order if k in group] + [k for k in group if k not in order]
-        rows = _stored_rows(group)
+        rows = stored_rows(group)
         data = pd.DataFrame({k: group[k][:rows] for k in names})
         units = {k: str(group[k].attrs.get("units", "")) for k in group.keys()}
-    reserved = {"protocol", "status", "reason", "started", "ended", "station", "figures",
-                "conditions", "columns", "recipe_step", "metadata", "stored_rows"}
-    parameters = {k: _plain(v) for k, v in attrs.items()
-                  if k not in reserved and not k.endswith(".units")}
+    parameters = run_parameters(attrs)
     units.update({k[:-6]: str(v) for k, v in attrs.items() if k.endswith(".units")})
     status = str(attrs["status"])
     return RunData(path=Path(path), run=name, protocol=str(attrs["protocol"]),
@@ -97,13 +90,6 @@ def load_run(path, run: str | None = None) -> RunData:
                    parameters=parameters, units=units, figures=json.loads(attrs["figures"]),
                    station=json.loads(attrs["station"]), data=data,
                    metadata=json.loads(attrs.get("metadata", "{}")))
-
-
-def _plain(value):
-    """An HDF5 attribute as plain Python: a number, a string, or a list (list parameters)."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value.item() if hasattr(value, "item") else value
 
 
 def export_csv(path, run: str | None, out) -> Path:

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import BadInput, DiskFull
+from ..results import RESULT_SCHEMA_VERSION
 
 SCHEMA_VERSION = 1
 CHUNK_ROWS = 4096
@@ -161,7 +162,6 @@ class RunWriter:
         self.stored_rows = 0  # rows in the file
         self.full = False  # the file could not grow: later rows stay in memory only
         self.damaged = False  # a write failed: HDF5 may not be able to store or close anything
-        self._chunks: dict[str, list] = {}  # everything appended (for the analysis)
         self._pending: dict[str, list] = {}  # appended, not yet in the file
         self._pending_rows = 0
         self._last_flush = time.monotonic()
@@ -186,7 +186,6 @@ class RunWriter:
             arrays["overflow"] = np.isnan(arrays["i_A"].astype(float)).astype(np.int8)
         n = len(next(iter(arrays.values())))
         for name, values in arrays.items():
-            self._chunks.setdefault(name, []).append(values)
             self._pending.setdefault(name, []).append(values)
         self.rows += n
         self._pending_rows += n
@@ -243,31 +242,34 @@ class RunWriter:
         self._pending, self._pending_rows = {}, 0
         self._last_flush = time.monotonic()
 
-    def columns(self) -> dict:
-        """Everything appended so far, as arrays (analysis runs on these, not on the file)."""
-        return {k: np.concatenate(v) for k, v in self._chunks.items()}
+    def record_station(self, snapshot: dict) -> None:
+        """The station as the run ended: the instruments' settings its analysis may need
+        (the measure range, the current resolution) are known only after configure."""
+        self.group.attrs["station"] = json.dumps(snapshot, default=str)
 
-    def finish(self, status: str, reason: str = "", figures: dict | None = None) -> None:
+    def finish(self, status: str, reason: str = "", result=None) -> None:
         """Store the last rows, the status and its reason, and close the file. After a full
         disk the rows not yet stored are dropped; the status goes into the reserve. After a
         failed write this is tried, but HDF5 may refuse it: the reason is then only in the
         run's result (and the file may not open again)."""
         if self.damaged:
             with contextlib.suppress(OSError, RuntimeError):
-                self._store_status(status, reason, figures)
+                self._store_status(status, reason, result)
             with contextlib.suppress(OSError, RuntimeError):
                 self.file.close()
             return
         if not self.full:
             self.flush()
-        self._store_status(status, reason, figures)
+        self._store_status(status, reason, result)
 
-    def _store_status(self, status, reason, figures) -> None:
+    def _store_status(self, status, reason, result) -> None:
         attrs = self.group.attrs
         attrs["status"] = status
         attrs["reason"] = reason
         attrs["stored_rows"] = self.stored_rows  # a failed write may claim rows it never wrote
         attrs["ended"] = utc_now()
-        attrs["figures"] = json.dumps(figures or {}, default=float)
+        # the typed result (bmrlab.results) as JSON; its schema version beside it
+        attrs["figures"] = "{}" if result is None else result.model_dump_json()
+        attrs["result_schema"] = RESULT_SCHEMA_VERSION
         self.file.flush()
         self.file.close()
