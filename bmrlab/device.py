@@ -1,6 +1,6 @@
 """The device file: what is known about a device before it is measured, on any station.
 
-A device file (``config/devices/<preset>.yaml`` or any file a user writes) holds
+A device file (``bmrlab/config_files/devices/<preset>.yaml`` or any file a user writes) holds
 
 - ``name``, ``reference`` and ``volatile`` (which decides unipolar or bipolar cycling);
 - ``conditions``: how to measure it, the conditions its published figures were measured
