@@ -11,7 +11,7 @@ import numpy as np
 from .. import standard
 from ..analysis.iv import READ, REST, SWEEP, analyze_cycle, summarize_iv
 from ..errors import BadInput
-from ..results import ProtocolResult, ResultModel, Spread, figure
+from ..results import ProtocolResult, ResultModel, Spread, figure, flag
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
 from .base import BmrProcedure, Count, Quantity, compliance_parameter
@@ -49,8 +49,7 @@ class IvSweepResult(ProtocolResult):
     vset_mV: float | None = figure("mV", "median set voltage")
     vreset_mV: float | None = figure("mV", "median reset voltage")
     on_off_ratio: float | None = figure("", "median On/Off at v_read")
-    on_off_lower_bound: bool = figure("", "the HRS is at the instrument's floor: On/Off is "
-                                          "at least this", False)
+    on_off_lower_bound: bool = flag("on_off_ratio", "lower bound: HRS at the current floor")
     stats: IvStats
 
 
