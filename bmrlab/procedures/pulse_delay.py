@@ -11,6 +11,7 @@ and an HRS read confirms it.
 import math
 
 import numpy as np
+from pydantic import Field
 
 from .. import standard
 from ..analysis.delay import summarize_delays, switch_interval
@@ -18,7 +19,8 @@ from ..errors import BadInput
 from ..results import ProtocolResult, ResultModel, Spread, figure
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
-from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
+from .base import (BmrProcedure, Count, Mark, Quantity, QuantityList, ResultPlot,
+                   compliance_parameter)
 from .context import RunContext
 from .hrs_recovery import (back_to_hrs, hrs_read, max_rest_parameter, read_floor,
                            rest_parameter)
@@ -54,8 +56,9 @@ class DelayFit(ResultModel):
 
 class DelayStats(ResultModel):
     delay_ms: DelaySummary = figure("ms", "delays at delay_at_mV", ...)
-    delay_by_mV: dict[str, DelaySummary] = figure("ms", "delays per step amplitude (key: "
-                                                        "the amplitude in mV)", ...)
+    delay_by_mV: dict[str, DelaySummary] = Field(
+        ..., description="delays per step amplitude (key: the amplitude in mV)",
+        json_schema_extra={"units": "ms", "key_units": "mV"})
 
 
 class PulseDelayResult(ProtocolResult):
@@ -201,6 +204,14 @@ class PulseDelay(BmrProcedure):
                                              self.compliance, baseline))
         return PulseDelayResult.model_validate(summarize_delays(
             self.amplitudes, self.delay_at or self.amplitudes[0], amplitudes, intervals))
+
+    @classmethod
+    def result_plot(cls, result: PulseDelayResult) -> ResultPlot:
+        """The median delay of each amplitude on its steps' traces (x: time since the step)."""
+        return ResultPlot(marks=tuple(
+            Mark(x=s.median * 1e-3, label=format_quantity(s.median * 1e-3, "s", 3),
+                 group=float(mv) * 1e-3)
+            for mv, s in result.stats.delay_by_mV.items() if s.median is not None))
 
     def save_figures(self, stored, result, directory, stem):
         from ..plotting import delay_against_voltage  # matplotlib only when asked for

@@ -20,9 +20,10 @@ from .. import standard
 from ..analysis.retention import (fit_drift, fit_survival, retention_summary,
                                   trace_retention)
 from ..errors import BadInput
-from ..results import ProtocolResult, ResultModel, Spread, figure
+from ..results import ProtocolResult, ResultModel, Spread, figure, flag
 from ..storage.stored_run import StoredRun
-from .base import BmrProcedure, Count, Quantity, compliance_parameter
+from ..units import format_quantity
+from .base import BmrProcedure, Count, Mark, Quantity, ResultPlot, compliance_parameter
 from .context import RunContext
 from .hrs_recovery import (back_to_hrs, hrs_read, max_rest_parameter, read_floor,
                            rest_parameter)
@@ -39,8 +40,8 @@ class RetentionSpread(Spread):
 
     traces: int = figure("", "traces measured", 0)
     censored: int = figure("", "traces still on at the end of their window", 0)
-    median_censored: bool = figure("", "half of the traces or more were censored: the "
-                                       "median is a lower bound", False)
+    median_censored: bool = flag("median", "lower bound: half of the traces or more "
+                                           "censored")
 
 
 class SurvivalFit(ResultModel):
@@ -66,8 +67,7 @@ class RetentionResult(ProtocolResult):
     retention_ms: float | None = figure("ms", "median retention over traces")
     retention_pulse_mV: float = figure("mV", "amplitude of the pulse before the reads", ...)
     retention_pulse_ms: float = figure("ms", "width of the pulse before the reads", ...)
-    retention_censored: bool = figure("", "lower bound: most traces censored (the state "
-                                          "outlasted the read-out window)", False)
+    retention_censored: bool = flag("retention_ms", "lower bound: most traces censored")
     retention_fit: SurvivalFit | DriftFit | None = figure(
         "", "survival of the on state (volatile) or drift of the conductance (nonvolatile); "
             "None: too few points")
@@ -245,6 +245,14 @@ class Retention(BmrProcedure):
             "retention_pulse_ms": self.pulse_width * 1e3,
             "retention_censored": bool(stats.get("median_censored", False)),
             "retention_fit": fit, "stats": {"retention_ms": stats}})
+
+    @classmethod
+    def result_plot(cls, result: RetentionResult) -> ResultPlot:
+        """The retention on the traces (x: time after the pulse)."""
+        if result.retention_ms is None:
+            return ResultPlot()
+        at = result.retention_ms * 1e-3
+        return ResultPlot(marks=(Mark(x=at, label="retention " + format_quantity(at, "s", 3)),))
 
     def save_figures(self, stored, result, directory, stem):
         from ..plotting import retention_decay  # matplotlib only when asked for
