@@ -40,8 +40,6 @@ class RetentionSpread(Spread):
 
     traces: int = figure("", "traces measured", 0)
     censored: int = figure("", "traces still on at the end of their window", 0)
-    median_censored: bool = flag("median", "lower bound: half of the traces or more "
-                                           "censored")
 
 
 class SurvivalFit(ResultModel):
@@ -240,10 +238,10 @@ class Retention(BmrProcedure):
         stats = retention_summary(values, censored)
         fit = (fit_survival(values, censored) if self.volatile
                else fit_drift(np.concatenate(drift_t), np.concatenate(drift_g)))
+        lower_bound = stats.pop("median_censored", False)  # the result's flag, said once
         return RetentionResult.model_validate({
             "retention_ms": stats["median"], "retention_pulse_mV": self.pulse_v * 1e3,
-            "retention_pulse_ms": self.pulse_width * 1e3,
-            "retention_censored": bool(stats.get("median_censored", False)),
+            "retention_pulse_ms": self.pulse_width * 1e3, "retention_censored": lower_bound,
             "retention_fit": fit, "stats": {"retention_ms": stats}})
 
     @classmethod
