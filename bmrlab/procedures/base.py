@@ -8,6 +8,7 @@ the CLI, the GUI, recipes and the offline re-analysis of stored runs.
 """
 
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any, ClassVar
 
 from pymeasure.experiment import (BooleanParameter, FloatParameter, IntegerParameter,
@@ -74,6 +75,11 @@ class Count(IntegerParameter):
         if not self.minimum <= number <= self.maximum:
             raise ValueError(f"{number} is outside {self.minimum} .. {self.maximum}")
         return number
+
+
+def phase_legend(phases: type[IntEnum]) -> str:
+    """The units text of a ``phase`` column: what each code means (``0 rest, 1 read``)."""
+    return ", ".join(f"{p.value} {p.name.lower().replace('_', ' ')}" for p in phases)
 
 
 def compliance_parameter() -> Quantity:
