@@ -11,6 +11,7 @@ import numpy as np  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
 from .analysis.iv import IvPhase  # noqa: E402
+from .analysis.retention import RetentionPhase  # noqa: E402
 
 MAX_LOOPS = 200  # I-V loops drawn in one figure; a longer run shows evenly spaced cycles
 MAX_TRACES = 200  # retention traces drawn in one figure, likewise
@@ -133,7 +134,7 @@ def retention_decay(stored, result, path: Path) -> Path:
         for trace, data in stored.groups("trace", ["phase", "t_after_s", "i_A"]):
             if trace not in shown:
                 continue
-            read = (data["phase"] == 2) & (data["t_after_s"] > 0)
+            read = (data["phase"] == RetentionPhase.READ) & (data["t_after_s"] > 0)
             g = np.maximum(np.abs(data["i_A"][read]) / v_read, 1e-13)
             ax.loglog(data["t_after_s"][read] * 1e3, g, lw=0.8, alpha=0.6,
                       marker="." if len(traces) == 1 else None)

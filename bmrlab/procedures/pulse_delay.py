@@ -9,6 +9,7 @@ and an HRS read confirms it.
 """
 
 import math
+from enum import IntEnum
 
 import numpy as np
 from pydantic import Field
@@ -20,12 +21,18 @@ from ..results import ProtocolResult, ResultModel, Spread, figure
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
 from .base import (BmrProcedure, Count, Mark, Quantity, QuantityList, ResultPlot,
-                   compliance_parameter)
+                   compliance_parameter, phase_legend)
 from .context import RunContext
 from .hrs_recovery import (back_to_hrs, hrs_read, max_rest_parameter, read_floor,
                            rest_parameter)
 
-STEP, READ = 1, 0  # phase column
+
+
+class DelayPhase(IntEnum):
+    """What each row of a pulse-delay run is (its ``phase`` column)."""
+
+    HRS_READ = 0  # the read before the step
+    STEP = 1  # a sample during the step
 SAMPLES_PER_DELAY = 50
 TIMEOUT_DELAYS = 10  # later steps at an amplitude last this many first delays
 
@@ -78,7 +85,7 @@ class PulseDelay(BmrProcedure):
                    "t_d = tau0 / sinh(V / V0).")
     COLUMNS = {"t_s": "s", "t_step_s": "s", "v_V": "V", "i_A": "A", "amplitude_V": "V",
                "pulse": "",
-               "phase": "0 HRS read, 1 step", "limit_hit": ""}
+               "phase": phase_legend(DelayPhase), "limit_hit": ""}
     LIVE_PLOT = {"x": "t_step_s", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True,
                  "group": "pulse", "legend": "amplitude_V"}
     Result = PulseDelayResult
@@ -169,7 +176,7 @@ class PulseDelay(BmrProcedure):
                 "v_V": readings.v[step], "i_A": readings.i[step],
                 "amplitude_V": np.full(step.sum(), amplitude),
                 "pulse": np.full(step.sum(), number, dtype=np.int32),
-                "phase": np.full(step.sum(), STEP, dtype=np.int8),
+                "phase": np.full(step.sum(), DelayPhase.STEP, dtype=np.int8),
                 "limit_hit": readings.limit[step].astype(np.int8)})
         ctx.smu.sweep([amplitude] * points + [0.0], interval, 1, on_chunk, ctx.wait)
         t = np.concatenate([s[0] for s in samples])
@@ -186,7 +193,7 @@ class PulseDelay(BmrProcedure):
         ctx.emit("batch", {"t_s": [ctx.clock.now() - ctx.smu.t_origin],
                            "t_step_s": [math.nan], "v_V": [standard.V_READ], "i_A": [current],
                            "amplitude_V": [amplitude], "pulse": np.array([number], np.int32),
-                           "phase": np.array([READ], np.int8),
+                           "phase": np.array([DelayPhase.HRS_READ], np.int8),
                            "limit_hit": np.array([0], np.int8)})
 
     def analyze(self, stored: StoredRun) -> PulseDelayResult:
@@ -194,7 +201,8 @@ class PulseDelay(BmrProcedure):
         from the samples and the HRS read before it; then the figures per amplitude."""
         amplitudes, intervals = [], []
         for _, pulse in stored.groups("pulse", ["phase", "t_step_s", "i_A", "amplitude_V"]):
-            step, read = pulse["phase"] == STEP, pulse["phase"] == READ
+            step = pulse["phase"] == DelayPhase.STEP
+            read = pulse["phase"] == DelayPhase.HRS_READ
             if not step.any():
                 continue
             baseline = (self._baseline(abs(pulse["i_A"][read][0]), pulse["amplitude_V"][read][0])

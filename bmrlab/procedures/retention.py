@@ -17,18 +17,18 @@ import numpy as np
 from pymeasure.experiment import BooleanParameter
 
 from .. import standard
-from ..analysis.retention import (fit_drift, fit_survival, retention_summary,
-                                  trace_retention)
+from ..analysis.retention import (RetentionPhase, fit_drift, fit_survival,
+                                  retention_summary, trace_retention)
 from ..errors import BadInput
 from ..results import ProtocolResult, ResultModel, Spread, figure, flag
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
-from .base import BmrProcedure, Count, Mark, Quantity, ResultPlot, compliance_parameter
+from .base import (BmrProcedure, Count, Mark, Quantity, ResultPlot, compliance_parameter,
+                   phase_legend)
 from .context import RunContext
 from .hrs_recovery import (back_to_hrs, hrs_read, max_rest_parameter, read_floor,
                            rest_parameter)
 
-HRS_READ, PULSE, READ = 0, 1, 2  # phase column
 READS_PER_RETENTION = 50
 WINDOW_RETENTIONS = 10
 LOG_READS_PER_DECADE = 8
@@ -80,7 +80,7 @@ class Retention(BmrProcedure):
                    "state is lost; median over traces (volatile) or a log-time read-out "
                    "up to hours (nonvolatile, censored).")
     COLUMNS = {"t_s": "s", "t_after_s": "s", "v_V": "V", "i_A": "A", "trace": "",
-               "phase": "0 HRS read, 1 pulse, 2 read", "limit_hit": ""}
+               "phase": phase_legend(RetentionPhase), "limit_hit": ""}
     LIVE_PLOT = {"x": "t_after_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "trace"}
     Result = RetentionResult
 
@@ -173,13 +173,14 @@ class Retention(BmrProcedure):
 
         def on_chunk(r):
             k = r.index
-            phase = np.where(k < pulse_steps, PULSE, np.where(
-                (k - pulse_steps) % per_read == 0, READ, -1))
+            phase = np.where(k < pulse_steps, RetentionPhase.PULSE, np.where(
+                (k - pulse_steps) % per_read == 0, RetentionPhase.READ, -1))
             keep = phase >= 0
             # time after the pulse, to the end of each step
             phase_in_step = r.elapsed[0] - k[0] * step
             t_after = r.elapsed - phase_in_step + step - pulse_steps * step
-            kept.append((t_after[phase == READ], r.i[phase == READ]))
+            read = phase == RetentionPhase.READ
+            kept.append((t_after[read], r.i[read]))
             ctx.emit("batch", {
                 "t_s": r.t[keep], "t_after_s": t_after[keep], "v_V": r.v[keep],
                 "i_A": r.i[keep], "trace": np.full(keep.sum(), trace, np.int32),
@@ -204,7 +205,7 @@ class Retention(BmrProcedure):
             after = ctx.clock.now() - t_end
             ctx.emit("batch", {"t_s": r.t, "t_after_s": [after], "v_V": r.v, "i_A": r.i,
                                "trace": np.array([1], np.int32),
-                               "phase": np.array([READ], np.int8),
+                               "phase": np.array([RetentionPhase.READ], np.int8),
                                "limit_hit": r.limit.astype(np.int8)})
             ctx.emit("progress", 100.0 * (k + 1) / len(times))
 
@@ -212,7 +213,7 @@ class Retention(BmrProcedure):
         ctx.emit("batch", {"t_s": [ctx.clock.now() - ctx.smu.t_origin],
                            "t_after_s": [math.nan], "v_V": [self.v_read], "i_A": [current],
                            "trace": np.array([trace], np.int32),
-                           "phase": np.array([HRS_READ], np.int8),
+                           "phase": np.array([RetentionPhase.HRS_READ], np.int8),
                            "limit_hit": np.array([0], np.int8)})
 
     def _g_off(self, hrs_current: float) -> float:
@@ -225,7 +226,8 @@ class Retention(BmrProcedure):
         values, censored = [], []
         drift_t, drift_g = [np.empty(0)], [np.empty(0)]  # nonvolatile: its reads, for the fit
         for _, trace in stored.groups("trace", ["phase", "t_after_s", "i_A"]):
-            read, hrs = trace["phase"] == READ, trace["phase"] == HRS_READ
+            read = trace["phase"] == RetentionPhase.READ
+            hrs = trace["phase"] == RetentionPhase.HRS_READ
             if not (read.any() and hrs.any()):  # no reads, or no HRS read to start from
                 continue
             t, g = trace["t_after_s"][read], np.abs(trace["i_A"][read]) / self.v_read
