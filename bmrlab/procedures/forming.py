@@ -17,6 +17,8 @@ from .context import RunContext
 
 
 class FormingPulses(ResultModel):
+    """How the search for the forming voltage went."""
+
     pulses: int = figure("", "pulses measured (the search stops at the forming one)", 0)
     reason: str | None = figure("", "why there is no forming voltage")
 
