@@ -5,14 +5,15 @@ station into one HDF5 file, each adapted to what the earlier ones measured, as a
 experimenter would: the delay amplitudes bracket the measured Vset, the endurance set pulse
 is an amplitude whose measured delays fit well inside it, the relaxation between endurance
 cycles outlasts the measured retention. Test conditions (volatile or not, the delay and
-retention pulse) come from the device file of a simulated device, else the standard ones.
-The figures come only from the measured arrays.
+retention pulse) come from the device file (``--device-file`` on any station, ``--device`` on
+the simulator), else the standard ones. The figures come only from the measured arrays; the
+device file's published figures are only printed beside them (:func:`comparison`).
 
 Switching wears a device out (Table 1 lists devices that last 46 cycles), so each protocol
-runs on a pristine device of the same kind where the station can move to one by itself (a
-simulated station: the next nominally identical device of the chip); on a hardware station
-all five run on the probed device, and the cycles the earlier protocols switched it are added
-to its measured endurance.
+runs on a pristine device of the same kind where the station's prober moves to one by itself
+(the simulated prober: the next nominally identical device of the chip); where a person moves
+the probes all five run on the probed device, and the cycles the earlier protocols switched it
+are added to its measured endurance.
 """
 
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ RELAX_RETENTIONS = 5.0  # endurance relaxation, in measured retentions
 class Characterization:
     device: str
     figures: dict = field(default_factory=dict)  # the Table 1 columns
+    published: dict = field(default_factory=dict)  # the device file's, to compare with
+    conditions: dict = field(default_factory=dict)  # the device file's test conditions
     stats: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)  # ppf, delay fit, flags
     results: list = field(default_factory=list)  # runner.RunResult per protocol
@@ -39,8 +42,8 @@ class Characterization:
         return max((r.exit_status for r in self.results), default=1)
 
     def summary(self) -> dict:
-        return {"device": self.device, "figures": self.figures, "stats": self.stats,
-                **self.extra,
+        return {"device": self.device, "figures": self.figures, "published": self.published,
+                "conditions": self.conditions, "stats": self.stats, **self.extra,
                 "runs": [{"protocol": r.protocol, "status": r.status, "reason": r.reason,
                           "run": r.run} for r in self.results],
                 "files": [str(p) for r in self.results for p in r.figure_files]}
@@ -70,17 +73,17 @@ def characterize(station, out, *, sample: str, device: str, figures_dir=None,
     overrides = overrides or {}
     conditions = station.conditions()
     volatile = conditions.get("volatile", True)
-    result = Characterization(device)
+    result = Characterization(device, published=station.published(), conditions=conditions)
     measured: dict = {}
     limit = station.config.limits.max_voltage
     for protocol in ORDER:  # every given parameter checked before anything is sent
         runner.prepare(station, protocol, overrides.get(protocol, {}))
-    fresh = False
+    fresh = station.prober.unattended  # a pristine device for each protocol
     for k, protocol in enumerate(ORDER):
         values = {**adapt(protocol, measured, conditions, limit), **overrides.get(protocol, {})}
         procedure = runner.prepare(station, protocol, values)
-        if k:
-            fresh = station.fresh_device()
+        if k and fresh:
+            station.prober.next_device()
         run = runner.run(station, procedure, out, sample=sample, device=device,
                          figures_dir=figures_dir, on_event=on_event)
         result.results.append(run)
@@ -169,3 +172,48 @@ def table_row(c: Characterization) -> str:
     rule = "-+-".join("-" * w for w in widths)
     row = " | ".join(v.ljust(w) for (_, v), w in zip(columns, widths, strict=True))
     return "\n".join([header, rule, row])
+
+
+# the published figures a characterization measures, with the flag that makes a measured one
+# a bound (a censored figure, or an On/Off at the instrument's floor)
+COMPARED = {"vset_mV": ("Vset (mV)", ""), "vreset_mV": ("Vreset (mV)", ""),
+            "on_off_ratio": ("On/Off", "on_off_lower_bound"),
+            "endurance_cycles": ("Endurance (cycles)", "endurance_censored"),
+            "delay_ms": ("Delay (ms)", ""),
+            "retention_ms": ("Retention (ms)", "retention_censored")}
+
+
+def _condition(key: str, values: dict) -> str:
+    """The condition a delay or retention was measured under, from ``values`` (measured
+    figures or the device file's conditions, which name them alike)."""
+    try:
+        if key == "delay_ms":
+            return f" @ {values['delay_at_mV']:g} mV"
+        if key == "retention_ms":
+            return f" ({values['retention_pulse_mV']:g} mV, {values['retention_pulse_ms']:g} ms)"
+    except (KeyError, TypeError):  # not measured, or no device file conditions
+        pass
+    return ""
+
+
+def comparison(c: Characterization) -> str:
+    """The measured figures beside the device file's published ones ('' without any): a
+    line per published figure with measured/published ('>' where the measured figure is a
+    lower bound)."""
+    rows = [("figure", "measured", "published", "ratio")]
+    for key, (label, flag) in COMPARED.items():
+        if key not in c.published:
+            continue
+        published, measured = c.published[key], c.figures.get(key)
+        bound = ">" if flag and c.extra.get(flag) else ""
+        rows.append((label,
+                     "-" if measured is None else f"{bound}{measured:.3g}"
+                     + _condition(key, c.figures),
+                     f"{published:.3g}" + _condition(key, c.conditions),
+                     "-" if measured is None else f"{bound}{measured / published:.2f}"))
+    if len(rows) == 1:
+        return ""
+    widths = [max(len(row[k]) for row in rows) for k in range(4)]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    return "\n".join(["measured beside published (device file):", *lines])

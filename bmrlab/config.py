@@ -15,6 +15,7 @@ SMU_MODELS = tuple(registry.SMUS)
 GENERATOR_MODELS = tuple(registry.PULSE_GENERATORS)
 OFF_MODES = registry.OFF_MODES  # of any SMU; the station checks its own model's
 FAULT_KINDS = ("timeout", "disconnect", "garbled", "error", "stuck-compliance")
+PROBERS = ("simulated", "manual")  # bmrlab/prober.py
 
 
 class Strict(BaseModel):
@@ -71,6 +72,9 @@ class StationConfig(Strict):
     limits: Limits = Limits()
     instruments: dict[str, Instrument]
     simulation: Simulation | None = None
+    prober: Literal[PROBERS] | None = Field(
+        None, description="what brings the next device under the probes (default: "
+                          "simulated on a simulated station, else manual)")
 
     @model_validator(mode="after")
     def _roles(self):
@@ -90,6 +94,8 @@ class StationConfig(Strict):
             if missing:
                 raise ValueError(f"simulation.wiring: no device named {missing} "
                                  f"(devices: {sorted(sim.device_names())})")
+        if self.prober == "simulated" and not simulated:
+            raise ValueError("prober: simulated needs simulated instruments ('@bmrsim')")
         if self.instruments["smu"].model not in SMU_MODELS:
             raise ValueError("instruments.smu: the role 'smu' needs a source-measure unit")
         generator = self.instruments.get("pulse_generator")
@@ -101,6 +107,10 @@ class StationConfig(Strict):
     @property
     def simulated(self) -> bool:
         return any(i.visa_library == "@bmrsim" for i in self.instruments.values())
+
+    @property
+    def prober_kind(self) -> str:
+        return self.prober or ("simulated" if self.simulated else "manual")
 
 
 def load_station_config(path) -> StationConfig:

@@ -149,7 +149,7 @@ def test_reference_devices():
 
 def test_the_next_device_after_a_reference_part_is_the_same_reference():
     with Station.load(device="resistor:1GOhm") as st:
-        assert st.fresh_device()
+        st.prober.next_device()
         device = st.sim.devices["dut"]
         assert isinstance(device, ReferenceDevice)
         assert device.current(0.5) == (pytest.approx(0.5e-9), False)

@@ -34,6 +34,26 @@ WINDOW_RETENTIONS = 10
 LOG_READS_PER_DECADE = 8
 
 
+def trace_levels(pulse_v, pulse_width, v_read, period, window,
+                 step) -> tuple[list[float], int, int]:
+    """One volatile trace as a list of ``step``-long levels: the pulse, then a read (one
+    step at ``v_read``, 0 V after it) every ``period`` for ``window``. Returns the levels,
+    the pulse's steps and the steps from one read to the next."""
+    pulse_steps = max(1, round(pulse_width / step))
+    per_read = max(2, round(period / step))
+    reads = max(1, math.ceil(window / (per_read * step)))
+    one_read = [v_read] + [0.0] * (per_read - 1)
+    return [pulse_v] * pulse_steps + one_read * reads, pulse_steps, per_read
+
+
+def adapted_reads(retention, period, window, step) -> tuple[float, float]:
+    """Read period and window of the traces after the first, from the retention the first
+    found: a read every 1/50 of it in whole steps (never faster than ``period``), for 10 of
+    it (at least 50 reads, at most ``window``)."""
+    period = max(period, step * round(retention / READS_PER_RETENTION / step))
+    return period, min(window, max(WINDOW_RETENTIONS * retention, 50 * period))
+
+
 class RetentionSpread(Spread):
     """The retention (ms) over traces: the median over all of them (a censored trace counts
     as at least its window), the spread of the traces that lost their state."""
@@ -156,19 +176,15 @@ class Retention(BmrProcedure):
             self._emit_hrs(ctx, hrs, trace)
             retention = self._timed_trace(ctx, trace, period, window, hrs)
             if trace == 1 and retention > 0 and math.isfinite(retention):
-                step = self._read_step(ctx)
-                period = max(period, step * round(retention / READS_PER_RETENTION / step))
-                window = min(self.window, max(WINDOW_RETENTIONS * retention, 50 * period))
+                period, window = adapted_reads(retention, period, self.window,
+                                               self._read_step(ctx))
             ctx.emit("progress", 100.0 * trace / self.traces)
 
     def _timed_trace(self, ctx: RunContext, trace, period, window, hrs) -> float:
         """Pulse and reads as one instrument-timed list; returns the trace's retention."""
         step = self._read_step(ctx)
-        pulse_steps = max(1, round(self.pulse_width / step))
-        per_read = max(2, round(period / step))
-        reads = max(1, math.ceil(window / (per_read * step)))
-        one_read = [self.v_read] + [0.0] * (per_read - 1)
-        levels = [self.pulse_v] * pulse_steps + one_read * reads
+        levels, pulse_steps, per_read = trace_levels(self.pulse_v, self.pulse_width,
+                                                     self.v_read, period, window, step)
         kept = []
 
         def on_chunk(r):

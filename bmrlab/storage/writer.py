@@ -115,7 +115,8 @@ class Store:
 
     def begin_run(self, *, sample: str, device: str, protocol: str, parameters: dict,
                   units: dict, station: dict, conditions: dict | None = None,
-                  step: str = "", metadata: dict | None = None) -> "RunWriter":
+                  published: dict | None = None, step: str = "",
+                  metadata: dict | None = None) -> "RunWriter":
         """Open the file for writing (refused if unwritable or held by another process)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -126,13 +127,14 @@ class Store:
             raise BadInput(f"--out {self.path}: cannot be written ({error})") from None
         return RunWriter(handle, sample=_clean(sample), device=_clean(device),
                          protocol=protocol, parameters=parameters, units=units,
-                         station=station, conditions=conditions or {}, step=step,
+                         station=station, conditions=conditions or {},
+                         published=published or {}, step=step,
                          metadata=metadata or {})
 
 
 class RunWriter:
     def __init__(self, handle: h5py.File, *, sample, device, protocol, parameters, units,
-                 station, conditions, step="", metadata=None):
+                 station, conditions, published=None, step="", metadata=None):
         self.file = handle
         self.path = Path(handle.filename)
         handle.attrs.setdefault("bmrlab_version", __version__)
@@ -149,6 +151,7 @@ class RunWriter:
             attrs[name] = value
             attrs[f"{name}.units"] = units.get(name, "")
         attrs["conditions"] = json.dumps(conditions)
+        attrs["published"] = json.dumps(published or {})  # the device file's, to compare with
         attrs["recipe_step"] = step  # which step of a recipe this run is ('' outside one)
         attrs["metadata"] = json.dumps(metadata or {})  # the user's: operator, chip, notes...
         attrs["status"] = "running"
