@@ -11,8 +11,10 @@ import numpy as np  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
 from .analysis.iv import IvPhase  # noqa: E402
+from .analysis.retention import RetentionPhase  # noqa: E402
 
 MAX_LOOPS = 200  # I-V loops drawn in one figure; a longer run shows evenly spaced cycles
+MAX_TRACES = 200  # retention traces drawn in one figure, likewise
 
 
 @contextmanager
@@ -29,12 +31,24 @@ def figure(path):
         plt.close(fig)
 
 
+def group_keys(stored, key: str) -> np.ndarray:
+    """The distinct values of column ``key`` (the cycles, the traces), read block by block."""
+    found = [np.unique(block[key]) for block in stored.chunks([key])]
+    return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=int)
+
+
+def evenly_spaced(keys: np.ndarray, most: int) -> set:
+    """At most ``most`` of ``keys``, evenly spaced from the first to the last."""
+    if not keys.size:
+        return set()
+    return set(keys[np.linspace(0, keys.size - 1, min(most, keys.size)).astype(int)].tolist())
+
+
 def iv_loops(stored, result, path: Path) -> Path:
     """log|I| against V, coloured by cycle, with the median Vset (and Vreset) marked. A long
     run draws ``MAX_LOOPS`` evenly spaced cycles, read one at a time from the file."""
-    cycles = np.unique(stored.column("cycle"))
-    shown_cycles = set(cycles[np.linspace(0, cycles.size - 1, min(MAX_LOOPS, cycles.size))
-                              .astype(int)].tolist()) if cycles.size else set()
+    cycles = group_keys(stored, "cycle")
+    shown_cycles = evenly_spaced(cycles, MAX_LOOPS)
     with figure(path) as ax:
         norm = matplotlib.colors.Normalize(cycles.min() if cycles.size else 0,
                                            max(cycles.max(), cycles.min() + 1)
@@ -74,57 +88,68 @@ def iv_loops(stored, result, path: Path) -> Path:
     return Path(path)
 
 
-def delay_against_voltage(figures: dict, path: Path) -> Path:
-    """Median delay (5-95 % bars) against amplitude on a log axis, with the sinh fit."""
+def delay_against_voltage(stored, result, path: Path) -> Path:
+    """Median delay (5-95 % bars) against amplitude on a log axis, with the fit; a run that
+    did not finish has no delays: its figure says so."""
     with figure(path) as ax:
-        by_mv = figures["stats"]["delay_by_mV"]
+        by_mv = result.stats.delay_by_mV if result is not None else {}
         for mv, s in by_mv.items():
-            if s["median"] is None:
+            if s.median is None:
                 continue
-            style = "o" if s["resolved"] else "^"
-            low, high = max(s["median"] - s["p5"], 0.0), max(s["p95"] - s["median"], 0.0)
-            ax.errorbar(float(mv), s["median"], yerr=[[low], [high]], fmt=style, color="navy",
+            style = "o" if s.resolved else "^"
+            low, high = max(s.median - s.p5, 0.0), max(s.p95 - s.median, 0.0)
+            ax.errorbar(float(mv), s.median, yerr=[[low], [high]], fmt=style, color="navy",
                         capsize=3)
-        fit = figures.get("delay_fit")
+        fit = result.delay_fit if result is not None else None
         if fit:
-            v = np.linspace(max(min(map(float, by_mv)), fit["V_th_mV"] * 1.02),
+            v = np.linspace(max(min(map(float, by_mv)), (fit.V_th_mV or 0.0) * 1.02),
                             max(map(float, by_mv)), 200)
-            rate = np.sinh(v / fit["V0_mV"]) / fit["tau0_s"]
-            tau_x = fit["tau_x_s"]
-            t_d = 1 / rate if np.isinf(tau_x) else tau_x * np.log(rate * tau_x / (rate * tau_x - 1))
-            label = (f"fit: V0 = {fit['V0_mV']:.0f} mV, tau0 = {fit['tau0_s'] * 1e3:.3g} ms"
-                     + ("" if np.isinf(tau_x) else
-                        f", tau_x = {tau_x * 1e3:.3g} ms, V_th = {fit['V_th_mV']:.0f} mV"))
+            rate = np.sinh(v / fit.V0_mV) / fit.tau0_s
+            tau_x = fit.tau_x_s
+            t_d = 1 / rate if tau_x is None else tau_x * np.log(rate * tau_x / (rate * tau_x - 1))
+            label = (f"fit: V0 = {fit.V0_mV:.0f} mV, tau0 = {fit.tau0_s * 1e3:.3g} ms"
+                     + ("" if tau_x is None else
+                        f", tau_x = {tau_x * 1e3:.3g} ms, V_th = {fit.V_th_mV:.0f} mV"))
             ax.plot(v, t_d * 1e3, color="crimson", label=label)
             ax.legend()
         ax.set_yscale("log")
         ax.set_xlabel("step amplitude (mV)")
         ax.set_ylabel("switching delay (ms)")
-        ax.set_title("Pulse delay: median and 5-95 % over pulses (triangles: resolution-limited)")
+        ax.set_title("Pulse delay: median and 5-95 % over pulses (triangles: resolution-limited)"
+                     if result is not None else
+                     f"Pulse delay: the run did not finish ({stored.rows} rows, no delays)")
         ax.grid(True, which="both", alpha=0.3)
     return Path(path)
 
 
-def retention_decay(data: dict, figures: dict, v_read: float, path: Path) -> Path:
-    """Read conductance against time after the pulse, one line per trace, log axes, with the
+def retention_decay(stored, result, path: Path) -> Path:
+    """Read conductance against time after the pulse, one line per trace (``MAX_TRACES``
+    evenly spaced ones of a long run, read one at a time from the file), log axes, with the
     median retention marked."""
+    parameters = stored.parameters
+    v_read = parameters["v_read"]
+    traces = group_keys(stored, "trace")
+    shown = evenly_spaced(traces, MAX_TRACES)
     with figure(path) as ax:
-        read = (data["phase"] == 2) & (data["t_after_s"] > 0)
-        traces = np.unique(data["trace"][read])
-        for trace in traces:
-            sel = read & (data["trace"] == trace)
-            g = np.maximum(np.abs(data["i_A"][sel]) / v_read, 1e-13)
-            ax.loglog(data["t_after_s"][sel] * 1e3, g, lw=0.8, alpha=0.6,
+        for trace, data in stored.groups("trace", ["phase", "t_after_s", "i_A"]):
+            if trace not in shown:
+                continue
+            read = (data["phase"] == RetentionPhase.READ) & (data["t_after_s"] > 0)
+            g = np.maximum(np.abs(data["i_A"][read]) / v_read, 1e-13)
+            ax.loglog(data["t_after_s"][read] * 1e3, g, lw=0.8, alpha=0.6,
                       marker="." if len(traces) == 1 else None)
-        value = figures.get("retention_ms")
+        value = result.retention_ms if result is not None else None
         if value:
-            kind = "window (censored)" if figures.get("retention_censored") else "median retention"
+            kind = "window (censored)" if result.retention_censored else "median retention"
             ax.axvline(value, color="crimson", ls="--", label=f"{kind} {value:.3g} ms")
             ax.legend()
         ax.set_xlabel("time after the pulse (ms)")
         ax.set_ylabel(f"read conductance at {v_read * 1e3:g} mV (S)")
-        ax.set_title(f"Retention after {figures['retention_pulse_mV']:g} mV, "
-                     f"{figures['retention_pulse_ms']:g} ms")
+        title = (f"Retention after {parameters['pulse_v'] * 1e3:g} mV, "
+                 f"{parameters['pulse_width'] * 1e3:g} ms")
+        if len(shown) < len(traces):
+            title += f" ({len(shown)} of {len(traces)} traces shown)"
+        ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
     return Path(path)
 
