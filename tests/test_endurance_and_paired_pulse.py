@@ -4,12 +4,18 @@ import numpy as np
 import pytest
 
 from bmrlab import runner
+from bmrlab.storage.stored_run import StoredRun
 
 
 def run(station, tmp_path, protocol, **values):
+    """A finished run whose figures the stored run alone reproduces exactly, offline."""
     procedure = runner.prepare(station, protocol, values)
-    return runner.run(station, procedure, tmp_path / "r.h5", sample="s1",
-                      device=station.device_preset, figures_dir=tmp_path)
+    result = runner.run(station, procedure, tmp_path / "r.h5", sample="s1",
+                        device=station.device_preset, figures_dir=tmp_path)
+    assert result.status == "finished", result.reason
+    again = runner.reanalyze(tmp_path / "r.h5")
+    assert not again.changed and again.stored == result.figures
+    return result
 
 
 def test_nonvolatile_endurance_runs_to_the_closed_window(bioi_station, tmp_path):
@@ -57,3 +63,34 @@ def test_generator_source_needs_a_generator(station):
     from bmrlab.errors import BadInput
     with pytest.raises(BadInput, match="source = generator"):
         runner.prepare(station, "paired-pulse", {"source": "generator"})
+
+
+@pytest.mark.parametrize("protocol, values", [
+    ("paired-pulse", {"intervals": "1ms,10ms,100ms", "repeats": 2}),
+    ("endurance", {"max_cycles": 20}),
+    ("neuron", {"spacings": "1.5ms,4ms", "repeats": 2, "max_spikes": 30})])
+def test_the_figures_do_not_depend_on_how_the_file_is_read(station, tmp_path, monkeypatch,
+                                                           protocol, values):
+    """Read 7 rows at a time (pairs, cycles and trains cut across blocks), the stored run
+    gives the figures it gave when it ended."""
+    run(station, tmp_path, protocol, **values)
+    read_in_small_blocks(monkeypatch)
+    assert not runner.reanalyze(tmp_path / "r.h5").changed
+
+
+def test_the_read_drift_does_not_depend_on_how_the_file_is_read(station, tmp_path,
+                                                                monkeypatch):
+    """The same up to the rounding of the running sums of the drift's slope."""
+    run(station, tmp_path, "read-disturb", reads=500)
+    read_in_small_blocks(monkeypatch)
+    again = runner.reanalyze(tmp_path / "r.h5")
+    now, stored = again.result.read_disturb.model_dump(), again.stored["read_disturb"]
+    assert {k for k, v in now.items() if v is None} == {k for k, v in stored.items() if v is None}
+    assert {k: v for k, v in now.items() if v is not None} == pytest.approx(
+        {k: v for k, v in stored.items() if v is not None}, rel=1e-9)
+
+
+def read_in_small_blocks(monkeypatch, rows=7):
+    whole_blocks = StoredRun.chunks
+    monkeypatch.setattr(StoredRun, "chunks", lambda self, names, rows=rows:
+                        whole_blocks(self, names, rows))
