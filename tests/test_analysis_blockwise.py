@@ -30,6 +30,8 @@ def test_the_median_of_repeated_and_quantized_values(little_held):
     values[:700] = 5e-12  # many equal values straddle the middle
     assert blockwise.median(split(values, 100)) == np.median(values)
     assert blockwise.median(split(np.full(300, 2.5), 7)) == 2.5
+    two_states = np.r_[np.zeros(100), np.ones(100)]  # the middle pair in different bins
+    assert blockwise.median(split(two_states, 30)) == 0.5
     assert np.isnan(blockwise.median(split(np.empty(0), 10)))
 
 

@@ -16,48 +16,59 @@ HELD = 1 << 20  # values held at once: the range holding a rank is narrowed unti
 BINS = 4096  # bins of the histogram that narrows that range, per pass
 
 
-def median(blocks: Blocks) -> float:
-    """The median of every value (the mean of the two middle ones for an even count), as
-    ``np.median`` would give it for the whole series; NaN without values."""
-    n = sum(np.size(block) for block in blocks())
-    if n == 0:
+def median(blocks: Blocks, count: int | None = None) -> float:
+    """The median of every value (the mean of the two middle ones for an even ``count``, as
+    ``np.median`` gives it for the whole series); NaN without values. ``count``: how many
+    values there are, if known (saves a pass)."""
+    if count is None:
+        count = sum(np.size(block) for block in blocks())
+    if count == 0:
         return float("nan")
-    low = select(blocks, (n - 1) // 2)
-    return low if n % 2 else (low + select(blocks, n // 2)) / 2
+    low, high = middle_pair(blocks, (count - 1) // 2, count // 2)
+    return (low + high) / 2
 
 
-def select(blocks: Blocks, rank: int) -> float:
-    """The value of 0-based ``rank`` in the sorted series: a histogram of the values in the
-    range that holds it narrows that range pass by pass, until its values fit in ``HELD``."""
+def middle_pair(blocks: Blocks, first: int, second: int) -> tuple[float, float]:
+    """The values of 0-based ranks ``first`` and ``second`` (equal, or ``first`` + 1) in the
+    sorted series: a histogram of the range that holds them narrows it pass by pass, until
+    its values fit in ``HELD``."""
     low, high, below = -np.inf, np.inf, 0  # the range [low, high]; ``below`` values under it
-
-    def inside(block):
-        block = np.asarray(block, dtype=float)
-        return block[(block >= low) & (block <= high)]
-
     while True:
-        count, smallest, largest = 0, np.inf, -np.inf
-        for block in blocks():
-            values = inside(block)
-            if values.size:
-                count += values.size
-                smallest, largest = min(smallest, values.min()), max(largest, values.max())
+        count, smallest, largest = extent(blocks, low, high)
         if smallest == largest:
-            return float(smallest)
+            return smallest, smallest
         if count <= HELD:
-            held = np.concatenate([inside(block) for block in blocks()])
-            return float(np.partition(held, rank - below)[rank - below])
+            held = np.sort(np.concatenate([_within(block, low, high) for block in blocks()]))
+            return float(held[first - below]), float(held[second - below])
         low, high = smallest, largest
-        edges = np.linspace(low, high, BINS + 1)
-        counts = np.zeros(BINS, np.int64)
-        for block in blocks():
-            where = np.searchsorted(edges, inside(block), side="right") - 1
-            counts += np.bincount(np.minimum(where, BINS - 1), minlength=BINS)
+        counts = sum(np.histogram(_within(block, low, high), BINS, (low, high))[0]
+                     for block in blocks())
+        edges = np.linspace(low, high, BINS + 1)  # the bins np.histogram used
         cumulative = np.cumsum(counts)
-        j = int(np.searchsorted(cumulative, rank - below, side="right"))
+        j, k = np.searchsorted(cumulative, [first - below, second - below], side="right")
+
+        def bin_range(b):
+            return edges[b], high if b == BINS - 1 else np.nextafter(edges[b + 1], -np.inf)
+        if j != k:  # ``first`` is the largest of its bin, ``second`` the smallest of the next
+            return extent(blocks, *bin_range(j))[2], extent(blocks, *bin_range(k))[1]
         below += int(cumulative[j - 1]) if j else 0
-        low = edges[j]
-        high = largest if j == BINS - 1 else np.nextafter(edges[j + 1], -np.inf)
+        low, high = bin_range(j)
+
+
+def extent(blocks: Blocks, low: float, high: float) -> tuple[int, float, float]:
+    """How many values lie in [low, high], the smallest and the largest of them."""
+    count, smallest, largest = 0, np.inf, -np.inf
+    for block in blocks():
+        values = _within(block, low, high)
+        if values.size:
+            count += values.size
+            smallest, largest = min(smallest, values.min()), max(largest, values.max())
+    return count, float(smallest), float(largest)
+
+
+def _within(block, low: float, high: float) -> np.ndarray:
+    block = np.asarray(block, dtype=float)
+    return block[(block >= low) & (block <= high)]
 
 
 class Line:

@@ -38,8 +38,8 @@ def read_drift(blocks: Callable[[], Iterable[tuple]]) -> dict:
     if n < 10:
         return {"reason": "fewer than 10 reads"}
     start, end = float(np.median(head)), float(np.median(tail))
-    center = blockwise.median(lambda: (g for _, g in finite()))
-    floor = 3 * 1.4826 * blockwise.median(lambda: (np.abs(g - center) for _, g in finite()))
+    center = blockwise.median(lambda: (g for _, g in finite()), n)
+    floor = 3 * 1.4826 * blockwise.median(lambda: (np.abs(g - center) for _, g in finite()), n)
     reference = max(start, floor)
     return {"G_start_S": start, "G_end_S": end, "change": end / start if start else None,
             "decades_per_decade": line.slope,

@@ -15,6 +15,8 @@ from ..storage.stored_run import StoredRun
 from .base import BmrProcedure, Count, Quantity, compliance_parameter
 from .context import RunContext
 
+ANALYSIS_BLOCK = 1 << 16  # reads analysed at a time: the analysis's arrays stay under 1 MB
+
 
 class ReadDrift(ResultModel):
     G_start_S: float | None = figure("S", "median conductance of the first five reads")
@@ -82,6 +84,6 @@ class ReadDisturb(BmrProcedure):
     def analyze(self, stored: StoredRun) -> ReadDisturbResult:
         """The drift of the reads, read from the file block by block (a few passes)."""
         def reads():
-            for block in stored.chunks(["t_trace_s", "i_A"]):
+            for block in stored.chunks(["t_trace_s", "i_A"], rows=ANALYSIS_BLOCK):
                 yield block["t_trace_s"] + self.interval, block["i_A"] / self.v_read
         return ReadDisturbResult(read_disturb=ReadDrift(**read_drift(reads)))
