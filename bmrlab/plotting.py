@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 
 from contextlib import contextmanager  # noqa: E402
 
-from .analysis.iv import SWEEP  # noqa: E402
+from .analysis.iv import IvPhase  # noqa: E402
 
 MAX_LOOPS = 200  # I-V loops drawn in one figure; a longer run shows evenly spaced cycles
 
@@ -44,7 +44,7 @@ def iv_loops(stored, result, path: Path) -> Path:
             if c not in shown_cycles:
                 continue
             i = np.abs(data["i_A"])
-            sel = (data["phase"] == SWEEP) & (i > 0)
+            sel = (data["phase"] == IvPhase.SWEEP) & (i > 0)
             ax.semilogy(data["v_V"][sel] * 1e3, i[sel], color=plt.cm.viridis(norm(c)), lw=0.8,
                         alpha=0.8)
             if sel.any():
