@@ -132,10 +132,12 @@ def retention_decay(data: dict, figures: dict, v_read: float, path: Path) -> Pat
 def endurance_states(stored, result, path: Path) -> Path:
     """HRS and LRS read currents against cycle (log axes), with the endurance marked. The
     reads are taken from the file block by block, each block's thinned to its peaks."""
+    from .analysis.endurance import EndurancePhase
     from .decimate import peak_decimate
     v_read = stored.parameters["v_read"]
     with figure(path) as ax:
-        for phase, label, color in ((1, "LRS", "crimson"), (2, "HRS", "navy")):
+        for phase, label, color in ((EndurancePhase.LRS_READ, "LRS", "crimson"),
+                                    (EndurancePhase.HRS_READ, "HRS", "navy")):
             cycles, currents = [], []
             for block in stored.chunks(["cycle", "phase", "i_A"]):
                 sel = block["phase"] == phase
@@ -174,14 +176,8 @@ def ppf_against_interval(stored, result, path: Path) -> Path:
                         color="navy", label="median of pairs")
         fit = ppf.fit if ppf is not None else None
         if fit is not None:
-            dt = np.logspace(np.log10(min(ppf.interval_ms)), np.log10(max(ppf.interval_ms)),
-                             200)
-            y = 1 + fit.C1 * np.exp(-dt / fit.tau1_ms)
-            label = f"fit: tau1 = {fit.tau1_ms:.3g} ms"
-            if fit.terms == 2 and fit.tau2_ms is not None:
-                y = y + fit.C2 * np.exp(-dt / fit.tau2_ms)
-                label += f", tau2 = {fit.tau2_ms:.3g} ms"
-            ax.semilogx(dt, y, color="crimson", label=label)
+            dt = np.geomspace(min(ppf.interval_ms), max(ppf.interval_ms), 200)
+            ax.semilogx(dt, fit.index(dt), color="crimson", label=f"fit: {fit.formula()}")
         ax.axhline(1.0, color="gray", lw=0.8)
         ax.set_xlabel("interval between the pulses (ms)")
         ax.set_ylabel("PPF index A2 / A1")

@@ -11,11 +11,21 @@ first).
 
 import math
 from collections.abc import Iterator
+from enum import IntEnum
 
 import numpy as np
 from scipy.optimize import curve_fit
 
-PULSE1, GAP, PULSE2, TRACE = 1, 0, 2, 3  # phase of a sample: in a pulse, between, or a trace
+
+class PairedPulsePhase(IntEnum):
+    """Where a sample of a pair is (the ``phase`` column of a paired-pulse run)."""
+
+    INTERVAL = 0
+    FIRST_PULSE = 1
+    SECOND_PULSE = 2
+    TRACE = 3  # a trace across a generator's pair: the pulses are found in the current
+
+
 PAIR_COLUMNS = ("i_A", "phase", "interval_s")  # what ``pair_currents`` reads of each pair
 
 
@@ -40,13 +50,14 @@ def pulse_ends(i, fraction: float = 0.5) -> list[int]:
 
 def pulse_currents(i, phase) -> tuple[float, float]:
     """(A1, A2) of one pair: the current at the end of each pulse (the last sample of phase
-    ``PULSE1`` and ``PULSE2``, or of the two pulses found in a ``TRACE``); NaN where a pulse
-    has no sample (its readings were above the measure range) or the pulses of a trace
-    cannot be told apart (they merged)."""
+    ``FIRST_PULSE`` and ``SECOND_PULSE``, or of the two pulses found in a ``TRACE``); NaN
+    where a pulse has no sample (its readings were above the measure range) or the pulses
+    of a trace cannot be told apart (they merged)."""
     i, phase = np.asarray(i, dtype=float), np.asarray(phase)
-    if phase[0] != TRACE:
-        ends = (i[phase == pulse] for pulse in (PULSE1, PULSE2))
-        first, second = (float(end[-1]) if len(end) else math.nan for end in ends)
+    if phase[0] != PairedPulsePhase.TRACE:
+        pulses = (i[phase == pulse] for pulse in (PairedPulsePhase.FIRST_PULSE,
+                                                   PairedPulsePhase.SECOND_PULSE))
+        first, second = (float(pulse[-1]) if len(pulse) else math.nan for pulse in pulses)
         return first, second
     ends = pulse_ends(i)
     return (float(i[ends[0]]), float(i[ends[1]])) if len(ends) == 2 else (math.nan, math.nan)

@@ -11,13 +11,12 @@ the retention) and one at its end (the HRS). The run stops once the window has c
 import numpy as np
 
 from .. import standard
-from ..analysis.endurance import closed_at, endurance, on_off, read_cycles
-from ..results import ProtocolResult, ResultModel, figure
+from ..analysis.endurance import EndurancePhase, closed_at, endurance, on_off, read_cycles
+from ..results import ProtocolResult, ResultModel, figure, flag
 from ..storage.stored_run import StoredRun
-from .base import BmrProcedure, Count, Quantity, compliance_parameter
+from .base import (BmrProcedure, Count, Mark, Quantity, ResultPlot, compliance_parameter,
+                   phase_legend)
 from .context import RunContext
-
-LRS_READ, HRS_READ = 1, 2  # phase column
 
 
 class EnduranceReads(ResultModel):
@@ -34,7 +33,7 @@ class EnduranceStats(ResultModel):
 class EnduranceResult(ProtocolResult):
     endurance_cycles: int | None = figure("cycles", "last read cycle with On/Off >= 10 before "
                                                     "the window closed for good")
-    endurance_censored: bool = figure("", "censored: the window never closed", False)
+    endurance_censored: bool = flag("endurance_cycles", "censored: the window never closed")
     stats: EnduranceStats
 
 
@@ -45,7 +44,7 @@ class Endurance(BmrProcedure):
     description = ("Set/reset or set/relax cycles on the instrument with LRS and HRS reads "
                    "at log-spaced cycles, until the On/Off window closes.")
     COLUMNS = {"t_s": "s", "cycle": "", "v_V": "V", "i_A": "A",
-               "phase": "1 LRS read, 2 HRS read", "limit_hit": ""}
+               "phase": phase_legend(EndurancePhase), "limit_hit": ""}
     LIVE_PLOT = {"x": "cycle", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True,
                  "group": "phase"}
     Result = EnduranceResult
@@ -124,7 +123,8 @@ class Endurance(BmrProcedure):
         reads = {}
 
         def on_chunk(r):
-            for k, where in ((lrs_at, LRS_READ), (hrs_at, HRS_READ)):
+            for k, where in ((lrs_at, EndurancePhase.LRS_READ),
+                             (hrs_at, EndurancePhase.HRS_READ)):
                 hit = r.index == k
                 if hit.any():
                     reads[where] = float(r.i[hit][0])
@@ -133,7 +133,7 @@ class Endurance(BmrProcedure):
                         "v_V": r.v[hit], "i_A": r.i[hit], "phase": np.array([where], np.int8),
                         "limit_hit": r.limit[hit].astype(np.int8)})
         ctx.smu.sweep(levels, step, 1, on_chunk, ctx.wait)
-        return reads[LRS_READ], reads[HRS_READ]
+        return reads[EndurancePhase.LRS_READ], reads[EndurancePhase.HRS_READ]
 
     def analyze(self, stored: StoredRun) -> EnduranceResult:
         """On/Off at each read cycle, from the reads in the file block by block (a read the
@@ -144,8 +144,9 @@ class Endurance(BmrProcedure):
                                              block["i_A"].tolist(), strict=True):
                 reads.setdefault(cycle, {})[phase] = current
         cycles = sorted(reads)
-        ratios = on_off([reads[c].get(LRS_READ, np.nan) for c in cycles],
-                        [reads[c].get(HRS_READ, np.nan) for c in cycles], 1e-3 * self.compliance)
+        ratios = on_off([reads[c].get(EndurancePhase.LRS_READ, np.nan) for c in cycles],
+                        [reads[c].get(EndurancePhase.HRS_READ, np.nan) for c in cycles],
+                        1e-3 * self.compliance)
         found = endurance(cycles, ratios)
         return EnduranceResult(
             endurance_cycles=found["cycles"], endurance_censored=found["censored"],
@@ -153,6 +154,14 @@ class Endurance(BmrProcedure):
                 read_cycles=cycles, on_off=[float(r) if np.isfinite(r) else None
                                             for r in ratios],
                 reason=found.get("reason"))))
+
+    @classmethod
+    def result_plot(cls, result: ProtocolResult) -> ResultPlot:
+        """The endurance marked on the reads against cycle."""
+        if not isinstance(result, EnduranceResult) or result.endurance_cycles is None:
+            return ResultPlot()
+        return ResultPlot(marks=(Mark(result.endurance_cycles,
+                                      f"endurance {result.endurance_cycles:,} cycles"),))
 
     def save_figures(self, stored, result, directory, stem):
         from ..plotting import endurance_states  # matplotlib only when asked for

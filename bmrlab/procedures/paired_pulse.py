@@ -12,13 +12,15 @@ state after ``rest``.
 import numpy as np
 from pymeasure.experiment import ListParameter
 
-from ..analysis.paired_pulse import (GAP, PAIR_COLUMNS, PULSE1, PULSE2, TRACE, fit_ppf,
-                                     pair_currents, ppf_index)
+from ..analysis.paired_pulse import (PAIR_COLUMNS, PairedPulsePhase, fit_ppf, pair_currents,
+                                     ppf_index)
 from ..errors import BadInput
 from ..instruments.pulse_generator import PulseGenerator
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
-from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
+from ..units import format_quantity
+from .base import (BmrProcedure, Count, Curve, Quantity, QuantityList, ResultPlot,
+                   compliance_parameter, phase_legend)
 from .context import RunContext
 
 TRACE_MARGIN_S = 5e-3  # a generator's pair lands in the trace after the host's latency
@@ -32,6 +34,18 @@ class PpfFit(ResultModel):
     C2: float = figure("", "amplitude of the second term (0: one term)")
     tau2_ms: float | None = figure("ms", "time constant of the second term")
     terms: int = figure("", "exponential terms fitted (1 or 2)")
+
+    def index(self, interval_ms) -> np.ndarray:
+        """The fitted index at ``interval_ms``."""
+        dt = np.asarray(interval_ms, dtype=float)
+        index = 1 + self.C1 * np.exp(-dt / self.tau1_ms)
+        return index + (self.C2 * np.exp(-dt / self.tau2_ms) if self.tau2_ms else 0.0)
+
+    def formula(self) -> str:
+        """``1 + 0.38 exp(-dt / 32.3 ms)``, with the second term when there is one."""
+        terms = [f"{c:.2f} exp(-dt / {format_quantity(tau * 1e-3, 's', 3)})"
+                 for c, tau in ((self.C1, self.tau1_ms), (self.C2, self.tau2_ms)) if tau]
+        return "1 + " + " + ".join(terms)
 
 
 class Ppf(ResultModel):
@@ -54,8 +68,7 @@ class PairedPulse(BmrProcedure):
     description = ("Two equal pulses against their interval (log-spaced): the PPF index "
                    "A2/A1 and its double-exponential decay.")
     COLUMNS = {"t_s": "s", "t_pair_s": "s", "v_V": "V", "i_A": "A", "interval_s": "s",
-               "pair": "", "phase": "1 first pulse, 0 interval, 2 second pulse, "
-                                    "3 trace across a generator's pair",
+               "pair": "", "phase": phase_legend(PairedPulsePhase),
                "limit_hit": ""}
     LIVE_PLOT = {"x": "t_pair_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "pair",
                  "legend": "interval_s", "segment": "phase", "hide": {"phase": [0]},
@@ -119,7 +132,9 @@ class PairedPulse(BmrProcedure):
         step = ctx.smu.actual_dwell(self.width)
         gap = max(1, round(interval / step))
         levels = [self.pulse_v] + [0.0] * gap + [self.pulse_v] + [0.0]
-        phases = np.array([PULSE1] + [GAP] * gap + [PULSE2, GAP], np.int8)
+        phase = PairedPulsePhase
+        phases = np.array([phase.FIRST_PULSE] + [phase.INTERVAL] * gap
+                          + [phase.SECOND_PULSE, phase.INTERVAL], np.int8)
         ctx.smu.sweep(levels, step, 1, self._keeper(ctx, pair, gap * step, phases), ctx.wait)
 
     def _fire_from_generator(self, ctx: RunContext, pair: int, interval: float) -> None:
@@ -133,7 +148,8 @@ class PairedPulse(BmrProcedure):
             ctx.emit("batch", {
                 "t_s": r.t, "t_pair_s": r.elapsed, "v_V": r.v, "i_A": r.i,
                 "interval_s": np.full(n, interval), "pair": np.full(n, pair, np.int32),
-                "phase": np.full(n, TRACE, np.int8), "limit_hit": r.limit.astype(np.int8)})
+                "phase": np.full(n, PairedPulsePhase.TRACE, np.int8),
+                "limit_hit": r.limit.astype(np.int8)})
         smu.time_trace(0.0, step, points, on_chunk, ctx.wait,
                        after_start=lambda: generator.paired(self.pulse_v, self.width, interval))
 
@@ -167,6 +183,23 @@ class PairedPulse(BmrProcedure):
             interval_ms=[d * 1e3 for d in dts], index=list(medians.values()),
             ppf_at_shortest=medians[dts[0]] if dts else None,
             fit=PpfFit(**fit) if fit else None))
+
+    @classmethod
+    def result_plot(cls, result: ProtocolResult) -> ResultPlot:
+        """The median index against the interval instead of the samples, with its fit."""
+        if not isinstance(result, PairedPulseResult) or not result.ppf.interval_ms:
+            return ResultPlot()
+        ppf = result.ppf
+        fit = None
+        if ppf.fit is not None:
+            dt = np.geomspace(min(ppf.interval_ms), max(ppf.interval_ms), 200)
+            fit = (dt.tolist(), ppf.fit.index(dt).tolist(), f"fit: {ppf.fit.formula()}")
+        return ResultPlot(curve=Curve(
+            spec={"x": "interval_ms", "y": "index", "log_x": True},
+            units={"interval_ms": "ms", "index": ""},
+            columns={"interval_ms": ppf.interval_ms,
+                     "index": [np.nan if i is None else i for i in ppf.index]},
+            reference_y=1.0, fit=fit))
 
     def save_figures(self, stored, result, directory, stem):
         from ..plotting import ppf_against_interval  # matplotlib only when asked for

@@ -8,6 +8,7 @@ stimulation does not, as in a synapse.
 """
 
 import math
+from enum import IntEnum
 
 import numpy as np
 
@@ -16,11 +17,20 @@ from ..analysis.stimulus_response import SET_RISE, consolidated
 from ..instruments.smu import PulseTrain
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
-from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
+from .base import (BmrProcedure, Count, Quantity, QuantityList, compliance_parameter,
+                   phase_legend)
 from .context import RunContext
 from .hrs_recovery import back_to_hrs, hrs_read, read_floor
 
-HRS, TRAIN, HOLD = 0, 1, 2  # phase column
+
+class StpLtpPhase(IntEnum):
+    """What a row of an stp-ltp run is (the ``phase`` column)."""
+
+    HRS_READ = 0
+    TRAIN = 1
+    HOLD_READ = 2
+
+
 HOLD_READS = 12
 SAMPLES_PER_PULSE = 2
 
@@ -43,7 +53,7 @@ class StpLtp(BmrProcedure):
     description = ("Pulse trains at several spacings, each followed by reads over a hold: "
                    "which spacings consolidate the state (long-term) and which decay.")
     COLUMNS = {"t_s": "s", "t_after_s": "s", "v_V": "V", "i_A": "A", "spacing_s": "s",
-               "phase": "0 HRS read, 1 train, 2 hold reads", "limit_hit": ""}
+               "phase": phase_legend(StpLtpPhase), "limit_hit": ""}
     LIVE_PLOT = {"x": "t_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "spacing_s"}
     Result = StpLtpResult
 
@@ -83,14 +93,14 @@ class StpLtp(BmrProcedure):
             if k:
                 hrs, _ = back_to_hrs(ctx, reference, floor, 1.0, 600.0, self.v_reset, 20e-3)
             self._emit(ctx, [ctx.clock.now() - smu.t_origin], [math.nan], [standard.V_READ],
-                       [hrs], spacing, HRS, [False])
+                       [hrs], spacing, StpLtpPhase.HRS_READ, [False])
             train = PulseTrain(self.pulse_v, self.width, 0.0, spacing, self.pulses,
                                self.width / SAMPLES_PER_PULSE)
 
             def on_chunk(r, train=train, spacing=spacing):
                 _, inside = train.pulse_of(r.index)
                 self._emit(ctx, r.t[inside], np.full(inside.sum(), math.nan), r.v[inside],
-                           r.i[inside], spacing, TRAIN, r.limit[inside])
+                           r.i[inside], spacing, StpLtpPhase.TRAIN, r.limit[inside])
             smu.pulse_train(train, on_chunk, ctx.wait)
             self._hold(ctx, spacing)
             ctx.emit("progress", 100.0 * (k + 1) / len(self.spacings))
@@ -101,7 +111,8 @@ class StpLtp(BmrProcedure):
                                   HOLD_READS):
             ctx.wait(max(0.0, t_end + t_read - ctx.clock.now()))
             r = ctx.smu.read(standard.V_READ)
-            self._emit(ctx, r.t, [ctx.clock.now() - t_end], r.v, r.i, spacing, HOLD, r.limit)
+            self._emit(ctx, r.t, [ctx.clock.now() - t_end], r.v, r.i, spacing,
+                       StpLtpPhase.HOLD_READ, r.limit)
 
     @staticmethod
     def _emit(ctx, t, t_after, v, i, spacing, phase, limit):
@@ -113,9 +124,11 @@ class StpLtp(BmrProcedure):
     def analyze(self, stored: StoredRun) -> StpLtpResult:
         """Per spacing, from the HRS and hold reads (the train samples are passed over block
         by block: they are most of a long run)."""
-        reads = {spacing: {HRS: [], HOLD: []} for spacing in self.spacings}
+        hrs, hold = StpLtpPhase.HRS_READ, StpLtpPhase.HOLD_READ
+        reads: dict[float, dict[int, list[float]]] = {
+            spacing: {hrs: [], hold: []} for spacing in self.spacings}
         for block in stored.chunks(["spacing_s", "phase", "i_A"]):
-            for phase in (HRS, HOLD):
+            for phase in (hrs, hold):
                 mine = block["phase"] == phase
                 for spacing, current in zip(block["spacing_s"][mine].tolist(),
                                             block["i_A"][mine].tolist(), strict=True):
@@ -123,9 +136,9 @@ class StpLtp(BmrProcedure):
                         reads[spacing][phase].append(current)
         rows = []
         for spacing in self.spacings:
-            g = np.abs(reads[spacing][HOLD]) / standard.V_READ
-            hrs = np.abs(reads[spacing][HRS])
-            g_off = max(float(hrs[0]) if hrs.size else 0.0, 1e-15) / standard.V_READ
+            g = np.abs(reads[spacing][hold]) / standard.V_READ
+            first = np.abs(reads[spacing][hrs])
+            g_off = max(float(first[0]) if first.size else 0.0, 1e-15) / standard.V_READ
             was_set = bool(g.size and g.max() > SET_RISE * g_off)
             on = was_set and consolidated(float(g[-1]), float(g.max()), g_off)
             rows.append(TrainOutcome(spacing_s=spacing, set=was_set, long_term=on,
