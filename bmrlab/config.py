@@ -8,11 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .instruments import registry
 from .validation import Amps, Ohms, Seconds, Volts, load_yaml
 
-SMU_MODELS = ("keithley2450", "keithley2400", "keithley2636b")
-GENERATOR_MODELS = ("keysight33500b", "agilent33220a")
-OFF_MODES = ("normal", "zero", "high-impedance", "guard")
+SMU_MODELS = tuple(registry.SMUS)
+GENERATOR_MODELS = tuple(registry.PULSE_GENERATORS)
+OFF_MODES = registry.OFF_MODES  # of any SMU; the station checks its own model's
 FAULT_KINDS = ("timeout", "disconnect", "garbled", "error", "stuck-compliance")
 
 

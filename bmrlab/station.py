@@ -12,21 +12,12 @@ import pyvisa
 from .clock import make_clock
 from .config import StationConfig, load_station_config
 from .errors import BadInput, Stopped
-from .instruments.agilent33220a import Agilent33220A
-from .instruments.keithley2400 import Keithley2400, Keithley2400Smu
-from .instruments.keithley2450 import Keithley2450, Keithley2450Smu
-from .instruments.keithley2636b import Keithley2636B, Keithley2636BSmu
-from .instruments.keysight33500b import Keysight33500B
+from .instruments import registry
 from .instruments.pulse_generator import PulseGenerator
 from .paths import DEFAULT_STATION
 from .safety import Guard
 
 STOP_POLL_S = 0.05  # waits look at the stop request this often (an abort must reach 0 V in 100 ms)
-
-SMU_DRIVERS = {"keithley2450": (Keithley2450, Keithley2450Smu),
-               "keithley2400": (Keithley2400, Keithley2400Smu),
-               "keithley2636b": (Keithley2636B, Keithley2636BSmu)}
-GENERATOR_DRIVERS = {"keysight33500b": Keysight33500B, "agilent33220a": Agilent33220A}
 
 
 def _shown(path: Path) -> str:
@@ -40,7 +31,7 @@ def _shown(path: Path) -> str:
 class Station:
     def __init__(self, config: StationConfig, source: str = "station", device: str | None = None):
         smu = config.instruments["smu"]
-        off_modes = SMU_DRIVERS[smu.model][1].off_modes
+        off_modes = registry.SMUS[smu.model].off_modes
         if smu.off_mode not in off_modes:
             raise BadInput(f"instruments.smu.off_mode = {smu.off_mode} in {source} is not "
                            f"allowed: the {smu.model} offers {', '.join(off_modes)}")
@@ -79,7 +70,7 @@ class Station:
     @property
     def smu_class(self):
         """The SMU interface class of this station's SMU (known without connecting)."""
-        return SMU_DRIVERS[self.config.instruments["smu"].model][1]
+        return registry.SMUS[self.config.instruments["smu"].model].interface
 
     def visa_library(self, role: str) -> str:
         spec = self.config.instruments[role]
@@ -92,19 +83,19 @@ class Station:
     @property
     def generator_class(self):
         """The driver class of this station's pulse generator (known without connecting)."""
-        return GENERATOR_DRIVERS[self.config.instruments["pulse_generator"].model]
+        return registry.PULSE_GENERATORS[self.config.instruments["pulse_generator"].model].driver
 
     def connect(self) -> None:
         """Open the instruments' VISA sessions and build their drivers (the generator's
         output is switched off and its bursts configured at once)."""
         spec = self.config.instruments["smu"]
-        driver_class, smu_class = SMU_DRIVERS[spec.model]
-        driver = self._open("smu", driver_class)
-        self.smu = smu_class(driver, self.guard, self.clock, spec.off_mode)
+        model = registry.SMUS[spec.model]
+        driver = self._open("smu", model.driver)
+        self.smu = model.interface(driver, self.guard, self.clock, spec.off_mode)
         self.identities = {"smu": self._identify("smu", self.smu)}
         if self.has_generator:
             spec = self.config.instruments["pulse_generator"]
-            driver = self._open("pulse_generator", GENERATOR_DRIVERS[spec.model])
+            driver = self._open("pulse_generator", registry.PULSE_GENERATORS[spec.model].driver)
             self.generator = PulseGenerator(driver, self.guard, load=spec.load,
                                             series_resistor=spec.series_resistor,
                                             trigger=spec.trigger)
