@@ -46,13 +46,18 @@ def middle_pair(blocks: Blocks, first: int, second: int) -> tuple[float, float]:
         edges = np.linspace(low, high, BINS + 1)  # the bins np.histogram used
         cumulative = np.cumsum(counts)
         j, k = np.searchsorted(cumulative, [first - below, second - below], side="right")
-
-        def bin_range(b):
-            return edges[b], high if b == BINS - 1 else np.nextafter(edges[b + 1], -np.inf)
         if j != k:  # ``first`` is the largest of its bin, ``second`` the smallest of the next
-            return extent(blocks, *bin_range(j))[2], extent(blocks, *bin_range(k))[1]
+            return (extent(blocks, *_bin_range(edges, j))[2],
+                    extent(blocks, *_bin_range(edges, k))[1])
         below += int(cumulative[j - 1]) if j else 0
-        low, high = bin_range(j)
+        low, high = _bin_range(edges, j)
+
+
+def _bin_range(edges: np.ndarray, b: int) -> tuple[float, float]:
+    """The closed range of bin ``b`` as np.histogram fills it: [edge, next edge), the last
+    bin [edge, last edge]."""
+    last = b == len(edges) - 2
+    return edges[b], edges[-1] if last else np.nextafter(edges[b + 1], -np.inf)
 
 
 def extent(blocks: Blocks, low: float, high: float) -> tuple[int, float, float]:
