@@ -27,7 +27,7 @@ class FiringCurve(ResultModel):
     spikes_to_fire: list[float | None] = figure(
         "", "median over the trains of the spike during which the current passed 10 % of "
             "compliance (a train that never fired counts as more than max_spikes; None: "
-            "most never fired)")
+            "half the trains or more never fired)")
 
 
 class NeuronResult(ProtocolResult):
