@@ -154,45 +154,61 @@ def retention_decay(stored, result, path: Path) -> Path:
     return Path(path)
 
 
-def endurance_states(data: dict, figures: dict, v_read: float, path: Path) -> Path:
-    """HRS and LRS read currents against cycle (log axes), with the endurance marked."""
+def endurance_states(stored, result, path: Path) -> Path:
+    """HRS and LRS read currents against cycle (log axes), with the endurance marked. The
+    reads are taken from the file block by block, each block's thinned to its peaks."""
+    from .analysis.endurance import EndurancePhase
+    from .decimate import peak_decimate
+    v_read = stored.parameters["v_read"]
     with figure(path) as ax:
-        for phase, label, color in ((1, "LRS", "crimson"), (2, "HRS", "navy")):
-            sel = data["phase"] == phase
-            ax.loglog(data["cycle"][sel], np.maximum(np.abs(data["i_A"][sel]), 1e-14), "o-",
-                      ms=3, lw=0.8, color=color, label=f"{label} read at {v_read * 1e3:g} mV")
-        value = figures.get("endurance_cycles")
+        for phase, label, color in ((EndurancePhase.LRS_READ, "LRS", "crimson"),
+                                    (EndurancePhase.HRS_READ, "HRS", "navy")):
+            cycles, currents = [], []
+            for block in stored.chunks(["cycle", "phase", "i_A"]):
+                sel = block["phase"] == phase
+                x, y = peak_decimate(block["cycle"][sel],
+                                     np.maximum(np.abs(block["i_A"][sel]), 1e-14))
+                cycles.append(x)
+                currents.append(y)
+            if cycles:
+                ax.loglog(np.concatenate(cycles), np.concatenate(currents), "o-", ms=3, lw=0.8,
+                          color=color, label=f"{label} read at {v_read * 1e3:g} mV")
+        value = result.endurance_cycles if result is not None else None
         if value:
-            kind = "run ended (censored)" if figures.get("endurance_censored") else "endurance"
+            kind = "run ended (censored)" if result.endurance_censored else "endurance"
             ax.axvline(value, color="gray", ls="--", label=f"{kind}: {value:g} cycles")
         ax.set_xlabel("cycle")
         ax.set_ylabel("read current (A)")
         ax.set_title("Endurance: HRS and LRS against cycle")
-        ax.legend()
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
         ax.grid(True, which="both", alpha=0.3)
     return Path(path)
 
 
-def ppf_against_interval(figures: dict, path: Path) -> Path:
-    """PPF index against the pulse interval (log x), with its exponential fit."""
+def ppf_against_interval(stored, result, path: Path) -> Path:
+    """PPF index against the pulse interval (log x): each pair (read one at a time from the
+    file), the median of the pairs and its exponential fit."""
+    from .analysis.paired_pulse import PAIR_COLUMNS, pair_currents, ppf_index
     with figure(path) as ax:
-        ppf = figures["ppf"]
-        ax.semilogx(ppf["interval_ms"], ppf["index"], "o", color="navy", label="median of pairs")
-        fit = ppf.get("fit")
-        if fit:
-            dt = np.logspace(np.log10(min(ppf["interval_ms"])), np.log10(max(ppf["interval_ms"])),
-                             200)
-            y = 1 + fit["C1"] * np.exp(-dt / fit["tau1_ms"])
-            label = f"fit: tau1 = {fit['tau1_ms']:.3g} ms"
-            if fit["terms"] == 2:
-                y = y + fit["C2"] * np.exp(-dt / fit["tau2_ms"])
-                label += f", tau2 = {fit['tau2_ms']:.3g} ms"
-            ax.semilogx(dt, y, color="crimson", label=label)
+        pairs = [(interval * 1e3, float(ppf_index([a1], [a2])[0])) for a1, a2, interval
+                 in pair_currents(stored.groups("pair", PAIR_COLUMNS))]
+        if pairs:
+            ax.semilogx(*zip(*pairs, strict=True), ".", color="gray", alpha=0.5, label="pairs")
+        ppf = result.ppf if result is not None else None
+        if ppf is not None and ppf.interval_ms:
+            ax.semilogx(ppf.interval_ms, [np.nan if i is None else i for i in ppf.index], "o",
+                        color="navy", label="median of pairs")
+        fit = ppf.fit if ppf is not None else None
+        if fit is not None:
+            dt = np.geomspace(min(ppf.interval_ms), max(ppf.interval_ms), 200)
+            ax.semilogx(dt, fit.index(dt), color="crimson", label=f"fit: {fit.formula()}")
         ax.axhline(1.0, color="gray", lw=0.8)
         ax.set_xlabel("interval between the pulses (ms)")
         ax.set_ylabel("PPF index A2 / A1")
         ax.set_title("Paired-pulse facilitation")
-        ax.legend()
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
         ax.grid(True, which="both", alpha=0.3)
     return Path(path)
 
