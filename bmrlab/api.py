@@ -20,8 +20,8 @@ def run_protocol(protocol: str, *, station: Station | str | Path | None = None,
                  **values) -> runner.RunResult:
     """Run ``protocol`` with parameter ``values`` (numbers or strings like ``"150mV"``) and
     return its :class:`~bmrlab.runner.RunResult` (figures, ``dataframe()``, file location,
-    status). ``station``: a connected or loaded :class:`Station`, or a station file (default:
-    the simulated config/station.yaml); ``device``: a simulated device preset or file;
+    status). ``station``: a connected or loaded :class:`Station`, a station file or a shipped
+    station's name (default: a simulated 2450); ``device``: a simulated device preset or file;
     ``device_file``: the device file of the device under test on any station (its test
     conditions, and the published figures stored beside the measured ones).
     Bad parameters raise :class:`BadInput` before any instrument is touched; a failed or

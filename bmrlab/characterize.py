@@ -19,12 +19,19 @@ are added to its measured endurance.
 from dataclasses import dataclass, field
 
 from . import runner
+from .procedures.iv_sweep import IvSweepResult
+from .procedures.pulse_delay import PulseDelayResult
+from .procedures.retention import RetentionResult
+from .results import ProtocolResult
 from .standard import TABLE1
 
 ORDER = ("iv-sweep", "pulse-delay", "retention", "endurance", "paired-pulse")
 DELAY_MULTIPLES = (1.5, 2.0, 2.5, 3.0, 4.0)  # delay amplitudes, in measured Vsets
 SET_PULSE_DELAYS = 3.0  # the endurance set pulse lasts this many p95 delays at least
 RELAX_RETENTIONS = 5.0  # endurance relaxation, in measured retentions
+EXTRAS = ("delay_fit", "retention_fit", "ppf")  # results shown beside the Table 1 row
+
+Measured = dict[str, ProtocolResult]  # protocol -> its typed result
 
 
 @dataclass
@@ -58,11 +65,14 @@ def delay_amplitudes(vset_mV, delay_at: float, limit: float) -> list[float]:
     return sorted(amplitudes)
 
 
-def set_pulse(delay_figures: dict, width: float) -> float | None:
+def set_pulse(delay: PulseDelayResult | None, width: float) -> float | None:
     """The lowest measured amplitude whose delays (p95) fit ``SET_PULSE_DELAYS`` times in a
     pulse of ``width``."""
-    for mv, s in sorted(delay_figures["stats"]["delay_by_mV"].items(), key=lambda x: float(x[0])):
-        if s["median"] is not None and s["p95"] * 1e-3 * SET_PULSE_DELAYS <= width:
+    if delay is None:
+        return None
+    for mv, s in sorted(delay.stats.delay_by_mV.items(), key=lambda x: float(x[0])):
+        if s.median is not None and s.p95 is not None and \
+                s.p95 * 1e-3 * SET_PULSE_DELAYS <= width:
             return float(mv) * 1e-3
     return None
 
@@ -74,7 +84,7 @@ def characterize(station, out, *, sample: str, device: str, figures_dir=None,
     conditions = station.conditions()
     volatile = conditions.get("volatile", True)
     result = Characterization(device, published=station.published(), conditions=conditions)
-    measured: dict = {}
+    measured: Measured = {}
     limit = station.config.limits.max_voltage
     for protocol in ORDER:  # every given parameter checked before anything is sent
         runner.prepare(station, protocol, overrides.get(protocol, {}))
@@ -87,7 +97,8 @@ def characterize(station, out, *, sample: str, device: str, figures_dir=None,
         run = runner.run(station, procedure, out, sample=sample, device=device,
                          figures_dir=figures_dir, on_event=on_event)
         result.results.append(run)
-        measured[protocol] = run.figures
+        if run.result is not None:
+            measured[protocol] = run.result
         if run.status != "finished":
             break
     collect(result, measured, volatile)
@@ -99,51 +110,51 @@ def characterize(station, out, *, sample: str, device: str, figures_dir=None,
     return result
 
 
-def switched_cycles(measured: dict) -> int:
+def switched_cycles(measured: Measured) -> int:
     """How many times the earlier protocols switched the device (from their measurements)."""
-    iv = measured.get("iv-sweep", {}).get("stats", {}).get("vset_mV", {}).get("n", 0)
-    delay = sum(s.get("switched", 0) for s in measured.get("pulse-delay", {}).get(
-        "stats", {}).get("delay_by_mV", {}).values())
-    retention = measured.get("retention", {}).get("stats", {}).get("retention_ms", {})
-    traces = sum(1 for v in retention.get("values", []) if v > 0)
-    return int(iv + delay + traces)
+    total = 0
+    if isinstance(iv := measured.get("iv-sweep"), IvSweepResult):
+        total += iv.stats.vset_mV.n
+    if isinstance(delay := measured.get("pulse-delay"), PulseDelayResult):
+        total += sum(s.switched for s in delay.stats.delay_by_mV.values())
+    if isinstance(retention := measured.get("retention"), RetentionResult):
+        total += sum(1 for v in retention.stats.retention_ms.values if v > 0)
+    return total
 
 
-def adapt(protocol: str, measured: dict, conditions: dict, limit: float) -> dict:
+def adapt(protocol: str, measured: Measured, conditions: dict, limit: float) -> dict:
     """Parameters of ``protocol`` that follow from the earlier measurements."""
-    iv = measured.get("iv-sweep", {})
     if protocol == "pulse-delay":
+        iv = measured.get("iv-sweep")
+        vset = iv.vset_mV if isinstance(iv, IvSweepResult) else None
         at = conditions.get("delay_at_mV", 100.0) * 1e-3
-        return {"amplitudes": delay_amplitudes(iv.get("vset_mV"), at, limit), "delay_at": at}
+        return {"amplitudes": delay_amplitudes(vset, at, limit), "delay_at": at}
     if protocol == "endurance":
         values = {}
-        width = 10e-3
-        set_v = set_pulse(measured.get("pulse-delay", {"stats": {"delay_by_mV": {}}}), width)
+        delay = measured.get("pulse-delay")
+        set_v = set_pulse(delay if isinstance(delay, PulseDelayResult) else None, 10e-3)
         if set_v:
             values["set_v"] = set_v
-        retention = measured.get("retention", {}).get("retention_ms")
-        if conditions.get("volatile", True) and retention and not measured["retention"].get(
-                "retention_censored"):
-            values["relax"] = max(0.2, RELAX_RETENTIONS * retention * 1e-3)
+        retention = measured.get("retention")
+        if (conditions.get("volatile", True) and isinstance(retention, RetentionResult)
+                and retention.retention_ms and not retention.retention_censored):
+            values["relax"] = max(0.2, RELAX_RETENTIONS * retention.retention_ms * 1e-3)
         return values
     return {}
 
 
-def collect(result: Characterization, measured: dict, volatile: bool) -> None:
-    """The Table 1 row, stats and extras from the protocols' figures."""
-    figures = {key: None for key in TABLE1}
-    for run_figures in measured.values():
-        for key in TABLE1:
-            if key in run_figures:
-                figures[key] = run_figures[key]
-        result.stats.update(run_figures.get("stats", {}))
+def collect(result: Characterization, measured: Measured, volatile: bool) -> None:
+    """The Table 1 row, the spreads and the extras (flags, fits, PPF) from the protocols'
+    results, as JSON for the summary."""
+    figures: dict = {key: None for key in TABLE1}
+    for run_result in measured.values():
+        figures.update(run_result.table1())
+        stored = run_result.model_dump(mode="json")
+        result.stats.update(stored.get("stats") or {})
+        result.extra.update(run_result.flags())
+        result.extra.update({key: stored[key] for key in EXTRAS if key in stored})
     figures["volatile"] = volatile
     result.figures = figures
-    for key in ("on_off_lower_bound", "retention_censored", "endurance_censored",
-                "delay_fit", "retention_fit", "ppf"):
-        for run_figures in measured.values():
-            if key in run_figures:
-                result.extra[key] = run_figures[key]
 
 
 def table_row(c: Characterization) -> str:

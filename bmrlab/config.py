@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .instruments import registry
+from .paths import station_file
 from .validation import Amps, Ohms, Seconds, Volts, load_yaml
 
 SMU_MODELS = tuple(registry.SMUS)
@@ -114,4 +115,5 @@ class StationConfig(Strict):
 
 
 def load_station_config(path) -> StationConfig:
-    return load_yaml(path, StationConfig, "station file")
+    """A station file by path, or a shipped station template by name."""
+    return load_yaml(station_file(path), StationConfig, "station file")

@@ -1,6 +1,6 @@
 """The device file: what is known about a device before it is measured, on any station.
 
-A device file (``config/devices/<preset>.yaml`` or any file a user writes) holds
+A device file (``bmrlab/config_files/devices/<preset>.yaml`` or any file a user writes) holds
 
 - ``name``, ``reference`` and ``volatile`` (which decides unipolar or bipolar cycling);
 - ``conditions``: how to measure it, the conditions its published figures were measured
@@ -20,7 +20,7 @@ from pydantic import Field, model_validator
 from . import standard
 from .config import Strict
 from .errors import BadInput
-from .paths import DEVICE_LIBRARY
+from .paths import DEVICE_LIBRARY, shipped_names
 from .validation import Amps, load_yaml
 
 RETENTION_PULSE_V, RETENTION_PULSE_S = standard.RETENTION_PULSE
@@ -87,7 +87,7 @@ class DeviceFile(Strict):
 
 
 def preset_names() -> list[str]:
-    return sorted(p.stem for p in DEVICE_LIBRARY.glob("*.yaml"))
+    return shipped_names(DEVICE_LIBRARY)
 
 
 def resolve_device(name_or_path: str, option: str = "--device-file", others: str = "") -> Path:

@@ -22,6 +22,7 @@ from pydantic import Field, field_validator, model_validator
 from . import runner
 from .config import Strict
 from .errors import BadInput
+from .paths import recipe_file
 from .prober import ManualProber, Prober
 from .validation import load_yaml
 
@@ -131,7 +132,8 @@ class Recipe(Strict):
 
 
 def load_recipe(path) -> Recipe:
-    return load_yaml(path, Recipe, "recipe")
+    """A recipe file by path, or a shipped example by name."""
+    return load_yaml(recipe_file(path), Recipe, "recipe")
 
 
 @dataclass

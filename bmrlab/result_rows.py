@@ -24,7 +24,8 @@ NAMES = {"vset_mV": "Vset", "vreset_mV": "Vreset", "on_off_ratio": "On/Off ratio
          "retention_pulse_mV": "retention pulse amplitude",
          "retention_pulse_ms": "retention pulse width", "hrs_A": "HRS current",
          "lrs_A": "LRS current", "ppf": "PPF", "delay_fit": "delay fit",
-         "retention_fit": "retention fit"}
+         "retention_fit": "retention fit", "forming_V": "forming voltage",
+         "forming": "forming search"}
 LIST_SHOWN = 6  # values of a list shown in one row before "..."
 
 
@@ -70,9 +71,11 @@ def _label(model: type[BaseModel], name: str) -> str:
     """A field's name in words, without the unit it ends in (``tau1_ms`` -> ``tau1``)."""
     if name in NAMES:
         return NAMES[name]
-    units = str(_extra(model, name).get("units", ""))
-    if units and name.endswith("_" + units):
-        name = name[:-len(units) - 1]
+    extra = _extra(model, name)
+    units, key_units = str(extra.get("units", "")), str(extra.get("key_units", ""))
+    for suffix in (f"_by_{key_units}" if key_units else None, f"_{units}" if units else None):
+        if suffix and name.endswith(suffix):
+            name = name[:-len(suffix)]
     return name.replace("_", " ")
 
 

@@ -16,7 +16,7 @@ from .device import DeviceFile, load_device_file, resolve_device
 from .errors import BadInput, Stopped
 from .instruments import registry
 from .instruments.pulse_generator import PulseGenerator
-from .paths import DEFAULT_STATION
+from .paths import station_file
 from .prober import Prober, make_prober
 from .safety import Guard
 
@@ -74,8 +74,9 @@ class Station:
     @classmethod
     def load(cls, path=None, device: str | None = None,
              device_file: str | None = None) -> "Station":
-        """The station of ``path`` (default: the simulated config/station.yaml)."""
-        path = Path(path) if path else DEFAULT_STATION
+        """The station of ``path``, or a shipped template by name (default: a simulated
+        2450)."""
+        path = station_file(path)
         return cls(load_station_config(path), _shown(path), device, device_file)
 
     @property

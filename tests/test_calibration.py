@@ -91,7 +91,7 @@ def test_a_calibration_is_cached_in_the_user_cache_until_the_model_changes(monke
                                                                            tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     spec = load_yaml(resolve_device("cu-rdnaj-pt"), DeviceFile, "device file")
-    inputs = (spec.volatile, spec.figures.model_dump(), spec.model, spec.conditions())
+    inputs = (spec.volatile, spec.published_figures(), spec.model, spec.test_conditions())
     calibrations = []
     real_calibrate = calibration.calibrate
 

@@ -106,7 +106,7 @@ def test_runs_store_the_published_figures_apart_from_the_conditions(tmp_path):
             sample="s", device="d", protocol="iv-sweep", parameters={"cycles": 1},
             units={"cycles": ""}, station=station.snapshot(), conditions=station.conditions(),
             published=station.published())
-        writer.finish("finished", "", {})
+        writer.finish("finished", "")
     with h5py.File(tmp_path / "r.h5") as handle:
         attrs = handle[writer.run_path].attrs
         assert json.loads(attrs["published"]) == {"vset_mV": 60, "on_off_ratio": 1e6,

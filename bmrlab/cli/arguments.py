@@ -5,7 +5,9 @@ from ..errors import BadInput
 
 def station_arguments(parser) -> None:
     parser.add_argument(
-        "--station", metavar="FILE", help="station file (default: config/station.yaml, simulated)"
+        "--station",
+        metavar="NAME|FILE",
+        help="station file or shipped station name, e.g. sim-2636b (default: a simulated 2450)",
     )
     parser.add_argument(
         "--device",

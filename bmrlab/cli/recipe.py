@@ -14,11 +14,15 @@ def register(commands) -> None:
         "path, exit 2). Ctrl+C stops the current step safely and skips the rest "
         "(exit 1); --resume then runs only what is not finished in the file.",
     )
-    parser.add_argument("file", metavar="FILE.yaml")
+    parser.add_argument(
+        "file",
+        metavar="NAME|FILE.yaml",
+        help="recipe file, or the name of a shipped example (array-3x3)",
+    )
     parser.add_argument(
         "--station",
-        metavar="FILE",
-        help="station file (default: the recipe's, else config/station.yaml)",
+        metavar="NAME|FILE",
+        help="station file or shipped station name (default: the recipe's, else a simulated 2450)",
     )
     device_file_argument(
         parser, "every device's file (default: the recipe's preset of each device)"

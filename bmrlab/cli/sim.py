@@ -17,8 +17,9 @@ def register(commands) -> None:
     )
     serve.add_argument(
         "--station",
-        metavar="FILE",
-        help="station file (default: the default simulated bench, one instrument of each model)",
+        metavar="NAME|FILE",
+        help="station file or shipped station name (default: the default "
+        "simulated bench, one instrument of each model)",
     )
     serve.add_argument(
         "--port",
