@@ -29,9 +29,11 @@ def result_json(result: ProtocolResult | None) -> dict:
 def figure_lines(result: ProtocolResult) -> list[str]:
     """The figures in words (bmrlab.result_rows, as the window shows them): value, 5-95 %
     spread and n, notes (a lower bound, a censored value, why a figure is missing)."""
+    rows = result_rows(result)
+    width = max((len(row.figure) for row in rows), default=0)
     lines = []
-    for row in result_rows(result):
-        line = f"  {row.figure:<24} {row.value}"
+    for row in rows:
+        line = f"  {row.figure:<{width}}  {row.value}"
         if row.spread:
             line += f"   (5-95 %: {row.spread}, n = {row.n})"
         if row.note:
