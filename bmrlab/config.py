@@ -14,6 +14,7 @@ SMU_MODELS = ("keithley2450", "keithley2400", "keithley2636b")
 GENERATOR_MODELS = ("keysight33500b", "agilent33220a")
 OFF_MODES = ("normal", "zero", "high-impedance", "guard")
 FAULT_KINDS = ("timeout", "disconnect", "garbled", "error", "stuck-compliance")
+COMPRESSIONS = ("none", "lzf", "gzip")
 
 
 class Strict(BaseModel):
@@ -64,12 +65,21 @@ class Simulation(Strict):
         return {"dut", *self.devices}
 
 
+class Storage(Strict):
+    """How the runs of this station are written (docs/performance.md has the trade-off)."""
+
+    compression: Literal[COMPRESSIONS] = Field(
+        "none", description="filter of the data columns: gzip (every HDF5 reader), lzf "
+                            "(h5py; other readers need its plugin), none (fastest, 4x larger)")
+
+
 class StationConfig(Strict):
     name: str = "station"
     clock: Literal["virtual", "realtime"] = "virtual"
     limits: Limits = Limits()
     instruments: dict[str, Instrument]
     simulation: Simulation | None = None
+    storage: Storage = Field(default_factory=Storage)
 
     @model_validator(mode="after")
     def _roles(self):

@@ -3,9 +3,14 @@
 import h5py
 import numpy as np
 import pytest
+from pydantic import BaseModel
 
 from bmrlab.errors import BadInput
 from bmrlab.storage import Store, list_runs, load_run
+
+
+class Figures(BaseModel):
+    vset_mV: float
 
 
 def begin(path, **kw):
@@ -20,7 +25,7 @@ def test_appended_chunks_read_back_as_one_dataframe(tmp_path):
     for k in range(3):
         writer.append({"t_s": np.arange(5) + 5.0 * k, "i_A": np.full(5, 1e-9),
                        "cycle": np.full(5, k + 1, dtype=np.int32)})
-    writer.finish("finished", figures={"vset_mV": 60.0})
+    writer.finish("finished", result=Figures(vset_mV=60.0))
     run = load_run(tmp_path / "s.h5")
     assert run.run.startswith("/chip 7/d_3/")
     assert list(run.data.columns) == ["t_s", "i_A", "cycle"]

@@ -8,7 +8,6 @@ is a resizable dataset with a ``units`` attr.
 """
 
 from .reader import RunData, export_csv, list_runs, load_run
-from .writer import RunWriter, Store, measured_rows
+from .writer import RunWriter, Store
 
-__all__ = ["Store", "RunWriter", "RunData", "load_run", "list_runs", "export_csv",
-           "measured_rows"]
+__all__ = ["RunData", "RunWriter", "Store", "export_csv", "list_runs", "load_run"]

@@ -81,7 +81,7 @@ def load_run(path, run: str | None = None) -> RunData:
         names = [k for k in order if k in group] + [k for k in group if k not in order]
         rows = stored_rows(group)
         data = pd.DataFrame({k: group[k][:rows] for k in names})
-        units = {k: str(group[k].attrs.get("units", "")) for k in group.keys()}
+        units = {k: str(group[k].attrs.get("units", "")) for k in group}
     parameters = run_parameters(attrs)
     units.update({k[:-6]: str(v) for k, v in attrs.items() if k.endswith(".units")})
     status = str(attrs["status"])
