@@ -24,6 +24,8 @@ MB = 1_000_000
 RSS_PROTOCOLS = ("iv-sweep", "endurance", "read-disturb")
 SHORT_ROWS = (10**5,)
 LONG_ROWS = (10**7,)  # tens of minutes each on the simulated station: `bench --long`
+FLAT_WITHIN = 0.20  # the longest run's peak may exceed the shortest's by this fraction ...
+PEAK_LIMIT_MB = 400  # ... and stay under this
 ENDURANCE_STEPS = 21  # readings per cycle at the default set width (10 ms) and relax (0.2 s)
 
 
@@ -138,6 +140,20 @@ def peak_rss_mb(lengths=SHORT_ROWS, protocols=RSS_PROTOCOLS, progress=None) -> d
             table.setdefault(protocol, {})[str(rows)] = run["peak_rss_mb"] if finished \
                 else run.get("error") or f"{run['status']}: {run['reason']}"
     return {"peak_rss_mb": table, "peak_rss_runs": runs}
+
+
+def memory_flat(table: dict) -> dict:
+    """Per protocol of ``peak_rss_mb``'s table: whether its longest run peaked within
+    FLAT_WITHIN of its shortest and under PEAK_LIMIT_MB (None: fewer than two lengths
+    finished)."""
+    verdicts = {}
+    for protocol, peaks in table.items():
+        measured = sorted((int(rows), mb) for rows, mb in peaks.items()
+                          if isinstance(mb, float))
+        verdicts[protocol] = None if len(measured) < 2 else (
+            measured[-1][1] <= (1 + FLAT_WITHIN) * measured[0][1]
+            and measured[-1][1] < PEAK_LIMIT_MB)
+    return verdicts
 
 
 def main(argv=None) -> int:

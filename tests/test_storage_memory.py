@@ -166,3 +166,15 @@ def test_the_room_a_write_needs_is_not_underestimated(tmp_path, compression):
         writer.flush()
         assert writer.file.id.get_filesize() - before <= needed + 16_384
     writer.finish("finished")
+
+
+def test_csv_is_exported_block_by_block_as_the_whole_run_would_be(tmp_path, monkeypatch):
+    from bmrlab.storage import export_csv, reader
+    path = tmp_path / "e.h5"
+    writer = begin(path)
+    writer.append(block(0, 10_000))
+    writer.finish("finished")
+    whole = tmp_path / "whole.csv"
+    load_run(path).data.to_csv(whole, index=False)
+    monkeypatch.setattr(reader, "BLOCK_ROWS", 999)  # eleven blocks
+    assert export_csv(path, None, tmp_path / "blocks.csv").read_text() == whole.read_text()
