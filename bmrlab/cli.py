@@ -77,9 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "file. The whole recipe is checked first (every problem by its YAML "
                     "path, exit 2). Ctrl+C stops the current step safely and skips the rest "
                     "(exit 1); --resume then runs only what is not finished in the file.")
-    recipe.add_argument("file", metavar="FILE.yaml")
-    recipe.add_argument("--station", metavar="FILE",
-                        help="station file (default: the recipe's, else config/station.yaml)")
+    recipe.add_argument("file", metavar="NAME|FILE.yaml",
+                        help="recipe file, or the name of a shipped example (array-3x3)")
+    recipe.add_argument("--station", metavar="NAME|FILE",
+                        help="station file or shipped station name (default: the recipe's, "
+                             "else a simulated 2450)")
     recipe.add_argument("--out", metavar="FILE.h5",
                         help="HDF5 file (default: data/<sample>.h5)")
     recipe.add_argument("--resume", action="store_true",
@@ -129,9 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve every simulated instrument of the station on its own TCP port "
                     "(wall-clock time) until Ctrl+C. Any VISA client reaches it as "
                     "TCPIP0::127.0.0.1::<port>::SOCKET with \\n termination.")
-    serve.add_argument("--station", metavar="FILE",
-                       help="station file (default: the default simulated bench, one "
-                            "instrument of each model)")
+    serve.add_argument("--station", metavar="NAME|FILE",
+                       help="station file or shipped station name (default: the default "
+                            "simulated bench, one instrument of each model)")
     serve.add_argument("--port", type=int, default=5025,
                        help="port of the first instrument, the next ones follow "
                             "(default 5025; 0: any free ports)")
@@ -165,8 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _station_arguments(parser) -> None:
-    parser.add_argument("--station", metavar="FILE",
-                        help="station file (default: config/station.yaml, simulated)")
+    parser.add_argument("--station", metavar="NAME|FILE",
+                        help="station file or shipped station name, e.g. sim-2636b "
+                             "(default: a simulated 2450)")
     parser.add_argument("--device", metavar="PRESET|FILE",
                         help="simulated device: a preset of the device library or a device "
                              "file (simulated stations only)")

@@ -8,12 +8,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .instruments import registry
+from .paths import station_file
 from .validation import Amps, Ohms, Seconds, Volts, load_yaml
 
-SMU_MODELS = ("keithley2450", "keithley2400", "keithley2636b")
-GENERATOR_MODELS = ("keysight33500b", "agilent33220a")
-OFF_MODES = ("normal", "zero", "high-impedance", "guard")
+SMU_MODELS = tuple(registry.SMUS)
+GENERATOR_MODELS = tuple(registry.PULSE_GENERATORS)
+OFF_MODES = registry.OFF_MODES  # of any SMU; the station checks its own model's
 FAULT_KINDS = ("timeout", "disconnect", "garbled", "error", "stuck-compliance")
+PROBERS = ("simulated", "manual")  # bmrlab/prober.py
 COMPRESSIONS = ("none", "lzf", "gzip")
 
 
@@ -79,6 +82,9 @@ class StationConfig(Strict):
     limits: Limits = Limits()
     instruments: dict[str, Instrument]
     simulation: Simulation | None = None
+    prober: Literal[PROBERS] | None = Field(
+        None, description="what brings the next device under the probes (default: "
+                          "simulated on a simulated station, else manual)")
     storage: Storage = Field(default_factory=Storage)
 
     @model_validator(mode="after")
@@ -99,6 +105,8 @@ class StationConfig(Strict):
             if missing:
                 raise ValueError(f"simulation.wiring: no device named {missing} "
                                  f"(devices: {sorted(sim.device_names())})")
+        if self.prober == "simulated" and not simulated:
+            raise ValueError("prober: simulated needs simulated instruments ('@bmrsim')")
         if self.instruments["smu"].model not in SMU_MODELS:
             raise ValueError("instruments.smu: the role 'smu' needs a source-measure unit")
         generator = self.instruments.get("pulse_generator")
@@ -111,6 +119,11 @@ class StationConfig(Strict):
     def simulated(self) -> bool:
         return any(i.visa_library == "@bmrsim" for i in self.instruments.values())
 
+    @property
+    def prober_kind(self) -> str:
+        return self.prober or ("simulated" if self.simulated else "manual")
+
 
 def load_station_config(path) -> StationConfig:
-    return load_yaml(path, StationConfig, "station file")
+    """A station file by path, or a shipped station template by name."""
+    return load_yaml(station_file(path), StationConfig, "station file")

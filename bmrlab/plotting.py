@@ -10,9 +10,11 @@ import numpy as np  # noqa: E402
 
 from contextlib import contextmanager  # noqa: E402
 
-from .analysis.iv import SWEEP  # noqa: E402
+from .analysis.iv import IvPhase  # noqa: E402
+from .analysis.retention import RetentionPhase  # noqa: E402
 
 MAX_LOOPS = 200  # I-V loops drawn in one figure; a longer run shows evenly spaced cycles
+MAX_TRACES = 200  # retention traces drawn in one figure, likewise
 
 
 @contextmanager
@@ -29,12 +31,24 @@ def figure(path):
         plt.close(fig)
 
 
+def group_keys(stored, key: str) -> np.ndarray:
+    """The distinct values of column ``key`` (the cycles, the traces), read block by block."""
+    found = [np.unique(block[key]) for block in stored.chunks([key])]
+    return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=int)
+
+
+def evenly_spaced(keys: np.ndarray, most: int) -> set:
+    """At most ``most`` of ``keys``, evenly spaced from the first to the last."""
+    if not keys.size:
+        return set()
+    return set(keys[np.linspace(0, keys.size - 1, min(most, keys.size)).astype(int)].tolist())
+
+
 def iv_loops(stored, result, path: Path) -> Path:
     """log|I| against V, coloured by cycle, with the median Vset (and Vreset) marked. A long
     run draws ``MAX_LOOPS`` evenly spaced cycles, read one at a time from the file."""
-    cycles = np.unique(stored.column("cycle"))
-    shown_cycles = set(cycles[np.linspace(0, cycles.size - 1, min(MAX_LOOPS, cycles.size))
-                              .astype(int)].tolist()) if cycles.size else set()
+    cycles = group_keys(stored, "cycle")
+    shown_cycles = evenly_spaced(cycles, MAX_LOOPS)
     with figure(path) as ax:
         norm = matplotlib.colors.Normalize(cycles.min() if cycles.size else 0,
                                            max(cycles.max(), cycles.min() + 1)
@@ -44,7 +58,7 @@ def iv_loops(stored, result, path: Path) -> Path:
             if c not in shown_cycles:
                 continue
             i = np.abs(data["i_A"])
-            sel = (data["phase"] == SWEEP) & (i > 0)
+            sel = (data["phase"] == IvPhase.SWEEP) & (i > 0)
             ax.semilogy(data["v_V"][sel] * 1e3, i[sel], color=plt.cm.viridis(norm(c)), lw=0.8,
                         alpha=0.8)
             if sel.any():
@@ -74,100 +88,127 @@ def iv_loops(stored, result, path: Path) -> Path:
     return Path(path)
 
 
-def delay_against_voltage(figures: dict, path: Path) -> Path:
-    """Median delay (5-95 % bars) against amplitude on a log axis, with the sinh fit."""
+def delay_against_voltage(stored, result, path: Path) -> Path:
+    """Median delay (5-95 % bars) against amplitude on a log axis, with the fit; a run that
+    did not finish has no delays: its figure says so."""
     with figure(path) as ax:
-        by_mv = figures["stats"]["delay_by_mV"]
+        by_mv = result.stats.delay_by_mV if result is not None else {}
         for mv, s in by_mv.items():
-            if s["median"] is None:
+            if s.median is None:
                 continue
-            style = "o" if s["resolved"] else "^"
-            low, high = max(s["median"] - s["p5"], 0.0), max(s["p95"] - s["median"], 0.0)
-            ax.errorbar(float(mv), s["median"], yerr=[[low], [high]], fmt=style, color="navy",
+            style = "o" if s.resolved else "^"
+            low, high = max(s.median - s.p5, 0.0), max(s.p95 - s.median, 0.0)
+            ax.errorbar(float(mv), s.median, yerr=[[low], [high]], fmt=style, color="navy",
                         capsize=3)
-        fit = figures.get("delay_fit")
+        fit = result.delay_fit if result is not None else None
         if fit:
-            v = np.linspace(max(min(map(float, by_mv)), fit["V_th_mV"] * 1.02),
+            v = np.linspace(max(min(map(float, by_mv)), (fit.V_th_mV or 0.0) * 1.02),
                             max(map(float, by_mv)), 200)
-            rate = np.sinh(v / fit["V0_mV"]) / fit["tau0_s"]
-            tau_x = fit["tau_x_s"]
-            t_d = 1 / rate if np.isinf(tau_x) else tau_x * np.log(rate * tau_x / (rate * tau_x - 1))
-            label = (f"fit: V0 = {fit['V0_mV']:.0f} mV, tau0 = {fit['tau0_s'] * 1e3:.3g} ms"
-                     + ("" if np.isinf(tau_x) else
-                        f", tau_x = {tau_x * 1e3:.3g} ms, V_th = {fit['V_th_mV']:.0f} mV"))
+            rate = np.sinh(v / fit.V0_mV) / fit.tau0_s
+            tau_x = fit.tau_x_s
+            t_d = 1 / rate if tau_x is None else tau_x * np.log(rate * tau_x / (rate * tau_x - 1))
+            label = (f"fit: V0 = {fit.V0_mV:.0f} mV, tau0 = {fit.tau0_s * 1e3:.3g} ms"
+                     + ("" if tau_x is None else
+                        f", tau_x = {tau_x * 1e3:.3g} ms, V_th = {fit.V_th_mV:.0f} mV"))
             ax.plot(v, t_d * 1e3, color="crimson", label=label)
             ax.legend()
         ax.set_yscale("log")
         ax.set_xlabel("step amplitude (mV)")
         ax.set_ylabel("switching delay (ms)")
-        ax.set_title("Pulse delay: median and 5-95 % over pulses (triangles: resolution-limited)")
+        ax.set_title("Pulse delay: median and 5-95 % over pulses (triangles: resolution-limited)"
+                     if result is not None else
+                     f"Pulse delay: the run did not finish ({stored.rows} rows, no delays)")
         ax.grid(True, which="both", alpha=0.3)
     return Path(path)
 
 
-def retention_decay(data: dict, figures: dict, v_read: float, path: Path) -> Path:
-    """Read conductance against time after the pulse, one line per trace, log axes, with the
+def retention_decay(stored, result, path: Path) -> Path:
+    """Read conductance against time after the pulse, one line per trace (``MAX_TRACES``
+    evenly spaced ones of a long run, read one at a time from the file), log axes, with the
     median retention marked."""
+    parameters = stored.parameters
+    v_read = parameters["v_read"]
+    traces = group_keys(stored, "trace")
+    shown = evenly_spaced(traces, MAX_TRACES)
     with figure(path) as ax:
-        read = (data["phase"] == 2) & (data["t_after_s"] > 0)
-        traces = np.unique(data["trace"][read])
-        for trace in traces:
-            sel = read & (data["trace"] == trace)
-            g = np.maximum(np.abs(data["i_A"][sel]) / v_read, 1e-13)
-            ax.loglog(data["t_after_s"][sel] * 1e3, g, lw=0.8, alpha=0.6,
+        for trace, data in stored.groups("trace", ["phase", "t_after_s", "i_A"]):
+            if trace not in shown:
+                continue
+            read = (data["phase"] == RetentionPhase.READ) & (data["t_after_s"] > 0)
+            g = np.maximum(np.abs(data["i_A"][read]) / v_read, 1e-13)
+            ax.loglog(data["t_after_s"][read] * 1e3, g, lw=0.8, alpha=0.6,
                       marker="." if len(traces) == 1 else None)
-        value = figures.get("retention_ms")
+        value = result.retention_ms if result is not None else None
         if value:
-            kind = "window (censored)" if figures.get("retention_censored") else "median retention"
+            kind = "window (censored)" if result.retention_censored else "median retention"
             ax.axvline(value, color="crimson", ls="--", label=f"{kind} {value:.3g} ms")
             ax.legend()
         ax.set_xlabel("time after the pulse (ms)")
         ax.set_ylabel(f"read conductance at {v_read * 1e3:g} mV (S)")
-        ax.set_title(f"Retention after {figures['retention_pulse_mV']:g} mV, "
-                     f"{figures['retention_pulse_ms']:g} ms")
+        title = (f"Retention after {parameters['pulse_v'] * 1e3:g} mV, "
+                 f"{parameters['pulse_width'] * 1e3:g} ms")
+        if len(shown) < len(traces):
+            title += f" ({len(shown)} of {len(traces)} traces shown)"
+        ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
     return Path(path)
 
 
-def endurance_states(data: dict, figures: dict, v_read: float, path: Path) -> Path:
-    """HRS and LRS read currents against cycle (log axes), with the endurance marked."""
+def endurance_states(stored, result, path: Path) -> Path:
+    """HRS and LRS read currents against cycle (log axes), with the endurance marked. The
+    reads are taken from the file block by block, each block's thinned to its peaks."""
+    from .analysis.endurance import EndurancePhase
+    from .decimate import peak_decimate
+    v_read = stored.parameters["v_read"]
     with figure(path) as ax:
-        for phase, label, color in ((1, "LRS", "crimson"), (2, "HRS", "navy")):
-            sel = data["phase"] == phase
-            ax.loglog(data["cycle"][sel], np.maximum(np.abs(data["i_A"][sel]), 1e-14), "o-",
-                      ms=3, lw=0.8, color=color, label=f"{label} read at {v_read * 1e3:g} mV")
-        value = figures.get("endurance_cycles")
+        for phase, label, color in ((EndurancePhase.LRS_READ, "LRS", "crimson"),
+                                    (EndurancePhase.HRS_READ, "HRS", "navy")):
+            cycles, currents = [], []
+            for block in stored.chunks(["cycle", "phase", "i_A"]):
+                sel = block["phase"] == phase
+                x, y = peak_decimate(block["cycle"][sel],
+                                     np.maximum(np.abs(block["i_A"][sel]), 1e-14))
+                cycles.append(x)
+                currents.append(y)
+            if cycles:
+                ax.loglog(np.concatenate(cycles), np.concatenate(currents), "o-", ms=3, lw=0.8,
+                          color=color, label=f"{label} read at {v_read * 1e3:g} mV")
+        value = result.endurance_cycles if result is not None else None
         if value:
-            kind = "run ended (censored)" if figures.get("endurance_censored") else "endurance"
+            kind = "run ended (censored)" if result.endurance_censored else "endurance"
             ax.axvline(value, color="gray", ls="--", label=f"{kind}: {value:g} cycles")
         ax.set_xlabel("cycle")
         ax.set_ylabel("read current (A)")
         ax.set_title("Endurance: HRS and LRS against cycle")
-        ax.legend()
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
         ax.grid(True, which="both", alpha=0.3)
     return Path(path)
 
 
-def ppf_against_interval(figures: dict, path: Path) -> Path:
-    """PPF index against the pulse interval (log x), with its exponential fit."""
+def ppf_against_interval(stored, result, path: Path) -> Path:
+    """PPF index against the pulse interval (log x): each pair (read one at a time from the
+    file), the median of the pairs and its exponential fit."""
+    from .analysis.paired_pulse import PAIR_COLUMNS, pair_currents, ppf_index
     with figure(path) as ax:
-        ppf = figures["ppf"]
-        ax.semilogx(ppf["interval_ms"], ppf["index"], "o", color="navy", label="median of pairs")
-        fit = ppf.get("fit")
-        if fit:
-            dt = np.logspace(np.log10(min(ppf["interval_ms"])), np.log10(max(ppf["interval_ms"])),
-                             200)
-            y = 1 + fit["C1"] * np.exp(-dt / fit["tau1_ms"])
-            label = f"fit: tau1 = {fit['tau1_ms']:.3g} ms"
-            if fit["terms"] == 2:
-                y = y + fit["C2"] * np.exp(-dt / fit["tau2_ms"])
-                label += f", tau2 = {fit['tau2_ms']:.3g} ms"
-            ax.semilogx(dt, y, color="crimson", label=label)
+        pairs = [(interval * 1e3, float(ppf_index([a1], [a2])[0])) for a1, a2, interval
+                 in pair_currents(stored.groups("pair", PAIR_COLUMNS))]
+        if pairs:
+            ax.semilogx(*zip(*pairs, strict=True), ".", color="gray", alpha=0.5, label="pairs")
+        ppf = result.ppf if result is not None else None
+        if ppf is not None and ppf.interval_ms:
+            ax.semilogx(ppf.interval_ms, [np.nan if i is None else i for i in ppf.index], "o",
+                        color="navy", label="median of pairs")
+        fit = ppf.fit if ppf is not None else None
+        if fit is not None:
+            dt = np.geomspace(min(ppf.interval_ms), max(ppf.interval_ms), 200)
+            ax.semilogx(dt, fit.index(dt), color="crimson", label=f"fit: {fit.formula()}")
         ax.axhline(1.0, color="gray", lw=0.8)
         ax.set_xlabel("interval between the pulses (ms)")
         ax.set_ylabel("PPF index A2 / A1")
         ax.set_title("Paired-pulse facilitation")
-        ax.legend()
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
         ax.grid(True, which="both", alpha=0.3)
     return Path(path)
 

@@ -1,11 +1,13 @@
 """Recipes: the same protocols over many devices and parameter values, unattended.
 
-A recipe file names a sample, the devices to visit (each an id, and on a simulated station the
-device preset or file it is), and the steps to run on each (a protocol, fixed parameters, an
-optional sweep of parameter values, repeats, and a condition that skips the device's remaining
-steps). :func:`load_recipe` validates the whole file and :func:`plan` checks every run it
-implies against the station (protocol, parameter names, types, limits, devices) before any
-instrument is touched: every problem is reported by its YAML path.
+A recipe file names a sample, the devices to visit (each an id, and optionally its device
+file: the test conditions on any station, and the simulated device on a simulated one), and
+the steps to run on each (a protocol, fixed parameters, an optional sweep of parameter values,
+repeats, and a condition that skips the device's remaining steps). :func:`load_recipe`
+validates the whole file and :func:`plan` checks every run it implies against the station
+(protocol, parameter names, types, limits, devices, who moves the probes) before any
+instrument is touched: every problem is reported by its YAML path. Before each device's runs
+the station's prober brings the device under the probes (:mod:`bmrlab.prober`).
 """
 
 import itertools
@@ -20,6 +22,8 @@ from pydantic import Field, field_validator, model_validator
 from . import runner
 from .config import Strict
 from .errors import BadInput
+from .paths import recipe_file
+from .prober import ManualProber, Prober
 from .validation import load_yaml
 
 
@@ -81,7 +85,7 @@ class Step(Strict):
 
 class Device(Strict):
     id: str = Field(min_length=1)
-    preset: str | None = Field(None, description="simulated station: device preset or file")
+    preset: str | None = Field(None, description="device file: a library preset or a .yaml")
 
 
 class Array(Strict):
@@ -103,7 +107,9 @@ class Recipe(Strict):
     devices: list[Device] | None = None
     array: Array | None = None
     prompt: Literal["never", "hardware", "always"] = Field(
-        "hardware", description="ask the user to move the probes before each device")
+        "hardware", description="hardware: the station's prober moves before each device; "
+                                "never: only a prober that needs nobody; always: a person "
+                                "is asked even on a simulated station")
     steps: list[Step] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -126,7 +132,8 @@ class Recipe(Strict):
 
 
 def load_recipe(path) -> Recipe:
-    return load_yaml(path, Recipe, "recipe")
+    """A recipe file by path, or a shipped example by name."""
+    return load_yaml(recipe_file(path), Recipe, "recipe")
 
 
 @dataclass
@@ -156,6 +163,17 @@ def expand_step(step: Step) -> list[dict]:
     return [values for values in sets for _ in range(step.repeat)]
 
 
+def prober_for(recipe: Recipe, station) -> Prober | None:
+    """Who brings each device under the probes: the station's prober, by ``prompt``: never
+    leaves out one that needs a person, always asks a person where it would move by itself."""
+    prober = station.prober
+    if recipe.prompt == "always" and prober.unattended:
+        return ManualProber()
+    if recipe.prompt == "never" and not prober.unattended:
+        return None
+    return prober
+
+
 def plan(recipe: Recipe, station_for) -> list[PlannedRun]:
     """Every run of the recipe, each checked against its station (``station_for(device)``,
     which only loads: nothing is sent). Raises BadInput with every problem by YAML path."""
@@ -169,6 +187,10 @@ def plan(recipe: Recipe, station_for) -> list[PlannedRun]:
             problems += [f"{path}: {p}" for p in error.problems]
             continue
         with station:
+            prober = prober_for(recipe, station)
+            unready = prober.check() if prober else ""
+            if unready:
+                problems.append(f"prompt: {recipe.prompt}: {unready} (use prompt: never)")
             for s, step in enumerate(recipe.steps):
                 for k, values in enumerate(expand_step(step)):
                     try:
@@ -184,11 +206,12 @@ def plan(recipe: Recipe, station_for) -> list[PlannedRun]:
 
 
 def execute(recipe: Recipe, runs: list[PlannedRun], station_for, out, *, done=frozenset(),
-            stop: threading.Event | None = None, on_run=None, on_event=None,
-            prompt=None) -> list[Outcome]:
-    """Run the planned runs device by device. ``done``: keys already finished in ``out``
-    (resume); ``stop``: set to end the current run safely and skip the rest; ``on_run(k,
-    planned)`` before each run; ``prompt(device)`` before each device that needs one."""
+            stop: threading.Event | None = None, on_run=None,
+            on_event=None) -> list[Outcome]:
+    """Run the planned runs device by device, each device brought under the probes by
+    :func:`prober_for` first. ``done``: keys already finished in ``out`` (resume); ``stop``:
+    set to end the current run safely and skip the rest; ``on_run(k, planned)`` before each
+    run."""
     stop = stop or threading.Event()
     halted = ""  # why no further run can start (a full disk): the rest are skipped
     outcomes: list[Outcome] = []
@@ -203,9 +226,10 @@ def execute(recipe: Recipe, runs: list[PlannedRun], station_for, out, *, done=fr
             outcomes += [Outcome(p, "skipped", reason=halted or "stopped") for p in pending
                          if stop.is_set() or halted]
             continue
-        if prompt is not None:
-            prompt(device)
         with station_for(device) as station:
+            prober = prober_for(recipe, station)
+            if prober is not None:
+                prober.next_device(device.id, recipe.sample)
             skipping = ""
             for planned in pending:
                 if stop.is_set() or skipping or halted:

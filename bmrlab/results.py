@@ -22,6 +22,13 @@ def figure(units: str, description: str, default: Any = None) -> Any:
     return Field(default, description=description, json_schema_extra={"units": units})
 
 
+def flag(qualifies: str, words: str) -> Any:
+    """A yes/no qualifier of the figure ``qualifies``, shown beside it in ``words`` when set
+    (a lower bound, a censored value)."""
+    return Field(False, description=words,
+                 json_schema_extra={"units": "", "qualifies": qualifies, "words": words})
+
+
 class ResultModel(BaseModel):
     """Strict: an unknown field is an error, so the analysis and its model cannot drift."""
 
@@ -50,5 +57,6 @@ class ProtocolResult(ResultModel):
         return {key: getattr(self, key) for key in TABLE1 if key in type(self).model_fields}
 
     def flags(self) -> dict[str, bool]:
-        """Qualifiers of the Table 1 figures: lower bounds and censored values."""
-        return {name: value for name, value in self if isinstance(value, bool)}
+        """The qualifiers (``flag`` fields) and whether each is set."""
+        return {name: getattr(self, name) for name, info in type(self).model_fields.items()
+                if (info.json_schema_extra or {}).get("qualifies")}

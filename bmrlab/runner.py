@@ -91,7 +91,8 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
     writer = store.begin_run(
         sample=sample, device=device, protocol=procedure.name,
         parameters=procedure.parameter_values(), units=procedure.parameter_units(),
-        station=station.snapshot(), conditions=station.conditions(), step=step,
+        station=station.snapshot(), conditions=station.conditions(),
+        published=station.published(), step=step,
         metadata=metadata)
     writer.declare(procedure.COLUMNS)
 

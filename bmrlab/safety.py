@@ -1,7 +1,7 @@
 """The safety guard: every level an instrument is asked to source passes through it.
 
-Two lines of defence. Before a run, :meth:`Guard.check_parameter` refuses parameters that
-would exceed the station's limits, naming the parameter, the value and the limit (the run
+Two lines of defence. Before a run, :meth:`Guard.check_voltage`, :meth:`Guard.check_compliance`
+and :meth:`Guard.check_pulse_width` refuse parameters that would exceed the station's limits, naming the parameter, the value and the limit (the run
 never starts, nothing is sent). During a run, :meth:`Guard.levels` re-checks every level a
 driver is about to send and raises :class:`SafetyViolation` before the write.
 """

@@ -1,6 +1,7 @@
-"""A station: the instruments of a station file, its safety guard and its clock.
+"""A station: the instruments of a station file, its safety guard, its clock, its prober
+and what is known about the device under test (its device file).
 
-Loading a station validates the file and builds the simulated bench if there is one, but
+Loading a station validates the files and builds the simulated bench if there is one, but
 sends nothing; :meth:`Station.connect` opens the VISA sessions and builds the drivers. So
 every check on a run's parameters happens before any instrument is touched.
 """
@@ -11,22 +12,15 @@ import pyvisa
 
 from .clock import make_clock
 from .config import StationConfig, load_station_config
+from .device import DeviceFile, load_device_file, resolve_device
 from .errors import BadInput, Stopped
-from .instruments.agilent33220a import Agilent33220A
-from .instruments.keithley2400 import Keithley2400, Keithley2400Smu
-from .instruments.keithley2450 import Keithley2450, Keithley2450Smu
-from .instruments.keithley2636b import Keithley2636B, Keithley2636BSmu
-from .instruments.keysight33500b import Keysight33500B
+from .instruments import registry
 from .instruments.pulse_generator import PulseGenerator
-from .paths import DEFAULT_STATION
+from .paths import station_file
+from .prober import Prober, make_prober
 from .safety import Guard
 
 STOP_POLL_S = 0.05  # waits look at the stop request this often (an abort must reach 0 V in 100 ms)
-
-SMU_DRIVERS = {"keithley2450": (Keithley2450, Keithley2450Smu),
-               "keithley2400": (Keithley2400, Keithley2400Smu),
-               "keithley2636b": (Keithley2636B, Keithley2636BSmu)}
-GENERATOR_DRIVERS = {"keysight33500b": Keysight33500B, "agilent33220a": Agilent33220A}
 
 
 def _shown(path: Path) -> str:
@@ -38,15 +32,22 @@ def _shown(path: Path) -> str:
 
 
 class Station:
-    def __init__(self, config: StationConfig, source: str = "station", device: str | None = None):
+    """``device``: the simulated device (a preset, device file or reference part; simulated
+    stations only). ``device_file``: the device file of the device under test, on any
+    station: its test conditions and published figures (on a simulated station it is also
+    the simulated device unless ``device`` names one)."""
+
+    def __init__(self, config: StationConfig, source: str = "station", device: str | None = None,
+                 device_file: str | None = None):
         smu = config.instruments["smu"]
-        off_modes = SMU_DRIVERS[smu.model][1].off_modes
+        off_modes = registry.SMUS[smu.model].off_modes
         if smu.off_mode not in off_modes:
             raise BadInput(f"instruments.smu.off_mode = {smu.off_mode} in {source} is not "
                            f"allowed: the {smu.model} offers {', '.join(off_modes)}")
         if device and not config.simulated:
             raise BadInput(f"--device {device}: selects a simulated device, but {source} has "
-                           "no simulated instruments ('@bmrsim')")
+                           "no simulated instruments ('@bmrsim'); give the device's file "
+                           "with --device-file")
         self.config = config
         self.source = source
         self.guard = Guard(config.limits, source)
@@ -55,31 +56,48 @@ class Station:
         self.smu = None
         self.generator = None  # the role 'pulse_generator', if the station has one
         self.identities: dict[str, str] = {}
+        self.device_file: DeviceFile | None = None
+        self.device_file_key = ""  # the preset name or the file's stem
+        if device_file:
+            self.device_file = load_device_file(device_file)
+            self.device_file_key = resolve_device(device_file).stem
         if config.simulated:
             from .sim.backend import register_bench  # the simulator only when it is used
             from .sim.builder import build_bench
-            self.sim = build_bench(config, device, self.clock)
+            self.sim = build_bench(config, device or device_file, self.clock)
             self._bench_key = register_bench(self.sim)
+            spec = getattr(self.sim.preset, "spec", None)  # a reference part has none
+            if self.device_file is None and spec is not None:
+                self.device_file, self.device_file_key = spec, self.sim.preset.key
+        self.prober: Prober = make_prober(config.prober_kind, self.sim)
 
     @classmethod
-    def load(cls, path=None, device: str | None = None) -> "Station":
-        """The station of ``path`` (default: the simulated config/station.yaml)."""
-        path = Path(path) if path else DEFAULT_STATION
-        return cls(load_station_config(path), _shown(path), device)
+    def load(cls, path=None, device: str | None = None,
+             device_file: str | None = None) -> "Station":
+        """The station of ``path``, or a shipped template by name (default: a simulated
+        2450)."""
+        path = station_file(path)
+        return cls(load_station_config(path), _shown(path), device, device_file)
 
     @property
     def device_preset(self) -> str | None:
-        """Key of the simulated device (None on hardware)."""
-        return self.sim.preset.key if self.sim else None
+        """Key of the device under test: the simulated device, else the device file's
+        (None on hardware without a device file)."""
+        return self.sim.preset.key if self.sim else self.device_file_key or None
 
     def conditions(self) -> dict:
-        """Test conditions known for the device under test (simulated device file)."""
-        return self.sim.preset.conditions() if self.sim else {}
+        """Test conditions of the device under test, from its device file ({} without one:
+        the protocols' standard defaults)."""
+        return self.device_file.test_conditions() if self.device_file else {}
+
+    def published(self) -> dict:
+        """The device file's published figures, to compare the measured ones against."""
+        return self.device_file.published_figures() if self.device_file else {}
 
     @property
     def smu_class(self):
         """The SMU interface class of this station's SMU (known without connecting)."""
-        return SMU_DRIVERS[self.config.instruments["smu"].model][1]
+        return registry.SMUS[self.config.instruments["smu"].model].interface
 
     def visa_library(self, role: str) -> str:
         spec = self.config.instruments[role]
@@ -92,19 +110,19 @@ class Station:
     @property
     def generator_class(self):
         """The driver class of this station's pulse generator (known without connecting)."""
-        return GENERATOR_DRIVERS[self.config.instruments["pulse_generator"].model]
+        return registry.PULSE_GENERATORS[self.config.instruments["pulse_generator"].model].driver
 
     def connect(self) -> None:
         """Open the instruments' VISA sessions and build their drivers (the generator's
         output is switched off and its bursts configured at once)."""
         spec = self.config.instruments["smu"]
-        driver_class, smu_class = SMU_DRIVERS[spec.model]
-        driver = self._open("smu", driver_class)
-        self.smu = smu_class(driver, self.guard, self.clock, spec.off_mode)
+        model = registry.SMUS[spec.model]
+        driver = self._open("smu", model.driver)
+        self.smu = model.interface(driver, self.guard, self.clock, spec.off_mode)
         self.identities = {"smu": self._identify("smu", self.smu)}
         if self.has_generator:
             spec = self.config.instruments["pulse_generator"]
-            driver = self._open("pulse_generator", GENERATOR_DRIVERS[spec.model])
+            driver = self._open("pulse_generator", registry.PULSE_GENERATORS[spec.model].driver)
             self.generator = PulseGenerator(driver, self.guard, load=spec.load,
                                             series_resistor=spec.series_resistor,
                                             trigger=spec.trigger)
@@ -152,14 +170,6 @@ class Station:
         if failures:
             raise RuntimeError("; ".join(failures))
 
-    def fresh_device(self) -> bool:
-        """Move to a pristine device of the same kind, where nobody has to move a probe
-        (a simulated station); False on hardware."""
-        if self.sim is None:
-            return False
-        self.sim.fresh_device()
-        return True
-
     def wait(self, seconds: float, should_stop=lambda: False) -> None:
         """Wait on the station clock in slices, raising Stopped once a stop is requested."""
         end = self.clock.now() + seconds
@@ -182,7 +192,8 @@ class Station:
                 entry["settings"] = instrument.settings
             instruments[role] = entry
         snap = {"name": self.config.name, "file": self.source, "clock": self.config.clock,
-                "limits": self.config.limits.model_dump(), "instruments": instruments}
+                "limits": self.config.limits.model_dump(), "instruments": instruments,
+                "prober": self.prober.kind, "device_file": self.device_file_key}
         if self.sim:
             snap["simulation"] = {"device": self.device_preset, "seed": self.config.simulation.seed}
         return snap

@@ -82,7 +82,8 @@ def format_quantity(value: float, unit: str = "", digits: int = 4) -> str:
         return f"{value} {unit}".strip()
     if value == 0 or not unit:
         return f"{value:.{digits}g} {unit}".strip()
-    exponent = int(math.floor(math.log10(abs(value)) / 3) * 3)
+    rounded = float(f"{abs(value):.{digits}g}")  # 0.9999995 ms at 3 digits is 1 ms, not 1e+03 us
+    exponent = int(math.floor(math.log10(rounded) / 3) * 3)
     exponent = max(-12, min(9, exponent))
     prefix = {-12: "p", -9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G"}[exponent]
     return f"{value / 10**exponent:.{digits}g} {prefix}{unit}"

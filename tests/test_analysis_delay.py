@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bmrlab.analysis.delay import (delay_summary, fit_delay, interval_quantile,
-                                   intervals_by_pulse, switch_interval)
+                                   summarize_delays, switch_interval)
 
 RNG = np.random.default_rng(11)
 ICC = 1e-6
@@ -91,13 +91,20 @@ def test_summary_of_mostly_unswitched_pulses_says_why():
     assert delay_summary(np.empty((0, 2)))["reason"] == "no pulse was measured"
 
 
-def test_intervals_by_pulse_uses_each_pulses_baseline():
-    t1, i1 = step(2e-3)
-    t2, i2 = step(5e-3)
-    intervals = intervals_by_pulse(np.r_[t1, t2], np.r_[i1, i2], np.r_[[1] * t1.size,
-                                                                       [2] * t2.size], ICC,
-                                   {1: 1e-12, 2: 1e-12})
-    assert intervals[0, 0] < 2e-3 <= intervals[0, 1] and intervals[1, 0] < 5e-3 <= intervals[1, 1]
+def test_each_amplitude_is_summarized_from_its_own_steps():
+    fast = [switch_interval(*step(0.5e-3), ICC, 1e-12) for _ in range(3)]
+    slow = [switch_interval(*step(5e-3), ICC, 1e-12) for _ in range(3)]
+    unswitched = [switch_interval(*step(1.0), ICC, 1e-12) for _ in range(3)]
+    figures = summarize_delays([0.1, 0.2, 0.05], 0.2, [0.1] * 3 + [0.2] * 3 + [0.05] * 3,
+                               slow + fast + unswitched)
+    by_mv = figures["stats"]["delay_by_mV"]
+    assert list(by_mv) == ["100", "200", "50"]
+    assert by_mv["100"]["median"] == pytest.approx(5, abs=0.1)
+    assert by_mv["200"]["median"] == pytest.approx(0.5, abs=0.1)
+    assert by_mv["50"]["median"] is None and by_mv["50"]["switched"] == 0
+    assert figures["delay_at_mV"] == 200 and figures["delay_ms"] == by_mv["200"]["median"]
+    assert figures["stats"]["delay_ms"] is by_mv["200"]
+    assert figures["delay_fit"] is None  # two resolved medians do not make a fit
 
 
 def leaky_delay(v, tau0, v0, tau_x):
@@ -118,6 +125,7 @@ def test_fit_with_three_amplitudes_is_the_sinh_form():
     v = np.array([0.3, 0.4, 0.5])
     fit = fit_delay(v, 2e-2 / np.sinh(v / 0.1))
     assert fit["form"] == "sinh" and fit["V0_mV"] == pytest.approx(100, rel=1e-3)
+    assert fit["tau_x_s"] is None and fit["V_th_mV"] is None  # not determined
 
 
 def test_fit_needs_three_amplitudes_and_ignores_missing_ones():

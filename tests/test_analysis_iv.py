@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bmrlab.analysis.iv import (READ, REST, SWEEP, analyze_cycle, find_vreset, find_vset,
+from bmrlab.analysis.iv import (IvPhase, analyze_cycle, find_vreset, find_vset,
                                 split_branches, summarize_iv)
 
 RNG = np.random.default_rng(7)
@@ -28,7 +28,7 @@ def loop(v_set=0.06, v_reset=None, g_off=1e-11, g_on=1e-5, icc=1e-6, step=1e-3, 
     v_all = np.concatenate([[0, 0, 0.02], sweep])
     i_all = np.concatenate([[0, 0, g_off * 0.02], current])
     i_all = i_all * (1 + noise * RNG.standard_normal(i_all.size))
-    phase = np.array([REST, REST, READ] + [SWEEP] * sweep.size)
+    phase = np.array([IvPhase.REST, IvPhase.REST, IvPhase.READ] + [IvPhase.SWEEP] * sweep.size)
     return v_all, i_all, phase
 
 
@@ -45,7 +45,7 @@ def analyze_iv(v, i, cycle, phase, **conditions):
     """The protocol's analysis: cycle by cycle, then the summary."""
     per_cycle = [analyze_cycle(v[cycle == c], i[cycle == c], phase[cycle == c], **conditions)
                  for c in np.unique(cycle)]
-    return summarize_iv(per_cycle, bipolar=bool(np.any(v[phase == SWEEP] < 0)))
+    return summarize_iv(per_cycle, bipolar=bool(np.any(v[phase == IvPhase.SWEEP] < 0)))
 
 
 def test_known_set_reset_and_on_off():

@@ -38,3 +38,14 @@ def test_pulse_ends_are_found_in_a_trace_and_merged_pulses_are_one():
     assert pulse_ends(trace) == [3, 8]
     assert pulse_ends(np.array([0, 1, 1, 1, 0]) * 1e-9) == [3]
     assert pulse_ends(np.zeros(5)) == [] and pulse_ends([np.nan, np.nan]) == []
+
+
+def test_pulse_currents_are_the_ends_of_the_pulses_or_nan_without_a_sample():
+    from bmrlab.analysis.paired_pulse import PairedPulsePhase as P, pulse_currents
+    phase = [P.FIRST_PULSE, P.INTERVAL, P.INTERVAL, P.SECOND_PULSE]
+    assert pulse_currents([1e-12, 0, 0, 1.3e-12], phase) == (1e-12, 1.3e-12)
+    a1, a2 = pulse_currents([0, 0, 1.3e-12], phase[1:])  # the first pulse overflowed: no row
+    assert np.isnan(a1) and a2 == 1.3e-12
+    trace = np.array([0, 1, 0, 0, 1.2, 0]) * 1e-9
+    assert pulse_currents(trace, [P.TRACE] * 6) == (1e-9, 1.2e-9)
+    assert all(np.isnan(pulse_currents(np.array([0, 1, 1, 0]) * 1e-9, [P.TRACE] * 4)))

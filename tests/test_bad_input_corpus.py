@@ -24,9 +24,9 @@ FILES = {
 instruments:
   smu: {model: keithley2450, resource: "TCPIP0::127.0.0.1::1::SOCKET", visa_library: "@py"}
 """,
-    "device-unknown-key.yaml": "name: d\nvolatile: true\nfigures: {vset_mV: 60}\nshape: round\n",
-    "device-bad-figure.yaml": "name: d\nvolatile: true\nfigures: {vset_mV: sixty}\n",
-    "device-syntax.yaml": "name: d\nfigures: {vset_mV: 60\n",
+    "device-unknown-key.yaml": "name: d\nvolatile: true\npublished: {vset_mV: 60}\nshape: round\n",
+    "device-bad-figure.yaml": "name: d\nvolatile: true\npublished: {vset_mV: sixty}\n",
+    "device-syntax.yaml": "name: d\npublished: {vset_mV: 60\n",
     "recipe-protocol.yaml": "devices: [{id: A1}]\nsteps: [{protocol: iv-swep}]\n",
     "recipe-limit.yaml": "devices: [{id: A1}]\nsteps: [{protocol: iv-sweep, set: {v_max: 2V}}]\n",
     "recipe-type.yaml": "devices: [{id: A1}]\nsteps: [{protocol: iv-sweep, repeat: twice}]\n",
@@ -77,7 +77,7 @@ CASES = [
     (["run", "neuron", "--set", "spike_width=10us"], "spike_width"),
     (["run", "forming", "--set", "stop=0.9V"], "stop"),
     (["run", "iv-sweep", "--device", "{tmp}/device-unknown-key.yaml"], "shape"),
-    (["run", "iv-sweep", "--device", "{tmp}/device-bad-figure.yaml"], "figures.vset_mV"),
+    (["run", "iv-sweep", "--device", "{tmp}/device-bad-figure.yaml"], "published.vset_mV"),
     (["run", "iv-sweep", "--device", "{tmp}/device-syntax.yaml"], "device-syntax.yaml"),
     (["characterize", "--set", "endurance.set_v=2V"], "set_v"),
     (["characterize", "--set", "nodot=1"], "PROTOCOL.NAME=VALUE"),

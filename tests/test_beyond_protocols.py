@@ -15,6 +15,7 @@ def run(station, tmp_path, protocol, **values):
     result = runner.run(station, procedure, tmp_path / "r.h5", sample="s1",
                         device=station.device_preset)
     assert result.status == "finished", result.reason
+    assert not runner.reanalyze(tmp_path / "r.h5").changed  # the stored run alone gives them
     return result.figures
 
 
@@ -57,8 +58,8 @@ def test_analyses_on_synthetic_data():
     t = np.arange(1, 201) * 1e-3
     g = np.full(200, 1e-11)
     g[120:] = 1e-6
-    assert read_drift(t, g)["disturbed_after_s"] == pytest.approx(0.121)
-    assert read_drift(t[:5], g[:5])["reason"] == "fewer than 10 reads"
+    assert read_drift(lambda: [(t, g)])["disturbed_after_s"] == pytest.approx(0.121)
+    assert read_drift(lambda: [(t[:5], g[:5])])["reason"] == "fewer than 10 reads"
     assert spikes_to_fire([1, 1, 2, 2, 3, 3], [1, 1, 1, 1, 1, 1],
                           [0, 0, 1e-8, 1e-8, 5e-7, 9e-7], 1e-6) == 3
     assert spikes_to_fire([1, 2], [1, 1], [0, 0], 1e-6) is None

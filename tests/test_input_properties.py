@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bmrlab.config import Limits, StationConfig
 from bmrlab.errors import BadInput
 from bmrlab.safety import Guard, SafetyViolation
-from bmrlab.sim.library import DeviceFile
+from bmrlab.device import DeviceFile
 from bmrlab.units import PREFIXES, format_quantity, parse_quantity
 from bmrlab.validation import validate
 
@@ -72,11 +72,11 @@ def test_station_files_validate_or_name_every_problem(voltage, compliance, step,
                                limit_values, max_size=3))
 def test_device_files_validate_or_name_every_problem(figures):
     try:
-        device = validate(DeviceFile, {"name": "d", "figures": figures}, "d.yaml")
+        device = validate(DeviceFile, {"name": "d", "published": figures}, "d.yaml")
     except BadInput as error:
         assert error.problems and all(p.startswith("d.yaml: ") for p in error.problems)
     else:
-        for key, value in device.figures.model_dump(exclude_none=True).items():
+        for key, value in device.published_figures().items():
             assert key == "volatile" or math.isfinite(value) and value > 0, key
 
 

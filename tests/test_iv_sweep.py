@@ -95,7 +95,7 @@ def test_too_short_a_dwell_for_the_aperture_is_refused_before_any_command(statio
 
 
 @pytest.mark.parametrize("station_file, lower_bound", [
-    ("config/stations/sim-2450.yaml", False), ("config/stations/sim-2400.yaml", True)])
+    ("sim-2450", False), ("sim-2400", True)])
 def test_the_same_sweep_runs_on_each_simulated_station(station_file, lower_bound, tmp_path):
     from bmrlab.station import Station
     with Station.load(station_file) as station:

@@ -5,7 +5,10 @@ import pytest
 
 from bmrlab import runner
 from bmrlab.errors import BadInput
+from bmrlab.procedures import get_protocol
 from bmrlab.storage import load_run
+from bmrlab.storage.reader import open_file
+from bmrlab.storage.stored_run import StoredRun
 
 
 def run_delay(station, tmp_path, **values):
@@ -49,6 +52,28 @@ def test_a_device_that_does_not_switch_gives_not_found(station, tmp_path):
     assert result.status == "finished"
     assert result.figures["delay_ms"] is None
     assert "did not switch" in result.figures["stats"]["delay_ms"]["reason"]
+
+
+def test_the_stored_run_is_reanalysed_offline_to_the_same_figures(station, tmp_path,
+                                                                   monkeypatch):
+    result = run_delay(station, tmp_path, amplitudes="100mV,200mV,300mV", pulses=3)
+    assert result.result.delay_ms is not None
+    assert result.figures["delay_fit"]["form"] == "sinh"  # three amplitudes: tau_x unknown
+    assert result.figures["delay_fit"]["tau_x_s"] is None
+    chunks = StoredRun.chunks  # read back 97 rows at a time: steps span several blocks
+    monkeypatch.setattr(StoredRun, "chunks", lambda self, names, rows=97: chunks(self, names,
+                                                                                 rows))
+    again = runner.reanalyze(tmp_path / "delay.h5")
+    assert again.protocol == "pulse-delay" and not again.changed
+    assert again.result == result.result
+
+
+def test_a_run_without_figures_still_gets_its_plot(station, tmp_path):
+    result = run_delay(station, tmp_path, amplitudes="100mV", pulses=1)
+    with open_file(result.path) as handle:
+        procedure = get_protocol("pulse-delay").build({})
+        files = procedure.save_figures(StoredRun(handle[result.run]), None, tmp_path, "x")
+    assert [f.name for f in files] == ["x_delay.png"] and files[0].stat().st_size > 0
 
 
 @pytest.mark.parametrize("values, message", [

@@ -69,7 +69,7 @@ def test_a_malformed_recipe_is_refused_with_every_problem_by_its_yaml_path(tmp_p
                   {"protocol": "iv-sweep", "set": {"cycles": "many"}}]}, "fixed.yaml")
     assert main(["recipe", str(fixed), "--out", str(tmp_path / "x.h5")]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert any(line.startswith("bmrlab: devices[0]: --device no-such-device") for line in err)
+    assert any(line.startswith("bmrlab: devices[0]: --device-file no-such-device") for line in err)
     assert any("steps[0]: protocol 'iv-swep' is not known" in line for line in err)
     assert any("steps[1]: v_max = 0.8 V is not allowed" in line for line in err)
     assert any("steps[2]: cycles = many" in line for line in err)

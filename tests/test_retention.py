@@ -5,6 +5,10 @@ import pytest
 
 from bmrlab import runner
 from bmrlab.errors import BadInput
+from bmrlab.procedures import get_protocol
+from bmrlab.station import Station
+from bmrlab.storage.reader import open_file
+from bmrlab.storage.stored_run import StoredRun
 
 
 def run_retention(station, tmp_path, **values):
@@ -35,6 +39,29 @@ def test_nonvolatile_device_is_read_at_log_spaced_times_and_censored(bioi_statio
     t_after = result.data["t_after_s"][result.data["phase"] == 2]
     assert t_after.min() < 5e-3 and t_after.max() == pytest.approx(100, rel=0.01)
     assert abs(result.figures["retention_fit"]["nu"]) < 0.01  # no drift
+
+
+@pytest.mark.parametrize("device, values", [(None, {"traces": 4}),
+                                            ("ag-bioi-pt", {"window": "10s"})])
+def test_the_stored_run_is_reanalysed_offline_to_the_same_figures(device, values, tmp_path,
+                                                                   monkeypatch):
+    with Station.load(**({"device": device} if device else {})) as station:
+        result = run_retention(station, tmp_path, **values)
+    assert result.result.retention_ms is not None and result.result.retention_fit is not None
+    chunks = StoredRun.chunks  # read back 97 rows at a time: traces span several blocks
+    monkeypatch.setattr(StoredRun, "chunks", lambda self, names, rows=97: chunks(self, names,
+                                                                                 rows))
+    again = runner.reanalyze(tmp_path / "ret.h5")
+    assert again.protocol == "retention" and not again.changed
+    assert again.result == result.result
+
+
+def test_a_run_without_figures_still_gets_its_plot(station, tmp_path):
+    result = run_retention(station, tmp_path, traces=2)
+    with open_file(result.path) as handle:
+        procedure = get_protocol("retention").build({})
+        files = procedure.save_figures(StoredRun(handle[result.run]), None, tmp_path, "x")
+    assert [f.name for f in files] == ["x_retention.png"] and files[0].stat().st_size > 0
 
 
 def test_read_period_too_short_for_the_smu_is_refused(station):

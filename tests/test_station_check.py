@@ -7,6 +7,7 @@ import pytest
 from bmrlab import station_check
 from bmrlab.cli import main
 from bmrlab.errors import BadInput
+from bmrlab.instruments import registry
 from bmrlab.instruments.smu import Smu
 from bmrlab.paths import CONFIG_DIR
 from bmrlab.sim.reference import ReferenceDevice, reference_conductance
@@ -36,7 +37,7 @@ def test_open_circuit_passes_on_every_simulated_station(station, tmp_path, capsy
     assert found["smu: error queue before the check"] == "pass"
     offsets = [row for row in report["checks"] if row["check"].startswith("offset at 0 V")]
     model = report["station"]["instruments"]["smu"]["model"]
-    ranges = station_check.specs.SMU_SPECS[model].protocol_ranges
+    ranges = registry.SMUS[model].interface.DATASHEET.protocol_ranges
     assert [row["values"]["range_A"] for row in offsets] == list(ranges)
     assert found["smu: reference resistor"] == "not checked"
     assert found["pulse_generator: level into a high impedance"] == "not checked"
@@ -148,7 +149,7 @@ def test_reference_devices():
 
 def test_the_next_device_after_a_reference_part_is_the_same_reference():
     with Station.load(device="resistor:1GOhm") as st:
-        assert st.fresh_device()
+        st.prober.next_device()
         device = st.sim.devices["dut"]
         assert isinstance(device, ReferenceDevice)
         assert device.current(0.5) == (pytest.approx(0.5e-9), False)

@@ -19,7 +19,8 @@ Over amplitudes, ln t_d against V is fitted by the delay of a leaky integrating 
 t_d = tau_x ln[x / (x - 1)] with x = tau_x sinh(V / V0) / tau0 (the gap closes at
 sinh(V / V0) / tau0 and relaxes with tau_x; far above the DC threshold
 V_th = V0 asinh(tau0 / tau_x) this is t_d = tau0 / sinh(V / V0)). With three amplitudes or
-fewer, or when tau_x is not determined, the pure sinh form is fitted (tau_x infinite).
+fewer, or when tau_x is not determined, the pure sinh form is fitted (tau_x infinite: the
+fit reports tau_x and V_th as not determined).
 """
 
 import math
@@ -54,16 +55,6 @@ def switch_interval(t, i, compliance: float | None = None,
     threshold = max(THRESHOLD * switched, math.sqrt(before * switched))
     k = int(np.flatnonzero(i > threshold)[0])
     return (float(t[k - 1]) if k else 0.0), float(t[k])
-
-
-def intervals_by_pulse(t, i, pulse, compliance=None, baselines=None) -> np.ndarray:
-    """The switching interval of each pulse, shape (pulses, 2); ``pulse`` numbers the
-    samples of each step; ``baselines`` maps a pulse number to its baseline current."""
-    t, i, pulse = np.asarray(t), np.asarray(i), np.asarray(pulse)
-    baselines = baselines or {}
-    rows = [switch_interval(t[pulse == p], i[pulse == p], compliance, baselines.get(int(p)))
-            for p in np.unique(pulse)]
-    return np.array(rows, dtype=float).reshape(-1, 2)
 
 
 def interval_quantile(intervals: np.ndarray, q: float) -> float:
@@ -113,7 +104,8 @@ def _ln_delay_sinh(v, ln_tau0, v0):
 
 def fit_delay(volts, delays) -> dict | None:
     """Fit the delays (s) at amplitudes (V): V0 and tau0, and tau_x and the DC threshold
-    when four or more amplitudes determine them. None with fewer than three amplitudes."""
+    when four or more amplitudes determine them (else None). None with fewer than three
+    amplitudes."""
     v = np.asarray(volts, dtype=float)
     ln_t = np.log(np.asarray(delays, dtype=float))
     ok = np.isfinite(v) & np.isfinite(ln_t) & (v > 0)
@@ -125,7 +117,7 @@ def fit_delay(volts, delays) -> dict | None:
     (ln_tau0, v0), _ = curve_fit(_ln_delay_sinh, v, ln_t, p0=(ln_t.mean() + math.log(
         np.sinh(v / v0_guess).mean()), v0_guess), bounds=([-80, 1e-4], [20, 10]))
     result = {"V0_mV": float(v0 * 1e3), "tau0_s": float(math.exp(ln_tau0)),
-              "tau_x_s": math.inf, "V_th_mV": 0.0, "points": int(v.size), "form": "sinh"}
+              "tau_x_s": None, "V_th_mV": None, "points": int(v.size), "form": "sinh"}
     if np.unique(v).size < 4:
         return result
     best = None
@@ -145,3 +137,20 @@ def fit_delay(volts, delays) -> dict | None:
                        "V_th_mV": float(v0 * math.asinh(tau0 / tau_x) * 1e3),
                        "form": "leaky"})
     return result
+
+
+def summarize_delays(amplitudes, delay_at: float, pulse_amplitudes, intervals) -> dict:
+    """The figures from each step's switching interval (``switch_interval``, one per entry of
+    ``pulse_amplitudes``): the delay summary at each of ``amplitudes`` (V; keyed by mV), the
+    one at ``delay_at`` as the delay figure, and the fit of the resolved medians."""
+    pulse_amplitudes = np.asarray(pulse_amplitudes, dtype=float)
+    intervals = np.asarray(intervals, dtype=float).reshape(-1, 2)
+    by_amplitude, medians = {}, []
+    for v in amplitudes:
+        summary = delay_summary(intervals[np.isclose(pulse_amplitudes, v)])
+        by_amplitude[f"{v * 1e3:g}"] = summary
+        medians.append(summary["median"] * 1e-3 if summary["resolved"] else math.nan)
+    at = by_amplitude[f"{delay_at * 1e3:g}"]
+    return {"delay_ms": at["median"], "delay_at_mV": delay_at * 1e3,
+            "delay_fit": fit_delay(amplitudes, medians),
+            "stats": {"delay_ms": at, "delay_by_mV": by_amplitude}}

@@ -6,7 +6,17 @@ has closed at two read cycles in a row (one low read can be noise); a device who
 never closes within the run is censored at its last cycle.
 """
 
+from enum import IntEnum
+
 import numpy as np
+
+
+class EndurancePhase(IntEnum):
+    """Which read a row of an endurance run is (the ``phase`` column)."""
+
+    LRS_READ = 1
+    HRS_READ = 2
+
 
 WINDOW = 10.0  # On/Off below this is a closed window
 CONFIRM = 2  # read cycles in a row below the window that end the device's life

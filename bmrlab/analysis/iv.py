@@ -13,13 +13,19 @@ state. Each point carries a phase: rest at 0 V, the HRS read, or the sweep itsel
 """
 
 import math
+from enum import IntEnum
 from dataclasses import dataclass
 
 import numpy as np
 
 from .summary import spread
 
-REST, READ, SWEEP = 0, 1, 2  # phase of each point of a cycle
+class IvPhase(IntEnum):
+    """The phase of each point of an I-V cycle (the ``phase`` column of an iv-sweep run)."""
+
+    REST = 0
+    READ = 1
+    SWEEP = 2
 MIN_DECADES = 1.0  # a set must raise the current by more than this
 RESET_FACTOR = 10.0  # a reset must lower |I| by more than this
 NEIGHBOURS = 3  # points on each side used to judge a jump
@@ -96,10 +102,10 @@ def current_near(v: np.ndarray, i: np.ndarray, v_read: float, tolerance: float) 
 
 def analyze_cycle(v_src, i, phase, *, compliance, v_read, step) -> dict:
     """Figures of one I-V cycle: vset_V, vreset_V, hrs_A, lrs_A, on_off (None if absent)."""
-    sweep = phase == SWEEP
+    sweep = phase == IvPhase.SWEEP
     v, i_sweep = v_src[sweep], i[sweep]
     b = split_branches(v)
-    reads = np.abs(i[phase == READ])
+    reads = np.abs(i[phase == IvPhase.READ])
     hrs = float(np.median(reads)) if reads.size else None
     lrs = current_near(v[b.down], i_sweep[b.down], v_read, 2.5 * step)
     window = math.log10(lrs / hrs) if hrs and lrs and lrs > hrs else 2 * MIN_DECADES

@@ -10,9 +10,24 @@ first).
 """
 
 import math
+from collections.abc import Iterator
+from enum import IntEnum
 
 import numpy as np
 from scipy.optimize import curve_fit
+
+
+class PairedPulsePhase(IntEnum):
+    """Where a sample of a pair is (the ``phase`` column of a paired-pulse run)."""
+
+    INTERVAL = 0
+    FIRST_PULSE = 1
+    SECOND_PULSE = 2
+    TRACE = 3  # a trace across a generator's pair: the pulses are found in the current
+
+
+PAIR_COLUMNS = ("i_A", "phase", "interval_s")  # what ``pair_currents`` reads of each pair
+
 
 
 def ppf_index(a1, a2) -> np.ndarray:
@@ -31,6 +46,29 @@ def pulse_ends(i, fraction: float = 0.5) -> list[int]:
     high = np.nan_to_num(i) > fraction * np.nanmax(i)
     edges = np.flatnonzero(high[:-1] & ~high[1:])
     return [int(k) for k in edges] + ([len(i) - 1] if high[-1] else [])
+
+
+def pulse_currents(i, phase) -> tuple[float, float]:
+    """(A1, A2) of one pair: the current at the end of each pulse (the last sample of phase
+    ``FIRST_PULSE`` and ``SECOND_PULSE``, or of the two pulses found in a ``TRACE``); NaN
+    where a pulse has no sample (its readings were above the measure range) or the pulses
+    of a trace cannot be told apart (they merged)."""
+    i, phase = np.asarray(i, dtype=float), np.asarray(phase)
+    if phase[0] != PairedPulsePhase.TRACE:
+        pulses = (i[phase == pulse] for pulse in (PairedPulsePhase.FIRST_PULSE,
+                                                   PairedPulsePhase.SECOND_PULSE))
+        first, second = (float(pulse[-1]) if len(pulse) else math.nan for pulse in pulses)
+        return first, second
+    ends = pulse_ends(i)
+    return (float(i[ends[0]]), float(i[ends[1]])) if len(ends) == 2 else (math.nan, math.nan)
+
+
+def pair_currents(pairs) -> Iterator[tuple[float, float, float]]:
+    """(A1, A2, interval in s) of each pair; ``pairs`` gives (pair number, its
+    ``PAIR_COLUMNS``) one pair at a time, as ``StoredRun.groups`` reads them."""
+    for _, pair in pairs:
+        a1, a2 = pulse_currents(pair["i_A"], pair["phase"])
+        yield a1, a2, float(pair["interval_s"][0])
 
 
 def _one(dt, c1, tau1):

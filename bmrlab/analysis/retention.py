@@ -13,11 +13,20 @@ devices, and as a power-law drift of the conductance, G ~ t^-nu, for nonvolatile
 """
 
 import math
+from enum import IntEnum
 
 import numpy as np
 from scipy.optimize import curve_fit
 
 from .summary import spread
+
+
+class RetentionPhase(IntEnum):
+    """What each row of a retention run is (its ``phase`` column)."""
+
+    HRS_READ = 0  # the read before the pulse
+    PULSE = 1
+    READ = 2  # a read after the pulse
 
 
 def threshold_conductance(g_on: float, g_off: float) -> float:

@@ -3,36 +3,64 @@ against compliance, and the forming voltage. Each takes measured arrays and retu
 or None with a reason where the data do not show the feature."""
 
 import math
+from collections.abc import Callable, Iterable
 
 import numpy as np
+
+from . import blockwise
 
 FIRE_FRACTION = 0.1  # a spike whose current passes this fraction of compliance fired
 DISTURB_FACTOR = 10.0  # a read this far from the first reads is a disturbed state
 LEVEL_FACTOR = 2.0  # states closer than this are one level
 
 
-def read_drift(t, g) -> dict:
+def read_drift(blocks: Callable[[], Iterable[tuple]]) -> dict:
     """Conductance at the start and end of a series of reads, its drift per decade of time,
     and the time (s) from which the state stayed more than tenfold away from the starting
     one (a running median of five reads, so single noisy reads do not count; a state at the
-    noise floor, three robust standard deviations of the reads, counts as the floor)."""
-    t, g = np.asarray(t, dtype=float), np.abs(np.asarray(g, dtype=float))
-    ok = np.isfinite(t) & np.isfinite(g)
-    t, g = t[ok], g[ok]
-    if g.size < 10:
+    noise floor, three robust standard deviations of the reads, counts as the floor).
+
+    ``blocks()`` gives the reads as (t, g) arrays block by block, afresh at each call: the
+    series is read a few times (exact medians) and never held whole."""
+    def finite():
+        for t, g in blocks():
+            t, g = np.asarray(t, dtype=float), np.abs(np.asarray(g, dtype=float))
+            ok = np.isfinite(t) & np.isfinite(g)
+            yield t[ok], g[ok]
+
+    n, head, tail, line = 0, np.empty(0), np.empty(0), blockwise.Line()
+    for t, g in finite():
+        n += g.size
+        head = np.r_[head, g[:5 - head.size]] if head.size < 5 else head
+        tail = np.r_[tail, g][-5:]
+        positive = (t > 0) & (g > 0)
+        line.add(np.log10(t[positive]), np.log10(g[positive]))
+    if n < 10:
         return {"reason": "fewer than 10 reads"}
-    start, end = float(np.median(g[:5])), float(np.median(g[-5:]))
-    floor = 3 * 1.4826 * float(np.median(np.abs(g - np.median(g))))
+    start, end = float(np.median(head)), float(np.median(tail))
+    center = blockwise.median(lambda: (g for _, g in finite()), n)
+    floor = 3 * 1.4826 * blockwise.median(lambda: (np.abs(g - center) for _, g in finite()), n)
     reference = max(start, floor)
-    smooth = np.median(np.lib.stride_tricks.sliding_window_view(g, 5), axis=1)
-    moved = np.flatnonzero((smooth > DISTURB_FACTOR * reference)
-                           | ((smooth < start / DISTURB_FACTOR) & (start > DISTURB_FACTOR * floor)))
-    positive = (t > 0) & (g > 0)
-    slope = (float(np.polyfit(np.log10(t[positive]), np.log10(g[positive]), 1)[0])
-             if positive.sum() >= 3 else math.nan)
-    return {"G_start_S": start, "G_end_S": end, "change": end / start if start else math.nan,
-            "decades_per_decade": slope,
-            "disturbed_after_s": float(t[moved[0] + 2]) if moved.size else None}
+    return {"G_start_S": start, "G_end_S": end, "change": end / start if start else None,
+            "decades_per_decade": line.slope,
+            "disturbed_after_s": _first_moved(finite(), start, reference, floor)}
+
+
+def _first_moved(series, start: float, reference: float, floor: float) -> float | None:
+    """The time of the middle read of the first five whose median is more than tenfold above
+    ``reference`` (or tenfold below ``start``, when the start is above the floor)."""
+    held_t, held_g = np.empty(0), np.empty(0)  # the last four reads of the previous block
+    for t, g in series:
+        held_t, held_g = np.r_[held_t, t], np.r_[held_g, g]
+        if held_g.size >= 5:
+            smooth = np.median(np.lib.stride_tricks.sliding_window_view(held_g, 5), axis=1)
+            moved = np.flatnonzero((smooth > DISTURB_FACTOR * reference)
+                                   | ((smooth < start / DISTURB_FACTOR)
+                                      & (start > DISTURB_FACTOR * floor)))
+            if moved.size:
+                return float(held_t[moved[0] + 2])
+        held_t, held_g = held_t[-4:], held_g[-4:]
+    return None
 
 
 def spikes_to_fire(pulse, inside, i, compliance: float) -> int | None:
@@ -67,7 +95,8 @@ def levels(compliances, conductances) -> dict:
     x = np.array([k for k, v in medians.items() if np.isfinite(v) and v > 0])
     slope = (float(np.polyfit(np.log10(x), np.log10([medians[k] for k in x]), 1)[0])
              if x.size >= 2 else None)
-    return {"compliance_A": list(medians), "state_S": list(medians.values()),
+    return {"compliance_A": list(medians),
+            "state_S": [v if np.isfinite(v) else None for v in medians.values()],
             "distinct_levels": distinct, "slope": slope}
 
 

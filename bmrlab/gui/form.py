@@ -12,11 +12,11 @@ import re
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox,
                              QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget)
-from pymeasure.experiment import BooleanParameter, ListParameter
 
 from .. import runner
 from ..errors import BadInput
 from ..procedures import PROTOCOLS
+from ..procedures.base import ParameterSpec
 from ..units import format_quantity
 from .run_strip import duration_text
 
@@ -25,12 +25,14 @@ BARE_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 LEADING_NAME = re.compile(r"^\s*(\w+)\s*(=|:)")
 
 
-def parameter_text(parameter) -> str:
-    value = parameter.value
+def parameter_text(value, units: str) -> str:
+    """A parameter's value as the user would type it: ``100mV,200mV``, ``2ms``, ``true``."""
     if isinstance(value, list):
-        return ",".join(format_quantity(v, parameter.units or "") for v in value)
+        return ",".join(format_quantity(v, units) for v in value)
+    if isinstance(value, bool):
+        return str(value).lower()
     if isinstance(value, float):
-        return format_quantity(value, getattr(parameter, "units", "") or "")
+        return format_quantity(value, units)
     return str(value)
 
 
@@ -133,16 +135,17 @@ class ParameterForm(QWidget):
         saved = self.kept.get(self.current) or json.loads(
             self.settings.value(f"parameters/{self.current}", "{}"))
         defaults = runner.prepare_defaults(self.station, self.current)
-        self.default_texts = {name: parameter_text(p) for name, p in defaults.items()}
+        self.parameters = cls.parameter_specs()
+        self.default_texts = {name: parameter_text(value, self.parameters[name].units)
+                              for name, value in defaults.items()}
         self.edits = {}
-        self.parameters = cls()._parameters
         for row, (name, parameter) in enumerate(self.parameters.items()):
             text = saved.get(name, self.default_texts[name])
             editor = self._editor(parameter, text)
             label = QLabel(f"<b>{name}</b><br><span style='color:#666'>"
-                           f"{parameter.description or ''}</span>")
+                           f"{parameter.description}</span>")
             label.setWordWrap(True)
-            label.setToolTip(parameter.description or "")
+            label.setToolTip(parameter.description)
             hint = QLabel(self._hint(parameter))
             hint.setStyleSheet("color: #666; font-size: 8pt")
             cell = QWidget()
@@ -156,12 +159,12 @@ class ParameterForm(QWidget):
             self.edits[name] = editor
         self.check()
 
-    def _editor(self, parameter, text: str) -> QWidget:
-        if isinstance(parameter, BooleanParameter):
+    def _editor(self, parameter: ParameterSpec, text: str) -> QWidget:
+        if parameter.kind == "flag":
             editor = QCheckBox()
             editor.setChecked(text.lower() == "true")
             editor.toggled.connect(self.check)
-        elif isinstance(parameter, ListParameter):
+        elif parameter.kind == "choice":
             editor = QComboBox()
             editor.addItems([str(choice) for choice in parameter.choices])
             editor.setCurrentText(text)
@@ -169,23 +172,22 @@ class ParameterForm(QWidget):
         else:
             editor = QLineEdit(text)
             editor.setCursorPosition(0)  # a long list shows its start
-            editor.setToolTip(parameter.description or "")
+            editor.setToolTip(parameter.description)
             editor.textChanged.connect(self.check)
         return editor
 
-    def _hint(self, parameter) -> str:
+    def _hint(self, parameter: ParameterSpec) -> str:
         """Unit and allowed range, the maximum narrowed to the station's limits."""
-        unit = getattr(parameter, "units", "") or ""
-        low, high = getattr(parameter, "minimum", None), getattr(parameter, "maximum", None)
-        if low is None or high is None or isinstance(parameter, (BooleanParameter,
-                                                                 ListParameter)):
+        unit = parameter.units
+        low, high = parameter.minimum, parameter.maximum
+        if low is None or high is None or parameter.kind in ("flag", "choice"):
             return unit
         limits = self.station.config.limits
         high = min(high, {"V": limits.max_voltage, "A": limits.max_compliance}.get(unit, high))
         span = f"{format_quantity(low, unit, 3)} .. {format_quantity(high, unit, 3)}" if unit \
             else f"{low:g} .. {high:g}"
         hint = f"{unit}, {span}" if unit else span
-        if isinstance(parameter.value, list):
+        if parameter.kind == "quantities":
             hint += "; a list: a,b,c"
         return hint
 
@@ -259,7 +261,7 @@ class ParameterForm(QWidget):
         """A number typed without its unit is taken in the SI unit: say so."""
         notes = []
         for name, text in values.items():
-            unit = getattr(self.parameters[name], "units", "") or ""
+            unit = self.parameters[name].units
             if unit and BARE_NUMBER.match(text) and float(text) != 0:
                 notes.append(f"{name} = {text.strip()} is taken as "
                              f"{format_quantity(float(text), unit)}")

@@ -14,7 +14,7 @@ from PyQt6.QtWidgets import (QApplication, QDockWidget, QHBoxLayout, QLabel, QMa
                              QMessageBox, QPlainTextEdit, QPushButton, QScrollArea,
                              QVBoxLayout, QWidget)
 
-from ..procedures import PROTOCOLS
+from ..procedures import PROTOCOLS, stored_result
 from ..units import format_quantity
 from .figures_panel import FiguresPanel
 from .form import ParameterForm
@@ -311,10 +311,12 @@ class MainWindow(QMainWindow):
     def _finished(self, result) -> None:
         self.last_result = result
         self.queue.set_state(self.job, result.status, result.reason)
-        self.figures.show_run(result.status, result.reason, result.figures)
-        self.plot.setTitle(run_title(result.run, PROTOCOLS[result.protocol].title, result.status),
+        cls = PROTOCOLS[result.protocol]
+        self.figures.show_run(result.status, result.reason, result.result)
+        self.plot.setTitle(run_title(result.run, cls.title, result.status),
                            color="#222", size="10pt")
-        draw_result(self.plot, result.figures)
+        if result.result is not None:
+            draw_result(self.plot, cls.result_plot(result.result))
         self.strip.finished(result.protocol, result.status, result.reason)
         self.say(f"{result.protocol} {result.status}"
                  + (f": {result.reason}" if result.reason else "") + f" ({result.run})")
@@ -376,9 +378,11 @@ class MainWindow(QMainWindow):
         self.plot.begin(cls.LIVE_PLOT, cls.COLUMNS, run_title(run.run, cls.title, run.status))
         self.plot.add({k: run.data[k].to_numpy() for k in run.data.columns})
         self.plot.refresh()
-        self.figures.show_run(run.status, run.reason, run.figures, run.parameters,
-                              run.metadata)
-        draw_result(self.plot, run.figures)
+        result = stored_result(run.protocol, run.figures)
+        self.figures.show_run(run.status, run.reason, result, run.parameters, run.metadata,
+                              older_schema=result is None and bool(run.figures))
+        if result is not None:
+            draw_result(self.plot, cls.result_plot(result))
 
     # --- closing ------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name

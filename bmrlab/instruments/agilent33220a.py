@@ -19,11 +19,14 @@ from pymeasure.instruments import Instrument
 from pymeasure.instruments.agilent import Agilent33220A as PymeasureAgilent33220A
 from pymeasure.instruments.validators import strict_range
 
-from .pulse_generator import PulseCommands
+from .datasheets import GeneratorSpec
+from .scpi_pulse_generator import ScpiPulseGenerator
 
 
-class Agilent33220A(PulseCommands, PymeasureAgilent33220A):
+class Agilent33220A(ScpiPulseGenerator, PymeasureAgilent33220A):
     model_name = "Agilent 33220A"
+    IDN_MODELS = ("33220A",)  # what *IDN? names this model (the station check compares)
+    DATASHEET = GeneratorSpec("Agilent 33220A datasheet, amplitude accuracy", (0.01, 1e-3))
     min_amplitude = 20e-3  # 10 mVpp into 50 ohm, so 20 mV into a high impedance
     options_query = None  # *OPT? is not confirmed in the 33220A guide: nothing is asked
 

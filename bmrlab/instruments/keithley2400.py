@@ -34,7 +34,9 @@ offset, which is why its On/Off figures are lower bounds.
 import numpy as np
 from pymeasure.instruments.keithley import Keithley2400 as PymeasureKeithley2400
 
-from .scpi_smu import ScpiSourceMeter, identity_facts
+from .common_queries import identity_facts
+from .datasheets import SmuSpec
+from .scpi_source_meter import ScpiSourceMeter
 from .smu import Smu
 
 STATUS_LIMITED = 8 | 65536  # real compliance (bit 3), range compliance (bit 16)
@@ -110,12 +112,6 @@ class Keithley2400(ScpiSourceMeter, PymeasureKeithley2400):
         limited = (values[:, 4].astype(int) & STATUS_LIMITED) > 0
         return values[:, 3], values[:, 0], values[:, 1], limited
 
-    def output_off_safely(self, zero: float) -> None:
-        """Stop the trigger model, back to a fixed level ``zero``, output off."""
-        self.write(":ABOR")
-        self.set_level(zero)
-        self.write(":OUTP OFF")
-
     def instrument_facts(self) -> dict:
         """Queries only; the source delay is "auto" while autodelay is on."""
         return {**identity_facts(self.ask("*IDN?")), "options": self.ask("*OPT?").strip(),
@@ -127,6 +123,13 @@ class Keithley2400(ScpiSourceMeter, PymeasureKeithley2400):
 
 
 class Keithley2400Smu(Smu):
+    IDN_MODELS = ("2400", "2401", "2410")  # what *IDN? names this model (the station check compares)
+    DATASHEET = SmuSpec(
+        "Keithley 2400 specifications SPEC-2400 Rev. H, p. 2",
+        current={1e-6: (0.00029, 300e-12), 10e-6: (0.00027, 700e-12),
+                 100e-6: (0.00025, 6e-9), 1e-3: (0.00027, 60e-9)},
+        voltage={0.2: (0.00012, 300e-6), 2.0: (0.00012, 300e-6)},
+        protocol_ranges=(1e-6,))
     model = "Keithley 2400"
     max_list_points = 2500
     max_buffer_points = BUFFER_POINTS

@@ -32,7 +32,9 @@ import numpy as np
 from pymeasure.instruments.keithley import Keithley2450 as PymeasureKeithley2450
 
 from ..errors import InstrumentError
-from .scpi_smu import ScpiSourceMeter, identity_facts
+from .common_queries import identity_facts
+from .datasheets import SmuSpec
+from .scpi_source_meter import ScpiSourceMeter
 from .smu import Smu
 
 BUFFER = '"defbuffer1"'
@@ -115,12 +117,6 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
         status = values[:, 3].astype(int)
         return values[:, 0], values[:, 1], values[:, 2], (status & STAT_LIMIT) > 0
 
-    def output_off_safely(self, zero: float) -> None:
-        """Stop the trigger model, source ``zero`` (0 V, checked by the guard), output off."""
-        self.write(":ABOR")
-        self.set_level(zero)
-        self.write(":OUTP OFF")
-
     def instrument_facts(self) -> dict:
         """Queries only; the source delay is "auto" while autodelay is on. The 2450 has no
         ``*OPT?`` (its common commands, RM appendix B)."""
@@ -133,6 +129,14 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
 
 
 class Keithley2450Smu(Smu):
+    IDN_MODELS = ("2450",)  # what *IDN? names this model (the station check compares)
+    DATASHEET = SmuSpec(
+        "Keithley 2450 datasheet SPEC-2450 Rev. A, p. 2",
+        current={10e-9: (0.0010, 50e-12), 100e-9: (0.00060, 100e-12),
+                 1e-6: (0.00025, 300e-12), 10e-6: (0.00025, 700e-12),
+                 100e-6: (0.00020, 6e-9), 1e-3: (0.00020, 60e-9)},
+        voltage={0.02: (0.0010, 150e-6), 0.2: (0.00012, 200e-6), 2.0: (0.00012, 300e-6)},
+        protocol_ranges=(10e-9, 100e-9, 1e-6))
     model = "Keithley 2450"
     max_list_points = 2500
     max_buffer_points = BUFFER_POINTS

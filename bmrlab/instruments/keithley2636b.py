@@ -22,8 +22,8 @@ source on a fixed range, current limit, source delay 0; NPLC and range; measure 
 reading per measurement, digital filter off, analog filter off (on after a reset, about 1 Hz on
 the 1 nA and 100 pA ranges: the ms transients bmrlab times would be filtered; those ranges
 still settle in up to 360 ms, 11687, which docs/instruments.md discusses); the sweep's source
-limit LIMIT_AUTO, so the guard's compliance holds during sweeps; zeroed once; 0 V; the
-buffer's capacity read back with timestamps and source values collected.
+limit LIMIT_AUTO, so the guard's compliance holds during sweeps; zeroed once; the buffer
+emptied with timestamps and source values collected; 0 V; the buffer's capacity read back.
 
 A sweep is the 2600B's timer-paced sweep: timer 1, started when the trigger model arms,
 paces the source steps at the dwell; each step measures after ``measure.delay`` so the
@@ -35,11 +35,13 @@ written. A reading above a fixed range is 9.91e37.
 
 import math
 import warnings
+from typing import ClassVar
 
 import numpy as np
 from pymeasure.instruments.keithley import Keithley2600
 
-from .scpi_smu import LIST_CHUNK, identity_facts, raise_instrument_errors
+from .common_queries import identity_facts, raise_instrument_errors
+from .datasheets import SmuSpec
 from .smu import Smu
 
 STATUS_COMPLIANCE = 0x40
@@ -47,6 +49,7 @@ BUFFER = "smua.nvbuffer1"
 AUTOZERO = {0: "off", 1: "once", 2: "auto"}  # smuX.AUTOZERO_OFF, _ONCE, _AUTO (15108)
 DELAY_AUTO = -1  # smuX.DELAY_AUTO (15142)
 TIMESTAMP_SPAN_S = 2 ** 32 * 1e-6  # unique timestamps at 1 us: 71.6 min (15135)
+LIST_CHUNK = 100  # list values per bmr_list_append message
 
 
 def timestamp_resolution(duration: float) -> float:
@@ -87,9 +90,10 @@ HELPER_SCRIPT = (
 class Keithley2636B(Keithley2600):
     """Channel A of a 2600B, with the TSP bmrlab's SMU interface needs."""
 
-    model_name = "Keithley 2636B"
-    OFF_MODES = {"normal": "smua.OUTPUT_NORMAL", "zero": "smua.OUTPUT_ZERO",
-                 "high-impedance": "smua.OUTPUT_HIGH_Z"}
+    model_name: ClassVar[str] = "Keithley 2636B"
+    OFF_MODES: ClassVar[dict[str, str]] = {
+        "normal": "smua.OUTPUT_NORMAL", "zero": "smua.OUTPUT_ZERO",
+        "high-impedance": "smua.OUTPUT_HIGH_Z"}
     raise_errors = raise_instrument_errors
 
     def __init__(self, adapter, **kwargs):
@@ -117,7 +121,8 @@ class Keithley2636B(Keithley2600):
 
     def configure_current_measurement(self, nplc: float, current_range: float | None) -> None:
         """Aperture and range, no measure delay, no filters, the normal limit during sweeps,
-        zeroed once."""
+        zeroed once; the buffer emptied, collecting timestamps and source values (its
+        capacity depends on them, 15129)."""
         ranging = ("smua.measure.autorangei = smua.AUTORANGE_ON" if current_range is None
                    else f"smua.measure.autorangei = smua.AUTORANGE_OFF "
                         f"smua.measure.rangei = {current_range:g}")
@@ -126,10 +131,11 @@ class Keithley2636B(Keithley2600):
                    "smua.measure.filter.enable = smua.FILTER_OFF smua.measure.analogfilter = 0")
         self.write("smua.trigger.source.limiti = smua.LIMIT_AUTO")
         self.write("smua.measure.autozero = smua.AUTOZERO_ONCE")
+        self.write(f"bmr_buffer_empty({timestamp_resolution(0):g})")
 
     def buffer_capacity(self) -> int:
-        """Readings ``smua.nvbuffer1`` holds with timestamps and source values collected."""
-        self.write(f"bmr_buffer_empty({timestamp_resolution(0):g})")
+        """Readings ``smua.nvbuffer1`` holds as its collection is set (at configure:
+        timestamps and source values)."""
         return int(float(self.ask(f"print({BUFFER}.capacity)")))
 
     def set_level(self, volts: float) -> None:
@@ -147,7 +153,7 @@ class Keithley2636B(Keithley2600):
         current, volts, compliance = reply.split("\t")
         return float(volts), float(current), compliance.strip() == "true"
 
-    def upload_list(self, levels) -> None:
+    def upload_list(self, levels: np.ndarray) -> None:
         """Build the sweep list on the instrument, 100 values a message."""
         self.write("bmr_list_clear()")
         for k in range(0, len(levels), LIST_CHUNK):
@@ -195,7 +201,7 @@ class Keithley2636B(Keithley2600):
             return self.ask(f"print({expression})").strip()
         facts = {**identity_facts(self.ask("*IDN?")), "options": "",
                  "line_frequency_Hz": self.line_frequency(),
-                 "buffer_capacity": int(float(value(f"{BUFFER}.capacity")))}
+                 "buffer_capacity": self.buffer_capacity()}
         delay = float(value("smua.source.delay"))
         return {**facts,
                 "source_delay_s": "auto" if delay == DELAY_AUTO else delay,
@@ -203,6 +209,14 @@ class Keithley2636B(Keithley2600):
 
 
 class Keithley2636BSmu(Smu):
+    IDN_MODELS = ("2636B",)  # what *IDN? names this model (the station check compares)
+    DATASHEET = SmuSpec(
+        "Series 2600B datasheet, meter specifications 2634B/2635B/2636B",
+        current={100e-12: (0.0015, 120e-15), 1e-9: (0.0015, 240e-15),
+                 10e-9: (0.0015, 3e-12), 100e-9: (0.00060, 40e-12),
+                 1e-6: (0.00025, 400e-12)},
+        voltage={0.2: (0.00015, 225e-6), 2.0: (0.00020, 350e-6)},
+        protocol_ranges=(100e-12, 1e-9, 10e-9, 100e-9, 1e-6))
     model = "Keithley 2636B"
     max_list_points = 2500
     max_buffer_points = 50_000  # before connecting; the instrument's capacity at configure
@@ -211,4 +225,3 @@ class Keithley2636BSmu(Smu):
     overflow_reading = 9.9e37  # 9.91e37 is returned above a fixed range
     current_resolution = 1e-15  # 100 pA range
     reading_overhead_s = 0.05e-3  # 20 000 readings/s at the shortest aperture
-    off_modes = tuple(Keithley2636B.OFF_MODES)

@@ -19,10 +19,13 @@ model's specification.
 
 from pymeasure.instruments.agilent import Agilent33500
 
-from .pulse_generator import PulseCommands
+from .datasheets import GeneratorSpec
+from .scpi_pulse_generator import ScpiPulseGenerator
 
 
-class Keysight33500B(PulseCommands, Agilent33500):
+class Keysight33500B(ScpiPulseGenerator, Agilent33500):
     model_name = "Keysight 33500B"
+    IDN_MODELS = ("335",)  # what *IDN? names this model (the station check compares)
+    DATASHEET = GeneratorSpec("Keysight 33500B datasheet, amplitude accuracy", (0.01, 1e-3))
     min_amplitude = 2e-3  # 1 mVpp into 50 ohm, so 2 mV into a high impedance
     options_query = "*OPT?"  # installed options (memory, IQ player ...)

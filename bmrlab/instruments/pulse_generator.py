@@ -1,4 +1,4 @@
-"""The pulse-generator interface that procedures use, and the SCPI both generators share.
+"""The pulse-generator interface that procedures use.
 
 A generator is used one way: rectangular pulses from 0 V, in triggered bursts (one pulse,
 a pair, or a train of ``count`` pulses every ``period``), started by a bus trigger
@@ -15,86 +15,24 @@ has no compliance) is recorded with every run.
 
 from ..errors import BadInput, InstrumentError
 from ..safety import SafetyViolation
-from .scpi_smu import identity_facts, raise_instrument_errors
+from .driver_contract import PulseGeneratorDriver
 
 TRIGGER_SOURCES = {"bus": "BUS", "external": "EXT"}
-
-
-class PulseCommands:
-    """Mixin for pymeasure's 33500B / 33220A drivers: the SCPI of triggered pulse bursts.
-
-    The pulse timing goes through the drivers' ``pulse_period`` and ``pulse_width``
-    properties (the two models spell the period differently); the model sets
-    ``min_amplitude`` (peak-to-peak into a high impedance).
-
-    Compound messages follow the relative-node rule of IEEE 488.2 / SCPI: after ``;`` a header
-    without a leading colon continues from the previous command's node, so
-    ``BURS:MODE TRIG;NCYC 1`` means ``BURS:NCYC 1`` (``BURS:MODE TRIG;BURS:NCYC 1`` would be
-    ``BURS:BURS:NCYC``, an undefined header)."""
-
-    model_name = "function generator"
-    min_amplitude: float
-    options_query: str | None  # the model's query for its installed options, if it has one
-    raise_errors = raise_instrument_errors
-
-    def configure_bursts(self, load: str, trigger_source: str) -> None:
-        """Output off, then a reset and every setting the bursts depend on: load, normal
-        polarity, pulse function with the shortest edges, triggered single-cycle bursts,
-        trigger source without delay. The timing the reset left is read back."""
-        self.write("OUTP OFF")
-        self.write("*RST")
-        self.write(f"OUTP:LOAD {load}")
-        self.write("OUTP:POL NORM")
-        self.write("FUNC PULS")
-        self.write("FUNC:PULS:TRAN MIN")
-        self.write("BURS:MODE TRIG;NCYC 1;STAT ON")
-        self.write(f"TRIG:SOUR {trigger_source};DEL 0")
-        self.timing = (self.pulse_period, self.pulse_width)
-
-    def program_pulses(self, high: float, width: float, period: float, count: int) -> None:
-        """With the output off: 0 V low level then ``high`` (the low level is always 0 V and
-        the high level always above it, so neither write conflicts), width and period in the
-        order that keeps every intermediate pair valid, and the burst count."""
-        self.write("OUTP OFF")
-        self.write(f"VOLT:LOW 0;HIGH {high:.6g}")
-        old_period = self.timing[0]
-        if period >= old_period:  # the old width fits the longer period: period first
-            self.pulse_period, self.pulse_width = period, width
-        else:  # the new width fits the old, longer period: width first
-            self.pulse_width, self.pulse_period = width, period
-        self.timing = (period, width)
-        self.write(f"BURS:NCYC {count}")
-
-    def output_on(self) -> None:
-        self.write("OUTP ON")
-
-    def fire(self) -> None:
-        self.write("*TRG")
-
-    def output_off(self) -> None:
-        self.write("OUTP OFF")
-
-    def instrument_facts(self) -> dict:
-        """Queries only: identity, options, the load setting and the trigger source."""
-        identity = identity_facts(self.ask("*IDN?"))
-        options = self.ask(self.options_query).strip() if self.options_query else ""
-        return {**identity, "options": options,
-                "load": self.ask("OUTP:LOAD?").strip(),
-                "trigger_source": self.ask("TRIG:SOUR?").strip()}
 
 
 class PulseGenerator:
     """A function generator as procedures see it. Every level passes through the guard."""
 
-    def __init__(self, driver, guard, *, load: str, series_resistor: float,
-                 trigger: str = "bus"):
+    def __init__(self, driver: PulseGeneratorDriver, guard, *, load: str,
+                 series_resistor: float, trigger: str = "bus"):
         self.driver = driver
         self.guard = guard
         self.load = load
         self.series_resistor = series_resistor
         self.trigger = trigger
         self.gain = 2.0 if load == "50" else 1.0  # what a high-impedance device sees
-        self.armed: tuple | None = None  # (level, width, period, count) programmed
+        # (level, width, period, count) programmed, None until armed
+        self.armed: tuple[float, float, float, int] | None = None
         self.settings: dict = {}
 
     def identify(self) -> str:
@@ -112,8 +50,8 @@ class PulseGenerator:
                          "trigger": self.trigger}
 
     @staticmethod
-    def check(guard, driver_class, name: str, level: float, width: float,
-              period: float | None = None, count: int = 1) -> None:
+    def check(guard, driver_class: type[PulseGeneratorDriver], name: str, level: float,
+              width: float, period: float | None = None, count: int = 1) -> None:
         """Refuse before a run (BadInput) what the station's limits or the generator model
         (``driver_class``, known without connecting) cannot do."""
         guard.check_voltage(name, level)
@@ -148,7 +86,9 @@ class PulseGenerator:
 
     def fire(self) -> float:
         """Start the armed burst (bus trigger); return how long it lasts."""
-        level, width, period, count = self.armed
+        if self.armed is None:
+            raise InstrumentError("the pulse generator was fired before it was armed")
+        _, width, period, count = self.armed
         self.driver.fire()
         return (count - 1) * period + width
 

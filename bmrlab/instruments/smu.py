@@ -4,9 +4,10 @@ Procedures ask for five things: :meth:`Smu.configure`, :meth:`Smu.sweep` (a list
 one reading per level, timed by the instrument), :meth:`Smu.pulse_train` and
 :meth:`Smu.time_trace` (both sweeps of a particular shape), :meth:`Smu.read` (one reading,
 timed by the host) and :meth:`Smu.set_bias` (a held level, ramped). A model file
-(``keithley2450.py`` ...) supplies a few primitives: configure, set a level, read once,
+(``keithley2450.py`` ...) supplies a driver with a few primitives (the contract is
+:class:`~bmrlab.instruments.driver_contract.SmuDriver`): configure, set a level, read once,
 upload a level list and start it, count the readings taken, fetch a range of them, wait for
-the end of a sweep, abort, switch off. The engine here splits a long sweep into segments the
+the end of a sweep, switch off. The engine here splits a long sweep into segments the
 instrument can hold, polls the buffer while the instrument does the timing, hands readings
 over in chunks, and stops on request. Every level goes through the station's guard before
 it is sent.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InstrumentError
+from .driver_contract import SmuDriver
 
 log = logging.getLogger(__name__)
 
@@ -131,12 +133,8 @@ class Smu:
 
     A model file supplies the driver (pymeasure's, extended) and a subclass of this with
     the model's facts (list and buffer sizes, ranges, per-reading overhead). The driver
-    speaks the model's language behind these methods: ``configure_voltage_source``,
-    ``configure_current_measurement``, ``set_level``, ``line_frequency``, ``raise_errors``,
-    ``output_on``, ``read_once``, ``upload_list``, ``arm_list_sweep``, ``start``,
-    ``buffer_capacity``, ``buffer_count``, ``buffer_readings``, ``wait_idle``,
-    ``output_off_safely``, ``instrument_facts``, ``id``. Every level passes through the guard
-    before the driver sees it.
+    speaks the model's language behind the methods of :class:`SmuDriver`. Every level passes
+    through the guard before the driver sees it.
 
     Timing model (what the drivers configure, see docs/instruments.md): no source delay, no
     autozero, no readback, so a sweep step is the sweep delay, then one aperture plus
@@ -146,17 +144,16 @@ class Smu:
     model: str
     max_list_points: int
     max_buffer_points: int  # before connecting; the 2450 reports its own at configure
-    voltage_ranges: tuple
-    nplc_range: tuple  # (min, max) the model takes
+    voltage_ranges: tuple[float, ...]
+    nplc_range: tuple[float, float]  # (min, max) the model takes
     current_resolution: float  # of the lowest current range: what "pA" can mean here
     reading_overhead_s: float  # per reading, besides the aperture
     overflow_reading = 9.9e37  # what a reading above a fixed range returns
-    off_modes = ("normal", "zero", "high-impedance", "guard")
     whole_buffer_only = False  # the buffer can only be read once a segment is complete
     queries_wait_for_sweep = False  # a query sent while the sweep runs is answered at its end
     min_delay = 0.0  # the shortest nonzero delay of a sweep step
 
-    def __init__(self, driver, guard, clock, off_mode: str):
+    def __init__(self, driver: SmuDriver, guard, clock, off_mode: str):
         self.driver = driver
         self.guard = guard
         self.clock = clock
@@ -294,10 +291,10 @@ class Smu:
         held level."""
         level = float(self._checked([volts])[0])
         t = self.clock.now() - self.t_origin
-        v, i, limit = self._read_at(level)
+        v, current, limit = self._read_at(level)
         if level != self.level:
             self._set_level(self.guard.level(self.level))
-        i, overflow = mark_overflow([i], self.overflow_reading)
+        i, overflow = mark_overflow([current], self.overflow_reading)
         return Readings(np.array([0]), np.array([t]), np.array([v]), i,
                         np.array([limit]), np.array([0.0]), overflow)
 

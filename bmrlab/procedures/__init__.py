@@ -5,7 +5,10 @@ the Table 1 protocols first (``rank``), then the others by name."""
 import importlib
 import pkgutil
 
+from pydantic import ValidationError
+
 from ..errors import BadInput
+from ..results import ProtocolResult
 from .base import BmrProcedure
 
 
@@ -31,3 +34,15 @@ def get_protocol(name: str) -> type[BmrProcedure]:
     except KeyError:
         raise BadInput(f"protocol {name!r} is not known (protocols: "
                        f"{', '.join(PROTOCOLS)})") from None
+
+
+def stored_result(protocol: str, figures: dict) -> ProtocolResult | None:
+    """The typed result stored with a run; None if it has none, or if it was stored under
+    another result schema (``bmrlab analyze`` recomputes it)."""
+    cls = PROTOCOLS.get(protocol)
+    if cls is None or not figures:
+        return None
+    try:
+        return cls.Result.model_validate(figures)
+    except ValidationError:
+        return None

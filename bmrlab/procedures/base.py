@@ -8,6 +8,7 @@ the CLI, the GUI, recipes and the offline re-analysis of stored runs.
 """
 
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any, ClassVar
 
 from pymeasure.experiment import (BooleanParameter, FloatParameter, IntegerParameter,
@@ -76,6 +77,11 @@ class Count(IntegerParameter):
         return number
 
 
+def phase_legend(phases: type[IntEnum]) -> str:
+    """The units text of a ``phase`` column: what each code means (``0 rest, 1 read``)."""
+    return ", ".join(f"{p.value} {p.name.lower().replace('_', ' ')}" for p in phases)
+
+
 def compliance_parameter() -> Quantity:
     """The current limit every protocol sets (default: the standard 1 uA)."""
     return Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
@@ -94,6 +100,36 @@ class ParameterSpec:
     maximum: float | None
     description: str
     choices: tuple = ()
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A figure marked on the live plot when the run ends: a dashed line at ``x`` (in the
+    units of the live plot's x column), labelled with its value."""
+
+    x: float
+    label: str
+    group: float | None = None  # the live plot's group (legend) value whose colour it takes
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A figure that replaces the samples on the live plot when the run ends (the PPF index
+    against the interval), with a reference line and a fitted curve if there are any."""
+
+    spec: dict  # like LIVE_PLOT: x, y, log_x, log_y
+    units: dict[str, str]
+    columns: dict[str, list]
+    reference_y: float | None = None
+    fit: tuple[list, list, str] | None = None  # x, y and its legend text
+
+
+@dataclass(frozen=True)
+class ResultPlot:
+    """What the window draws of a result: marks on the samples, or a curve instead."""
+
+    marks: tuple[Mark, ...] = ()
+    curve: Curve | None = None
 
 
 def _spec(name: str, parameter: Parameter) -> ParameterSpec:
@@ -202,7 +238,12 @@ class BmrProcedure(Procedure):
         settings only, so a run is re-analysed offline exactly as when it ended."""
         raise NotImplementedError
 
-    def save_figures(self, stored: StoredRun, result: ProtocolResult, directory,
+    @classmethod
+    def result_plot(cls, result: ProtocolResult) -> ResultPlot:
+        """The result drawn on the window's plot when the run ends (nothing by default)."""
+        return ResultPlot()
+
+    def save_figures(self, stored: StoredRun, result: ProtocolResult | None, directory,
                      stem: str) -> list:
         """Write the protocol's PNG figures; return their paths."""
         return []

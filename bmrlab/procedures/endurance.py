@@ -11,10 +11,30 @@ the retention) and one at its end (the HRS). The run stops once the window has c
 import numpy as np
 
 from .. import standard
-from ..analysis.endurance import closed_at, endurance, on_off, read_cycles
-from .base import BmrProcedure, Count, Quantity, compliance_parameter
+from ..analysis.endurance import EndurancePhase, closed_at, endurance, on_off, read_cycles
+from ..results import ProtocolResult, ResultModel, figure, flag
+from ..storage.stored_run import StoredRun
+from .base import (BmrProcedure, Count, Mark, Quantity, ResultPlot, compliance_parameter,
+                   phase_legend)
+from .context import RunContext
 
-LRS_READ, HRS_READ = 1, 2  # phase column
+
+class EnduranceReads(ResultModel):
+    read_cycles: list[int] = figure("", "cycles at which the LRS and the HRS were read")
+    on_off: list[float | None] = figure("", "LRS/HRS read current at each read cycle (the "
+                                            "HRS at least 0.1 % of compliance)")
+    reason: str | None = figure("", "why there is no endurance figure")
+
+
+class EnduranceStats(ResultModel):
+    endurance_cycles: EnduranceReads
+
+
+class EnduranceResult(ProtocolResult):
+    endurance_cycles: int | None = figure("cycles", "last read cycle with On/Off >= 10 before "
+                                                    "the window closed for good")
+    endurance_censored: bool = flag("endurance_cycles", "censored: the window never closed")
+    stats: EnduranceStats
 
 
 class Endurance(BmrProcedure):
@@ -24,9 +44,10 @@ class Endurance(BmrProcedure):
     description = ("Set/reset or set/relax cycles on the instrument with LRS and HRS reads "
                    "at log-spaced cycles, until the On/Off window closes.")
     COLUMNS = {"t_s": "s", "cycle": "", "v_V": "V", "i_A": "A",
-               "phase": "1 LRS read, 2 HRS read", "limit_hit": ""}
+               "phase": phase_legend(EndurancePhase), "limit_hit": ""}
     LIVE_PLOT = {"x": "cycle", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True,
                  "group": "phase"}
+    Result = EnduranceResult
 
     set_v = Quantity("set_v", units="V", minimum=1e-3, maximum=200.0, default=0.2,
                      description="set pulse amplitude")
@@ -48,11 +69,10 @@ class Endurance(BmrProcedure):
 
     @classmethod
     def condition_defaults(cls, conditions: dict, given: dict) -> dict:
-        defaults = {}
+        """A nonvolatile device is reset (at the sweep's peak) instead of left to relax."""
+        defaults = super().condition_defaults(conditions, given)
         if conditions.get("volatile") is False:
             defaults.update(reset_v=standard.SWEEP_V_MAX, relax=0.02)
-        if "compliance" in conditions:
-            defaults["compliance"] = conditions["compliance"]
         return defaults
 
     def check(self, station) -> None:
@@ -62,8 +82,8 @@ class Endurance(BmrProcedure):
         guard.check_compliance("compliance", self.compliance)
         guard.check_pulse_width("set_width", self.set_width)
 
-    def startup(self):
-        self.station.smu.configure(max_abs_v=max(self.set_v, self.reset_v),
+    def startup(self, ctx: RunContext):
+        ctx.smu.configure(max_abs_v=max(self.set_v, self.reset_v),
                                    compliance=self.compliance, nplc=self.nplc,
                                    current_range=self.compliance)
 
@@ -80,8 +100,8 @@ class Endurance(BmrProcedure):
             levels.append(self.v_read)
         return levels, lrs, (len(levels) - 1 if read else None)
 
-    def execute(self):
-        smu = self.station.smu
+    def execute(self, ctx: RunContext):
+        smu = ctx.smu
         step = smu.actual_dwell(max(self.set_width, smu.step_time()))
         plain, _, _ = self.cycle_levels(step, read=False)
         reading, lrs_at, hrs_at = self.cycle_levels(step, read=True)
@@ -90,43 +110,59 @@ class Endurance(BmrProcedure):
         floor = 1e-3 * self.compliance
         for cycle in read_cycles(self.max_cycles, self.reads_per_decade):
             if cycle - 1 > done:
-                smu.sweep(plain, step, int(cycle - 1 - done), lambda r: None, self.wait)
-            lrs, hrs = self._read_cycle(int(cycle), reading, step, lrs_at, hrs_at)
+                smu.sweep(plain, step, int(cycle - 1 - done), lambda r: None, ctx.wait)
+            lrs, hrs = self._read_cycle(ctx, int(cycle), reading, step, lrs_at, hrs_at)
             done = int(cycle)
             ratios.append(float(on_off(lrs, hrs, floor)))
-            self.emit("progress", 100.0 * np.log10(cycle + 1) / np.log10(self.max_cycles + 1))
+            ctx.emit("progress", 100.0 * np.log10(cycle + 1) / np.log10(self.max_cycles + 1))
             if closed_at(ratios) is not None:
                 return  # the window has closed
 
-    def _read_cycle(self, cycle, levels, step, lrs_at, hrs_at) -> tuple[float, float]:
+    def _read_cycle(self, ctx, cycle, levels, step, lrs_at, hrs_at) -> tuple[float, float]:
         """One cycle with its LRS and HRS reads; returns the two currents."""
         reads = {}
 
         def on_chunk(r):
-            for k, where in ((lrs_at, LRS_READ), (hrs_at, HRS_READ)):
+            for k, where in ((lrs_at, EndurancePhase.LRS_READ),
+                             (hrs_at, EndurancePhase.HRS_READ)):
                 hit = r.index == k
                 if hit.any():
                     reads[where] = float(r.i[hit][0])
-                    self.emit("batch", {
+                    ctx.emit("batch", {
                         "t_s": r.t[hit], "cycle": np.array([cycle], np.int64),
                         "v_V": r.v[hit], "i_A": r.i[hit], "phase": np.array([where], np.int8),
                         "limit_hit": r.limit[hit].astype(np.int8)})
-        self.station.smu.sweep(levels, step, 1, on_chunk, self.wait)
-        return reads[LRS_READ], reads[HRS_READ]
+        ctx.smu.sweep(levels, step, 1, on_chunk, ctx.wait)
+        return reads[EndurancePhase.LRS_READ], reads[EndurancePhase.HRS_READ]
 
-    def analyze(self, data: dict) -> dict:
-        lrs, hrs = data["phase"] == LRS_READ, data["phase"] == HRS_READ
-        cycles = data["cycle"][lrs]
-        ratios = on_off(data["i_A"][lrs], data["i_A"][hrs], 1e-3 * self.compliance)
-        result = endurance(cycles, ratios)
-        figures = {"endurance_cycles": result["cycles"],
-                   "endurance_censored": result["censored"],
-                   "stats": {"endurance_cycles": {
-                       "read_cycles": [int(c) for c in cycles],
-                       "on_off": [float(r) for r in ratios],
-                       **({"reason": result["reason"]} if "reason" in result else {})}}}
-        return figures
+    def analyze(self, stored: StoredRun) -> EnduranceResult:
+        """On/Off at each read cycle, from the reads in the file block by block (a read the
+        measure range could not hold is missing: its cycle's On/Off is None)."""
+        reads: dict[int, dict[int, float]] = {}
+        for block in stored.chunks(["cycle", "phase", "i_A"]):
+            for cycle, phase, current in zip(block["cycle"].tolist(), block["phase"].tolist(),
+                                             block["i_A"].tolist(), strict=True):
+                reads.setdefault(cycle, {})[phase] = current
+        cycles = sorted(reads)
+        ratios = on_off([reads[c].get(EndurancePhase.LRS_READ, np.nan) for c in cycles],
+                        [reads[c].get(EndurancePhase.HRS_READ, np.nan) for c in cycles],
+                        1e-3 * self.compliance)
+        found = endurance(cycles, ratios)
+        return EnduranceResult(
+            endurance_cycles=found["cycles"], endurance_censored=found["censored"],
+            stats=EnduranceStats(endurance_cycles=EnduranceReads(
+                read_cycles=cycles, on_off=[float(r) if np.isfinite(r) else None
+                                            for r in ratios],
+                reason=found.get("reason"))))
 
-    def save_figures(self, data, figures, directory, stem):
+    @classmethod
+    def result_plot(cls, result: ProtocolResult) -> ResultPlot:
+        """The endurance marked on the reads against cycle."""
+        if not isinstance(result, EnduranceResult) or result.endurance_cycles is None:
+            return ResultPlot()
+        return ResultPlot(marks=(Mark(result.endurance_cycles,
+                                      f"endurance {result.endurance_cycles:,} cycles"),))
+
+    def save_figures(self, stored, result, directory, stem):
         from ..plotting import endurance_states  # matplotlib only when asked for
-        return [endurance_states(data, figures, self.v_read, directory / f"{stem}_endurance.png")]
+        return [endurance_states(stored, result, directory / f"{stem}_endurance.png")]

@@ -10,7 +10,23 @@ import numpy as np
 
 from .. import standard
 from ..analysis.stimulus_response import forming_voltage
+from ..results import ProtocolResult, ResultModel, figure
+from ..storage.stored_run import StoredRun
 from .base import BmrProcedure, Quantity, compliance_parameter
+from .context import RunContext
+
+
+class FormingPulses(ResultModel):
+    """How the search for the forming voltage went."""
+
+    pulses: int = figure("", "pulses measured (the search stops at the forming one)", 0)
+    reason: str | None = figure("", "why there is no forming voltage")
+
+
+class FormingResult(ProtocolResult):
+    forming_V: float | None = figure("V", "amplitude of the first pulse after which a read "
+                                          "was below the target resistance")
+    forming: FormingPulses = figure("", "the search", ...)
 
 
 class Forming(BmrProcedure):
@@ -21,6 +37,7 @@ class Forming(BmrProcedure):
     COLUMNS = {"t_s": "s", "v_V": "V", "i_A": "A", "amplitude_V": "V", "resistance_ohm": "ohm",
                "limit_hit": ""}
     LIVE_PLOT = {"x": "amplitude_V", "y": "resistance_ohm", "log_y": True}
+    Result = FormingResult
 
     start = Quantity("start", units="V", minimum=1e-3, maximum=200.0, default=0.05,
                      description="first amplitude")
@@ -41,26 +58,30 @@ class Forming(BmrProcedure):
         station.guard.check_compliance("compliance", self.compliance)
         station.guard.check_pulse_width("width", self.width)
 
-    def startup(self):
-        self.station.smu.configure(max_abs_v=self.stop, compliance=self.compliance,
-                                   nplc=self.nplc)
+    def startup(self, ctx: RunContext):
+        ctx.smu.configure(max_abs_v=self.stop, compliance=self.compliance, nplc=self.nplc)
 
-    def execute(self):
-        smu = self.station.smu
+    def execute(self, ctx: RunContext):
         amplitudes = np.arange(self.start, self.stop + self.increment / 2, self.increment)
         for k, amplitude in enumerate(amplitudes):
-            smu.pulse(amplitude, self.width, self.wait)
-            r = smu.read(standard.V_READ)
+            ctx.smu.pulse(amplitude, self.width, ctx.wait)
+            r = ctx.smu.read(standard.V_READ)
             resistance = standard.V_READ / max(abs(float(r.i[0])), 1e-18)
-            self.emit("batch", {"t_s": r.t, "v_V": r.v, "i_A": r.i, "amplitude_V": [amplitude],
-                                "resistance_ohm": [resistance],
-                                "limit_hit": r.limit.astype(np.int8)})
-            self.emit("progress", 100.0 * (k + 1) / len(amplitudes))
+            ctx.emit("batch", {"t_s": r.t, "v_V": r.v, "i_A": r.i, "amplitude_V": [amplitude],
+                               "resistance_ohm": [resistance],
+                               "limit_hit": r.limit.astype(np.int8)})
+            ctx.emit("progress", 100.0 * (k + 1) / len(amplitudes))
             if resistance < self.target:
                 return
 
-    def analyze(self, data: dict) -> dict:
-        voltage = forming_voltage(data["amplitude_V"], data["resistance_ohm"], self.target)
-        return {"forming_V": voltage,
-                "forming": {"reason": "no read fell below the target"} if voltage is None
-                else {"pulses": int(len(data["amplitude_V"]))}}
+    def analyze(self, stored: StoredRun) -> FormingResult:
+        """The first read below the target, block by block from the file."""
+        voltage, pulses = None, 0
+        for block in stored.chunks(["amplitude_V", "resistance_ohm"]):
+            if voltage is None:
+                voltage = forming_voltage(block["amplitude_V"], block["resistance_ohm"],
+                                          self.target)
+            pulses += len(block["amplitude_V"])
+        return FormingResult(forming_V=voltage, forming=FormingPulses(
+            pulses=pulses, reason=None if voltage is not None
+            else "no read fell below the target"))

@@ -9,12 +9,12 @@ then the staircase. The ``phase`` column tells the three apart.
 import numpy as np
 
 from .. import standard
-from ..analysis.iv import READ, REST, SWEEP, analyze_cycle, summarize_iv
+from ..analysis.iv import IvPhase, analyze_cycle, summarize_iv
 from ..errors import BadInput
-from ..results import ProtocolResult, ResultModel, Spread, figure
+from ..results import ProtocolResult, ResultModel, Spread, figure, flag
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
-from .base import BmrProcedure, Count, Quantity, compliance_parameter
+from .base import BmrProcedure, Count, Quantity, compliance_parameter, phase_legend
 from .context import RunContext
 
 FLOOR_RESOLUTIONS = 10  # an HRS read within this many resolutions of 0 is the floor
@@ -32,7 +32,8 @@ def cycle_levels(v_max, v_neg, step, v_read, rest_points) -> tuple[np.ndarray, n
         sweep += [down[1:], down[::-1][1:]]
     sweep = np.concatenate(sweep)
     levels = np.concatenate([np.zeros(rest_points), [v_read], sweep])
-    phases = np.concatenate([np.full(rest_points, REST), [READ], np.full(sweep.size, SWEEP)])
+    phases = np.concatenate([np.full(rest_points, IvPhase.REST), [IvPhase.READ],
+                             np.full(sweep.size, IvPhase.SWEEP)])
     return levels, phases.astype(np.int8)
 
 
@@ -49,8 +50,7 @@ class IvSweepResult(ProtocolResult):
     vset_mV: float | None = figure("mV", "median set voltage")
     vreset_mV: float | None = figure("mV", "median reset voltage")
     on_off_ratio: float | None = figure("", "median On/Off at v_read")
-    on_off_lower_bound: bool = figure("", "the HRS is at the instrument's floor: On/Off is "
-                                          "at least this", False)
+    on_off_lower_bound: bool = flag("on_off_ratio", "lower bound: HRS at the current floor")
     stats: IvStats
 
 
@@ -61,7 +61,7 @@ class IvSweep(BmrProcedure):
     description = ("Staircase I-V loops with current compliance; Vset, Vreset and On/Off "
                    "per cycle, with the median and 5-95 % spread.")
     COLUMNS = {"t_s": "s", "v_V": "V", "v_src_V": "V", "i_A": "A", "cycle": "",
-               "phase": "0 rest, 1 read, 2 sweep", "limit_hit": ""}
+               "phase": phase_legend(IvPhase), "limit_hit": ""}
     LIVE_PLOT = {"x": "v_src_V", "y": "i_A", "log_y": True, "abs_y": True, "group": "cycle",
                  "segment": "phase", "hide": {"phase": [0]}}
     Result = IvSweepResult
@@ -138,7 +138,7 @@ class IvSweep(BmrProcedure):
             cycles.append(analyze_cycle(cycle["v_src_V"], cycle["i_A"], cycle["phase"],
                                         compliance=self.compliance, v_read=self.v_read,
                                         step=self.step))
-            bipolar |= bool(np.any(cycle["v_src_V"][cycle["phase"] == SWEEP] < 0))
+            bipolar |= bool(np.any(cycle["v_src_V"][cycle["phase"] == IvPhase.SWEEP] < 0))
         floor = FLOOR_RESOLUTIONS * stored.smu_settings["current_resolution_A"]
         return IvSweepResult.model_validate(
             summarize_iv(cycles, bipolar=bipolar, current_floor=floor))

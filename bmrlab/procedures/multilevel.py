@@ -11,8 +11,22 @@ import numpy as np
 
 from .. import standard
 from ..analysis.stimulus_response import levels
+from ..results import ProtocolResult, ResultModel, figure
+from ..storage.stored_run import StoredRun
 from .base import BmrProcedure, Count, Quantity, QuantityList
+from .context import RunContext
 from .hrs_recovery import back_to_hrs, hrs_read
+
+
+class Levels(ResultModel):
+    compliance_A: list[float] = figure("A", "current limit of the set pulses")
+    state_S: list[float | None] = figure("S", "median conductance read after the sets")
+    distinct_levels: int = figure("", "states at least twofold apart")
+    slope: float | None = figure("", "slope of log state against log compliance")
+
+
+class MultilevelResult(ProtocolResult):
+    multilevel: Levels
 
 
 class Multilevel(BmrProcedure):
@@ -23,6 +37,7 @@ class Multilevel(BmrProcedure):
     COLUMNS = {"t_s": "s", "v_V": "V", "i_A": "A", "compliance_A": "A", "repeat": "",
                "limit_hit": ""}
     LIVE_PLOT = {"x": "compliance_A", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True}
+    Result = MultilevelResult
 
     compliances = QuantityList("compliances", units="A", minimum=1e-9, maximum=1.0,
                                default=[0.1e-6, 0.3e-6, 1e-6, 3e-6, 10e-6],
@@ -45,31 +60,34 @@ class Multilevel(BmrProcedure):
             guard.check_compliance("compliances", c)
         guard.check_pulse_width("set_width", self.set_width)
 
-    def startup(self):
-        self._configure(max(self.compliances))
+    def startup(self, ctx: RunContext):
+        self._configure(ctx, max(self.compliances))
 
-    def _configure(self, compliance):
-        self.station.smu.configure(max_abs_v=max(self.set_v, self.v_reset),
-                                   compliance=compliance, nplc=self.nplc)
+    def _configure(self, ctx: RunContext, compliance: float) -> None:
+        ctx.smu.configure(max_abs_v=max(self.set_v, self.v_reset), compliance=compliance,
+                          nplc=self.nplc)
 
-    def execute(self):
-        smu = self.station.smu
-        reference = hrs_read(self)
+    def execute(self, ctx: RunContext):
+        smu = ctx.smu
+        reference = hrs_read(ctx)
         floor = 10 * smu.current_resolution
         total, done = len(self.compliances) * self.repeats, 0
         for compliance in self.compliances:
             for repeat in range(1, self.repeats + 1):
-                back_to_hrs(self, reference, floor, 0.5, 60.0, self.v_reset, 20e-3)
-                self._configure(compliance)
-                smu.pulse(self.set_v, self.set_width, self.wait)
-                self._configure(max(self.compliances))  # a read the limit does not clip
+                back_to_hrs(ctx, reference, floor, 0.5, 60.0, self.v_reset, 20e-3)
+                self._configure(ctx, compliance)
+                smu.pulse(self.set_v, self.set_width, ctx.wait)
+                self._configure(ctx, max(self.compliances))  # a read the limit does not clip
                 r = smu.read(standard.V_READ)
-                self.emit("batch", {"t_s": r.t, "v_V": r.v, "i_A": r.i,
-                                    "compliance_A": [compliance],
-                                    "repeat": np.array([repeat], np.int32),
-                                    "limit_hit": r.limit.astype(np.int8)})
+                ctx.emit("batch", {"t_s": r.t, "v_V": r.v, "i_A": r.i,
+                                   "compliance_A": [compliance],
+                                   "repeat": np.array([repeat], np.int32),
+                                   "limit_hit": r.limit.astype(np.int8)})
                 done += 1
-                self.emit("progress", 100.0 * done / total)
+                ctx.emit("progress", 100.0 * done / total)
 
-    def analyze(self, data: dict) -> dict:
-        return {"multilevel": levels(data["compliance_A"], np.abs(data["i_A"]) / standard.V_READ)}
+    def analyze(self, stored: StoredRun) -> MultilevelResult:
+        """One read per set pulse: a small run, read whole."""
+        reads = stored.columns(["compliance_A", "i_A"])
+        return MultilevelResult(multilevel=Levels(
+            **levels(reads["compliance_A"], np.abs(reads["i_A"]) / standard.V_READ)))

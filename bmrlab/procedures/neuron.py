@@ -12,10 +12,26 @@ import numpy as np
 
 from ..analysis.stimulus_response import spikes_to_fire
 from ..instruments.smu import PulseTrain
+from ..results import ProtocolResult, ResultModel, figure
+from ..storage.stored_run import StoredRun
 from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
-from .hrs_recovery import back_to_hrs, hrs_read, read_floor
+from .context import RunContext
+from .hrs_recovery import back_to_hrs, hrs_read, max_rest_parameter, read_floor, rest_parameter
 
 SAMPLES_PER_SPIKE = 2
+
+
+class FiringCurve(ResultModel):
+    spacing_ms: list[float] = figure("ms", "spike period (start to start)")
+    frequency_Hz: list[float] = figure("Hz", "input frequency, 1 / spacing")
+    spikes_to_fire: list[float | None] = figure(
+        "", "median over the trains of the spike during which the current passed 10 % of "
+            "compliance (a train that never fired counts as more than max_spikes; None: "
+            "half the trains or more never fired)")
+
+
+class NeuronResult(ProtocolResult):
+    neuron: FiringCurve
 
 
 class Neuron(BmrProcedure):
@@ -26,6 +42,7 @@ class Neuron(BmrProcedure):
     COLUMNS = {"t_s": "s", "v_V": "V", "i_A": "A", "spacing_s": "s", "train": "", "spike": "",
                "limit_hit": ""}
     LIVE_PLOT = {"x": "spike", "y": "i_A", "log_y": True, "abs_y": True, "group": "spacing_s"}
+    Result = NeuronResult
 
     spike_v = Quantity("spike_v", units="V", minimum=1e-3, maximum=200.0, default=0.1,
                        description="spike amplitude")
@@ -42,55 +59,54 @@ class Neuron(BmrProcedure):
     compliance = compliance_parameter()
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
                     description="aperture of each sample")
-    rest = Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=0.5,
-                    description="at 0 V before each train (doubled until the HRS is back)")
+    rest = rest_parameter("before each train")
+    max_rest = max_rest_parameter()
 
     def check(self, station) -> None:
         station.guard.check_voltage("spike_v", self.spike_v)
         station.guard.check_compliance("compliance", self.compliance)
         station.guard.check_pulse_width("spike_width", self.spike_width)
 
-    def startup(self):
-        self.station.smu.configure(max_abs_v=self.spike_v, compliance=self.compliance,
-                                   nplc=self.nplc, current_range=self.compliance)
+    def startup(self, ctx: RunContext):
+        ctx.smu.configure(max_abs_v=self.spike_v, compliance=self.compliance, nplc=self.nplc,
+                          current_range=self.compliance)
 
-    def execute(self):
-        smu = self.station.smu
-        reference = hrs_read(self)
-        floor = read_floor(self)
+    def execute(self, ctx: RunContext):
+        reference = hrs_read(ctx)
+        floor = read_floor(ctx, self.compliance)
         trains = [(s, k) for s in self.spacings for k in range(self.repeats)]
         for number, (spacing, _) in enumerate(trains, start=1):
             if number > 1:
-                back_to_hrs(self, reference, floor, self.rest, 60.0)
+                back_to_hrs(ctx, reference, floor, self.rest, self.max_rest)
             train = PulseTrain(self.spike_v, self.spike_width, 0.0, spacing, self.max_spikes,
                                self.spike_width / SAMPLES_PER_SPIKE)
-            smu.pulse_train(train, self._keeper(train, spacing, number), self.wait)
-            self.emit("progress", 100.0 * number / len(trains))
+            ctx.smu.pulse_train(train, self._keeper(ctx, train, spacing, number), ctx.wait)
+            ctx.emit("progress", 100.0 * number / len(trains))
 
-    def _keeper(self, train, spacing, number):
+    @staticmethod
+    def _keeper(ctx, train, spacing, number):
         def on_chunk(r):
             spike, inside = train.pulse_of(r.index)
             n = int(inside.sum())
-            self.emit("batch", {"t_s": r.t[inside], "v_V": r.v[inside], "i_A": r.i[inside],
-                                "spacing_s": np.full(n, spacing),
-                                "train": np.full(n, number, np.int32),
-                                "spike": spike[inside].astype(np.int32),
-                                "limit_hit": r.limit[inside].astype(np.int8)})
+            ctx.emit("batch", {"t_s": r.t[inside], "v_V": r.v[inside], "i_A": r.i[inside],
+                               "spacing_s": np.full(n, spacing),
+                               "train": np.full(n, number, np.int32),
+                               "spike": spike[inside].astype(np.int32),
+                               "limit_hit": r.limit[inside].astype(np.int8)})
         return on_chunk
 
-    def analyze(self, data: dict) -> dict:
+    def analyze(self, stored: StoredRun) -> NeuronResult:
+        """Spikes to fire per train, one train read at a time; the median per spacing."""
+        counts: dict[float, list[float]] = {}
+        for _, train in stored.groups("train", ["spacing_s", "spike", "i_A"]):
+            fired = spikes_to_fire(train["spike"], np.ones(train["spike"].size), train["i_A"],
+                                   self.compliance)
+            counts.setdefault(float(train["spacing_s"][0]), []).append(
+                np.inf if fired is None else fired)
         medians = []
         for s in self.spacings:
-            counts = []
-            for number in np.unique(data["train"][data["spacing_s"] == s]):
-                sel = data["train"] == number
-                fired = spikes_to_fire(data["spike"][sel], np.ones(sel.sum()), data["i_A"][sel],
-                                       self.compliance)
-                counts.append(np.inf if fired is None else fired)
-            median = float(np.median(counts)) if counts else np.inf
+            median = float(np.median(counts[s])) if s in counts else np.inf
             medians.append(None if np.isinf(median) else median)
-        return {"neuron": {"spacing_ms": [s * 1e3 for s in self.spacings],
-                           "frequency_Hz": [1 / s for s in self.spacings],
-                           "spikes_to_fire": medians,
-                           "note": "median over trains; a train that never fired counts as "
-                                   "more than max_spikes"}}
+        return NeuronResult(neuron=FiringCurve(
+            spacing_ms=[s * 1e3 for s in self.spacings],
+            frequency_Hz=[1 / s for s in self.spacings], spikes_to_fire=medians))

@@ -9,18 +9,56 @@ generator drives); the pulses are found in the trace. Each pair starts from the 
 state after ``rest``.
 """
 
-import math
-
 import numpy as np
 from pymeasure.experiment import ListParameter
 
-from ..analysis.paired_pulse import fit_ppf, ppf_index, pulse_ends
+from ..analysis.paired_pulse import (PAIR_COLUMNS, PairedPulsePhase, fit_ppf, pair_currents,
+                                     ppf_index)
 from ..errors import BadInput
 from ..instruments.pulse_generator import PulseGenerator
-from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
+from ..results import ProtocolResult, ResultModel, figure
+from ..storage.stored_run import StoredRun
+from ..units import format_quantity
+from .base import (BmrProcedure, Count, Curve, Quantity, QuantityList, ResultPlot,
+                   compliance_parameter, phase_legend)
+from .context import RunContext
 
-PULSE1, GAP, PULSE2, TRACE = 1, 0, 2, 3  # phase column (samples of the rest are not kept)
 TRACE_MARGIN_S = 5e-3  # a generator's pair lands in the trace after the host's latency
+
+
+class PpfFit(ResultModel):
+    """1 + C1 exp(-dt / tau1) + C2 exp(-dt / tau2); C2 = 0 when one term is fitted."""
+
+    C1: float = figure("", "amplitude of the first (faster) term")
+    tau1_ms: float = figure("ms", "time constant of the first term")
+    C2: float = figure("", "amplitude of the second term (0: one term)")
+    tau2_ms: float | None = figure("ms", "time constant of the second term")
+    terms: int = figure("", "exponential terms fitted (1 or 2)")
+
+    def index(self, interval_ms) -> np.ndarray:
+        """The fitted index at ``interval_ms``."""
+        dt = np.asarray(interval_ms, dtype=float)
+        index = 1 + self.C1 * np.exp(-dt / self.tau1_ms)
+        return index + (self.C2 * np.exp(-dt / self.tau2_ms) if self.tau2_ms else 0.0)
+
+    def formula(self) -> str:
+        """``1 + 0.38 exp(-dt / 32.3 ms)``, with the second term when there is one."""
+        terms = [f"{c:.2f} exp(-dt / {format_quantity(tau * 1e-3, 's', 3)})"
+                 for c, tau in ((self.C1, self.tau1_ms), (self.C2, self.tau2_ms)) if tau]
+        return "1 + " + " + ".join(terms)
+
+
+class Ppf(ResultModel):
+    interval_ms: list[float] = figure("ms", "interval between the pulses, as run")
+    index: list[float | None] = figure("", "median PPF index A2/A1 of the pairs at each "
+                                           "interval (None: no pair gave one)")
+    ppf_at_shortest: float | None = figure("", "median PPF index at the shortest interval")
+    fit: PpfFit | None = figure("", "exponential decay of the index with the interval "
+                                    "(None: fewer than three intervals, or no fit)")
+
+
+class PairedPulseResult(ProtocolResult):
+    ppf: Ppf
 
 
 class PairedPulse(BmrProcedure):
@@ -30,12 +68,12 @@ class PairedPulse(BmrProcedure):
     description = ("Two equal pulses against their interval (log-spaced): the PPF index "
                    "A2/A1 and its double-exponential decay.")
     COLUMNS = {"t_s": "s", "t_pair_s": "s", "v_V": "V", "i_A": "A", "interval_s": "s",
-               "pair": "", "phase": "1 first pulse, 0 interval, 2 second pulse, "
-                                    "3 trace across a generator's pair",
+               "pair": "", "phase": phase_legend(PairedPulsePhase),
                "limit_hit": ""}
     LIVE_PLOT = {"x": "t_pair_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "pair",
                  "legend": "interval_s", "segment": "phase", "hide": {"phase": [0]},
                  "symbols": True}
+    Result = PairedPulseResult
 
     pulse_v = Quantity("pulse_v", units="V", minimum=1e-3, maximum=200.0, default=0.1,
                        description="amplitude of both pulses")
@@ -57,10 +95,6 @@ class PairedPulse(BmrProcedure):
     source = ListParameter("source", choices=["smu", "generator"], default="smu",
                            description="what makes the pulses")
 
-    @classmethod
-    def condition_defaults(cls, conditions: dict, given: dict) -> dict:
-        return {"compliance": conditions["compliance"]} if "compliance" in conditions else {}
-
     def check(self, station) -> None:
         guard = station.guard
         guard.check_voltage("pulse_v", self.pulse_v)
@@ -78,93 +112,96 @@ class PairedPulse(BmrProcedure):
         return self.repeats * sum(self.rest + 3 * self.width + interval
                                   for interval in self.intervals)
 
-    def startup(self):
-        self.station.smu.configure(max_abs_v=self.pulse_v, compliance=self.compliance,
-                                   nplc=self.nplc, current_range=self.current_range)
+    def startup(self, ctx: RunContext):
+        ctx.smu.configure(max_abs_v=self.pulse_v, compliance=self.compliance, nplc=self.nplc,
+                          current_range=self.current_range)
 
-    def execute(self):
-        if self.source == "generator":
-            return self._execute_with_generator()
-        smu = self.station.smu
-        step = smu.actual_dwell(self.width)
-        total = len(self.intervals) * self.repeats
-        pair = 0
-        for interval in self.intervals:
-            gap = max(1, round(interval / step))
-            levels = [self.pulse_v] + [0.0] * gap + [self.pulse_v] + [0.0]
-            phases = np.array([PULSE1] + [GAP] * gap + [PULSE2, GAP], np.int8)
-            for _ in range(self.repeats):
-                pair += 1
-                self.wait(self.rest)
-                smu.sweep(levels, step, 1, self._keeper(pair, gap * step, phases), self.wait)
-                self.emit("progress", 100.0 * pair / total)
-
-    def _execute_with_generator(self):
-        smu, generator = self.station.smu, self.station.generator
-        step = smu.actual_dwell(smu.step_time())
+    def execute(self, ctx: RunContext):
+        fire = self._fire_from_generator if self.source == "generator" else self._fire_from_smu
         total, pair = len(self.intervals) * self.repeats, 0
         for interval in self.intervals:
-            points = int((2 * self.width + interval + 2 * TRACE_MARGIN_S) / step) + 1
             for _ in range(self.repeats):
                 pair += 1
-                self.wait(self.rest)
+                ctx.wait(self.rest)
+                fire(ctx, pair, interval)
+                ctx.emit("progress", 100.0 * pair / total)
 
-                def fire(interval=interval):
-                    generator.paired(self.pulse_v, self.width, interval)
+    def _fire_from_smu(self, ctx: RunContext, pair: int, interval: float) -> None:
+        """One pair as an instrument list, sampled at every step (the interval in whole
+        steps: the data record the one really used)."""
+        step = ctx.smu.actual_dwell(self.width)
+        gap = max(1, round(interval / step))
+        levels = [self.pulse_v] + [0.0] * gap + [self.pulse_v] + [0.0]
+        phase = PairedPulsePhase
+        phases = np.array([phase.FIRST_PULSE] + [phase.INTERVAL] * gap
+                          + [phase.SECOND_PULSE, phase.INTERVAL], np.int8)
+        ctx.smu.sweep(levels, step, 1, self._keeper(ctx, pair, gap * step, phases), ctx.wait)
 
-                def on_chunk(r, pair=pair, interval=interval):
-                    n = len(r.index)
-                    self.emit("batch", {
-                        "t_s": r.t, "t_pair_s": r.elapsed, "v_V": r.v, "i_A": r.i,
-                        "interval_s": np.full(n, interval), "pair": np.full(n, pair, np.int32),
-                        "phase": np.full(n, TRACE, np.int8),
-                        "limit_hit": r.limit.astype(np.int8)})
-                smu.time_trace(0.0, step, points, on_chunk, self.wait, after_start=fire)
-                self.emit("progress", 100.0 * pair / total)
+    def _fire_from_generator(self, ctx: RunContext, pair: int, interval: float) -> None:
+        """One pair from the generator, into an SMU time trace at 0 V started just before."""
+        smu, generator = ctx.smu, ctx.station.generator
+        step = smu.actual_dwell(smu.step_time())
+        points = int((2 * self.width + interval + 2 * TRACE_MARGIN_S) / step) + 1
 
-    def _keeper(self, pair, interval, phases):
+        def on_chunk(r):
+            n = len(r.index)
+            ctx.emit("batch", {
+                "t_s": r.t, "t_pair_s": r.elapsed, "v_V": r.v, "i_A": r.i,
+                "interval_s": np.full(n, interval), "pair": np.full(n, pair, np.int32),
+                "phase": np.full(n, PairedPulsePhase.TRACE, np.int8),
+                "limit_hit": r.limit.astype(np.int8)})
+        smu.time_trace(0.0, step, points, on_chunk, ctx.wait,
+                       after_start=lambda: generator.paired(self.pulse_v, self.width, interval))
+
+    @staticmethod
+    def _keeper(ctx, pair, interval, phases):
         def on_chunk(r):
             keep = r.index < len(phases) - 1
             n = int(keep.sum())
-            self.emit("batch", {
+            ctx.emit("batch", {
                 "t_s": r.t[keep], "t_pair_s": r.elapsed[keep], "v_V": r.v[keep],
                 "i_A": r.i[keep], "interval_s": np.full(n, interval),
                 "pair": np.full(n, pair, np.int32), "phase": phases[r.index[keep]],
                 "limit_hit": r.limit[keep].astype(np.int8)})
         return on_chunk
 
-    def analyze(self, data: dict) -> dict:
-        by_interval = {}
-        for interval in np.unique(data["interval_s"]):
-            sel = data["interval_s"] == interval
-            a1, a2 = [], []
-            for p in np.unique(data["pair"][sel]):
-                mine = sel & (data["pair"] == p)
-                first, second = self._pulse_currents(data["i_A"][mine], data["phase"][mine])
-                a1.append(first)
-                a2.append(second)
-            index = ppf_index(a1, a2)
-            by_interval[float(interval)] = float(np.nanmedian(index)) if np.isfinite(
-                index).any() else math.nan
-        dts = sorted(by_interval)
-        fit = fit_ppf(dts, [by_interval[d] for d in dts])
-        return {"ppf": {"interval_ms": [d * 1e3 for d in dts],
-                        "index": [by_interval[d] for d in dts],
-                        "ppf_at_shortest": by_interval[dts[0]] if dts else None,
-                        "fit": fit}}
+    def analyze(self, stored: StoredRun) -> PairedPulseResult:
+        """The median index of the pairs at each interval (one pair in memory at a time),
+        then the fit of the index against the interval."""
+        by_interval: dict[float, tuple[list, list]] = {}
+        for a1, a2, interval in pair_currents(stored.groups("pair", PAIR_COLUMNS)):
+            first, second = by_interval.setdefault(interval, ([], []))
+            first.append(a1)
+            second.append(a2)
+        medians = {}
+        for interval in sorted(by_interval):
+            index = ppf_index(*by_interval[interval])
+            medians[interval] = float(np.nanmedian(index)) if np.isfinite(index).any() else None
+        dts = list(medians)
+        fit = fit_ppf(dts, [np.nan if medians[d] is None else medians[d] for d in dts])
+        return PairedPulseResult(ppf=Ppf(
+            interval_ms=[d * 1e3 for d in dts], index=list(medians.values()),
+            ppf_at_shortest=medians[dts[0]] if dts else None,
+            fit=PpfFit(**fit) if fit else None))
 
-    @staticmethod
-    def _pulse_currents(i, phase) -> tuple[float, float]:
-        """(A1, A2): the current at the end of each pulse of one pair; NaN where the pulses
-        cannot be told apart (a trace whose two pulses merged) or a pulse's reading was above
-        the fixed measure range (an overflow row, left out of analysis)."""
-        if phase[0] != TRACE:
-            ends = (i[phase == pulse] for pulse in (PULSE1, PULSE2))
-            first, second = (end[-1] if len(end) else np.nan for end in ends)
-            return first, second
-        ends = pulse_ends(i)
-        return (i[ends[0]], i[ends[1]]) if len(ends) == 2 else (np.nan, np.nan)
+    @classmethod
+    def result_plot(cls, result: ProtocolResult) -> ResultPlot:
+        """The median index against the interval instead of the samples, with its fit."""
+        if not isinstance(result, PairedPulseResult) or not result.ppf.interval_ms:
+            return ResultPlot()
+        ppf = result.ppf
+        fit = None
+        if ppf.fit is not None:
+            dt = np.geomspace(min(ppf.interval_ms), max(ppf.interval_ms), 200)
+            fit = (dt.tolist(), ppf.fit.index(dt).tolist(), f"fit: {ppf.fit.formula()}")
+        return ResultPlot(curve=Curve(
+            spec={"x": "interval_ms", "y": "index", "log_x": True},
+            units={"interval_ms": "ms", "index": ""},
+            columns={"interval_ms": ppf.interval_ms,
+                     "index": [np.nan if i is None else i for i in ppf.index]},
+            reference_y=1.0, fit=fit))
 
-    def save_figures(self, data, figures, directory, stem):
+    def save_figures(self, stored, result, directory, stem):
         from ..plotting import ppf_against_interval  # matplotlib only when asked for
-        return [ppf_against_interval(figures, directory / f"{stem}_ppf.png")]
+        return [ppf_against_interval(stored, result, directory / f"{stem}_ppf.png")]
+

@@ -9,19 +9,71 @@ and an HRS read confirms it.
 """
 
 import math
+from enum import IntEnum
 
 import numpy as np
+from pydantic import Field
 
 from .. import standard
-from ..analysis.delay import delay_summary, fit_delay, intervals_by_pulse, switch_interval
+from ..analysis.delay import summarize_delays, switch_interval
 from ..errors import BadInput
+from ..results import ProtocolResult, ResultModel, Spread, figure
+from ..storage.stored_run import StoredRun
 from ..units import format_quantity
-from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
-from .hrs_recovery import back_to_hrs, hrs_read, read_floor
+from .base import (BmrProcedure, Count, Mark, Quantity, QuantityList, ResultPlot,
+                   compliance_parameter, phase_legend)
+from .context import RunContext
+from .hrs_recovery import (back_to_hrs, hrs_read, max_rest_parameter, read_floor,
+                           rest_parameter)
 
-STEP, RESET, READ = 1, 2, 0  # phase column
+
+
+class DelayPhase(IntEnum):
+    """What each row of a pulse-delay run is (its ``phase`` column)."""
+
+    HRS_READ = 0  # the read before the step
+    STEP = 1  # a sample during the step
 SAMPLES_PER_DELAY = 50
 TIMEOUT_DELAYS = 10  # later steps at an amplitude last this many first delays
+
+
+class DelaySummary(Spread):
+    """The delays (ms) of the steps at one amplitude: the median over all of them (a step
+    that did not switch counts as longer than its time-out), the spread of those that did."""
+
+    switched: int = figure("", "steps that switched within their time-out", 0)
+    pulses: int = figure("", "steps measured", 0)
+    resolved: bool = figure("", "the median is longer than 1.5 sample intervals (it is "
+                                "fitted; else resolution-limited)", False)
+
+
+class DelayFit(ResultModel):
+    """t_d = tau_x ln[x / (x - 1)], x = tau_x sinh(V / V0) / tau0, fitted to the resolved
+    medians; the pure sinh form t_d = tau0 / sinh(V / V0) when tau_x is not determined."""
+
+    V0_mV: float = figure("mV", "voltage scale V0", ...)
+    tau0_s: float = figure("s", "time scale tau0", ...)
+    tau_x_s: float | None = figure("s", "relaxation time of the gap (None: not determined, "
+                                        "the sinh form)")
+    V_th_mV: float | None = figure("mV", "DC threshold V0 asinh(tau0 / tau_x) (None: not "
+                                         "determined, the sinh form)")
+    points: int = figure("", "amplitudes fitted", ...)
+    form: str = figure("", "'leaky' (tau_x determined) or 'sinh'", ...)
+
+
+class DelayStats(ResultModel):
+    delay_ms: DelaySummary = figure("ms", "delays at delay_at_mV", ...)
+    delay_by_mV: dict[str, DelaySummary] = Field(
+        ..., description="delays per step amplitude (key: the amplitude in mV)",
+        json_schema_extra={"units": "ms", "key_units": "mV"})
+
+
+class PulseDelayResult(ProtocolResult):
+    delay_ms: float | None = figure("ms", "median switching delay at delay_at_mV")
+    delay_at_mV: float = figure("mV", "step amplitude of the delay figure", ...)
+    delay_fit: DelayFit | None = figure("", "fit of the delay against amplitude (None: "
+                                            "fewer than three resolved medians)")
+    stats: DelayStats = figure("", "delays per amplitude", ...)
 
 
 class PulseDelay(BmrProcedure):
@@ -33,9 +85,10 @@ class PulseDelay(BmrProcedure):
                    "t_d = tau0 / sinh(V / V0).")
     COLUMNS = {"t_s": "s", "t_step_s": "s", "v_V": "V", "i_A": "A", "amplitude_V": "V",
                "pulse": "",
-               "phase": "0 HRS read, 1 step", "limit_hit": ""}
+               "phase": phase_legend(DelayPhase), "limit_hit": ""}
     LIVE_PLOT = {"x": "t_step_s", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True,
                  "group": "pulse", "legend": "amplitude_V"}
+    Result = PulseDelayResult
 
     amplitudes = QuantityList("amplitudes", units="V", minimum=1e-3, maximum=200.0,
                               default=[0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
@@ -50,10 +103,8 @@ class PulseDelay(BmrProcedure):
     compliance = compliance_parameter()
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
                     description="aperture of each sample")
-    rest = Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=0.5,
-                    description="at 0 V between steps (doubled until the HRS is back)")
-    max_rest = Quantity("max_rest", units="s", minimum=0.0, maximum=36000.0, default=60.0,
-                        description="longest wait for the HRS to come back")
+    rest = rest_parameter("between steps")
+    max_rest = max_rest_parameter()
     v_reset = Quantity("v_reset", units="V", minimum=0.0, maximum=200.0, default=0.0,
                        description="reset amplitude between steps (nonvolatile); 0 = none")
     reset_width = Quantity("reset_width", units="s", minimum=1e-4, maximum=10.0,
@@ -61,15 +112,13 @@ class PulseDelay(BmrProcedure):
 
     @classmethod
     def condition_defaults(cls, conditions: dict, given: dict) -> dict:
-        defaults = {}
+        defaults = super().condition_defaults(conditions, given)
         if "delay_at_mV" in conditions and "amplitudes" not in given:  # else: the user's own
             at = conditions["delay_at_mV"] * 1e-3
             defaults["delay_at"] = at
             defaults["amplitudes"] = sorted({round(at, 6), *cls.amplitudes.default})
         if conditions.get("volatile") is False:
             defaults["v_reset"] = standard.SWEEP_V_MAX
-        if "compliance" in conditions:
-            defaults["compliance"] = conditions["compliance"]
         return defaults
 
     def check(self, station) -> None:
@@ -86,36 +135,35 @@ class PulseDelay(BmrProcedure):
                            f"it must be one of the amplitudes "
                            f"({', '.join(format_quantity(v, 'V') for v in self.amplitudes)})")
 
-    def startup(self):
-        self.station.smu.configure(max_abs_v=max(*self.amplitudes, self.v_reset),
-                                   compliance=self.compliance, nplc=self.nplc,
-                                   current_range=self.compliance)
+    def startup(self, ctx: RunContext):
+        ctx.smu.configure(max_abs_v=max(*self.amplitudes, self.v_reset),
+                          compliance=self.compliance, nplc=self.nplc,
+                          current_range=self.compliance)
 
     def estimated_duration(self) -> float:
         """At most: every step to its time-out, every rest once (rests double while the HRS
         is not back)."""
         return len(self.amplitudes) * self.pulses * (self.timeout + self.rest)
 
-    def execute(self):
-        smu = self.station.smu
-        floor = read_floor(self)
-        reference = read = hrs_read(self)
+    def execute(self, ctx: RunContext):
+        floor = read_floor(ctx, self.compliance)
+        reference = read = hrs_read(ctx)
         total, number = len(self.amplitudes) * self.pulses, 0
         for amplitude in self.amplitudes:
-            interval, timeout = smu.step_time(), self.timeout
+            interval, timeout = ctx.smu.step_time(), self.timeout
             for k in range(self.pulses):
                 if number:
-                    read, _ = back_to_hrs(self, reference, floor, self.rest, self.max_rest,
+                    read, _ = back_to_hrs(ctx, reference, floor, self.rest, self.max_rest,
                                           self.v_reset, self.reset_width)
                 number += 1
-                self._emit_read(read, amplitude, number)
-                t_d = self._step(amplitude, interval, timeout, number, read)
+                self._emit_read(ctx, read, amplitude, number)
+                t_d = self._step(ctx, amplitude, interval, timeout, number, read)
                 if k == 0 and math.isfinite(t_d):
-                    interval = max(smu.step_time(), t_d / SAMPLES_PER_DELAY)
+                    interval = max(ctx.smu.step_time(), t_d / SAMPLES_PER_DELAY)
                     timeout = min(self.timeout, max(TIMEOUT_DELAYS * t_d, 100 * interval))
-                self.emit("progress", 100.0 * number / total)
+                ctx.emit("progress", 100.0 * number / total)
 
-    def _step(self, amplitude, interval, timeout, number, hrs) -> float:
+    def _step(self, ctx: RunContext, amplitude, interval, timeout, number, hrs) -> float:
         """One step; returns its delay (NaN if it did not switch)."""
         points = max(TIMEOUT_DELAYS, math.ceil(timeout / interval))
         samples = []
@@ -123,14 +171,14 @@ class PulseDelay(BmrProcedure):
         def on_chunk(readings):
             step = readings.index < points  # the final 0 V point ends the step
             samples.append((readings.elapsed[step], readings.i[step]))
-            self.emit("batch", {
+            ctx.emit("batch", {
                 "t_s": readings.t[step], "t_step_s": readings.elapsed[step],
                 "v_V": readings.v[step], "i_A": readings.i[step],
                 "amplitude_V": np.full(step.sum(), amplitude),
                 "pulse": np.full(step.sum(), number, dtype=np.int32),
-                "phase": np.full(step.sum(), STEP, dtype=np.int8),
+                "phase": np.full(step.sum(), DelayPhase.STEP, dtype=np.int8),
                 "limit_hit": readings.limit[step].astype(np.int8)})
-        self.station.smu.sweep([amplitude] * points + [0.0], interval, 1, on_chunk, self.wait)
+        ctx.smu.sweep([amplitude] * points + [0.0], interval, 1, on_chunk, ctx.wait)
         t = np.concatenate([s[0] for s in samples])
         i = np.concatenate([s[1] for s in samples])
         after, before = switch_interval(t, i, self.compliance, self._baseline(hrs, amplitude))
@@ -141,34 +189,38 @@ class PulseDelay(BmrProcedure):
         the floor of the fixed measure range."""
         return max(hrs * amplitude / standard.V_READ, 1e-3 * self.compliance)
 
-    def _emit_read(self, current, amplitude, number):
-        self.emit("batch", {"t_s": [self.station.clock.now() - self.station.smu.t_origin],
-                            "t_step_s": [math.nan], "v_V": [standard.V_READ], "i_A": [current],
-                            "amplitude_V": [amplitude], "pulse": np.array([number], np.int32),
-                            "phase": np.array([READ], np.int8),
-                            "limit_hit": np.array([0], np.int8)})
+    def _emit_read(self, ctx: RunContext, current, amplitude, number):
+        ctx.emit("batch", {"t_s": [ctx.clock.now() - ctx.smu.t_origin],
+                           "t_step_s": [math.nan], "v_V": [standard.V_READ], "i_A": [current],
+                           "amplitude_V": [amplitude], "pulse": np.array([number], np.int32),
+                           "phase": np.array([DelayPhase.HRS_READ], np.int8),
+                           "limit_hit": np.array([0], np.int8)})
 
-    def analyze(self, data: dict) -> dict:
-        step = data["phase"] == STEP
-        read = data["phase"] == READ
-        baselines = {int(p): self._baseline(abs(i), v) for p, i, v in
-                     zip(data["pulse"][read], data["i_A"][read], data["amplitude_V"][read],
-                         strict=True)}
-        t, i, pulse, amplitude = (data[k][step]
-                                  for k in ("t_step_s", "i_A", "pulse", "amplitude_V"))
-        by_amplitude, medians = {}, []
-        for v in self.amplitudes:
-            sel = np.isclose(amplitude, v)
-            summary = delay_summary(intervals_by_pulse(t[sel], i[sel], pulse[sel],
-                                                       self.compliance, baselines))
-            by_amplitude[f"{v * 1e3:g}"] = summary
-            medians.append(summary["median"] * 1e-3 if summary["resolved"] else math.nan)
-        delay_at = self.delay_at or self.amplitudes[0]
-        at = by_amplitude[f"{delay_at * 1e3:g}"]
-        return {"delay_ms": at["median"], "delay_at_mV": delay_at * 1e3,
-                "delay_fit": fit_delay(self.amplitudes, medians),
-                "stats": {"delay_ms": at, "delay_by_mV": by_amplitude}}
+    def analyze(self, stored: StoredRun) -> PulseDelayResult:
+        """Step by step from the file (one step's samples in memory): its switching interval
+        from the samples and the HRS read before it; then the figures per amplitude."""
+        amplitudes, intervals = [], []
+        for _, pulse in stored.groups("pulse", ["phase", "t_step_s", "i_A", "amplitude_V"]):
+            step = pulse["phase"] == DelayPhase.STEP
+            read = pulse["phase"] == DelayPhase.HRS_READ
+            if not step.any():
+                continue
+            baseline = (self._baseline(abs(pulse["i_A"][read][0]), pulse["amplitude_V"][read][0])
+                        if read.any() else None)  # an overflowed read: the first samples
+            amplitudes.append(pulse["amplitude_V"][step][0])
+            intervals.append(switch_interval(pulse["t_step_s"][step], pulse["i_A"][step],
+                                             self.compliance, baseline))
+        return PulseDelayResult.model_validate(summarize_delays(
+            self.amplitudes, self.delay_at or self.amplitudes[0], amplitudes, intervals))
 
-    def save_figures(self, data, figures, directory, stem):
+    @classmethod
+    def result_plot(cls, result: PulseDelayResult) -> ResultPlot:
+        """The median delay of each amplitude on its steps' traces (x: time since the step)."""
+        return ResultPlot(marks=tuple(
+            Mark(x=s.median * 1e-3, label=format_quantity(s.median * 1e-3, "s", 3),
+                 group=float(mv) * 1e-3)
+            for mv, s in result.stats.delay_by_mV.items() if s.median is not None))
+
+    def save_figures(self, stored, result, directory, stem):
         from ..plotting import delay_against_voltage  # matplotlib only when asked for
-        return [delay_against_voltage(figures, directory / f"{stem}_delay.png")]
+        return [delay_against_voltage(stored, result, directory / f"{stem}_delay.png")]

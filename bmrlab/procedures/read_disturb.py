@@ -10,7 +10,26 @@ from pymeasure.experiment import BooleanParameter
 
 from .. import standard
 from ..analysis.stimulus_response import read_drift
+from ..results import ProtocolResult, ResultModel, figure
+from ..storage.stored_run import StoredRun
 from .base import BmrProcedure, Count, Quantity, compliance_parameter
+from .context import RunContext
+
+ANALYSIS_BLOCK = 1 << 16  # reads analysed at a time: the analysis's arrays stay under 1 MB
+
+
+class ReadDrift(ResultModel):
+    G_start_S: float | None = figure("S", "median conductance of the first five reads")
+    G_end_S: float | None = figure("S", "median conductance of the last five reads")
+    change: float | None = figure("", "G_end / G_start")
+    decades_per_decade: float | None = figure("", "slope of log G against log time")
+    disturbed_after_s: float | None = figure("s", "time from which the state stayed more than "
+                                                  "tenfold away (None: never)")
+    reason: str | None = figure("", "why there are no figures")
+
+
+class ReadDisturbResult(ProtocolResult):
+    read_disturb: ReadDrift
 
 
 class ReadDisturb(BmrProcedure):
@@ -20,6 +39,7 @@ class ReadDisturb(BmrProcedure):
                    "of the state and the read at which it was disturbed, if any.")
     COLUMNS = {"t_s": "s", "t_trace_s": "s", "v_V": "V", "i_A": "A", "limit_hit": ""}
     LIVE_PLOT = {"x": "t_trace_s", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True}
+    Result = ReadDisturbResult
 
     lrs = BooleanParameter("lrs", default=False,
                            description="set the device first and read its LRS (else the HRS)")
@@ -47,21 +67,23 @@ class ReadDisturb(BmrProcedure):
     def estimated_duration(self) -> float:
         return self.reads * self.interval
 
-    def startup(self):
-        self.station.smu.configure(max_abs_v=max(self.set_v, self.v_read),
-                                   compliance=self.compliance, nplc=self.nplc)
+    def startup(self, ctx: RunContext):
+        ctx.smu.configure(max_abs_v=max(self.set_v, self.v_read), compliance=self.compliance,
+                          nplc=self.nplc)
 
-    def execute(self):
-        smu = self.station.smu
+    def execute(self, ctx: RunContext):
         if self.lrs:
-            smu.pulse(self.set_v, self.set_width, self.wait)
+            ctx.smu.pulse(self.set_v, self.set_width, ctx.wait)
 
         def on_chunk(r):
-            self.emit("batch", {"t_s": r.t, "t_trace_s": r.elapsed, "v_V": r.v, "i_A": r.i,
-                                "limit_hit": r.limit.astype(np.int8)})
-            self.emit("progress", 100.0 * (r.index[-1] + 1) / self.reads)
-        smu.time_trace(self.v_read, self.interval, self.reads, on_chunk, self.wait)
+            ctx.emit("batch", {"t_s": r.t, "t_trace_s": r.elapsed, "v_V": r.v, "i_A": r.i,
+                               "limit_hit": r.limit.astype(np.int8)})
+            ctx.emit("progress", 100.0 * (r.index[-1] + 1) / self.reads)
+        ctx.smu.time_trace(self.v_read, self.interval, self.reads, on_chunk, ctx.wait)
 
-    def analyze(self, data: dict) -> dict:
-        return {"read_disturb": read_drift(data["t_trace_s"] + self.interval,
-                                           data["i_A"] / self.v_read)}
+    def analyze(self, stored: StoredRun) -> ReadDisturbResult:
+        """The drift of the reads, read from the file block by block (a few passes)."""
+        def reads():
+            for block in stored.chunks(["t_trace_s", "i_A"], rows=ANALYSIS_BLOCK):
+                yield block["t_trace_s"] + self.interval, block["i_A"] / self.v_read
+        return ReadDisturbResult(read_disturb=ReadDrift(**read_drift(reads)))

@@ -17,16 +17,79 @@ import numpy as np
 from pymeasure.experiment import BooleanParameter
 
 from .. import standard
-from ..analysis.retention import (fit_drift, fit_survival, retention_summary,
-                                  trace_retention)
+from ..analysis.retention import (RetentionPhase, fit_drift, fit_survival,
+                                  retention_summary, trace_retention)
 from ..errors import BadInput
-from .base import BmrProcedure, Count, Quantity, compliance_parameter
-from .hrs_recovery import back_to_hrs, hrs_read, read_floor
+from ..results import ProtocolResult, ResultModel, Spread, figure, flag
+from ..storage.stored_run import StoredRun
+from ..units import format_quantity
+from .base import (BmrProcedure, Count, Mark, Quantity, ResultPlot, compliance_parameter,
+                   phase_legend)
+from .context import RunContext
+from .hrs_recovery import (back_to_hrs, hrs_read, max_rest_parameter, read_floor,
+                           rest_parameter)
 
-HRS_READ, PULSE, READ = 0, 1, 2  # phase column
 READS_PER_RETENTION = 50
 WINDOW_RETENTIONS = 10
 LOG_READS_PER_DECADE = 8
+
+
+def trace_levels(pulse_v, pulse_width, v_read, period, window,
+                 step) -> tuple[list[float], int, int]:
+    """One volatile trace as a list of ``step``-long levels: the pulse, then a read (one
+    step at ``v_read``, 0 V after it) every ``period`` for ``window``. Returns the levels,
+    the pulse's steps and the steps from one read to the next."""
+    pulse_steps = max(1, round(pulse_width / step))
+    per_read = max(2, round(period / step))
+    reads = max(1, math.ceil(window / (per_read * step)))
+    one_read = [v_read] + [0.0] * (per_read - 1)
+    return [pulse_v] * pulse_steps + one_read * reads, pulse_steps, per_read
+
+
+def adapted_reads(retention, period, window, step) -> tuple[float, float]:
+    """Read period and window of the traces after the first, from the retention the first
+    found: a read every 1/50 of it in whole steps (never faster than ``period``), for 10 of
+    it (at least 50 reads, at most ``window``)."""
+    period = max(period, step * round(retention / READS_PER_RETENTION / step))
+    return period, min(window, max(WINDOW_RETENTIONS * retention, 50 * period))
+
+
+class RetentionSpread(Spread):
+    """The retention (ms) over traces: the median over all of them (a censored trace counts
+    as at least its window), the spread of the traces that lost their state."""
+
+    traces: int = figure("", "traces measured", 0)
+    censored: int = figure("", "traces still on at the end of their window", 0)
+
+
+class SurvivalFit(ResultModel):
+    """The fraction of traces still on at t: S(t) = exp(-(t / tau)^beta) (volatile)."""
+
+    tau_ms: float = figure("ms", "time constant tau", ...)
+    beta: float = figure("", "stretching exponent beta", ...)
+    traces: int = figure("", "traces fitted", ...)
+
+
+class DriftFit(ResultModel):
+    """Power-law drift of a nonvolatile state: G = G_1s (t / 1 s)^-nu."""
+
+    nu: float = figure("", "drift exponent nu", ...)
+    G_1s_S: float = figure("S", "conductance 1 s after the pulse", ...)
+
+
+class RetentionStats(ResultModel):
+    retention_ms: RetentionSpread = figure("ms", "retention per trace", ...)
+
+
+class RetentionResult(ProtocolResult):
+    retention_ms: float | None = figure("ms", "median retention over traces")
+    retention_pulse_mV: float = figure("mV", "amplitude of the pulse before the reads", ...)
+    retention_pulse_ms: float = figure("ms", "width of the pulse before the reads", ...)
+    retention_censored: bool = flag("retention_ms", "lower bound: most traces censored")
+    retention_fit: SurvivalFit | DriftFit | None = figure(
+        "", "survival of the on state (volatile) or drift of the conductance (nonvolatile); "
+            "None: too few points")
+    stats: RetentionStats = figure("", "retention over traces", ...)
 
 
 class Retention(BmrProcedure):
@@ -37,8 +100,9 @@ class Retention(BmrProcedure):
                    "state is lost; median over traces (volatile) or a log-time read-out "
                    "up to hours (nonvolatile, censored).")
     COLUMNS = {"t_s": "s", "t_after_s": "s", "v_V": "V", "i_A": "A", "trace": "",
-               "phase": "0 HRS read, 1 pulse, 2 read", "limit_hit": ""}
+               "phase": phase_legend(RetentionPhase), "limit_hit": ""}
     LIVE_PLOT = {"x": "t_after_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "trace"}
+    Result = RetentionResult
 
     pulse_v = Quantity("pulse_v", units="V", minimum=1e-3, maximum=200.0,
                        default=standard.RETENTION_PULSE[0], description="pulse amplitude")
@@ -61,21 +125,17 @@ class Retention(BmrProcedure):
     compliance = compliance_parameter()
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
                     description="aperture of each read")
-    rest = Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=0.5,
-                    description="at 0 V between traces (doubled until the HRS is back)")
-    max_rest = Quantity("max_rest", units="s", minimum=0.0, maximum=36000.0, default=60.0,
-                        description="longest wait for the HRS to come back")
+    rest = rest_parameter("between traces")
+    max_rest = max_rest_parameter()
 
     @classmethod
     def condition_defaults(cls, conditions: dict, given: dict) -> dict:
-        defaults = {}
+        defaults = super().condition_defaults(conditions, given)
         if "retention_pulse_mV" in conditions:
             defaults["pulse_v"] = conditions["retention_pulse_mV"] * 1e-3
             defaults["pulse_width"] = conditions["retention_pulse_ms"] * 1e-3
         if conditions.get("volatile") is False:
             defaults.update(volatile=False, traces=1, window=3600.0)
-        if "compliance" in conditions:
-            defaults["compliance"] = conditions["compliance"]
         return defaults
 
     def check(self, station) -> None:
@@ -94,117 +154,122 @@ class Retention(BmrProcedure):
         """One read step: ``read_time``, or the SMU's shortest reading if that is longer."""
         return max(self.read_time, shortest)
 
-    def _step(self) -> float:
+    def _read_step(self, ctx: RunContext) -> float:
         """The read step the connected SMU really takes."""
-        smu = self.station.smu
-        return smu.actual_dwell(self.step(smu.step_time()))
+        return ctx.smu.actual_dwell(self.step(ctx.smu.step_time()))
 
-    def startup(self):
-        self.station.smu.configure(max_abs_v=self.pulse_v, compliance=self.compliance,
-                                   nplc=self.nplc, current_range=self.compliance)
+    def startup(self, ctx: RunContext):
+        ctx.smu.configure(max_abs_v=self.pulse_v, compliance=self.compliance, nplc=self.nplc,
+                          current_range=self.compliance)
 
-    def execute(self):
-        floor = read_floor(self)
-        reference = hrs = hrs_read(self)
+    def execute(self, ctx: RunContext):
+        floor = read_floor(ctx, self.compliance)
+        reference = hrs = hrs_read(ctx)
         if not self.volatile:
-            self._emit_hrs(hrs, 1)
-            self._log_spaced_trace()
+            self._emit_hrs(ctx, hrs, 1)
+            self._log_spaced_trace(ctx)
             return
         period, window = self.read_period, self.window
         for trace in range(1, self.traces + 1):
             if trace > 1:
-                hrs, _ = back_to_hrs(self, reference, floor, self.rest, self.max_rest)
-            self._emit_hrs(hrs, trace)
-            retention = self._timed_trace(trace, period, window, hrs)
+                hrs, _ = back_to_hrs(ctx, reference, floor, self.rest, self.max_rest)
+            self._emit_hrs(ctx, hrs, trace)
+            retention = self._timed_trace(ctx, trace, period, window, hrs)
             if trace == 1 and retention > 0 and math.isfinite(retention):
-                step = self._step()
-                period = max(period, step * round(retention / READS_PER_RETENTION / step))
-                window = min(self.window, max(WINDOW_RETENTIONS * retention, 50 * period))
-            self.emit("progress", 100.0 * trace / self.traces)
+                period, window = adapted_reads(retention, period, self.window,
+                                               self._read_step(ctx))
+            ctx.emit("progress", 100.0 * trace / self.traces)
 
-    def _timed_trace(self, trace, period, window, hrs) -> float:
+    def _timed_trace(self, ctx: RunContext, trace, period, window, hrs) -> float:
         """Pulse and reads as one instrument-timed list; returns the trace's retention."""
-        step = self._step()
-        pulse_steps = max(1, round(self.pulse_width / step))
-        per_read = max(2, round(period / step))
-        reads = max(1, math.ceil(window / (per_read * step)))
-        one_read = [self.v_read] + [0.0] * (per_read - 1)
-        levels = [self.pulse_v] * pulse_steps + one_read * reads
+        step = self._read_step(ctx)
+        levels, pulse_steps, per_read = trace_levels(self.pulse_v, self.pulse_width,
+                                                     self.v_read, period, window, step)
         kept = []
 
         def on_chunk(r):
             k = r.index
-            phase = np.where(k < pulse_steps, PULSE, np.where(
-                (k - pulse_steps) % per_read == 0, READ, -1))
+            phase = np.where(k < pulse_steps, RetentionPhase.PULSE, np.where(
+                (k - pulse_steps) % per_read == 0, RetentionPhase.READ, -1))
             keep = phase >= 0
             # time after the pulse, to the end of each step
             phase_in_step = r.elapsed[0] - k[0] * step
             t_after = r.elapsed - phase_in_step + step - pulse_steps * step
-            kept.append((t_after[phase == READ], r.i[phase == READ]))
-            self.emit("batch", {
+            read = phase == RetentionPhase.READ
+            kept.append((t_after[read], r.i[read]))
+            ctx.emit("batch", {
                 "t_s": r.t[keep], "t_after_s": t_after[keep], "v_V": r.v[keep],
                 "i_A": r.i[keep], "trace": np.full(keep.sum(), trace, np.int32),
                 "phase": phase[keep].astype(np.int8), "limit_hit": r.limit[keep].astype(np.int8)})
-        self.station.smu.sweep(levels, step, 1, on_chunk, self.wait)
+        ctx.smu.sweep(levels, step, 1, on_chunk, ctx.wait)
         t = np.concatenate([k[0] for k in kept])
         i = np.concatenate([k[1] for k in kept])
         value, _ = trace_retention(t, np.abs(i) / self.v_read, self._g_off(hrs))
         return value
 
-    def _log_spaced_trace(self):
+    def _log_spaced_trace(self, ctx: RunContext):
         """One pulse, then host-timed reads at log-spaced times after it, up to the window."""
-        smu = self.station.smu
-        step = self._step()
+        step = self._read_step(ctx)
         pulse_steps = max(1, round(self.pulse_width / step))
-        smu.sweep([self.pulse_v] * pulse_steps + [0.0], step, 1, lambda r: None, self.wait)
-        t_end = self.station.clock.now()
+        ctx.smu.sweep([self.pulse_v] * pulse_steps + [0.0], step, 1, lambda r: None, ctx.wait)
+        t_end = ctx.clock.now()
         decades = math.log10(self.window / 1e-3)
         times = np.logspace(-3, math.log10(self.window), int(decades * LOG_READS_PER_DECADE) + 1)
         for k, t_read in enumerate(times):
-            self.wait(max(0.0, t_end + t_read - self.station.clock.now()))
-            r = smu.read(self.v_read)
-            after = self.station.clock.now() - t_end
-            self.emit("batch", {"t_s": r.t, "t_after_s": [after], "v_V": r.v, "i_A": r.i,
-                                "trace": np.array([1], np.int32),
-                                "phase": np.array([READ], np.int8),
-                                "limit_hit": r.limit.astype(np.int8)})
-            self.emit("progress", 100.0 * (k + 1) / len(times))
+            ctx.wait(max(0.0, t_end + t_read - ctx.clock.now()))
+            r = ctx.smu.read(self.v_read)
+            after = ctx.clock.now() - t_end
+            ctx.emit("batch", {"t_s": r.t, "t_after_s": [after], "v_V": r.v, "i_A": r.i,
+                               "trace": np.array([1], np.int32),
+                               "phase": np.array([RetentionPhase.READ], np.int8),
+                               "limit_hit": r.limit.astype(np.int8)})
+            ctx.emit("progress", 100.0 * (k + 1) / len(times))
 
-    def _emit_hrs(self, current, trace):
-        self.emit("batch", {"t_s": [self.station.clock.now() - self.station.smu.t_origin],
-                            "t_after_s": [math.nan], "v_V": [self.v_read], "i_A": [current],
-                            "trace": np.array([trace], np.int32),
-                            "phase": np.array([HRS_READ], np.int8),
-                            "limit_hit": np.array([0], np.int8)})
+    def _emit_hrs(self, ctx: RunContext, current, trace):
+        ctx.emit("batch", {"t_s": [ctx.clock.now() - ctx.smu.t_origin],
+                           "t_after_s": [math.nan], "v_V": [self.v_read], "i_A": [current],
+                           "trace": np.array([trace], np.int32),
+                           "phase": np.array([RetentionPhase.HRS_READ], np.int8),
+                           "limit_hit": np.array([0], np.int8)})
 
     def _g_off(self, hrs_current: float) -> float:
         """Off conductance from an HRS read, at least the floor of the fixed measure range."""
         return max(abs(hrs_current), 1e-3 * self.compliance) / self.v_read
 
-    def analyze(self, data: dict) -> dict:
-        read, hrs = data["phase"] == READ, data["phase"] == HRS_READ
-        g_off = {int(k): self._g_off(i) for k, i in zip(data["trace"][hrs], data["i_A"][hrs],
-                                                          strict=True)}
+    def analyze(self, stored: StoredRun) -> RetentionResult:
+        """Trace by trace from the file (one trace in memory): its retention from its reads
+        and the HRS read before its pulse; then the median over traces and the fit."""
         values, censored = [], []
-        for trace in np.unique(data["trace"][read]):
-            sel = read & (data["trace"] == trace)
-            value, cut = trace_retention(data["t_after_s"][sel],
-                                         np.abs(data["i_A"][sel]) / self.v_read,
-                                         g_off[int(trace)])
+        drift_t, drift_g = [np.empty(0)], [np.empty(0)]  # nonvolatile: its reads, for the fit
+        for _, trace in stored.groups("trace", ["phase", "t_after_s", "i_A"]):
+            read = trace["phase"] == RetentionPhase.READ
+            hrs = trace["phase"] == RetentionPhase.HRS_READ
+            if not (read.any() and hrs.any()):  # no reads, or no HRS read to start from
+                continue
+            t, g = trace["t_after_s"][read], np.abs(trace["i_A"][read]) / self.v_read
+            value, cut = trace_retention(t, g, self._g_off(trace["i_A"][hrs][-1]))
             values.append(value)
             censored.append(cut)
+            if not self.volatile:  # one trace, a few reads per decade
+                drift_t.append(t)
+                drift_g.append(g)
         stats = retention_summary(values, censored)
-        figures = {"retention_ms": stats["median"], "retention_pulse_mV": self.pulse_v * 1e3,
-                   "retention_pulse_ms": self.pulse_width * 1e3,
-                   "retention_censored": bool(stats.get("median_censored", False)),
-                   "stats": {"retention_ms": stats}}
-        if self.volatile:
-            figures["retention_fit"] = fit_survival(values, censored)
-        else:
-            figures["retention_fit"] = fit_drift(data["t_after_s"][read],
-                                                 np.abs(data["i_A"][read]) / self.v_read)
-        return figures
+        fit = (fit_survival(values, censored) if self.volatile
+               else fit_drift(np.concatenate(drift_t), np.concatenate(drift_g)))
+        lower_bound = stats.pop("median_censored", False)  # the result's flag, said once
+        return RetentionResult.model_validate({
+            "retention_ms": stats["median"], "retention_pulse_mV": self.pulse_v * 1e3,
+            "retention_pulse_ms": self.pulse_width * 1e3, "retention_censored": lower_bound,
+            "retention_fit": fit, "stats": {"retention_ms": stats}})
 
-    def save_figures(self, data, figures, directory, stem):
+    @classmethod
+    def result_plot(cls, result: RetentionResult) -> ResultPlot:
+        """The retention on the traces (x: time after the pulse)."""
+        if result.retention_ms is None:
+            return ResultPlot()
+        at = result.retention_ms * 1e-3
+        return ResultPlot(marks=(Mark(x=at, label="retention " + format_quantity(at, "s", 3)),))
+
+    def save_figures(self, stored, result, directory, stem):
         from ..plotting import retention_decay  # matplotlib only when asked for
-        return [retention_decay(data, figures, self.v_read, directory / f"{stem}_retention.png")]
+        return [retention_decay(stored, result, directory / f"{stem}_retention.png")]

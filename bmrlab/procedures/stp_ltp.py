@@ -8,18 +8,43 @@ stimulation does not, as in a synapse.
 """
 
 import math
+from enum import IntEnum
 
 import numpy as np
 
 from .. import standard
 from ..analysis.stimulus_response import SET_RISE, consolidated
 from ..instruments.smu import PulseTrain
-from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
+from ..results import ProtocolResult, ResultModel, figure
+from ..storage.stored_run import StoredRun
+from .base import (BmrProcedure, Count, Quantity, QuantityList, compliance_parameter,
+                   phase_legend)
+from .context import RunContext
 from .hrs_recovery import back_to_hrs, hrs_read, read_floor
 
-HRS, TRAIN, HOLD = 0, 1, 2  # phase column
+
+class StpLtpPhase(IntEnum):
+    """What a row of an stp-ltp run is (the ``phase`` column)."""
+
+    HRS_READ = 0
+    TRAIN = 1
+    HOLD_READ = 2
+
+
 HOLD_READS = 12
 SAMPLES_PER_PULSE = 2
+
+
+class TrainOutcome(ResultModel):
+    spacing_s: float = figure("s", "pulse period of the train")
+    set: bool = figure("", "the train set the device (a hold read above 3 x the HRS)")
+    long_term: bool = figure("", "still on at the end of the hold (consolidated)")
+    G_first_S: float | None = figure("S", "conductance at the first hold read")
+    G_end_S: float | None = figure("S", "conductance at the last hold read")
+
+
+class StpLtpResult(ProtocolResult):
+    stp_ltp: list[TrainOutcome] = figure("", "one train per spacing, in the order run")
 
 
 class StpLtp(BmrProcedure):
@@ -28,8 +53,9 @@ class StpLtp(BmrProcedure):
     description = ("Pulse trains at several spacings, each followed by reads over a hold: "
                    "which spacings consolidate the state (long-term) and which decay.")
     COLUMNS = {"t_s": "s", "t_after_s": "s", "v_V": "V", "i_A": "A", "spacing_s": "s",
-               "phase": "0 HRS read, 1 train, 2 hold reads", "limit_hit": ""}
+               "phase": phase_legend(StpLtpPhase), "limit_hit": ""}
     LIVE_PLOT = {"x": "t_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "spacing_s"}
+    Result = StpLtpResult
 
     pulse_v = Quantity("pulse_v", units="V", minimum=1e-3, maximum=200.0, default=0.08,
                        description="pulse amplitude")
@@ -48,10 +74,6 @@ class StpLtp(BmrProcedure):
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.1,
                     description="aperture of each sample")
 
-    @classmethod
-    def condition_defaults(cls, conditions: dict, given: dict) -> dict:
-        return {"compliance": conditions["compliance"]} if "compliance" in conditions else {}
-
     def check(self, station) -> None:
         guard = station.guard
         guard.check_voltage("pulse_v", self.pulse_v)
@@ -59,55 +81,67 @@ class StpLtp(BmrProcedure):
         guard.check_compliance("compliance", self.compliance)
         guard.check_pulse_width("width", self.width)
 
-    def startup(self):
-        self.station.smu.configure(max_abs_v=max(self.pulse_v, self.v_reset),
-                                   compliance=self.compliance, nplc=self.nplc)
+    def startup(self, ctx: RunContext):
+        ctx.smu.configure(max_abs_v=max(self.pulse_v, self.v_reset),
+                          compliance=self.compliance, nplc=self.nplc)
 
-    def execute(self):
-        smu = self.station.smu
-        reference = hrs = hrs_read(self)
-        floor = read_floor(self)
+    def execute(self, ctx: RunContext):
+        smu = ctx.smu
+        reference = hrs = hrs_read(ctx)
+        floor = read_floor(ctx, self.compliance)
         for k, spacing in enumerate(self.spacings):
             if k:
-                hrs, _ = back_to_hrs(self, reference, floor, 1.0, 600.0, self.v_reset, 20e-3)
-            self._emit([self.station.clock.now() - smu.t_origin], [math.nan],
-                       [standard.V_READ], [hrs], spacing, HRS, [False])
+                hrs, _ = back_to_hrs(ctx, reference, floor, 1.0, 600.0, self.v_reset, 20e-3)
+            self._emit(ctx, [ctx.clock.now() - smu.t_origin], [math.nan], [standard.V_READ],
+                       [hrs], spacing, StpLtpPhase.HRS_READ, [False])
             train = PulseTrain(self.pulse_v, self.width, 0.0, spacing, self.pulses,
                                self.width / SAMPLES_PER_PULSE)
 
             def on_chunk(r, train=train, spacing=spacing):
                 _, inside = train.pulse_of(r.index)
-                self._emit(r.t[inside], np.full(inside.sum(), math.nan), r.v[inside],
-                           r.i[inside], spacing, TRAIN, r.limit[inside])
-            smu.pulse_train(train, on_chunk, self.wait)
-            self._hold(spacing)
-            self.emit("progress", 100.0 * (k + 1) / len(self.spacings))
+                self._emit(ctx, r.t[inside], np.full(inside.sum(), math.nan), r.v[inside],
+                           r.i[inside], spacing, StpLtpPhase.TRAIN, r.limit[inside])
+            smu.pulse_train(train, on_chunk, ctx.wait)
+            self._hold(ctx, spacing)
+            ctx.emit("progress", 100.0 * (k + 1) / len(self.spacings))
 
-    def _hold(self, spacing):
-        smu, clock = self.station.smu, self.station.clock
-        t_end = clock.now()
+    def _hold(self, ctx: RunContext, spacing):
+        t_end = ctx.clock.now()
         for t_read in np.logspace(math.log10(min(0.01, self.hold)), math.log10(self.hold),
                                   HOLD_READS):
-            self.wait(max(0.0, t_end + t_read - clock.now()))
-            r = smu.read(standard.V_READ)
-            self._emit(r.t, [clock.now() - t_end], r.v, r.i, spacing, HOLD, r.limit)
+            ctx.wait(max(0.0, t_end + t_read - ctx.clock.now()))
+            r = ctx.smu.read(standard.V_READ)
+            self._emit(ctx, r.t, [ctx.clock.now() - t_end], r.v, r.i, spacing,
+                       StpLtpPhase.HOLD_READ, r.limit)
 
-    def _emit(self, t, t_after, v, i, spacing, phase, limit):
+    @staticmethod
+    def _emit(ctx, t, t_after, v, i, spacing, phase, limit):
         n = len(t)
-        self.emit("batch", {"t_s": t, "t_after_s": t_after, "v_V": v, "i_A": i,
-                            "spacing_s": np.full(n, spacing), "phase": np.full(n, phase, np.int8),
-                            "limit_hit": np.asarray(limit).astype(np.int8)})
+        ctx.emit("batch", {"t_s": t, "t_after_s": t_after, "v_V": v, "i_A": i,
+                           "spacing_s": np.full(n, spacing), "phase": np.full(n, phase, np.int8),
+                           "limit_hit": np.asarray(limit).astype(np.int8)})
 
-    def analyze(self, data: dict) -> dict:
+    def analyze(self, stored: StoredRun) -> StpLtpResult:
+        """Per spacing, from the HRS and hold reads (the train samples are passed over block
+        by block: they are most of a long run)."""
+        hrs, hold = StpLtpPhase.HRS_READ, StpLtpPhase.HOLD_READ
+        reads: dict[float, dict[int, list[float]]] = {
+            spacing: {hrs: [], hold: []} for spacing in self.spacings}
+        for block in stored.chunks(["spacing_s", "phase", "i_A"]):
+            for phase in (hrs, hold):
+                mine = block["phase"] == phase
+                for spacing, current in zip(block["spacing_s"][mine].tolist(),
+                                            block["i_A"][mine].tolist(), strict=True):
+                    if spacing in reads:
+                        reads[spacing][phase].append(current)
         rows = []
         for spacing in self.spacings:
-            mine = data["spacing_s"] == spacing
-            g = np.abs(data["i_A"][mine & (data["phase"] == HOLD)]) / standard.V_READ
-            hrs = np.abs(data["i_A"][mine & (data["phase"] == HRS)])
-            g_off = max(float(hrs[0]) if hrs.size else 0.0, 1e-15) / standard.V_READ
+            g = np.abs(reads[spacing][hold]) / standard.V_READ
+            first = np.abs(reads[spacing][hrs])
+            g_off = max(float(first[0]) if first.size else 0.0, 1e-15) / standard.V_READ
             was_set = bool(g.size and g.max() > SET_RISE * g_off)
             on = was_set and consolidated(float(g[-1]), float(g.max()), g_off)
-            rows.append({"spacing_s": spacing, "set": was_set, "long_term": on,
-                         "G_first_S": float(g[0]) if g.size else None,
-                         "G_end_S": float(g[-1]) if g.size else None})
-        return {"stp_ltp": rows}
+            rows.append(TrainOutcome(spacing_s=spacing, set=was_set, long_term=on,
+                                     G_first_S=float(g[0]) if g.size else None,
+                                     G_end_S=float(g[-1]) if g.size else None))
+        return StpLtpResult(stp_ltp=rows)

@@ -1,23 +1,20 @@
 """Build a simulated bench from a station file (or the default one of each instrument)."""
 
 from functools import partial
+from pkgutil import resolve_name
 
 from ..clock import make_clock
 from ..config import Instrument, Simulation, StationConfig, load_station_config
+from ..instruments import registry
 from .bench import SimBench
-from .generator import SimFunctionGenerator
-from .keithley2400 import SimKeithley2400
-from .keithley2450 import SimKeithley2450
-from .keithley2636b import SimKeithley2636B
 from .library import load_device
 
-SIMULATED_MODELS = {
-    "keithley2450": SimKeithley2450,
-    "keithley2400": SimKeithley2400,
-    "keithley2636b": SimKeithley2636B,
-    "keysight33500b": partial(SimFunctionGenerator, model="33500B"),
-    "agilent33220a": partial(SimFunctionGenerator, model="33220A"),
-}
+
+def simulated_instrument(model: str):
+    """The simulated instrument class of ``model`` (from the instrument registry), called
+    as ``(bench, role, serial, seed=...)``."""
+    simulator = registry.MODELS[model].simulator
+    return partial(resolve_name(simulator.path), **simulator.options)
 
 
 def _sim(model: str, resource: str) -> Instrument:
@@ -53,7 +50,8 @@ def build_bench(config: StationConfig, device: str | None = None, clock=None) ->
         if spec.visa_library != "@bmrsim":
             continue
         serial = spec.resource.split("::")[3] if spec.resource.count("::") >= 4 else role
-        instrument = SIMULATED_MODELS[spec.model](bench, role, serial, seed=sim.seed * 1000 + k)
+        instrument = simulated_instrument(spec.model)(bench, role, serial,
+                                                      seed=sim.seed * 1000 + k)
         bench.add_instrument(spec.resource, instrument, sim.wiring.get(role, "dut"))
     bench.add_faults(sim.faults)
     return bench

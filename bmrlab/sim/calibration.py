@@ -1,33 +1,105 @@
 """Model parameters from published figures, so that measuring gives the figures back.
 
-Each figure is first "measured" on the bare model under the standard conditions
-(:func:`model_figures`: the same sweep, pulse and read schemes the protocols use, without
-instruments or noise), then the parameters it depends on are solved for, analytically where
-the relations allow (On/Off, endurance) and otherwise with a root finder on the simulated
-measurement (Vset and delay together fix tau0 and V0; retention fixes k_d0; Vreset fixes
-tau0r_w). Parameters written in the device file's ``model:`` are kept as they are.
+Each figure is first "measured" on the bare model (:func:`model_figures`: no instruments, no
+noise) by replaying the protocols' own schemes, configured as characterize runs them for the
+device's test conditions (each protocol's ``condition_defaults``): the I-V sweep's cycle
+(``IvSweep.cycle``), the retention traces (``trace_levels``, ``adapted_reads``) with the
+retention analysis's rule (``trace_retention``), each reading taken where in its step the
+standard SMU takes it (``Smu.sample_phase``). Then the parameters each figure depends on are
+solved for, analytically where the relations allow (On/Off, endurance) and otherwise with a
+root finder on the replayed measurement (Vset and delay together fix tau0 and V0; retention
+fixes k_d0; Vreset fixes tau0r_w). Parameters written in the device file's ``model:`` are
+kept as they are.
+
+The result is cached in the user's cache directory, keyed by the inputs and by the source of
+every module the result depends on (the model, the replayed schemes, this solver), so that
+editing any of them recalibrates on the next load.
 """
 
+import functools
 import hashlib
+import inspect
+import itertools
 import json
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy.optimize import brentq
 
 from .. import standard
+from ..analysis.iv import IvPhase
+from ..analysis.retention import trace_retention
 from ..errors import BadInput
+from ..instruments.keithley2450 import Keithley2450Smu
+from ..instruments.smu import Smu
+from ..procedures.base import BmrProcedure
+from ..procedures.iv_sweep import IvSweep
+from ..procedures.pulse_delay import PulseDelay
+from ..procedures.retention import WINDOW_RETENTIONS, Retention, adapted_reads, trace_levels
 from .model import BmrDevice, ModelParams
 
-CALIBRATION_VERSION = 2  # bump when the model or the standard conditions change
 DEFAULTS = {"G_on": 1e-5, "tau_x": 10e-3}
 DEFAULT_V0 = 0.03  # without a delay figure, the set kinetics scale (V)
 SLOWER_TAU_X = (0.1, 1.0, 10.0)  # gap relaxation times tried when the default cannot fit
 DEFAULT_FIGURES = {"vset_mV": 80.0, "on_off_ratio": 1e4, "retention_ms": 30.0}
 NONVOLATILE = {"k_d0": 0.0, "w_max": 0.05, "w_LTP": 0.0, "k_LTP": 1e-9}
-MEASURE_FRACTION = 0.7  # where in a sweep step the SMU's reading falls
+READS_BETWEEN_LOOKS = 10  # a replayed retention trace is analysed after every this many reads
+
+
+class StandardSmu(Keithley2450Smu):
+    """The SMU of the default simulated bench (a 2450 on 60 Hz mains) as a protocol
+    configures it at ``nplc``: its step and sampling timing alone, no instrument behind it."""
+
+    LINE_FREQUENCY_HZ = 60.0  # the simulated instruments' mains
+
+    def __init__(self, nplc: float):  # only the timing methods are used: no driver
+        self._aperture = nplc / self.LINE_FREQUENCY_HZ
+
+
+def _sample_phase(protocol, dwell: float) -> float:
+    """When in a ``dwell``-long step the standard SMU, at ``protocol``'s nplc, reads."""
+    return StandardSmu(protocol.nplc).sample_phase(dwell)
+
+
+@dataclass(frozen=True)
+class IvCycle:
+    """One cycle of the I-V sweep protocol as it sources it, and where in each step the
+    standard SMU reads."""
+
+    levels: np.ndarray
+    phases: np.ndarray
+    dwell: float
+    step: float
+    compliance: float
+    sample_at: float
+
+    @classmethod
+    def of(cls, sweep: IvSweep) -> "IvCycle":
+        levels, phases = sweep.cycle()
+        return cls(levels, phases, sweep.dwell, sweep.step, sweep.compliance,
+                   _sample_phase(sweep, sweep.dwell))
+
+
+class Protocols:
+    """The protocols whose figures are calibrated, configured as characterize runs them on
+    a device of these test conditions."""
+
+    def __init__(self, conditions: dict):
+        self.conditions = conditions
+        self.iv_sweep = self.configured(IvSweep)
+        self.iv = IvCycle.of(self.iv_sweep)
+        self.retention = self.configured(Retention)
+        pulse_delay = self.configured(PulseDelay)
+        # the amplitude whose delay the pulse-delay analysis reports
+        self.delay_at = pulse_delay.delay_at or pulse_delay.amplitudes[0]
+        self.delay_compliance = pulse_delay.compliance
+
+    def configured(self, protocol, **values):
+        """``protocol`` with the defaults the conditions imply, then ``values``."""
+        return protocol.build({**protocol.condition_defaults(self.conditions, {}), **values})
 
 
 # --- the standard measurements, on the bare model ----------------------------------------
@@ -35,92 +107,134 @@ def _device(params: ModelParams) -> BmrDevice:
     return BmrDevice(params.model_copy(update={"sigma_tau0": 0.0, "sigma_tau0r_w": 0.0}))
 
 
-def sweep_vset(params: ModelParams, icc: float, dwell: float, v_max: float = 1.0) -> float | None:
-    """Set voltage of a standard up-sweep from the relaxed state (continuous in the
-    parameters: the step level plus where in the step the bridge formed)."""
+def _replay(d: BmrDevice, levels, dwell: float, icc: float, sampled=(), sample_at=0.0):
+    """Drive ``d`` through ``levels``, each ``dwell`` long from ``d.t``; pause at the
+    reading of each step in ``sampled``, ``sample_at`` into the step, and yield the step's
+    index. A run of equal levels between readings is one exact advance."""
+    levels = np.asarray(levels, dtype=float)
+    sampled = np.asarray(sampled, dtype=int)
+    edges = np.union1d(np.flatnonzero(np.diff(levels)) + 1, np.r_[sampled, sampled + 1])
+    edges = np.r_[0, edges[(edges > 0) & (edges < levels.size)], levels.size]
+    values, sampled = levels.tolist(), set(sampled.tolist())  # plain floats: faster model
+    t0 = d.t
+    for a, b in itertools.pairwise(edges.tolist()):
+        if a in sampled:
+            d.advance(t0 + a * dwell + sample_at, values[a], icc)
+            yield a
+        d.advance(t0 + b * dwell, values[a], icc)
+
+
+def _drive(d: BmrDevice, levels, dwell: float, icc: float) -> None:
+    """Drive ``d`` through ``levels`` without reading."""
+    for _ in _replay(d, levels, dwell, icc):
+        pass
+
+
+def sweep_vset(params: ModelParams, iv: IvCycle) -> float | None:
+    """Set voltage of the I-V sweep's first cycle, from the relaxed state; continuous in
+    the parameters: the level of the step in which the bridge formed, plus the fraction of
+    a step by which the bridge followed that step's reading, plus half a step (a bridge
+    just after a reading shows at the next level, one just before it at this one)."""
     d = _device(params)
-    step = standard.SWEEP_STEP_V
-    d.advance(dwell, standard.V_READ, icc)  # the HRS read before the cycle
-    level = 0.0
-    while level < v_max:
-        level += step
-        t = d.time_to_set(level, icc, t_max=dwell)
+    first = int(np.argmax(iv.phases == IvPhase.SWEEP))
+    peak = first + int(np.argmax(iv.levels[first:]))
+    _drive(d, iv.levels[:first], iv.dwell, iv.compliance)
+    for level in iv.levels[first:peak + 1].tolist():
+        t = d.time_to_set(level, iv.compliance, t_max=iv.dwell)
         if t is not None:
-            return level + step * (t / dwell - MEASURE_FRACTION + 0.5)
+            return level + iv.step * ((t - iv.sample_at) / iv.dwell + 0.5)
     return None
 
 
-def sweep_vreset(params: ModelParams, icc: float, dwell: float, v_max: float,
-                 v_neg: float) -> float | None:
-    """|V| of the reset on the negative branch of a standard bipolar sweep."""
+def sweep_vreset(params: ModelParams, iv: IvCycle) -> float | None:
+    """|V| of the first reading on the I-V cycle's negative branch that finds the filament
+    gone (None if the positive branch did not set it, or the branch does not reset it)."""
     d = _device(params)
-    step = standard.SWEEP_STEP_V
-    for level in np.r_[np.arange(step, v_max + step / 2, step), np.arange(v_max, 0, -step)]:
-        d.advance(d.t + dwell, level, icc)
-    if not d.bridged:
+    levels = iv.levels
+    negative = np.flatnonzero((iv.phases == IvPhase.SWEEP) & (levels < 0))
+    if not negative.size:
         return None
-    level = 0.0
-    while level < v_neg:
-        level += step
-        d.advance(d.t + dwell, -level, icc)
+    branch = negative[:int(np.argmin(levels[negative])) + 1]
+    before = branch[0] - 1  # the 0 V point that ends the positive branch
+    for k in _replay(d, levels[:branch[-1] + 1], iv.dwell, iv.compliance,
+                     np.r_[before, branch], iv.sample_at):
         if not d.bridged:
-            return level
+            return None if k == before else float(-levels[k])
     return None
 
 
-def delay(params: ModelParams, v: float, icc: float) -> float | None:
-    return _device(params).time_to_set(v, icc, t_max=1e3)
-
-
-def retention(params: ModelParams, v: float, width: float, icc: float,
-              expected: float) -> float | None:
-    """Time from the end of a (v, width) pulse until a read finds the conductance below
-    sqrt(G_on G_off); reads as the retention protocol makes them."""
+def hrs_read_closure(params: ModelParams, iv: IvCycle) -> float:
+    """Gap closure at the reading of the I-V cycle's HRS read, from the relaxed state."""
     d = _device(params)
-    d.advance(width, v, icc)
-    if not d.bridged:
-        return 0.0
-    threshold = math.sqrt(d.g_on() * d.g_off())
-    read = standard.RETENTION_READ_S
-    period = max(expected / standard.RETENTION_READS, read / standard.RETENTION_READ_DUTY)
-    start = d.t
-    while d.t - start < 100 * expected:
-        d.advance(d.t + period - read, 0.0, icc)
-        d.advance(d.t + read, standard.V_READ, icc)
-        if d.conductance() < threshold:
-            return d.t - start
-    return None
-
-
-def hrs_read_closure(params: ModelParams, dwell: float) -> float:
-    """Gap closure reached during the HRS read (one sweep step at V_READ, read at 70 %)."""
-    d = _device(params)
-    d.advance(dwell * MEASURE_FRACTION, standard.V_READ)
+    read = int(np.argmax(iv.phases == IvPhase.READ))
+    next(_replay(d, iv.levels[:read + 1], iv.dwell, iv.compliance, [read], iv.sample_at))
     return d.x
 
 
-def on_off(params: ModelParams, dwell: float) -> float:
-    return params.G_on / (params.G_off * (1 + params.a * hrs_read_closure(params, dwell)))
+def on_off(params: ModelParams, iv: IvCycle) -> float:
+    return params.G_on / (params.G_off * (1 + params.a * hrs_read_closure(params, iv)))
+
+
+def delay(params: ModelParams, v: float, icc: float) -> float | None:
+    """Time to set at ``v`` from the relaxed state: what the pulse-delay protocol's
+    midpoint of the sampling interval holding the switch estimates without bias."""
+    return _device(params).time_to_set(v, icc, t_max=1e3)
+
+
+def retention(params: ModelParams, protocol: Retention, first: float | None = None) -> float:
+    """Retention after the protocol's pulse as its later traces, which make the median,
+    find it: read at the period and window adapted to what the first trace found, ``first``
+    or else replayed too. Censored at the window.
+
+    The solver passes the figure as ``first``: where the read bias nearly holds a weak
+    filament, a long first trace would make the later ones read sparsely and lose it sooner,
+    and the replayed retention would not fall steadily with the dissolution rate."""
+    smu = StandardSmu(protocol.nplc)
+    step = smu.actual_dwell(protocol.step(smu.step_time()))
+    period, window = protocol.read_period, protocol.window
+    if first is None:
+        first = _trace(params, protocol, period, window, step)
+        if not (first > 0 and math.isfinite(first)):
+            return first
+    return _trace(params, protocol, *adapted_reads(first, period, window, step), step)
+
+
+def _trace(params: ModelParams, protocol: Retention, period: float, window: float,
+           step: float) -> float:
+    """One trace from the relaxed state; read until its retention is found."""
+    d = _device(params)
+    g_off = d.conductance()  # the HRS read before the pulse
+    v_read, icc = protocol.v_read, protocol.compliance
+    levels, pulse_steps, per_read = trace_levels(protocol.pulse_v, protocol.pulse_width,
+                                                 v_read, period, window, step)
+    reads = np.arange(pulse_steps, len(levels), per_read)
+    t_end, g = [], []
+    for k in _replay(d, levels, step, icc, reads, _sample_phase(protocol, step)):
+        t_end.append((k + 1 - pulse_steps) * step)  # the end of the read, after the pulse
+        g.append(abs(d.current(v_read, icc)[0]) / v_read)
+        if len(g) % READS_BETWEEN_LOOKS == 0:
+            value, censored = trace_retention(t_end, g, g_off)
+            if not censored:
+                return value
+    return trace_retention(t_end, g, g_off)[0]
 
 
 def model_figures(params: ModelParams, volatile: bool, conditions: dict) -> dict:
-    """The Table 1 figures of the bare model under the standard conditions."""
-    icc, dwell = conditions["compliance"], conditions["sweep_dwell_s"]
-    figures = {"on_off_ratio": on_off(params, dwell), "volatile": volatile}
-    vset = sweep_vset(params, icc, dwell)
+    """The Table 1 figures of the bare model under the test conditions."""
+    protocols = Protocols(conditions)
+    iv = protocols.iv
+    figures: dict[str, float | bool | None] = {"on_off_ratio": on_off(params, iv),
+                                                "volatile": volatile}
+    vset = sweep_vset(params, iv)
     figures["vset_mV"] = vset * 1e3 if vset is not None else None
     if params.N_fail:
         figures["endurance_cycles"] = params.N_fail
-    v_d = conditions["delay_at_mV"] * 1e-3
-    t_d = delay(params, v_d, icc)
+    t_d = delay(params, protocols.delay_at, protocols.delay_compliance)
     figures["delay_ms"] = t_d * 1e3 if t_d is not None else None
     if volatile:
-        v_p, w_p = conditions["retention_pulse_mV"] * 1e-3, conditions["retention_pulse_ms"] * 1e-3
-        r = retention(params, v_p, w_p, icc, conditions["retention_expected_ms"] * 1e-3)
-        figures["retention_ms"] = r * 1e3 if r is not None else None
+        figures["retention_ms"] = retention(params, protocols.retention) * 1e3
     else:
-        v_sweep = conditions["sweep_v_max"]
-        vr = sweep_vreset(params, icc, dwell, v_sweep, v_sweep)
+        vr = sweep_vreset(params, iv)
         figures["vreset_mV"] = vr * 1e3 if vr is not None else None
     return figures
 
@@ -138,87 +252,95 @@ class NoSolution(Exception):
     """The figure cannot be met in the searched range of the parameter."""
 
 
-def _log_root(f, lo: float, hi: float, what: str, points: int = 24) -> float:
-    """Root of f(exp(u)) for u in [ln lo, ln hi], bracketed on a log grid first. Grid points
-    where f has no value (NaN, or NoSolution) are passed over."""
-    grid = np.linspace(math.log(lo), math.log(hi), points)
-
+def _log_root(f, start: float, end: float, what: str, points: int = 24) -> float:
+    """Root of f(exp(u)) between ln start and ln end: the first sign change on a log grid
+    walked from ``start`` (the root nearest it), refined by brentq. Grid points where f has
+    no value (NaN, or NoSolution) bracket nothing."""
     def value(u):
         try:
             return f(math.exp(u))
         except NoSolution:
             return math.nan
-    values = [value(u) for u in grid]
-    for u0, u1, f0, f1 in zip(grid, grid[1:], values, values[1:], strict=False):
-        if f0 == 0:
-            return math.exp(u0)
-        if f0 * f1 < 0:
-            return math.exp(brentq(lambda u: f(math.exp(u)), u0, u1, xtol=1e-6))
+    u0 = f0 = None
+    for u1 in np.linspace(math.log(start), math.log(end), points):
+        f1 = value(u1)
+        if f1 == 0:
+            return math.exp(u1)
+        if f0 is not None and f0 * f1 < 0:
+            lo, hi = sorted((u0, u1))
+            return math.exp(brentq(lambda u: f(math.exp(u)), lo, hi, xtol=1e-6))
+        u0, f0 = u1, f1
     raise NoSolution(what)
 
 
-def _solve_tau0(p: dict, vset: float, icc: float, dwell: float) -> float:
+def _solve_tau0(p: dict, vset: float, protocols: Protocols) -> float:
+    # the same sweep continued beyond its peak, so that a slow set still has a Vset
+    iv = IvCycle.of(protocols.configured(IvSweep, v_max=max(protocols.iv_sweep.v_max,
+                                                             3 * vset + 0.1)))
+
     def mismatch(tau0):
-        got = sweep_vset(_model({**p, "tau0": tau0}), icc, dwell, v_max=3 * vset + 0.1)
+        got = sweep_vset(_model({**p, "tau0": tau0}), iv)
         return (got if got is not None else 10.0) - vset
-    return _log_root(mismatch, 1e-12, 1e200, f"Vset {vset * 1e3:g} mV", points=48)
+    # Vset grows with tau0 (a sweep that never sets counts as 10 V): the ends bracket it
+    return _log_root(mismatch, 1e-12, 1e200, f"Vset {vset * 1e3:g} mV", points=2)
 
 
-def _solve_set_kinetics(p: dict, f: dict, icc: float, dwell: float, v_delay: float) -> dict:
+def _solve_set_kinetics(p: dict, f: dict, protocols: Protocols) -> dict:
     vset = f.get("vset_mV", DEFAULT_FIGURES["vset_mV"]) * 1e-3
     t_d = f.get("delay_ms")
     if "V0" in p or t_d is None:
         v0 = p.get("V0", DEFAULT_V0)
-        return {"V0": v0, "tau0": _solve_tau0({**p, "V0": v0}, vset, icc, dwell)}
+        return {"V0": v0, "tau0": _solve_tau0({**p, "V0": v0}, vset, protocols)}
+    v_delay = protocols.delay_at
 
     def delay_mismatch(v0):
         q = {**p, "V0": v0}
-        q["tau0"] = _solve_tau0(q, vset, icc, dwell)
-        got = delay(_model(q), v_delay, icc)
+        q["tau0"] = _solve_tau0(q, vset, protocols)
+        got = delay(_model(q), v_delay, protocols.delay_compliance)
         return math.log(max(got, 1e-300) if got is not None else 1e6) - math.log(t_d * 1e-3)
     v0 = _log_root(delay_mismatch, 1e-3, 0.5, f"Vset {vset * 1e3:g} mV with a delay of "
                    f"{t_d:g} ms at {v_delay * 1e3:g} mV", points=16)
-    return {"V0": v0, "tau0": _solve_tau0({**p, "V0": v0}, vset, icc, dwell)}
+    return {"V0": v0, "tau0": _solve_tau0({**p, "V0": v0}, vset, protocols)}
 
 
-def _solve_set_kinetics_any_tau_x(p: dict, f: dict, icc: float, dwell: float,
-                                  v_delay: float, fixed: bool) -> dict:
+def _solve_set_kinetics_any_tau_x(p: dict, f: dict, protocols: Protocols,
+                                  fixed: bool) -> dict:
     """A delay long at the set voltage needs a slowly relaxing gap: when the default tau_x
     cannot meet Vset and delay together, try slower ones (unless the file fixes tau_x)."""
     tried = [p["tau_x"]] if fixed else [p["tau_x"], *SLOWER_TAU_X]
     for tau_x in tried:
         try:
-            return {"tau_x": tau_x,
-                    **_solve_set_kinetics({**p, "tau_x": tau_x}, f, icc, dwell, v_delay)}
+            return {"tau_x": tau_x, **_solve_set_kinetics({**p, "tau_x": tau_x}, f, protocols)}
         except NoSolution as error:
             failure = error
     raise failure
 
 
-def _solve_retention(p: dict, f: dict, conditions: dict, icc: float) -> dict:
+def _solve_retention(p: dict, f: dict, protocols: Protocols) -> dict:
     target = f.get("retention_ms", DEFAULT_FIGURES["retention_ms"]) * 1e-3
-    v_p = conditions["retention_pulse_mV"] * 1e-3
-    w_p = conditions["retention_pulse_ms"] * 1e-3
+    # read as long as the figure needs (the protocol's window, or what a user would set)
+    scheme = protocols.configured(Retention, window=max(protocols.retention.window,
+                                                        WINDOW_RETENTIONS * target))
+    v_p, w_p, icc = scheme.pulse_v, scheme.pulse_width, scheme.compliance
     open_ended = {**p, "w_max": 1e3, "w_LTP": math.inf}
 
     def mismatch(k):
-        got = retention(_model({**open_ended, "k_d0": k}), v_p, w_p, icc, target)
-        return math.log(max(got, 1e-9) if got is not None else 1e9) - math.log(target)
+        got = retention(_model({**open_ended, "k_d0": k}), scheme, first=target)
+        return math.log(max(got, 1e-9)) - math.log(target)
     drive = min(p["G_on"] * v_p, icc) / p.get("I_ref", 1e-6)
     k = _log_root(mismatch, 1e-6 * drive, drive * (1 - 1e-9), f"retention {target * 1e3:g} ms")
     t_d = delay(_model({**open_ended, "k_d0": k}), v_p, icc) or 0.0
     w_end = (drive - k) * max(w_p - t_d, 0.0)
     # large enough not to cap the standard pulse, small enough to relax between I-V cycles
-    w_max = max(1.5 * w_end, min(12e-3, 0.2 * k * standard.IV_REST_S))
+    w_max = max(1.5 * w_end, min(12e-3, 0.2 * k * protocols.iv_sweep.rest))
     return {"k_d0": k, "w_max": w_max}
 
 
-def _solve_reset(p: dict, f: dict, icc: float, dwell: float) -> dict:
+def _solve_reset(p: dict, f: dict, protocols: Protocols) -> dict:
     target = f.get("vreset_mV", f.get("vset_mV", DEFAULT_FIGURES["vset_mV"])) * 1e-3
-    v_sweep = standard.SWEEP_V_MAX
 
     def mismatch(tau):
-        got = sweep_vreset(_model({**p, "tau0r_w": tau}), icc, dwell, v_sweep, v_sweep)
+        got = sweep_vreset(_model({**p, "tau0r_w": tau}), protocols.iv)
         return (got if got is not None else 10.0) - target
     return {"tau0r_w": _log_root(mismatch, 1e-6, 1e9, f"Vreset {target * 1e3:g} mV")}
 
@@ -227,42 +349,68 @@ def calibrate(volatile: bool, figures: dict, explicit: dict, conditions: dict) -
     """Parameters that reproduce ``figures`` under ``conditions``; ``explicit`` ones are kept."""
     try:
         return _calibrate(volatile, {k: v for k, v in figures.items() if v is not None},
-                          explicit, conditions)
+                          explicit, Protocols(conditions))
     except NoSolution as error:
         raise BadInput(f"the model cannot reproduce these figures together ({error})") from None
 
 
-def _calibrate(volatile: bool, f: dict, explicit: dict, conditions: dict) -> ModelParams:
-    icc, dwell = conditions["compliance"], conditions["sweep_dwell_s"]
+def _calibrate(volatile: bool, f: dict, explicit: dict, protocols: Protocols) -> ModelParams:
     p = {**DEFAULTS, **({} if volatile else NONVOLATILE), **explicit}
     if "tau0" not in p:
-        p.update(_solve_set_kinetics_any_tau_x(p, f, icc, dwell,
-                                               conditions["delay_at_mV"] * 1e-3,
-                                               "tau_x" in explicit))
+        p.update(_solve_set_kinetics_any_tau_x(p, f, protocols, "tau_x" in explicit))
     if "G_off" not in p:
         target = f.get("on_off_ratio", DEFAULT_FIGURES["on_off_ratio"])
         p["G_off"] = p["G_on"] / target  # first guess, then correct for the HRS read
-        p["G_off"] = p["G_on"] / target / (1 + p.get("a", 5.0) * hrs_read_closure(_model(p), dwell))
+        closure = hrs_read_closure(_model(p), protocols.iv)
+        p["G_off"] = p["G_on"] / target / (1 + p.get("a", 5.0) * closure)
     if "N_fail" not in p and "endurance_cycles" in f:
         p["N_fail"] = f["endurance_cycles"]
     if volatile and "k_d0" not in p:
-        p.update(_solve_retention(p, f, conditions, icc))
+        p.update(_solve_retention(p, f, protocols))
     if not volatile and "tau0r_w" not in p:
-        p.update(_solve_reset(p, f, icc, dwell))
+        p.update(_solve_reset(p, f, protocols))
     return ModelParams(**p)
 
 
 # --- cache ----------------------------------------------------------------------------------
+# What the parameters depend on besides the inputs: the model, the protocols whose schemes are
+# replayed on it, the standard SMU, and this solver. Whole modules are hashed, so that their
+# constants and parameter defaults count too (a change elsewhere in them costs one
+# recalibration; a missed change would cost wrong figures).
+DEPENDENCIES = (BmrDevice, IvSweep, PulseDelay, Retention, BmrProcedure, trace_retention,
+                StandardSmu, Keithley2450Smu, Smu, standard)
+
+
+def dependency_modules() -> list:
+    """The modules that define :data:`DEPENDENCIES`, by name."""
+    return sorted({inspect.getmodule(item) for item in DEPENDENCIES}, key=lambda m: m.__name__)
+
+
+@functools.cache
+def source_digest() -> str:
+    """Hash of the source of :func:`dependency_modules` (once per process)."""
+    digest = hashlib.sha256()
+    for module in dependency_modules():
+        digest.update(module.__name__.encode())
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
 def cache_dir() -> Path:
+    """The user's cache directory (XDG), not the package: an installed package may be
+    read-only."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "bmrlab" / "calibration"
 
 
+def cache_key(volatile: bool, figures: dict, explicit: dict, conditions: dict) -> str:
+    inputs = json.dumps([volatile, figures, explicit, conditions], sort_keys=True)
+    return hashlib.sha256((source_digest() + inputs).encode()).hexdigest()[:20]
+
+
 def calibrate_cached(volatile: bool, figures: dict, explicit: dict, conditions: dict):
     """:func:`calibrate`, remembered on disk by the hash of everything it depends on."""
-    key = hashlib.sha256(json.dumps([CALIBRATION_VERSION, volatile, figures, explicit,
-                                     conditions], sort_keys=True).encode()).hexdigest()[:20]
-    path = cache_dir() / f"{key}.json"
+    path = cache_dir() / f"{cache_key(volatile, figures, explicit, conditions)}.json"
     try:
         return ModelParams(**json.loads(path.read_text()))
     except (OSError, ValueError):

@@ -1,7 +1,7 @@
 """``bmrlab station check``: the day-one bring-up of a real bench before a precious device is
-probed (docs/station-check.md). The sequence is in checks.py, the datasheet figures it
-compares against in specs.py, the report in report.py. What each instrument says about itself
-comes from the drivers (``Smu.instrument_facts()``, ``PulseGenerator.instrument_facts()``)."""
+probed (docs/station-check.md). The sequence is in checks.py; the datasheet figures it
+compares against are on each model's class (``DATASHEET``), the margins in specs.py, the
+report in report.py. What each instrument says about itself comes from the drivers (``Smu.instrument_facts()``, ``PulseGenerator.instrument_facts()``)."""
 
 from ..errors import BadInput, InstrumentError
 from ..units import parse_resistance

@@ -15,17 +15,13 @@ from .. import standard
 from ..errors import Stopped
 from ..units import format_quantity
 from .report import Report, Row, now
-from .specs import (GENERATOR_READ_MARGIN, GENERATOR_SPECS, MARGIN, REFERENCE_TOLERANCE,
-                    SMU_SPECS)
+from .specs import GENERATOR_READ_MARGIN, MARGIN, REFERENCE_TOLERANCE
 
 READINGS = 30  # per range and level
 NPLC = 1.0  # the datasheets specify accuracy at 1 PLC
 SETTLE_S = 1.0  # after a range change: the pA ranges (analog filter) settle in hundreds of ms
 PULSE_READINGS = 20  # the generator's pulse lasts this many readings
 OVERFLOW = 1e37  # a Keithley reading beyond its fixed range is 9.9e37
-MODEL_NAMES = {"keithley2450": ("2450",), "keithley2400": ("2400", "2401", "2410"),
-               "keithley2636b": ("2636B",), "keysight33500b": ("335",),
-               "agilent33220a": ("33220A",)}
 
 
 def _mean(values: np.ndarray) -> float:
@@ -53,9 +49,13 @@ class StationCheck:
         self.station = station
         self.reference_ohm = reference_ohm
         self.smu_model = station.config.instruments["smu"].model
-        self.spec = SMU_SPECS[self.smu_model]
+        self.spec = station.smu_class.DATASHEET
         self.report = Report(station={}, reference_ohm=reference_ohm, started=now())
         self.reference = None  # once it passed: (readback V, current step, range, volts)
+
+    def _model_class(self, role: str):
+        """The class that carries the facts of ``role``'s model (its datasheet, its name)."""
+        return self.station.smu_class if role == "smu" else self.station.generator_class
 
     def row(self, instrument, check, measured, allowed, result, source="", **values) -> None:
         self.report.rows.append(Row(instrument, check, measured, allowed, result, values,
@@ -115,7 +115,7 @@ class StationCheck:
             if facts is None:
                 continue
             model = self.station.config.instruments[role].model
-            names = MODEL_NAMES[model]
+            names = self._model_class(role).IDN_MODELS
             found = facts["model"]
             self.row(role, "identity", facts["identity"],
                      f"a {' / '.join(names)} (instruments.{role}.model: {model})",
@@ -290,8 +290,8 @@ class StationCheck:
             inside = np.flatnonzero(currents - baseline > step / 2)[1:-1]  # edges dropped
             level = (float(np.median(currents[inside]) - baseline) / step * v_smu
                      if inside.size >= 3 else 0.0)
-        datasheet, (gain, offset) = GENERATOR_SPECS[
-            self.station.config.instruments["pulse_generator"].model]
+        datasheet = self.station.generator_class.DATASHEET.datasheet
+        gain, offset = self.station.generator_class.DATASHEET.amplitude
         allowed = gain * volts + offset + GENERATOR_READ_MARGIN * volts
         self.row("pulse_generator", f"level into a high impedance ({q(volts, 'V', 3)} pulse)",
                  _shown(level, "V"), f"{q(volts, 'V', 3)} +/- {q(allowed, 'V', 3)}",

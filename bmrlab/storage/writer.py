@@ -126,7 +126,8 @@ class Store:
 
     def begin_run(self, *, sample: str, device: str, protocol: str, parameters: dict,
                   units: dict, station: dict, conditions: dict | None = None,
-                  step: str = "", metadata: dict | None = None) -> "RunWriter":
+                  published: dict | None = None, step: str = "",
+                  metadata: dict | None = None) -> "RunWriter":
         """Open the file for writing (refused if unwritable or held by another process)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,13 +138,14 @@ class Store:
             raise BadInput(f"--out {self.path}: cannot be written ({error})") from None
         return RunWriter(handle, sample=_clean(sample), device=_clean(device),
                          protocol=protocol, parameters=parameters, units=units,
-                         station=station, conditions=conditions or {}, step=step,
+                         station=station, conditions=conditions or {},
+                         published=published or {}, step=step,
                          metadata=metadata or {}, filters=self.filters)
 
 
 class RunWriter:
     def __init__(self, handle: h5py.File, *, sample, device, protocol, parameters, units,
-                 station, conditions, step="", metadata=None, filters=None):
+                 station, conditions, published=None, step="", metadata=None, filters=None):
         self.file = handle
         self.filters = filters or {}  # h5py options of the data columns (column_filters)
         self.path = Path(handle.filename)
@@ -161,6 +163,7 @@ class RunWriter:
             attrs[name] = value
             attrs[f"{name}.units"] = units.get(name, "")
         attrs["conditions"] = json.dumps(conditions)
+        attrs["published"] = json.dumps(published or {})  # the device file's, to compare with
         attrs["recipe_step"] = step  # which step of a recipe this run is ('' outside one)
         attrs["metadata"] = json.dumps(metadata or {})  # the user's: operator, chip, notes...
         attrs["status"] = "running"

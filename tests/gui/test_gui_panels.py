@@ -299,7 +299,3 @@ def test_the_endurance_figure_is_marked_on_the_window_plot(qtbot, window):
     assert "cycles" in line.label.toPlainText()
 
 
-def test_fits_with_words_in_them_are_shown(qtbot):
-    from bmrlab.gui.figures_panel import fit_text
-    assert fit_text({"model": "weibull", "tau_ms": 28.0, "k": 1.2}) == \
-        "model = weibull, tau = 28 ms, k = 1.2"

@@ -40,10 +40,10 @@ CONFIGURE = [
      "smua.measure.filter.enable = smua.FILTER_OFF smua.measure.analogfilter = 0", None),
     ("smua.trigger.source.limiti = smua.LIMIT_AUTO", None),  # WH 15179
     ("smua.measure.autozero = smua.AUTOZERO_ONCE", None),  # WH 15108
+    ("bmr_buffer_empty(1e-06)", None),  # collect flags set: WH 15129 capacity depends on them
     ("smua.source.levelv = 0", None),
     ("print(localnode.linefreq)", "6.00000e+01"),  # WH 15012
-    ("bmr_buffer_empty(1e-06)", None),  # collect flags set: WH 15129 capacity depends on them
-    (f"print({BUFFER}.capacity)", "6.49780000000000e+04"),  # WH 15129
+    (f"print({BUFFER}.capacity)", "6.49780000000000e+04"),  # WH 15129, a query only
     NO_ERROR,  # WH 17242
     ("smua.source.output = smua.OUTPUT_ON", None),
 ]

@@ -1,0 +1,220 @@
+"""A typed result in words, as a physicist reads it: one row per figure with its value in
+units, the 5-95 % spread and n where the result holds a spread, and notes (lower bound,
+censored, why a figure is missing). The window's figures panel and the terminal report
+both show these rows.
+
+Nothing here knows a protocol: the rows come from the result model alone (its fields'
+units and descriptions, ``Spread``, nested models, mappings and lists), so a new protocol's
+figures are shown as soon as it declares its ``Result``.
+"""
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from .results import ProtocolResult, Spread
+from .standard import TABLE1
+from .units import format_quantity
+
+PREFIXES = {"p": 1e-12, "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6}
+SI_UNITS = ("V", "A", "s", "S", "Hz", "ohm")
+NAMES = {"vset_mV": "Vset", "vreset_mV": "Vreset", "on_off_ratio": "On/Off ratio",
+         "endurance_cycles": "endurance (cycles)", "delay_ms": "switching delay",
+         "delay_at_mV": "delay measured at", "retention_ms": "retention",
+         "retention_pulse_mV": "retention pulse amplitude",
+         "retention_pulse_ms": "retention pulse width", "hrs_A": "HRS current",
+         "lrs_A": "LRS current", "ppf": "PPF", "delay_fit": "delay fit",
+         "retention_fit": "retention fit", "forming_V": "forming voltage",
+         "forming": "forming search"}
+LIST_SHOWN = 6  # values of a list shown in one row before "..."
+
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    value: str
+    spread: str = ""  # 5-95 %
+    n: str = ""
+    note: str = ""
+
+
+def si(units: str) -> tuple[str, float]:
+    """(SI unit, scale to it) of a field's units: ``mV`` -> ("V", 1e-3); others as is."""
+    if units in SI_UNITS:
+        return units, 1.0
+    if len(units) > 1 and units[0] in PREFIXES and units[1:] in SI_UNITS:
+        return units[1:], PREFIXES[units[0]]
+    return "", 1.0
+
+
+def value_text(value, units: str = "") -> str:
+    """A value in words: ``63 mV``, ``1.6e+06``, ``yes``, ``not measured``."""
+    if value is None:
+        return "not measured"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}" + (f" {units}" if units and not si(units)[0] else "")
+    if isinstance(value, float):
+        unit, scale = si(units)
+        if unit:
+            return format_quantity(value * scale, unit, 3)
+        return f"{value:.3g}" + (f" {units}" if units else "")
+    return str(value)
+
+
+def _extra(model: type[BaseModel], name: str) -> dict:
+    return model.model_fields[name].json_schema_extra or {}  # type: ignore[return-value]
+
+
+def _label(model: type[BaseModel], name: str) -> str:
+    """A field's name in words, without the unit it ends in (``tau1_ms`` -> ``tau1``)."""
+    if name in NAMES:
+        return NAMES[name]
+    extra = _extra(model, name)
+    units, key_units = str(extra.get("units", "")), str(extra.get("key_units", ""))
+    for suffix in (f"_by_{key_units}" if key_units else None, f"_{units}" if units else None):
+        if suffix and name.endswith(suffix):
+            name = name[:-len(suffix)]
+    return name.replace("_", " ")
+
+
+def _spread_row(label: str, spread: Spread, units: str, notes: list[str],
+                value=None) -> Row:
+    """The median (or ``value`` when the result states the figure itself), its 5-95 %
+    spread and n; the reason where the value would be when there is none."""
+    shown = spread.median if value is None else value
+    span = ""
+    if spread.p5 is not None and spread.p95 is not None:
+        low, high = value_text(spread.p5, units), value_text(spread.p95, units)
+        if " " in low and low.rpartition(" ")[2] == high.rpartition(" ")[2]:
+            low = low.rpartition(" ")[0]  # 54.9 .. 69.3 mV: the unit once
+        span = f"{low} .. {high}"
+    notes = notes + _detail(spread, exclude=set(Spread.model_fields))
+    text = value_text(shown, units)
+    if shown is None and spread.reason:
+        text = spread.reason
+    elif spread.reason:
+        notes.append(spread.reason)
+    return Row(label, text, span, str(spread.n), "; ".join(notes))
+
+
+def _detail(model: BaseModel, exclude: set = frozenset()) -> list[str]:
+    """A model's scalar fields as ``name value unit`` (a fit's parameters, a spread's
+    counts); set flags in their own words."""
+    parts = []
+    for name in type(model).model_fields:
+        if name in exclude:
+            continue
+        value, extra = getattr(model, name), _extra(type(model), name)
+        if isinstance(value, bool):
+            if value and extra.get("words"):
+                parts.append(str(extra["words"]))
+            elif not extra.get("words"):
+                parts.append(f"{_label(type(model), name)}: {value_text(value)}")
+        elif isinstance(value, (int, float)) or value is None:
+            if value is not None:
+                parts.append(f"{_label(type(model), name)} = "
+                             f"{value_text(value, str(extra.get('units', '')))}")
+        elif isinstance(value, str):
+            parts.append(value)
+    return parts
+
+
+def _list_text(values: list, units: str) -> str:
+    shown = ", ".join(value_text(v, units) for v in values[:LIST_SHOWN])
+    return shown + (f", ... ({len(values)} values)" if len(values) > LIST_SHOWN else "")
+
+
+def _table_rows(label: str, model: BaseModel) -> list[Row] | None:
+    """A model of equal-length lists is a curve: the first list is x, the others y; one
+    row per point (``PPF index at 1 ms``). None if ``model`` is not one."""
+    cls = type(model)
+    lists = [n for n in cls.model_fields if isinstance(getattr(model, n), list)
+             and all(isinstance(v, (int, float)) or v is None for v in getattr(model, n))]
+    if len(lists) < 2 or len({len(getattr(model, n)) for n in lists}) != 1:
+        return None
+    x, ys = lists[0], lists[1:]
+    x_units = str(_extra(cls, x).get("units", ""))
+    rows = []
+    for k, x_value in enumerate(getattr(model, x)):
+        for y in ys:
+            rows.append(Row(f"{label} {_label(cls, y)} at {value_text(x_value, x_units)}",
+                            value_text(getattr(model, y)[k], str(_extra(cls, y).get("units", "")))))
+    others = _detail(model, exclude=set(lists))
+    rest = [n for n in cls.model_fields if n not in lists and isinstance(getattr(model, n),
+                                                                         BaseModel)]
+    for name in rest:
+        rows += _rows(f"{label} {_label(cls, name)}".strip(), getattr(model, name), "", None, [])
+    if others:
+        rows.append(Row(label or "curve", "", note="; ".join(others)))
+    return rows
+
+
+def _rows(label: str, value, units: str, spread: Spread | None, notes: list[str],
+          key_units: str = "") -> list[Row]:
+    if isinstance(value, Spread):
+        return [_spread_row(label, value, units, notes)]
+    if spread is not None and not isinstance(value, (BaseModel, dict, list)):
+        return [_spread_row(label, spread, units, notes, value)]
+    if isinstance(value, BaseModel):
+        table = _table_rows(label, value)
+        if table is not None:
+            return table
+        nested = [n for n in type(value).model_fields
+                  if isinstance(getattr(value, n), (BaseModel, dict, list))]
+        if not nested:  # a fit or a small record: one row
+            return [Row(label, "", note="; ".join(_detail(value)))]
+        rows = []
+        for name in type(value).model_fields:
+            extra = _extra(type(value), name)
+            rows += _rows(f"{label} {_label(type(value), name)}".strip(), getattr(value, name),
+                          str(extra.get("units", "")), None, [],
+                          str(extra.get("key_units", "")))
+        return rows
+    if isinstance(value, dict):
+        rows = []
+        for key, item in value.items():
+            try:
+                where = value_text(float(key), key_units) if key_units else str(key)
+            except ValueError:
+                where = str(key)
+            rows += _rows(f"{label} at {where}", item, units, None, [])
+        return rows
+    if isinstance(value, list):
+        if value and all(isinstance(v, BaseModel) for v in value):
+            return [Row(f"{label} {k + 1}", "", note="; ".join(_detail(v)))
+                    for k, v in enumerate(value)]
+        return [Row(label, _list_text(value, units))]
+    return [Row(label, value_text(value, units), note="; ".join(notes))]
+
+
+def result_rows(result: ProtocolResult) -> list[Row]:
+    """Every figure of ``result``: the Table 1 columns first, then the protocol's own; the
+    spreads in ``stats`` beside the figure they belong to."""
+    cls = type(result)
+    notes: dict[str, list[str]] = {}
+    for name, flagged in result.flags().items():
+        if flagged:
+            extra = _extra(cls, name)
+            notes.setdefault(str(extra["qualifies"]), []).append(str(extra["words"]))
+    stats = getattr(result, "stats", None)
+    spreads = {n: getattr(stats, n) for n in type(stats).model_fields} \
+        if isinstance(stats, BaseModel) else {}
+    order = [n for n in TABLE1 if n in cls.model_fields]
+    order += [n for n in cls.model_fields if n not in order and n != "stats"
+              and n not in result.flags()]
+    rows = []
+    for name in order:
+        extra = _extra(cls, name)
+        spread = spreads.get(name)
+        rows += _rows(_label(cls, name), getattr(result, name), str(extra.get("units", "")),
+                      spread if isinstance(spread, Spread) else None, notes.get(name, []),
+                      str(extra.get("key_units", "")))
+    for name, value in spreads.items():
+        if name in cls.model_fields:
+            continue
+        extra = _extra(type(stats), name)
+        rows += _rows(_label(type(stats), name), value, str(extra.get("units", "")), None, [],
+                      str(extra.get("key_units", "")))
+    return rows

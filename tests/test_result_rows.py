@@ -1,0 +1,78 @@
+"""Typed results in words: the rows the window and the terminal show, from the model alone."""
+
+from bmrlab.result_rows import result_rows, si, value_text
+from bmrlab.results import ProtocolResult, ResultModel, Spread, figure, flag
+
+
+class Fit(ResultModel):
+    model: str = "weibull"
+    tau_ms: float | None = figure("ms", "time constant")
+    k: float = figure("", "shape", 1.2)
+
+
+class Curve(ResultModel):
+    interval_ms: list[float] = figure("ms", "interval between the pulses", [])
+    index: list[float | None] = figure("", "A2/A1", [])
+    fit: Fit | None = None
+
+
+class Stats(ResultModel):
+    vset_mV: Spread
+    hrs_A: Spread
+
+
+class ExampleResult(ProtocolResult):
+    vset_mV: float | None = figure("mV", "median set voltage")
+    on_off_ratio: float | None = figure("", "median On/Off")
+    on_off_lower_bound: bool = flag("on_off_ratio", "lower bound: HRS at the current floor")
+    by_amplitude: dict[str, Spread] = figure("ms", "delay per amplitude", {})
+    ppf: Curve = Curve()
+    stats: Stats
+
+
+def example(**changes) -> ExampleResult:
+    stats = Stats(vset_mV=Spread(median=63.0, p5=54.9, p95=69.3, n=3, values=[63, 70, 54]),
+                  hrs_A=Spread(reason="no read"))
+    values = {"vset_mV": 63.0, "on_off_ratio": 1.6e6, "stats": stats, **changes}
+    return ExampleResult(**values)
+
+
+def by_name(result) -> dict:
+    return {row.figure: row for row in result_rows(result)}
+
+
+def test_a_figure_with_its_spread_units_and_n():
+    row = by_name(example())["Vset"]
+    assert (row.value, row.spread, row.n) == ("63 mV", "54.9 .. 69.3 mV", "3")
+
+
+def test_a_set_flag_is_a_note_on_the_figure_it_qualifies():
+    assert by_name(example())["On/Off ratio"].note == ""
+    row = by_name(example(on_off_lower_bound=True))["On/Off ratio"]
+    assert row.note == "lower bound: HRS at the current floor"
+    assert "on off lower bound" not in by_name(example())
+
+
+def test_a_missing_figure_says_why_where_the_value_would_be():
+    assert by_name(example())["HRS current"].value == "no read"
+
+
+def test_a_curve_is_one_row_per_point_and_its_fit_one_row():
+    result = example(ppf=Curve(interval_ms=[1.0, 2.0], index=[1.3, None],
+                               fit=Fit(tau_ms=32.4)))
+    rows = by_name(result)
+    assert rows["PPF index at 1 ms"].value == "1.3"
+    assert rows["PPF index at 2 ms"].value == "not measured"
+    assert rows["PPF fit"].note == "weibull; tau = 32.4 ms; k = 1.2"
+
+
+def test_a_mapping_is_one_row_per_key():
+    result = example(by_amplitude={"100": Spread(median=12.7, p5=8.6, p95=20.5, n=20)})
+    assert by_name(result)["by amplitude at 100"].value == "12.7 ms"
+
+
+def test_units_in_words():
+    assert si("mV") == ("V", 1e-3) and si("S") == ("S", 1.0) and si("") == ("", 1.0)
+    assert value_text(0.0123, "s") == "12.3 ms"
+    assert value_text(True) == "yes" and value_text(None) == "not measured"
+    assert value_text(30, "cycles") == "30 cycles"
