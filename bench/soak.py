@@ -106,7 +106,10 @@ def soak(args) -> dict:
                                "--port", "0"], stdout=subprocess.PIPE, text=True)
     try:
         first = server.stdout.readline()
-        resource = re.match(r"(TCPIP0::\S+::SOCKET)", first).group(1)
+        served = re.match(r"(TCPIP0::\S+::SOCKET)", first)
+        if served is None:
+            raise SystemExit(f"bmrlab sim serve did not start (it printed {first!r})")
+        resource = served.group(1)
 
         def length(procedure):  # an I-V cycle takes estimated_duration() / cycles
             per_cycle = procedure.estimated_duration() / procedure.cycles
