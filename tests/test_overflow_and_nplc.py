@@ -8,8 +8,7 @@ import pytest
 
 from bmrlab.cli import main
 from bmrlab.paths import CONFIG_DIR
-from bmrlab.storage import Store, load_run
-from bmrlab.storage.stored_run import StoredRun
+from bmrlab.storage import Store, StoredRun, load_run
 
 
 @pytest.mark.parametrize("station, nplc, allowed", [
@@ -36,7 +35,7 @@ def test_overflow_is_stored_beside_limit_hit_and_left_out_of_analysis(tmp_path):
     writer.append({"t_s": np.arange(3.0), "i_A": np.array([1e-9, np.nan, 2e-9]),
                    "limit_hit": np.zeros(3, np.int8)})
     writer.flush()
-    kept = StoredRun(writer.group).columns(["t_s", "i_A"])  # what analysis reads
+    kept = StoredRun(writer.group).columns(["t_s", "i_A"])  # what analysis sees
     writer.finish("finished")
     assert load_run(tmp_path / "s.h5").data["overflow"].tolist() == [0, 1, 0]
     assert kept["t_s"].tolist() == [0.0, 2.0] and kept["i_A"].tolist() == [1e-9, 2e-9]
