@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bmrlab.bench_memory import MemorySampler, length_parameters, measure_run, memory_mb
+from bmrlab.benchmarks.memory import MemorySampler, length_parameters, measure_run, memory_mb
 
 SAMPLES_SHOWN = 40  # memory samples in the report, evenly spread over the run
 
@@ -52,9 +52,12 @@ class PlotFeed:
 
     def report(self) -> dict:
         span = (self.last - self.first) if self.batches > 1 else math.nan
-        return {"plot_feed_rows": self.rows, "plot_feed_batches": self.batches,
-                "plot_feed_rows_per_s": round(self.rows / span) if span else None,
-                "plot_feed_longest_gap_s": round(self.longest_gap_s, 2)}
+        return {
+            "plot_feed_rows": self.rows,
+            "plot_feed_batches": self.batches,
+            "plot_feed_rows_per_s": round(self.rows / span) if span else None,
+            "plot_feed_longest_gap_s": round(self.longest_gap_s, 2),
+        }
 
 
 def thinned(samples: list) -> list:
@@ -70,7 +73,8 @@ def served_station(resource: str, folder: Path) -> Path:
         "limits: {max_voltage: 500mV, max_compliance: 1mA, min_pulse_width: 100us, "
         "max_step: 10mV}\n"
         f"instruments:\n  smu: {{model: keithley2450, resource: '{resource}', "
-        "visa_library: '@py'}\n")
+        "visa_library: '@py'}\n"
+    )
     return path
 
 
@@ -85,25 +89,38 @@ def socket_terminations() -> None:
             self.driver_class = driver_class
 
         def __call__(self, resource, **kwargs):
-            return self.driver_class(resource, read_termination="\n",
-                                     write_termination="\n", **kwargs)
+            return self.driver_class(
+                resource, read_termination="\n", write_termination="\n", **kwargs
+            )
+
     opened = station.Station._open
     station.Station._open = lambda self, role, driver_class: opened(
-        self, role, SocketDriver(driver_class))
+        self, role, SocketDriver(driver_class)
+    )
 
 
 def soak(args) -> dict:
     feed = PlotFeed()
     if not args.serve:
         with MemorySampler(args.every) as sampler:
-            run = measure_run(args.protocol,
-                              lambda procedure: length_parameters(procedure, args.readings),
-                              compression=args.compression, on_event=feed.on_event)
-        return {"mode": "virtual time", **run, **feed.report(),
-                "lost_rows": run["rows_measured"] - run["rows_written"],
-                "rss_mb": thinned(sampler.samples)}
-    server = subprocess.Popen([sys.executable, "-m", "bmrlab.cli", "sim", "serve",
-                               "--port", "0"], stdout=subprocess.PIPE, text=True)
+            run = measure_run(
+                args.protocol,
+                lambda procedure: length_parameters(procedure, args.readings),
+                compression=args.compression,
+                on_event=feed.on_event,
+            )
+        return {
+            "mode": "virtual time",
+            **run,
+            **feed.report(),
+            "lost_rows": run["rows_measured"] - run["rows_written"],
+            "rss_mb": thinned(sampler.samples),
+        }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bmrlab.cli", "sim", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         first = server.stdout.readline()
         served = re.match(r"(TCPIP0::\S+::SOCKET)", first)
@@ -114,38 +131,60 @@ def soak(args) -> dict:
         def length(procedure):  # an I-V cycle takes estimated_duration() / cycles
             per_cycle = procedure.estimated_duration() / procedure.cycles
             return {"cycles": max(1, round(args.duration / per_cycle))}
+
         socket_terminations()
-        with tempfile.TemporaryDirectory() as folder, MemorySampler(args.every) as sampler, \
-                MemorySampler(args.every, server.pid) as served:
-            run = measure_run("iv-sweep", length, served_station(resource, Path(folder)),
-                              args.compression, on_event=feed.on_event)
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            MemorySampler(args.every) as sampler,
+            MemorySampler(args.every, server.pid) as served,
+        ):
+            run = measure_run(
+                "iv-sweep",
+                length,
+                served_station(resource, Path(folder)),
+                args.compression,
+                on_event=feed.on_event,
+            )
     finally:
         server.terminate()
         server.wait()
-    return {"mode": "wall-clock time through sim serve", **run, **feed.report(),
-            "lost_rows": run["rows_measured"] - run["rows_written"],
-            "rss_mb": thinned(sampler.samples), "server_rss_mb": thinned(served.samples)}
+    return {
+        "mode": "wall-clock time through sim serve",
+        **run,
+        **feed.report(),
+        "lost_rows": run["rows_measured"] - run["rows_written"],
+        "rss_mb": thinned(sampler.samples),
+        "server_rss_mb": thinned(served.samples),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--readings", type=float, default=1e8,
-                        help="virtual time: readings to take (default 1e8)")
-    parser.add_argument("--protocol", default="iv-sweep",
-                        help="virtual time: iv-sweep, endurance or read-disturb")
-    parser.add_argument("--serve", action="store_true",
-                        help="run through `bmrlab sim serve` in wall-clock time")
-    parser.add_argument("--duration", type=float, default=3600.0,
-                        help="--serve: seconds to run (default 3600)")
-    parser.add_argument("--every", type=float, default=5.0,
-                        help="seconds between memory samples (default 5)")
+    parser.add_argument(
+        "--readings", type=float, default=1e8, help="virtual time: readings to take (default 1e8)"
+    )
+    parser.add_argument(
+        "--protocol", default="iv-sweep", help="virtual time: iv-sweep, endurance or read-disturb"
+    )
+    parser.add_argument(
+        "--serve", action="store_true", help="run through `bmrlab sim serve` in wall-clock time"
+    )
+    parser.add_argument(
+        "--duration", type=float, default=3600.0, help="--serve: seconds to run (default 3600)"
+    )
+    parser.add_argument(
+        "--every", type=float, default=5.0, help="seconds between memory samples (default 5)"
+    )
     parser.add_argument("--compression", default="none", choices=("none", "lzf", "gzip"))
     args = parser.parse_args()
     args.readings = int(args.readings)
     result = soak(args)
     result["peak_rss_mb_process"] = round(memory_mb()["peak"], 1)
-    print("{\n" + ",\n".join(f" {json.dumps(key)}: {json.dumps(value)}"
-                             for key, value in result.items()) + "\n}")
+    print(
+        "{\n"
+        + ",\n".join(f" {json.dumps(key)}: {json.dumps(value)}" for key, value in result.items())
+        + "\n}"
+    )
     return 0 if result["lost_rows"] == 0 else 1
 
 

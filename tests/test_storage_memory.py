@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bmrlab import runner
-from bmrlab.bench_memory import measure_in_subprocess
+from bmrlab.benchmarks.memory import measure_in_subprocess
 from bmrlab.errors import BadInput
 from bmrlab.paths import CONFIG_DIR, DEFAULT_STATION
 from bmrlab.station import Station
@@ -23,16 +23,21 @@ COLUMNS = {"t_s": "s", "i_A": "A", "cycle": "", "limit_hit": ""}
 
 
 def begin(path, compression="none"):
-    writer = Store(path, compression).begin_run(sample="s", device="d", protocol="p",
-                                                parameters={}, units={}, station={})
+    writer = Store(path, compression).begin_run(
+        sample="s", device="d", protocol="p", parameters={}, units={}, station={}
+    )
     writer.declare(COLUMNS)
     return writer
 
 
 def block(first: int, rows: int) -> dict:
     k = np.arange(first, first + rows)
-    return {"t_s": k * 1e-3, "i_A": 1e-6 + 1e-9 * np.sin(k), "cycle": k // 652,
-            "limit_hit": (k % 97 == 0).astype(np.int8)}
+    return {
+        "t_s": k * 1e-3,
+        "i_A": 1e-6 + 1e-9 * np.sin(k),
+        "cycle": k // 652,
+        "limit_hit": (k % 97 == 0).astype(np.int8),
+    }
 
 
 def test_the_writer_holds_no_rows_once_they_are_written(tmp_path):
@@ -42,6 +47,7 @@ def test_the_writer_holds_no_rows_once_they_are_written(tmp_path):
         columns = block(first, rows)
         writer.append(columns)
         return [weakref.ref(values) for values in columns.values()]
+
     held = append_and_watch(0, 1000)
     assert writer.pending_rows == 1000  # a chunk waits for the next write ...
     writer.flush()
@@ -85,14 +91,13 @@ def test_the_station_file_chooses_the_compression(tmp_path):
         result = runner.run(station, procedure, tmp_path / "g.h5", sample="s", device="d")
     assert result.status == "finished"
     with h5py.File(tmp_path / "g.h5", "r") as handle:
-        assert {handle[result.run][name].compression for name in handle[result.run]} == \
-            {"gzip"}
+        assert {handle[result.run][name].compression for name in handle[result.run]} == {"gzip"}
 
 
 def test_an_unknown_compression_is_refused_by_its_path(tmp_path):
     yaml = tmp_path / "station.yaml"
     yaml.write_text(DEFAULT_STATION.read_text() + "storage: {compression: zip}\n")
-    with pytest.raises(BadInput, match="storage.compression"):
+    with pytest.raises(BadInput, match=r"storage\.compression"):
         Station.load(yaml)
 
 
@@ -117,14 +122,18 @@ except DiskFull as error:
 
 
 @pytest.mark.parametrize("compression", ["lzf", "gzip"])
-def test_compressed_columns_stop_before_a_full_disk_with_the_file_intact(tmp_path,
-                                                                          compression):
+def test_compressed_columns_stop_before_a_full_disk_with_the_file_intact(tmp_path, compression):
     """The room check must bound a compressed chunk too (a partly filled last chunk is
     written anew when it grows): a write that failed for lack of space would leave a file
     that cannot be opened."""
     path = tmp_path / "full.h5"
-    done = subprocess.run([sys.executable, "-c", FILL, str(path), compression],
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", FILL, str(path), compression],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     stored = int(done.stdout)
     run = load_run(path)
@@ -157,8 +166,14 @@ def test_the_room_a_write_needs_is_not_underestimated(tmp_path, compression):
     rng = np.random.default_rng(1)
     for _ in range(100):
         rows = int(rng.integers(100, 3000))
-        writer.append({"t_s": rng.random(rows), "i_A": rng.random(rows),
-                       "cycle": rng.integers(0, 2**31, rows), "limit_hit": np.zeros(rows)})
+        writer.append(
+            {
+                "t_s": rng.random(rows),
+                "i_A": rng.random(rows),
+                "cycle": rng.integers(0, 2**31, rows),
+                "limit_hit": np.zeros(rows),
+            }
+        )
         if writer.pending_rows == 0:
             continue  # written at once (a second had passed): nothing to compare
         needed = writer.pending_bytes()
@@ -170,6 +185,7 @@ def test_the_room_a_write_needs_is_not_underestimated(tmp_path, compression):
 
 def test_csv_is_exported_block_by_block_as_the_whole_run_would_be(tmp_path, monkeypatch):
     from bmrlab.storage import export_csv, reader
+
     path = tmp_path / "e.h5"
     writer = begin(path)
     writer.append(block(0, 10_000))

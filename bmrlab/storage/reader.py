@@ -30,8 +30,13 @@ class RunData:
 
 def _runs(handle: h5py.File) -> list[str]:
     found = []
-    handle.visititems(lambda name, obj: found.append("/" + name)
-                      if isinstance(obj, h5py.Group) and "protocol" in obj.attrs else None)
+    handle.visititems(
+        lambda name, obj: (
+            found.append("/" + name)
+            if isinstance(obj, h5py.Group) and "protocol" in obj.attrs
+            else None
+        )
+    )
     return sorted(found, key=lambda name: handle[name].attrs["started"])
 
 
@@ -49,13 +54,20 @@ def list_runs(path) -> pd.DataFrame:
         for name in _runs(handle):
             attrs = handle[name].attrs
             status = str(attrs["status"])
-            rows.append({"run": name, "protocol": str(attrs["protocol"]),
-                         "status": STATUS_READ_BACK.get(status, status),
-                         "step": str(attrs.get("recipe_step", "")),
-                         "started": str(attrs["started"]), "ended": str(attrs["ended"]),
-                         "rows": stored_rows(handle[name])})
-    return pd.DataFrame(rows, columns=["run", "protocol", "status", "step", "started", "ended",
-                                       "rows"])
+            rows.append(
+                {
+                    "run": name,
+                    "protocol": str(attrs["protocol"]),
+                    "status": STATUS_READ_BACK.get(status, status),
+                    "step": str(attrs.get("recipe_step", "")),
+                    "started": str(attrs["started"]),
+                    "ended": str(attrs["ended"]),
+                    "rows": stored_rows(handle[name]),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["run", "protocol", "status", "step", "started", "ended", "rows"]
+    )
 
 
 def find_run(handle: h5py.File, path, run: str | None) -> str:
@@ -89,11 +101,19 @@ def load_run(path, run: str | None = None) -> RunData:
     parameters = run_parameters(attrs)
     units.update({k[:-6]: str(v) for k, v in attrs.items() if k.endswith(".units")})
     status = str(attrs["status"])
-    return RunData(path=Path(path), run=name, protocol=str(attrs["protocol"]),
-                   status=STATUS_READ_BACK.get(status, status), reason=str(attrs["reason"]),
-                   parameters=parameters, units=units, figures=json.loads(attrs["figures"]),
-                   station=json.loads(attrs["station"]), data=data,
-                   metadata=json.loads(attrs.get("metadata", "{}")))
+    return RunData(
+        path=Path(path),
+        run=name,
+        protocol=str(attrs["protocol"]),
+        status=STATUS_READ_BACK.get(status, status),
+        reason=str(attrs["reason"]),
+        parameters=parameters,
+        units=units,
+        figures=json.loads(attrs["figures"]),
+        station=json.loads(attrs["station"]),
+        data=data,
+        metadata=json.loads(attrs.get("metadata", "{}")),
+    )
 
 
 def export_csv(path, run: str | None, out) -> Path:

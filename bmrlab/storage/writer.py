@@ -58,8 +58,9 @@ def room(path: Path, size: int) -> tuple[int, str]:
 def is_out_of_space(error: Exception) -> bool:
     """A write refused for lack of space: an OSError with its errno, or h5py's RuntimeError
     that carries the system's message in its text."""
-    return (getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-            or any(text in str(error) for text in OUT_OF_SPACE))
+    return getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or any(
+        text in str(error) for text in OUT_OF_SPACE
+    )
 
 
 def utc_now() -> str:
@@ -78,8 +79,11 @@ def column_filters(compression: str) -> dict:
         raise ValueError(f"compression {compression!r}: one of {', '.join(COMPRESSIONS)}")
     if compression == "none":
         return {}
-    return {"compression": compression, "shuffle": True,
-            "compression_opts": GZIP_LEVEL if compression == "gzip" else None}
+    return {
+        "compression": compression,
+        "shuffle": True,
+        "compression_opts": GZIP_LEVEL if compression == "gzip" else None,
+    }
 
 
 class Store:
@@ -106,8 +110,9 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 tempfile.TemporaryFile(dir=self.path.parent).close()
             except OSError as error:
-                raise BadInput(f"--out {self.path}: cannot be written "
-                               f"({error.strerror or error})") from None
+                raise BadInput(
+                    f"--out {self.path}: cannot be written ({error.strerror or error})"
+                ) from None
         self.check_room()
 
     def check_room(self) -> None:
@@ -116,18 +121,32 @@ class Store:
         size = self.path.stat().st_size if self.path.exists() else 0
         left, limited_by = room(self.path, size)
         if left < START_ROOM:
-            raise BadInput(f"--out {self.path}: disk full: {left / MB:.1f} MB {limited_by}, "
-                           f"a run needs at least {START_ROOM / MB:.0f} MB; free some space "
-                           "or choose another disk")
+            raise BadInput(
+                f"--out {self.path}: disk full: {left / MB:.1f} MB {limited_by}, "
+                f"a run needs at least {START_ROOM / MB:.0f} MB; free some space "
+                "or choose another disk"
+            )
 
     def _busy(self) -> BadInput:
-        return BadInput(f"--out {self.path}: the file is being written by another process; "
-                        "choose another file or wait for that run to end")
+        return BadInput(
+            f"--out {self.path}: the file is being written by another process; "
+            "choose another file or wait for that run to end"
+        )
 
-    def begin_run(self, *, sample: str, device: str, protocol: str, parameters: dict,
-                  units: dict, station: dict, conditions: dict | None = None,
-                  published: dict | None = None, step: str = "",
-                  metadata: dict | None = None) -> "RunWriter":
+    def begin_run(
+        self,
+        *,
+        sample: str,
+        device: str,
+        protocol: str,
+        parameters: dict,
+        units: dict,
+        station: dict,
+        conditions: dict | None = None,
+        published: dict | None = None,
+        step: str = "",
+        metadata: dict | None = None,
+    ) -> "RunWriter":
         """Open the file for writing (refused if unwritable or held by another process)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,16 +155,39 @@ class Store:
             raise self._busy() from None
         except OSError as error:
             raise BadInput(f"--out {self.path}: cannot be written ({error})") from None
-        return RunWriter(handle, sample=_clean(sample), device=_clean(device),
-                         protocol=protocol, parameters=parameters, units=units,
-                         station=station, conditions=conditions or {},
-                         published=published or {}, step=step,
-                         metadata=metadata or {}, filters=self.filters)
+        return RunWriter(
+            handle,
+            sample=_clean(sample),
+            device=_clean(device),
+            protocol=protocol,
+            parameters=parameters,
+            units=units,
+            station=station,
+            conditions=conditions or {},
+            published=published or {},
+            step=step,
+            metadata=metadata or {},
+            filters=self.filters,
+        )
 
 
 class RunWriter:
-    def __init__(self, handle: h5py.File, *, sample, device, protocol, parameters, units,
-                 station, conditions, published=None, step="", metadata=None, filters=None):
+    def __init__(
+        self,
+        handle: h5py.File,
+        *,
+        sample,
+        device,
+        protocol,
+        parameters,
+        units,
+        station,
+        conditions,
+        published=None,
+        step="",
+        metadata=None,
+        filters=None,
+    ):
         self.file = handle
         self.filters = filters or {}  # h5py options of the data columns (column_filters)
         self.path = Path(handle.filename)
@@ -206,8 +248,11 @@ class RunWriter:
         for name, values in arrays.items():
             self._pending.setdefault(name, []).append(values)
         self.pending_rows += n
-        if (self.pending_rows >= WRITE_ROWS or n < FEW_ROWS
-                or time.monotonic() - self._last_flush >= FLUSH_S):
+        if (
+            self.pending_rows >= WRITE_ROWS
+            or n < FEW_ROWS
+            or time.monotonic() - self._last_flush >= FLUSH_S
+        ):
             self.flush()
 
     def flush(self) -> None:
@@ -219,8 +264,10 @@ class RunWriter:
         left, limited_by = room(self.path, self.file.id.get_filesize())
         if needed and left - needed < RESERVE:
             self.full = True
-            raise DiskFull(f"disk full: {self.path}: {left / MB:.1f} MB {limited_by}; the "
-                           f"run stopped with {self.stored_rows} rows in the file")
+            raise DiskFull(
+                f"disk full: {self.path}: {left / MB:.1f} MB {limited_by}; the "
+                f"run stopped with {self.stored_rows} rows in the file"
+            )
         try:
             self._write_pending()
         except (OSError, RuntimeError) as error:  # a quota, or space taken by someone else
@@ -229,8 +276,10 @@ class RunWriter:
             self.full = True
             self._pending, self.pending_rows = {}, 0
             self.damaged = True
-            raise DiskFull(f"disk full: {self.path}: a write failed for lack of space after "
-                           f"{self.stored_rows} rows; the file may be damaged") from None
+            raise DiskFull(
+                f"disk full: {self.path}: a write failed for lack of space after "
+                f"{self.stored_rows} rows; the file may be damaged"
+            ) from None
 
     def pending_bytes(self) -> int:
         """The bytes the pending rows take in the file at most: each column grows by whole
@@ -254,8 +303,13 @@ class RunWriter:
             dataset = self.group.get(name)
             if dataset is None:
                 dataset = self.group.create_dataset(
-                    name, shape=(0,), maxshape=(None,), chunks=(CHUNK_ROWS,),
-                    dtype=values.dtype, **self.filters)
+                    name,
+                    shape=(0,),
+                    maxshape=(None,),
+                    chunks=(CHUNK_ROWS,),
+                    dtype=values.dtype,
+                    **self.filters,
+                )
                 dataset.attrs["units"] = self.column_units.get(name, "")
             start = dataset.shape[0]
             dataset.resize((start + len(values),))
