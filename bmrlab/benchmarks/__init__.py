@@ -33,11 +33,15 @@ BENCHMARKS = (
     ("plot_frame_ms", "gui", "plot_frame_ms"),
     ("gui_event_latency_ms", "gui", "gui_event_latency_ms"),
     ("cli", "headless", "cli_startup_s"),
+    ("storage", "storage", "compression"),
+    ("peak_rss", "memory", "peak_rss_mb"),
 )
-SEVERAL_FIGURES = ("characterize", "hdf5", "cli")
+SEVERAL_FIGURES = ("characterize", "hdf5", "cli", "storage", "peak_rss")
 
 
-def run_all(progress=None) -> dict:
+def run_all(progress=None, long: bool = False) -> dict:
+    """Every benchmark; ``long``: the peak memory of 10^7-row runs too (tens of minutes
+    each)."""
     results = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -48,7 +52,14 @@ def run_all(progress=None) -> dict:
     for name, module, function in BENCHMARKS:
         if progress:
             progress(name)
-        value = getattr(import_module(f".{module}", __name__), function)()
+        benchmark = getattr(import_module(f".{module}", __name__), function)
+        if name == "peak_rss":
+            from .memory import LONG_ROWS, SHORT_ROWS, memory_flat
+
+            value = benchmark(SHORT_ROWS + (LONG_ROWS if long else ()))
+            value["memory_flat"] = memory_flat(value["peak_rss_mb"])
+        else:
+            value = benchmark()
         if name in SEVERAL_FIGURES:
             results.update(value)
         else:

@@ -22,7 +22,7 @@ from ..config import COMPRESSIONS
 
 MB = 1_000_000
 RSS_PROTOCOLS = ("iv-sweep", "endurance", "read-disturb")
-SHORT_ROWS = (10**5,)
+SHORT_ROWS = (10**5, 10**6)  # `bmrlab bench`: a minute or two per protocol
 LONG_ROWS = (10**7,)  # tens of minutes each on the simulated station: `bench --long`
 FLAT_WITHIN = 0.20  # the longest run's peak may exceed the shortest's by this fraction ...
 PEAK_LIMIT_MB = 400  # ... and stay under this
