@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SOURCES := bmrlab tests bench pyvisa_bmrsim.py
 
 .PHONY: demo test clean
 
@@ -17,7 +18,11 @@ demo: $(STAMP)
 	rm -f out/demo.h5 out/demo_*
 	$(BIN)/bmrlab characterize --out out --sample demo
 
+# lint, format and types first (CI enforces them), then the suite
 test: $(STAMP)
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+	$(BIN)/mypy
 	QT_QPA_PLATFORM=offscreen MPLBACKEND=Agg $(BIN)/python -m pytest -q
 
 clean:
