@@ -222,9 +222,9 @@ class BmrProcedure(PymeasureParameters, Generic[R]):
     description: ClassVar[str]
     COLUMNS: ClassVar[dict[str, str]]  # data column -> units
     LIVE_PLOT: ClassVar[dict]  # what the GUI draws while it runs (x, y, log axes, grouping)
-    Result: ClassVar[type[ProtocolResult]]  # what analyze() returns: R (no ClassVar[type[R]])
+    Result: ClassVar[type[ProtocolResult]]  # R itself (a ClassVar cannot name R)
     rank: ClassVar[int] = 100  # place in listings: the Table 1 protocols set 1..5
-    nplc: float  # every protocol declares it: the integration time of a reading
+    nplc: float  # reading aperture: a parameter of every protocol (check_nplc skips others)
 
     def __init__(self, **kwargs):
         self.DATA_COLUMNS = list(self.COLUMNS)
