@@ -20,7 +20,7 @@ from pydantic import Field, model_validator
 from . import standard
 from .config import Strict
 from .errors import BadInput
-from .paths import DEVICE_LIBRARY
+from .paths import DEVICE_LIBRARY, shipped_names
 from .validation import Amps, load_yaml
 
 RETENTION_PULSE_V, RETENTION_PULSE_S = standard.RETENTION_PULSE
@@ -87,7 +87,7 @@ class DeviceFile(Strict):
 
 
 def preset_names() -> list[str]:
-    return sorted(p.stem for p in DEVICE_LIBRARY.glob("*.yaml"))
+    return shipped_names(DEVICE_LIBRARY)
 
 
 def resolve_device(name_or_path: str, option: str = "--device-file", others: str = "") -> Path:
