@@ -172,13 +172,13 @@ class ProbeProcedure(runner.get_protocol("iv-sweep").__mro__[1]):
     def check(self, station):
         pass
 
-    def startup(self):
-        self.station.smu.configure(max_abs_v=0.3, compliance=1e-6, nplc=0.05)
+    def startup(self, ctx):
+        ctx.smu.configure(max_abs_v=0.3, compliance=1e-6, nplc=0.05)
 
-    def execute(self):
+    def execute(self, ctx):
         def on_chunk(readings):
-            self.emit("batch", {"t_s": readings.t, "v_V": readings.v, "i_A": readings.i})
-        self.primitive(self.station.smu, on_chunk, self.wait)
+            ctx.emit("batch", {"t_s": readings.t, "v_V": readings.v, "i_A": readings.i})
+        self.primitive(ctx.smu, on_chunk, ctx.wait)
 
 
 @pytest.mark.parametrize("name", STATIONS)

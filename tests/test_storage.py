@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from bmrlab.errors import BadInput
+from bmrlab.results import RESULT_SCHEMA_VERSION, ProtocolResult, figure
 from bmrlab.storage import Store, list_runs, load_run
 
 
@@ -14,13 +15,17 @@ def begin(path, **kw):
                                  units={"v_max": "V"}, station={"name": "sim"}, **kw)
 
 
+class VsetOnly(ProtocolResult):
+    vset_mV: float | None = figure("mV", "median set voltage")
+
+
 def test_appended_chunks_read_back_as_one_dataframe(tmp_path):
     writer = begin(tmp_path / "s.h5")
     writer.declare({"t_s": "s", "i_A": "A", "cycle": ""})
     for k in range(3):
         writer.append({"t_s": np.arange(5) + 5.0 * k, "i_A": np.full(5, 1e-9),
                        "cycle": np.full(5, k + 1, dtype=np.int32)})
-    writer.finish("finished", figures={"vset_mV": 60.0})
+    writer.finish("finished", result=VsetOnly(vset_mV=60.0))
     run = load_run(tmp_path / "s.h5")
     assert run.run.startswith("/chip 7/d_3/")
     assert list(run.data.columns) == ["t_s", "i_A", "cycle"]
@@ -30,6 +35,7 @@ def test_appended_chunks_read_back_as_one_dataframe(tmp_path):
     assert run.figures == {"vset_mV": 60.0}
     with h5py.File(tmp_path / "s.h5") as f:
         assert f.attrs["schema_version"] == 1
+        assert f[run.run].attrs["result_schema"] == RESULT_SCHEMA_VERSION
         assert f[run.run]["i_A"].chunks is not None
 
 

@@ -54,15 +54,6 @@ def is_out_of_space(error: Exception) -> bool:
             or any(text in str(error) for text in OUT_OF_SPACE))
 
 
-def measured_rows(columns: dict) -> dict:
-    """The rows analysis may use: all but those whose current was above the fixed measure
-    range (``overflow``), whose value is unknown."""
-    if "overflow" not in columns:
-        return columns
-    keep = np.asarray(columns["overflow"]) == 0
-    return {name: np.asarray(values)[keep] for name, values in columns.items()}
-
-
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 

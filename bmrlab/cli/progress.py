@@ -1,4 +1,4 @@
-"""Progress of a headless run: a tqdm bar on a terminal, plain lines in a log file."""
+"""Progress of a headless run on stderr: a tqdm bar on a terminal, plain lines in a log file."""
 
 import sys
 
@@ -16,8 +16,13 @@ class Progress:
 
     def __enter__(self):
         if self.stream.isatty():
-            self.bar = tqdm(total=100.0, desc=self.label, file=self.stream, unit="%",
-                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+            self.bar = tqdm(
+                total=100.0,
+                desc=self.label,
+                file=self.stream,
+                unit="%",
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}",
+            )
         return self
 
     def on_event(self, topic: str, record) -> None:
@@ -48,10 +53,17 @@ class RecipeProgress:
 
     def __enter__(self):
         if self.stream.isatty():
-            self.overall = tqdm(total=self.total, desc="recipe", file=self.stream, unit="run",
-                                position=0)
-            self.step = tqdm(total=100.0, file=self.stream, unit="%", position=1, leave=False,
-                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+            self.overall = tqdm(
+                total=self.total, desc="recipe", file=self.stream, unit="run", position=0
+            )
+            self.step = tqdm(
+                total=100.0,
+                file=self.stream,
+                unit="%",
+                position=1,
+                leave=False,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}",
+            )
         return self
 
     def start_run(self, index: int, label: str) -> None:
@@ -71,8 +83,11 @@ class RecipeProgress:
             self.step.update(record - self.step.n)
         elif record - self.last_line >= LINE_EVERY or record >= 100.0 > self.last_line:
             self.last_line = record
-            print(f"[{self.done + 1}/{self.total}] {self.label}: {record:.0f} %",
-                  file=self.stream, flush=True)
+            print(
+                f"[{self.done + 1}/{self.total}] {self.label}: {record:.0f} %",
+                file=self.stream,
+                flush=True,
+            )
 
     def __exit__(self, *exc):
         for bar in (self.step, self.overall):

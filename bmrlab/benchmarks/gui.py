@@ -1,0 +1,85 @@
+"""The benchmarks that draw: a live-plot frame and the window's event latency. The only
+benchmark module that imports Qt, so only these two benchmarks load it."""
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QElapsedTimer, QSettings, QTimer
+from PyQt6.QtWidgets import QApplication
+
+from ..decimate import peak_decimate
+from ..gui.window import MainWindow
+from ..station import Station
+
+PLOT_POINTS = 1_000_000
+
+
+def _application() -> QApplication:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # read when the application starts
+    return QApplication.instance() or QApplication([])
+
+
+def plot_frame_ms() -> dict:
+    """One frame of a 10^6-point live curve: bmrlab's min/max decimation to 4000 points then
+    pyqtgraph, against pymeasure's ResultsCurve (setData of the whole data each frame)."""
+    app = _application()
+    x = np.arange(PLOT_POINTS, dtype=float)
+    y = np.abs(np.random.default_rng(2).standard_normal(PLOT_POINTS)) * 1e-9
+    frames = {}
+    for name, prepare in (("bmrlab", peak_decimate), ("baseline", lambda a, b: (a, b))):
+        widget = pg.PlotWidget()
+        widget.resize(800, 500)
+        curve = pg.PlotDataItem()
+        widget.addItem(curve)
+        widget.show()
+        app.processEvents()
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            curve.setData(*prepare(x, y))
+            widget.grab()  # render the frame
+            times.append(time.perf_counter() - start)
+        frames[name] = 1e3 * float(np.median(times[1:]))
+        widget.close()
+    return frames
+
+
+def gui_event_latency_ms() -> dict:
+    """How late a 10 ms timer of the window fires (median, 95th percentile) while a
+    10^4-cycle endurance runs on the simulated station in the window's run thread."""
+    app = _application()
+    lateness = []
+    with tempfile.TemporaryDirectory() as folder, Station.load() as station:
+        settings = QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(station, Path(folder) / "g.h5", settings)
+        window.show()
+        window.protocol_box.setCurrentText("endurance")
+        window.edits["max_cycles"].setText("10000")
+        window.start()
+        clock = QElapsedTimer()
+        clock.start()
+        last = [0]
+
+        def tick():
+            now = clock.elapsed()
+            lateness.append(max(0, now - last[0] - 10))
+            last[0] = now
+            if not window.worker.running and window.worker.events.empty():
+                app.quit()
+
+        timer = QTimer()
+        timer.timeout.connect(tick)
+        timer.start(10)
+        app.exec()
+        timer.stop()
+        window.close()
+    values = np.array(lateness[1:], dtype=float)
+    return {
+        "median": float(np.median(values)),
+        "p95": float(np.percentile(values, 95)),
+        "ticks": int(values.size),
+    }

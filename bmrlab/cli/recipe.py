@@ -1,0 +1,90 @@
+"""``bmrlab recipe FILE.yaml``: protocols over devices and parameter values, unattended."""
+
+import sys
+
+from .arguments import device_file_argument
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "recipe",
+        help="run a recipe: protocols over devices and parameter values",
+        description="Run a recipe file: its steps on each of its devices, into one HDF5 "
+        "file. The whole recipe is checked first (every problem by its YAML "
+        "path, exit 2). Ctrl+C stops the current step safely and skips the rest "
+        "(exit 1); --resume then runs only what is not finished in the file.",
+    )
+    parser.add_argument(
+        "file",
+        metavar="NAME|FILE.yaml",
+        help="recipe file, or the name of a shipped example (array-3x3)",
+    )
+    parser.add_argument(
+        "--station",
+        metavar="NAME|FILE",
+        help="station file or shipped station name (default: the recipe's, else a simulated 2450)",
+    )
+    device_file_argument(
+        parser, "every device's file (default: the recipe's preset of each device)"
+    )
+    parser.add_argument("--out", metavar="FILE.h5", help="HDF5 file (default: data/<sample>.h5)")
+    parser.add_argument(
+        "--resume", action="store_true", help="skip the steps already finished in the output file"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object: recipe, file, runs with their figures",
+    )
+    parser.set_defaults(command=cmd_recipe)
+
+
+def cmd_recipe(args) -> int:
+    import signal
+    import threading
+
+    from ..paths import DEFAULT_STATION
+    from ..recipe import execute, finished_keys, load_recipe, plan
+    from ..station import Station
+    from .progress import RecipeProgress
+    from .report import recipe_report
+
+    recipe = load_recipe(args.file)
+    station_path = args.station or recipe.station or DEFAULT_STATION
+
+    def station_for(device):  # the station's prober brings each device (recipe.execute)
+        return Station.load(station_path, device_file=args.device_file or device.preset)
+
+    runs = plan(recipe, station_for)
+    out = args.out or f"data/{recipe.sample}.h5"
+    done = finished_keys(out) if args.resume else set()
+    stop = threading.Event()
+
+    def on_sigint(signum, frame):
+        print(
+            "bmrlab: stopping: the current step ends safely (0 V, output off), the rest "
+            "is skipped; Ctrl+C again to force",
+            file=sys.stderr,
+            flush=True,
+        )
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        with RecipeProgress(len(runs)) as progress:
+            outcomes = execute(
+                recipe,
+                runs,
+                station_for,
+                out,
+                done=done,
+                stop=stop,
+                on_run=lambda k, p: progress.start_run(k, f"{p.device.id} {p.protocol}"),
+                on_event=progress.on_event,
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    recipe_report(recipe, out, outcomes, args.json)
+    failed = stop.is_set() or any(o.status in ("aborted", "failed") for o in outcomes)
+    return 1 if failed else 0
