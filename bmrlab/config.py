@@ -17,6 +17,7 @@ GENERATOR_MODELS = tuple(registry.PULSE_GENERATORS)
 OFF_MODES = registry.OFF_MODES  # of any SMU; the station checks its own model's
 FAULT_KINDS = ("timeout", "disconnect", "garbled", "error", "stuck-compliance")
 PROBERS = ("simulated", "manual")  # bmrlab/prober.py
+COMPRESSIONS = ("none", "lzf", "gzip")
 
 
 class Strict(BaseModel):
@@ -67,6 +68,14 @@ class Simulation(Strict):
         return {"dut", *self.devices}
 
 
+class Storage(Strict):
+    """How the runs of this station are written (docs/performance.md has the trade-off)."""
+
+    compression: Literal[COMPRESSIONS] = Field(
+        "none", description="filter of the data columns: gzip (every HDF5 reader), lzf "
+                            "(h5py; other readers need its plugin), none (fastest, 4x larger)")
+
+
 class StationConfig(Strict):
     name: str = "station"
     clock: Literal["virtual", "realtime"] = "virtual"
@@ -76,6 +85,7 @@ class StationConfig(Strict):
     prober: Literal[PROBERS] | None = Field(
         None, description="what brings the next device under the probes (default: "
                           "simulated on a simulated station, else manual)")
+    storage: Storage = Field(default_factory=Storage)
 
     @model_validator(mode="after")
     def _roles(self):

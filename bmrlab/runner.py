@@ -78,7 +78,7 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
     """Run a checked procedure and store it in ``out`` (HDF5); never raises for a failed run.
     ``metadata``: the user's notes stored with the run (operator, chip, temperature...)."""
     stop = stop or threading.Event()
-    store = Store(out)
+    store = Store(out, station.config.storage.compression)
     store.check_writable()  # an unwritable file is refused before any instrument command
     connect_error = None
     if station.smu is None:

@@ -13,5 +13,12 @@ from .reader import RunData, export_csv, list_runs, load_run
 from .stored_run import StoredRun
 from .writer import RunWriter, Store
 
-__all__ = ["Store", "RunWriter", "RunData", "load_run", "list_runs", "export_csv",
-           "StoredRun"]
+__all__ = [
+    "RunData",
+    "RunWriter",
+    "Store",
+    "StoredRun",
+    "export_csv",
+    "list_runs",
+    "load_run",
+]

@@ -8,7 +8,7 @@ import h5py
 import pandas as pd
 
 from ..errors import BadInput
-from .stored_run import run_parameters, stored_rows
+from .stored_run import BLOCK_ROWS, run_parameters, stored_rows
 
 STATUS_READ_BACK = {"running": "interrupted"}  # a run still 'running' in a closed file died
 
@@ -30,8 +30,13 @@ class RunData:
 
 def _runs(handle: h5py.File) -> list[str]:
     found = []
-    handle.visititems(lambda name, obj: found.append("/" + name)
-                      if isinstance(obj, h5py.Group) and "protocol" in obj.attrs else None)
+    handle.visititems(
+        lambda name, obj: (
+            found.append("/" + name)
+            if isinstance(obj, h5py.Group) and "protocol" in obj.attrs
+            else None
+        )
+    )
     return sorted(found, key=lambda name: handle[name].attrs["started"])
 
 
@@ -49,13 +54,20 @@ def list_runs(path) -> pd.DataFrame:
         for name in _runs(handle):
             attrs = handle[name].attrs
             status = str(attrs["status"])
-            rows.append({"run": name, "protocol": str(attrs["protocol"]),
-                         "status": STATUS_READ_BACK.get(status, status),
-                         "step": str(attrs.get("recipe_step", "")),
-                         "started": str(attrs["started"]), "ended": str(attrs["ended"]),
-                         "rows": stored_rows(handle[name])})
-    return pd.DataFrame(rows, columns=["run", "protocol", "status", "step", "started", "ended",
-                                       "rows"])
+            rows.append(
+                {
+                    "run": name,
+                    "protocol": str(attrs["protocol"]),
+                    "status": STATUS_READ_BACK.get(status, status),
+                    "step": str(attrs.get("recipe_step", "")),
+                    "started": str(attrs["started"]),
+                    "ended": str(attrs["ended"]),
+                    "rows": stored_rows(handle[name]),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["run", "protocol", "status", "step", "started", "ended", "rows"]
+    )
 
 
 def find_run(handle: h5py.File, path, run: str | None) -> str:
@@ -71,30 +83,50 @@ def find_run(handle: h5py.File, path, run: str | None) -> str:
     return matches[-1]
 
 
+def column_names(group: h5py.Group) -> list[str]:
+    """A run's columns in the order the protocol declared them (then any others)."""
+    order = json.loads(group.attrs.get("columns", "[]"))
+    return [k for k in order if k in group] + [k for k in group if k not in order]
+
+
 def load_run(path, run: str | None = None) -> RunData:
     """Load one run (by group path or run id; the last run if None) as a DataFrame."""
     with open_file(path) as handle:
         name = find_run(handle, path, run)
         group = handle[name]
         attrs = dict(group.attrs)
-        order = json.loads(attrs.get("columns", "[]"))
-        names = [k for k in order if k in group] + [k for k in group if k not in order]
         rows = stored_rows(group)
-        data = pd.DataFrame({k: group[k][:rows] for k in names})
-        units = {k: str(group[k].attrs.get("units", "")) for k in group.keys()}
+        data = pd.DataFrame({k: group[k][:rows] for k in column_names(group)})
+        units = {k: str(group[k].attrs.get("units", "")) for k in group}
     parameters = run_parameters(attrs)
     units.update({k[:-6]: str(v) for k, v in attrs.items() if k.endswith(".units")})
     status = str(attrs["status"])
-    return RunData(path=Path(path), run=name, protocol=str(attrs["protocol"]),
-                   status=STATUS_READ_BACK.get(status, status), reason=str(attrs["reason"]),
-                   parameters=parameters, units=units, figures=json.loads(attrs["figures"]),
-                   station=json.loads(attrs["station"]), data=data,
-                   metadata=json.loads(attrs.get("metadata", "{}")))
+    return RunData(
+        path=Path(path),
+        run=name,
+        protocol=str(attrs["protocol"]),
+        status=STATUS_READ_BACK.get(status, status),
+        reason=str(attrs["reason"]),
+        parameters=parameters,
+        units=units,
+        figures=json.loads(attrs["figures"]),
+        station=json.loads(attrs["station"]),
+        data=data,
+        metadata=json.loads(attrs.get("metadata", "{}")),
+    )
 
 
 def export_csv(path, run: str | None, out) -> Path:
-    """Write one run's columns to CSV, with the units in the header (``v_V`` is in V)."""
-    loaded = load_run(path, run)
+    """Write one run's columns to CSV, with the units in the header (``v_V`` is in V),
+    ``BLOCK_ROWS`` rows at a time: a run of any length is exported in the memory of one
+    block."""
     out = Path(out)
-    loaded.data.to_csv(out, index=False)
+    with open_file(path) as handle:
+        group = handle[find_run(handle, path, run)]
+        names, rows = column_names(group), stored_rows(group)
+        with open(out, "w", newline="") as csv:
+            for start in range(0, max(rows, 1), BLOCK_ROWS):
+                stop = min(start + BLOCK_ROWS, rows)
+                block = pd.DataFrame({k: group[k][start:stop] for k in names})
+                block.to_csv(csv, index=False, header=start == 0)
     return out

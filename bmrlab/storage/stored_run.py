@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import h5py
 import numpy as np
 
-BLOCK_ROWS = 1 << 20  # rows read at a time: 8 MB per float64 column
+BLOCK_ROWS = 1 << 16  # rows read at a time: 0.5 MB per float64 column
 
 # attributes of a run group that are not parameters
 RESERVED = {"protocol", "status", "reason", "started", "ended", "station", "figures",

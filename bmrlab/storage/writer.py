@@ -5,6 +5,12 @@ for lack of space: h5py raises a RuntimeError ("file write failed ... errno = 27
 large"), and the file it leaves behind records more bytes than it holds, so it cannot be
 opened at all. The writer therefore checks the room left before each block and stops while a
 reserve remains for the run's status, reason and the file's close.
+
+Memory stays flat whatever the run's length: the writer holds only the rows appended since
+its last write (at most ``WRITE_ROWS``, or one second's worth), and HDF5 keeps at most a
+chunk cache per column. The data columns may be compressed (``Storage.compression`` of the
+station file): LZF (h5py's own filter, fast) or gzip (in every HDF5 reader), each after the
+byte shuffle that groups the bytes of similar floats.
 """
 
 import contextlib
@@ -22,6 +28,7 @@ import h5py
 import numpy as np
 
 from .. import __version__
+from ..config import COMPRESSIONS
 from ..errors import BadInput, DiskFull
 from ..results import RESULT_SCHEMA_VERSION
 
@@ -33,6 +40,7 @@ FLUSH_S = 1.0
 MB = 1_000_000
 START_ROOM = 4 * MB  # a run starts only if its file can grow by this much
 RESERVE = 1 * MB  # kept free during a run: its status, reason, figures and the file's close
+GZIP_LEVEL = 1  # the fastest: within 4 % of level 4's size on measured columns
 OUT_OF_SPACE = tuple(os.strerror(code) for code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG))
 
 
@@ -50,8 +58,9 @@ def room(path: Path, size: int) -> tuple[int, str]:
 def is_out_of_space(error: Exception) -> bool:
     """A write refused for lack of space: an OSError with its errno, or h5py's RuntimeError
     that carries the system's message in its text."""
-    return (getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-            or any(text in str(error) for text in OUT_OF_SPACE))
+    return getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or any(
+        text in str(error) for text in OUT_OF_SPACE
+    )
 
 
 def utc_now() -> str:
@@ -64,11 +73,26 @@ def _clean(name: str) -> str:
     return cleaned or "unnamed"
 
 
-class Store:
-    """One HDF5 file (usually one per sample); each run is appended to it."""
+def column_filters(compression: str) -> dict:
+    """The h5py dataset options of a data column for ``compression`` (one of COMPRESSIONS)."""
+    if compression not in COMPRESSIONS:
+        raise ValueError(f"compression {compression!r}: one of {', '.join(COMPRESSIONS)}")
+    if compression == "none":
+        return {}
+    return {
+        "compression": compression,
+        "shuffle": True,
+        "compression_opts": GZIP_LEVEL if compression == "gzip" else None,
+    }
 
-    def __init__(self, path):
+
+class Store:
+    """One HDF5 file (usually one per sample); each run is appended to it, its data columns
+    compressed with ``compression`` (one of COMPRESSIONS)."""
+
+    def __init__(self, path, compression: str = "none"):
         self.path = Path(path)
+        self.filters = column_filters(compression)
 
     def check_writable(self) -> None:
         """Refuse (BadInput) a file that could not be written, without creating it: an
@@ -86,8 +110,9 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 tempfile.TemporaryFile(dir=self.path.parent).close()
             except OSError as error:
-                raise BadInput(f"--out {self.path}: cannot be written "
-                               f"({error.strerror or error})") from None
+                raise BadInput(
+                    f"--out {self.path}: cannot be written ({error.strerror or error})"
+                ) from None
         self.check_room()
 
     def check_room(self) -> None:
@@ -96,18 +121,32 @@ class Store:
         size = self.path.stat().st_size if self.path.exists() else 0
         left, limited_by = room(self.path, size)
         if left < START_ROOM:
-            raise BadInput(f"--out {self.path}: disk full: {left / MB:.1f} MB {limited_by}, "
-                           f"a run needs at least {START_ROOM / MB:.0f} MB; free some space "
-                           "or choose another disk")
+            raise BadInput(
+                f"--out {self.path}: disk full: {left / MB:.1f} MB {limited_by}, "
+                f"a run needs at least {START_ROOM / MB:.0f} MB; free some space "
+                "or choose another disk"
+            )
 
     def _busy(self) -> BadInput:
-        return BadInput(f"--out {self.path}: the file is being written by another process; "
-                        "choose another file or wait for that run to end")
+        return BadInput(
+            f"--out {self.path}: the file is being written by another process; "
+            "choose another file or wait for that run to end"
+        )
 
-    def begin_run(self, *, sample: str, device: str, protocol: str, parameters: dict,
-                  units: dict, station: dict, conditions: dict | None = None,
-                  published: dict | None = None, step: str = "",
-                  metadata: dict | None = None) -> "RunWriter":
+    def begin_run(
+        self,
+        *,
+        sample: str,
+        device: str,
+        protocol: str,
+        parameters: dict,
+        units: dict,
+        station: dict,
+        conditions: dict | None = None,
+        published: dict | None = None,
+        step: str = "",
+        metadata: dict | None = None,
+    ) -> "RunWriter":
         """Open the file for writing (refused if unwritable or held by another process)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,17 +155,41 @@ class Store:
             raise self._busy() from None
         except OSError as error:
             raise BadInput(f"--out {self.path}: cannot be written ({error})") from None
-        return RunWriter(handle, sample=_clean(sample), device=_clean(device),
-                         protocol=protocol, parameters=parameters, units=units,
-                         station=station, conditions=conditions or {},
-                         published=published or {}, step=step,
-                         metadata=metadata or {})
+        return RunWriter(
+            handle,
+            sample=_clean(sample),
+            device=_clean(device),
+            protocol=protocol,
+            parameters=parameters,
+            units=units,
+            station=station,
+            conditions=conditions or {},
+            published=published or {},
+            step=step,
+            metadata=metadata or {},
+            filters=self.filters,
+        )
 
 
 class RunWriter:
-    def __init__(self, handle: h5py.File, *, sample, device, protocol, parameters, units,
-                 station, conditions, published=None, step="", metadata=None):
+    def __init__(
+        self,
+        handle: h5py.File,
+        *,
+        sample,
+        device,
+        protocol,
+        parameters,
+        units,
+        station,
+        conditions,
+        published=None,
+        step="",
+        metadata=None,
+        filters=None,
+    ):
         self.file = handle
+        self.filters = filters or {}  # h5py options of the data columns (column_filters)
         self.path = Path(handle.filename)
         handle.attrs.setdefault("bmrlab_version", __version__)
         handle.attrs.setdefault("schema_version", SCHEMA_VERSION)
@@ -154,10 +217,10 @@ class RunWriter:
         self.column_units: dict[str, str] = {}
         self.rows = 0
         self.stored_rows = 0  # rows in the file
-        self.full = False  # the file could not grow: later rows stay in memory only
+        self.full = False  # the file could not grow: later rows are counted, not kept
         self.damaged = False  # a write failed: HDF5 may not be able to store or close anything
         self._pending: dict[str, list] = {}  # appended, not yet in the file
-        self._pending_rows = 0
+        self.pending_rows = 0
         self._last_flush = time.monotonic()
         handle.flush()
 
@@ -179,12 +242,17 @@ class RunWriter:
         if "overflow" in self.column_units and "overflow" not in arrays and "i_A" in arrays:
             arrays["overflow"] = np.isnan(arrays["i_A"].astype(float)).astype(np.int8)
         n = len(next(iter(arrays.values())))
+        self.rows += n
+        if self.full:  # the readings a stopping instrument still hands over
+            return
         for name, values in arrays.items():
             self._pending.setdefault(name, []).append(values)
-        self.rows += n
-        self._pending_rows += n
-        if (self._pending_rows >= WRITE_ROWS or n < FEW_ROWS
-                or time.monotonic() - self._last_flush >= FLUSH_S):
+        self.pending_rows += n
+        if (
+            self.pending_rows >= WRITE_ROWS
+            or n < FEW_ROWS
+            or time.monotonic() - self._last_flush >= FLUSH_S
+        ):
             self.flush()
 
     def flush(self) -> None:
@@ -192,31 +260,41 @@ class RunWriter:
         (the file keeps the rows stored so far) if they would not leave the reserve free."""
         if self.full:
             return
-        needed = self._bytes_needed()
+        needed = self.pending_bytes()
         left, limited_by = room(self.path, self.file.id.get_filesize())
         if needed and left - needed < RESERVE:
             self.full = True
-            raise DiskFull(f"disk full: {self.path}: {left / MB:.1f} MB {limited_by}; the "
-                           f"run stopped with {self.stored_rows} rows in the file")
+            raise DiskFull(
+                f"disk full: {self.path}: {left / MB:.1f} MB {limited_by}; the "
+                f"run stopped with {self.stored_rows} rows in the file"
+            )
         try:
             self._write_pending()
         except (OSError, RuntimeError) as error:  # a quota, or space taken by someone else
             if not is_out_of_space(error):
                 raise
             self.full = True
-            self._pending, self._pending_rows = {}, 0
+            self._pending, self.pending_rows = {}, 0
             self.damaged = True
-            raise DiskFull(f"disk full: {self.path}: a write failed for lack of space after "
-                           f"{self.stored_rows} rows; the file may be damaged") from None
+            raise DiskFull(
+                f"disk full: {self.path}: a write failed for lack of space after "
+                f"{self.stored_rows} rows; the file may be damaged"
+            ) from None
 
-    def _bytes_needed(self) -> int:
-        """The bytes the pending rows take in the file: each column grows by whole chunks."""
+    def pending_bytes(self) -> int:
+        """The bytes the pending rows take in the file at most: each column grows by whole
+        chunks. A compressed chunk is stored at its compressed size, so a partly filled last
+        chunk that grows moves to new room: it counts again; the filters are optional (a
+        chunk that does not shrink is stored as it is), so a chunk takes at most its raw
+        size and the filter's few bytes of header."""
         total = 0
         for name, parts in self._pending.items():
             have = self.group[name].shape[0] if name in self.group else 0
             rows = sum(len(part) for part in parts)
-            chunks = -(-(have + rows) // CHUNK_ROWS) - -(-have // CHUNK_ROWS)
-            total += chunks * CHUNK_ROWS * parts[0].dtype.itemsize
+            written = have // CHUNK_ROWS if self.filters else -(-have // CHUNK_ROWS)
+            chunks = -(-(have + rows) // CHUNK_ROWS) - written
+            raw = CHUNK_ROWS * parts[0].dtype.itemsize
+            total += chunks * (raw + raw // 100 + 64 if self.filters else raw)
         return total
 
     def _write_pending(self) -> None:
@@ -225,15 +303,20 @@ class RunWriter:
             dataset = self.group.get(name)
             if dataset is None:
                 dataset = self.group.create_dataset(
-                    name, shape=(0,), maxshape=(None,), chunks=(CHUNK_ROWS,),
-                    dtype=values.dtype)
+                    name,
+                    shape=(0,),
+                    maxshape=(None,),
+                    chunks=(CHUNK_ROWS,),
+                    dtype=values.dtype,
+                    **self.filters,
+                )
                 dataset.attrs["units"] = self.column_units.get(name, "")
             start = dataset.shape[0]
             dataset.resize((start + len(values),))
             dataset[start:] = values
         self.file.flush()
-        self.stored_rows += self._pending_rows  # on disk only once the flush succeeded
-        self._pending, self._pending_rows = {}, 0
+        self.stored_rows += self.pending_rows  # on disk only once the flush succeeded
+        self._pending, self.pending_rows = {}, 0
         self._last_flush = time.monotonic()
 
     def record_station(self, snapshot: dict) -> None:
