@@ -8,11 +8,12 @@ units and descriptions, ``Spread``, nested models, mappings and lists), so a new
 figures are shown as soon as it declares its ``Result``.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from .results import ProtocolResult, Spread
+from .results import ProtocolResult, Spread, field_extra
 from .standard import TABLE1
 from .units import format_quantity
 
@@ -63,15 +64,11 @@ def value_text(value, units: str = "") -> str:
     return str(value)
 
 
-def _extra(model: type[BaseModel], name: str) -> dict:
-    return model.model_fields[name].json_schema_extra or {}  # type: ignore[return-value]
-
-
 def _label(model: type[BaseModel], name: str) -> str:
     """A field's name in words, without the unit it ends in (``tau1_ms`` -> ``tau1``)."""
     if name in NAMES:
         return NAMES[name]
-    extra = _extra(model, name)
+    extra = field_extra(model, name)
     units, key_units = str(extra.get("units", "")), str(extra.get("key_units", ""))
     for suffix in (f"_by_{key_units}" if key_units else None, f"_{units}" if units else None):
         if suffix and name.endswith(suffix):
@@ -99,14 +96,14 @@ def _spread_row(label: str, spread: Spread, units: str, notes: list[str],
     return Row(label, text, span, str(spread.n), "; ".join(notes))
 
 
-def _detail(model: BaseModel, exclude: set = frozenset()) -> list[str]:
+def _detail(model: BaseModel, exclude: Collection[str] = frozenset()) -> list[str]:
     """A model's scalar fields as ``name value unit`` (a fit's parameters, a spread's
     counts); set flags in their own words."""
     parts = []
     for name in type(model).model_fields:
         if name in exclude:
             continue
-        value, extra = getattr(model, name), _extra(type(model), name)
+        value, extra = getattr(model, name), field_extra(type(model), name)
         if isinstance(value, bool):
             if value and extra.get("words"):
                 parts.append(str(extra["words"]))
@@ -135,12 +132,13 @@ def _table_rows(label: str, model: BaseModel) -> list[Row] | None:
     if len(lists) < 2 or len({len(getattr(model, n)) for n in lists}) != 1:
         return None
     x, ys = lists[0], lists[1:]
-    x_units = str(_extra(cls, x).get("units", ""))
+    x_units = str(field_extra(cls, x).get("units", ""))
     rows = []
     for k, x_value in enumerate(getattr(model, x)):
         for y in ys:
+            y_units = str(field_extra(cls, y).get("units", ""))
             rows.append(Row(f"{label} {_label(cls, y)} at {value_text(x_value, x_units)}",
-                            value_text(getattr(model, y)[k], str(_extra(cls, y).get("units", "")))))
+                            value_text(getattr(model, y)[k], y_units)))
     others = _detail(model, exclude=set(lists))
     rest = [n for n in cls.model_fields if n not in lists and isinstance(getattr(model, n),
                                                                          BaseModel)]
@@ -167,7 +165,7 @@ def _rows(label: str, value, units: str, spread: Spread | None, notes: list[str]
             return [Row(label, "", note="; ".join(_detail(value)))]
         rows = []
         for name in type(value).model_fields:
-            extra = _extra(type(value), name)
+            extra = field_extra(type(value), name)
             rows += _rows(f"{label} {_label(type(value), name)}".strip(), getattr(value, name),
                           str(extra.get("units", "")), None, [],
                           str(extra.get("key_units", "")))
@@ -196,7 +194,7 @@ def result_rows(result: ProtocolResult) -> list[Row]:
     notes: dict[str, list[str]] = {}
     for name, flagged in result.flags().items():
         if flagged:
-            extra = _extra(cls, name)
+            extra = field_extra(cls, name)
             notes.setdefault(str(extra["qualifies"]), []).append(str(extra["words"]))
     stats = getattr(result, "stats", None)
     spreads = {n: getattr(stats, n) for n in type(stats).model_fields} \
@@ -206,15 +204,15 @@ def result_rows(result: ProtocolResult) -> list[Row]:
               and n not in result.flags()]
     rows = []
     for name in order:
-        extra = _extra(cls, name)
+        extra = field_extra(cls, name)
         spread = spreads.get(name)
         rows += _rows(_label(cls, name), getattr(result, name), str(extra.get("units", "")),
                       spread if isinstance(spread, Spread) else None, notes.get(name, []),
                       str(extra.get("key_units", "")))
     for name, value in spreads.items():
-        if name in cls.model_fields:
+        if name in cls.model_fields or not isinstance(stats, BaseModel):
             continue
-        extra = _extra(type(stats), name)
+        extra = field_extra(type(stats), name)
         rows += _rows(_label(type(stats), name), value, str(extra.get("units", "")), None, [],
                       str(extra.get("key_units", "")))
     return rows

@@ -29,6 +29,13 @@ def flag(qualifies: str, words: str) -> Any:
                  json_schema_extra={"units": "", "qualifies": qualifies, "words": words})
 
 
+def field_extra(model: type[BaseModel], name: str) -> dict[str, Any]:
+    """What ``figure`` and ``flag`` record on a field beyond its type: units, ``qualifies``
+    and ``words``, ``key_units`` ({} for a field that has none)."""
+    extra = model.model_fields[name].json_schema_extra
+    return extra if isinstance(extra, dict) else {}
+
+
 class ResultModel(BaseModel):
     """Strict: an unknown field is an error, so the analysis and its model cannot drift."""
 
@@ -58,5 +65,5 @@ class ProtocolResult(ResultModel):
 
     def flags(self) -> dict[str, bool]:
         """The qualifiers (``flag`` fields) and whether each is set."""
-        return {name: getattr(self, name) for name, info in type(self).model_fields.items()
-                if (info.json_schema_extra or {}).get("qualifies")}
+        return {name: getattr(self, name) for name in type(self).model_fields
+                if field_extra(type(self), name).get("qualifies")}

@@ -7,9 +7,11 @@ hands the protocol a :class:`~bmrlab.procedures.context.RunContext`. The same cl
 the CLI, the GUI, recipes and the offline re-analysis of stored runs.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from pymeasure.experiment import (BooleanParameter, FloatParameter, IntegerParameter,
                                   ListParameter, Parameter, Procedure)
@@ -30,7 +32,34 @@ def check_in_range(number: float, minimum: float, maximum: float, units: str) ->
     return number
 
 
-class Quantity(FloatParameter):
+V = TypeVar("V")  # the value type of a parameter
+P = TypeVar("P", bound="Typed")
+R = TypeVar("R", bound=ProtocolResult)  # a protocol's result model
+
+
+class Typed(Generic[V]):
+    """The value type ``V`` of a parameter, for the type checker.
+
+    A protocol declares ``v_max = Quantity(...)`` on its class, and pymeasure's Procedure
+    sets the converted value on each instance (``setattr(self, name, value)``): the class
+    holds the parameter, an instance the value. The overloads below say exactly that, so
+    ``cls.v_max`` is a ``Quantity`` and ``self.v_max`` a ``float`` to mypy. They exist for
+    the type checker only: at run time a parameter is no descriptor, as pymeasure expects.
+    """
+
+    if TYPE_CHECKING:
+        @overload
+        def __get__(self: P, instance: None, owner: type) -> P: ...
+
+        @overload
+        def __get__(self, instance: object, owner: type) -> V: ...
+
+        def __get__(self, instance: object, owner: type) -> Any: ...
+
+        def __set__(self, instance: object, value: V) -> None: ...
+
+
+class Quantity(FloatParameter, Typed[float]):
     """A float parameter in SI units that also accepts ``800mV``-style text."""
 
     def convert(self, value):
@@ -38,7 +67,7 @@ class Quantity(FloatParameter):
         return check_in_range(parse_quantity(value, units), self.minimum, self.maximum, units)
 
 
-class QuantityList(Parameter):
+class QuantityList(Parameter, Typed[list[float]]):
     """A list of quantities in SI units: ``100mV,200mV`` or ``[0.1, 0.2]``."""
 
     def __init__(self, name, units=None, minimum=-1e9, maximum=1e9, **kwargs):
@@ -46,6 +75,7 @@ class QuantityList(Parameter):
         super().__init__(name, **kwargs)
 
     def convert(self, value):
+        items: Sequence[str | float]
         if isinstance(value, str):
             items = value.split(",")
         elif isinstance(value, (int, float)):
@@ -60,7 +90,7 @@ class QuantityList(Parameter):
         return numbers
 
 
-class Count(IntegerParameter):
+class Count(IntegerParameter, Typed[int]):
     """An integer parameter whose errors name the value and the allowed range."""
 
     def convert(self, value):
@@ -75,6 +105,14 @@ class Count(IntegerParameter):
         if not self.minimum <= number <= self.maximum:
             raise ValueError(f"{number} is outside {self.minimum} .. {self.maximum}")
         return number
+
+
+class Flag(BooleanParameter, Typed[bool]):
+    """A yes/no parameter."""
+
+
+class Choice(ListParameter, Typed[str]):
+    """One of a fixed list of words (``choices``)."""
 
 
 def phase_legend(phases: type[IntEnum]) -> str:
@@ -134,7 +172,7 @@ class ResultPlot:
 
 def _spec(name: str, parameter: Parameter) -> ParameterSpec:
     kind = {Quantity: "quantity", QuantityList: "quantities", Count: "count",
-            BooleanParameter: "flag", ListParameter: "choice"}[type(parameter)]
+            Flag: "flag", Choice: "choice"}[type(parameter)]
     return ParameterSpec(name=name, kind=kind, units=getattr(parameter, "units", None) or "",
                          default=parameter.default,
                          minimum=getattr(parameter, "minimum", None),
@@ -143,16 +181,50 @@ def _spec(name: str, parameter: Parameter) -> ParameterSpec:
                          choices=tuple(getattr(parameter, "choices", None) or ()))
 
 
-class BmrProcedure(Procedure):
-    """Base of the protocols. Subclasses set the class attributes and implement the hooks."""
+if TYPE_CHECKING:
+    class PymeasureParameters:
+        """What a protocol uses of pymeasure's Procedure: its parameter machinery.
+
+        At run time BmrProcedure derives from pymeasure's Procedure. It is not one in the
+        sense of that class's contract, though: pymeasure's Worker calls ``startup(self)``
+        and ``execute(self)`` after setting ``station``, ``emit`` and ``should_stop`` on the
+        procedure, while a protocol's hooks take the RunContext from bmrlab's runner, their
+        only caller; no protocol is ever handed to pymeasure's Worker. So the type checker
+        sees this declaration of the part bmrlab uses instead of the whole class, and checks
+        every protocol's hooks against BmrProcedure's signatures.
+        """
+
+        DATA_COLUMNS: list[str]
+        _parameters: dict[str, Parameter]
+
+        def __init__(self, **kwargs: Any) -> None: ...
+
+        def set_parameters(self, parameters: dict[str, Any],
+                           except_missing: bool = True) -> None: ...
+
+        def refresh_parameters(self) -> None: ...
+
+        def parameter_values(self) -> dict[str, Any]: ...
+else:
+    PymeasureParameters = Procedure
+
+
+class BmrProcedure(PymeasureParameters, Generic[R]):
+    """Base of the protocols. Subclasses set the class attributes and implement the hooks.
+
+    Generic in the protocol's result model ``R``: ``class PulseDelay(BmrProcedure[
+    PulseDelayResult])`` makes ``analyze`` return, and ``result_plot``/``save_figures`` take,
+    a ``PulseDelayResult`` (``Result`` is that same class, for reading stored figures).
+    """
 
     name: ClassVar[str]  # registry key, e.g. "iv-sweep"
     title: ClassVar[str]
     description: ClassVar[str]
     COLUMNS: ClassVar[dict[str, str]]  # data column -> units
     LIVE_PLOT: ClassVar[dict]  # what the GUI draws while it runs (x, y, log axes, grouping)
-    Result: ClassVar[type[ProtocolResult]]  # what analyze() returns
+    Result: ClassVar[type[ProtocolResult]]  # R itself (a ClassVar cannot name R)
     rank: ClassVar[int] = 100  # place in listings: the Table 1 protocols set 1..5
+    nplc: float  # reading aperture: a parameter of every protocol (check_nplc skips others)
 
     def __init__(self, **kwargs):
         self.DATA_COLUMNS = list(self.COLUMNS)
@@ -197,7 +269,7 @@ class BmrProcedure(Procedure):
             return {"compliance": conditions["compliance"]}
         return {}
 
-    # --- hooks ---------------------------------------------------------------------------
+    # --- hooks (called by bmrlab.runner only, see PymeasureParameters) --------------------
     def startup(self, ctx: RunContext) -> None:
         """Configure the instruments for the run (nothing is sourced yet)."""
 
@@ -233,17 +305,17 @@ class BmrProcedure(Procedure):
         before it starts); None when the protocol cannot tell (it adapts as it goes)."""
         return None
 
-    def analyze(self, stored: StoredRun) -> ProtocolResult:
+    def analyze(self, stored: StoredRun) -> R:
         """The figures of a stored run: its measured columns and the recorded instrument
         settings only, so a run is re-analysed offline exactly as when it ended."""
         raise NotImplementedError
 
     @classmethod
-    def result_plot(cls, result: ProtocolResult) -> ResultPlot:
+    def result_plot(cls, result: R) -> ResultPlot:
         """The result drawn on the window's plot when the run ends (nothing by default)."""
         return ResultPlot()
 
-    def save_figures(self, stored: StoredRun, result: ProtocolResult | None, directory,
-                     stem: str) -> list:
+    def save_figures(self, stored: StoredRun, result: R | None, directory: Path,
+                     stem: str) -> list[Path]:
         """Write the protocol's PNG figures; return their paths."""
         return []

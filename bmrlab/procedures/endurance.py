@@ -37,7 +37,7 @@ class EnduranceResult(ProtocolResult):
     stats: EnduranceStats
 
 
-class Endurance(BmrProcedure):
+class Endurance(BmrProcedure[EnduranceResult]):
     name = "endurance"
     rank = 4
     title = "Endurance"
@@ -156,9 +156,9 @@ class Endurance(BmrProcedure):
                 reason=found.get("reason"))))
 
     @classmethod
-    def result_plot(cls, result: ProtocolResult) -> ResultPlot:
+    def result_plot(cls, result: EnduranceResult) -> ResultPlot:
         """The endurance marked on the reads against cycle."""
-        if not isinstance(result, EnduranceResult) or result.endurance_cycles is None:
+        if result.endurance_cycles is None:
             return ResultPlot()
         return ResultPlot(marks=(Mark(result.endurance_cycles,
                                       f"endurance {result.endurance_cycles:,} cycles"),))

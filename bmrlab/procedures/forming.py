@@ -29,7 +29,7 @@ class FormingResult(ProtocolResult):
     forming: FormingPulses = figure("", "the search", ...)
 
 
-class Forming(BmrProcedure):
+class Forming(BmrProcedure[FormingResult]):
     name = "forming"
     title = "Forming"
     description = ("Pulses of rising amplitude, each followed by a read, until the read "

@@ -26,11 +26,11 @@ def cycle_levels(v_max, v_neg, step, v_read, rest_points) -> tuple[np.ndarray, n
         n = max(1, int(round(abs(stop) / step)))
         return np.linspace(0.0, stop, n + 1)
     up = ramp(v_max)
-    sweep = [up, up[::-1][1:]]
+    legs = [up, up[::-1][1:]]
     if v_neg > 0:
         down = ramp(-v_neg)
-        sweep += [down[1:], down[::-1][1:]]
-    sweep = np.concatenate(sweep)
+        legs += [down[1:], down[::-1][1:]]
+    sweep = np.concatenate(legs)
     levels = np.concatenate([np.zeros(rest_points), [v_read], sweep])
     phases = np.concatenate([np.full(rest_points, IvPhase.REST), [IvPhase.READ],
                              np.full(sweep.size, IvPhase.SWEEP)])
@@ -54,7 +54,7 @@ class IvSweepResult(ProtocolResult):
     stats: IvStats
 
 
-class IvSweep(BmrProcedure):
+class IvSweep(BmrProcedure[IvSweepResult]):
     name = "iv-sweep"
     rank = 1
     title = "I-V sweep"

@@ -29,7 +29,7 @@ class MultilevelResult(ProtocolResult):
     multilevel: Levels
 
 
-class Multilevel(BmrProcedure):
+class Multilevel(BmrProcedure[MultilevelResult]):
     name = "multilevel"
     title = "Multilevel states"
     description = ("Set pulses under several compliance currents, each followed by a read: "

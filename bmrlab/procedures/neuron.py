@@ -34,7 +34,7 @@ class NeuronResult(ProtocolResult):
     neuron: FiringCurve
 
 
-class Neuron(BmrProcedure):
+class Neuron(BmrProcedure[NeuronResult]):
     name = "neuron"
     title = "Integrate and fire"
     description = ("Spike trains at several spacings from the relaxed state: spikes to fire "

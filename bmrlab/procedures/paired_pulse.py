@@ -10,7 +10,6 @@ state after ``rest``.
 """
 
 import numpy as np
-from pymeasure.experiment import ListParameter
 
 from ..analysis.paired_pulse import (PAIR_COLUMNS, PairedPulsePhase, fit_ppf, pair_currents,
                                      ppf_index)
@@ -19,7 +18,7 @@ from ..instruments.pulse_generator import PulseGenerator
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
-from .base import (BmrProcedure, Count, Curve, Quantity, QuantityList, ResultPlot,
+from .base import (BmrProcedure, Choice, Count, Curve, Quantity, QuantityList, ResultPlot,
                    compliance_parameter, phase_legend)
 from .context import RunContext
 
@@ -61,7 +60,7 @@ class PairedPulseResult(ProtocolResult):
     ppf: Ppf
 
 
-class PairedPulse(BmrProcedure):
+class PairedPulse(BmrProcedure[PairedPulseResult]):
     name = "paired-pulse"
     rank = 5
     title = "Paired pulse"
@@ -92,8 +91,8 @@ class PairedPulse(BmrProcedure):
                              default=10e-9, description="fixed measure range (pA responses)")
     nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.04,
                     description="aperture of each sample")
-    source = ListParameter("source", choices=["smu", "generator"], default="smu",
-                           description="what makes the pulses")
+    source = Choice("source", choices=["smu", "generator"], default="smu",
+                    description="what makes the pulses")
 
     def check(self, station) -> None:
         guard = station.guard
@@ -185,9 +184,9 @@ class PairedPulse(BmrProcedure):
             fit=PpfFit(**fit) if fit else None))
 
     @classmethod
-    def result_plot(cls, result: ProtocolResult) -> ResultPlot:
+    def result_plot(cls, result: PairedPulseResult) -> ResultPlot:
         """The median index against the interval instead of the samples, with its fit."""
-        if not isinstance(result, PairedPulseResult) or not result.ppf.interval_ms:
+        if not result.ppf.interval_ms:
             return ResultPlot()
         ppf = result.ppf
         fit = None

@@ -76,7 +76,7 @@ class PulseDelayResult(ProtocolResult):
     stats: DelayStats = figure("", "delays per amplitude", ...)
 
 
-class PulseDelay(BmrProcedure):
+class PulseDelay(BmrProcedure[PulseDelayResult]):
     name = "pulse-delay"
     rank = 2
     title = "Pulse delay"

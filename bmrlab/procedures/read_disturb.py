@@ -6,13 +6,12 @@ to). Does the read voltage slowly switch (HRS) or sustain (LRS) the state?
 """
 
 import numpy as np
-from pymeasure.experiment import BooleanParameter
 
 from .. import standard
 from ..analysis.stimulus_response import read_drift
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
-from .base import BmrProcedure, Count, Quantity, compliance_parameter
+from .base import BmrProcedure, Count, Flag, Quantity, compliance_parameter
 from .context import RunContext
 
 ANALYSIS_BLOCK = 1 << 16  # reads analysed at a time: the analysis's arrays stay under 1 MB
@@ -32,7 +31,7 @@ class ReadDisturbResult(ProtocolResult):
     read_disturb: ReadDrift
 
 
-class ReadDisturb(BmrProcedure):
+class ReadDisturb(BmrProcedure[ReadDisturbResult]):
     name = "read-disturb"
     title = "Read disturb"
     description = ("N reads at the read voltage on the HRS or on a freshly set LRS: the drift "
@@ -41,8 +40,8 @@ class ReadDisturb(BmrProcedure):
     LIVE_PLOT = {"x": "t_trace_s", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True}
     Result = ReadDisturbResult
 
-    lrs = BooleanParameter("lrs", default=False,
-                           description="set the device first and read its LRS (else the HRS)")
+    lrs = Flag("lrs", default=False,
+               description="set the device first and read its LRS (else the HRS)")
     reads = Count("reads", minimum=10, maximum=10_000_000, default=10_000,
                   description="number of reads")
     interval = Quantity("interval", units="s", minimum=1e-4, maximum=3600.0, default=1e-3,

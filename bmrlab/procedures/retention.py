@@ -14,7 +14,6 @@ does.
 import math
 
 import numpy as np
-from pymeasure.experiment import BooleanParameter
 
 from .. import standard
 from ..analysis.retention import (RetentionPhase, fit_drift, fit_survival,
@@ -23,8 +22,8 @@ from ..errors import BadInput
 from ..results import ProtocolResult, ResultModel, Spread, figure, flag
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
-from .base import (BmrProcedure, Count, Mark, Quantity, ResultPlot, compliance_parameter,
-                   phase_legend)
+from .base import (BmrProcedure, Count, Flag, Mark, Quantity, ResultPlot,
+                   compliance_parameter, phase_legend)
 from .context import RunContext
 from .hrs_recovery import (back_to_hrs, hrs_read, max_rest_parameter, read_floor,
                            rest_parameter)
@@ -92,7 +91,7 @@ class RetentionResult(ProtocolResult):
     stats: RetentionStats = figure("", "retention over traces", ...)
 
 
-class Retention(BmrProcedure):
+class Retention(BmrProcedure[RetentionResult]):
     name = "retention"
     rank = 3
     title = "Retention"
@@ -108,9 +107,9 @@ class Retention(BmrProcedure):
                        default=standard.RETENTION_PULSE[0], description="pulse amplitude")
     pulse_width = Quantity("pulse_width", units="s", minimum=1e-4, maximum=100.0,
                            default=standard.RETENTION_PULSE[1], description="pulse width")
-    volatile = BooleanParameter("volatile", default=True,
-                                description="true: ms-scale traces; false: log-spaced reads "
-                                            "up to the window")
+    volatile = Flag("volatile", default=True,
+                    description="true: ms-scale traces; false: log-spaced reads "
+                                "up to the window")
     traces = Count("traces", minimum=1, maximum=10_000, default=20,
                    description="pulses, each followed by its reads (volatile)")
     v_read = Quantity("v_read", units="V", minimum=1e-3, maximum=1.0, default=standard.V_READ,

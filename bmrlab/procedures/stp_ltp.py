@@ -47,7 +47,7 @@ class StpLtpResult(ProtocolResult):
     stp_ltp: list[TrainOutcome] = figure("", "one train per spacing, in the order run")
 
 
-class StpLtp(BmrProcedure):
+class StpLtp(BmrProcedure[StpLtpResult]):
     name = "stp-ltp"
     title = "STP to LTP"
     description = ("Pulse trains at several spacings, each followed by reads over a hold: "

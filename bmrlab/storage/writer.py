@@ -21,7 +21,7 @@ import resource
 import shutil
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import h5py
@@ -64,7 +64,7 @@ def is_out_of_space(error: Exception) -> bool:
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def _clean(name: str) -> str:
@@ -193,7 +193,7 @@ class RunWriter:
         self.path = Path(handle.filename)
         handle.attrs.setdefault("bmrlab_version", __version__)
         handle.attrs.setdefault("schema_version", SCHEMA_VERSION)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")[:-3] + "Z"
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")[:-3] + "Z"
         run_id = f"{stamp}_{protocol}"
         while f"{sample}/{device}/{run_id}" in handle:
             run_id += "+"
