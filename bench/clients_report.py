@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.clients.clients import CLIENTS  # noqa: E402
-from tests.clients.harness import InProcess, Served, run_client  # noqa: E402
+from tests.clients.clients import CLIENTS
+from tests.clients.harness import InProcess, Served, run_client
 
 COLUMNS = ("calls", "passed", "not modelled", "failed", "hung")
 
@@ -23,8 +23,9 @@ COLUMNS = ("calls", "passed", "not modelled", "failed", "hung")
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--failures", type=Path, help="write the failing calls here (Markdown)")
-    parser.add_argument("--client", action="append", choices=sorted(CLIENTS),
-                        help="only this client (repeatable)")
+    parser.add_argument(
+        "--client", action="append", choices=sorted(CLIENTS), help="only this client (repeatable)"
+    )
     args = parser.parse_args()
     names = args.client or list(CLIENTS)
     served = Served()
@@ -35,19 +36,28 @@ def main() -> int:
                 runs.append((transport.name, run_client(name, transport)))
     finally:
         served.stop()
-    print(f"{'client':<24} {'transport':<10} " + " ".join(f"{c:>12}" for c in COLUMNS)
-          + f" {'pass %':>7}")
+    print(
+        f"{'client':<24} {'transport':<10} "
+        + " ".join(f"{c:>12}" for c in COLUMNS)
+        + f" {'pass %':>7}"
+    )
     totals = defaultdict(lambda: defaultdict(int))
     for transport, run in runs:
         s = run.summary()
         for c in COLUMNS:
             totals[transport][c] += s[c]
-        print(f"{run.client:<24} {transport:<10} " + " ".join(f"{s[c]:>12}" for c in COLUMNS)
-              + f" {100 * s['pass_rate']:>7.1f}")
+        print(
+            f"{run.client:<24} {transport:<10} "
+            + " ".join(f"{s[c]:>12}" for c in COLUMNS)
+            + f" {100 * s['pass_rate']:>7.1f}"
+        )
     for transport, t in totals.items():
         rate = 100 * t["passed"] / t["calls"] if t["calls"] else 0.0
-        print(f"{'all':<24} {transport:<10} " + " ".join(f"{t[c]:>12}" for c in COLUMNS)
-              + f" {rate:>7.1f}")
+        print(
+            f"{'all':<24} {transport:<10} "
+            + " ".join(f"{t[c]:>12}" for c in COLUMNS)
+            + f" {rate:>7.1f}"
+        )
     if args.failures:
         args.failures.write_text(failures_markdown(runs))
     return 0
@@ -63,16 +73,22 @@ def failures_markdown(runs) -> str:
         skipped = [c for c in run.calls if c.error.startswith("not run")]
         if skipped:
             not_run[(run.model, run.client, skipped[0].error)].append(
-                f"{transport}: {len(skipped)} calls")
+                f"{transport}: {len(skipped)} calls"
+            )
         for call in run.calls:
             if call.outcome in ("failed", "hung") and not call.error.startswith("not run"):
                 seen[(run.model, call.outcome, call.client, call.label, call.error)].append(
-                    transport)
-    lines = ["# Failing client calls, by simulated instrument", "",
-             "Written by bench/clients_report.py. Each line: outcome | client | transports | "
-             "call | error. A call the real instrument refuses as well, or one deliberately "
-             "not modelled, belongs in tests/clients/not_modelled.yaml under its model "
-             "(client, call, the simulator's clear error, why).", ""]
+                    transport
+                )
+    lines = [
+        "# Failing client calls, by simulated instrument",
+        "",
+        "Written by bench/clients_report.py. Each line: outcome | client | transports | "
+        "call | error. A call the real instrument refuses as well, or one deliberately "
+        "not modelled, belongs in tests/clients/not_modelled.yaml under its model "
+        "(client, call, the simulator's clear error, why).",
+        "",
+    ]
     for model in sorted({key[0] for key in [*seen, *not_run]}):
         lines += [f"## {model}", ""]
         for (m, client, reason), where in not_run.items():
@@ -80,8 +96,7 @@ def failures_markdown(runs) -> str:
                 lines.append(f"- {reason} | {client} | {'; '.join(where)}")
         for (m, outcome, client, label, error), where in seen.items():
             if m == model:
-                lines.append(f"- {outcome} | {client} | {', '.join(where)} | `{label}` | "
-                             f"{error}")
+                lines.append(f"- {outcome} | {client} | {', '.join(where)} | `{label}` | {error}")
         lines.append("")
     return "\n".join(lines)
 

@@ -41,8 +41,12 @@ def retention(seconds: float = 1e4, reads: int = 200) -> tuple[float, bool]:
 def main() -> dict:
     wall_e, sets = endurance()
     wall_r, still_on = retention()
-    return {"endurance_1e4_cycles_s": round(wall_e, 3), "endurance_sets": sets,
-            "retention_1e4_s_wall_s": round(wall_r, 4), "retention_still_on": still_on}
+    return {
+        "endurance_1e4_cycles_s": round(wall_e, 3),
+        "endurance_sets": sets,
+        "retention_1e4_s_wall_s": round(wall_r, 4),
+        "retention_still_on": still_on,
+    }
 
 
 if __name__ == "__main__":

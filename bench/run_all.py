@@ -8,7 +8,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bmrlab.benchmarks import run_all, verdicts  # noqa: E402
+from bmrlab.benchmarks import run_all, verdicts
 
 if __name__ == "__main__":
     results = run_all(lambda name: print(f"bench: {name} ...", flush=True))

@@ -13,11 +13,19 @@ from .errors import BadInput
 from .station import Station
 
 
-def run_protocol(protocol: str, *, station: Station | str | Path | None = None,
-                 device: str | None = None, device_file: str | None = None,
-                 out="data/notebook.h5", sample: str = "sample",
-                 device_id: str | None = None, figures_dir=None, stop=None,
-                 **values) -> runner.RunResult:
+def run_protocol(
+    protocol: str,
+    *,
+    station: Station | str | Path | None = None,
+    device: str | None = None,
+    device_file: str | None = None,
+    out="data/notebook.h5",
+    sample: str = "sample",
+    device_id: str | None = None,
+    figures_dir=None,
+    stop=None,
+    **values,
+) -> runner.RunResult:
     """Run ``protocol`` with parameter ``values`` (numbers or strings like ``"150mV"``) and
     return its :class:`~bmrlab.runner.RunResult` (figures, ``dataframe()``, file location,
     status). ``station``: a connected or loaded :class:`Station`, a station file or a shipped
@@ -28,8 +36,10 @@ def run_protocol(protocol: str, *, station: Station | str | Path | None = None,
     aborted run returns with its status and reason (its data are in the file)."""
     if isinstance(station, Station):
         if device is not None or device_file is not None:
-            raise BadInput("device, device_file: choose the device when loading the Station, "
-                           "Station.load(path, device=..., device_file=...)")
+            raise BadInput(
+                "device, device_file: choose the device when loading the Station, "
+                "Station.load(path, device=..., device_file=...)"
+            )
         return _run(station, protocol, values, out, sample, device_id, figures_dir, stop)
     with Station.load(station, device, device_file) as loaded:
         return _run(loaded, protocol, values, out, sample, device_id, figures_dir, stop)
@@ -37,6 +47,12 @@ def run_protocol(protocol: str, *, station: Station | str | Path | None = None,
 
 def _run(station, protocol, values, out, sample, device_id, figures_dir, stop):
     procedure = runner.prepare(station, protocol, values)
-    return runner.run(station, procedure, out, sample=sample,
-                      device=device_id or station.device_preset or "device",
-                      figures_dir=figures_dir, stop=stop)
+    return runner.run(
+        station,
+        procedure,
+        out,
+        sample=sample,
+        device=device_id or station.device_preset or "device",
+        figures_dir=figures_dir,
+        stop=stop,
+    )

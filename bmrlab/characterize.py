@@ -49,19 +49,30 @@ class Characterization:
         return max((r.exit_status for r in self.results), default=1)
 
     def summary(self) -> dict:
-        return {"device": self.device, "figures": self.figures, "published": self.published,
-                "conditions": self.conditions, "stats": self.stats, **self.extra,
-                "runs": [{"protocol": r.protocol, "status": r.status, "reason": r.reason,
-                          "run": r.run} for r in self.results],
-                "files": [str(p) for r in self.results for p in r.figure_files]}
+        return {
+            "device": self.device,
+            "figures": self.figures,
+            "published": self.published,
+            "conditions": self.conditions,
+            "stats": self.stats,
+            **self.extra,
+            "runs": [
+                {"protocol": r.protocol, "status": r.status, "reason": r.reason, "run": r.run}
+                for r in self.results
+            ],
+            "files": [str(p) for r in self.results for p in r.figure_files],
+        }
 
 
 def delay_amplitudes(vset_mV, delay_at: float, limit: float) -> list[float]:
     """The Table 1 amplitude and multiples of the measured Vset below the station limit."""
     amplitudes = {round(delay_at, 6)}
     if vset_mV:
-        amplitudes |= {round(k * vset_mV * 1e-3, 4) for k in DELAY_MULTIPLES
-                       if k * vset_mV * 1e-3 <= 0.9 * limit}
+        amplitudes |= {
+            round(k * vset_mV * 1e-3, 4)
+            for k in DELAY_MULTIPLES
+            if k * vset_mV * 1e-3 <= 0.9 * limit
+        }
     return sorted(amplitudes)
 
 
@@ -71,14 +82,21 @@ def set_pulse(delay: PulseDelayResult | None, width: float) -> float | None:
     if delay is None:
         return None
     for mv, s in sorted(delay.stats.delay_by_mV.items(), key=lambda x: float(x[0])):
-        if s.median is not None and s.p95 is not None and \
-                s.p95 * 1e-3 * SET_PULSE_DELAYS <= width:
+        if s.median is not None and s.p95 is not None and s.p95 * 1e-3 * SET_PULSE_DELAYS <= width:
             return float(mv) * 1e-3
     return None
 
 
-def characterize(station, out, *, sample: str, device: str, figures_dir=None,
-                 overrides: dict | None = None, on_event=None) -> Characterization:
+def characterize(
+    station,
+    out,
+    *,
+    sample: str,
+    device: str,
+    figures_dir=None,
+    overrides: dict | None = None,
+    on_event=None,
+) -> Characterization:
     """Run the five protocols; stop at the first that does not finish."""
     overrides = overrides or {}
     conditions = station.conditions()
@@ -94,8 +112,15 @@ def characterize(station, out, *, sample: str, device: str, figures_dir=None,
         procedure = runner.prepare(station, protocol, values)
         if k and fresh:
             station.prober.next_device()
-        run = runner.run(station, procedure, out, sample=sample, device=device,
-                         figures_dir=figures_dir, on_event=on_event)
+        run = runner.run(
+            station,
+            procedure,
+            out,
+            sample=sample,
+            device=device,
+            figures_dir=figures_dir,
+            on_event=on_event,
+        )
         result.results.append(run)
         if run.result is not None:
             measured[protocol] = run.result
@@ -136,8 +161,12 @@ def adapt(protocol: str, measured: Measured, conditions: dict, limit: float) -> 
         if set_v:
             values["set_v"] = set_v
         retention = measured.get("retention")
-        if (conditions.get("volatile", True) and isinstance(retention, RetentionResult)
-                and retention.retention_ms and not retention.retention_censored):
+        if (
+            conditions.get("volatile", True)
+            and isinstance(retention, RetentionResult)
+            and retention.retention_ms
+            and not retention.retention_censored
+        ):
             values["relax"] = max(0.2, RELAX_RETENTIONS * retention.retention_ms * 1e-3)
         return values
     return {}
@@ -163,21 +192,30 @@ def table_row(c: Characterization) -> str:
 
     def num(value, fmt="{:.3g}"):
         return "-" if value is None else fmt.format(value)
+
     delay = "-" if f["delay_ms"] is None else f"{f['delay_ms']:.3g} ms @ {f['delay_at_mV']:g} mV"
     if f["retention_ms"] is None:
         retention = "-"
     else:
         bound = ">" if c.extra.get("retention_censored") else ""
-        retention = (f"{bound}{f['retention_ms']:.3g} ms ({f['retention_pulse_mV']:g} mV, "
-                     f"{f['retention_pulse_ms']:g} ms)")
-    on_off = ("> " if c.extra.get("on_off_lower_bound") else "") + num(f["on_off_ratio"],
-                                                                       "{:.2g}")
+        retention = (
+            f"{bound}{f['retention_ms']:.3g} ms ({f['retention_pulse_mV']:g} mV, "
+            f"{f['retention_pulse_ms']:g} ms)"
+        )
+    on_off = ("> " if c.extra.get("on_off_lower_bound") else "") + num(f["on_off_ratio"], "{:.2g}")
     endurance = (">" if c.extra.get("endurance_censored") else "") + num(
-        f["endurance_cycles"], "{:.3g}")
-    columns = [("Device", c.device), ("Vset (mV)", num(f["vset_mV"], "{:.0f}")),
-               ("Vreset (mV)", num(f["vreset_mV"], "{:.0f}")), ("On/Off", on_off),
-               ("Endurance (cycles)", endurance), ("Delay", delay), ("Retention", retention),
-               ("Type", "volatile" if f["volatile"] else "nonvolatile")]
+        f["endurance_cycles"], "{:.3g}"
+    )
+    columns = [
+        ("Device", c.device),
+        ("Vset (mV)", num(f["vset_mV"], "{:.0f}")),
+        ("Vreset (mV)", num(f["vreset_mV"], "{:.0f}")),
+        ("On/Off", on_off),
+        ("Endurance (cycles)", endurance),
+        ("Delay", delay),
+        ("Retention", retention),
+        ("Type", "volatile" if f["volatile"] else "nonvolatile"),
+    ]
     widths = [max(len(h), len(v)) for h, v in columns]
     header = " | ".join(h.ljust(w) for (h, _), w in zip(columns, widths, strict=True))
     rule = "-+-".join("-" * w for w in widths)
@@ -187,11 +225,14 @@ def table_row(c: Characterization) -> str:
 
 # the published figures a characterization measures, with the flag that makes a measured one
 # a bound (a censored figure, or an On/Off at the instrument's floor)
-COMPARED = {"vset_mV": ("Vset (mV)", ""), "vreset_mV": ("Vreset (mV)", ""),
-            "on_off_ratio": ("On/Off", "on_off_lower_bound"),
-            "endurance_cycles": ("Endurance (cycles)", "endurance_censored"),
-            "delay_ms": ("Delay (ms)", ""),
-            "retention_ms": ("Retention (ms)", "retention_censored")}
+COMPARED = {
+    "vset_mV": ("Vset (mV)", ""),
+    "vreset_mV": ("Vreset (mV)", ""),
+    "on_off_ratio": ("On/Off", "on_off_lower_bound"),
+    "endurance_cycles": ("Endurance (cycles)", "endurance_censored"),
+    "delay_ms": ("Delay (ms)", ""),
+    "retention_ms": ("Retention (ms)", "retention_censored"),
+}
 
 
 def _condition(key: str, values: dict) -> str:
@@ -217,14 +258,18 @@ def comparison(c: Characterization) -> str:
             continue
         published, measured = c.published[key], c.figures.get(key)
         bound = ">" if flag and c.extra.get(flag) else ""
-        rows.append((label,
-                     "-" if measured is None else f"{bound}{measured:.3g}"
-                     + _condition(key, c.figures),
-                     f"{published:.3g}" + _condition(key, c.conditions),
-                     "-" if measured is None else f"{bound}{measured / published:.2f}"))
+        rows.append(
+            (
+                label,
+                "-" if measured is None else f"{bound}{measured:.3g}" + _condition(key, c.figures),
+                f"{published:.3g}" + _condition(key, c.conditions),
+                "-" if measured is None else f"{bound}{measured / published:.2f}",
+            )
+        )
     if len(rows) == 1:
         return ""
     widths = [max(len(row[k]) for row in rows) for k in range(4)]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
+    lines = [
+        "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
     return "\n".join(["measured beside published (device file):", *lines])

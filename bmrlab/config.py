@@ -42,8 +42,9 @@ class Instrument(Strict):
     off_mode: Literal[OFF_MODES] = Field("zero", description="SMU: what 'output off' leaves")
     load: Literal["INF", "50"] = Field("INF", description="generator: OUTP:LOAD setting")
     series_resistor: Ohms = Field(0.0, ge=0, description="generator: resistor in series")
-    trigger: Literal["bus", "external"] = Field("bus", description="generator: what starts "
-                                                "a burst (*TRG, or its trigger input)")
+    trigger: Literal["bus", "external"] = Field(
+        "bus", description="generator: what starts a burst (*TRG, or its trigger input)"
+    )
     timeout_ms: int = Field(10_000, ge=100, le=600_000)
 
 
@@ -59,8 +60,9 @@ class Fault(Strict):
 class Simulation(Strict):
     device: str = Field("ag-pnw-ag", description="the device under test ('dut'): preset or file")
     devices: dict[str, str] = Field(default_factory=dict, description="more devices by name")
-    wiring: dict[str, str] = Field(default_factory=dict,
-                                   description="instrument role -> device name (default 'dut')")
+    wiring: dict[str, str] = Field(
+        default_factory=dict, description="instrument role -> device name (default 'dut')"
+    )
     seed: int = Field(1, ge=0)
     faults: list[Fault] = Field(default_factory=list)
 
@@ -72,8 +74,10 @@ class Storage(Strict):
     """How the runs of this station are written (docs/performance.md has the trade-off)."""
 
     compression: Literal[COMPRESSIONS] = Field(
-        "none", description="filter of the data columns: gzip (every HDF5 reader), lzf "
-                            "(h5py; other readers need its plugin), none (fastest, 4x larger)")
+        "none",
+        description="filter of the data columns: gzip (every HDF5 reader), lzf "
+        "(h5py; other readers need its plugin), none (fastest, 4x larger)",
+    )
 
 
 class StationConfig(Strict):
@@ -83,8 +87,10 @@ class StationConfig(Strict):
     instruments: dict[str, Instrument]
     simulation: Simulation | None = None
     prober: Literal[PROBERS] | None = Field(
-        None, description="what brings the next device under the probes (default: "
-                          "simulated on a simulated station, else manual)")
+        None,
+        description="what brings the next device under the probes (default: "
+        "simulated on a simulated station, else manual)",
+    )
     storage: Storage = Field(default_factory=Storage)
 
     @model_validator(mode="after")
@@ -99,20 +105,26 @@ class StationConfig(Strict):
             roles = [*sim.wiring, *(f.instrument for f in sim.faults)]
             unknown = sorted({r for r in roles if r not in simulated})
             if unknown:
-                raise ValueError(f"simulation: {unknown} are not simulated instruments of "
-                                 f"this station ({simulated})")
+                raise ValueError(
+                    f"simulation: {unknown} are not simulated instruments of "
+                    f"this station ({simulated})"
+                )
             missing = sorted(set(sim.wiring.values()) - sim.device_names())
             if missing:
-                raise ValueError(f"simulation.wiring: no device named {missing} "
-                                 f"(devices: {sorted(sim.device_names())})")
+                raise ValueError(
+                    f"simulation.wiring: no device named {missing} "
+                    f"(devices: {sorted(sim.device_names())})"
+                )
         if self.prober == "simulated" and not simulated:
             raise ValueError("prober: simulated needs simulated instruments ('@bmrsim')")
         if self.instruments["smu"].model not in SMU_MODELS:
             raise ValueError("instruments.smu: the role 'smu' needs a source-measure unit")
         generator = self.instruments.get("pulse_generator")
         if generator and generator.model not in GENERATOR_MODELS:
-            raise ValueError("instruments.pulse_generator: the role 'pulse_generator' needs "
-                             f"one of {', '.join(GENERATOR_MODELS)}")
+            raise ValueError(
+                "instruments.pulse_generator: the role 'pulse_generator' needs "
+                f"one of {', '.join(GENERATOR_MODELS)}"
+            )
         return self
 
     @property

@@ -22,6 +22,5 @@ def peak_decimate(x, y, bins: int = BINS) -> tuple[np.ndarray, np.ndarray]:
     out_x = np.repeat(xs, 2)
     with warnings.catch_warnings():  # a slice of only NaN (log scale, no data) stays NaN
         warnings.simplefilter("ignore", RuntimeWarning)
-        out_y = np.column_stack([np.nanmin(shaped, axis=1),
-                                 np.nanmax(shaped, axis=1)]).ravel()
+        out_y = np.column_stack([np.nanmin(shaped, axis=1), np.nanmax(shaped, axis=1)]).ravel()
     return np.r_[out_x, x[usable:]], np.r_[out_y, y[usable:]]

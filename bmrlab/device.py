@@ -30,14 +30,18 @@ class Conditions(Strict):
     """How the device is measured (test conditions, not results)."""
 
     compliance: Amps = Field(standard.COMPLIANCE_A, gt=0, description="current limit")
-    sweep_rate: float = Field(standard.SWEEP_STEP_V / standard.SWEEP_DWELL_S, gt=0,
-                              description="I-V sweep rate (V/s)")
-    delay_at_mV: float = Field(standard.DELAY_AT_V * 1e3, gt=0,
-                               description="amplitude of the delay figure")
-    retention_pulse_mV: float = Field(RETENTION_PULSE_V * 1e3, gt=0,
-                                      description="amplitude of the retention pulse")
-    retention_pulse_ms: float = Field(RETENTION_PULSE_S * 1e3, gt=0,
-                                      description="width of the retention pulse")
+    sweep_rate: float = Field(
+        standard.SWEEP_STEP_V / standard.SWEEP_DWELL_S, gt=0, description="I-V sweep rate (V/s)"
+    )
+    delay_at_mV: float = Field(
+        standard.DELAY_AT_V * 1e3, gt=0, description="amplitude of the delay figure"
+    )
+    retention_pulse_mV: float = Field(
+        RETENTION_PULSE_V * 1e3, gt=0, description="amplitude of the retention pulse"
+    )
+    retention_pulse_ms: float = Field(
+        RETENTION_PULSE_S * 1e3, gt=0, description="width of the retention pulse"
+    )
 
 
 class Published(Strict):
@@ -57,29 +61,39 @@ class DeviceFile(Strict):
     volatile: bool = True
     conditions: Conditions = Conditions()
     published: Published = Published()
-    model: dict = Field(default_factory=dict,
-                        description="the simulator's explicit model parameters")
+    model: dict = Field(
+        default_factory=dict, description="the simulator's explicit model parameters"
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _earlier_layout(cls, data):
         """A file in the layout before conditions and published figures were apart."""
-        moved = [key for key in ("figures", "compliance", "sweep_rate")
-                 if isinstance(data, dict) and key in data]
+        moved = [
+            key
+            for key in ("figures", "compliance", "sweep_rate")
+            if isinstance(data, dict) and key in data
+        ]
         if moved:
-            raise ValueError(f"{', '.join(moved)}: no longer top-level keys: the figures go "
-                             "under published:, compliance, sweep_rate, delay_at_mV and "
-                             "retention_pulse_mV/_ms under conditions:")
+            raise ValueError(
+                f"{', '.join(moved)}: no longer top-level keys: the figures go "
+                "under published:, compliance, sweep_rate, delay_at_mV and "
+                "retention_pulse_mV/_ms under conditions:"
+            )
         return data
 
     def test_conditions(self) -> dict:
         """The conditions as the protocols and the runs take them."""
         c = self.conditions
-        return {"volatile": self.volatile, "compliance": c.compliance,
-                "sweep_dwell_s": standard.SWEEP_STEP_V / c.sweep_rate,
-                "delay_at_mV": c.delay_at_mV, "retention_pulse_mV": c.retention_pulse_mV,
-                "retention_pulse_ms": c.retention_pulse_ms,
-                "sweep_v_max": standard.SWEEP_V_MAX}
+        return {
+            "volatile": self.volatile,
+            "compliance": c.compliance,
+            "sweep_dwell_s": standard.SWEEP_STEP_V / c.sweep_rate,
+            "delay_at_mV": c.delay_at_mV,
+            "retention_pulse_mV": c.retention_pulse_mV,
+            "retention_pulse_ms": c.retention_pulse_ms,
+            "sweep_v_max": standard.SWEEP_V_MAX,
+        }
 
     def published_figures(self) -> dict:
         """The published figures the file gives (none invented)."""
@@ -98,9 +112,11 @@ def resolve_device(name_or_path: str, option: str = "--device-file", others: str
         return path
     candidate = DEVICE_LIBRARY / f"{name_or_path}.yaml"
     if not candidate.exists():
-        raise BadInput(f"{option} {name_or_path}: not a preset of the device library "
-                       f"(presets: {', '.join(preset_names())}), {others}nor a .yaml "
-                       "device file")
+        raise BadInput(
+            f"{option} {name_or_path}: not a preset of the device library "
+            f"(presets: {', '.join(preset_names())}), {others}nor a .yaml "
+            "device file"
+        )
     return candidate
 
 

@@ -28,8 +28,10 @@ def _named_or_path(name_or_path, folder: Path, what: str) -> Path:
         return path
     shipped = folder / f"{name_or_path}.yaml"
     if not shipped.is_file():
-        raise BadInput(f"{what} {name_or_path}: not a {what} shipped with bmrlab "
-                       f"({', '.join(shipped_names(folder))}) nor a .yaml file")
+        raise BadInput(
+            f"{what} {name_or_path}: not a {what} shipped with bmrlab "
+            f"({', '.join(shipped_names(folder))}) nor a .yaml file"
+        )
     return shipped
 
 

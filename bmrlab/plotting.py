@@ -5,13 +5,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from contextlib import contextmanager
 
-from contextlib import contextmanager  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from .analysis.iv import IvPhase  # noqa: E402
-from .analysis.retention import RetentionPhase  # noqa: E402
+from .analysis.iv import IvPhase
+from .analysis.retention import RetentionPhase
 
 MAX_LOOPS = 200  # I-V loops drawn in one figure; a longer run shows evenly spaced cycles
 MAX_TRACES = 200  # retention traces drawn in one figure, likewise
@@ -50,25 +50,34 @@ def iv_loops(stored, result, path: Path) -> Path:
     cycles = group_keys(stored, "cycle")
     shown_cycles = evenly_spaced(cycles, MAX_LOOPS)
     with figure(path) as ax:
-        norm = matplotlib.colors.Normalize(cycles.min() if cycles.size else 0,
-                                           max(cycles.max(), cycles.min() + 1)
-                                           if cycles.size else 1)
+        norm = matplotlib.colors.Normalize(
+            cycles.min() if cycles.size else 0,
+            max(cycles.max(), cycles.min() + 1) if cycles.size else 1,
+        )
         lowest = []
         for c, data in stored.groups("cycle", ["v_V", "i_A", "phase"]):
             if c not in shown_cycles:
                 continue
             i = np.abs(data["i_A"])
             sel = (data["phase"] == IvPhase.SWEEP) & (i > 0)
-            ax.semilogy(data["v_V"][sel] * 1e3, i[sel], color=plt.cm.viridis(norm(c)), lw=0.8,
-                        alpha=0.8)
+            ax.semilogy(
+                data["v_V"][sel] * 1e3, i[sel], color=plt.cm.viridis(norm(c)), lw=0.8, alpha=0.8
+            )
             if sel.any():
                 lowest.append(np.percentile(i[sel], 1))
-        for key, label, sign, style in (("vset_mV", "Vset", 1, "--"),
-                                        ("vreset_mV", "Vreset", -1, ":")):
+        for key, label, sign, style in (
+            ("vset_mV", "Vset", 1, "--"),
+            ("vreset_mV", "Vreset", -1, ":"),
+        ):
             value = getattr(result, key, None)
             if value is not None:
-                ax.axvline(sign * value, color="crimson", ls=style, lw=1.2,
-                           label=f"median {label} {value:.1f} mV")
+                ax.axvline(
+                    sign * value,
+                    color="crimson",
+                    ls=style,
+                    lw=1.2,
+                    label=f"median {label} {value:.1f} mV",
+                )
         if lowest:  # the noise floor, not single near-zero readings, sets the bottom
             ax.set_ylim(bottom=float(np.median(lowest)) / 3)
         ax.set_xlabel("Voltage (mV)")
@@ -77,14 +86,14 @@ def iv_loops(stored, result, path: Path) -> Path:
         if len(shown_cycles) < cycles.size:
             title += f" ({len(shown_cycles)} shown)"
         if result is not None and result.on_off_ratio:
-            title += (f"; On/Off {result.on_off_ratio:.2g} at "
-                      f"{stored.parameters['v_read'] * 1e3:g} mV")
+            title += (
+                f"; On/Off {result.on_off_ratio:.2g} at {stored.parameters['v_read'] * 1e3:g} mV"
+            )
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8, loc="lower right")
-        ax.figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=ax,
-                           label="cycle")
+        ax.figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=ax, label="cycle")
     return Path(path)
 
 
@@ -98,26 +107,34 @@ def delay_against_voltage(stored, result, path: Path) -> Path:
                 continue
             style = "o" if s.resolved else "^"
             low, high = max(s.median - s.p5, 0.0), max(s.p95 - s.median, 0.0)
-            ax.errorbar(float(mv), s.median, yerr=[[low], [high]], fmt=style, color="navy",
-                        capsize=3)
+            ax.errorbar(
+                float(mv), s.median, yerr=[[low], [high]], fmt=style, color="navy", capsize=3
+            )
         fit = result.delay_fit if result is not None else None
         if fit:
-            v = np.linspace(max(min(map(float, by_mv)), (fit.V_th_mV or 0.0) * 1.02),
-                            max(map(float, by_mv)), 200)
+            v = np.linspace(
+                max(min(map(float, by_mv)), (fit.V_th_mV or 0.0) * 1.02),
+                max(map(float, by_mv)),
+                200,
+            )
             rate = np.sinh(v / fit.V0_mV) / fit.tau0_s
             tau_x = fit.tau_x_s
             t_d = 1 / rate if tau_x is None else tau_x * np.log(rate * tau_x / (rate * tau_x - 1))
-            label = (f"fit: V0 = {fit.V0_mV:.0f} mV, tau0 = {fit.tau0_s * 1e3:.3g} ms"
-                     + ("" if tau_x is None else
-                        f", tau_x = {tau_x * 1e3:.3g} ms, V_th = {fit.V_th_mV:.0f} mV"))
+            label = f"fit: V0 = {fit.V0_mV:.0f} mV, tau0 = {fit.tau0_s * 1e3:.3g} ms" + (
+                ""
+                if tau_x is None
+                else f", tau_x = {tau_x * 1e3:.3g} ms, V_th = {fit.V_th_mV:.0f} mV"
+            )
             ax.plot(v, t_d * 1e3, color="crimson", label=label)
             ax.legend()
         ax.set_yscale("log")
         ax.set_xlabel("step amplitude (mV)")
         ax.set_ylabel("switching delay (ms)")
-        ax.set_title("Pulse delay: median and 5-95 % over pulses (triangles: resolution-limited)"
-                     if result is not None else
-                     f"Pulse delay: the run did not finish ({stored.rows} rows, no delays)")
+        ax.set_title(
+            "Pulse delay: median and 5-95 % over pulses (triangles: resolution-limited)"
+            if result is not None
+            else f"Pulse delay: the run did not finish ({stored.rows} rows, no delays)"
+        )
         ax.grid(True, which="both", alpha=0.3)
     return Path(path)
 
@@ -136,8 +153,13 @@ def retention_decay(stored, result, path: Path) -> Path:
                 continue
             read = (data["phase"] == RetentionPhase.READ) & (data["t_after_s"] > 0)
             g = np.maximum(np.abs(data["i_A"][read]) / v_read, 1e-13)
-            ax.loglog(data["t_after_s"][read] * 1e3, g, lw=0.8, alpha=0.6,
-                      marker="." if len(traces) == 1 else None)
+            ax.loglog(
+                data["t_after_s"][read] * 1e3,
+                g,
+                lw=0.8,
+                alpha=0.6,
+                marker="." if len(traces) == 1 else None,
+            )
         value = result.retention_ms if result is not None else None
         if value:
             kind = "window (censored)" if result.retention_censored else "median retention"
@@ -145,8 +167,10 @@ def retention_decay(stored, result, path: Path) -> Path:
             ax.legend()
         ax.set_xlabel("time after the pulse (ms)")
         ax.set_ylabel(f"read conductance at {v_read * 1e3:g} mV (S)")
-        title = (f"Retention after {parameters['pulse_v'] * 1e3:g} mV, "
-                 f"{parameters['pulse_width'] * 1e3:g} ms")
+        title = (
+            f"Retention after {parameters['pulse_v'] * 1e3:g} mV, "
+            f"{parameters['pulse_width'] * 1e3:g} ms"
+        )
         if len(shown) < len(traces):
             title += f" ({len(shown)} of {len(traces)} traces shown)"
         ax.set_title(title)
@@ -159,20 +183,31 @@ def endurance_states(stored, result, path: Path) -> Path:
     reads are taken from the file block by block, each block's thinned to its peaks."""
     from .analysis.endurance import EndurancePhase
     from .decimate import peak_decimate
+
     v_read = stored.parameters["v_read"]
     with figure(path) as ax:
-        for phase, label, color in ((EndurancePhase.LRS_READ, "LRS", "crimson"),
-                                    (EndurancePhase.HRS_READ, "HRS", "navy")):
+        for phase, label, color in (
+            (EndurancePhase.LRS_READ, "LRS", "crimson"),
+            (EndurancePhase.HRS_READ, "HRS", "navy"),
+        ):
             cycles, currents = [], []
             for block in stored.chunks(["cycle", "phase", "i_A"]):
                 sel = block["phase"] == phase
-                x, y = peak_decimate(block["cycle"][sel],
-                                     np.maximum(np.abs(block["i_A"][sel]), 1e-14))
+                x, y = peak_decimate(
+                    block["cycle"][sel], np.maximum(np.abs(block["i_A"][sel]), 1e-14)
+                )
                 cycles.append(x)
                 currents.append(y)
             if cycles:
-                ax.loglog(np.concatenate(cycles), np.concatenate(currents), "o-", ms=3, lw=0.8,
-                          color=color, label=f"{label} read at {v_read * 1e3:g} mV")
+                ax.loglog(
+                    np.concatenate(cycles),
+                    np.concatenate(currents),
+                    "o-",
+                    ms=3,
+                    lw=0.8,
+                    color=color,
+                    label=f"{label} read at {v_read * 1e3:g} mV",
+                )
         value = result.endurance_cycles if result is not None else None
         if value:
             kind = "run ended (censored)" if result.endurance_censored else "endurance"
@@ -190,15 +225,23 @@ def ppf_against_interval(stored, result, path: Path) -> Path:
     """PPF index against the pulse interval (log x): each pair (read one at a time from the
     file), the median of the pairs and its exponential fit."""
     from .analysis.paired_pulse import PAIR_COLUMNS, pair_currents, ppf_index
+
     with figure(path) as ax:
-        pairs = [(interval * 1e3, float(ppf_index([a1], [a2])[0])) for a1, a2, interval
-                 in pair_currents(stored.groups("pair", PAIR_COLUMNS))]
+        pairs = [
+            (interval * 1e3, float(ppf_index([a1], [a2])[0]))
+            for a1, a2, interval in pair_currents(stored.groups("pair", PAIR_COLUMNS))
+        ]
         if pairs:
             ax.semilogx(*zip(*pairs, strict=True), ".", color="gray", alpha=0.5, label="pairs")
         ppf = result.ppf if result is not None else None
         if ppf is not None and ppf.interval_ms:
-            ax.semilogx(ppf.interval_ms, [np.nan if i is None else i for i in ppf.index], "o",
-                        color="navy", label="median of pairs")
+            ax.semilogx(
+                ppf.interval_ms,
+                [np.nan if i is None else i for i in ppf.index],
+                "o",
+                color="navy",
+                label="median of pairs",
+            )
         fit = ppf.fit if ppf is not None else None
         if fit is not None:
             dt = np.geomspace(min(ppf.interval_ms), max(ppf.interval_ms), 200)
@@ -216,12 +259,19 @@ def ppf_against_interval(stored, result, path: Path) -> Path:
 def vset_histogram(result, path: Path) -> Path:
     """Histogram of the per-cycle set (and reset) voltages, with the medians."""
     with figure(path) as ax:
-        for spread, label, color in ((result.stats.vset_mV, "Vset", "navy"),
-                                     (result.stats.vreset_mV, "|Vreset|", "crimson")):
+        for spread, label, color in (
+            (result.stats.vset_mV, "Vset", "navy"),
+            (result.stats.vreset_mV, "|Vreset|", "crimson"),
+        ):
             values = spread.values
             if values:
-                ax.hist(values, bins=min(20, max(5, len(values) // 2)), alpha=0.6, color=color,
-                        label=f"{label}: median {np.median(values):.1f} mV, n = {len(values)}")
+                ax.hist(
+                    values,
+                    bins=min(20, max(5, len(values) // 2)),
+                    alpha=0.6,
+                    color=color,
+                    label=f"{label}: median {np.median(values):.1f} mV, n = {len(values)}",
+                )
                 ax.axvline(np.median(values), color=color, ls="--")
         ax.set_xlabel("switching voltage (mV)")
         ax.set_ylabel("cycles")

@@ -33,7 +33,8 @@ class Space(Strict):
     values: list[float | str] | None = None
     linspace: tuple[float, float, int] | None = Field(None, description="start, stop, count")
     logspace: tuple[float, float, int] | None = Field(
-        None, description="start, stop, count (geometric, both > 0)")
+        None, description="start, stop, count (geometric, both > 0)"
+    )
 
     @model_validator(mode="after")
     def _one(self):
@@ -77,8 +78,9 @@ class SkipRest(Strict):
 class Step(Strict):
     protocol: str
     set: dict[str, float | str | list | bool] = Field(default_factory=dict)
-    sweep: dict[str, Space] = Field(default_factory=dict,
-                                    description="parameter -> values; several: all combinations")
+    sweep: dict[str, Space] = Field(
+        default_factory=dict, description="parameter -> values; several: all combinations"
+    )
     repeat: int = Field(1, ge=1, le=100_000)
     skip_rest_if: SkipRest | None = None
 
@@ -96,8 +98,11 @@ class Array(Strict):
     preset: str | None = None
 
     def devices(self) -> list[Device]:
-        return [Device(id=f"{chr(65 + r)}{c + 1}", preset=self.preset)
-                for r in range(self.rows) for c in range(self.columns)]
+        return [
+            Device(id=f"{chr(65 + r)}{c + 1}", preset=self.preset)
+            for r in range(self.rows)
+            for c in range(self.columns)
+        ]
 
 
 class Recipe(Strict):
@@ -107,9 +112,11 @@ class Recipe(Strict):
     devices: list[Device] | None = None
     array: Array | None = None
     prompt: Literal["never", "hardware", "always"] = Field(
-        "hardware", description="hardware: the station's prober moves before each device; "
-                                "never: only a prober that needs nobody; always: a person "
-                                "is asked even on a simulated station")
+        "hardware",
+        description="hardware: the station's prober moves before each device; "
+        "never: only a prober that needs nobody; always: a person "
+        "is asked even on a simulated station",
+    )
     steps: list[Step] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -198,16 +205,32 @@ def plan(recipe: Recipe, station_for) -> list[PlannedRun]:
                     except BadInput as error:
                         problems += [f"steps[{s}]: {p}" for p in error.problems]
                         continue
-                    runs.append(PlannedRun(device, s, step.protocol, values,
-                                           f"{device.id}/step{s}/run{k}", step.skip_rest_if))
+                    runs.append(
+                        PlannedRun(
+                            device,
+                            s,
+                            step.protocol,
+                            values,
+                            f"{device.id}/step{s}/run{k}",
+                            step.skip_rest_if,
+                        )
+                    )
     if problems:
         raise BadInput(*dict.fromkeys(problems))  # each problem once
     return runs
 
 
-def execute(recipe: Recipe, runs: list[PlannedRun], station_for, out, *, done=frozenset(),
-            stop: threading.Event | None = None, on_run=None,
-            on_event=None) -> list[Outcome]:
+def execute(
+    recipe: Recipe,
+    runs: list[PlannedRun],
+    station_for,
+    out,
+    *,
+    done=frozenset(),
+    stop: threading.Event | None = None,
+    on_run=None,
+    on_event=None,
+) -> list[Outcome]:
     """Run the planned runs device by device, each device brought under the probes by
     :func:`prober_for` first. ``done``: keys already finished in ``out`` (resume); ``stop``:
     set to end the current run safely and skip the rest; ``on_run(k, planned)`` before each
@@ -223,8 +246,11 @@ def execute(recipe: Recipe, runs: list[PlannedRun], station_for, out, *, done=fr
         pending = [p for p in device_runs if p.key not in done]
         outcomes += [Outcome(p, "resumed") for p in device_runs if p.key in done]
         if not pending or stop.is_set() or halted:
-            outcomes += [Outcome(p, "skipped", reason=halted or "stopped") for p in pending
-                         if stop.is_set() or halted]
+            outcomes += [
+                Outcome(p, "skipped", reason=halted or "stopped")
+                for p in pending
+                if stop.is_set() or halted
+            ]
             continue
         with station_for(device) as station:
             prober = prober_for(recipe, station)
@@ -233,30 +259,42 @@ def execute(recipe: Recipe, runs: list[PlannedRun], station_for, out, *, done=fr
             skipping = ""
             for planned in pending:
                 if stop.is_set() or skipping or halted:
-                    outcomes.append(Outcome(planned, "skipped",
-                                            reason=halted or skipping or "stopped"))
+                    outcomes.append(
+                        Outcome(planned, "skipped", reason=halted or skipping or "stopped")
+                    )
                     continue
                 if on_run:
                     on_run(len(outcomes), planned)
                 procedure = runner.prepare(station, planned.protocol, planned.values)
-                result = runner.run(station, procedure, out, sample=recipe.sample,
-                                    device=device.id, stop=stop, step=planned.key,
-                                    on_event=on_event)
-                outcomes.append(Outcome(planned, result.status, result.figures,
-                                        result.reason, result.run))
+                result = runner.run(
+                    station,
+                    procedure,
+                    out,
+                    sample=recipe.sample,
+                    device=device.id,
+                    stop=stop,
+                    step=planned.key,
+                    on_event=on_event,
+                )
+                outcomes.append(
+                    Outcome(planned, result.status, result.figures, result.reason, result.run)
+                )
                 if result.disk_full:
                     halted = "the disk is full"
                 elif result.status != "finished":
                     skipping = f"an earlier step {result.status}"
                 elif planned.skip_rest_if and planned.skip_rest_if.triggered(result.figures):
-                    skipping = (f"{planned.skip_rest_if.figure} of step "
-                                f"{planned.step_index} met skip_rest_if")
+                    skipping = (
+                        f"{planned.skip_rest_if.figure} of step "
+                        f"{planned.step_index} met skip_rest_if"
+                    )
     return outcomes
 
 
 def finished_keys(out) -> set[str]:
     """Recipe steps already finished in ``out`` (for --resume)."""
     from .storage import list_runs
+
     if not Path(out).exists():
         return set()
     table = list_runs(out)

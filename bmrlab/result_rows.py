@@ -19,14 +19,24 @@ from .units import format_quantity
 
 PREFIXES = {"p": 1e-12, "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6}
 SI_UNITS = ("V", "A", "s", "S", "Hz", "ohm")
-NAMES = {"vset_mV": "Vset", "vreset_mV": "Vreset", "on_off_ratio": "On/Off ratio",
-         "endurance_cycles": "endurance (cycles)", "delay_ms": "switching delay",
-         "delay_at_mV": "delay measured at", "retention_ms": "retention",
-         "retention_pulse_mV": "retention pulse amplitude",
-         "retention_pulse_ms": "retention pulse width", "hrs_A": "HRS current",
-         "lrs_A": "LRS current", "ppf": "PPF", "delay_fit": "delay fit",
-         "retention_fit": "retention fit", "forming_V": "forming voltage",
-         "forming": "forming search"}
+NAMES = {
+    "vset_mV": "Vset",
+    "vreset_mV": "Vreset",
+    "on_off_ratio": "On/Off ratio",
+    "endurance_cycles": "endurance (cycles)",
+    "delay_ms": "switching delay",
+    "delay_at_mV": "delay measured at",
+    "retention_ms": "retention",
+    "retention_pulse_mV": "retention pulse amplitude",
+    "retention_pulse_ms": "retention pulse width",
+    "hrs_A": "HRS current",
+    "lrs_A": "LRS current",
+    "ppf": "PPF",
+    "delay_fit": "delay fit",
+    "retention_fit": "retention fit",
+    "forming_V": "forming voltage",
+    "forming": "forming search",
+}
 LIST_SHOWN = 6  # values of a list shown in one row before "..."
 
 
@@ -72,12 +82,11 @@ def _label(model: type[BaseModel], name: str) -> str:
     units, key_units = str(extra.get("units", "")), str(extra.get("key_units", ""))
     for suffix in (f"_by_{key_units}" if key_units else None, f"_{units}" if units else None):
         if suffix and name.endswith(suffix):
-            name = name[:-len(suffix)]
+            name = name[: -len(suffix)]
     return name.replace("_", " ")
 
 
-def _spread_row(label: str, spread: Spread, units: str, notes: list[str],
-                value=None) -> Row:
+def _spread_row(label: str, spread: Spread, units: str, notes: list[str], value=None) -> Row:
     """The median (or ``value`` when the result states the figure itself), its 5-95 %
     spread and n; the reason where the value would be when there is none."""
     shown = spread.median if value is None else value
@@ -111,8 +120,10 @@ def _detail(model: BaseModel, exclude: Collection[str] = frozenset()) -> list[st
                 parts.append(f"{_label(type(model), name)}: {value_text(value)}")
         elif isinstance(value, (int, float)) or value is None:
             if value is not None:
-                parts.append(f"{_label(type(model), name)} = "
-                             f"{value_text(value, str(extra.get('units', '')))}")
+                parts.append(
+                    f"{_label(type(model), name)} = "
+                    f"{value_text(value, str(extra.get('units', '')))}"
+                )
         elif isinstance(value, str):
             parts.append(value)
     return parts
@@ -127,8 +138,12 @@ def _table_rows(label: str, model: BaseModel) -> list[Row] | None:
     """A model of equal-length lists is a curve: the first list is x, the others y; one
     row per point (``PPF index at 1 ms``). None if ``model`` is not one."""
     cls = type(model)
-    lists = [n for n in cls.model_fields if isinstance(getattr(model, n), list)
-             and all(isinstance(v, (int, float)) or v is None for v in getattr(model, n))]
+    lists = [
+        n
+        for n in cls.model_fields
+        if isinstance(getattr(model, n), list)
+        and all(isinstance(v, (int, float)) or v is None for v in getattr(model, n))
+    ]
     if len(lists) < 2 or len({len(getattr(model, n)) for n in lists}) != 1:
         return None
     x, ys = lists[0], lists[1:]
@@ -137,11 +152,16 @@ def _table_rows(label: str, model: BaseModel) -> list[Row] | None:
     for k, x_value in enumerate(getattr(model, x)):
         for y in ys:
             y_units = str(field_extra(cls, y).get("units", ""))
-            rows.append(Row(f"{label} {_label(cls, y)} at {value_text(x_value, x_units)}",
-                            value_text(getattr(model, y)[k], y_units)))
+            rows.append(
+                Row(
+                    f"{label} {_label(cls, y)} at {value_text(x_value, x_units)}",
+                    value_text(getattr(model, y)[k], y_units),
+                )
+            )
     others = _detail(model, exclude=set(lists))
-    rest = [n for n in cls.model_fields if n not in lists and isinstance(getattr(model, n),
-                                                                         BaseModel)]
+    rest = [
+        n for n in cls.model_fields if n not in lists and isinstance(getattr(model, n), BaseModel)
+    ]
     for name in rest:
         rows += _rows(f"{label} {_label(cls, name)}".strip(), getattr(model, name), "", None, [])
     if others:
@@ -149,8 +169,9 @@ def _table_rows(label: str, model: BaseModel) -> list[Row] | None:
     return rows
 
 
-def _rows(label: str, value, units: str, spread: Spread | None, notes: list[str],
-          key_units: str = "") -> list[Row]:
+def _rows(
+    label: str, value, units: str, spread: Spread | None, notes: list[str], key_units: str = ""
+) -> list[Row]:
     if isinstance(value, Spread):
         return [_spread_row(label, value, units, notes)]
     if spread is not None and not isinstance(value, (BaseModel, dict, list)):
@@ -159,16 +180,24 @@ def _rows(label: str, value, units: str, spread: Spread | None, notes: list[str]
         table = _table_rows(label, value)
         if table is not None:
             return table
-        nested = [n for n in type(value).model_fields
-                  if isinstance(getattr(value, n), (BaseModel, dict, list))]
+        nested = [
+            n
+            for n in type(value).model_fields
+            if isinstance(getattr(value, n), (BaseModel, dict, list))
+        ]
         if not nested:  # a fit or a small record: one row
             return [Row(label, "", note="; ".join(_detail(value)))]
         rows = []
         for name in type(value).model_fields:
             extra = field_extra(type(value), name)
-            rows += _rows(f"{label} {_label(type(value), name)}".strip(), getattr(value, name),
-                          str(extra.get("units", "")), None, [],
-                          str(extra.get("key_units", "")))
+            rows += _rows(
+                f"{label} {_label(type(value), name)}".strip(),
+                getattr(value, name),
+                str(extra.get("units", "")),
+                None,
+                [],
+                str(extra.get("key_units", "")),
+            )
         return rows
     if isinstance(value, dict):
         rows = []
@@ -181,8 +210,9 @@ def _rows(label: str, value, units: str, spread: Spread | None, notes: list[str]
         return rows
     if isinstance(value, list):
         if value and all(isinstance(v, BaseModel) for v in value):
-            return [Row(f"{label} {k + 1}", "", note="; ".join(_detail(v)))
-                    for k, v in enumerate(value)]
+            return [
+                Row(f"{label} {k + 1}", "", note="; ".join(_detail(v))) for k, v in enumerate(value)
+            ]
         return [Row(label, _list_text(value, units))]
     return [Row(label, value_text(value, units), note="; ".join(notes))]
 
@@ -197,22 +227,37 @@ def result_rows(result: ProtocolResult) -> list[Row]:
             extra = field_extra(cls, name)
             notes.setdefault(str(extra["qualifies"]), []).append(str(extra["words"]))
     stats = getattr(result, "stats", None)
-    spreads = {n: getattr(stats, n) for n in type(stats).model_fields} \
-        if isinstance(stats, BaseModel) else {}
+    spreads = (
+        {n: getattr(stats, n) for n in type(stats).model_fields}
+        if isinstance(stats, BaseModel)
+        else {}
+    )
     order = [n for n in TABLE1 if n in cls.model_fields]
-    order += [n for n in cls.model_fields if n not in order and n != "stats"
-              and n not in result.flags()]
+    order += [
+        n for n in cls.model_fields if n not in order and n != "stats" and n not in result.flags()
+    ]
     rows = []
     for name in order:
         extra = field_extra(cls, name)
         spread = spreads.get(name)
-        rows += _rows(_label(cls, name), getattr(result, name), str(extra.get("units", "")),
-                      spread if isinstance(spread, Spread) else None, notes.get(name, []),
-                      str(extra.get("key_units", "")))
+        rows += _rows(
+            _label(cls, name),
+            getattr(result, name),
+            str(extra.get("units", "")),
+            spread if isinstance(spread, Spread) else None,
+            notes.get(name, []),
+            str(extra.get("key_units", "")),
+        )
     for name, value in spreads.items():
         if name in cls.model_fields or not isinstance(stats, BaseModel):
             continue
         extra = field_extra(type(stats), name)
-        rows += _rows(_label(type(stats), name), value, str(extra.get("units", "")), None, [],
-                      str(extra.get("key_units", "")))
+        rows += _rows(
+            _label(type(stats), name),
+            value,
+            str(extra.get("units", "")),
+            None,
+            [],
+            str(extra.get("key_units", "")),
+        )
     return rows

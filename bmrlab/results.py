@@ -25,8 +25,11 @@ def figure(units: str, description: str, default: Any = None) -> Any:
 def flag(qualifies: str, words: str) -> Any:
     """A yes/no qualifier of the figure ``qualifies``, shown beside it in ``words`` when set
     (a lower bound, a censored value)."""
-    return Field(False, description=words,
-                 json_schema_extra={"units": "", "qualifies": qualifies, "words": words})
+    return Field(
+        False,
+        description=words,
+        json_schema_extra={"units": "", "qualifies": qualifies, "words": words},
+    )
 
 
 def field_extra(model: type[BaseModel], name: str) -> dict[str, Any]:
@@ -65,5 +68,8 @@ class ProtocolResult(ResultModel):
 
     def flags(self) -> dict[str, bool]:
         """The qualifiers (``flag`` fields) and whether each is set."""
-        return {name: getattr(self, name) for name in type(self).model_fields
-                if field_extra(type(self), name).get("qualifies")}
+        return {
+            name: getattr(self, name)
+            for name in type(self).model_fields
+            if field_extra(type(self), name).get("qualifies")
+        }

@@ -12,7 +12,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from .errors import BadInput, DiskFull, Stopped
 from .procedures import get_protocol
 from .procedures.base import BmrProcedure
@@ -50,10 +49,11 @@ class RunResult:
         with open_file(self.path) as handle:
             group = handle[self.run]
             stored = StoredRun(group)
-            return {name: group[name][:stored.rows] for name in group}
+            return {name: group[name][: stored.rows] for name in group}
 
     def dataframe(self):
         import pandas as pd
+
         return pd.DataFrame(self.data)
 
 
@@ -72,9 +72,19 @@ def prepare_defaults(station, protocol: str) -> dict:
     return cls.build(cls.condition_defaults(station.conditions(), {})).parameter_values()
 
 
-def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
-        on_event=None, stop: threading.Event | None = None, step: str = "",
-        metadata: dict | None = None) -> RunResult:
+def run(
+    station,
+    procedure,
+    out,
+    *,
+    sample: str,
+    device: str,
+    figures_dir=None,
+    on_event=None,
+    stop: threading.Event | None = None,
+    step: str = "",
+    metadata: dict | None = None,
+) -> RunResult:
     """Run a checked procedure and store it in ``out`` (HDF5); never raises for a failed run.
     ``metadata``: the user's notes stored with the run (operator, chip, temperature...)."""
     stop = stop or threading.Event()
@@ -89,11 +99,17 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
         except Exception as error:  # an instrument that does not answer: a failed run
             connect_error = error
     writer = store.begin_run(
-        sample=sample, device=device, protocol=procedure.name,
-        parameters=procedure.parameter_values(), units=procedure.parameter_units(),
-        station=station.snapshot(), conditions=station.conditions(),
-        published=station.published(), step=step,
-        metadata=metadata)
+        sample=sample,
+        device=device,
+        protocol=procedure.name,
+        parameters=procedure.parameter_values(),
+        units=procedure.parameter_units(),
+        station=station.snapshot(),
+        conditions=station.conditions(),
+        published=station.published(),
+        step=step,
+        metadata=metadata,
+    )
     writer.declare(procedure.COLUMNS)
 
     def emit(topic, record):
@@ -135,14 +151,22 @@ def run(station, procedure, out, *, sample: str, device: str, figures_dir=None,
             status, reason = "failed", f"analysis failed: {type(error).__name__}: {error}"
     run_path = writer.run_path
     writer.finish(status, reason, result)
-    outcome = RunResult(run=run_path, path=Path(out), protocol=procedure.name, status=status,
-                        reason=reason, result=result, disk_full=writer.full,
-                        rows_measured=writer.rows)
+    outcome = RunResult(
+        run=run_path,
+        path=Path(out),
+        protocol=procedure.name,
+        status=status,
+        reason=reason,
+        result=result,
+        disk_full=writer.full,
+        rows_measured=writer.rows,
+    )
     if figures_dir is not None and writer.stored_rows:
         stem = run_path.strip("/").replace("/", "_")
         with open_file(out) as handle:
             outcome.figure_files = procedure.save_figures(
-                StoredRun(handle[run_path]), result, Path(figures_dir), stem)
+                StoredRun(handle[run_path]), result, Path(figures_dir), stem
+            )
     return outcome
 
 
@@ -170,6 +194,10 @@ def reanalyze(path, run: str | None = None) -> ReAnalysis:
         stored = StoredRun(group)
         cls = get_protocol(str(group.attrs["protocol"]))
         procedure = cls.build(stored.parameters)
-        return ReAnalysis(run=name, protocol=cls.name, status=str(group.attrs["status"]),
-                          result=procedure.analyze(stored),
-                          stored=json.loads(group.attrs["figures"]))
+        return ReAnalysis(
+            run=name,
+            protocol=cls.name,
+            status=str(group.attrs["status"]),
+            result=procedure.analyze(stored),
+            stored=json.loads(group.attrs["figures"]),
+        )

@@ -1,7 +1,8 @@
 """The safety guard: every level an instrument is asked to source passes through it.
 
-Two lines of defence. Before a run, :meth:`Guard.check_voltage`, :meth:`Guard.check_compliance`
-and :meth:`Guard.check_pulse_width` refuse parameters that would exceed the station's limits, naming the parameter, the value and the limit (the run
+Two lines of defence. Before a run, :meth:`Guard.check_voltage`,
+:meth:`Guard.check_compliance` and :meth:`Guard.check_pulse_width` refuse parameters that
+would exceed the station's limits, naming the parameter, the value and the limit (the run
 never starts, nothing is sent). During a run, :meth:`Guard.levels` re-checks every level a
 driver is about to send and raises :class:`SafetyViolation` before the write.
 """
@@ -31,31 +32,48 @@ class Guard:
     def check_voltage(self, name: str, value: float) -> None:
         limit = self.limits.max_voltage
         if abs(value) > limit:
-            raise self._refuse(name, abs(value), "V", f"the station limit is |V| <= {limit:g} V "
-                               f"(limits.max_voltage in {self.station_name})")
+            raise self._refuse(
+                name,
+                abs(value),
+                "V",
+                f"the station limit is |V| <= {limit:g} V "
+                f"(limits.max_voltage in {self.station_name})",
+            )
 
     def check_compliance(self, name: str, value: float) -> None:
         limit = self.limits.max_compliance
         if not 0 < value <= limit:
-            raise self._refuse(name, value, "A", f"the station allows 0 < compliance <= "
-                               f"{limit:g} A (limits.max_compliance in {self.station_name})")
+            raise self._refuse(
+                name,
+                value,
+                "A",
+                f"the station allows 0 < compliance <= "
+                f"{limit:g} A (limits.max_compliance in {self.station_name})",
+            )
 
     def check_pulse_width(self, name: str, value: float) -> None:
         limit = self.limits.min_pulse_width
         if value < limit:
-            raise self._refuse(name, value, "s", f"the station needs pulses >= {limit:g} s "
-                               f"(limits.min_pulse_width in {self.station_name})")
+            raise self._refuse(
+                name,
+                value,
+                "s",
+                f"the station needs pulses >= {limit:g} s "
+                f"(limits.min_pulse_width in {self.station_name})",
+            )
 
     # --- during the run -------------------------------------------------------------------
     def levels(self, values) -> np.ndarray:
         """Return ``values`` if every one is finite and within max_voltage, else raise."""
         array = np.asarray(values, dtype=float)
-        if array.size and (not np.all(np.isfinite(array))
-                           or np.max(np.abs(array)) > self.limits.max_voltage):
+        if array.size and (
+            not np.all(np.isfinite(array)) or np.max(np.abs(array)) > self.limits.max_voltage
+        ):
             worst = array[np.argmax(np.where(np.isfinite(array), np.abs(array), np.inf))]
             raise SafetyViolation(
                 f"refused to source {format_quantity(float(worst), 'V')}: beyond "
-                f"limits.max_voltage {format_quantity(self.limits.max_voltage, 'V')}")
+                f"limits.max_voltage {format_quantity(self.limits.max_voltage, 'V')}"
+            )
         return array
 
     def level(self, value: float) -> float:
@@ -69,9 +87,11 @@ class Guard:
 
     def pulse_width(self, value: float) -> float:
         if not value >= self.limits.min_pulse_width:
-            raise SafetyViolation(f"refused a pulse of {format_quantity(value, 's')}: shorter "
-                                  f"than limits.min_pulse_width "
-                                  f"{format_quantity(self.limits.min_pulse_width, 's')}")
+            raise SafetyViolation(
+                f"refused a pulse of {format_quantity(value, 's')}: shorter "
+                f"than limits.min_pulse_width "
+                f"{format_quantity(self.limits.min_pulse_width, 's')}"
+            )
         return value
 
     def ramp(self, start: float, stop: float) -> np.ndarray:

@@ -16,5 +16,15 @@ RETENTION_READ_DUTY = 0.25  # ... and at most this fraction of the time at V_REA
 ON_OFF_WINDOW = 10.0  # endurance: the last cycle whose On/Off is still >= this
 
 # the columns of Table 1 of the review: what every characterization reports
-TABLE1 = ("vset_mV", "vreset_mV", "on_off_ratio", "endurance_cycles", "delay_ms", "delay_at_mV",
-          "retention_ms", "retention_pulse_mV", "retention_pulse_ms", "volatile")
+TABLE1 = (
+    "vset_mV",
+    "vreset_mV",
+    "on_off_ratio",
+    "endurance_cycles",
+    "delay_ms",
+    "delay_at_mV",
+    "retention_ms",
+    "retention_pulse_mV",
+    "retention_pulse_ms",
+    "volatile",
+)

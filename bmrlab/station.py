@@ -37,17 +37,26 @@ class Station:
     station: its test conditions and published figures (on a simulated station it is also
     the simulated device unless ``device`` names one)."""
 
-    def __init__(self, config: StationConfig, source: str = "station", device: str | None = None,
-                 device_file: str | None = None):
+    def __init__(
+        self,
+        config: StationConfig,
+        source: str = "station",
+        device: str | None = None,
+        device_file: str | None = None,
+    ):
         smu = config.instruments["smu"]
         off_modes = registry.SMUS[smu.model].off_modes
         if smu.off_mode not in off_modes:
-            raise BadInput(f"instruments.smu.off_mode = {smu.off_mode} in {source} is not "
-                           f"allowed: the {smu.model} offers {', '.join(off_modes)}")
+            raise BadInput(
+                f"instruments.smu.off_mode = {smu.off_mode} in {source} is not "
+                f"allowed: the {smu.model} offers {', '.join(off_modes)}"
+            )
         if device and not config.simulated:
-            raise BadInput(f"--device {device}: selects a simulated device, but {source} has "
-                           "no simulated instruments ('@bmrsim'); give the device's file "
-                           "with --device-file")
+            raise BadInput(
+                f"--device {device}: selects a simulated device, but {source} has "
+                "no simulated instruments ('@bmrsim'); give the device's file "
+                "with --device-file"
+            )
         self.config = config
         self.source = source
         self.guard = Guard(config.limits, source)
@@ -64,6 +73,7 @@ class Station:
         if config.simulated:
             from .sim.backend import register_bench  # the simulator only when it is used
             from .sim.builder import build_bench
+
             self.sim = build_bench(config, device or device_file, self.clock)
             self._bench_key = register_bench(self.sim)
             spec = getattr(self.sim.preset, "spec", None)  # a reference part has none
@@ -72,8 +82,9 @@ class Station:
         self.prober: Prober = make_prober(config.prober_kind, self.sim)
 
     @classmethod
-    def load(cls, path=None, device: str | None = None,
-             device_file: str | None = None) -> "Station":
+    def load(
+        cls, path=None, device: str | None = None, device_file: str | None = None
+    ) -> "Station":
         """The station of ``path``, or a shipped template by name (default: a simulated
         2450)."""
         path = station_file(path)
@@ -123,11 +134,14 @@ class Station:
         if self.has_generator:
             spec = self.config.instruments["pulse_generator"]
             driver = self._open("pulse_generator", registry.PULSE_GENERATORS[spec.model].driver)
-            self.generator = PulseGenerator(driver, self.guard, load=spec.load,
-                                            series_resistor=spec.series_resistor,
-                                            trigger=spec.trigger)
-            self.identities["pulse_generator"] = self._identify("pulse_generator",
-                                                                self.generator)
+            self.generator = PulseGenerator(
+                driver,
+                self.guard,
+                load=spec.load,
+                series_resistor=spec.series_resistor,
+                trigger=spec.trigger,
+            )
+            self.identities["pulse_generator"] = self._identify("pulse_generator", self.generator)
             self.generator.configure()
 
     def _open(self, role: str, driver_class):
@@ -135,11 +149,14 @@ class Station:
         a malformed name, no VISA library) is refused as BadInput, nothing sent."""
         spec = self.config.instruments[role]
         try:
-            return driver_class(spec.resource, visa_library=self.visa_library(role),
-                                timeout=spec.timeout_ms)
+            return driver_class(
+                spec.resource, visa_library=self.visa_library(role), timeout=spec.timeout_ms
+            )
         except (pyvisa.errors.Error, ValueError, OSError) as error:
-            raise BadInput(f"instruments.{role}.resource {spec.resource} in {self.source}: "
-                           f"cannot be opened ({str(error).splitlines()[0]})") from None
+            raise BadInput(
+                f"instruments.{role}.resource {spec.resource} in {self.source}: "
+                f"cannot be opened ({str(error).splitlines()[0]})"
+            ) from None
 
     def _identify(self, role: str, instrument) -> str:
         """``*IDN?``: where nothing listens at the address (connection refused), the
@@ -148,8 +165,10 @@ class Station:
             return instrument.identify()
         except ConnectionRefusedError as error:
             spec = self.config.instruments[role]
-            raise BadInput(f"instruments.{role}.resource {spec.resource} in {self.source}: "
-                           f"nothing answers there ({error.strerror})") from None
+            raise BadInput(
+                f"instruments.{role}.resource {spec.resource} in {self.source}: "
+                f"nothing answers there ({error.strerror})"
+            ) from None
 
     def raise_errors(self) -> None:
         """Raise with the instruments' own messages if an error queue is not empty."""
@@ -191,9 +210,15 @@ class Station:
             if instrument is not None:
                 entry["settings"] = instrument.settings
             instruments[role] = entry
-        snap = {"name": self.config.name, "file": self.source, "clock": self.config.clock,
-                "limits": self.config.limits.model_dump(), "instruments": instruments,
-                "prober": self.prober.kind, "device_file": self.device_file_key}
+        snap = {
+            "name": self.config.name,
+            "file": self.source,
+            "clock": self.config.clock,
+            "limits": self.config.limits.model_dump(),
+            "instruments": instruments,
+            "prober": self.prober.kind,
+            "device_file": self.device_file_key,
+        }
         if self.sim:
             snap["simulation"] = {"device": self.device_preset, "seed": self.config.simulation.seed}
         return snap
@@ -205,6 +230,7 @@ class Station:
         self.smu = self.generator = None
         if self.sim is not None:
             from .sim.backend import forget_bench
+
             forget_bench(self._bench_key)
 
     def __enter__(self):

@@ -39,6 +39,7 @@ def parse_quantity(value, unit: str = "") -> float:
 def parse_resistance(text: str, name: str, example: str = "1GOhm") -> float:
     """A resistance a person named (``1GOhm``) in ohms, > 0; BadInput naming ``name``."""
     from .errors import BadInput
+
     try:
         ohms = parse_quantity(text, "Ohm")
     except ValueError as error:
@@ -51,8 +52,9 @@ def parse_resistance(text: str, name: str, example: str = "1GOhm") -> float:
 def _parse_text(text: str, unit: str) -> float:
     match = _QUANTITY.match(text)
     if not match:
-        raise ValueError(f"expected a number{_in(unit)} such as "
-                         f"'{EXAMPLES.get(unit, '20mV')}', got {text!r}")
+        raise ValueError(
+            f"expected a number{_in(unit)} such as '{EXAMPLES.get(unit, '20mV')}', got {text!r}"
+        )
     prefix, found_unit = match["prefix"], match["unit"]
     if found_unit == "" and prefix:
         # "5m" with no unit: a prefix is only meaningful before a unit.

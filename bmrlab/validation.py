@@ -38,8 +38,11 @@ def problems_of(error: ValidationError, prefix: str = "") -> list[str]:
         where = yaml_path(item["loc"])
         given = item.get("input")
         message = item["msg"].removeprefix("Value error, ")
-        shown = "" if isinstance(given, (dict, list)) or item["type"] == "missing" \
+        shown = (
+            ""
+            if isinstance(given, (dict, list)) or item["type"] == "missing"
             else f" (got {given!r})"
+        )
         lines.append(f"{prefix}{where}: {message}{shown}")
     return lines
 
@@ -54,8 +57,9 @@ def read_yaml(path: Path, what: str) -> dict:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise BadInput(f"{what} {path}{where}: not valid YAML ({getattr(error, 'problem', error)})"
-                       ) from None
+        raise BadInput(
+            f"{what} {path}{where}: not valid YAML ({getattr(error, 'problem', error)})"
+        ) from None
     if not isinstance(data, dict):
         raise BadInput(f"{what} {path}: expected a mapping of keys, got {type(data).__name__}")
     return data

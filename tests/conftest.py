@@ -44,5 +44,6 @@ def commands(monkeypatch):
     def counting(self, resource, message):
         sent.append(message)
         return handle(self, resource, message)
+
     monkeypatch.setattr(SimBench, "handle", counting)
     return sent

@@ -9,7 +9,7 @@ from bmrlab.analysis.stimulus_response import read_drift
 
 
 def split(values, size):
-    return lambda: (values[k:k + size] for k in range(0, len(values), size))
+    return lambda: (values[k : k + size] for k in range(0, len(values), size))
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_the_line_slope_is_the_least_squares_one_in_blocks():
     y = -0.3 * x + 2 + rng.normal(0, 0.1, x.size)
     line = blockwise.Line()
     for k in range(0, x.size, 333):
-        line.add(x[k:k + 333], y[k:k + 333])
+        line.add(x[k : k + 333], y[k : k + 333])
     assert line.slope == pytest.approx(np.polyfit(x, y, 1)[0], rel=1e-10)
     short = blockwise.Line()
     short.add([1.0, 2.0], [1.0, 2.0])
@@ -59,8 +59,9 @@ def test_read_drift_does_not_depend_on_the_blocks(little_held):
     whole = read_drift(lambda: [(t, g)])
     assert whole["disturbed_after_s"] == pytest.approx(t[1203])
     for size in (4, 5, 97):
-        pieces = read_drift(lambda size=size: ((t[k:k + size], g[k:k + size])
-                                               for k in range(0, t.size, size)))
+        pieces = read_drift(
+            lambda size=size: ((t[k : k + size], g[k : k + size]) for k in range(0, t.size, size))
+        )
         assert pieces["disturbed_after_s"] == whole["disturbed_after_s"]
         assert pieces["G_start_S"] == whole["G_start_S"]
         assert pieces["G_end_S"] == whole["G_end_S"]

@@ -5,8 +5,13 @@ import math
 import numpy as np
 import pytest
 
-from bmrlab.analysis.delay import (delay_summary, fit_delay, interval_quantile,
-                                   summarize_delays, switch_interval)
+from bmrlab.analysis.delay import (
+    delay_summary,
+    fit_delay,
+    interval_quantile,
+    summarize_delays,
+    switch_interval,
+)
 
 RNG = np.random.default_rng(11)
 ICC = 1e-6
@@ -18,7 +23,8 @@ def step(delay, interval=0.1e-3, length=20e-3, hrs=1e-12, lrs=ICC, noise=0.0, ph
     t = (np.arange(int(length / interval)) + phase) * interval
     i = np.where(t >= delay, lrs, hrs)
     return t, i * (1 + noise * RNG.standard_normal(t.size)) + noise * 1e-12 * RNG.standard_normal(
-        t.size)
+        t.size
+    )
 
 
 def test_the_switch_lies_between_the_last_low_and_the_first_high_sample():
@@ -78,8 +84,9 @@ def test_interval_median_sees_through_a_coarse_sampling_grid():
 
 
 def test_summary_counts_censored_pulses_in_the_median():
-    intervals = np.array([[1e-3, 1.1e-3], [2e-3, 2.1e-3], [5e-3, math.inf], [6e-3, math.inf],
-                          [1.5e-3, 1.6e-3]])
+    intervals = np.array(
+        [[1e-3, 1.1e-3], [2e-3, 2.1e-3], [5e-3, math.inf], [6e-3, math.inf], [1.5e-3, 1.6e-3]]
+    )
     summary = delay_summary(intervals)
     assert summary["switched"] == 3 and summary["pulses"] == 5
     assert summary["median"] > 2.0  # ms: the two censored pulses push it up
@@ -95,8 +102,9 @@ def test_each_amplitude_is_summarized_from_its_own_steps():
     fast = [switch_interval(*step(0.5e-3), ICC, 1e-12) for _ in range(3)]
     slow = [switch_interval(*step(5e-3), ICC, 1e-12) for _ in range(3)]
     unswitched = [switch_interval(*step(1.0), ICC, 1e-12) for _ in range(3)]
-    figures = summarize_delays([0.1, 0.2, 0.05], 0.2, [0.1] * 3 + [0.2] * 3 + [0.05] * 3,
-                               slow + fast + unswitched)
+    figures = summarize_delays(
+        [0.1, 0.2, 0.05], 0.2, [0.1] * 3 + [0.2] * 3 + [0.05] * 3, slow + fast + unswitched
+    )
     by_mv = figures["stats"]["delay_by_mV"]
     assert list(by_mv) == ["100", "200", "50"]
     assert by_mv["100"]["median"] == pytest.approx(5, abs=0.1)

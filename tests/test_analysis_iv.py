@@ -3,14 +3,21 @@
 import numpy as np
 import pytest
 
-from bmrlab.analysis.iv import (IvPhase, analyze_cycle, find_vreset, find_vset,
-                                split_branches, summarize_iv)
+from bmrlab.analysis.iv import (
+    IvPhase,
+    analyze_cycle,
+    find_vreset,
+    find_vset,
+    split_branches,
+    summarize_iv,
+)
 
 RNG = np.random.default_rng(7)
 
 
-def loop(v_set=0.06, v_reset=None, g_off=1e-11, g_on=1e-5, icc=1e-6, step=1e-3, v_max=0.2,
-         noise=0.0):
+def loop(
+    v_set=0.06, v_reset=None, g_off=1e-11, g_on=1e-5, icc=1e-6, step=1e-3, v_max=0.2, noise=0.0
+):
     """One synthetic cycle: rest, HRS read at 20 mV, then the staircase."""
     up = np.arange(0, v_max + step / 2, step)
     sweep = np.concatenate([up, up[::-1][1:]])
@@ -43,8 +50,10 @@ def cycles(n, **kw):
 
 def analyze_iv(v, i, cycle, phase, **conditions):
     """The protocol's analysis: cycle by cycle, then the summary."""
-    per_cycle = [analyze_cycle(v[cycle == c], i[cycle == c], phase[cycle == c], **conditions)
-                 for c in np.unique(cycle)]
+    per_cycle = [
+        analyze_cycle(v[cycle == c], i[cycle == c], phase[cycle == c], **conditions)
+        for c in np.unique(cycle)
+    ]
     return summarize_iv(per_cycle, bipolar=bool(np.any(v[phase == IvPhase.SWEEP] < 0)))
 
 

@@ -24,7 +24,8 @@ def test_fit_finds_two_distinct_time_constants():
     fit = fit_ppf(dt, 1 + 0.3 * np.exp(-dt / 0.01) + 0.2 * np.exp(-dt / 1.0))
     assert fit["terms"] == 2
     assert fit["tau1_ms"] == pytest.approx(10, rel=0.05) and fit["tau2_ms"] == pytest.approx(
-        1000, rel=0.05)
+        1000, rel=0.05
+    )
 
 
 def test_fit_needs_three_intervals_and_skips_nan():
@@ -34,6 +35,7 @@ def test_fit_needs_three_intervals_and_skips_nan():
 
 def test_pulse_ends_are_found_in_a_trace_and_merged_pulses_are_one():
     from bmrlab.analysis.paired_pulse import pulse_ends
+
     trace = np.array([0, 0, 1, 1.2, 0, 0, 0, 1.1, 1.5, 0, 0]) * 1e-9
     assert pulse_ends(trace) == [3, 8]
     assert pulse_ends(np.array([0, 1, 1, 1, 0]) * 1e-9) == [3]
@@ -41,7 +43,9 @@ def test_pulse_ends_are_found_in_a_trace_and_merged_pulses_are_one():
 
 
 def test_pulse_currents_are_the_ends_of_the_pulses_or_nan_without_a_sample():
-    from bmrlab.analysis.paired_pulse import PairedPulsePhase as P, pulse_currents
+    from bmrlab.analysis.paired_pulse import PairedPulsePhase as P
+    from bmrlab.analysis.paired_pulse import pulse_currents
+
     phase = [P.FIRST_PULSE, P.INTERVAL, P.INTERVAL, P.SECOND_PULSE]
     assert pulse_currents([1e-12, 0, 0, 1.3e-12], phase) == (1e-12, 1.3e-12)
     a1, a2 = pulse_currents([0, 0, 1.3e-12], phase[1:])  # the first pulse overflowed: no row

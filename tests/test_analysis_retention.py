@@ -5,8 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from bmrlab.analysis.retention import (fit_drift, fit_survival, retention_summary,
-                                       trace_retention)
+from bmrlab.analysis.retention import fit_drift, fit_survival, retention_summary, trace_retention
 
 RNG = np.random.default_rng(5)
 G_ON, G_OFF = 1e-5, 1e-11
@@ -62,7 +61,7 @@ def test_survival_fit_recovers_a_stretched_exponential():
 
 def test_drift_fit_recovers_a_power_law():
     t = np.logspace(-3, 3, 40)
-    g = 1e-5 * t ** -0.02
+    g = 1e-5 * t**-0.02
     fit = fit_drift(t, g)
     assert fit["nu"] == pytest.approx(0.02, rel=1e-3)
     assert fit_drift([1, 2], [1e-5, 1e-5]) is None

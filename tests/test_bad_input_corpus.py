@@ -32,8 +32,10 @@ instruments:
     "recipe-type.yaml": "devices: [{id: A1}]\nsteps: [{protocol: iv-sweep, repeat: twice}]\n",
     "recipe-key.yaml": "devices: [{id: A1}]\nsteps: [{protocol: iv-sweep}]\nwhen: now\n",
     "recipe-device.yaml": "devices: [{id: A1, preset: nosuch}]\nsteps: [{protocol: iv-sweep}]\n",
-    "recipe-logspace.yaml": ("devices: [{id: A1}]\nsteps: [{protocol: paired-pulse, sweep: "
-                             "{intervals: {logspace: [0, 1, 3]}}}]\n"),
+    "recipe-logspace.yaml": (
+        "devices: [{id: A1}]\nsteps: [{protocol: paired-pulse, sweep: "
+        "{intervals: {logspace: [0, 1, 3]}}}]\n"
+    ),
     "recipe-empty.yaml": "devices: [{id: A1}]\nsteps: []\n",
     "not-hdf5.h5": "this is text\n",
 }
@@ -95,8 +97,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("argv, expected", CASES, ids=[" ".join(c[0])[:60] for c in CASES])
-def test_bad_input_is_refused_before_any_instrument_command(argv, expected, tmp_path, capsys,
-                                                            commands, monkeypatch):
+def test_bad_input_is_refused_before_any_instrument_command(
+    argv, expected, tmp_path, capsys, commands, monkeypatch
+):
     for name, text in FILES.items():
         (tmp_path / name).write_text(text)
     monkeypatch.chdir(tmp_path)  # default outputs (data/...) land here, if any

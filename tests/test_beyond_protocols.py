@@ -5,15 +5,21 @@ import numpy as np
 import pytest
 
 from bmrlab import runner
-from bmrlab.analysis.stimulus_response import (consolidated, forming_voltage, levels,
-                                               read_drift, spikes_to_fire)
+from bmrlab.analysis.stimulus_response import (
+    consolidated,
+    forming_voltage,
+    levels,
+    read_drift,
+    spikes_to_fire,
+)
 from bmrlab.station import Station
 
 
 def run(station, tmp_path, protocol, **values):
     procedure = runner.prepare(station, protocol, values)
-    result = runner.run(station, procedure, tmp_path / "r.h5", sample="s1",
-                        device=station.device_preset)
+    result = runner.run(
+        station, procedure, tmp_path / "r.h5", sample="s1", device=station.device_preset
+    )
     assert result.status == "finished", result.reason
     assert not runner.reanalyze(tmp_path / "r.h5").changed  # the stored run alone gives them
     return result.figures
@@ -41,8 +47,9 @@ def test_frequent_pulses_consolidate_the_atomic_switch_and_sparse_ones_do_not(tm
 
 
 def test_the_model_filament_has_one_level_whatever_the_compliance(bioi_station, tmp_path):
-    result = run(bioi_station, tmp_path, "multilevel", compliances="100nA,1uA,10uA",
-                 repeats=2)["multilevel"]
+    result = run(bioi_station, tmp_path, "multilevel", compliances="100nA,1uA,10uA", repeats=2)[
+        "multilevel"
+    ]
     assert result["distinct_levels"] == 1
     assert np.allclose(result["state_S"], 1e-5, rtol=0.1)
 
@@ -50,8 +57,7 @@ def test_the_model_filament_has_one_level_whatever_the_compliance(bioi_station, 
 def test_forming_stops_at_the_first_pulse_that_reaches_the_target(bioi_station, tmp_path):
     figures = run(bioi_station, tmp_path, "forming", start="20mV", increment="10mV")
     assert 0.03 <= figures["forming_V"] <= 0.1
-    assert figures["forming"]["pulses"] == pytest.approx(figures["forming_V"] / 0.01 - 1,
-                                                         abs=0.5)
+    assert figures["forming"]["pulses"] == pytest.approx(figures["forming_V"] / 0.01 - 1, abs=0.5)
 
 
 def test_analyses_on_synthetic_data():
@@ -60,8 +66,10 @@ def test_analyses_on_synthetic_data():
     g[120:] = 1e-6
     assert read_drift(lambda: [(t, g)])["disturbed_after_s"] == pytest.approx(0.121)
     assert read_drift(lambda: [(t[:5], g[:5])])["reason"] == "fewer than 10 reads"
-    assert spikes_to_fire([1, 1, 2, 2, 3, 3], [1, 1, 1, 1, 1, 1],
-                          [0, 0, 1e-8, 1e-8, 5e-7, 9e-7], 1e-6) == 3
+    assert (
+        spikes_to_fire([1, 1, 2, 2, 3, 3], [1, 1, 1, 1, 1, 1], [0, 0, 1e-8, 1e-8, 5e-7, 9e-7], 1e-6)
+        == 3
+    )
     assert spikes_to_fire([1, 2], [1, 1], [0, 0], 1e-6) is None
     assert consolidated(9e-6, 1e-5, 1e-9) and not consolidated(1e-8, 1e-5, 1e-9)
     assert not consolidated(1e-9, 1.5e-9, 1e-9)  # never set

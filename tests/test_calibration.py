@@ -37,9 +37,11 @@ def test_the_standard_smu_times_its_readings_as_the_default_stations_smu():
             assert standard_smu.step_time() == pytest.approx(station.smu.step_time())
             for dwell in (0.4e-3, 2e-3, 10e-3):
                 assert standard_smu.actual_dwell(dwell) == pytest.approx(
-                    station.smu.actual_dwell(dwell))
+                    station.smu.actual_dwell(dwell)
+                )
                 assert standard_smu.sample_phase(dwell) == pytest.approx(
-                    station.smu.sample_phase(dwell))
+                    station.smu.sample_phase(dwell)
+                )
 
 
 def replayed_cycle(params, iv):
@@ -63,8 +65,14 @@ def test_the_replayed_set_and_reset_are_what_the_iv_analysis_finds(preset):
     iv = Protocols(device.conditions()).iv
     for factor in np.geomspace(0.5, 2.0, 9):
         params = device.params.model_copy(update={"tau0": device.params.tau0 * factor})
-        found = analyze_cycle(iv.levels, replayed_cycle(params, iv), iv.phases,
-                              compliance=iv.compliance, v_read=standard.V_READ, step=iv.step)
+        found = analyze_cycle(
+            iv.levels,
+            replayed_cycle(params, iv),
+            iv.phases,
+            compliance=iv.compliance,
+            v_read=standard.V_READ,
+            step=iv.step,
+        )
         assert found["vset_V"] == pytest.approx(sweep_vset(params, iv), abs=iv.step)
         if not device.spec.volatile:
             assert found["vreset_V"] == pytest.approx(sweep_vreset(params, iv), abs=1e-9)
@@ -72,10 +80,17 @@ def test_the_replayed_set_and_reset_are_what_the_iv_analysis_finds(preset):
 
 def test_the_cache_key_hashes_the_model_the_schemes_and_the_solver():
     hashed = {module.__name__ for module in calibration.dependency_modules()}
-    assert {"bmrlab.sim.model", "bmrlab.sim.calibration", "bmrlab.procedures.iv_sweep",
-            "bmrlab.procedures.retention", "bmrlab.procedures.pulse_delay",
-            "bmrlab.analysis.retention", "bmrlab.instruments.smu",
-            "bmrlab.instruments.keithley2450", "bmrlab.standard"} <= hashed
+    assert {
+        "bmrlab.sim.model",
+        "bmrlab.sim.calibration",
+        "bmrlab.procedures.iv_sweep",
+        "bmrlab.procedures.retention",
+        "bmrlab.procedures.pulse_delay",
+        "bmrlab.analysis.retention",
+        "bmrlab.instruments.smu",
+        "bmrlab.instruments.keithley2450",
+        "bmrlab.standard",
+    } <= hashed
 
 
 def edited_model(monkeypatch, tmp_path):
@@ -87,8 +102,7 @@ def edited_model(monkeypatch, tmp_path):
     calibration.source_digest.cache_clear()
 
 
-def test_a_calibration_is_cached_in_the_user_cache_until_the_model_changes(monkeypatch,
-                                                                           tmp_path):
+def test_a_calibration_is_cached_in_the_user_cache_until_the_model_changes(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     spec = load_yaml(resolve_device("cu-rdnaj-pt"), DeviceFile, "device file")
     inputs = (spec.volatile, spec.published_figures(), spec.model, spec.test_conditions())
@@ -98,6 +112,7 @@ def test_a_calibration_is_cached_in_the_user_cache_until_the_model_changes(monke
     def counted(*args):
         calibrations.append(args)
         return real_calibrate(*args)
+
     monkeypatch.setattr(calibration, "calibrate", counted)
     first = calibrate_cached(*inputs)
     assert calibrate_cached(*inputs) == first

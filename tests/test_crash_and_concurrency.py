@@ -14,9 +14,13 @@ RUN = [sys.executable, "-m", "bmrlab.cli", "run", "read-disturb", "--set", "read
 
 
 def start(out, *extra):
-    return subprocess.Popen([*RUN, "--out", str(out), *extra], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return subprocess.Popen(
+        [*RUN, "--out", str(out), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
 
 
 def wait_for_progress(process, percent: int):
@@ -46,8 +50,12 @@ def test_a_second_writer_is_refused_and_the_first_run_is_intact(tmp_path):
     out = tmp_path / "shared.h5"
     first = start(out)
     wait_for_progress(first, 10)
-    second = subprocess.run([*RUN[:-2], "--set", "reads=100", "--out", str(out)],
-                            capture_output=True, text=True, timeout=120)
+    second = subprocess.run(
+        [*RUN[:-2], "--set", "reads=100", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert second.returncode == 2
     assert "being written by another process" in second.stderr
     assert "Traceback" not in second.stderr

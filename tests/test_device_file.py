@@ -20,8 +20,12 @@ from bmrlab.station import Station
 from bmrlab.storage import Store, load_run
 
 HARDWARE = CONFIG_DIR / "stations" / "k2450-33500b.yaml"  # nothing listens at its addresses
-QUICK = {"endurance": {"max_cycles": 30}, "pulse-delay": {"pulses": 3},
-         "retention": {"traces": 3, "window": 5.0}, "paired-pulse": {"repeats": 1}}
+QUICK = {
+    "endurance": {"max_cycles": 30},
+    "pulse-delay": {"pulses": 3},
+    "retention": {"traces": 3, "window": 5.0},
+    "paired-pulse": {"repeats": 1},
+}
 
 
 def station_file(tmp_path, source=DEFAULT_STATION, **entries):
@@ -52,9 +56,15 @@ def test_a_file_in_the_earlier_layout_is_told_where_its_keys_went(tmp_path):
 
 def test_conditions_not_given_are_the_standard_ones():
     conditions = DeviceFile(name="d").test_conditions()
-    assert conditions == {"volatile": True, "compliance": 1e-6, "sweep_dwell_s": 2e-3,
-                          "delay_at_mV": 100.0, "retention_pulse_mV": 100.0,
-                          "retention_pulse_ms": 20.0, "sweep_v_max": 0.2}
+    assert conditions == {
+        "volatile": True,
+        "compliance": 1e-6,
+        "sweep_dwell_s": 2e-3,
+        "delay_at_mV": 100.0,
+        "retention_pulse_mV": 100.0,
+        "retention_pulse_ms": 20.0,
+        "sweep_v_max": 0.2,
+    }
 
 
 # --- a device file on a station -----------------------------------------------------------------
@@ -103,15 +113,25 @@ def test_a_reference_part_has_no_device_file():
 def test_runs_store_the_published_figures_apart_from_the_conditions(tmp_path):
     with Station.load(device="ag-pnw-ag") as station:
         writer = Store(tmp_path / "r.h5").begin_run(
-            sample="s", device="d", protocol="iv-sweep", parameters={"cycles": 1},
-            units={"cycles": ""}, station=station.snapshot(), conditions=station.conditions(),
-            published=station.published())
+            sample="s",
+            device="d",
+            protocol="iv-sweep",
+            parameters={"cycles": 1},
+            units={"cycles": ""},
+            station=station.snapshot(),
+            conditions=station.conditions(),
+            published=station.published(),
+        )
         writer.finish("finished", "")
     with h5py.File(tmp_path / "r.h5") as handle:
         attrs = handle[writer.run_path].attrs
-        assert json.loads(attrs["published"]) == {"vset_mV": 60, "on_off_ratio": 1e6,
-                                                  "endurance_cycles": 1e4, "delay_ms": 13,
-                                                  "retention_ms": 29}
+        assert json.loads(attrs["published"]) == {
+            "vset_mV": 60,
+            "on_off_ratio": 1e6,
+            "endurance_cycles": 1e4,
+            "delay_ms": 13,
+            "retention_ms": 29,
+        }
         assert "retention_ms" not in json.loads(attrs["conditions"])
     assert load_run(tmp_path / "r.h5").parameters == {"cycles": 1}
 
@@ -144,22 +164,29 @@ def test_the_manual_prober_asks_a_person_to_move_the_probes(monkeypatch):
     prober = ManualProber(ask=asked.append)
     prober.next_device("A2", "chip7")
     prober.next_device()
-    assert asked == ["Move the probes to device A2 of chip7, then press Enter: ",
-                     "Move the probes to a pristine device of the same kind, then press Enter: "]
+    assert asked == [
+        "Move the probes to device A2 of chip7, then press Enter: ",
+        "Move the probes to a pristine device of the same kind, then press Enter: ",
+    ]
     assert prober.check() == ""
     monkeypatch.setattr(sys, "stdin", io.StringIO())  # not a terminal
     assert "not a terminal" in ManualProber().check()
 
 
 def recipe(**entries) -> Recipe:
-    return Recipe.model_validate({"sample": "chip7", "devices": [{"id": "A1"}, {"id": "A2"}],
-                                  "steps": [{"protocol": "iv-sweep", "set": {"cycles": 1}}],
-                                  **entries})
+    return Recipe.model_validate(
+        {
+            "sample": "chip7",
+            "devices": [{"id": "A1"}, {"id": "A2"}],
+            "steps": [{"protocol": "iv-sweep", "set": {"cycles": 1}}],
+            **entries,
+        }
+    )
 
 
 def test_a_recipe_moves_with_the_stations_prober_before_each_device(tmp_path):
     path = station_file(tmp_path, prober="manual")
-    with pytest.raises(BadInput, match="prompt: hardware: a person is asked .* not a terminal"):
+    with pytest.raises(BadInput, match=r"prompt: hardware: a person is asked .* not a terminal"):
         plan(recipe(), lambda device: Station.load(path))
     events = []
 
@@ -170,11 +197,16 @@ def test_a_recipe_moves_with_the_stations_prober_before_each_device(tmp_path):
 
     def on_run(k, planned):
         events.append(f"run {planned.device.id}")
+
     runs = plan(recipe(), station_for)
     outcomes = execute(recipe(), runs, station_for, tmp_path / "r.h5", on_run=on_run)
     assert [o.status for o in outcomes] == ["finished", "finished"]
-    assert events == [ManualProber.prompt("A1", "chip7"), "run A1",
-                      ManualProber.prompt("A2", "chip7"), "run A2"]
+    assert events == [
+        ManualProber.prompt("A1", "chip7"),
+        "run A1",
+        ManualProber.prompt("A2", "chip7"),
+        "run A2",
+    ]
     events.clear()
     execute(recipe(prompt="never"), runs, station_for, tmp_path / "r.h5", on_run=on_run)
     assert events == ["run A1", "run A2"]  # nobody is asked; the prober does not move
@@ -186,8 +218,7 @@ def test_characterize_with_a_manual_prober_stays_on_the_probed_device(tmp_path):
     with Station.load(station_file(tmp_path, prober="manual")) as station:
         station.prober = ManualProber(ask=asked.append)
         first = station.sim.devices["dut"]
-        result = characterize(station, tmp_path / "c.h5", sample="s", device="d",
-                              overrides=QUICK)
+        result = characterize(station, tmp_path / "c.h5", sample="s", device="d", overrides=QUICK)
         assert station.sim.devices["dut"] is first
     assert asked == []  # a person is not asked between the protocols
     assert [r.status for r in result.results] == ["finished"] * 5
@@ -197,24 +228,37 @@ def test_characterize_with_a_manual_prober_stays_on_the_probed_device(tmp_path):
 
 def test_characterize_summary_and_report_carry_the_published_figures(tmp_path):
     with Station.load(device="ag-pnw-ag") as station:
-        result = characterize(station, tmp_path / "c.h5", sample="s", device="d",
-                              overrides=QUICK)
+        result = characterize(station, tmp_path / "c.h5", sample="s", device="d", overrides=QUICK)
     summary = result.summary()
     assert summary["published"] == load_device_file("ag-pnw-ag").published_figures()
     assert summary["conditions"]["retention_pulse_ms"] == 20
     report = comparison(result).splitlines()
     assert report[0] == "measured beside published (device file):"
     assert [line.split("  ")[0] for line in report[2:]] == [
-        "Vset (mV)", "On/Off", "Endurance (cycles)", "Delay (ms)", "Retention (ms)"]
+        "Vset (mV)",
+        "On/Off",
+        "Endurance (cycles)",
+        "Delay (ms)",
+        "Retention (ms)",
+    ]
 
 
 def test_the_comparison_shows_each_published_figure_beside_the_measured_one():
     c = Characterization(
-        "d", figures={"vset_mV": 66.0, "vreset_mV": None, "on_off_ratio": 2e5,
-                      "endurance_cycles": 50, "delay_ms": 10.0, "delay_at_mV": 100.0,
-                      "retention_ms": None},
+        "d",
+        figures={
+            "vset_mV": 66.0,
+            "vreset_mV": None,
+            "on_off_ratio": 2e5,
+            "endurance_cycles": 50,
+            "delay_ms": 10.0,
+            "delay_at_mV": 100.0,
+            "retention_ms": None,
+        },
         published={"vset_mV": 60, "vreset_mV": 40, "endurance_cycles": 100, "delay_ms": 8},
-        conditions={"delay_at_mV": 100.0}, extra={"endurance_censored": True})
+        conditions={"delay_at_mV": 100.0},
+        extra={"endurance_censored": True},
+    )
     header, *rows = comparison(c).splitlines()[1:]
     cells = {row.split("  ")[0]: row.split() for row in rows}
     assert header.split() == ["figure", "measured", "published", "ratio"]

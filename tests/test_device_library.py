@@ -3,16 +3,29 @@
 import pytest
 
 from bmrlab import runner
+from bmrlab.device import preset_names
 from bmrlab.errors import BadInput
 from bmrlab.sim.calibration import model_figures
-from bmrlab.device import preset_names
 from bmrlab.sim.library import load_device
 from bmrlab.station import Station
 
-LIBRARY = ["ag-pnw-ag", "ag-pnw-pt", "ag-pnw-pd", "cu-rdnaj-pt", "ag-cspbi3-ag", "ag-bioi-pt",
-           "ag-tioxfy-pt", "ag-ag2s-gap-pt"]
-TOLERANCE = {"vset_mV": 0.15, "vreset_mV": 0.15, "delay_ms": 0.20, "retention_ms": 0.25,
-             "endurance_cycles": 0.30}
+LIBRARY = [
+    "ag-pnw-ag",
+    "ag-pnw-pt",
+    "ag-pnw-pd",
+    "cu-rdnaj-pt",
+    "ag-cspbi3-ag",
+    "ag-bioi-pt",
+    "ag-tioxfy-pt",
+    "ag-ag2s-gap-pt",
+]
+TOLERANCE = {
+    "vset_mV": 0.15,
+    "vreset_mV": 0.15,
+    "delay_ms": 0.20,
+    "retention_ms": 0.25,
+    "endurance_cycles": 0.30,
+}
 
 
 def within(key, got, want):
@@ -42,11 +55,13 @@ def test_the_model_gives_the_published_figures_back(preset):
 
 def test_a_users_own_device_with_unusual_figures_is_calibrated_too(tmp_path):
     path = tmp_path / "mine.yaml"
-    path.write_text("name: my device\nvolatile: true\n"
-                    "conditions: {delay_at_mV: 150, retention_pulse_mV: 150,"
-                    " retention_pulse_ms: 10}\n"
-                    "published: {vset_mV: 90, on_off_ratio: 3.0e4, delay_ms: 5,"
-                    " retention_ms: 60, endurance_cycles: 2000}\n")
+    path.write_text(
+        "name: my device\nvolatile: true\n"
+        "conditions: {delay_at_mV: 150, retention_pulse_mV: 150,"
+        " retention_pulse_ms: 10}\n"
+        "published: {vset_mV: 90, on_off_ratio: 3.0e4, delay_ms: 5,"
+        " retention_ms: 60, endurance_cycles: 2000}\n"
+    )
     device = load_device(str(path))
     figures = model_figures(device.params, True, device.conditions())
     check(figures, device.spec.published_figures())
@@ -54,13 +69,20 @@ def test_a_users_own_device_with_unusual_figures_is_calibrated_too(tmp_path):
 
 def test_a_bad_device_file_names_each_problem_by_its_yaml_path(tmp_path):
     path = tmp_path / "bad.yaml"
-    path.write_text("name: bad\nvolatile: maybe\npublished: {vset_mV: -5, vset_mv: 3}\n"
-                    "conditions: {delay_at_mV: 0, retention_pulse: 1}\nmodel: {tau0: fast}\n")
+    path.write_text(
+        "name: bad\nvolatile: maybe\npublished: {vset_mV: -5, vset_mv: 3}\n"
+        "conditions: {delay_at_mV: 0, retention_pulse: 1}\nmodel: {tau0: fast}\n"
+    )
     with pytest.raises(BadInput) as refused:
         load_device(str(path))
     text = "\n".join(refused.value.problems)
-    for where in ("volatile", "published.vset_mV", "published.vset_mv",
-                  "conditions.delay_at_mV", "conditions.retention_pulse"):
+    for where in (
+        "volatile",
+        "published.vset_mV",
+        "published.vset_mv",
+        "conditions.delay_at_mV",
+        "conditions.retention_pulse",
+    ):
         assert where in text
     path.write_text("name: bad\nmodel: {tau0: fast, G_of: 1}\n")
     with pytest.raises(BadInput) as refused:
@@ -75,5 +97,7 @@ def test_iv_figures_come_back_through_the_simulated_instruments(preset, tmp_path
         result = runner.run(station, procedure, tmp_path / "r.h5", sample="s", device=preset)
     assert result.status == "finished", result.reason
     published = load_device(preset).spec.published_figures()
-    check(result.figures, {k: v for k, v in published.items()
-                           if k in ("vset_mV", "vreset_mV", "on_off_ratio")})
+    check(
+        result.figures,
+        {k: v for k, v in published.items() if k in ("vset_mV", "vreset_mV", "on_off_ratio")},
+    )

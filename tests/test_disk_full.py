@@ -28,17 +28,25 @@ RUN = [sys.executable, "-m", "bmrlab.cli", "run", "iv-sweep", "--set", "cycles=4
 def limited(limit: int):
     """Give the child process a file-size limit; writes beyond it fail with EFBIG (the signal
     that would otherwise kill the process is ignored, as a shell's ``ulimit -f`` user sees)."""
+
     def apply():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(
-            resource.RLIMIT_FSIZE)[1]))
+        resource.setrlimit(
+            resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1])
+        )
+
     return apply
 
 
 def run_limited(out, limit: int | None = LIMIT):
-    return subprocess.run([*RUN, "--out", str(out)], capture_output=True, text=True,
-                          timeout=600, preexec_fn=limit and limited(limit),
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return subprocess.run(
+        [*RUN, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=limit and limited(limit),
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
 
 
 def errors(stderr: str) -> list[str]:
@@ -82,9 +90,13 @@ def small_disk(tmp_path):
     """A 10 MB file system (tmpfs), where this process may mount one; skipped elsewhere."""
     folder = tmp_path / "disk"
     folder.mkdir()
-    if shutil.which("mount") is None or subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=10m", "tmpfs", str(folder)],
-            capture_output=True).returncode != 0:
+    if (
+        shutil.which("mount") is None
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=10m", "tmpfs", str(folder)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("no small file system can be mounted here")
     yield folder
     subprocess.run(["umount", str(folder)], check=True)
@@ -139,8 +151,10 @@ def test_a_run_is_refused_while_the_disk_is_full(monkeypatch, commands, tmp_path
     out = tmp_path / "refused.h5"
     assert main(["run", "iv-sweep", "--out", str(out)]) == 2
     lines = capsys.readouterr().err.splitlines()
-    assert lines == [f"bmrlab: --out {out}: disk full: 4.0 MB free on its file system, a run "
-                     "needs at least 4 MB; free some space or choose another disk"]
+    assert lines == [
+        f"bmrlab: --out {out}: disk full: 4.0 MB free on its file system, a run "
+        "needs at least 4 MB; free some space or choose another disk"
+    ]
     assert commands == []
     assert not out.exists()
 
@@ -149,8 +163,9 @@ def test_rows_claimed_but_never_written_are_not_read_back(tmp_path):
     """A write that fails for lack of space may leave columns longer than what was written
     (their tail reads as zeros); the reader keeps the rows the writer counted as stored."""
     out = tmp_path / "claimed.h5"
-    writer = Store(out).begin_run(sample="s", device="d", protocol="p", parameters={},
-                                  units={}, station={})
+    writer = Store(out).begin_run(
+        sample="s", device="d", protocol="p", parameters={}, units={}, station={}
+    )
     writer.declare({"t_s": "s", "i_A": "A"})
     writer.append({"t_s": np.arange(100.0), "i_A": np.ones(100)})
     writer.finish("failed", "disk full: test")
@@ -162,12 +177,21 @@ def test_rows_claimed_but_never_written_are_not_read_back(tmp_path):
     assert list(list_runs(out)["rows"]) == [100]
 
 
-@pytest.mark.parametrize("error", [
-    RuntimeError("Unable to synchronously flush file (file write failed: ..., errno = 27, "
-                 "error message = 'File too large', ...)"),  # h5py at the file-size limit
-    OSError(28, "Write through metadata accumulator failed (file write failed: ..., "
-                "errno = 28, error message = 'No space left on device', ...)"),  # full disk
-    OSError(122, "Disk quota exceeded")])
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError(
+            "Unable to synchronously flush file (file write failed: ..., errno = 27, "
+            "error message = 'File too large', ...)"
+        ),  # h5py at the file-size limit
+        OSError(
+            28,
+            "Write through metadata accumulator failed (file write failed: ..., "
+            "errno = 28, error message = 'No space left on device', ...)",
+        ),  # full disk
+        OSError(122, "Disk quota exceeded"),
+    ],
+)
 def test_what_h5py_raises_for_lack_of_space_is_recognized(error):
     """The texts h5py 3.16 gave for a write past the limit (captured from real failures)."""
     assert is_out_of_space(error)
@@ -176,10 +200,16 @@ def test_what_h5py_raises_for_lack_of_space_is_recognized(error):
 
 def test_a_recipe_stops_at_a_full_disk_and_skips_the_rest(file_size_limit, tmp_path):
     """The next device's run would be refused at its start: the recipe says why instead."""
-    recipe = Recipe.model_validate({
-        "sample": "s", "devices": [{"id": "A1"}, {"id": "A2"}],
-        "steps": [{"protocol": "iv-sweep", "set": {"cycles": 400}},
-                  {"protocol": "iv-sweep", "set": {"cycles": 1}}]})
+    recipe = Recipe.model_validate(
+        {
+            "sample": "s",
+            "devices": [{"id": "A1"}, {"id": "A2"}],
+            "steps": [
+                {"protocol": "iv-sweep", "set": {"cycles": 400}},
+                {"protocol": "iv-sweep", "set": {"cycles": 1}},
+            ],
+        }
+    )
     runs = plan(recipe, lambda d: Station.load(None, d.preset))
     file_size_limit(LIMIT)
     outcomes = execute(recipe, runs, lambda d: Station.load(None, d.preset), tmp_path / "r.h5")

@@ -16,22 +16,29 @@ from bmrlab.storage import list_runs, load_run
 
 KINDS = ["timeout", "disconnect", "garbled", "error", "stuck-compliance"]
 ANSWERS = {"garbled", "error", "stuck-compliance"}  # the instrument still takes commands
-SMALL = {"iv-sweep": {"cycles": 2}, "pulse-delay": {"amplitudes": "100mV,200mV", "pulses": 3},
-         "retention": {"traces": 3}, "endurance": {"max_cycles": 30},
-         "paired-pulse": {"intervals": "1ms,10ms", "repeats": 2},
-         "stp-ltp": {"spacings": "2s", "pulses": 3, "hold": "5s"},
-         "neuron": {"spacings": "2ms", "repeats": 1, "max_spikes": 30},
-         "read-disturb": {"reads": 2000}, "multilevel": {"compliances": "1uA", "repeats": 2},
-         "forming": {"start": "20mV"}}
+SMALL = {
+    "iv-sweep": {"cycles": 2},
+    "pulse-delay": {"amplitudes": "100mV,200mV", "pulses": 3},
+    "retention": {"traces": 3},
+    "endurance": {"max_cycles": 30},
+    "paired-pulse": {"intervals": "1ms,10ms", "repeats": 2},
+    "stp-ltp": {"spacings": "2s", "pulses": 3, "hold": "5s"},
+    "neuron": {"spacings": "2ms", "repeats": 1, "max_spikes": 30},
+    "read-disturb": {"reads": 2000},
+    "multilevel": {"compliances": "1uA", "repeats": 2},
+    "forming": {"start": "20mV"},
+}
 RNG = np.random.default_rng(2026)
-CASES = [(protocol, kind, int(RNG.integers(4, 20)))
-         for protocol in sorted(PROTOCOLS) for kind in KINDS]
+CASES = [
+    (protocol, kind, int(RNG.integers(4, 20))) for protocol in sorted(PROTOCOLS) for kind in KINDS
+]
 
 
 def faulty_station(tmp_path, kind, after):
     config = yaml.safe_load((CONFIG_DIR / "stations" / "sim-2450.yaml").read_text())
-    config["simulation"]["faults"] = [{"instrument": "smu", "kind": kind, "after": after,
-                                       "error": '-113,"Undefined header"'}]
+    config["simulation"]["faults"] = [
+        {"instrument": "smu", "kind": kind, "after": after, "error": '-113,"Undefined header"'}
+    ]
     path = tmp_path / f"faulty-{kind}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
@@ -59,8 +66,9 @@ def test_a_fault_fails_the_run_safely_and_keeps_the_data(protocol, kind, after, 
     assert len(stored.data) == len(next(iter(result.data.values()), []))
     assert stored.status == result.status
     with Station.load(CONFIG_DIR / "stations" / "sim-2450.yaml") as again:  # reconnected
-        retry = runner.run(again, runner.prepare(again, "iv-sweep", {"cycles": 1}), out,
-                           sample="s", device="d")
+        retry = runner.run(
+            again, runner.prepare(again, "iv-sweep", {"cycles": 1}), out, sample="s", device="d"
+        )
     assert retry.status == "finished"
 
 

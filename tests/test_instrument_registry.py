@@ -17,16 +17,24 @@ from bmrlab.instruments import registry
 from bmrlab.station import Station
 
 
-def simulated_station(smu_model: str, generator_model: str | None = None,
-                      off_mode: str = "zero") -> Station:
-    instruments = {"smu": {"model": smu_model, "resource": "GPIB0::24::INSTR",
-                           "visa_library": "@bmrsim", "off_mode": off_mode}}
+def simulated_station(
+    smu_model: str, generator_model: str | None = None, off_mode: str = "zero"
+) -> Station:
+    instruments = {
+        "smu": {
+            "model": smu_model,
+            "resource": "GPIB0::24::INSTR",
+            "visa_library": "@bmrsim",
+            "off_mode": off_mode,
+        }
+    }
     if generator_model:
-        instruments["pulse_generator"] = {"model": generator_model,
-                                          "resource": "GPIB0::10::INSTR",
-                                          "visa_library": "@bmrsim"}
-    return Station(StationConfig.model_validate({"instruments": instruments,
-                                                 "simulation": {}}))
+        instruments["pulse_generator"] = {
+            "model": generator_model,
+            "resource": "GPIB0::10::INSTR",
+            "visa_library": "@bmrsim",
+        }
+    return Station(StationConfig.model_validate({"instruments": instruments, "simulation": {}}))
 
 
 @pytest.mark.parametrize("model", registry.SMUS)
@@ -55,15 +63,18 @@ def test_every_pulse_generator_model_fires_a_pulse_on_its_simulator(model):
 
 def test_an_off_mode_the_model_lacks_is_refused_before_anything_is_opened():
     assert "guard" not in registry.SMUS["keithley2636b"].off_modes
-    expected = ("instruments.smu.off_mode = guard in station is not allowed: the keithley2636b "
-                "offers normal, zero, high-impedance")
+    expected = (
+        "instruments.smu.off_mode = guard in station is not allowed: the keithley2636b "
+        "offers normal, zero, high-impedance"
+    )
     with pytest.raises(BadInput, match=f"^{re.escape(expected)}$"):
         simulated_station("keithley2636b", off_mode="guard")
 
 
 def test_the_hardware_path_does_not_import_the_simulator():
-    code = ("import sys, bmrlab.station, bmrlab.runner; "
-            "print(sorted(m for m in sys.modules if m.startswith('bmrlab.sim')))")
-    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           check=True)
+    code = (
+        "import sys, bmrlab.station, bmrlab.runner; "
+        "print(sorted(m for m in sys.modules if m.startswith('bmrlab.sim')))"
+    )
+    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert probe.stdout.strip() == "[]"

@@ -10,8 +10,9 @@ from bmrlab.storage import load_run
 
 def run_iv(station, tmp_path, **values):
     procedure = runner.prepare(station, "iv-sweep", values)
-    return runner.run(station, procedure, tmp_path / "run.h5", sample="s1",
-                      device=station.device_preset)
+    return runner.run(
+        station, procedure, tmp_path / "run.h5", sample="s1", device=station.device_preset
+    )
 
 
 def test_volatile_protein_nanowire_device_gives_its_set_voltage(station, tmp_path):
@@ -26,7 +27,8 @@ def test_volatile_protein_nanowire_device_gives_its_set_voltage(station, tmp_pat
 
 
 def test_nonvolatile_device_is_cycled_bipolar_and_gives_set_reset_and_on_off(
-        bioi_station, tmp_path):
+    bioi_station, tmp_path
+):
     result = run_iv(bioi_station, tmp_path)
     assert result.status == "finished", result.reason
     assert np.min(result.data["v_src_V"]) < 0  # bipolar by default
@@ -41,8 +43,16 @@ def test_the_run_is_in_the_file_as_measured(station, tmp_path):
     assert stored.status == "finished"
     assert stored.protocol == "iv-sweep"
     assert len(stored.data) == len(result.data["i_A"])
-    assert list(stored.data.columns) == ["t_s", "v_V", "v_src_V", "i_A", "cycle", "phase",
-                                         "limit_hit", "overflow"]
+    assert list(stored.data.columns) == [
+        "t_s",
+        "v_V",
+        "v_src_V",
+        "i_A",
+        "cycle",
+        "phase",
+        "limit_hit",
+        "overflow",
+    ]
     assert stored.units["i_A"] == "A" and stored.units["v_max"] == "V"
     assert stored.parameters["cycles"] == 2
     assert stored.figures["vset_mV"] == result.figures["vset_mV"]
@@ -94,10 +104,10 @@ def test_too_short_a_dwell_for_the_aperture_is_refused_before_any_command(statio
     assert station.sim.transactions == 0
 
 
-@pytest.mark.parametrize("station_file, lower_bound", [
-    ("sim-2450", False), ("sim-2400", True)])
+@pytest.mark.parametrize("station_file, lower_bound", [("sim-2450", False), ("sim-2400", True)])
 def test_the_same_sweep_runs_on_each_simulated_station(station_file, lower_bound, tmp_path):
     from bmrlab.station import Station
+
     with Station.load(station_file) as station:
         result = run_iv(station, tmp_path, cycles=10)
     assert result.status == "finished", result.reason

@@ -131,6 +131,7 @@ def test_ion_supply_depression_lowers_the_second_of_two_close_pulses():
         d.advance(2e-3, 0.0)
         d.advance(3e-3, 0.1)
         return d.x, d.c
+
     (x_plain, c_plain), (x_dep, c_dep) = closure_after_pair(plain), closure_after_pair(depressed)
     assert c_plain == 1.0 and c_dep < 1.0
     assert x_dep < x_plain
@@ -153,7 +154,8 @@ def test_a_simulated_smu_survives_a_level_of_100_volts():
     import pyvisa
 
     smu = pyvisa.ResourceManager("@bmrsim").open_resource(
-        "USB0::0x05E6::0x2450::SIM04512345::INSTR")
+        "USB0::0x05E6::0x2450::SIM04512345::INSTR"
+    )
     smu.write(":SOUR:VOLT:RANG 200;:SOUR:VOLT:ILIM 1e-6;:SOUR:VOLT 100;:OUTP ON")
     assert float(smu.query(":READ?")) == pytest.approx(1e-6, rel=0.1)
     smu.write(":SOUR:VOLT -9")

@@ -31,12 +31,16 @@ def test_an_unknown_name_is_refused_with_the_shipped_names():
         station_file("sim-2460")
     assert str(refused.value) == (
         "station sim-2460: not a station shipped with bmrlab (k2400-33220a, k2450-33500b, "
-        "k2636b, sim-2400, sim-2450, sim-2636b) nor a .yaml file")
+        "k2636b, sim-2400, sim-2450, sim-2636b) nor a .yaml file"
+    )
 
 
 def test_a_shipped_recipe_is_found_by_its_name():
     assert recipe_file("array-3x3") == RECIPES / "array-3x3.yaml"
     assert load_recipe("delay-sweep").sample == "delay-sweep"
-    with pytest.raises(BadInput, match="recipe array: not a recipe shipped with bmrlab "
-                                       r"\(array-3x3, delay-sweep, paired-pulse-intervals\)"):
+    with pytest.raises(
+        BadInput,
+        match="recipe array: not a recipe shipped with bmrlab "
+        r"\(array-3x3, delay-sweep, paired-pulse-intervals\)",
+    ):
         recipe_file("array")

@@ -13,12 +13,17 @@ from bmrlab.storage.stored_run import StoredRun
 
 def run_delay(station, tmp_path, **values):
     procedure = runner.prepare(station, "pulse-delay", values)
-    return runner.run(station, procedure, tmp_path / "delay.h5", sample="s1",
-                      device=station.device_preset, figures_dir=tmp_path)
+    return runner.run(
+        station,
+        procedure,
+        tmp_path / "delay.h5",
+        sample="s1",
+        device=station.device_preset,
+        figures_dir=tmp_path,
+    )
 
 
-def test_protein_nanowire_delay_falls_with_amplitude_and_gives_the_models_v0(
-        station, tmp_path):
+def test_protein_nanowire_delay_falls_with_amplitude_and_gives_the_models_v0(station, tmp_path):
     result = run_delay(station, tmp_path)
     assert result.status == "finished", result.reason
     figures = result.figures
@@ -47,22 +52,21 @@ def test_nonvolatile_device_is_reset_between_steps(bioi_station, tmp_path):
 
 
 def test_a_device_that_does_not_switch_gives_not_found(station, tmp_path):
-    result = run_delay(station, tmp_path, amplitudes="30mV", delay_at="30mV", pulses=2,
-                       timeout="50ms")
+    result = run_delay(
+        station, tmp_path, amplitudes="30mV", delay_at="30mV", pulses=2, timeout="50ms"
+    )
     assert result.status == "finished"
     assert result.figures["delay_ms"] is None
     assert "did not switch" in result.figures["stats"]["delay_ms"]["reason"]
 
 
-def test_the_stored_run_is_reanalysed_offline_to_the_same_figures(station, tmp_path,
-                                                                   monkeypatch):
+def test_the_stored_run_is_reanalysed_offline_to_the_same_figures(station, tmp_path, monkeypatch):
     result = run_delay(station, tmp_path, amplitudes="100mV,200mV,300mV", pulses=3)
     assert result.result.delay_ms is not None
     assert result.figures["delay_fit"]["form"] == "sinh"  # three amplitudes: tau_x unknown
     assert result.figures["delay_fit"]["tau_x_s"] is None
     chunks = StoredRun.chunks  # read back 97 rows at a time: steps span several blocks
-    monkeypatch.setattr(StoredRun, "chunks", lambda self, names, rows=97: chunks(self, names,
-                                                                                 rows))
+    monkeypatch.setattr(StoredRun, "chunks", lambda self, names, rows=97: chunks(self, names, rows))
     again = runner.reanalyze(tmp_path / "delay.h5")
     assert again.protocol == "pulse-delay" and not again.changed
     assert again.result == result.result
@@ -76,11 +80,14 @@ def test_a_run_without_figures_still_gets_its_plot(station, tmp_path):
     assert [f.name for f in files] == ["x_delay.png"] and files[0].stat().st_size > 0
 
 
-@pytest.mark.parametrize("values, message", [
-    ({"amplitudes": "100mV,600mV"}, "amplitudes = 0.6 V"),
-    ({"delay_at": "120mV"}, "delay_at = 120 mV"),
-    ({"amplitudes": "100mV,x"}, "amplitudes = 100mV,x"),
-])
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"amplitudes": "100mV,600mV"}, "amplitudes = 0.6 V"),
+        ({"delay_at": "120mV"}, "delay_at = 120 mV"),
+        ({"amplitudes": "100mV,x"}, "amplitudes = 100mV,x"),
+    ],
+)
 def test_bad_parameters_are_refused_before_anything_is_sent(station, values, message):
     with pytest.raises(BadInput, match=message):
         runner.prepare(station, "pulse-delay", values)

@@ -27,8 +27,9 @@ def write(tmp_path, recipe: dict, name="r.yaml"):
 
 def test_the_array_example_runs_every_step_on_every_device(tmp_path, capsys):
     out = tmp_path / "run.h5"
-    status = main(["recipe", str(CONFIG_DIR / "recipes" / "array-3x3.yaml"), "--out", str(out),
-                   "--json"])
+    status = main(
+        ["recipe", str(CONFIG_DIR / "recipes" / "array-3x3.yaml"), "--out", str(out), "--json"]
+    )
     report = json.loads(capsys.readouterr().out)
     assert status == 0
     devices = {r["device"] for r in report["runs"]}
@@ -44,29 +45,46 @@ def test_the_array_example_runs_every_step_on_every_device(tmp_path, capsys):
 def test_other_examples_are_valid_recipes():
     for name in ("delay-sweep.yaml", "paired-pulse-intervals.yaml"):
         from bmrlab.recipe import load_recipe
+
         recipe = load_recipe(CONFIG_DIR / "recipes" / name)
         runs = plan(recipe, lambda d: Station.load(None, d.preset))
         assert runs
 
 
 def test_a_malformed_recipe_is_refused_with_every_problem_by_its_yaml_path(tmp_path, capsys):
-    bad = write(tmp_path, {
-        "sample": "s", "colour": "blue",
-        "devices": [{"id": "A1", "preset": "no-such-device"}, {"id": "A2"}],
-        "steps": [{"protocol": "iv-swep"},
-                  {"protocol": "iv-sweep", "set": {"v_max": "0.8"}},
-                  {"protocol": "iv-sweep", "set": {"cycles": "many"}},
-                  {"protocol": "iv-sweep", "repeat": "twice"}]})
+    bad = write(
+        tmp_path,
+        {
+            "sample": "s",
+            "colour": "blue",
+            "devices": [{"id": "A1", "preset": "no-such-device"}, {"id": "A2"}],
+            "steps": [
+                {"protocol": "iv-swep"},
+                {"protocol": "iv-sweep", "set": {"v_max": "0.8"}},
+                {"protocol": "iv-sweep", "set": {"cycles": "many"}},
+                {"protocol": "iv-sweep", "repeat": "twice"},
+            ],
+        },
+    )
     assert main(["recipe", str(bad), "--out", str(tmp_path / "x.h5")]) == 2
     err = capsys.readouterr().err
     assert "colour: Extra inputs are not permitted" in err
     assert "steps[3].repeat" in err
     assert "Traceback" not in err
     assert not (tmp_path / "x.h5").exists()
-    fixed = write(tmp_path, {
-        "sample": "s", "devices": [{"id": "A1", "preset": "no-such-device"}, {"id": "A2"}],
-        "steps": [{"protocol": "iv-swep"}, {"protocol": "iv-sweep", "set": {"v_max": "0.8"}},
-                  {"protocol": "iv-sweep", "set": {"cycles": "many"}}]}, "fixed.yaml")
+    fixed = write(
+        tmp_path,
+        {
+            "sample": "s",
+            "devices": [{"id": "A1", "preset": "no-such-device"}, {"id": "A2"}],
+            "steps": [
+                {"protocol": "iv-swep"},
+                {"protocol": "iv-sweep", "set": {"v_max": "0.8"}},
+                {"protocol": "iv-sweep", "set": {"cycles": "many"}},
+            ],
+        },
+        "fixed.yaml",
+    )
     assert main(["recipe", str(fixed), "--out", str(tmp_path / "x.h5")]) == 2
     err = capsys.readouterr().err.splitlines()
     assert any(line.startswith("bmrlab: devices[0]: --device-file no-such-device") for line in err)
@@ -77,21 +95,36 @@ def test_a_malformed_recipe_is_refused_with_every_problem_by_its_yaml_path(tmp_p
 
 
 def test_skip_rest_if_and_a_failed_step_end_a_device(tmp_path):
-    recipe = Recipe.model_validate({
-        "sample": "s", "devices": [{"id": "A1"}],
-        "steps": [{"protocol": "endurance", "set": {"max_cycles": 20},
-                   "skip_rest_if": {"figure": "endurance_cycles", "above": 10}},
-                  {"protocol": "iv-sweep", "set": {"cycles": 1}}]})
+    recipe = Recipe.model_validate(
+        {
+            "sample": "s",
+            "devices": [{"id": "A1"}],
+            "steps": [
+                {
+                    "protocol": "endurance",
+                    "set": {"max_cycles": 20},
+                    "skip_rest_if": {"figure": "endurance_cycles", "above": 10},
+                },
+                {"protocol": "iv-sweep", "set": {"cycles": 1}},
+            ],
+        }
+    )
     runs = plan(recipe, lambda d: Station.load(None, d.preset))
     outcomes = execute(recipe, runs, lambda d: Station.load(None, d.preset), tmp_path / "r.h5")
     assert [o.status for o in outcomes] == ["finished", "skipped"]
     assert "skip_rest_if" in outcomes[1].reason
 
 
-LONG_RECIPE = {"sample": "s", "prompt": "never", "devices": [{"id": "A1"}],
-               "steps": [{"protocol": "iv-sweep", "set": {"cycles": 2}},
-                         {"protocol": "read-disturb", "set": {"reads": 60000}},
-                         {"protocol": "iv-sweep", "set": {"cycles": 1}}]}
+LONG_RECIPE = {
+    "sample": "s",
+    "prompt": "never",
+    "devices": [{"id": "A1"}],
+    "steps": [
+        {"protocol": "iv-sweep", "set": {"cycles": 2}},
+        {"protocol": "read-disturb", "set": {"reads": 60000}},
+        {"protocol": "iv-sweep", "set": {"cycles": 1}},
+    ],
+}
 
 
 def test_a_stop_during_a_later_step_leaves_0V_and_keeps_the_data_then_resume(tmp_path):
@@ -102,11 +135,13 @@ def test_a_stop_during_a_later_step_leaves_0V_and_keeps_the_data_then_resume(tmp
     def station_for(device):
         stations.append(Station.load(None, device.preset))
         return stations[-1]
+
     stop = threading.Event()
 
     def on_event(topic, record):
         if topic == "progress" and record > 30 and len(finished_keys(out)) == 1:
             stop.set()  # what the SIGINT handler does
+
     runs = plan(recipe, station_for)
     outcomes = execute(recipe, runs, station_for, out, stop=stop, on_event=on_event)
     assert [o.status for o in outcomes] == ["finished", "aborted", "skipped"]
@@ -128,8 +163,13 @@ def test_sigint_exits_1_and_resume_finishes_without_repeating(tmp_path):
     path = write(tmp_path, LONG_RECIPE)
     out = tmp_path / "r.h5"
     command = [sys.executable, "-m", "bmrlab.cli", "recipe", str(path), "--out", str(out)]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     for line in process.stderr:
         if line.startswith("[2/3]") and "%" in line:
             break

@@ -31,8 +31,10 @@ class ExampleResult(ProtocolResult):
 
 
 def example(**changes) -> ExampleResult:
-    stats = Stats(vset_mV=Spread(median=63.0, p5=54.9, p95=69.3, n=3, values=[63, 70, 54]),
-                  hrs_A=Spread(reason="no read"))
+    stats = Stats(
+        vset_mV=Spread(median=63.0, p5=54.9, p95=69.3, n=3, values=[63, 70, 54]),
+        hrs_A=Spread(reason="no read"),
+    )
     values = {"vset_mV": 63.0, "on_off_ratio": 1.6e6, "stats": stats, **changes}
     return ExampleResult(**values)
 
@@ -58,8 +60,7 @@ def test_a_missing_figure_says_why_where_the_value_would_be():
 
 
 def test_a_curve_is_one_row_per_point_and_its_fit_one_row():
-    result = example(ppf=Curve(interval_ms=[1.0, 2.0], index=[1.3, None],
-                               fit=Fit(tau_ms=32.4)))
+    result = example(ppf=Curve(interval_ms=[1.0, 2.0], index=[1.3, None], fit=Fit(tau_ms=32.4)))
     rows = by_name(result)
     assert rows["PPF index at 1 ms"].value == "1.3"
     assert rows["PPF index at 2 ms"].value == "not measured"

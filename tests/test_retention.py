@@ -13,8 +13,14 @@ from bmrlab.storage.stored_run import StoredRun
 
 def run_retention(station, tmp_path, **values):
     procedure = runner.prepare(station, "retention", values)
-    return runner.run(station, procedure, tmp_path / "ret.h5", sample="s1",
-                      device=station.device_preset, figures_dir=tmp_path)
+    return runner.run(
+        station,
+        procedure,
+        tmp_path / "ret.h5",
+        sample="s1",
+        device=station.device_preset,
+        figures_dir=tmp_path,
+    )
 
 
 def test_volatile_device_gives_its_retention(station, tmp_path):
@@ -41,16 +47,17 @@ def test_nonvolatile_device_is_read_at_log_spaced_times_and_censored(bioi_statio
     assert abs(result.figures["retention_fit"]["nu"]) < 0.01  # no drift
 
 
-@pytest.mark.parametrize("device, values", [(None, {"traces": 4}),
-                                            ("ag-bioi-pt", {"window": "10s"})])
-def test_the_stored_run_is_reanalysed_offline_to_the_same_figures(device, values, tmp_path,
-                                                                   monkeypatch):
+@pytest.mark.parametrize(
+    "device, values", [(None, {"traces": 4}), ("ag-bioi-pt", {"window": "10s"})]
+)
+def test_the_stored_run_is_reanalysed_offline_to_the_same_figures(
+    device, values, tmp_path, monkeypatch
+):
     with Station.load(**({"device": device} if device else {})) as station:
         result = run_retention(station, tmp_path, **values)
     assert result.result.retention_ms is not None and result.result.retention_fit is not None
     chunks = StoredRun.chunks  # read back 97 rows at a time: traces span several blocks
-    monkeypatch.setattr(StoredRun, "chunks", lambda self, names, rows=97: chunks(self, names,
-                                                                                 rows))
+    monkeypatch.setattr(StoredRun, "chunks", lambda self, names, rows=97: chunks(self, names, rows))
     again = runner.reanalyze(tmp_path / "ret.h5")
     assert again.protocol == "retention" and not again.changed
     assert again.result == result.result

@@ -36,7 +36,7 @@ def test_stock_keithley2400_sources_and_reads_a_switching_device(bench):
     k.compliance_current = 1e-6
     k.current_nplc = 1
     k.auto_zero_enabled = False  # with autozero a reading takes three conversions (2400
-    k.source_voltage = 0.1       # manual, appendix A): the device switches before the first
+    k.source_voltage = 0.1  # manual, appendix A): the device switches before the first
     k.enable_source()
     readings = [k.current for _ in range(8)]
     k.disable_source()
@@ -124,12 +124,15 @@ def faulty_station(kind, after=2):
     return bench, key, open_raw(f"{key}@bmrsim", K2450)
 
 
-@pytest.mark.parametrize("kind, error", [
-    ("timeout", pyvisa.constants.StatusCode.error_timeout),
-    ("disconnect", pyvisa.constants.StatusCode.error_connection_lost),
-])
+@pytest.mark.parametrize(
+    "kind, error",
+    [
+        ("timeout", pyvisa.constants.StatusCode.error_timeout),
+        ("disconnect", pyvisa.constants.StatusCode.error_connection_lost),
+    ],
+)
 def test_faults_surface_as_the_real_bus_errors(kind, error):
-    bench, key, k = faulty_station(kind)
+    _bench, key, k = faulty_station(kind)
     try:
         assert k.query("*IDN?").startswith("KEITHLEY")
         k.write(":SOUR:VOLT 0")
@@ -141,7 +144,7 @@ def test_faults_surface_as_the_real_bus_errors(kind, error):
 
 
 def test_a_garbled_reply_cannot_be_parsed():
-    bench, key, k = faulty_station("garbled", after=1)
+    _bench, key, k = faulty_station("garbled", after=1)
     try:
         k.query("*IDN?")
         with pytest.raises((UnicodeDecodeError, ValueError)):
@@ -152,7 +155,7 @@ def test_a_garbled_reply_cannot_be_parsed():
 
 
 def test_an_injected_error_appears_in_the_error_queue():
-    bench, key, k = faulty_station("error", after=1)
+    _bench, key, k = faulty_station("error", after=1)
     try:
         k.write("*CLS")
         assert k.query(":SYST:ERR?") == '-100,"Command error"'
@@ -161,7 +164,7 @@ def test_an_injected_error_appears_in_the_error_queue():
 
 
 def test_stuck_compliance_flags_every_reading():
-    bench, key, k = faulty_station("stuck-compliance", after=0)
+    _bench, key, k = faulty_station("stuck-compliance", after=0)
     try:
         k.write(":SOUR:VOLT:RANG 0.2;:SOUR:VOLT:ILIM 1e-6;:SOUR:VOLT 0.001;:OUTP ON")
         k.query(":READ?")

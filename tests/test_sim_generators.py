@@ -206,7 +206,8 @@ def test_immediate_bursts_repeat_every_internal_period(bench):
     gen.write("BURS:NCYC 2;INT:PER 5e-3;:BURS:STAT ON;:OUTP ON")
     t0 = b.clock.now()
     assert [level(b, t0 + k * 1e-3 + 5e-5) for k in range(6)] == pytest.approx(
-        [0.1, 0.1, 0, 0, 0, 0.1])
+        [0.1, 0.1, 0, 0, 0, 0.1]
+    )
     gen.write("BURS:INT:PER 1e-3")  # shorter than 2 cycles: raised (33500 guide p.177)
     assert number(gen, "BURS:INT:PER?") == pytest.approx(2e-3 + 200e-9)
     assert errors(gen) == [-221]
@@ -368,7 +369,8 @@ def test_apply_and_values_with_units_as_the_guides_print_them(bench):
     gen.write("OUTP:LOAD 50")
     gen.write("APPL:SQU 5 KHZ, 0.3 VPP, -0.1 V")
     assert gen.query("APPL?") == (
-        '"SQU +5.000000000000000E+03,+3.000000000000000E-01,-1.000000000000000E-01"')
+        '"SQU +5.000000000000000E+03,+3.000000000000000E-01,-1.000000000000000E-01"'
+    )
     assert gen.query("OUTP?") == "1" and gen.query("TRIG:SOUR?") == "IMM"
     gen.write("APPL:PULS 1 MHZ")
     assert number(gen, "FREQ?") == 1e6 and number(gen, "VOLT?") == pytest.approx(0.1)

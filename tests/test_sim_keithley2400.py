@@ -17,8 +17,7 @@ def k(bench):
     """A raw session on the 2400, reset; its device starts in the high-resistance state."""
     _, library = bench
     rm = pyvisa.ResourceManager(library)
-    session = rm.open_resource(K2400, read_termination="\n", write_termination="\n",
-                               timeout=200)
+    session = rm.open_resource(K2400, read_termination="\n", write_termination="\n", timeout=200)
     session.write("*RST;*CLS")
     yield session
     session.close()
@@ -39,16 +38,35 @@ def test_reset_defaults_of_the_command_tables(k):
     """*RST: UM tables 18-3 (FORMat), 18-4 (OUTPut), 18-6 (SENSe), 18-7 (SOURce), 18-11
     (TRIGger); auto delay ON (the bench defaults' 1 ms delay action, p.11-7, with :SOUR:DEL
     at 0); arm timer 0.1 s (p.14-8)."""
-    expected = {":SOUR:FUNC?": "VOLT", ":SOUR:VOLT:MODE?": "FIX", ":SOUR:VOLT?": "0",
-                ":SOUR:VOLT:RANG:AUTO?": "1", ":SENS:CURR:PROT?": "0.000105",
-                ":SENS:CURR:RANG?": "0.000105", ":SENS:CURR:RANG:AUTO?": "1",
-                ":SENS:CURR:NPLC?": "1", ":SENS:FUNC:CONC?": "1", ":SENS:FUNC?": '"CURR:DC"',
-                ":SOUR:DEL?": "0", ":SOUR:DEL:AUTO?": "1", ":SOUR:CLE:AUTO?": "0",
-                ":ARM:COUN?": "1", ":ARM:SOUR?": "IMM", ":ARM:TIM?": "0.1",
-                ":TRIG:COUN?": "1", ":TRIG:SOUR?": "IMM", ":TRIG:DEL?": "0",
-                ":FORM:ELEM?": "VOLT,CURR,RES,TIME,STAT", ":FORM:DATA?": "ASC",
-                ":FORM:BORD?": "NORM", ":OUTP?": "0", ":OUTP:SMOD?": "NORM",
-                ":SOUR:SWE:POIN?": "2500", ":SOUR:SWE:SPAC?": "LIN", ":SOUR:SWE:RANG?": "BEST"}
+    expected = {
+        ":SOUR:FUNC?": "VOLT",
+        ":SOUR:VOLT:MODE?": "FIX",
+        ":SOUR:VOLT?": "0",
+        ":SOUR:VOLT:RANG:AUTO?": "1",
+        ":SENS:CURR:PROT?": "0.000105",
+        ":SENS:CURR:RANG?": "0.000105",
+        ":SENS:CURR:RANG:AUTO?": "1",
+        ":SENS:CURR:NPLC?": "1",
+        ":SENS:FUNC:CONC?": "1",
+        ":SENS:FUNC?": '"CURR:DC"',
+        ":SOUR:DEL?": "0",
+        ":SOUR:DEL:AUTO?": "1",
+        ":SOUR:CLE:AUTO?": "0",
+        ":ARM:COUN?": "1",
+        ":ARM:SOUR?": "IMM",
+        ":ARM:TIM?": "0.1",
+        ":TRIG:COUN?": "1",
+        ":TRIG:SOUR?": "IMM",
+        ":TRIG:DEL?": "0",
+        ":FORM:ELEM?": "VOLT,CURR,RES,TIME,STAT",
+        ":FORM:DATA?": "ASC",
+        ":FORM:BORD?": "NORM",
+        ":OUTP?": "0",
+        ":OUTP:SMOD?": "NORM",
+        ":SOUR:SWE:POIN?": "2500",
+        ":SOUR:SWE:SPAC?": "LIN",
+        ":SOUR:SWE:RANG?": "BEST",
+    }
     assert {q: k.query(q) for q in expected} == expected
     assert errors(k) == []
 
@@ -59,7 +77,10 @@ def test_trace_settings_survive_reset_and_preset(k):
     k.write(":TRAC:TST:FORM DELT;:TRAC:POIN 7;:TRAC:FEED:CONT NEXT")
     k.write("*RST")
     assert [k.query(q) for q in (":TRAC:TST:FORM?", ":TRAC:POIN?", ":TRAC:FEED:CONT?")] == [
-        "DELT", "7", "NEXT"]
+        "DELT",
+        "7",
+        "NEXT",
+    ]
     k.write(":SYST:PRES")
     assert k.query(":TRAC:TST:FORM?") == "DELT" and k.query(":FORM:BORD?") == "SWAP"
 
@@ -75,7 +96,10 @@ def test_counts_limits_and_nplc_range(k):
     k.write(":TRAC:POIN 2501")
     assert len(errors(k)) == 3  # each refused
     assert [k.query(q) for q in (":TRIG:COUN?", ":SENS:CURR:NPLC?", ":TRAC:POIN?")] == [
-        "2500", "1", "100"]
+        "2500",
+        "1",
+        "100",
+    ]
     k.write(":SENS:CURR:NPLC 0.01;:SENS:VOLT:NPLC 10")
     assert k.query(":SENS:RES:NPLC?") == "10"  # one speed for all functions
     assert errors(k) == []
@@ -87,8 +111,15 @@ def test_keithley_voltage_list_sweep_sequence(bench, k):
     Example_01.py): a five-level list, 100 ms source delay, READ? returns all five readings
     (READ? takes the unit out of idle, UM p.11-11, and returns every reading)."""
     b, _ = bench
-    for command in ("SOUR:FUNC VOLT", "SOUR:VOLT:MODE LIST", "SOUR:LIST:VOLT 7, 1, 3, 8, 2",
-                    "SOUR:DEL 0.1", "SENS:FUNC 'CURR:DC'", "TRIG:COUN 5", "OUTP ON"):
+    for command in (
+        "SOUR:FUNC VOLT",
+        "SOUR:VOLT:MODE LIST",
+        "SOUR:LIST:VOLT 7, 1, 3, 8, 2",
+        "SOUR:DEL 0.1",
+        "SENS:FUNC 'CURR:DC'",
+        "TRIG:COUN 5",
+        "OUTP ON",
+    ):
         k.write(command)
     t0 = b.clock.now()
     values = floats(k.query("READ?")).reshape(5, 5)
@@ -178,12 +209,18 @@ def test_delta_timestamps_and_buffer_statistics(k):
     k.write(":TRAC:TST:FORM DELT")
     delta = floats(k.query(":TRAC:DATA?")).reshape(4, 5)
     assert delta[1:, 3] == pytest.approx(np.diff(absolute[:, 3]))
-    expected = {"MEAN": np.mean, "MAX": np.max, "MIN": np.min, "PKPK": np.ptp,
-                "SDEV": lambda x, axis: np.std(x, axis=axis, ddof=1)}
+    expected = {
+        "MEAN": np.mean,
+        "MAX": np.max,
+        "MIN": np.min,
+        "PKPK": np.ptp,
+        "SDEV": lambda x, axis: np.std(x, axis=axis, ddof=1),
+    }
     for name, statistic in expected.items():
         k.write(f":CALC3:FORM {name}")
         assert floats(k.query(":CALC3:DATA?")) == pytest.approx(
-            statistic(absolute[:, :3], axis=0), rel=1e-6)
+            statistic(absolute[:, :3], axis=0), rel=1e-6
+        )
 
 
 def test_real_and_range_compliance_status_bits(k):
@@ -258,6 +295,7 @@ def test_pymeasure_keithley2400_buffer_trigger_and_status(bench):
     """pymeasure 0.16's stock driver: source, compliance, buffer (config_buffer, start,
     wait_for_buffer, buffer_data, CALC3 means), bus trigger, measure_all."""
     from pymeasure.instruments.keithley import Keithley2400
+
     _, library = bench
     k = Keithley2400(K2400, visa_library=library)
     k.reset()
@@ -359,15 +397,37 @@ def test_read_with_a_bus_armed_run_is_a_trigger_deadlock(k):
     assert errors(k)[0] == '-214,"Trigger deadlock"'
 
 
-@pytest.mark.parametrize("sequence", [
-    # UM table 10-6, "Custom sweep programming example"
-    ("*RST", ":SENS:FUNC:CONC OFF", ":SOUR:FUNC VOLT", ":SENS:FUNC 'CURR:DC'",
-     ":SENS:CURR:PROT 0.1", ":SOUR:VOLT:MODE LIST", ":SOUR:LIST:VOLT 7,1,3,8,2",
-     ":TRIG:COUN 5", ":SOUR:DEL 0.1", ":OUTP ON", ":READ?"),
-    # 2400 Quick Results Guide, table 14, "Command sequence for data store example"
-    ("*RST", ":SOUR:VOLT 10", ":TRAC:POIN 10", ":TRIG:COUN 10", ":TRAC:FEED SENS",
-     ":TRAC:FEED:CONT NEXT", ":OUTP ON", ":INIT", ":TRAC:DATA?"),
-])
+@pytest.mark.parametrize(
+    "sequence",
+    [
+        # UM table 10-6, "Custom sweep programming example"
+        (
+            "*RST",
+            ":SENS:FUNC:CONC OFF",
+            ":SOUR:FUNC VOLT",
+            ":SENS:FUNC 'CURR:DC'",
+            ":SENS:CURR:PROT 0.1",
+            ":SOUR:VOLT:MODE LIST",
+            ":SOUR:LIST:VOLT 7,1,3,8,2",
+            ":TRIG:COUN 5",
+            ":SOUR:DEL 0.1",
+            ":OUTP ON",
+            ":READ?",
+        ),
+        # 2400 Quick Results Guide, table 14, "Command sequence for data store example"
+        (
+            "*RST",
+            ":SOUR:VOLT 10",
+            ":TRAC:POIN 10",
+            ":TRIG:COUN 10",
+            ":TRAC:FEED SENS",
+            ":TRAC:FEED:CONT NEXT",
+            ":OUTP ON",
+            ":INIT",
+            ":TRAC:DATA?",
+        ),
+    ],
+)
 def test_printed_command_sequences(k, sequence):
     """The manual's printed sequences run as printed and return every reading."""
     *commands, query = sequence

@@ -13,8 +13,11 @@ def sim():
     """A raw pyvisa session on the default station's simulated 2450."""
     with Station.load() as station:
         rm = pyvisa.ResourceManager(station.visa_library("smu"))
-        resource = rm.open_resource(station.config.instruments["smu"].resource,
-                                    read_termination="\n", write_termination="\n")
+        resource = rm.open_resource(
+            station.config.instruments["smu"].resource,
+            read_termination="\n",
+            write_termination="\n",
+        )
         yield resource, station.sim
         resource.close()
 
@@ -39,9 +42,10 @@ def test_pymeasure_stock_driver_sees_the_device_switch_within_tens_of_ms():
     """Timing-critical reads as the manual advises: autozero and source delay off
     (WH-2450 29048, 29079), references refreshed once."""
     with Station.load() as station:
-        k = StockKeithley2450(station.config.instruments["smu"].resource,
-                              visa_library=station.visa_library("smu"))
-        k.write(":SOUR:FUNC VOLT;:SOUR:VOLT:RANG 0.2;:SENS:FUNC \"CURR\";:SENS:AZER:ONCE")
+        k = StockKeithley2450(
+            station.config.instruments["smu"].resource, visa_library=station.visa_library("smu")
+        )
+        k.write(':SOUR:FUNC VOLT;:SOUR:VOLT:RANG 0.2;:SENS:FUNC "CURR";:SENS:AZER:ONCE')
         k.write(":SENS:CURR:AZER OFF;:SOUR:VOLT:DEL 0;:SOUR:VOLT:READ:BACK OFF")
         k.compliance_current = 1e-6
         k.current_nplc = 1
@@ -61,7 +65,7 @@ def test_pymeasure_stock_driver_sees_the_device_switch_within_tens_of_ms():
 
 
 def test_list_sweep_fills_the_buffer_with_limit_flags(sim):
-    k, bench = sim
+    k, _bench = sim
     k.write(":SOUR:VOLT:RANG 0.2;:SOUR:VOLT:ILIM 1e-6;:SENS:AZER:ONCE;:OUTP ON")
     levels = ",".join(f"{v:.3f}" for v in np.linspace(0, 0.15, 76))
     k.write(f":SOUR:LIST:VOLT {levels}")
@@ -69,8 +73,10 @@ def test_list_sweep_fills_the_buffer_with_limit_flags(sim):
     assert count == 76
     k.write(':SOUR:SWE:VOLT:LIST 1, 0.005, 1, OFF, "defbuffer1";:INIT;*WAI')
     assert int(k.query(':TRAC:ACT? "defbuffer1"')) == count
-    values = np.array(k.query(f':TRAC:DATA? 1, {count}, "defbuffer1", REL, SOUR, READ, '
-                              'SOURSTAT').split(","), float).reshape(-1, 4)
+    values = np.array(
+        k.query(f':TRAC:DATA? 1, {count}, "defbuffer1", REL, SOUR, READ, SOURSTAT').split(","),
+        float,
+    ).reshape(-1, 4)
     assert np.all(np.diff(values[:, 0]) > 0)
     assert values[0, 2] < 1e-9 and values[-1, 2] > 5e-7
     status = values[:, 3].astype(int)  # output on (128), readback on (8), limit (32)
@@ -82,13 +88,13 @@ def test_range_change_with_output_on_is_recorded_as_an_overshoot(sim):
     k.write(":SOUR:VOLT:RANG 0.2;:SOUR:VOLT 0.01;:OUTP ON")
     assert bench.devices["dut"].watchdog.overshoots == []
     k.write(":SOUR:VOLT:RANG 2")
-    (t, volts, seconds, source), = bench.devices["dut"].watchdog.overshoots
+    ((_t, volts, seconds, _source),) = bench.devices["dut"].watchdog.overshoots
     assert volts == pytest.approx(0.01 + 0.25) and seconds > 0  # level plus the glitch
     assert bench.devices["dut"].watchdog.max_abs_v > 0.25
 
 
 def test_a_level_beyond_a_fixed_range_is_refused(sim):
-    k, bench = sim
+    k, _bench = sim
     k.write(":SOUR:VOLT:RANG 0.02;:SOUR:VOLT 0.1")
     assert k.query(":SYST:ERR?").startswith("-222")
     assert float(k.query(":SOUR:VOLT?")) == 0.0
@@ -113,7 +119,7 @@ def test_trigger_model_blocks_pulse_the_device_and_measure_in_each_pulse(sim):
     k.write(':TRIG:LOAD "Empty";:TRIG:BLOC:BUFF:CLE 1, "defbuffer1"')
     k.write(':TRIG:BLOC:CONF:REC 2, "PULSE", 1;:TRIG:BLOC:DEL:CONS 3, 0.0008')
     k.write(':TRIG:BLOC:MEAS 4, "defbuffer1";:TRIG:BLOC:CONF:RECall 5, "PULSE", 2')
-    k.write(':TRIG:BLOC:DEL:CONS 6, 0.001;:TRIG:BLOC:BRAN:COUN 7, 30, 2')
+    k.write(":TRIG:BLOC:DEL:CONS 6, 0.001;:TRIG:BLOC:BRAN:COUN 7, 30, 2")
     k.write(":OUTP ON;:INIT;*WAI")
     assert k.query(":SYST:ERR?") == '0,"No error"'
     assert k.query(':TRAC:ACT? "defbuffer1"') == "30"
@@ -182,11 +188,9 @@ def test_a_sweep_delay_adds_to_the_source_delay_and_autodelay_off_removes_it(sim
     reading = APERTURE_001 + OVERHEAD
     k.write(":SOUR:VOLT:DEL 0.01")
     assert k.query(":SOUR:VOLT:DEL:AUTO?") == "0"
-    assert sweep_steps(k, [0.01, 0.02, 0.03], delay=0.025) == pytest.approx(
-        [0.035 + reading] * 2)
+    assert sweep_steps(k, [0.01, 0.02, 0.03], delay=0.025) == pytest.approx([0.035 + reading] * 2)
     k.write(":SOUR:VOLT:DEL:AUTO OFF;:SOUR:VOLT:DEL 0")
-    assert sweep_steps(k, [0.01, 0.02, 0.03], delay=0.001) == pytest.approx(
-        [0.001 + reading] * 2)
+    assert sweep_steps(k, [0.01, 0.02, 0.03], delay=0.001) == pytest.approx([0.001 + reading] * 2)
 
 
 def test_autozero_costs_two_apertures_and_readback_its_time_per_reading(sim):
@@ -307,14 +311,14 @@ def test_buffers_make_fill_trigger_fetch_and_statistics(sim):
 def test_binary_transfer_of_buffer_data(sim):
     k, _ = sim
     k.write(":SOUR:VOLT 0.01;:OUTP ON;:SENS:COUN 3;:TRAC:TRIG")
-    ascii_values = np.array(k.query(':TRAC:DATA? 1, 3, "defbuffer1", READ, REL').split(","),
-                            float)
+    ascii_values = np.array(k.query(':TRAC:DATA? 1, 3, "defbuffer1", READ, REL').split(","), float)
     k.write(":FORM:DATA REAL")
     values = k.query_binary_values(':TRAC:DATA? 1, 3, "defbuffer1", READ, REL', datatype="d")
     assert np.array(values) == pytest.approx(ascii_values, rel=1e-6)
     k.write(":FORM:DATA SRE;:FORM:BORD NORM")
-    values = k.query_binary_values(':TRAC:DATA? 1, 3, "defbuffer1", READ', datatype="f",
-                                   is_big_endian=True)
+    values = k.query_binary_values(
+        ':TRAC:DATA? 1, 3, "defbuffer1", READ', datatype="f", is_big_endian=True
+    )
     assert np.array(values) == pytest.approx(ascii_values[::2], rel=1e-6)
     k.write(":FORM:DATA ASC")
 
@@ -373,9 +377,18 @@ def test_duration_loop_from_keithleys_leakage_example(sim):
     SCPI example (tektronix/keithley, Instrument_Examples/Series_2400_Graphical/2450-SMU),
     with a shorter duration: readings are fetched one by one while the model runs."""
     k, bench = sim
-    for command in ("*RST", ":SOUR:FUNC VOLT", ":SOUR:VOLT 0.02", ":SOUR:VOLT:ILIMIT 0.01",
-                    ':SENSE:FUNC "CURR"', ":CURR:RANG:AUTO ON", ":SENSE:CURR:NPLC 1",
-                    ':TRIG:LOAD "DurationLoop", 2, 0.2', ":OUTP ON", ":INIT"):
+    for command in (
+        "*RST",
+        ":SOUR:FUNC VOLT",
+        ":SOUR:VOLT 0.02",
+        ":SOUR:VOLT:ILIMIT 0.01",
+        ':SENSE:FUNC "CURR"',
+        ":CURR:RANG:AUTO ON",
+        ":SENSE:CURR:NPLC 1",
+        ':TRIG:LOAD "DurationLoop", 2, 0.2',
+        ":OUTP ON",
+        ":INIT",
+    ):
         k.write(command)
     assert k.query(":SYST:ERR?") == '0,"No error"'
     bench.clock.sleep(0.5)
@@ -392,9 +405,18 @@ def test_duration_loop_from_keithleys_leakage_example(sim):
 def test_simple_loop_resistance_from_keithleys_low_resistance_example(sim):
     """The sequence of Keithley's 2450 "Measuring Low Resistance Devices" SCPI example."""
     k, _ = sim
-    for command in ("*RST", 'TRIG:LOAD "SimpleLoop", 100', 'SENS:FUNC "RES"',
-                    "SENS:RES:RANG:AUTO ON", "SENS:RES:OCOM ON", "SENS:RES:RSEN ON",
-                    "DISP:SCR SWIPE_GRAPh", "OUTP ON", "INIT", "*WAI"):
+    for command in (
+        "*RST",
+        'TRIG:LOAD "SimpleLoop", 100',
+        'SENS:FUNC "RES"',
+        "SENS:RES:RANG:AUTO ON",
+        "SENS:RES:OCOM ON",
+        "SENS:RES:RSEN ON",
+        "DISP:SCR SWIPE_GRAPh",
+        "OUTP ON",
+        "INIT",
+        "*WAI",
+    ):
         k.write(command)
     first = k.query('TRAC:DATA? 1, 50, "defbuffer1", READ, REL').split(",")
     second = k.query('TRAC:DATA? 51, 100, "defbuffer1", READ, REL').split(",")
@@ -408,8 +430,11 @@ def test_qcodes_driver_sweeps_and_reads_buffers():
     linear sweep (:SOUR:SWE:VOLT:LIN then :INIT, *WAI) and buffer elements."""
     qcodes_keithley = pytest.importorskip("qcodes.instrument_drivers.Keithley")
     with Station.load() as station:
-        k = qcodes_keithley.Keithley2450("k2450_sim", station.config.instruments["smu"].resource,
-                                         visalib=station.visa_library("smu"))
+        k = qcodes_keithley.Keithley2450(
+            "k2450_sim",
+            station.config.instruments["smu"].resource,
+            visalib=station.visa_library("smu"),
+        )
         try:
             k.reset()
             k.source_function("voltage")
@@ -435,7 +460,7 @@ def test_a_current_source_drives_the_device_up_to_the_voltage_limit(sim):
     WH-2450 30561), which trips; the voltage function keeps its own level."""
     k, bench = sim
     assert k.query(":SOUR:CURR:VLIM?") == "21"
-    k.write(':SOUR:VOLT 0.01;:SOUR:FUNC CURR;:SOUR:CURR:VLIM 0.05;:SOUR:CURR 1e-9')
+    k.write(":SOUR:VOLT 0.01;:SOUR:FUNC CURR;:SOUR:CURR:VLIM 0.05;:SOUR:CURR 1e-9")
     k.write(':SENS:FUNC "VOLT";:OUTP ON')
     volts, source, status = k.query(':READ? "defbuffer1", READ, SOUR, SOURSTAT').split(",")
     assert float(volts) == pytest.approx(0.05) and float(source) == 1e-9
@@ -444,16 +469,17 @@ def test_a_current_source_drives_the_device_up_to_the_voltage_limit(sim):
     assert k.query(':FETC? "defbuffer1", SOURUNIT, UNIT') == "Amp DC,Volt DC"
     k.write(":OUTP OFF;:SOUR:FUNC VOLT")
     assert k.query(":SOUR:VOLT?") == "0.01"
-    k.write(':SOUR:SWE:CURR:LIN 0, 1e-9, 3')
+    k.write(":SOUR:SWE:CURR:LIN 0, 1e-9, 3")
     assert k.query(":SYST:ERR?").startswith("-221")  # not the source function in use
 
 
 def test_pymeasure_stock_driver_features(sim):
     """PyMeasure's Keithley2450 as a user drives it: source, measure, filters, delays."""
-    k, _ = sim
+    _k, _ = sim
     with Station.load() as station:
-        smu = StockKeithley2450(station.config.instruments["smu"].resource,
-                                visa_library=station.visa_library("smu"))
+        smu = StockKeithley2450(
+            station.config.instruments["smu"].resource, visa_library=station.visa_library("smu")
+        )
         smu.use_front_terminals()
         smu.apply_voltage(voltage_range=2, compliance_current=1e-4)
         smu.measure_current(nplc=1, current=1e-6, auto_range=False)

@@ -5,8 +5,20 @@ tested on its own (IEEE 488.2-1992 sections 7, 10, 11; SCPI-99 sections 4, 6.2).
 
 import pytest
 
-from bmrlab.sim.scpi import (ESR_CME, ESR_DDE, ESR_EXE, ESR_OPC, ESR_PON, ESR_QYE, STB_EAV,
-                             STB_ESB, STB_MAV, STB_MSS, ScpiInstrument, parse_number)
+from bmrlab.sim.scpi import (
+    ESR_CME,
+    ESR_DDE,
+    ESR_EXE,
+    ESR_OPC,
+    ESR_PON,
+    ESR_QYE,
+    STB_EAV,
+    STB_ESB,
+    STB_MAV,
+    STB_MSS,
+    ScpiInstrument,
+    parse_number,
+)
 
 
 class Probe(ScpiInstrument):
@@ -17,9 +29,15 @@ class Probe(ScpiInstrument):
         self.values = {}
         self.running = False
         self.triggers = 0
-        for pattern in (":SOURce:VOLTage:LEVel", ":SOURce:VOLTage:RANGe", ":SOURce:CURRent",
-                        "[:SENSe]:CURRent:NPLCycles", "[:SENSe]:CURRent:RANGe",
-                        ":BURSt:MODE", ":BURSt:NCYCles"):
+        for pattern in (
+            ":SOURce:VOLTage:LEVel",
+            ":SOURce:VOLTage:RANGe",
+            ":SOURce:CURRent",
+            "[:SENSe]:CURRent:NPLCycles",
+            "[:SENSe]:CURRent:RANGe",
+            ":BURSt:MODE",
+            ":BURSt:NCYCles",
+        ):
             self.register(pattern, self._store(pattern))
         self.register(":MEASure?", lambda a, q, m: "1.5")
         self.register(":CRASh", lambda a, q, m: 1 / 0)
@@ -30,6 +48,7 @@ class Probe(ScpiInstrument):
                 return self.values.get(pattern, "0")
             self.values[pattern] = args[0]
             parse_number(args[0])
+
         return handler
 
     def busy(self):

@@ -9,8 +9,12 @@ import pyvisa
 
 @pytest.fixture
 def served():
-    process = subprocess.Popen([sys.executable, "-m", "bmrlab.cli", "sim", "serve", "--port",
-                                "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bmrlab.cli", "sim", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines = [process.stdout.readline() for _ in range(5)]
     yield {line.split("(")[1].rstrip(")\n"): line.split()[0] for line in lines}
     process.terminate()
@@ -19,11 +23,13 @@ def served():
 
 def test_a_socket_client_reads_idn_and_a_current(served):
     assert set(served) == {"smu", "smu2400", "smu2636b", "pulse_generator", "generator33220a"}
-    assert all(r.startswith("TCPIP0::127.0.0.1::") and r.endswith("::SOCKET")
-               for r in served.values())
+    assert all(
+        r.startswith("TCPIP0::127.0.0.1::") and r.endswith("::SOCKET") for r in served.values()
+    )
     rm = pyvisa.ResourceManager("@py")
-    smu = rm.open_resource(served["smu"], read_termination="\n", write_termination="\n",
-                           timeout=10_000)
+    smu = rm.open_resource(
+        served["smu"], read_termination="\n", write_termination="\n", timeout=10_000
+    )
     assert smu.query("*IDN?").startswith("KEITHLEY INSTRUMENTS,MODEL 2450")
     smu.write(":SOUR:VOLT:RANG 0.2;:SOUR:VOLT:ILIM 1e-6;:SENS:AZER:ONCE;:SENS:CURR:NPLC 0.1")
     smu.write(":SOUR:VOLT 0.01;:OUTP ON")

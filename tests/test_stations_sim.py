@@ -41,14 +41,24 @@ def collect():
 
     def joined(field):
         return np.concatenate([getattr(c, field) for c in chunks])
+
     on_chunk.joined = joined
     return on_chunk
 
 
 @pytest.mark.parametrize("name", STATIONS)
 def test_iv_sweep_gives_the_set_voltage_on_every_station(name, tmp_path, capsys):
-    status = main(["run", "iv-sweep", "--station", str(station_file(name)), "--json",
-                   "--out", str(tmp_path / "iv.h5")])
+    status = main(
+        [
+            "run",
+            "iv-sweep",
+            "--station",
+            str(station_file(name)),
+            "--json",
+            "--out",
+            str(tmp_path / "iv.h5"),
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
     assert status == 0, report["reason"]
     assert report["figures"]["vset_mV"] == pytest.approx(60, rel=0.15)
@@ -61,8 +71,9 @@ def test_iv_sweep_gives_the_set_voltage_on_every_station(name, tmp_path, capsys)
 def test_pulse_train_samples_inside_the_pulse_and_switches_the_device(sim_station):
     smu = configured(sim_station)
     dwell = 2e-3
-    train = PulseTrain(level=0.3, width=20e-3, off_level=0.0, period=60e-3, count=3,
-                       sample_interval=dwell)
+    train = PulseTrain(
+        level=0.3, width=20e-3, off_level=0.0, period=60e-3, count=3, sample_interval=dwell
+    )
     on_chunk = collect()
     taken = smu.pulse_train(train, on_chunk, sim_station.clock.sleep)
     assert taken == 3 * 30
@@ -78,7 +89,8 @@ def test_pulse_train_samples_inside_the_pulse_and_switches_the_device(sim_statio
     t = on_chunk.joined("t")
     assert t[60] - t[0] == pytest.approx(2 * train.period, rel=1e-3)
     assert np.diff(t).max() == pytest.approx(
-        dwell + smu.reading_overhead_s - smu.step_overhead(train.levels()), rel=1e-3)
+        dwell + smu.reading_overhead_s - smu.step_overhead(train.levels()), rel=1e-3
+    )
     # the 0.3 V pulse sets the device within its 20 ms (delay ~1 ms at 300 mV)
     assert on_chunk.joined("limit")[inside].any()
     assert smu.level == 0.0
@@ -137,15 +149,18 @@ class StopAt:
             if self.pressed_at is None and station.clock.now() >= self.at:
                 self.pressed_at = self.at
                 self.event.set()
+
         station.clock.sleep = sleep_and_maybe_press
 
 
 def run_until_stopped(station, procedure, tmp_path, after):
     import threading
+
     stopper = StopAt(station, station.clock.now() + after)
     stopper.event = threading.Event()
-    result = runner.run(station, procedure, tmp_path / "run.h5", sample="s", device="d",
-                        stop=stopper.event)
+    result = runner.run(
+        station, procedure, tmp_path / "run.h5", sample="s", device="d", stop=stopper.event
+    )
     return result, stopper.pressed_at
 
 
@@ -178,6 +193,7 @@ class ProbeProcedure(runner.get_protocol("iv-sweep").__mro__[1]):
     def execute(self, ctx):
         def on_chunk(readings):
             ctx.emit("batch", {"t_s": readings.t, "v_V": readings.v, "i_A": readings.i})
+
         self.primitive(ctx.smu, on_chunk, ctx.wait)
 
 
@@ -191,8 +207,9 @@ def test_abort_mid_sweep(name, tmp_path):
 
 @pytest.mark.parametrize("name", STATIONS)
 def test_abort_mid_pulse_train(name, tmp_path):
-    train = PulseTrain(level=0.3, width=20e-3, off_level=0.0, period=100e-3, count=200,
-                       sample_interval=2e-3)
+    train = PulseTrain(
+        level=0.3, width=20e-3, off_level=0.0, period=100e-3, count=200, sample_interval=2e-3
+    )
     with Station.load(station_file(name)) as station:
         procedure = ProbeProcedure()
         procedure.primitive = lambda smu, on_chunk, wait: smu.pulse_train(train, on_chunk, wait)
@@ -204,8 +221,9 @@ def test_abort_mid_pulse_train(name, tmp_path):
 def test_abort_mid_time_trace(name, tmp_path):
     with Station.load(station_file(name)) as station:
         procedure = ProbeProcedure()
-        procedure.primitive = lambda smu, on_chunk, wait: smu.time_trace(0.1, 2e-3, 20_000,
-                                                                         on_chunk, wait)
+        procedure.primitive = lambda smu, on_chunk, wait: smu.time_trace(
+            0.1, 2e-3, 20_000, on_chunk, wait
+        )
         result, pressed = run_until_stopped(station, procedure, tmp_path, after=4.0)
         assert_safe_within_100ms(station, pressed, tmp_path, result)
 

@@ -10,9 +10,15 @@ from bmrlab.storage import Store, list_runs, load_run
 
 
 def begin(path, **kw):
-    return Store(path).begin_run(sample="chip 7", device="d/3", protocol="iv-sweep",
-                                 parameters={"v_max": 0.2, "cycles": 3},
-                                 units={"v_max": "V"}, station={"name": "sim"}, **kw)
+    return Store(path).begin_run(
+        sample="chip 7",
+        device="d/3",
+        protocol="iv-sweep",
+        parameters={"v_max": 0.2, "cycles": 3},
+        units={"v_max": "V"},
+        station={"name": "sim"},
+        **kw,
+    )
 
 
 class VsetOnly(ProtocolResult):
@@ -23,8 +29,13 @@ def test_appended_chunks_read_back_as_one_dataframe(tmp_path):
     writer = begin(tmp_path / "s.h5")
     writer.declare({"t_s": "s", "i_A": "A", "cycle": ""})
     for k in range(3):
-        writer.append({"t_s": np.arange(5) + 5.0 * k, "i_A": np.full(5, 1e-9),
-                       "cycle": np.full(5, k + 1, dtype=np.int32)})
+        writer.append(
+            {
+                "t_s": np.arange(5) + 5.0 * k,
+                "i_A": np.full(5, 1e-9),
+                "cycle": np.full(5, k + 1, dtype=np.int32),
+            }
+        )
     writer.finish("finished", result=VsetOnly(vset_mV=60.0))
     run = load_run(tmp_path / "s.h5")
     assert run.run.startswith("/chip 7/d_3/")

@@ -15,11 +15,20 @@ from bmrlab.units import parse_quantity
 PREFIXES = {"p": 1e-12, "n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1.0, "k": 1e3}
 
 
-@pytest.mark.parametrize("text, unit, value", [
-    ("800mV", "V", 0.8), ("0.8", "V", 0.8), ("1 uA", "A", 1e-6), ("1µA", "A", 1e-6),
-    ("20ms", "s", 0.02), ("100us", "s", 1e-4), ("-20 mV", "V", -0.02), (3, "V", 3.0),
-    ("1e-6", "A", 1e-6),
-])
+@pytest.mark.parametrize(
+    "text, unit, value",
+    [
+        ("800mV", "V", 0.8),
+        ("0.8", "V", 0.8),
+        ("1 uA", "A", 1e-6),
+        ("1µA", "A", 1e-6),
+        ("20ms", "s", 0.02),
+        ("100us", "s", 1e-4),
+        ("-20 mV", "V", -0.02),
+        (3, "V", 3.0),
+        ("1e-6", "A", 1e-6),
+    ],
+)
 def test_quantities(text, unit, value):
     assert parse_quantity(text, unit) == pytest.approx(value, rel=1e-12)
 
@@ -30,10 +39,11 @@ def test_refused_quantities(text):
         parse_quantity(text, "V")
 
 
-@given(st.integers(-10**6, 10**6), st.sampled_from(sorted(PREFIXES)))
+@given(st.integers(-(10**6), 10**6), st.sampled_from(sorted(PREFIXES)))
 def test_prefix_scales_exactly(mantissa, prefix):
     assert parse_quantity(f"{mantissa}{prefix}V", "V") == pytest.approx(
-        mantissa * PREFIXES[prefix], rel=1e-12)
+        mantissa * PREFIXES[prefix], rel=1e-12
+    )
 
 
 @given(st.floats(allow_nan=True, allow_infinity=True))
@@ -47,8 +57,7 @@ def test_parse_never_returns_a_non_finite_number(x):
 GUARD = Guard(Limits(max_voltage=0.5, max_step=0.01))
 
 
-@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), min_size=1,
-                max_size=50))
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), min_size=1, max_size=50))
 def test_guard_passes_only_finite_levels_within_the_limit(levels):
     ok = all(math.isfinite(v) and abs(v) <= 0.5 for v in levels)
     if ok:

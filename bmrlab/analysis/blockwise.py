@@ -41,14 +41,17 @@ def middle_pair(blocks: Blocks, first: int, second: int) -> tuple[float, float]:
             held = np.sort(np.concatenate([_within(block, low, high) for block in blocks()]))
             return float(held[first - below]), float(held[second - below])
         low, high = smallest, largest
-        counts = sum(np.histogram(_within(block, low, high), BINS, (low, high))[0]
-                     for block in blocks())
+        counts = sum(
+            np.histogram(_within(block, low, high), BINS, (low, high))[0] for block in blocks()
+        )
         edges = np.linspace(low, high, BINS + 1)  # the bins np.histogram used
         cumulative = np.cumsum(counts)
         j, k = np.searchsorted(cumulative, [first - below, second - below], side="right")
         if j != k:  # ``first`` is the largest of its bin, ``second`` the smallest of the next
-            return (extent(blocks, *_bin_range(edges, j))[2],
-                    extent(blocks, *_bin_range(edges, k))[1])
+            return (
+                extent(blocks, *_bin_range(edges, j))[2],
+                extent(blocks, *_bin_range(edges, k))[1],
+            )
         below += int(cumulative[j - 1]) if j else 0
         low, high = _bin_range(edges, j)
 

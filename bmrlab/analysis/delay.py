@@ -35,8 +35,9 @@ RESOLVED_INTERVALS = 1.5  # a median shorter than this many sample intervals is 
 TAU_X_STARTS = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
 
 
-def switch_interval(t, i, compliance: float | None = None,
-                    baseline: float | None = None) -> tuple[float, float]:
+def switch_interval(
+    t, i, compliance: float | None = None, baseline: float | None = None
+) -> tuple[float, float]:
     """(after, at or before): the times since the step began between which the pulse
     switched; (end of the step, inf) if it did not switch; (nan, nan) without enough data.
     ``baseline``: the high-resistance current expected at the amplitude (from a read before
@@ -64,6 +65,7 @@ def interval_quantile(intervals: np.ndarray, q: float) -> float:
     def cdf(x):
         width = np.maximum(hi - lo, 1e-15)
         return float(np.mean(np.clip((x - lo) / width, 0.0, 1.0)))
+
     a, b = float(lo.min()), float(hi[np.isfinite(hi)].max())
     if cdf(a) >= q:
         return a
@@ -76,19 +78,33 @@ def delay_summary(intervals: np.ndarray) -> dict:
     and whether the median is resolved (fitted)."""
     measured = intervals[np.isfinite(intervals[:, 0])]
     switched = measured[np.isfinite(measured[:, 1])]
-    summary = {"switched": int(len(switched)), "pulses": int(len(measured))}
+    summary = {"switched": len(switched), "pulses": len(measured)}
     if 2 * len(switched) <= len(measured):
-        return {**summary, "median": None, "p5": None, "p95": None, "n": len(switched),
-                "values": [float(v) for v in switched.mean(axis=1) * 1e3], "resolved": False,
-                "reason": "half of the pulses or more did not switch within their time-out"
-                if len(measured) else "no pulse was measured"}
+        return {
+            **summary,
+            "median": None,
+            "p5": None,
+            "p95": None,
+            "n": len(switched),
+            "values": [float(v) for v in switched.mean(axis=1) * 1e3],
+            "resolved": False,
+            "reason": "half of the pulses or more did not switch within their time-out"
+            if len(measured)
+            else "no pulse was measured",
+        }
     median = interval_quantile(measured, 0.5) * 1e3
     midpoints = switched.mean(axis=1) * 1e3
     p5, p95 = (float(x) for x in np.percentile(midpoints, [5, 95]))
     width = float(np.median(switched[:, 1] - switched[:, 0]))
-    return {**summary, "median": median, "p5": p5, "p95": p95, "n": int(len(switched)),
-            "values": [float(v) for v in midpoints],
-            "resolved": median * 1e-3 >= RESOLVED_INTERVALS * width}
+    return {
+        **summary,
+        "median": median,
+        "p5": p5,
+        "p95": p95,
+        "n": len(switched),
+        "values": [float(v) for v in midpoints],
+        "resolved": median * 1e-3 >= RESOLVED_INTERVALS * width,
+    }
 
 
 def _ln_delay(v, ln_tau0, v0, ln_tau_x):
@@ -114,17 +130,34 @@ def fit_delay(volts, delays) -> dict | None:
         return None
     slope = np.polyfit(v, ln_t, 1)[0]
     v0_guess = -1.0 / slope if slope < 0 else float(np.ptp(v))
-    (ln_tau0, v0), _ = curve_fit(_ln_delay_sinh, v, ln_t, p0=(ln_t.mean() + math.log(
-        np.sinh(v / v0_guess).mean()), v0_guess), bounds=([-80, 1e-4], [20, 10]))
-    result = {"V0_mV": float(v0 * 1e3), "tau0_s": float(math.exp(ln_tau0)),
-              "tau_x_s": None, "V_th_mV": None, "points": int(v.size), "form": "sinh"}
+    (ln_tau0, v0), _ = curve_fit(
+        _ln_delay_sinh,
+        v,
+        ln_t,
+        p0=(ln_t.mean() + math.log(np.sinh(v / v0_guess).mean()), v0_guess),
+        bounds=([-80, 1e-4], [20, 10]),
+    )
+    result = {
+        "V0_mV": float(v0 * 1e3),
+        "tau0_s": float(math.exp(ln_tau0)),
+        "tau_x_s": None,
+        "V_th_mV": None,
+        "points": int(v.size),
+        "form": "sinh",
+    }
     if np.unique(v).size < 4:
         return result
     best = None
     for tau_x in TAU_X_STARTS:
         try:
-            p, _ = curve_fit(_ln_delay, v, ln_t, p0=(ln_tau0, v0, math.log(tau_x)),
-                             bounds=([-80, 1e-4, -15], [20, 10, 10]), maxfev=20_000)
+            p, _ = curve_fit(
+                _ln_delay,
+                v,
+                ln_t,
+                p0=(ln_tau0, v0, math.log(tau_x)),
+                bounds=([-80, 1e-4, -15], [20, 10, 10]),
+                maxfev=20_000,
+            )
         except (RuntimeError, ValueError):
             continue
         residual = float(np.sum((_ln_delay(v, *p) - ln_t) ** 2))
@@ -133,9 +166,15 @@ def fit_delay(volts, delays) -> dict | None:
     if best is not None and best[1][2] < 9.5:  # tau_x at its bound: not determined
         ln_tau0, v0, ln_tau_x = best[1]
         tau0, tau_x = math.exp(ln_tau0), math.exp(ln_tau_x)
-        result.update({"V0_mV": float(v0 * 1e3), "tau0_s": tau0, "tau_x_s": tau_x,
-                       "V_th_mV": float(v0 * math.asinh(tau0 / tau_x) * 1e3),
-                       "form": "leaky"})
+        result.update(
+            {
+                "V0_mV": float(v0 * 1e3),
+                "tau0_s": tau0,
+                "tau_x_s": tau_x,
+                "V_th_mV": float(v0 * math.asinh(tau0 / tau_x) * 1e3),
+                "form": "leaky",
+            }
+        )
     return result
 
 
@@ -151,6 +190,9 @@ def summarize_delays(amplitudes, delay_at: float, pulse_amplitudes, intervals) -
         by_amplitude[f"{v * 1e3:g}"] = summary
         medians.append(summary["median"] * 1e-3 if summary["resolved"] else math.nan)
     at = by_amplitude[f"{delay_at * 1e3:g}"]
-    return {"delay_ms": at["median"], "delay_at_mV": delay_at * 1e3,
-            "delay_fit": fit_delay(amplitudes, medians),
-            "stats": {"delay_ms": at, "delay_by_mV": by_amplitude}}
+    return {
+        "delay_ms": at["median"],
+        "delay_at_mV": delay_at * 1e3,
+        "delay_fit": fit_delay(amplitudes, medians),
+        "stats": {"delay_ms": at, "delay_by_mV": by_amplitude},
+    }

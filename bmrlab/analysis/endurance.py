@@ -52,8 +52,11 @@ def endurance(cycles, ratios, window: float = WINDOW, confirm: int = CONFIRM) ->
     if k is None:
         return {"cycles": int(cycles[-1]), "censored": True}
     if k == 0:
-        return {"cycles": None, "censored": False,
-                "reason": f"On/Off was below {window:g} from the first read"}
+        return {
+            "cycles": None,
+            "censored": False,
+            "reason": f"On/Off was below {window:g} from the first read",
+        }
     return {"cycles": int(cycles[k - 1]), "censored": False}
 
 

@@ -13,12 +13,13 @@ state. Each point carries a phase: rest at 0 V, the HRS read, or the sweep itsel
 """
 
 import math
-from enum import IntEnum
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 
 from .summary import spread
+
 
 class IvPhase(IntEnum):
     """The phase of each point of an I-V cycle (the ``phase`` column of an iv-sweep run)."""
@@ -26,6 +27,8 @@ class IvPhase(IntEnum):
     REST = 0
     READ = 1
     SWEEP = 2
+
+
 MIN_DECADES = 1.0  # a set must raise the current by more than this
 RESET_FACTOR = 10.0  # a reset must lower |I| by more than this
 NEIGHBOURS = 3  # points on each side used to judge a jump
@@ -42,13 +45,13 @@ def split_branches(v: np.ndarray) -> Branches:
     """Split one cycle's sweep levels into its branches (points at 0 V belong to none)."""
     k_peak = int(np.argmax(v)) if v.size else 0
     index = np.arange(v.size)
-    up = index[:k_peak + 1][v[:k_peak + 1] > 0]
-    after = index[k_peak + 1:]
+    up = index[: k_peak + 1][v[: k_peak + 1] > 0]
+    after = index[k_peak + 1 :]
     leaves = np.flatnonzero(v[after] <= 0)
-    down = after[:leaves[0]] if leaves.size else after
+    down = after[: leaves[0]] if leaves.size else after
     negative = index[v < 0]
     if negative.size:
-        negative = negative[:int(np.argmin(v[negative])) + 1]
+        negative = negative[: int(np.argmin(v[negative])) + 1]
     return Branches(up, down, negative)
 
 
@@ -63,8 +66,9 @@ def _log_current(i: np.ndarray) -> np.ndarray:
     return log_i
 
 
-def find_vset(v: np.ndarray, i: np.ndarray, compliance: float | None,
-              min_decades: float = MIN_DECADES) -> float | None:
+def find_vset(
+    v: np.ndarray, i: np.ndarray, compliance: float | None, min_decades: float = MIN_DECADES
+) -> float | None:
     """Set voltage on an up branch (arrays in sweep order), or None if it never switched."""
     if v.size < 2 or not np.any(np.isfinite(i)):
         return None
@@ -72,8 +76,8 @@ def find_vset(v: np.ndarray, i: np.ndarray, compliance: float | None,
     jumps = np.diff(log_i)
     if np.any(np.isfinite(jumps)):
         k = int(np.nanargmax(jumps))
-        before = np.nanmedian(log_i[max(0, k - NEIGHBOURS + 1):k + 1])
-        after = np.nanmedian(log_i[k + 1:k + 1 + NEIGHBOURS])
+        before = np.nanmedian(log_i[max(0, k - NEIGHBOURS + 1) : k + 1])
+        after = np.nanmedian(log_i[k + 1 : k + 1 + NEIGHBOURS])
         if after - before > min_decades:
             return float(v[k + 1])
     if compliance:
@@ -87,7 +91,7 @@ def find_vreset(v: np.ndarray, i: np.ndarray, factor: float = RESET_FACTOR) -> f
     """|V| where the current first falls ``factor``-fold on a negative branch, or None."""
     magnitude = np.abs(i)
     for k in range(1, v.size):
-        previous = magnitude[max(0, k - NEIGHBOURS):k]
+        previous = magnitude[max(0, k - NEIGHBOURS) : k]
         if np.isfinite(magnitude[k]) and magnitude[k] * factor < np.nanmax(previous):
             return float(abs(v[k]))
     return None
@@ -111,8 +115,9 @@ def analyze_cycle(v_src, i, phase, *, compliance, v_read, step) -> dict:
     window = math.log10(lrs / hrs) if hrs and lrs and lrs > hrs else 2 * MIN_DECADES
     decades = min(MIN_DECADES, window / 2)  # a narrow window asks for half of it
     vset = find_vset(v[b.up], i_sweep[b.up], compliance, decades)
-    vreset = find_vreset(v[b.negative], i_sweep[b.negative], 10 ** decades) \
-        if b.negative.size else None
+    vreset = (
+        find_vreset(v[b.negative], i_sweep[b.negative], 10**decades) if b.negative.size else None
+    )
     return {
         "vset_V": vset,
         "vreset_V": vreset,
@@ -130,8 +135,11 @@ def summarize_iv(cycles: list[dict], *, bipolar: bool, current_floor: float = 0.
     an HRS read below it makes On/Off a lower bound, flagged as ``on_off_lower_bound``."""
     stats = {
         "vset_mV": spread([c["vset_V"] for c in cycles], 1e3),
-        "vreset_mV": spread([c["vreset_V"] for c in cycles], 1e3, missing=(
-            "not found in any cycle" if bipolar else "not measured: unipolar sweep")),
+        "vreset_mV": spread(
+            [c["vreset_V"] for c in cycles],
+            1e3,
+            missing=("not found in any cycle" if bipolar else "not measured: unipolar sweep"),
+        ),
         "on_off_ratio": spread([c["on_off"] for c in cycles]),
         "hrs_A": spread([c["hrs_A"] for c in cycles]),
         "lrs_A": spread([c["lrs_A"] for c in cycles]),

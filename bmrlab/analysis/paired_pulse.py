@@ -29,7 +29,6 @@ class PairedPulsePhase(IntEnum):
 PAIR_COLUMNS = ("i_A", "phase", "interval_s")  # what ``pair_currents`` reads of each pair
 
 
-
 def ppf_index(a1, a2) -> np.ndarray:
     a1, a2 = np.abs(np.asarray(a1, dtype=float)), np.abs(np.asarray(a2, dtype=float))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -55,8 +54,10 @@ def pulse_currents(i, phase) -> tuple[float, float]:
     of a trace cannot be told apart (they merged)."""
     i, phase = np.asarray(i, dtype=float), np.asarray(phase)
     if phase[0] != PairedPulsePhase.TRACE:
-        pulses = (i[phase == pulse] for pulse in (PairedPulsePhase.FIRST_PULSE,
-                                                   PairedPulsePhase.SECOND_PULSE))
+        pulses = (
+            i[phase == pulse]
+            for pulse in (PairedPulsePhase.FIRST_PULSE, PairedPulsePhase.SECOND_PULSE)
+        )
         first, second = (float(pulse[-1]) if len(pulse) else math.nan for pulse in pulses)
         return first, second
     ends = pulse_ends(i)
@@ -89,23 +90,39 @@ def fit_ppf(intervals, index) -> dict | None:
     span = (float(dt.min()), float(dt.max()))
     c0 = float(y[np.argmin(dt)] - 1)
     try:
-        (c1, tau1), _ = curve_fit(_one, dt, y, p0=(c0, math.sqrt(span[0] * span[1])),
-                                  bounds=([-10, span[0] / 10], [10, span[1] * 10]))
+        (c1, tau1), _ = curve_fit(
+            _one,
+            dt,
+            y,
+            p0=(c0, math.sqrt(span[0] * span[1])),
+            bounds=([-10, span[0] / 10], [10, span[1] * 10]),
+        )
     except (RuntimeError, ValueError):
         return None
-    result = {"C1": float(c1), "tau1_ms": float(tau1 * 1e3), "C2": 0.0, "tau2_ms": None,
-              "terms": 1}
+    result = {"C1": float(c1), "tau1_ms": float(tau1 * 1e3), "C2": 0.0, "tau2_ms": None, "terms": 1}
     if dt.size >= 5:
         try:
-            p, _ = curve_fit(_two, dt, y, p0=(c1 / 2, tau1 / 3, c1 / 2, tau1 * 3),
-                             bounds=([-10, span[0] / 10, -10, span[0] / 10],
-                                     [10, span[1] * 10, 10, span[1] * 10]))
+            p, _ = curve_fit(
+                _two,
+                dt,
+                y,
+                p0=(c1 / 2, tau1 / 3, c1 / 2, tau1 * 3),
+                bounds=(
+                    [-10, span[0] / 10, -10, span[0] / 10],
+                    [10, span[1] * 10, 10, span[1] * 10],
+                ),
+            )
         except (RuntimeError, ValueError):
             return result
         (a, ta), (b, tb) = sorted([(p[0], p[1]), (p[2], p[3])], key=lambda x: x[1])
         one = np.sum((_one(dt, c1, tau1) - y) ** 2)
         two = np.sum((_two(dt, *p) - y) ** 2)
         if tb > 2 * ta and two < 0.5 * one:  # a second, distinct time constant that helps
-            result = {"C1": float(a), "tau1_ms": float(ta * 1e3), "C2": float(b),
-                      "tau2_ms": float(tb * 1e3), "terms": 2}
+            result = {
+                "C1": float(a),
+                "tau1_ms": float(ta * 1e3),
+                "C2": float(b),
+                "tau2_ms": float(tb * 1e3),
+                "terms": 2,
+            }
     return result

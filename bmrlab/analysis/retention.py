@@ -81,8 +81,9 @@ def fit_survival(retentions, censored) -> dict | None:
     n = np.isfinite(r).sum()
     surviving = 1.0 - (np.arange(1, lost.size + 1) - 0.5) / n
     try:
-        (tau, beta), _ = curve_fit(_survival, lost, surviving, p0=(np.median(lost), 2.0),
-                                   bounds=([1e-9, 0.1], [1e9, 50.0]))
+        (tau, beta), _ = curve_fit(
+            _survival, lost, surviving, p0=(np.median(lost), 2.0), bounds=([1e-9, 0.1], [1e9, 50.0])
+        )
     except (RuntimeError, ValueError):
         return None
     return {"tau_ms": float(tau * 1e3), "beta": float(beta), "traces": int(n)}
@@ -95,4 +96,4 @@ def fit_drift(t, g) -> dict | None:
     if ok.sum() < 3:
         return None
     slope, intercept = np.polyfit(np.log10(t[ok]), np.log10(g[ok]), 1)
-    return {"nu": float(-slope), "G_1s_S": float(10 ** intercept)}
+    return {"nu": float(-slope), "G_1s_S": float(10**intercept)}

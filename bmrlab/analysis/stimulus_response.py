@@ -22,6 +22,7 @@ def read_drift(blocks: Callable[[], Iterable[tuple]]) -> dict:
 
     ``blocks()`` gives the reads as (t, g) arrays block by block, afresh at each call: the
     series is read a few times (exact medians) and never held whole."""
+
     def finite():
         for t, g in blocks():
             t, g = np.asarray(t, dtype=float), np.abs(np.asarray(g, dtype=float))
@@ -31,7 +32,7 @@ def read_drift(blocks: Callable[[], Iterable[tuple]]) -> dict:
     n, head, tail, line = 0, np.empty(0), np.empty(0), blockwise.Line()
     for t, g in finite():
         n += g.size
-        head = np.r_[head, g[:5 - head.size]] if head.size < 5 else head
+        head = np.r_[head, g[: 5 - head.size]] if head.size < 5 else head
         tail = np.r_[tail, g][-5:]
         positive = (t > 0) & (g > 0)
         line.add(np.log10(t[positive]), np.log10(g[positive]))
@@ -41,9 +42,13 @@ def read_drift(blocks: Callable[[], Iterable[tuple]]) -> dict:
     center = blockwise.median(lambda: (g for _, g in finite()), n)
     floor = 3 * 1.4826 * blockwise.median(lambda: (np.abs(g - center) for _, g in finite()), n)
     reference = max(start, floor)
-    return {"G_start_S": start, "G_end_S": end, "change": end / start if start else None,
-            "decades_per_decade": line.slope,
-            "disturbed_after_s": _first_moved(finite(), start, reference, floor)}
+    return {
+        "G_start_S": start,
+        "G_end_S": end,
+        "change": end / start if start else None,
+        "decades_per_decade": line.slope,
+        "disturbed_after_s": _first_moved(finite(), start, reference, floor),
+    }
 
 
 def _first_moved(series, start: float, reference: float, floor: float) -> float | None:
@@ -54,9 +59,10 @@ def _first_moved(series, start: float, reference: float, floor: float) -> float 
         held_t, held_g = np.r_[held_t, t], np.r_[held_g, g]
         if held_g.size >= 5:
             smooth = np.median(np.lib.stride_tricks.sliding_window_view(held_g, 5), axis=1)
-            moved = np.flatnonzero((smooth > DISTURB_FACTOR * reference)
-                                   | ((smooth < start / DISTURB_FACTOR)
-                                      & (start > DISTURB_FACTOR * floor)))
+            moved = np.flatnonzero(
+                (smooth > DISTURB_FACTOR * reference)
+                | ((smooth < start / DISTURB_FACTOR) & (start > DISTURB_FACTOR * floor))
+            )
             if moved.size:
                 return float(held_t[moved[0] + 2])
         held_t, held_g = held_t[-4:], held_g[-4:]
@@ -76,8 +82,7 @@ SET_RISE = 3.0  # a state this far above the HRS was set
 def consolidated(g_end: float, g_on: float, g_off: float) -> bool:
     """Whether a set state (``g_on`` above ``SET_RISE`` times ``g_off``) read at the end of
     the hold is still on (above sqrt(G_on G_off))."""
-    return bool(g_on > SET_RISE * g_off
-                and g_end > math.sqrt(max(g_on, 1e-30) * max(g_off, 1e-30)))
+    return bool(g_on > SET_RISE * g_off and g_end > math.sqrt(max(g_on, 1e-30) * max(g_off, 1e-30)))
 
 
 def levels(compliances, conductances) -> dict:
@@ -93,11 +98,17 @@ def levels(compliances, conductances) -> dict:
         if last is None or state >= LEVEL_FACTOR * last:
             distinct, last = distinct + 1, state
     x = np.array([k for k, v in medians.items() if np.isfinite(v) and v > 0])
-    slope = (float(np.polyfit(np.log10(x), np.log10([medians[k] for k in x]), 1)[0])
-             if x.size >= 2 else None)
-    return {"compliance_A": list(medians),
-            "state_S": [v if np.isfinite(v) else None for v in medians.values()],
-            "distinct_levels": distinct, "slope": slope}
+    slope = (
+        float(np.polyfit(np.log10(x), np.log10([medians[k] for k in x]), 1)[0])
+        if x.size >= 2
+        else None
+    )
+    return {
+        "compliance_A": list(medians),
+        "state_S": [v if np.isfinite(v) else None for v in medians.values()],
+        "distinct_levels": distinct,
+        "slope": slope,
+    }
 
 
 def forming_voltage(amplitudes, read_resistance, target: float) -> float | None:

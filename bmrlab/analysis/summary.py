@@ -15,5 +15,10 @@ def spread(values, scale: float = 1.0, missing: str = "not found in any cycle") 
     if finite.size == 0:
         return {"median": None, "p5": None, "p95": None, "n": 0, "values": [], "reason": missing}
     p5, median, p95 = np.percentile(finite, [5, 50, 95])
-    return {"median": float(median), "p5": float(p5), "p95": float(p95), "n": int(finite.size),
-            "values": [float(v) for v in finite]}
+    return {
+        "median": float(median),
+        "p5": float(p5),
+        "p95": float(p95),
+        "n": int(finite.size),
+        "values": [float(v) for v in finite],
+    }

@@ -54,8 +54,10 @@ def cmd_bench(args) -> int:
         )
         print(f"{key:<24} {_format(ours):>12} {_format(base):>12}  {verdict}")
     for name, row in results["storage_compression"].items():
-        print(f"compression {name:<6} write {row['write_rows_per_s']:.3g} rows/s, "
-              f"read {row['read_rows_per_s']:.3g} rows/s, {row['bytes_per_row']:.3g} B/row")
+        print(
+            f"compression {name:<6} write {row['write_rows_per_s']:.3g} rows/s, "
+            f"read {row['read_rows_per_s']:.3g} rows/s, {row['bytes_per_row']:.3g} B/row"
+        )
     for protocol, peaks in results["peak_rss_mb"].items():
         shown = ", ".join(f"{float(rows):.0e} rows {_format(mb)} MB" for rows, mb in peaks.items())
         print(f"peak memory {protocol:<13} {shown}  flat: {results['memory_flat'][protocol]}")

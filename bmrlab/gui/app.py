@@ -10,8 +10,15 @@ from ..station import Station
 from .window import MainWindow
 
 
-def main(station_file=None, device=None, out="data/gui.h5", run=None, values=None,
-         screenshot=None, quit_when_done=False) -> int:
+def main(
+    station_file=None,
+    device=None,
+    out="data/gui.h5",
+    run=None,
+    values=None,
+    screenshot=None,
+    quit_when_done=False,
+) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     settings = QSettings("bmrlab", "gui")
     station_file = station_file or settings.value("station") or None
@@ -39,6 +46,7 @@ def main(station_file=None, device=None, out="data/gui.h5", run=None, values=Non
                 if quit_when_done:
                     window.close()
                     app.quit()
+
             poll = QTimer()
             poll.timeout.connect(when_done)
             poll.start(200)

@@ -9,6 +9,7 @@ from PyQt6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
 from ..result_rows import result_rows
 from ..results import ProtocolResult
 
+
 class FiguresPanel(QTableWidget):
     HEADERS = ["figure", "median", "5-95 %", "n", "note"]
 
@@ -27,15 +28,29 @@ class FiguresPanel(QTableWidget):
         self._fill([("figures when the run ends", "", "", "", "")])
         self.setSpan(0, 0, 1, len(self.HEADERS))
 
-    def show_run(self, status: str, reason: str, result: ProtocolResult | None,
-                 parameters: dict | None = None, metadata: dict | None = None,
-                 older_schema: bool = False) -> None:
+    def show_run(
+        self,
+        status: str,
+        reason: str,
+        result: ProtocolResult | None,
+        parameters: dict | None = None,
+        metadata: dict | None = None,
+        older_schema: bool = False,
+    ) -> None:
         """``older_schema``: the run's figures were stored under another result schema and
         are not shown; ``bmrlab analyze`` recomputes them."""
         rows = [tuple(vars(row).values()) for row in result_rows(result)] if result else []
         if older_schema:
-            rows.insert(0, ("figures stored by another bmrlab version",
-                            "recompute them: bmrlab analyze FILE --run ID", "", "", ""))
+            rows.insert(
+                0,
+                (
+                    "figures stored by another bmrlab version",
+                    "recompute them: bmrlab analyze FILE --run ID",
+                    "",
+                    "",
+                    "",
+                ),
+            )
         if status != "finished":
             rows.insert(0, (f"no figures: run {status}", reason, "", "", ""))
         rows += [(key, str(value), "", "", "") for key, value in (metadata or {}).items()]
@@ -54,6 +69,7 @@ class FiguresPanel(QTableWidget):
 
     def rows(self) -> dict:
         """figure -> (median, 5-95 %, n, note), as shown."""
-        return {self.item(r, 0).text(): tuple(self.item(r, c).text() for c in range(1, 5))
-                for r in range(self.rowCount())}
-
+        return {
+            self.item(r, 0).text(): tuple(self.item(r, c).text() for c in range(1, 5))
+            for r in range(self.rowCount())
+        }

@@ -10,8 +10,18 @@ import json
 import re
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox,
-                             QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .. import runner
 from ..errors import BadInput
@@ -49,9 +59,11 @@ class ParameterForm(QWidget):
         self.protocol_box = QComboBox()
         for name in sorted(PROTOCOLS):
             self.protocol_box.addItem(f"{name}", name)
-            self.protocol_box.setItemData(self.protocol_box.count() - 1,
-                                          PROTOCOLS[name].description,
-                                          Qt.ItemDataRole.ToolTipRole)
+            self.protocol_box.setItemData(
+                self.protocol_box.count() - 1,
+                PROTOCOLS[name].description,
+                Qt.ItemDataRole.ToolTipRole,
+            )
         self.protocol_box.setToolTip("the protocol to run")
         self.description = QLabel()
         self.description.setWordWrap(True)
@@ -71,7 +83,8 @@ class ParameterForm(QWidget):
         self.limits_label = QLabel(
             f"station limits: |V| <= {format_quantity(limits.max_voltage, 'V')}, "
             f"compliance <= {format_quantity(limits.max_compliance, 'A')}, "
-            f"pulses >= {format_quantity(limits.min_pulse_width, 's')}")
+            f"pulses >= {format_quantity(limits.min_pulse_width, 's')}"
+        )
         self.limits_label.setWordWrap(True)
         self.limits_label.setStyleSheet("color: #555")
 
@@ -91,7 +104,8 @@ class ParameterForm(QWidget):
         layout.addStretch(1)
         self.protocol_box.currentIndexChanged.connect(self._switch)
         self.protocol_box.setCurrentIndex(
-            max(0, self.protocol_box.findData(settings.value("protocol", "iv-sweep"))))
+            max(0, self.protocol_box.findData(settings.value("protocol", "iv-sweep")))
+        )
         self._switch()
 
     def _notes_box(self) -> QGroupBox:
@@ -99,8 +113,11 @@ class ParameterForm(QWidget):
         box = QGroupBox("notes stored with the run")
         form = QFormLayout(box)
         self.metadata_edits = {}
-        for key, hint in (("operator", ""), ("chip", "die / wafer id"),
-                          ("temperature", "e.g. 295 K")):
+        for key, hint in (
+            ("operator", ""),
+            ("chip", "die / wafer id"),
+            ("temperature", "e.g. 295 K"),
+        ):
             edit = QLineEdit(self.settings.value(f"metadata/{key}", ""))
             edit.setPlaceholderText(hint)
             form.addRow(key, edit)
@@ -133,17 +150,21 @@ class ParameterForm(QWidget):
         cls = PROTOCOLS[self.current]
         self.description.setText(f"{cls.title}: {cls.description}")
         saved = self.kept.get(self.current) or json.loads(
-            self.settings.value(f"parameters/{self.current}", "{}"))
+            self.settings.value(f"parameters/{self.current}", "{}")
+        )
         defaults = runner.prepare_defaults(self.station, self.current)
         self.parameters = cls.parameter_specs()
-        self.default_texts = {name: parameter_text(value, self.parameters[name].units)
-                              for name, value in defaults.items()}
+        self.default_texts = {
+            name: parameter_text(value, self.parameters[name].units)
+            for name, value in defaults.items()
+        }
         self.edits = {}
         for row, (name, parameter) in enumerate(self.parameters.items()):
             text = saved.get(name, self.default_texts[name])
             editor = self._editor(parameter, text)
-            label = QLabel(f"<b>{name}</b><br><span style='color:#666'>"
-                           f"{parameter.description}</span>")
+            label = QLabel(
+                f"<b>{name}</b><br><span style='color:#666'>{parameter.description}</span>"
+            )
             label.setWordWrap(True)
             label.setToolTip(parameter.description)
             hint = QLabel(self._hint(parameter))
@@ -184,8 +205,11 @@ class ParameterForm(QWidget):
             return unit
         limits = self.station.config.limits
         high = min(high, {"V": limits.max_voltage, "A": limits.max_compliance}.get(unit, high))
-        span = f"{format_quantity(low, unit, 3)} .. {format_quantity(high, unit, 3)}" if unit \
+        span = (
+            f"{format_quantity(low, unit, 3)} .. {format_quantity(high, unit, 3)}"
+            if unit
             else f"{low:g} .. {high:g}"
+        )
         hint = f"{unit}, {span}" if unit else span
         if parameter.kind == "quantities":
             hint += "; a list: a,b,c"
@@ -249,9 +273,11 @@ class ParameterForm(QWidget):
         self.valid = not problems
         if self.valid and procedure is not None:
             estimate = procedure.estimated_duration()
-            self.estimate = ("estimated duration: " + (
-                f"{duration_text(estimate)} on the instrument" if estimate is not None
-                else "not known in advance (the protocol adapts as it runs)"))
+            self.estimate = "estimated duration: " + (
+                f"{duration_text(estimate)} on the instrument"
+                if estimate is not None
+                else "not known in advance (the protocol adapts as it runs)"
+            )
         else:
             self.estimate = ""
         self.checked.emit(self.valid)
@@ -263,8 +289,9 @@ class ParameterForm(QWidget):
         for name, text in values.items():
             unit = self.parameters[name].units
             if unit and BARE_NUMBER.match(text) and float(text) != 0:
-                notes.append(f"{name} = {text.strip()} is taken as "
-                             f"{format_quantity(float(text), unit)}")
+                notes.append(
+                    f"{name} = {text.strip()} is taken as {format_quantity(float(text), unit)}"
+                )
         return notes
 
     def remember(self) -> None:

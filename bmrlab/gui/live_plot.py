@@ -20,16 +20,35 @@ from PyQt6.QtCore import pyqtSignal
 from ..decimate import peak_decimate
 from ..units import format_quantity
 
-COLORS = ["#1f4e9c", "#c0392b", "#27ae60", "#8e44ad", "#d35400", "#16a085", "#2c3e50",
-          "#b7950b", "#7f8c8d", "#e84393"]
+COLORS = [
+    "#1f4e9c",
+    "#c0392b",
+    "#27ae60",
+    "#8e44ad",
+    "#d35400",
+    "#16a085",
+    "#2c3e50",
+    "#b7950b",
+    "#7f8c8d",
+    "#e84393",
+]
 LEGEND_ENTRIES = 10  # more legend values share the colours, unnamed
 
 COLUMN_NAMES = {
-    "t_s": "time", "t_step_s": "time since the step", "t_pair_s": "time since the pair began",
-    "t_after_s": "time after the pulse", "t_trace_s": "time since the trace began",
-    "v_V": "voltage (read back)", "v_src_V": "source voltage", "i_A": "current",
-    "interval_s": "interval", "interval_ms": "interval", "amplitude_V": "amplitude",
-    "resistance_ohm": "resistance", "compliance_A": "compliance", "spacing_s": "spacing",
+    "t_s": "time",
+    "t_step_s": "time since the step",
+    "t_pair_s": "time since the pair began",
+    "t_after_s": "time after the pulse",
+    "t_trace_s": "time since the trace began",
+    "v_V": "voltage (read back)",
+    "v_src_V": "source voltage",
+    "i_A": "current",
+    "interval_s": "interval",
+    "interval_ms": "interval",
+    "amplitude_V": "amplitude",
+    "resistance_ohm": "resistance",
+    "compliance_A": "compliance",
+    "spacing_s": "spacing",
     "index": "PPF index A2/A1",
 }
 UNIT_SUFFIX = re.compile(r"_(V|A|s|ms|mV|ohm|Hz)$")
@@ -48,8 +67,10 @@ def column_unit(units: dict, column: str) -> str:
 
 def value_names(units: dict, column: str) -> dict:
     """Names of coded values from a column's description: ``1 LRS read, 2 HRS read``."""
-    return {int(code): name.strip()
-            for code, name in re.findall(r"(\d+) ([^,]+)", units.get(column, "") or "")}
+    return {
+        int(code): name.strip()
+        for code, name in re.findall(r"(\d+) ([^,]+)", units.get(column, "") or "")
+    }
 
 
 class UnitAxis(pg.AxisItem):
@@ -57,7 +78,7 @@ class UnitAxis(pg.AxisItem):
     prefix scale from the current range even when the prefix is disabled, so a log axis
     that follows a linear one kept a stale scale (1 uA drawn as "1 A")."""
 
-    def updateAutoSIPrefix(self):  # noqa: N802 - pyqtgraph's name
+    def updateAutoSIPrefix(self):
         if self.autoSIPrefix:
             super().updateAutoSIPrefix()
             return
@@ -65,31 +86,31 @@ class UnitAxis(pg.AxisItem):
         self.labelUnitPrefix = ""
         self._updateLabel()
 
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802,N803 - pyqtgraph's names
+    def tickValues(self, minVal, maxVal, size):
         """A log axis over a fraction of a decade gets linear ticks: pyqtgraph gives it one
         tick or none, so the user sees no scale (pA-level pulses on a log axis)."""
         ticks = super().tickValues(minVal, maxVal, size)
         if not self.logMode or sum(len(values) for _, values in ticks) >= 2:
             return ticks
-        low, high = sorted((10.0 ** minVal, 10.0 ** maxVal))
+        low, high = sorted((10.0**minVal, 10.0**maxVal))
         step = 10.0 ** np.floor(np.log10((high - low) / 4))
         step *= next(m for m in (1, 2, 5, 10) if (high - low) / (step * m) <= 6)
         values = np.arange(np.ceil(low / step) * step, high, step)
         return [(None, list(np.log10(values[values > 0])))]
 
-    def logTickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+    def logTickStrings(self, values, scale, spacing):
         """Minor ticks of a log axis are labelled only at 1, 2 and 5 (at decades alone when
         two or more decades show): pyqtgraph labels every one, and they overlap. Linear
         ticks inside a decade get two digits."""
         mantissa = 10 ** (np.asarray(values, dtype=float) % 1)
         if len(values) and np.any(np.abs(mantissa - np.round(mantissa)) > 1e-6):
-            return [f"{10.0 ** v * scale:.2g}" for v in values]
+            return [f"{10.0**v * scale:.2g}" for v in values]
         strings = super().logTickStrings(values, scale, spacing)
         if len(values) <= 6:
             return strings
         mantissa = np.round(mantissa, 6)
         kept = (1.0,) if abs(self.range[1] - self.range[0]) >= 2 else (1.0, 2.0, 5.0)
-        thinned = [text if m in kept else "" for text, m in zip(strings, mantissa)]
+        thinned = [text if m in kept else "" for text, m in zip(strings, mantissa, strict=True)]
         return thinned if sum(map(bool, thinned)) >= 2 else strings
 
 
@@ -98,8 +119,9 @@ class LivePlot(pg.PlotWidget):
     cursor = pyqtSignal(str)  # the data coordinates under the mouse, in words
 
     def __init__(self):
-        super().__init__(background="w", axisItems={"bottom": UnitAxis("bottom"),
-                                                     "left": UnitAxis("left")})
+        super().__init__(
+            background="w", axisItems={"bottom": UnitAxis("bottom"), "left": UnitAxis("left")}
+        )
         self.showGrid(x=True, y=True, alpha=0.3)
         self.spec: dict = {}
         self.units: dict = {}
@@ -108,9 +130,13 @@ class LivePlot(pg.PlotWidget):
         self.colors: dict = {}  # legend value -> colour index
         self.curves: dict = {}
         self.named: set = set()  # legend values with an entry
-        self.legend = self.addLegend(offset=(-10, -10), labelTextSize="8pt",
-                                     labelTextColor="#222", brush=pg.mkBrush(255, 255, 255, 210),
-                                     pen=pg.mkPen("#bbb"))
+        self.legend = self.addLegend(
+            offset=(-10, -10),
+            labelTextSize="8pt",
+            labelTextColor="#222",
+            brush=pg.mkBrush(255, 255, 255, 210),
+            pen=pg.mkPen("#bbb"),
+        )
         self.declared: dict = {}  # the protocol's LIVE_PLOT, before the user's choices
         self.batches: list = []  # every batch as it came, to redraw other columns
         self.dirty = False
@@ -126,8 +152,11 @@ class LivePlot(pg.PlotWidget):
     def choose(self, x: str, y: str, log_x: bool, log_y: bool) -> None:
         """The user's columns and scales; the data so far are drawn again."""
         declared = self.declared
-        abs_y = declared.get("abs_y", False) if y == declared.get("y", "i_A") \
+        abs_y = (
+            declared.get("abs_y", False)
+            if y == declared.get("y", "i_A")
             else log_y and column_unit(self.units, y) == "A"
+        )
         spec = {**declared, "x": x, "y": y, "log_x": log_x, "log_y": log_y, "abs_y": abs_y}
         if (x, y) != (declared.get("x", "t_s"), declared.get("y", "i_A")):
             spec.pop("symbols", None)  # the protocol's dots belong to its own view
@@ -141,9 +170,11 @@ class LivePlot(pg.PlotWidget):
             return
         point = self.plotItem.vb.mapSceneToView(position)
         texts = []
-        for key, value, log in ((self.spec.get("x", "t_s"), point.x(), self.spec.get("log_x")),
-                                (self.spec.get("y", "i_A"), point.y(), self.spec.get("log_y"))):
-            value = 10 ** value if log else value
+        for key, value, log in (
+            (self.spec.get("x", "t_s"), point.x(), self.spec.get("log_x")),
+            (self.spec.get("y", "i_A"), point.y(), self.spec.get("log_y")),
+        ):
+            value = 10**value if log else value
             unit = column_unit(self.units, key)
             shown = format_quantity(value, unit, 3) if unit else f"{value:.4g}"
             texts.append(f"{column_name(key)} = {shown}")
@@ -181,8 +212,9 @@ class LivePlot(pg.PlotWidget):
         for column, values in self.spec.get("hide", {}).items():
             if column in batch:
                 shown &= ~np.isin(np.asarray(batch[column]), values)
-        batch = {k: np.asarray(v)[shown] for k, v in batch.items()
-                 if np.ndim(v) and len(v) == len(shown)}
+        batch = {
+            k: np.asarray(v)[shown] for k, v in batch.items() if np.ndim(v) and len(v) == len(shown)
+        }
         x = batch[x_key].astype(float)
         y = batch[y_key].astype(float)
         if self.spec.get("abs_y"):
@@ -192,8 +224,9 @@ class LivePlot(pg.PlotWidget):
         legend_key = self.spec.get("legend", group_key)
         groups = np.asarray(batch[group_key]) if group_key in batch else np.zeros(n)
         legends = np.asarray(batch[legend_key]) if legend_key in batch else groups
-        segment = np.asarray(batch[self.spec["segment"]]) if self.spec.get("segment") in batch \
-            else None
+        segment = (
+            np.asarray(batch[self.spec["segment"]]) if self.spec.get("segment") in batch else None
+        )
         for g in dict.fromkeys(groups.tolist()):  # in order of arrival
             sel = groups == g
             xs, ys = x[sel], y[sel]
@@ -236,10 +269,14 @@ class LivePlot(pg.PlotWidget):
             value = self.legend_of[group]
             color = COLORS[self.colors[value] % len(COLORS)]
             if curve is None:
-                dots = {"symbol": "o", "symbolSize": 5, "symbolPen": None,
-                        "symbolBrush": color} if self.spec.get("symbols") else {}
-                curve = self.plot(pen=pg.mkPen(color, width=1.2), clipToView=True,
-                                  connect="finite", **dots)
+                dots = (
+                    {"symbol": "o", "symbolSize": 5, "symbolPen": None, "symbolBrush": color}
+                    if self.spec.get("symbols")
+                    else {}
+                )
+                curve = self.plot(
+                    pen=pg.mkPen(color, width=1.2), clipToView=True, connect="finite", **dots
+                )
                 self.curves[group] = curve
                 named = self.spec.get("group") or self.spec.get("legend")
                 if named and value not in self.named and self.colors[value] < LEGEND_ENTRIES:
@@ -250,5 +287,8 @@ class LivePlot(pg.PlotWidget):
         self.dirty = False
 
     def points(self) -> int:
-        return sum(int(np.isfinite(a).sum()) if a.dtype.kind == "f" else len(a)
-                   for xs, _ in self.parts.values() for a in xs)
+        return sum(
+            int(np.isfinite(a).sum()) if a.dtype.kind == "f" else len(a)
+            for xs, _ in self.parts.values()
+            for a in xs
+        )

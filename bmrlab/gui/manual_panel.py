@@ -51,8 +51,11 @@ class ManualPanel(QWidget):
             self.station.connect()
         smu = self.station.smu
         if not smu.output_on:
-            smu.configure(max_abs_v=self.station.config.limits.max_voltage,
-                          compliance=standard.COMPLIANCE_A, nplc=0.05)
+            smu.configure(
+                max_abs_v=self.station.config.limits.max_voltage,
+                compliance=standard.COMPLIANCE_A,
+                nplc=0.05,
+            )
         return smu
 
     def _was_on(self) -> bool:
@@ -73,9 +76,11 @@ class ManualPanel(QWidget):
         reading = smu.read(standard.V_READ)
         v, i = float(reading.v[0]), float(reading.i[0])
         r = format_quantity(abs(v / i), "Ω", 3) if i != 0 else "open"
-        text = (f"{what} at {time.strftime('%H:%M:%S')}: V = {format_quantity(v, 'V', 3)}, "
-                f"I = {format_quantity(i, 'A', 3)}, R = V/I = {r}"
-                + (", compliance hit" if bool(reading.limit[0]) else ""))
+        text = (
+            f"{what} at {time.strftime('%H:%M:%S')}: V = {format_quantity(v, 'V', 3)}, "
+            f"I = {format_quantity(i, 'A', 3)}, R = V/I = {r}"
+            + (", compliance hit" if bool(reading.limit[0]) else "")
+        )
         self.result.setText(text)
         self.said.emit(text)
 
@@ -102,8 +107,10 @@ class ManualPanel(QWidget):
             if smu is None:
                 return
             smu.pulse(level, width, self.station.clock.sleep)
-            self.said.emit(f"pulse applied: {format_quantity(level, 'V', 3)} for "
-                           f"{format_quantity(width, 's', 3)}, then 0 V")
+            self.said.emit(
+                f"pulse applied: {format_quantity(level, 'V', 3)} for "
+                f"{format_quantity(width, 's', 3)}, then 0 V"
+            )
             self._show_read(smu, f"after the {format_quantity(level, 'V', 3)} pulse, read")
             self._restore(was_on)
         except Exception as error:  # an instrument that does not answer: said, not raised

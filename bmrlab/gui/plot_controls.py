@@ -41,5 +41,9 @@ class PlotControls(QWidget):
         self.log_y.setChecked(bool(spec.get("log_y")))
 
     def _chosen(self, *_) -> None:
-        self.plot.choose(self.x_box.currentData(), self.y_box.currentData(),
-                         self.log_x.isChecked(), self.log_y.isChecked())
+        self.plot.choose(
+            self.x_box.currentData(),
+            self.y_box.currentData(),
+            self.log_x.isChecked(),
+            self.log_y.isChecked(),
+        )

@@ -24,14 +24,21 @@ def draw_result(plot: LivePlot, drawing: ResultPlot) -> None:
             continue
         color = MARK_COLOR
         if mark.group is not None:
-            index = next((k for value, k in plot.colors.items()
-                          if abs(value - mark.group) < 1e-9), 0)
+            index = next(
+                (k for value, k in plot.colors.items() if abs(value - mark.group) < 1e-9), 0
+            )
             color = COLORS[index % len(COLORS)]
         position = np.log10(mark.x) if plot.spec.get("log_x") else mark.x
-        plot.addItem(pg.InfiniteLine(
-            position, angle=90, pen=pg.mkPen(color, style=Qt.PenStyle.DashLine),
-            label=mark.label, labelOpts={"position": 0.92, "color": color,
-                                         "fill": (255, 255, 255, 200)}), ignoreBounds=True)
+        plot.addItem(
+            pg.InfiniteLine(
+                position,
+                angle=90,
+                pen=pg.mkPen(color, style=Qt.PenStyle.DashLine),
+                label=mark.label,
+                labelOpts={"position": 0.92, "color": color, "fill": (255, 255, 255, 200)},
+            ),
+            ignoreBounds=True,
+        )
 
 
 def draw_curve(plot: LivePlot, curve: Curve) -> None:
@@ -39,8 +46,11 @@ def draw_curve(plot: LivePlot, curve: Curve) -> None:
     plot.add({name: np.array(values, dtype=float) for name, values in curve.columns.items()})
     plot.refresh()
     if curve.reference_y is not None:
-        plot.addItem(pg.InfiniteLine(curve.reference_y, angle=0,
-                                     pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine)))
+        plot.addItem(
+            pg.InfiniteLine(
+                curve.reference_y, angle=0, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine)
+            )
+        )
     if curve.fit is None:
         return
     x, y, text = curve.fit

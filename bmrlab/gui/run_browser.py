@@ -7,8 +7,17 @@ from pathlib import Path
 
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtGui import QColor
-from PyQt6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView,
-                             QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..storage import export_csv, list_runs, load_run
 from .run_queue import STATE_COLORS
@@ -72,8 +81,7 @@ class RunBrowser(QWidget):
             self.table.setRowCount(len(rows))
             for r, (_, row) in enumerate(rows.iterrows()):
                 sample, device, run_id = row["run"].strip("/").split("/")[-3:]
-                texts = [started_text(run_id), row["protocol"], f"{sample}/{device}",
-                         row["status"]]
+                texts = [started_text(run_id), row["protocol"], f"{sample}/{device}", row["status"]]
                 for c, text in enumerate(texts):
                     item = QTableWidgetItem(text)
                     item.setToolTip(row["run"])
@@ -109,8 +117,9 @@ class RunBrowser(QWidget):
         if run is None:
             return None
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, "Export CSV", self.default_path(".csv"),
-                                                  "CSV (*.csv)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export CSV", self.default_path(".csv"), "CSV (*.csv)"
+            )
         if path:
             export_csv(self.out, run, path)
         return path
@@ -120,8 +129,9 @@ class RunBrowser(QWidget):
         if self.plot is None or self.current() is None:
             return None
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, "Export PNG", self.default_path(".png"),
-                                                  "PNG (*.png)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export PNG", self.default_path(".png"), "PNG (*.png)"
+            )
         if path:
             self.plot.grab().save(path)
         return path
@@ -131,5 +141,3 @@ def run_title(run: str, protocol: str, status: str) -> str:
     """A plot title for a run: protocol, sample/device, start time, status."""
     sample, device, run_id = (run.strip("/").split("/") + ["", "", ""])[:3]
     return f"{protocol} · {sample}/{device} · {started_text(run_id)} · {status}"
-
-

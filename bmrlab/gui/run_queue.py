@@ -7,11 +7,23 @@ from dataclasses import dataclass, field
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QColor
-from PyQt6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                             QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-STATE_COLORS = {"queued": "#555555", "running": "#1f4e9c", "finished": "#1e8449",
-                "aborted": "#b9770e", "failed": "#c0392b"}
+STATE_COLORS = {
+    "queued": "#555555",
+    "running": "#1f4e9c",
+    "finished": "#1e8449",
+    "aborted": "#b9770e",
+    "failed": "#c0392b",
+}
 
 
 @dataclass
@@ -39,7 +51,7 @@ class JobList(QListWidget):
 
     delete_pressed = pyqtSignal()
 
-    def keyPressEvent(self, event):  # noqa: N802 - Qt's name
+    def keyPressEvent(self, event):
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_pressed.emit()
         else:

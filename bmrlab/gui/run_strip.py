@@ -6,8 +6,12 @@ import time
 
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
-OUTCOME_COLORS = {"finished": "#1e8449", "aborted": "#b9770e", "failed": "#c0392b",
-                  "running": "#1f4e9c"}
+OUTCOME_COLORS = {
+    "finished": "#1e8449",
+    "aborted": "#b9770e",
+    "failed": "#c0392b",
+    "running": "#1f4e9c",
+}
 PROGRESS_COLOR = "#2e86de"
 
 
@@ -34,8 +38,10 @@ class RunStrip(QWidget):
         self.bar.setTextVisible(True)
         self.bar.setFormat("%p %")
         self.bar.setMaximumWidth(260)
-        self.bar.setStyleSheet(f"QProgressBar::chunk {{ background: {PROGRESS_COLOR}; }}"
-                               "QProgressBar { border: 1px solid #999; text-align: center; }")
+        self.bar.setStyleSheet(
+            f"QProgressBar::chunk {{ background: {PROGRESS_COLOR}; }}"
+            "QProgressBar { border: 1px solid #999; text-align: center; }"
+        )
         self.times = QLabel("")
         self.message = QLabel("")
         self.message.setStyleSheet("color: #333")
@@ -78,8 +84,9 @@ class RunStrip(QWidget):
             remaining = self.estimate - elapsed
         else:
             remaining = None
-        self.times.setText(f"elapsed {duration_text(elapsed)}, "
-                           f"about {duration_text(remaining)} left")
+        self.times.setText(
+            f"elapsed {duration_text(elapsed)}, about {duration_text(remaining)} left"
+        )
 
     def finished(self, title: str, status: str, reason: str) -> None:
         if self.started_at is not None:
@@ -96,5 +103,7 @@ class RunStrip(QWidget):
     def _outcome(self, text: str, status: str) -> None:
         self.outcome.setText(text)
         self.outcome.setToolTip(text)
-        self.outcome.setStyleSheet(f"color: white; background: {OUTCOME_COLORS[status]}; "
-                                   "padding: 2px 6px; border-radius: 3px; font-weight: bold")
+        self.outcome.setStyleSheet(
+            f"color: white; background: {OUTCOME_COLORS[status]}; "
+            "padding: 2px 6px; border-radius: 3px; font-weight: bold"
+        )

@@ -56,9 +56,16 @@ class RunThread:
                 self.events.put(("error", f"{protocol}: {error}"))
                 return
             self.events.put(("started", (protocol, procedure)))
-            result = runner.run(self.station, procedure, self.out, sample=sample,
-                                device=device, stop=self.stop, metadata=metadata,
-                                on_event=lambda topic, record: self.events.put((topic, record)))
+            result = runner.run(
+                self.station,
+                procedure,
+                self.out,
+                sample=sample,
+                device=device,
+                stop=self.stop,
+                metadata=metadata,
+                on_event=lambda topic, record: self.events.put((topic, record)),
+            )
             self.events.put(("finished", result))
         except Exception as error:  # e.g. an unwritable file: reported, the window goes on
             self.events.put(("error", f"{protocol}: {type(error).__name__}: {error}"))

@@ -10,9 +10,19 @@ from pathlib import Path
 import numpy as np
 from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtGui import QAction, QKeySequence
-from PyQt6.QtWidgets import (QApplication, QDockWidget, QHBoxLayout, QLabel, QMainWindow,
-                             QMessageBox, QPlainTextEdit, QPushButton, QScrollArea,
-                             QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..procedures import PROTOCOLS, stored_result
 from ..units import format_quantity
@@ -29,15 +39,18 @@ from .run_thread import RunThread
 
 REFRESH_MS = 66  # 15 plot updates a second, at most
 LAYOUT_VERSION = 2  # a saved layout of another version is not restored
-SHORTCUTS = {"start": "Ctrl+R", "queue": "Ctrl+Shift+R", "abort": "Ctrl+.",
-             "off": "Ctrl+0"}
+SHORTCUTS = {"start": "Ctrl+R", "queue": "Ctrl+Shift+R", "abort": "Ctrl+.", "off": "Ctrl+0"}
 
 
 def ask(parent, question: str) -> bool:
     """A yes/no question; No is the default."""
-    answer = QMessageBox.question(parent, "bmrlab", question,
-                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
+    answer = QMessageBox.question(
+        parent,
+        "bmrlab",
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
     return answer == QMessageBox.StandardButton.Yes
 
 
@@ -121,12 +134,13 @@ class MainWindow(QMainWindow):
 
         self.docks = {}
         for name, title, widget, area in (
-                ("run", "Run", run_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
-                ("manual", "Manual", scrolled(self.manual), Qt.DockWidgetArea.LeftDockWidgetArea),
-                ("figures", "Figures", self.figures, Qt.DockWidgetArea.RightDockWidgetArea),
-                ("queue", "Queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea),
-                ("runs", "Runs", self.browser, Qt.DockWidgetArea.RightDockWidgetArea),
-                ("log", "Log", self.log, Qt.DockWidgetArea.RightDockWidgetArea)):
+            ("run", "Run", run_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("manual", "Manual", scrolled(self.manual), Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("figures", "Figures", self.figures, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("queue", "Queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("runs", "Runs", self.browser, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("log", "Log", self.log, Qt.DockWidgetArea.RightDockWidgetArea),
+        ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock_{name}")  # saveState needs names
             dock.setWidget(widget)
@@ -136,10 +150,12 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["queue"], self.docks["runs"])
         self.tabifyDockWidget(self.docks["runs"], self.docks["log"])
         self.docks["figures"].raise_()
-        self.resizeDocks([self.docks["run"], self.docks["figures"]], [360, 380],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["run"], self.docks["manual"]], [520, 170],
-                         Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.docks["run"], self.docks["figures"]], [360, 380], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks(
+            [self.docks["run"], self.docks["manual"]], [520, 170], Qt.Orientation.Vertical
+        )
         self.default_state = self.saveState(LAYOUT_VERSION)
 
         self.status = QLabel()
@@ -159,10 +175,11 @@ class MainWindow(QMainWindow):
     def _menus(self) -> None:
         run_menu = self.menuBar().addMenu("&Run")
         for key, text, slot, button in (
-                ("start", "Start", self.start, self.start_button),
-                ("queue", "Add to queue", self.add_to_queue, self.add_button),
-                ("abort", "Abort", self.abort, self.abort_button),
-                ("off", "Output off", self.output_off, self.manual.off_button)):
+            ("start", "Start", self.start, self.start_button),
+            ("queue", "Add to queue", self.add_to_queue, self.add_button),
+            ("abort", "Abort", self.abort, self.abort_button),
+            ("off", "Output off", self.output_off, self.manual.off_button),
+        ):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(SHORTCUTS[key]))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -198,9 +215,14 @@ class MainWindow(QMainWindow):
         self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  {text}")
 
     def _job(self) -> Job:
-        return Job(self.protocol(), self.form.values(), self.form.sample_edit.text() or "sample",
-                   self.form.device_edit.text() or "device", changed=self.form.changed(),
-                   metadata=self.form.metadata())
+        return Job(
+            self.protocol(),
+            self.form.values(),
+            self.form.sample_edit.text() or "sample",
+            self.form.device_edit.text() or "device",
+            changed=self.form.changed(),
+            metadata=self.form.metadata(),
+        )
 
     def add_to_queue(self) -> None:
         if self.form.check():
@@ -239,8 +261,9 @@ class MainWindow(QMainWindow):
     def abort(self) -> None:
         if not self.worker.running:
             return
-        if not self.confirm("Abort the running measurement? The queue pauses; the data so "
-                            "far are kept."):
+        if not self.confirm(
+            "Abort the running measurement? The queue pauses; the data so far are kept."
+        ):
             return
         self.worker.abort("stopped on request by the user")
         self.say("aborting: the run ends at its next wait, 0 V, output off; the queue pauses")
@@ -277,15 +300,18 @@ class MainWindow(QMainWindow):
             topic, record = self.worker.events.get_nowait()
             if topic == "started":
                 protocol, procedure = record
-                self.plot.begin(procedure.LIVE_PLOT, procedure.COLUMNS,
-                                f"{PROTOCOLS[protocol].title} · {self.job.sample}/"
-                                f"{self.job.device} · running")
+                self.plot.begin(
+                    procedure.LIVE_PLOT,
+                    procedure.COLUMNS,
+                    f"{PROTOCOLS[protocol].title} · {self.job.sample}/{self.job.device} · running",
+                )
                 self.figures.waiting()
-                self.strip.started(protocol, procedure.estimated_duration(),
-                                   self.worker.started_at)
+                self.strip.started(protocol, procedure.estimated_duration(), self.worker.started_at)
                 changed = ", ".join(f"{k}={v}" for k, v in self.job.changed.items())
-                self.say(f"{protocol} started on {self.job.device}"
-                         + (f" ({changed})" if changed else " (defaults)"))
+                self.say(
+                    f"{protocol} started on {self.job.device}"
+                    + (f" ({changed})" if changed else " (defaults)")
+                )
             elif topic == "batch":
                 self.plot.add(record)
                 if "limit_hit" in record and len(record["limit_hit"]):
@@ -313,13 +339,17 @@ class MainWindow(QMainWindow):
         self.queue.set_state(self.job, result.status, result.reason)
         cls = PROTOCOLS[result.protocol]
         self.figures.show_run(result.status, result.reason, result.result)
-        self.plot.setTitle(run_title(result.run, cls.title, result.status),
-                           color="#222", size="10pt")
+        self.plot.setTitle(
+            run_title(result.run, cls.title, result.status), color="#222", size="10pt"
+        )
         if result.result is not None:
             draw_result(self.plot, cls.result_plot(result.result))
         self.strip.finished(result.protocol, result.status, result.reason)
-        self.say(f"{result.protocol} {result.status}"
-                 + (f": {result.reason}" if result.reason else "") + f" ({result.run})")
+        self.say(
+            f"{result.protocol} {result.status}"
+            + (f": {result.reason}" if result.reason else "")
+            + f" ({result.run})"
+        )
         if result.status != "finished":
             self.queue.pause()
         self.browser.refresh()
@@ -328,14 +358,17 @@ class MainWindow(QMainWindow):
         self.job = None
         if self.off_after_run:
             self.off_after_run = False
-            self._switch_off("output off (0 V): switched off by the user; the run was stopped "
-                             "first")
+            self._switch_off(
+                "output off (0 V): switched off by the user; the run was stopped first"
+            )
         if self.queue.next_job() is not None:
             self._next()
             return
         if self.queue.paused:
-            self.say(f"queue paused: {len(self.queue.queued())} run(s) waiting "
-                     "(Resume, Skip or Clear in the Queue panel)")
+            self.say(
+                f"queue paused: {len(self.queue.queued())} run(s) waiting "
+                "(Resume, Skip or Clear in the Queue panel)"
+            )
             self.docks["queue"].raise_()
         elif self.batch_runs > 1:
             self.say(f"queue done: {self.batch_runs} runs")
@@ -358,12 +391,16 @@ class MainWindow(QMainWindow):
             parts.append(f"{role} {spec.model}: {'connected' if connected else 'not connected'}")
         smu = self.station.smu
         if self.worker.running:
-            last = "" if self.last_v is None else \
-                f", last source level {format_quantity(self.last_v, 'V', 3)}"
+            last = (
+                ""
+                if self.last_v is None
+                else f", last source level {format_quantity(self.last_v, 'V', 3)}"
+            )
             parts.append(f"output on: the run drives it{last}")
         elif smu is not None:
-            parts.append(f"output on at {format_quantity(smu.level, 'V')}" if smu.output_on
-                         else "output off")
+            parts.append(
+                f"output on at {format_quantity(smu.level, 'V')}" if smu.output_on else "output off"
+            )
         if smu is not None:
             parts.append("compliance hit" if self.last_limit else "compliance ok")
         text = "  |  ".join(parts)
@@ -379,16 +416,23 @@ class MainWindow(QMainWindow):
         self.plot.add({k: run.data[k].to_numpy() for k in run.data.columns})
         self.plot.refresh()
         result = stored_result(run.protocol, run.figures)
-        self.figures.show_run(run.status, run.reason, result, run.parameters, run.metadata,
-                              older_schema=result is None and bool(run.figures))
+        self.figures.show_run(
+            run.status,
+            run.reason,
+            result,
+            run.parameters,
+            run.metadata,
+            older_schema=result is None and bool(run.figures),
+        )
         if result is not None:
             draw_result(self.plot, cls.result_plot(result))
 
     # --- closing ------------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event) -> None:
         if self.worker.running:
-            if not self.confirm("A run is in progress. Abort it (0 V, output off, data kept) "
-                                "and close?"):
+            if not self.confirm(
+                "A run is in progress. Abort it (0 V, output off, data kept) and close?"
+            ):
                 event.ignore()
                 return
             self.worker.abort("stopped: the window was closed")

@@ -25,20 +25,26 @@ from .scpi_pulse_generator import ScpiPulseGenerator
 
 class Agilent33220A(ScpiPulseGenerator, PymeasureAgilent33220A):
     model_name = "Agilent 33220A"
-    IDN_MODELS = ("33220A",)  # what *IDN? names this model (the station check compares)
+    IDN_MODELS = ("33220A",)  # what *IDN? calls this model
     DATASHEET = GeneratorSpec("Agilent 33220A datasheet, amplitude accuracy", (0.01, 1e-3))
     min_amplitude = 20e-3  # 10 mVpp into 50 ohm, so 20 mV into a high impedance
     options_query = None  # *OPT? is not confirmed in the 33220A guide: nothing is asked
 
     pulse_period = Instrument.control(
-        "PULS:PER?", "PULS:PER %.9g",
+        "PULS:PER?",
+        "PULS:PER %.9g",
         """Control the pulse period in seconds (float, strict from 200e-9 to 2e3).""",
-        validator=strict_range, values=[200e-9, 2e3])
+        validator=strict_range,
+        values=[200e-9, 2e3],
+    )
 
     pulse_width = Instrument.control(
-        "FUNC:PULS:WIDT?", "FUNC:PULS:WIDT %.9g",
+        "FUNC:PULS:WIDT?",
+        "FUNC:PULS:WIDT %.9g",
         """Control the pulse width in seconds (float, strict from 20e-9 to 2e3).""",
-        validator=strict_range, values=[20e-9, 2e3])
+        validator=strict_range,
+        values=[20e-9, 2e3],
+    )
 
     def __init__(self, adapter, **kwargs):
         with warnings.catch_warnings():  # pymeasure's notice that SCPI support is unknown

@@ -41,8 +41,9 @@ class SmuDriver(InstrumentDriver, Protocol):
     # off-modes a station file may choose for this model
     OFF_MODES: ClassVar[dict[str, str]]
 
-    def configure_voltage_source(self, source_range: float, compliance: float,
-                                 off_mode: str) -> None:
+    def configure_voltage_source(
+        self, source_range: float, compliance: float, off_mode: str
+    ) -> None:
         """From a reset with the output off: fixed source range, current limit, no source
         delay, ``off_mode`` (the model's word, from ``OFF_MODES``)."""
 
@@ -58,8 +59,7 @@ class SmuDriver(InstrumentDriver, Protocol):
 
     def upload_list(self, levels: np.ndarray) -> None: ...
 
-    def arm_list_sweep(self, dwell: float, delay: float, passes: int,
-                       list_length: int) -> None:
+    def arm_list_sweep(self, dwell: float, delay: float, passes: int, list_length: int) -> None:
         """``passes`` runs of the uploaded list, one reading every ``dwell`` s taken after
         ``delay``, into an empty buffer; :meth:`start` starts it."""
 
@@ -71,8 +71,9 @@ class SmuDriver(InstrumentDriver, Protocol):
     def buffer_count(self) -> int:
         """Readings in the buffer so far."""
 
-    def buffer_readings(self, first: int, last: int
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def buffer_readings(
+        self, first: int, last: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Readings ``first..last`` (1-based, inclusive): (time, source value, current,
         limited)."""
 

@@ -49,8 +49,9 @@ class Keithley2400(ScpiSourceMeter, PymeasureKeithley2400):
 
     model_name = "Keithley 2400"
 
-    def configure_voltage_source(self, source_range: float, compliance: float,
-                                 off_mode: str) -> None:
+    def configure_voltage_source(
+        self, source_range: float, compliance: float, off_mode: str
+    ) -> None:
         """From a reset, with the output off: buffer storage off and absolute timestamps,
         fixed source range, no source delay, compliance."""
         self.write(":ABOR")
@@ -66,8 +67,11 @@ class Keithley2400(ScpiSourceMeter, PymeasureKeithley2400):
         self.write(f':SENS:FUNC "CURR";:SENS:CURR:PROT {compliance:g}')
 
     def configure_current_measurement(self, nplc: float, current_range: float | None) -> None:
-        ranging = (":SENS:CURR:RANG:AUTO ON" if current_range is None
-                   else f":SENS:CURR:RANG:AUTO OFF;:SENS:CURR:RANG {current_range:g}")
+        ranging = (
+            ":SENS:CURR:RANG:AUTO ON"
+            if current_range is None
+            else f":SENS:CURR:RANG:AUTO OFF;:SENS:CURR:RANG {current_range:g}"
+        )
         self.write(f"{ranging};:SENS:CURR:NPLC {nplc:g}")
         self.write(":SENS:AVER OFF")
         self.write(":ARM:COUN 1;:TRIG:COUN 1;:TRIG:DEL 0")
@@ -108,28 +112,37 @@ class Keithley2400(ScpiSourceMeter, PymeasureKeithley2400):
         """Readings first..last (1-based, inclusive) as arrays (time, voltage, current,
         limited); the 2400 returns its whole buffer, the rest is dropped here."""
         values = np.array(self.ask(":TRAC:DATA?").split(","), dtype=float).reshape(-1, 5)
-        values = values[first - 1:last]
+        values = values[first - 1 : last]
         limited = (values[:, 4].astype(int) & STATUS_LIMITED) > 0
         return values[:, 3], values[:, 0], values[:, 1], limited
 
     def instrument_facts(self) -> dict:
         """Queries only; the source delay is "auto" while autodelay is on."""
-        return {**identity_facts(self.ask("*IDN?")), "options": self.ask("*OPT?").strip(),
-                "line_frequency_Hz": self.line_frequency(),
-                "buffer_capacity": self.buffer_capacity(),
-                "source_delay_s": ("auto" if int(float(self.ask(":SOUR:DEL:AUTO?")))
-                                   else float(self.ask(":SOUR:DEL?"))),
-                "autozero": "on" if int(float(self.ask(":SYST:AZER?"))) else "off"}
+        return {
+            **identity_facts(self.ask("*IDN?")),
+            "options": self.ask("*OPT?").strip(),
+            "line_frequency_Hz": self.line_frequency(),
+            "buffer_capacity": self.buffer_capacity(),
+            "source_delay_s": (
+                "auto" if int(float(self.ask(":SOUR:DEL:AUTO?"))) else float(self.ask(":SOUR:DEL?"))
+            ),
+            "autozero": "on" if int(float(self.ask(":SYST:AZER?"))) else "off",
+        }
 
 
 class Keithley2400Smu(Smu):
-    IDN_MODELS = ("2400", "2401", "2410")  # what *IDN? names this model (the station check compares)
+    IDN_MODELS = ("2400", "2401", "2410")  # what *IDN? calls this model
     DATASHEET = SmuSpec(
         "Keithley 2400 specifications SPEC-2400 Rev. H, p. 2",
-        current={1e-6: (0.00029, 300e-12), 10e-6: (0.00027, 700e-12),
-                 100e-6: (0.00025, 6e-9), 1e-3: (0.00027, 60e-9)},
+        current={
+            1e-6: (0.00029, 300e-12),
+            10e-6: (0.00027, 700e-12),
+            100e-6: (0.00025, 6e-9),
+            1e-3: (0.00027, 60e-9),
+        },
         voltage={0.2: (0.00012, 300e-6), 2.0: (0.00012, 300e-6)},
-        protocol_ranges=(1e-6,))
+        protocol_ranges=(1e-6,),
+    )
     model = "Keithley 2400"
     max_list_points = 2500
     max_buffer_points = BUFFER_POINTS
@@ -155,5 +168,6 @@ class Keithley2400Smu(Smu):
         (and a time trace's interval) comes out as asked."""
         levels = np.asarray(levels, dtype=float)
         changing = np.count_nonzero(levels != np.roll(levels, 1)) / len(levels)
-        return self.static_overhead_s + changing * (self.reading_overhead_s
-                                                    - self.static_overhead_s)
+        return self.static_overhead_s + changing * (
+            self.reading_overhead_s - self.static_overhead_s
+        )

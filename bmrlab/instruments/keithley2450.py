@@ -49,8 +49,9 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
 
     model_name = "Keithley 2450"
 
-    def configure_voltage_source(self, source_range: float, compliance: float,
-                                 off_mode: str) -> None:
+    def configure_voltage_source(
+        self, source_range: float, compliance: float, off_mode: str
+    ) -> None:
         """From a reset, with the output off: fixed source range, current limit, no source
         delay, no readback."""
         self.write(":ABOR")
@@ -68,8 +69,11 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
         request, no filter, no offset, autozero off after one refresh of the references,
         defbuffer1 sized."""
         self.write(':SENS:FUNC "CURR"')
-        self.write(":SENS:CURR:RANG:AUTO ON" if current_range is None
-                   else f":SENS:CURR:RANG:AUTO OFF;:SENS:CURR:RANG {current_range:g}")
+        self.write(
+            ":SENS:CURR:RANG:AUTO ON"
+            if current_range is None
+            else f":SENS:CURR:RANG:AUTO OFF;:SENS:CURR:RANG {current_range:g}"
+        )
         self.write(f":SENS:CURR:NPLC {nplc:g}")
         self.write(":SENS:CURR:AZER OFF")
         self.write(":SENS:COUN 1")
@@ -98,8 +102,10 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
             if state == "FAILED":
                 raise InstrumentError("Keithley 2450: the trigger model stopped with an error")
             wait(IDLE_POLL_S)
-        raise InstrumentError(f"Keithley 2450: the trigger model still says {state} "
-                              f"{IDLE_POLLS * IDLE_POLL_S:g} s after its last reading")
+        raise InstrumentError(
+            f"Keithley 2450: the trigger model still says {state} "
+            f"{IDLE_POLLS * IDLE_POLL_S:g} s after its last reading"
+        )
 
     def read_once(self) -> tuple[float, float, bool]:
         """One reading at the present level: (source value, current, limit)."""
@@ -120,23 +126,35 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
     def instrument_facts(self) -> dict:
         """Queries only; the source delay is "auto" while autodelay is on. The 2450 has no
         ``*OPT?`` (its common commands, RM appendix B)."""
-        return {**identity_facts(self.ask("*IDN?")), "options": "",
-                "line_frequency_Hz": self.line_frequency(),
-                "buffer_capacity": self.buffer_capacity(),
-                "source_delay_s": ("auto" if int(float(self.ask(":SOUR:VOLT:DEL:AUTO?")))
-                                   else float(self.ask(":SOUR:VOLT:DEL?"))),
-                "autozero": "on" if int(float(self.ask(":SENS:CURR:AZER?"))) else "off"}
+        return {
+            **identity_facts(self.ask("*IDN?")),
+            "options": "",
+            "line_frequency_Hz": self.line_frequency(),
+            "buffer_capacity": self.buffer_capacity(),
+            "source_delay_s": (
+                "auto"
+                if int(float(self.ask(":SOUR:VOLT:DEL:AUTO?")))
+                else float(self.ask(":SOUR:VOLT:DEL?"))
+            ),
+            "autozero": "on" if int(float(self.ask(":SENS:CURR:AZER?"))) else "off",
+        }
 
 
 class Keithley2450Smu(Smu):
-    IDN_MODELS = ("2450",)  # what *IDN? names this model (the station check compares)
+    IDN_MODELS = ("2450",)  # what *IDN? calls this model
     DATASHEET = SmuSpec(
         "Keithley 2450 datasheet SPEC-2450 Rev. A, p. 2",
-        current={10e-9: (0.0010, 50e-12), 100e-9: (0.00060, 100e-12),
-                 1e-6: (0.00025, 300e-12), 10e-6: (0.00025, 700e-12),
-                 100e-6: (0.00020, 6e-9), 1e-3: (0.00020, 60e-9)},
+        current={
+            10e-9: (0.0010, 50e-12),
+            100e-9: (0.00060, 100e-12),
+            1e-6: (0.00025, 300e-12),
+            10e-6: (0.00025, 700e-12),
+            100e-6: (0.00020, 6e-9),
+            1e-3: (0.00020, 60e-9),
+        },
         voltage={0.02: (0.0010, 150e-6), 0.2: (0.00012, 200e-6), 2.0: (0.00012, 300e-6)},
-        protocol_ranges=(10e-9, 100e-9, 1e-6))
+        protocol_ranges=(10e-9, 100e-9, 1e-6),
+    )
     model = "Keithley 2450"
     max_list_points = 2500
     max_buffer_points = BUFFER_POINTS

@@ -48,7 +48,7 @@ STATUS_COMPLIANCE = 0x40
 BUFFER = "smua.nvbuffer1"
 AUTOZERO = {0: "off", 1: "once", 2: "auto"}  # smuX.AUTOZERO_OFF, _ONCE, _AUTO (15108)
 DELAY_AUTO = -1  # smuX.DELAY_AUTO (15142)
-TIMESTAMP_SPAN_S = 2 ** 32 * 1e-6  # unique timestamps at 1 us: 71.6 min (15135)
+TIMESTAMP_SPAN_S = 2**32 * 1e-6  # unique timestamps at 1 us: 71.6 min (15135)
 LIST_CHUNK = 100  # list values per bmr_list_append message
 
 
@@ -56,7 +56,8 @@ def timestamp_resolution(duration: float) -> float:
     """The finest timestamp resolution (1 us times a power of 2, 15135) whose timestamps stay
     unique over ``duration`` seconds (with 10 % to spare)."""
     doublings = max(0, math.ceil(math.log2(max(duration, 1e-6) * 1.1 / TIMESTAMP_SPAN_S)))
-    return 1e-6 * 2 ** doublings
+    return 1e-6 * 2**doublings
+
 
 # Lua 5.0-compatible (the 2600B's TSP): no '#' operator, counts passed explicitly.
 HELPER_SCRIPT = (
@@ -78,8 +79,7 @@ HELPER_SCRIPT = (
     "smua.trigger.endsweep.action = smua.SOURCE_HOLD",
     " smua.trigger.arm.count = 1 smua.trigger.count = points",
     " trigger.timer[1].delay = period trigger.timer[1].count = math.max(points - 1, 1)",
-    " trigger.timer[1].passthrough = true "
-    "trigger.timer[1].stimulus = smua.trigger.ARMED_EVENT_ID",
+    " trigger.timer[1].passthrough = true trigger.timer[1].stimulus = smua.trigger.ARMED_EVENT_ID",
     " smua.trigger.source.stimulus = trigger.timer[1].EVENT_ID",
     "end",
     "endscript",
@@ -92,8 +92,10 @@ class Keithley2636B(Keithley2600):
 
     model_name: ClassVar[str] = "Keithley 2636B"
     OFF_MODES: ClassVar[dict[str, str]] = {
-        "normal": "smua.OUTPUT_NORMAL", "zero": "smua.OUTPUT_ZERO",
-        "high-impedance": "smua.OUTPUT_HIGH_Z"}
+        "normal": "smua.OUTPUT_NORMAL",
+        "zero": "smua.OUTPUT_ZERO",
+        "high-impedance": "smua.OUTPUT_HIGH_Z",
+    }
     raise_errors = raise_instrument_errors
 
     def __init__(self, adapter, **kwargs):
@@ -105,8 +107,9 @@ class Keithley2636B(Keithley2600):
         for line in HELPER_SCRIPT:
             self.write(line)
 
-    def configure_voltage_source(self, source_range: float, compliance: float,
-                                 off_mode: str) -> None:
+    def configure_voltage_source(
+        self, source_range: float, compliance: float, off_mode: str
+    ) -> None:
         """From a reset of channel A, with the output off: full-precision ASCII, fixed source
         range, current limit, no source delay."""
         self.write("smua.abort() smua.source.output = smua.OUTPUT_OFF")
@@ -114,8 +117,9 @@ class Keithley2636B(Keithley2600):
         self.load_helpers()  # after the reset, so nothing depends on what a reset keeps
         self.write("format.data = format.ASCII format.asciiprecision = 14")
         self.write(f"smua.source.func = smua.OUTPUT_DCVOLTS smua.source.offmode = {off_mode}")
-        self.write(f"smua.source.autorangev = smua.AUTORANGE_OFF "
-                   f"smua.source.rangev = {source_range:g}")
+        self.write(
+            f"smua.source.autorangev = smua.AUTORANGE_OFF smua.source.rangev = {source_range:g}"
+        )
         self.write(f"smua.source.limiti = {compliance:g}")
         self.write("smua.source.delay = 0")
 
@@ -123,12 +127,17 @@ class Keithley2636B(Keithley2600):
         """Aperture and range, no measure delay, no filters, the normal limit during sweeps,
         zeroed once; the buffer emptied, collecting timestamps and source values (its
         capacity depends on them, 15129)."""
-        ranging = ("smua.measure.autorangei = smua.AUTORANGE_ON" if current_range is None
-                   else f"smua.measure.autorangei = smua.AUTORANGE_OFF "
-                        f"smua.measure.rangei = {current_range:g}")
+        ranging = (
+            "smua.measure.autorangei = smua.AUTORANGE_ON"
+            if current_range is None
+            else f"smua.measure.autorangei = smua.AUTORANGE_OFF "
+            f"smua.measure.rangei = {current_range:g}"
+        )
         self.write(f"smua.measure.nplc = {nplc:g} {ranging}")
-        self.write("smua.measure.delay = 0 smua.measure.count = 1 "
-                   "smua.measure.filter.enable = smua.FILTER_OFF smua.measure.analogfilter = 0")
+        self.write(
+            "smua.measure.delay = 0 smua.measure.count = 1 "
+            "smua.measure.filter.enable = smua.FILTER_OFF smua.measure.analogfilter = 0"
+        )
         self.write("smua.trigger.source.limiti = smua.LIMIT_AUTO")
         self.write("smua.measure.autozero = smua.AUTOZERO_ONCE")
         self.write(f"bmr_buffer_empty({timestamp_resolution(0):g})")
@@ -157,9 +166,10 @@ class Keithley2636B(Keithley2600):
         """Build the sweep list on the instrument, 100 values a message."""
         self.write("bmr_list_clear()")
         for k in range(0, len(levels), LIST_CHUNK):
-            chunk = levels[k:k + LIST_CHUNK]
-            self.write("bmr_list_append({" + ",".join(f"{v:.6g}" for v in chunk)
-                       + f"}}, {len(chunk)})")
+            chunk = levels[k : k + LIST_CHUNK]
+            self.write(
+                "bmr_list_append({" + ",".join(f"{v:.6g}" for v in chunk) + f"}}, {len(chunk)})"
+            )
 
     def arm_list_sweep(self, dwell: float, delay: float, passes: int, list_length: int) -> None:
         """Timer-paced sweep of ``passes`` runs of the list, a step every ``dwell`` s, with
@@ -180,8 +190,10 @@ class Keithley2636B(Keithley2600):
 
     def buffer_readings(self, first: int, last: int):
         """Readings first..last: (time, source value, current, in compliance)."""
-        reply = self.ask(f"printbuffer({first}, {last}, {BUFFER}.timestamps, "
-                         f"{BUFFER}.sourcevalues, {BUFFER}.readings, {BUFFER}.statuses)")
+        reply = self.ask(
+            f"printbuffer({first}, {last}, {BUFFER}.timestamps, "
+            f"{BUFFER}.sourcevalues, {BUFFER}.readings, {BUFFER}.statuses)"
+        )
         values = np.array(reply.split(","), dtype=float).reshape(-1, 4)
         status = values[:, 3].astype(int)
         return values[:, 0], values[:, 1], values[:, 2], (status & STATUS_COMPLIANCE) > 0
@@ -197,26 +209,38 @@ class Keithley2636B(Keithley2600):
 
     def instrument_facts(self) -> dict:
         """Queries only (``*IDN?`` is accepted in TSP too); the 2600B has no options query."""
+
         def value(expression):
             return self.ask(f"print({expression})").strip()
-        facts = {**identity_facts(self.ask("*IDN?")), "options": "",
-                 "line_frequency_Hz": self.line_frequency(),
-                 "buffer_capacity": self.buffer_capacity()}
+
+        facts = {
+            **identity_facts(self.ask("*IDN?")),
+            "options": "",
+            "line_frequency_Hz": self.line_frequency(),
+            "buffer_capacity": self.buffer_capacity(),
+        }
         delay = float(value("smua.source.delay"))
-        return {**facts,
-                "source_delay_s": "auto" if delay == DELAY_AUTO else delay,
-                "autozero": AUTOZERO[int(float(value("smua.measure.autozero")))]}
+        return {
+            **facts,
+            "source_delay_s": "auto" if delay == DELAY_AUTO else delay,
+            "autozero": AUTOZERO[int(float(value("smua.measure.autozero")))],
+        }
 
 
 class Keithley2636BSmu(Smu):
-    IDN_MODELS = ("2636B",)  # what *IDN? names this model (the station check compares)
+    IDN_MODELS = ("2636B",)  # what *IDN? calls this model
     DATASHEET = SmuSpec(
         "Series 2600B datasheet, meter specifications 2634B/2635B/2636B",
-        current={100e-12: (0.0015, 120e-15), 1e-9: (0.0015, 240e-15),
-                 10e-9: (0.0015, 3e-12), 100e-9: (0.00060, 40e-12),
-                 1e-6: (0.00025, 400e-12)},
+        current={
+            100e-12: (0.0015, 120e-15),
+            1e-9: (0.0015, 240e-15),
+            10e-9: (0.0015, 3e-12),
+            100e-9: (0.00060, 40e-12),
+            1e-6: (0.00025, 400e-12),
+        },
         voltage={0.2: (0.00015, 225e-6), 2.0: (0.00020, 350e-6)},
-        protocol_ranges=(100e-12, 1e-9, 10e-9, 100e-9, 1e-6))
+        protocol_ranges=(100e-12, 1e-9, 10e-9, 100e-9, 1e-6),
+    )
     model = "Keithley 2636B"
     max_list_points = 2500
     max_buffer_points = 50_000  # before connecting; the instrument's capacity at configure

@@ -25,7 +25,7 @@ from .scpi_pulse_generator import ScpiPulseGenerator
 
 class Keysight33500B(ScpiPulseGenerator, Agilent33500):
     model_name = "Keysight 33500B"
-    IDN_MODELS = ("335",)  # what *IDN? names this model (the station check compares)
+    IDN_MODELS = ("335",)  # what *IDN? calls this model
     DATASHEET = GeneratorSpec("Keysight 33500B datasheet, amplitude accuracy", (0.01, 1e-3))
     min_amplitude = 2e-3  # 1 mVpp into 50 ohm, so 2 mV into a high impedance
     options_query = "*OPT?"  # installed options (memory, IQ player ...)

@@ -23,8 +23,15 @@ TRIGGER_SOURCES = {"bus": "BUS", "external": "EXT"}
 class PulseGenerator:
     """A function generator as procedures see it. Every level passes through the guard."""
 
-    def __init__(self, driver: PulseGeneratorDriver, guard, *, load: str,
-                 series_resistor: float, trigger: str = "bus"):
+    def __init__(
+        self,
+        driver: PulseGeneratorDriver,
+        guard,
+        *,
+        load: str,
+        series_resistor: float,
+        trigger: str = "bus",
+    ):
         self.driver = driver
         self.guard = guard
         self.load = load
@@ -43,36 +50,52 @@ class PulseGenerator:
         return self.driver.instrument_facts()
 
     def configure(self) -> None:
-        self.driver.configure_bursts("INF" if self.load == "INF" else "50",
-                                     TRIGGER_SOURCES[self.trigger])
+        self.driver.configure_bursts(
+            "INF" if self.load == "INF" else "50", TRIGGER_SOURCES[self.trigger]
+        )
         self.driver.raise_errors()
-        self.settings = {"load": self.load, "series_resistor_ohm": self.series_resistor,
-                         "trigger": self.trigger}
+        self.settings = {
+            "load": self.load,
+            "series_resistor_ohm": self.series_resistor,
+            "trigger": self.trigger,
+        }
 
     @staticmethod
-    def check(guard, driver_class: type[PulseGeneratorDriver], name: str, level: float,
-              width: float, period: float | None = None, count: int = 1) -> None:
+    def check(
+        guard,
+        driver_class: type[PulseGeneratorDriver],
+        name: str,
+        level: float,
+        width: float,
+        period: float | None = None,
+        count: int = 1,
+    ) -> None:
         """Refuse before a run (BadInput) what the station's limits or the generator model
         (``driver_class``, known without connecting) cannot do."""
         guard.check_voltage(name, level)
         guard.check_pulse_width(f"{name} width", width)
         if level < driver_class.min_amplitude:
-            raise BadInput(f"{name} = {level:g} V is not allowed: the "
-                           f"{driver_class.model_name} pulses from 0 V to at least "
-                           f"{driver_class.min_amplitude:g} V")
+            raise BadInput(
+                f"{name} = {level:g} V is not allowed: the "
+                f"{driver_class.model_name} pulses from 0 V to at least "
+                f"{driver_class.min_amplitude:g} V"
+            )
         if period is not None and count > 1 and period <= width:
-            raise BadInput(f"{name} period = {period:g} s is not allowed: it must be longer "
-                           f"than the width ({width:g} s)")
+            raise BadInput(
+                f"{name} period = {period:g} s is not allowed: it must be longer "
+                f"than the width ({width:g} s)"
+            )
 
-    def arm(self, level: float, width: float, period: float | None = None,
-            count: int = 1) -> None:
+    def arm(self, level: float, width: float, period: float | None = None, count: int = 1) -> None:
         """Program ``count`` pulses (output off while programming), then output on at 0 V,
         waiting for the trigger. Unchanged settings are not sent again."""
         level = self.guard.level(level)
         width = self.guard.pulse_width(width)
         if level < self.driver.min_amplitude:
-            raise SafetyViolation(f"refused a generator pulse to {level:g} V: pulses go from "
-                                  f"0 V up by at least {self.driver.min_amplitude:g} V")
+            raise SafetyViolation(
+                f"refused a generator pulse to {level:g} V: pulses go from "
+                f"0 V up by at least {self.driver.min_amplitude:g} V"
+            )
         period = period if period is not None else 2 * width
         if period <= width:
             raise InstrumentError(f"pulse period {period:g} s is not longer than the width")

@@ -52,21 +52,26 @@ class PulseGeneratorModel:
 
 
 SMUS: dict[str, SmuModel] = {
-    "keithley2450": SmuModel(Keithley2450, Keithley2450Smu,
-                             Simulator("bmrlab.sim.keithley2450:SimKeithley2450")),
-    "keithley2400": SmuModel(Keithley2400, Keithley2400Smu,
-                             Simulator("bmrlab.sim.keithley2400:SimKeithley2400")),
-    "keithley2636b": SmuModel(Keithley2636B, Keithley2636BSmu,
-                              Simulator("bmrlab.sim.keithley2636b:SimKeithley2636B")),
+    "keithley2450": SmuModel(
+        Keithley2450, Keithley2450Smu, Simulator("bmrlab.sim.keithley2450:SimKeithley2450")
+    ),
+    "keithley2400": SmuModel(
+        Keithley2400, Keithley2400Smu, Simulator("bmrlab.sim.keithley2400:SimKeithley2400")
+    ),
+    "keithley2636b": SmuModel(
+        Keithley2636B, Keithley2636BSmu, Simulator("bmrlab.sim.keithley2636b:SimKeithley2636B")
+    ),
 }
 
 SIMULATED_GENERATOR = "bmrlab.sim.generator:SimFunctionGenerator"  # one class, per-model facts
 
 PULSE_GENERATORS: dict[str, PulseGeneratorModel] = {
-    "keysight33500b": PulseGeneratorModel(Keysight33500B,
-                                          Simulator(SIMULATED_GENERATOR, {"model": "33500B"})),
-    "agilent33220a": PulseGeneratorModel(Agilent33220A,
-                                         Simulator(SIMULATED_GENERATOR, {"model": "33220A"})),
+    "keysight33500b": PulseGeneratorModel(
+        Keysight33500B, Simulator(SIMULATED_GENERATOR, {"model": "33500B"})
+    ),
+    "agilent33220a": PulseGeneratorModel(
+        Agilent33220A, Simulator(SIMULATED_GENERATOR, {"model": "33220A"})
+    ),
 }
 
 MODELS: dict[str, SmuModel | PulseGeneratorModel] = {**SMUS, **PULSE_GENERATORS}

@@ -71,6 +71,9 @@ class ScpiPulseGenerator(Instrument):
         """Queries only: identity, options, the load setting and the trigger source."""
         identity = identity_facts(self.ask("*IDN?"))
         options = self.ask(self.options_query).strip() if self.options_query else ""
-        return {**identity, "options": options,
-                "load": self.ask("OUTP:LOAD?").strip(),
-                "trigger_source": self.ask("TRIG:SOUR?").strip()}
+        return {
+            **identity,
+            "options": options,
+            "load": self.ask("OUTP:LOAD?").strip(),
+            "trigger_source": self.ask("TRIG:SOUR?").strip(),
+        }

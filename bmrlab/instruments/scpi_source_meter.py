@@ -17,8 +17,12 @@ class ScpiSourceMeter(Instrument):
     it uses)."""
 
     model_name: ClassVar[str] = "source meter"
-    OFF_MODES: ClassVar[dict[str, str]] = {"normal": "NORM", "zero": "ZERO",
-                                           "high-impedance": "HIMP", "guard": "GUAR"}
+    OFF_MODES: ClassVar[dict[str, str]] = {
+        "normal": "NORM",
+        "zero": "ZERO",
+        "high-impedance": "HIMP",
+        "guard": "GUAR",
+    }
     raise_errors = raise_instrument_errors
 
     def set_level(self, volts: float) -> None:
@@ -28,7 +32,7 @@ class ScpiSourceMeter(Instrument):
         """Replace the source list by ``levels``, sent in groups of 100."""
         for k in range(0, len(levels), LIST_CHUNK):
             command = ":SOUR:LIST:VOLT" if k == 0 else ":SOUR:LIST:VOLT:APP"
-            self.write(f"{command} " + ",".join(f"{v:.6g}" for v in levels[k:k + LIST_CHUNK]))
+            self.write(f"{command} " + ",".join(f"{v:.6g}" for v in levels[k : k + LIST_CHUNK]))
 
     def line_frequency(self) -> float:
         return float(self.ask(":SYST:LFR?"))

@@ -73,7 +73,7 @@ def plan_segments(levels, repeat: int, max_list: int, max_buffer: int) -> list[S
             index += count * len(levels)
             remaining -= count
         return segments
-    pieces = [levels[k:k + max_list] for k in range(0, len(levels), max_list)]
+    pieces = [levels[k : k + max_list] for k in range(0, len(levels), max_list)]
     for _ in range(repeat):
         for piece in pieces:
             segments.append(Segment(piece, 1, index))
@@ -105,20 +105,23 @@ class PulseTrain:
     def problems(self) -> list[str]:
         """What makes this train impossible to time exactly (empty if nothing)."""
         found = []
-        for name, value, n in (("width", self.width, self.samples_on),
-                               ("period", self.period, self.samples_per_period)):
+        for name, value, n in (
+            ("width", self.width, self.samples_on),
+            ("period", self.period, self.samples_per_period),
+        ):
             if not math.isclose(n * self.sample_interval, value, rel_tol=0.01):
-                found.append(f"{name} = {value:g} s is not a whole number of sample "
-                             f"intervals ({self.sample_interval:g} s)")
+                found.append(
+                    f"{name} = {value:g} s is not a whole number of sample "
+                    f"intervals ({self.sample_interval:g} s)"
+                )
         if self.period <= self.width:
-            found.append(f"period = {self.period:g} s must be longer than width = "
-                         f"{self.width:g} s")
+            found.append(f"period = {self.period:g} s must be longer than width = {self.width:g} s")
         return found
 
     def levels(self) -> np.ndarray:
         """One period: the pulse, then the off level."""
         levels = np.full(self.samples_per_period, float(self.off_level))
-        levels[:self.samples_on] = self.level
+        levels[: self.samples_on] = self.level
         return levels
 
     def pulse_of(self, index) -> tuple[np.ndarray, np.ndarray]:
@@ -253,28 +256,42 @@ class Smu:
         self.driver.output_on()
 
     # --- the interface --------------------------------------------------------------------
-    def configure(self, *, max_abs_v: float, compliance: float, nplc: float,
-                  current_range: float | None = None) -> None:
+    def configure(
+        self,
+        *,
+        max_abs_v: float,
+        compliance: float,
+        nplc: float,
+        current_range: float | None = None,
+    ) -> None:
         """Fixed source range for the run's largest |V| (set before the output goes on),
         current limit, aperture, measure range (None: auto), zeroed once; output on at 0 V."""
         source_range = self.guard.source_range(max_abs_v, self.voltage_ranges)
-        extra = self._configure(source_range, self.guard.compliance(compliance), nplc,
-                                current_range)
+        extra = self._configure(
+            source_range, self.guard.compliance(compliance), nplc, current_range
+        )
         self.level = 0.0
         self.output_on = True
         self.t_origin = self.clock.now()
-        self.settings = {"source_range_V": source_range, "compliance_A": compliance,
-                         "nplc": nplc, "current_range_A": current_range or "auto",
-                         "off_mode": self.off_mode,
-                         "current_resolution_A": self.current_resolution, **extra}
+        self.settings = {
+            "source_range_V": source_range,
+            "compliance_A": compliance,
+            "nplc": nplc,
+            "current_range_A": current_range or "auto",
+            "off_mode": self.off_mode,
+            "current_resolution_A": self.current_resolution,
+            **extra,
+        }
 
     def _checked(self, levels) -> np.ndarray:
         """``levels`` if the guard passes them and the fixed source range holds them."""
         levels = self.guard.levels(levels)
         source_range = self.settings.get("source_range_V", np.inf)
         if levels.size and np.max(np.abs(levels)) > source_range:
-            raise InstrumentError(f"{np.max(np.abs(levels)):g} V is beyond the "
-                                  f"{source_range:g} V source range fixed at configure")
+            raise InstrumentError(
+                f"{np.max(np.abs(levels)):g} V is beyond the "
+                f"{source_range:g} V source range fixed at configure"
+            )
         return levels
 
     def set_bias(self, volts: float) -> None:
@@ -295,11 +312,17 @@ class Smu:
         if level != self.level:
             self._set_level(self.guard.level(self.level))
         i, overflow = mark_overflow([current], self.overflow_reading)
-        return Readings(np.array([0]), np.array([t]), np.array([v]), i,
-                        np.array([limit]), np.array([0.0]), overflow)
+        return Readings(
+            np.array([0]),
+            np.array([t]),
+            np.array([v]),
+            i,
+            np.array([limit]),
+            np.array([0.0]),
+            overflow,
+        )
 
-    def sweep(self, levels, dwell: float, repeat: int, on_chunk, wait,
-              after_start=None) -> int:
+    def sweep(self, levels, dwell: float, repeat: int, on_chunk, wait, after_start=None) -> int:
         """Run ``repeat`` passes over ``levels`` on the instrument, ``dwell`` s per point.
 
         ``on_chunk(Readings)`` receives readings as they arrive; ``wait(seconds)`` is the
@@ -312,10 +335,10 @@ class Smu:
         if dwell < self.step_time() * (1 - 1e-9):
             raise InstrumentError(
                 f"dwell {dwell * 1e3:g} ms is shorter than one reading "
-                f"({self.step_time() * 1e3:.3g} ms at nplc {self.settings.get('nplc')})")
+                f"({self.step_time() * 1e3:.3g} ms at nplc {self.settings.get('nplc')})"
+            )
         taken, t_first = 0, None
-        for segment in plan_segments(levels, repeat, self.max_list_points,
-                                     self.max_buffer_points):
+        for segment in plan_segments(levels, repeat, self.max_list_points, self.max_buffer_points):
             t_segment = self.clock.now() - self.t_origin
             t_first = t_segment if t_first is None else t_first
             self._start(segment.levels, dwell, segment.count)
@@ -323,9 +346,15 @@ class Smu:
             if after_start is not None and segment.first_index == 0:
                 after_start()
             expected = len(segment.levels) * segment.count
-            taken += self._collect(expected, segment.first_index,
-                                   t_segment + self.sample_phase(dwell), t_first, dwell,
-                                   on_chunk, wait)
+            taken += self._collect(
+                expected,
+                segment.first_index,
+                t_segment + self.sample_phase(dwell),
+                t_first,
+                dwell,
+                on_chunk,
+                wait,
+            )
             self._finish(self.guard.level(self.level), wait)
         return taken
 
@@ -345,8 +374,9 @@ class Smu:
         steps = max(1, int(width // self.step_time()))
         self.sweep([volts] * steps + [0.0], width / steps, 1, lambda r: None, wait)
 
-    def time_trace(self, bias: float, interval: float, points: int, on_chunk, wait,
-                   after_start=None) -> int:
+    def time_trace(
+        self, bias: float, interval: float, points: int, on_chunk, wait, after_start=None
+    ) -> int:
         """``points`` readings every ``interval`` s at a fixed ``bias`` (ramped to first)."""
         self.set_bias(bias)
         return self.sweep([bias], interval, points, on_chunk, wait, after_start)
@@ -359,8 +389,7 @@ class Smu:
         self.output_on = False
 
     # --- the sweep engine ---------------------------------------------------------------------
-    def _collect(self, expected, first_index, t_offset, t_first, dwell, on_chunk,
-                 wait) -> int:
+    def _collect(self, expected, first_index, t_offset, t_first, dwell, on_chunk, wait) -> int:
         """Poll, fetch and hand over one segment's readings; ``t_offset`` is when its first
         reading was taken, ``t_first`` when the sweep's first step began."""
         fetched = available = 0
@@ -374,8 +403,7 @@ class Smu:
             t, v, i, limit = self._fetch(fetched + 1, available)
             index = np.arange(first_index + fetched, first_index + available)
             i, overflow = mark_overflow(i, self.overflow_reading)
-            on_chunk(Readings(index, t + t_offset, v, i, limit, t + t_offset - t_first,
-                              overflow))
+            on_chunk(Readings(index, t + t_offset, v, i, limit, t + t_offset - t_first, overflow))
 
         try:
             while fetched < expected:
@@ -383,9 +411,13 @@ class Smu:
                 if self.clock.now() < quiet_until:
                     continue
                 available = min(self._count(), expected)
-                due = available == expected or not self.whole_buffer_only and (
-                    available - fetched >= FETCH_POINTS
-                    or self.clock.now() - last_fetch >= FETCH_S)
+                due = available == expected or (
+                    not self.whole_buffer_only
+                    and (
+                        available - fetched >= FETCH_POINTS
+                        or self.clock.now() - last_fetch >= FETCH_S
+                    )
+                )
                 if available > fetched and due:
                     hand_over(available)
                     fetched, last_fetch = available, self.clock.now()
@@ -393,7 +425,7 @@ class Smu:
                     self.driver.raise_errors()  # the instrument's own reason, if it gave one
                     raise InstrumentError(f"sweep stalled: {fetched} of {expected} readings")
         except BaseException:  # a stop, Ctrl+C or a failure: the source goes safe first,
-            self.safe_off()    # then what the buffer already holds is kept
+            self.safe_off()  # then what the buffer already holds is kept
             try:
                 available = min(self._count(), expected)
                 if available > fetched:

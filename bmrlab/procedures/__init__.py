@@ -32,8 +32,9 @@ def get_protocol(name: str) -> type[BmrProcedure]:
     try:
         return PROTOCOLS[name]
     except KeyError:
-        raise BadInput(f"protocol {name!r} is not known (protocols: "
-                       f"{', '.join(PROTOCOLS)})") from None
+        raise BadInput(
+            f"protocol {name!r} is not known (protocols: {', '.join(PROTOCOLS)})"
+        ) from None
 
 
 def stored_result(protocol: str, figures: dict) -> ProtocolResult | None:

@@ -13,8 +13,14 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
-from pymeasure.experiment import (BooleanParameter, FloatParameter, IntegerParameter,
-                                  ListParameter, Parameter, Procedure)
+from pymeasure.experiment import (
+    BooleanParameter,
+    FloatParameter,
+    IntegerParameter,
+    ListParameter,
+    Parameter,
+    Procedure,
+)
 
 from .. import standard
 from ..errors import BadInput
@@ -27,8 +33,10 @@ from .context import RunContext
 def check_in_range(number: float, minimum: float, maximum: float, units: str) -> float:
     """``number`` if within ``minimum .. maximum``; else a ValueError naming both."""
     if number < minimum or number > maximum:
-        raise ValueError(f"{format_quantity(number, units)} is outside "
-                         f"{format_quantity(minimum, units)} .. {format_quantity(maximum, units)}")
+        raise ValueError(
+            f"{format_quantity(number, units)} is outside "
+            f"{format_quantity(minimum, units)} .. {format_quantity(maximum, units)}"
+        )
     return number
 
 
@@ -48,6 +56,7 @@ class Typed(Generic[V]):
     """
 
     if TYPE_CHECKING:
+
         @overload
         def __get__(self: P, instance: None, owner: type) -> P: ...
 
@@ -83,8 +92,11 @@ class QuantityList(Parameter, Typed[list[float]]):
         else:
             items = list(value)
         units = self.units or ""
-        numbers = [check_in_range(parse_quantity(item, units), self.minimum, self.maximum,
-                                  units) for item in items if str(item).strip()]
+        numbers = [
+            check_in_range(parse_quantity(item, units), self.minimum, self.maximum, units)
+            for item in items
+            if str(item).strip()
+        ]
         if not numbers:
             raise ValueError("expected at least one value")
         return numbers
@@ -122,8 +134,14 @@ def phase_legend(phases: type[IntEnum]) -> str:
 
 def compliance_parameter() -> Quantity:
     """The current limit every protocol sets (default: the standard 1 uA)."""
-    return Quantity("compliance", units="A", minimum=1e-9, maximum=1.0,
-                    default=standard.COMPLIANCE_A, description="current limit")
+    return Quantity(
+        "compliance",
+        units="A",
+        minimum=1e-9,
+        maximum=1.0,
+        default=standard.COMPLIANCE_A,
+        description="current limit",
+    )
 
 
 @dataclass(frozen=True)
@@ -171,17 +189,27 @@ class ResultPlot:
 
 
 def _spec(name: str, parameter: Parameter) -> ParameterSpec:
-    kind = {Quantity: "quantity", QuantityList: "quantities", Count: "count",
-            Flag: "flag", Choice: "choice"}[type(parameter)]
-    return ParameterSpec(name=name, kind=kind, units=getattr(parameter, "units", None) or "",
-                         default=parameter.default,
-                         minimum=getattr(parameter, "minimum", None),
-                         maximum=getattr(parameter, "maximum", None),
-                         description=parameter.description or "",
-                         choices=tuple(getattr(parameter, "choices", None) or ()))
+    kind = {
+        Quantity: "quantity",
+        QuantityList: "quantities",
+        Count: "count",
+        Flag: "flag",
+        Choice: "choice",
+    }[type(parameter)]
+    return ParameterSpec(
+        name=name,
+        kind=kind,
+        units=getattr(parameter, "units", None) or "",
+        default=parameter.default,
+        minimum=getattr(parameter, "minimum", None),
+        maximum=getattr(parameter, "maximum", None),
+        description=parameter.description or "",
+        choices=tuple(getattr(parameter, "choices", None) or ()),
+    )
 
 
 if TYPE_CHECKING:
+
     class PymeasureParameters:
         """What a protocol uses of pymeasure's Procedure: its parameter machinery.
 
@@ -199,8 +227,9 @@ if TYPE_CHECKING:
 
         def __init__(self, **kwargs: Any) -> None: ...
 
-        def set_parameters(self, parameters: dict[str, Any],
-                           except_missing: bool = True) -> None: ...
+        def set_parameters(
+            self, parameters: dict[str, Any], except_missing: bool = True
+        ) -> None: ...
 
         def refresh_parameters(self) -> None: ...
 
@@ -239,8 +268,9 @@ class BmrProcedure(PymeasureParameters, Generic[R]):
         problems = []
         for name, value in values.items():
             if name not in known:
-                problems.append(f"{name}: not a parameter of {cls.name} "
-                                f"(parameters: {', '.join(known)})")
+                problems.append(
+                    f"{name}: not a parameter of {cls.name} (parameters: {', '.join(known)})"
+                )
                 continue
             try:
                 procedure.set_parameters({name: value})
@@ -264,8 +294,7 @@ class BmrProcedure(PymeasureParameters, Generic[R]):
         """Parameter defaults that follow from the device's test conditions (not results);
         ``given``: the values the user set, which win (and may make a default moot).
         Here: the device's current limit, for every protocol that sets one."""
-        if "compliance" in conditions and isinstance(getattr(cls, "compliance", None),
-                                                       Parameter):
+        if "compliance" in conditions and isinstance(getattr(cls, "compliance", None), Parameter):
             return {"compliance": conditions["compliance"]}
         return {}
 
@@ -288,17 +317,21 @@ class BmrProcedure(PymeasureParameters, Generic[R]):
         smu_class = station.smu_class
         low, high = smu_class.nplc_range
         if not low <= self.nplc <= high:
-            raise BadInput(f"nplc = {self.nplc:g} is not allowed: the {smu_class.model} takes "
-                           f"nplc {low:g} .. {high:g}")
+            raise BadInput(
+                f"nplc = {self.nplc:g} is not allowed: the {smu_class.model} takes "
+                f"nplc {low:g} .. {high:g}"
+            )
 
     def check_fits_a_reading(self, station, name: str) -> None:
         """Refuse a step, sample or pulse ``name`` shorter than one reading at this
         protocol's nplc on the station's SMU."""
         value, shortest = getattr(self, name), station.smu_class.shortest_step(self.nplc)
         if value < shortest:
-            raise BadInput(f"{name} = {value:g} s is not allowed: one reading at nplc "
-                           f"{self.nplc:g} takes up to {shortest:.3g} s on the "
-                           f"{station.smu_class.model}; lengthen {name} or lower nplc")
+            raise BadInput(
+                f"{name} = {value:g} s is not allowed: one reading at nplc "
+                f"{self.nplc:g} takes up to {shortest:.3g} s on the "
+                f"{station.smu_class.model}; lengthen {name} or lower nplc"
+            )
 
     def estimated_duration(self) -> float | None:
         """Seconds the run should take on the instrument, from the parameters alone (shown
@@ -315,7 +348,8 @@ class BmrProcedure(PymeasureParameters, Generic[R]):
         """The result drawn on the window's plot when the run ends (nothing by default)."""
         return ResultPlot()
 
-    def save_figures(self, stored: StoredRun, result: R | None, directory: Path,
-                     stem: str) -> list[Path]:
+    def save_figures(
+        self, stored: StoredRun, result: R | None, directory: Path, stem: str
+    ) -> list[Path]:
         """Write the protocol's PNG figures; return their paths."""
         return []

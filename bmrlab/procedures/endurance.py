@@ -14,15 +14,23 @@ from .. import standard
 from ..analysis.endurance import EndurancePhase, closed_at, endurance, on_off, read_cycles
 from ..results import ProtocolResult, ResultModel, figure, flag
 from ..storage.stored_run import StoredRun
-from .base import (BmrProcedure, Count, Mark, Quantity, ResultPlot, compliance_parameter,
-                   phase_legend)
+from .base import (
+    BmrProcedure,
+    Count,
+    Mark,
+    Quantity,
+    ResultPlot,
+    compliance_parameter,
+    phase_legend,
+)
 from .context import RunContext
 
 
 class EnduranceReads(ResultModel):
     read_cycles: list[int] = figure("", "cycles at which the LRS and the HRS were read")
-    on_off: list[float | None] = figure("", "LRS/HRS read current at each read cycle (the "
-                                            "HRS at least 0.1 % of compliance)")
+    on_off: list[float | None] = figure(
+        "", "LRS/HRS read current at each read cycle (the HRS at least 0.1 % of compliance)"
+    )
     reason: str | None = figure("", "why there is no endurance figure")
 
 
@@ -31,8 +39,9 @@ class EnduranceStats(ResultModel):
 
 
 class EnduranceResult(ProtocolResult):
-    endurance_cycles: int | None = figure("cycles", "last read cycle with On/Off >= 10 before "
-                                                    "the window closed for good")
+    endurance_cycles: int | None = figure(
+        "cycles", "last read cycle with On/Off >= 10 before the window closed for good"
+    )
     endurance_censored: bool = flag("endurance_cycles", "censored: the window never closed")
     stats: EnduranceStats
 
@@ -41,31 +50,91 @@ class Endurance(BmrProcedure[EnduranceResult]):
     name = "endurance"
     rank = 4
     title = "Endurance"
-    description = ("Set/reset or set/relax cycles on the instrument with LRS and HRS reads "
-                   "at log-spaced cycles, until the On/Off window closes.")
-    COLUMNS = {"t_s": "s", "cycle": "", "v_V": "V", "i_A": "A",
-               "phase": phase_legend(EndurancePhase), "limit_hit": ""}
-    LIVE_PLOT = {"x": "cycle", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True,
-                 "group": "phase"}
+    description = (
+        "Set/reset or set/relax cycles on the instrument with LRS and HRS reads "
+        "at log-spaced cycles, until the On/Off window closes."
+    )
+    COLUMNS = {
+        "t_s": "s",
+        "cycle": "",
+        "v_V": "V",
+        "i_A": "A",
+        "phase": phase_legend(EndurancePhase),
+        "limit_hit": "",
+    }
+    LIVE_PLOT = {
+        "x": "cycle",
+        "y": "i_A",
+        "log_x": True,
+        "log_y": True,
+        "abs_y": True,
+        "group": "phase",
+    }
     Result = EnduranceResult
 
-    set_v = Quantity("set_v", units="V", minimum=1e-3, maximum=200.0, default=0.2,
-                     description="set pulse amplitude")
-    set_width = Quantity("set_width", units="s", minimum=1e-4, maximum=10.0, default=10e-3,
-                         description="set pulse width (also the step of the list)")
-    reset_v = Quantity("reset_v", units="V", minimum=0.0, maximum=200.0, default=0.0,
-                       description="reset pulse amplitude (nonvolatile); 0 = relax")
-    relax = Quantity("relax", units="s", minimum=0.0, maximum=100.0, default=0.2,
-                     description="at 0 V after the set (volatile) or around the reset")
-    max_cycles = Count("max_cycles", minimum=1, maximum=100_000_000, default=100_000,
-                       description="stop here if the window is still open")
-    reads_per_decade = Count("reads_per_decade", minimum=1, maximum=1000, default=20,
-                             description="read cycles per decade of cycles")
-    v_read = Quantity("v_read", units="V", minimum=1e-3, maximum=1.0, default=standard.V_READ,
-                      description="read voltage")
+    set_v = Quantity(
+        "set_v",
+        units="V",
+        minimum=1e-3,
+        maximum=200.0,
+        default=0.2,
+        description="set pulse amplitude",
+    )
+    set_width = Quantity(
+        "set_width",
+        units="s",
+        minimum=1e-4,
+        maximum=10.0,
+        default=10e-3,
+        description="set pulse width (also the step of the list)",
+    )
+    reset_v = Quantity(
+        "reset_v",
+        units="V",
+        minimum=0.0,
+        maximum=200.0,
+        default=0.0,
+        description="reset pulse amplitude (nonvolatile); 0 = relax",
+    )
+    relax = Quantity(
+        "relax",
+        units="s",
+        minimum=0.0,
+        maximum=100.0,
+        default=0.2,
+        description="at 0 V after the set (volatile) or around the reset",
+    )
+    max_cycles = Count(
+        "max_cycles",
+        minimum=1,
+        maximum=100_000_000,
+        default=100_000,
+        description="stop here if the window is still open",
+    )
+    reads_per_decade = Count(
+        "reads_per_decade",
+        minimum=1,
+        maximum=1000,
+        default=20,
+        description="read cycles per decade of cycles",
+    )
+    v_read = Quantity(
+        "v_read",
+        units="V",
+        minimum=1e-3,
+        maximum=1.0,
+        default=standard.V_READ,
+        description="read voltage",
+    )
     compliance = compliance_parameter()
-    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
-                    description="aperture of each step's reading")
+    nplc = Quantity(
+        "nplc",
+        units="",
+        minimum=0.001,
+        maximum=10.0,
+        default=0.01,
+        description="aperture of each step's reading",
+    )
 
     @classmethod
     def condition_defaults(cls, conditions: dict, given: dict) -> dict:
@@ -83,9 +152,12 @@ class Endurance(BmrProcedure[EnduranceResult]):
         guard.check_pulse_width("set_width", self.set_width)
 
     def startup(self, ctx: RunContext):
-        ctx.smu.configure(max_abs_v=max(self.set_v, self.reset_v),
-                                   compliance=self.compliance, nplc=self.nplc,
-                                   current_range=self.compliance)
+        ctx.smu.configure(
+            max_abs_v=max(self.set_v, self.reset_v),
+            compliance=self.compliance,
+            nplc=self.nplc,
+            current_range=self.compliance,
+        )
 
     def cycle_levels(self, step: float, read: bool) -> tuple[list, int | None, int | None]:
         """One cycle's levels, and where its LRS and HRS reads are (None: no reads)."""
@@ -123,15 +195,22 @@ class Endurance(BmrProcedure[EnduranceResult]):
         reads = {}
 
         def on_chunk(r):
-            for k, where in ((lrs_at, EndurancePhase.LRS_READ),
-                             (hrs_at, EndurancePhase.HRS_READ)):
+            for k, where in ((lrs_at, EndurancePhase.LRS_READ), (hrs_at, EndurancePhase.HRS_READ)):
                 hit = r.index == k
                 if hit.any():
                     reads[where] = float(r.i[hit][0])
-                    ctx.emit("batch", {
-                        "t_s": r.t[hit], "cycle": np.array([cycle], np.int64),
-                        "v_V": r.v[hit], "i_A": r.i[hit], "phase": np.array([where], np.int8),
-                        "limit_hit": r.limit[hit].astype(np.int8)})
+                    ctx.emit(
+                        "batch",
+                        {
+                            "t_s": r.t[hit],
+                            "cycle": np.array([cycle], np.int64),
+                            "v_V": r.v[hit],
+                            "i_A": r.i[hit],
+                            "phase": np.array([where], np.int8),
+                            "limit_hit": r.limit[hit].astype(np.int8),
+                        },
+                    )
+
         ctx.smu.sweep(levels, step, 1, on_chunk, ctx.wait)
         return reads[EndurancePhase.LRS_READ], reads[EndurancePhase.HRS_READ]
 
@@ -140,29 +219,39 @@ class Endurance(BmrProcedure[EnduranceResult]):
         measure range could not hold is missing: its cycle's On/Off is None)."""
         reads: dict[int, dict[int, float]] = {}
         for block in stored.chunks(["cycle", "phase", "i_A"]):
-            for cycle, phase, current in zip(block["cycle"].tolist(), block["phase"].tolist(),
-                                             block["i_A"].tolist(), strict=True):
+            for cycle, phase, current in zip(
+                block["cycle"].tolist(), block["phase"].tolist(), block["i_A"].tolist(), strict=True
+            ):
                 reads.setdefault(cycle, {})[phase] = current
         cycles = sorted(reads)
-        ratios = on_off([reads[c].get(EndurancePhase.LRS_READ, np.nan) for c in cycles],
-                        [reads[c].get(EndurancePhase.HRS_READ, np.nan) for c in cycles],
-                        1e-3 * self.compliance)
+        ratios = on_off(
+            [reads[c].get(EndurancePhase.LRS_READ, np.nan) for c in cycles],
+            [reads[c].get(EndurancePhase.HRS_READ, np.nan) for c in cycles],
+            1e-3 * self.compliance,
+        )
         found = endurance(cycles, ratios)
         return EnduranceResult(
-            endurance_cycles=found["cycles"], endurance_censored=found["censored"],
-            stats=EnduranceStats(endurance_cycles=EnduranceReads(
-                read_cycles=cycles, on_off=[float(r) if np.isfinite(r) else None
-                                            for r in ratios],
-                reason=found.get("reason"))))
+            endurance_cycles=found["cycles"],
+            endurance_censored=found["censored"],
+            stats=EnduranceStats(
+                endurance_cycles=EnduranceReads(
+                    read_cycles=cycles,
+                    on_off=[float(r) if np.isfinite(r) else None for r in ratios],
+                    reason=found.get("reason"),
+                )
+            ),
+        )
 
     @classmethod
     def result_plot(cls, result: EnduranceResult) -> ResultPlot:
         """The endurance marked on the reads against cycle."""
         if result.endurance_cycles is None:
             return ResultPlot()
-        return ResultPlot(marks=(Mark(result.endurance_cycles,
-                                      f"endurance {result.endurance_cycles:,} cycles"),))
+        return ResultPlot(
+            marks=(Mark(result.endurance_cycles, f"endurance {result.endurance_cycles:,} cycles"),)
+        )
 
     def save_figures(self, stored, result, directory, stem):
         from ..plotting import endurance_states  # matplotlib only when asked for
+
         return [endurance_states(stored, result, directory / f"{stem}_endurance.png")]

@@ -24,34 +24,64 @@ class FormingPulses(ResultModel):
 
 
 class FormingResult(ProtocolResult):
-    forming_V: float | None = figure("V", "amplitude of the first pulse after which a read "
-                                          "was below the target resistance")
+    forming_V: float | None = figure(
+        "V", "amplitude of the first pulse after which a read was below the target resistance"
+    )
     forming: FormingPulses = figure("", "the search", ...)
 
 
 class Forming(BmrProcedure[FormingResult]):
     name = "forming"
     title = "Forming"
-    description = ("Pulses of rising amplitude, each followed by a read, until the read "
-                   "resistance falls below the target: the forming voltage.")
-    COLUMNS = {"t_s": "s", "v_V": "V", "i_A": "A", "amplitude_V": "V", "resistance_ohm": "ohm",
-               "limit_hit": ""}
+    description = (
+        "Pulses of rising amplitude, each followed by a read, until the read "
+        "resistance falls below the target: the forming voltage."
+    )
+    COLUMNS = {
+        "t_s": "s",
+        "v_V": "V",
+        "i_A": "A",
+        "amplitude_V": "V",
+        "resistance_ohm": "ohm",
+        "limit_hit": "",
+    }
     LIVE_PLOT = {"x": "amplitude_V", "y": "resistance_ohm", "log_y": True}
     Result = FormingResult
 
-    start = Quantity("start", units="V", minimum=1e-3, maximum=200.0, default=0.05,
-                     description="first amplitude")
-    increment = Quantity("increment", units="V", minimum=1e-4, maximum=10.0, default=0.01,
-                         description="amplitude step")
-    stop = Quantity("stop", units="V", minimum=1e-3, maximum=200.0, default=0.5,
-                    description="last amplitude")
-    width = Quantity("width", units="s", minimum=1e-4, maximum=10.0, default=10e-3,
-                     description="pulse width")
-    target = Quantity("target", units="ohm", minimum=1.0, maximum=1e15, default=1e6,
-                      description="stop once a read finds less than this")
+    start = Quantity(
+        "start", units="V", minimum=1e-3, maximum=200.0, default=0.05, description="first amplitude"
+    )
+    increment = Quantity(
+        "increment",
+        units="V",
+        minimum=1e-4,
+        maximum=10.0,
+        default=0.01,
+        description="amplitude step",
+    )
+    stop = Quantity(
+        "stop", units="V", minimum=1e-3, maximum=200.0, default=0.5, description="last amplitude"
+    )
+    width = Quantity(
+        "width", units="s", minimum=1e-4, maximum=10.0, default=10e-3, description="pulse width"
+    )
+    target = Quantity(
+        "target",
+        units="ohm",
+        minimum=1.0,
+        maximum=1e15,
+        default=1e6,
+        description="stop once a read finds less than this",
+    )
     compliance = compliance_parameter()
-    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.05,
-                    description="aperture of each reading")
+    nplc = Quantity(
+        "nplc",
+        units="",
+        minimum=0.001,
+        maximum=10.0,
+        default=0.05,
+        description="aperture of each reading",
+    )
 
     def check(self, station) -> None:
         station.guard.check_voltage("stop", self.stop)
@@ -67,9 +97,17 @@ class Forming(BmrProcedure[FormingResult]):
             ctx.smu.pulse(amplitude, self.width, ctx.wait)
             r = ctx.smu.read(standard.V_READ)
             resistance = standard.V_READ / max(abs(float(r.i[0])), 1e-18)
-            ctx.emit("batch", {"t_s": r.t, "v_V": r.v, "i_A": r.i, "amplitude_V": [amplitude],
-                               "resistance_ohm": [resistance],
-                               "limit_hit": r.limit.astype(np.int8)})
+            ctx.emit(
+                "batch",
+                {
+                    "t_s": r.t,
+                    "v_V": r.v,
+                    "i_A": r.i,
+                    "amplitude_V": [amplitude],
+                    "resistance_ohm": [resistance],
+                    "limit_hit": r.limit.astype(np.int8),
+                },
+            )
             ctx.emit("progress", 100.0 * (k + 1) / len(amplitudes))
             if resistance < self.target:
                 return
@@ -79,9 +117,14 @@ class Forming(BmrProcedure[FormingResult]):
         voltage, pulses = None, 0
         for block in stored.chunks(["amplitude_V", "resistance_ohm"]):
             if voltage is None:
-                voltage = forming_voltage(block["amplitude_V"], block["resistance_ohm"],
-                                          self.target)
+                voltage = forming_voltage(
+                    block["amplitude_V"], block["resistance_ohm"], self.target
+                )
             pulses += len(block["amplitude_V"])
-        return FormingResult(forming_V=voltage, forming=FormingPulses(
-            pulses=pulses, reason=None if voltage is not None
-            else "no read fell below the target"))
+        return FormingResult(
+            forming_V=voltage,
+            forming=FormingPulses(
+                pulses=pulses,
+                reason=None if voltage is not None else "no read fell below the target",
+            ),
+        )

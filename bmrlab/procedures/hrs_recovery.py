@@ -16,13 +16,25 @@ MAX_RESETS = 3
 def rest_parameter(before: str) -> Quantity:
     """``rest``: the first wait at 0 V ``before`` each stimulus, doubled until the HRS is
     back (up to ``max_rest``)."""
-    return Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=0.5,
-                    description=f"at 0 V {before} (doubled until the HRS is back)")
+    return Quantity(
+        "rest",
+        units="s",
+        minimum=0.0,
+        maximum=3600.0,
+        default=0.5,
+        description=f"at 0 V {before} (doubled until the HRS is back)",
+    )
 
 
 def max_rest_parameter() -> Quantity:
-    return Quantity("max_rest", units="s", minimum=0.0, maximum=36000.0, default=60.0,
-                    description="longest wait for the HRS to come back")
+    return Quantity(
+        "max_rest",
+        units="s",
+        minimum=0.0,
+        maximum=36000.0,
+        default=60.0,
+        description="longest wait for the HRS to come back",
+    )
 
 
 def hrs_read(ctx: RunContext) -> float:
@@ -36,8 +48,15 @@ def read_floor(ctx: RunContext, compliance: float) -> float:
     return max(10 * ctx.smu.current_resolution, 1e-3 * compliance)
 
 
-def back_to_hrs(ctx: RunContext, reference: float, floor: float, rest: float, max_rest: float,
-                v_reset: float = 0.0, reset_width: float = 0.0) -> tuple[float, int]:
+def back_to_hrs(
+    ctx: RunContext,
+    reference: float,
+    floor: float,
+    rest: float,
+    max_rest: float,
+    v_reset: float = 0.0,
+    reset_width: float = 0.0,
+) -> tuple[float, int]:
     """Rest at 0 V (after a reset pulse to -``v_reset`` for a nonvolatile device) until an
     HRS read is within ``CONFIRM_FACTOR`` of ``reference`` (or below ``floor``), doubling the
     rest up to ``max_rest``. Returns (the last read, rests or resets it took)."""

@@ -22,9 +22,11 @@ FLOOR_RESOLUTIONS = 10  # an HRS read within this many resolutions of 0 is the f
 
 def cycle_levels(v_max, v_neg, step, v_read, rest_points) -> tuple[np.ndarray, np.ndarray]:
     """Levels and phases of one cycle: rest, HRS read, 0 -> +v_max -> 0 (-> -v_neg -> 0)."""
+
     def ramp(stop):
         n = max(1, int(round(abs(stop) / step)))
         return np.linspace(0.0, stop, n + 1)
+
     up = ramp(v_max)
     legs = [up, up[::-1][1:]]
     if v_neg > 0:
@@ -32,8 +34,9 @@ def cycle_levels(v_max, v_neg, step, v_read, rest_points) -> tuple[np.ndarray, n
         legs += [down[1:], down[::-1][1:]]
     sweep = np.concatenate(legs)
     levels = np.concatenate([np.zeros(rest_points), [v_read], sweep])
-    phases = np.concatenate([np.full(rest_points, IvPhase.REST), [IvPhase.READ],
-                             np.full(sweep.size, IvPhase.SWEEP)])
+    phases = np.concatenate(
+        [np.full(rest_points, IvPhase.REST), [IvPhase.READ], np.full(sweep.size, IvPhase.SWEEP)]
+    )
     return levels, phases.astype(np.int8)
 
 
@@ -58,32 +61,94 @@ class IvSweep(BmrProcedure[IvSweepResult]):
     name = "iv-sweep"
     rank = 1
     title = "I-V sweep"
-    description = ("Staircase I-V loops with current compliance; Vset, Vreset and On/Off "
-                   "per cycle, with the median and 5-95 % spread.")
-    COLUMNS = {"t_s": "s", "v_V": "V", "v_src_V": "V", "i_A": "A", "cycle": "",
-               "phase": phase_legend(IvPhase), "limit_hit": ""}
-    LIVE_PLOT = {"x": "v_src_V", "y": "i_A", "log_y": True, "abs_y": True, "group": "cycle",
-                 "segment": "phase", "hide": {"phase": [0]}}
+    description = (
+        "Staircase I-V loops with current compliance; Vset, Vreset and On/Off "
+        "per cycle, with the median and 5-95 % spread."
+    )
+    COLUMNS = {
+        "t_s": "s",
+        "v_V": "V",
+        "v_src_V": "V",
+        "i_A": "A",
+        "cycle": "",
+        "phase": phase_legend(IvPhase),
+        "limit_hit": "",
+    }
+    LIVE_PLOT = {
+        "x": "v_src_V",
+        "y": "i_A",
+        "log_y": True,
+        "abs_y": True,
+        "group": "cycle",
+        "segment": "phase",
+        "hide": {"phase": [0]},
+    }
     Result = IvSweepResult
 
-    v_max = Quantity("v_max", units="V", minimum=1e-3, maximum=200.0,
-                     default=standard.SWEEP_V_MAX, description="peak of the positive branch")
-    v_neg = Quantity("v_neg", units="V", minimum=0.0, maximum=200.0, default=0.0,
-                     description="magnitude of the negative branch; 0 = unipolar")
-    step = Quantity("step", units="V", minimum=0.1e-3, maximum=1.0,
-                    default=standard.SWEEP_STEP_V, description="voltage step")
-    dwell = Quantity("dwell", units="s", minimum=50e-6, maximum=10.0,
-                     default=standard.SWEEP_DWELL_S,
-                     description="time per step (step/dwell is the sweep rate)")
+    v_max = Quantity(
+        "v_max",
+        units="V",
+        minimum=1e-3,
+        maximum=200.0,
+        default=standard.SWEEP_V_MAX,
+        description="peak of the positive branch",
+    )
+    v_neg = Quantity(
+        "v_neg",
+        units="V",
+        minimum=0.0,
+        maximum=200.0,
+        default=0.0,
+        description="magnitude of the negative branch; 0 = unipolar",
+    )
+    step = Quantity(
+        "step",
+        units="V",
+        minimum=0.1e-3,
+        maximum=1.0,
+        default=standard.SWEEP_STEP_V,
+        description="voltage step",
+    )
+    dwell = Quantity(
+        "dwell",
+        units="s",
+        minimum=50e-6,
+        maximum=10.0,
+        default=standard.SWEEP_DWELL_S,
+        description="time per step (step/dwell is the sweep rate)",
+    )
     compliance = compliance_parameter()
-    nplc = Quantity("nplc", units="", minimum=0.01, maximum=10.0, default=0.05,
-                    description="measurement aperture in power-line cycles")
-    cycles = Count("cycles", minimum=1, maximum=100_000, default=standard.IV_CYCLES,
-                   description="number of loops")
-    v_read = Quantity("v_read", units="V", minimum=1e-3, maximum=1.0, default=standard.V_READ,
-                      description="voltage at which On/Off is evaluated")
-    rest = Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=standard.IV_REST_S,
-                    description="time at 0 V before each cycle")
+    nplc = Quantity(
+        "nplc",
+        units="",
+        minimum=0.01,
+        maximum=10.0,
+        default=0.05,
+        description="measurement aperture in power-line cycles",
+    )
+    cycles = Count(
+        "cycles",
+        minimum=1,
+        maximum=100_000,
+        default=standard.IV_CYCLES,
+        description="number of loops",
+    )
+    v_read = Quantity(
+        "v_read",
+        units="V",
+        minimum=1e-3,
+        maximum=1.0,
+        default=standard.V_READ,
+        description="voltage at which On/Off is evaluated",
+    )
+    rest = Quantity(
+        "rest",
+        units="s",
+        minimum=0.0,
+        maximum=3600.0,
+        default=standard.IV_REST_S,
+        description="time at 0 V before each cycle",
+    )
 
     @classmethod
     def condition_defaults(cls, conditions: dict, given: dict) -> dict:
@@ -97,8 +162,9 @@ class IvSweep(BmrProcedure[IvSweepResult]):
         return defaults
 
     def cycle(self) -> tuple[np.ndarray, np.ndarray]:
-        return cycle_levels(self.v_max, self.v_neg, self.step, self.v_read,
-                            int(round(self.rest / self.dwell)))
+        return cycle_levels(
+            self.v_max, self.v_neg, self.step, self.v_read, int(round(self.rest / self.dwell))
+        )
 
     def estimated_duration(self) -> float:
         return self.cycles * len(self.cycle()[0]) * self.dwell
@@ -110,12 +176,15 @@ class IvSweep(BmrProcedure[IvSweepResult]):
         guard.check_compliance("compliance", self.compliance)
         self.check_fits_a_reading(station, "dwell")
         if self.v_read >= self.v_max:
-            raise BadInput(f"v_read = {format_quantity(self.v_read, 'V')} is not allowed: it "
-                           f"must be below v_max = {format_quantity(self.v_max, 'V')}")
+            raise BadInput(
+                f"v_read = {format_quantity(self.v_read, 'V')} is not allowed: it "
+                f"must be below v_max = {format_quantity(self.v_max, 'V')}"
+            )
 
     def startup(self, ctx: RunContext):
-        ctx.smu.configure(max_abs_v=max(self.v_max, self.v_neg),
-                                   compliance=self.compliance, nplc=self.nplc)
+        ctx.smu.configure(
+            max_abs_v=max(self.v_max, self.v_neg), compliance=self.compliance, nplc=self.nplc
+        )
 
     def execute(self, ctx: RunContext):
         levels, phases = self.cycle()
@@ -123,10 +192,18 @@ class IvSweep(BmrProcedure[IvSweepResult]):
 
         def on_chunk(readings):
             within = readings.index % len(levels)
-            ctx.emit("batch", {
-                "t_s": readings.t, "v_V": readings.v, "v_src_V": levels[within],
-                "i_A": readings.i, "cycle": (readings.index // len(levels) + 1).astype(np.int32),
-                "phase": phases[within], "limit_hit": readings.limit.astype(np.int8)})
+            ctx.emit(
+                "batch",
+                {
+                    "t_s": readings.t,
+                    "v_V": readings.v,
+                    "v_src_V": levels[within],
+                    "i_A": readings.i,
+                    "cycle": (readings.index // len(levels) + 1).astype(np.int32),
+                    "phase": phases[within],
+                    "limit_hit": readings.limit.astype(np.int8),
+                },
+            )
             ctx.emit("progress", 100.0 * (readings.index[-1] + 1) / total)
 
         ctx.smu.sweep(levels, self.dwell, self.cycles, on_chunk, ctx.wait)
@@ -135,16 +212,25 @@ class IvSweep(BmrProcedure[IvSweepResult]):
         """Cycle by cycle from the file (one cycle in memory), then the spreads."""
         cycles, bipolar = [], False
         for _, cycle in stored.groups("cycle", ["v_src_V", "i_A", "phase"]):
-            cycles.append(analyze_cycle(cycle["v_src_V"], cycle["i_A"], cycle["phase"],
-                                        compliance=self.compliance, v_read=self.v_read,
-                                        step=self.step))
+            cycles.append(
+                analyze_cycle(
+                    cycle["v_src_V"],
+                    cycle["i_A"],
+                    cycle["phase"],
+                    compliance=self.compliance,
+                    v_read=self.v_read,
+                    step=self.step,
+                )
+            )
             bipolar |= bool(np.any(cycle["v_src_V"][cycle["phase"] == IvPhase.SWEEP] < 0))
         floor = FLOOR_RESOLUTIONS * stored.smu_settings["current_resolution_A"]
         return IvSweepResult.model_validate(
-            summarize_iv(cycles, bipolar=bipolar, current_floor=floor))
+            summarize_iv(cycles, bipolar=bipolar, current_floor=floor)
+        )
 
     def save_figures(self, stored, result, directory, stem):
         from ..plotting import iv_loops, vset_histogram  # matplotlib only when asked for
+
         files = [iv_loops(stored, result, directory / f"{stem}_iv.png")]
         if result is not None:  # a run that did not finish has no figures to histogram
             files.append(vset_histogram(result, directory / f"{stem}_vset.png"))

@@ -32,25 +32,62 @@ class MultilevelResult(ProtocolResult):
 class Multilevel(BmrProcedure[MultilevelResult]):
     name = "multilevel"
     title = "Multilevel states"
-    description = ("Set pulses under several compliance currents, each followed by a read: "
-                   "the state against the compliance and the number of distinct levels.")
-    COLUMNS = {"t_s": "s", "v_V": "V", "i_A": "A", "compliance_A": "A", "repeat": "",
-               "limit_hit": ""}
+    description = (
+        "Set pulses under several compliance currents, each followed by a read: "
+        "the state against the compliance and the number of distinct levels."
+    )
+    COLUMNS = {
+        "t_s": "s",
+        "v_V": "V",
+        "i_A": "A",
+        "compliance_A": "A",
+        "repeat": "",
+        "limit_hit": "",
+    }
     LIVE_PLOT = {"x": "compliance_A", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True}
     Result = MultilevelResult
 
-    compliances = QuantityList("compliances", units="A", minimum=1e-9, maximum=1.0,
-                               default=[0.1e-6, 0.3e-6, 1e-6, 3e-6, 10e-6],
-                               description="current limits of the set pulses")
-    set_v = Quantity("set_v", units="V", minimum=1e-3, maximum=200.0, default=0.2,
-                     description="set pulse amplitude")
-    set_width = Quantity("set_width", units="s", minimum=1e-4, maximum=10.0, default=10e-3,
-                         description="set pulse width")
+    compliances = QuantityList(
+        "compliances",
+        units="A",
+        minimum=1e-9,
+        maximum=1.0,
+        default=[0.1e-6, 0.3e-6, 1e-6, 3e-6, 10e-6],
+        description="current limits of the set pulses",
+    )
+    set_v = Quantity(
+        "set_v",
+        units="V",
+        minimum=1e-3,
+        maximum=200.0,
+        default=0.2,
+        description="set pulse amplitude",
+    )
+    set_width = Quantity(
+        "set_width",
+        units="s",
+        minimum=1e-4,
+        maximum=10.0,
+        default=10e-3,
+        description="set pulse width",
+    )
     repeats = Count("repeats", minimum=1, maximum=1000, default=5, description="per level")
-    v_reset = Quantity("v_reset", units="V", minimum=0.0, maximum=200.0, default=0.2,
-                       description="reset amplitude between sets; 0 = rest only")
-    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.05,
-                    description="aperture of each reading")
+    v_reset = Quantity(
+        "v_reset",
+        units="V",
+        minimum=0.0,
+        maximum=200.0,
+        default=0.2,
+        description="reset amplitude between sets; 0 = rest only",
+    )
+    nplc = Quantity(
+        "nplc",
+        units="",
+        minimum=0.001,
+        maximum=10.0,
+        default=0.05,
+        description="aperture of each reading",
+    )
 
     def check(self, station) -> None:
         guard = station.guard
@@ -64,8 +101,9 @@ class Multilevel(BmrProcedure[MultilevelResult]):
         self._configure(ctx, max(self.compliances))
 
     def _configure(self, ctx: RunContext, compliance: float) -> None:
-        ctx.smu.configure(max_abs_v=max(self.set_v, self.v_reset), compliance=compliance,
-                          nplc=self.nplc)
+        ctx.smu.configure(
+            max_abs_v=max(self.set_v, self.v_reset), compliance=compliance, nplc=self.nplc
+        )
 
     def execute(self, ctx: RunContext):
         smu = ctx.smu
@@ -79,15 +117,25 @@ class Multilevel(BmrProcedure[MultilevelResult]):
                 smu.pulse(self.set_v, self.set_width, ctx.wait)
                 self._configure(ctx, max(self.compliances))  # a read the limit does not clip
                 r = smu.read(standard.V_READ)
-                ctx.emit("batch", {"t_s": r.t, "v_V": r.v, "i_A": r.i,
-                                   "compliance_A": [compliance],
-                                   "repeat": np.array([repeat], np.int32),
-                                   "limit_hit": r.limit.astype(np.int8)})
+                ctx.emit(
+                    "batch",
+                    {
+                        "t_s": r.t,
+                        "v_V": r.v,
+                        "i_A": r.i,
+                        "compliance_A": [compliance],
+                        "repeat": np.array([repeat], np.int32),
+                        "limit_hit": r.limit.astype(np.int8),
+                    },
+                )
                 done += 1
                 ctx.emit("progress", 100.0 * done / total)
 
     def analyze(self, stored: StoredRun) -> MultilevelResult:
         """One read per set pulse: a small run, read whole."""
         reads = stored.columns(["compliance_A", "i_A"])
-        return MultilevelResult(multilevel=Levels(
-            **levels(reads["compliance_A"], np.abs(reads["i_A"]) / standard.V_READ)))
+        return MultilevelResult(
+            multilevel=Levels(
+                **levels(reads["compliance_A"], np.abs(reads["i_A"]) / standard.V_READ)
+            )
+        )

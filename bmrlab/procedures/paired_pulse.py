@@ -11,15 +11,29 @@ state after ``rest``.
 
 import numpy as np
 
-from ..analysis.paired_pulse import (PAIR_COLUMNS, PairedPulsePhase, fit_ppf, pair_currents,
-                                     ppf_index)
+from ..analysis.paired_pulse import (
+    PAIR_COLUMNS,
+    PairedPulsePhase,
+    fit_ppf,
+    pair_currents,
+    ppf_index,
+)
 from ..errors import BadInput
 from ..instruments.pulse_generator import PulseGenerator
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
-from .base import (BmrProcedure, Choice, Count, Curve, Quantity, QuantityList, ResultPlot,
-                   compliance_parameter, phase_legend)
+from .base import (
+    BmrProcedure,
+    Choice,
+    Count,
+    Curve,
+    Quantity,
+    QuantityList,
+    ResultPlot,
+    compliance_parameter,
+    phase_legend,
+)
 from .context import RunContext
 
 TRACE_MARGIN_S = 5e-3  # a generator's pair lands in the trace after the host's latency
@@ -42,18 +56,25 @@ class PpfFit(ResultModel):
 
     def formula(self) -> str:
         """``1 + 0.38 exp(-dt / 32.3 ms)``, with the second term when there is one."""
-        terms = [f"{c:.2f} exp(-dt / {format_quantity(tau * 1e-3, 's', 3)})"
-                 for c, tau in ((self.C1, self.tau1_ms), (self.C2, self.tau2_ms)) if tau]
+        terms = [
+            f"{c:.2f} exp(-dt / {format_quantity(tau * 1e-3, 's', 3)})"
+            for c, tau in ((self.C1, self.tau1_ms), (self.C2, self.tau2_ms))
+            if tau
+        ]
         return "1 + " + " + ".join(terms)
 
 
 class Ppf(ResultModel):
     interval_ms: list[float] = figure("ms", "interval between the pulses, as run")
-    index: list[float | None] = figure("", "median PPF index A2/A1 of the pairs at each "
-                                           "interval (None: no pair gave one)")
+    index: list[float | None] = figure(
+        "", "median PPF index A2/A1 of the pairs at each interval (None: no pair gave one)"
+    )
     ppf_at_shortest: float | None = figure("", "median PPF index at the shortest interval")
-    fit: PpfFit | None = figure("", "exponential decay of the index with the interval "
-                                    "(None: fewer than three intervals, or no fit)")
+    fit: PpfFit | None = figure(
+        "",
+        "exponential decay of the index with the interval "
+        "(None: fewer than three intervals, or no fit)",
+    )
 
 
 class PairedPulseResult(ProtocolResult):
@@ -64,35 +85,92 @@ class PairedPulse(BmrProcedure[PairedPulseResult]):
     name = "paired-pulse"
     rank = 5
     title = "Paired pulse"
-    description = ("Two equal pulses against their interval (log-spaced): the PPF index "
-                   "A2/A1 and its double-exponential decay.")
-    COLUMNS = {"t_s": "s", "t_pair_s": "s", "v_V": "V", "i_A": "A", "interval_s": "s",
-               "pair": "", "phase": phase_legend(PairedPulsePhase),
-               "limit_hit": ""}
-    LIVE_PLOT = {"x": "t_pair_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "pair",
-                 "legend": "interval_s", "segment": "phase", "hide": {"phase": [0]},
-                 "symbols": True}
+    description = (
+        "Two equal pulses against their interval (log-spaced): the PPF index "
+        "A2/A1 and its double-exponential decay."
+    )
+    COLUMNS = {
+        "t_s": "s",
+        "t_pair_s": "s",
+        "v_V": "V",
+        "i_A": "A",
+        "interval_s": "s",
+        "pair": "",
+        "phase": phase_legend(PairedPulsePhase),
+        "limit_hit": "",
+    }
+    LIVE_PLOT = {
+        "x": "t_pair_s",
+        "y": "i_A",
+        "log_y": True,
+        "abs_y": True,
+        "group": "pair",
+        "legend": "interval_s",
+        "segment": "phase",
+        "hide": {"phase": [0]},
+        "symbols": True,
+    }
     Result = PairedPulseResult
 
-    pulse_v = Quantity("pulse_v", units="V", minimum=1e-3, maximum=200.0, default=0.1,
-                       description="amplitude of both pulses")
-    width = Quantity("width", units="s", minimum=1e-4, maximum=10.0, default=1e-3,
-                     description="width of both pulses")
-    intervals = QuantityList("intervals", units="s", minimum=1e-4, maximum=100.0,
-                             default=[float(f"{x:.3g}") for x in np.logspace(-3, 0, 10)],
-                             description="gaps from the end of the first pulse to the "
-                                         "start of the second")
-    repeats = Count("repeats", minimum=1, maximum=1000, default=10,
-                    description="pairs per interval (the median index is used)")
-    rest = Quantity("rest", units="s", minimum=0.0, maximum=3600.0, default=0.5,
-                    description="at 0 V before each pair")
+    pulse_v = Quantity(
+        "pulse_v",
+        units="V",
+        minimum=1e-3,
+        maximum=200.0,
+        default=0.1,
+        description="amplitude of both pulses",
+    )
+    width = Quantity(
+        "width",
+        units="s",
+        minimum=1e-4,
+        maximum=10.0,
+        default=1e-3,
+        description="width of both pulses",
+    )
+    intervals = QuantityList(
+        "intervals",
+        units="s",
+        minimum=1e-4,
+        maximum=100.0,
+        default=[float(f"{x:.3g}") for x in np.logspace(-3, 0, 10)],
+        description="gaps from the end of the first pulse to the start of the second",
+    )
+    repeats = Count(
+        "repeats",
+        minimum=1,
+        maximum=1000,
+        default=10,
+        description="pairs per interval (the median index is used)",
+    )
+    rest = Quantity(
+        "rest",
+        units="s",
+        minimum=0.0,
+        maximum=3600.0,
+        default=0.5,
+        description="at 0 V before each pair",
+    )
     compliance = compliance_parameter()
-    current_range = Quantity("current_range", units="A", minimum=1e-12, maximum=1.0,
-                             default=10e-9, description="fixed measure range (pA responses)")
-    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.04,
-                    description="aperture of each sample")
-    source = Choice("source", choices=["smu", "generator"], default="smu",
-                    description="what makes the pulses")
+    current_range = Quantity(
+        "current_range",
+        units="A",
+        minimum=1e-12,
+        maximum=1.0,
+        default=10e-9,
+        description="fixed measure range (pA responses)",
+    )
+    nplc = Quantity(
+        "nplc",
+        units="",
+        minimum=0.001,
+        maximum=10.0,
+        default=0.04,
+        description="aperture of each sample",
+    )
+    source = Choice(
+        "source", choices=["smu", "generator"], default="smu", description="what makes the pulses"
+    )
 
     def check(self, station) -> None:
         guard = station.guard
@@ -101,19 +179,33 @@ class PairedPulse(BmrProcedure[PairedPulseResult]):
         guard.check_pulse_width("width", self.width)
         if self.source == "generator":
             if not station.has_generator:
-                raise BadInput(f"source = generator is not allowed: {station.source} has no "
-                               "instrument with the role pulse_generator")
-            PulseGenerator.check(station.guard, station.generator_class, "pulse_v",
-                                 self.pulse_v, self.width, self.width + min(self.intervals), 2)
+                raise BadInput(
+                    f"source = generator is not allowed: {station.source} has no "
+                    "instrument with the role pulse_generator"
+                )
+            PulseGenerator.check(
+                station.guard,
+                station.generator_class,
+                "pulse_v",
+                self.pulse_v,
+                self.width,
+                self.width + min(self.intervals),
+                2,
+            )
         self.check_fits_a_reading(station, "width")
 
     def estimated_duration(self) -> float:
-        return self.repeats * sum(self.rest + 3 * self.width + interval
-                                  for interval in self.intervals)
+        return self.repeats * sum(
+            self.rest + 3 * self.width + interval for interval in self.intervals
+        )
 
     def startup(self, ctx: RunContext):
-        ctx.smu.configure(max_abs_v=self.pulse_v, compliance=self.compliance, nplc=self.nplc,
-                          current_range=self.current_range)
+        ctx.smu.configure(
+            max_abs_v=self.pulse_v,
+            compliance=self.compliance,
+            nplc=self.nplc,
+            current_range=self.current_range,
+        )
 
     def execute(self, ctx: RunContext):
         fire = self._fire_from_generator if self.source == "generator" else self._fire_from_smu
@@ -132,8 +224,10 @@ class PairedPulse(BmrProcedure[PairedPulseResult]):
         gap = max(1, round(interval / step))
         levels = [self.pulse_v] + [0.0] * gap + [self.pulse_v] + [0.0]
         phase = PairedPulsePhase
-        phases = np.array([phase.FIRST_PULSE] + [phase.INTERVAL] * gap
-                          + [phase.SECOND_PULSE, phase.INTERVAL], np.int8)
+        phases = np.array(
+            [phase.FIRST_PULSE] + [phase.INTERVAL] * gap + [phase.SECOND_PULSE, phase.INTERVAL],
+            np.int8,
+        )
         ctx.smu.sweep(levels, step, 1, self._keeper(ctx, pair, gap * step, phases), ctx.wait)
 
     def _fire_from_generator(self, ctx: RunContext, pair: int, interval: float) -> None:
@@ -144,24 +238,48 @@ class PairedPulse(BmrProcedure[PairedPulseResult]):
 
         def on_chunk(r):
             n = len(r.index)
-            ctx.emit("batch", {
-                "t_s": r.t, "t_pair_s": r.elapsed, "v_V": r.v, "i_A": r.i,
-                "interval_s": np.full(n, interval), "pair": np.full(n, pair, np.int32),
-                "phase": np.full(n, PairedPulsePhase.TRACE, np.int8),
-                "limit_hit": r.limit.astype(np.int8)})
-        smu.time_trace(0.0, step, points, on_chunk, ctx.wait,
-                       after_start=lambda: generator.paired(self.pulse_v, self.width, interval))
+            ctx.emit(
+                "batch",
+                {
+                    "t_s": r.t,
+                    "t_pair_s": r.elapsed,
+                    "v_V": r.v,
+                    "i_A": r.i,
+                    "interval_s": np.full(n, interval),
+                    "pair": np.full(n, pair, np.int32),
+                    "phase": np.full(n, PairedPulsePhase.TRACE, np.int8),
+                    "limit_hit": r.limit.astype(np.int8),
+                },
+            )
+
+        smu.time_trace(
+            0.0,
+            step,
+            points,
+            on_chunk,
+            ctx.wait,
+            after_start=lambda: generator.paired(self.pulse_v, self.width, interval),
+        )
 
     @staticmethod
     def _keeper(ctx, pair, interval, phases):
         def on_chunk(r):
             keep = r.index < len(phases) - 1
             n = int(keep.sum())
-            ctx.emit("batch", {
-                "t_s": r.t[keep], "t_pair_s": r.elapsed[keep], "v_V": r.v[keep],
-                "i_A": r.i[keep], "interval_s": np.full(n, interval),
-                "pair": np.full(n, pair, np.int32), "phase": phases[r.index[keep]],
-                "limit_hit": r.limit[keep].astype(np.int8)})
+            ctx.emit(
+                "batch",
+                {
+                    "t_s": r.t[keep],
+                    "t_pair_s": r.elapsed[keep],
+                    "v_V": r.v[keep],
+                    "i_A": r.i[keep],
+                    "interval_s": np.full(n, interval),
+                    "pair": np.full(n, pair, np.int32),
+                    "phase": phases[r.index[keep]],
+                    "limit_hit": r.limit[keep].astype(np.int8),
+                },
+            )
+
         return on_chunk
 
     def analyze(self, stored: StoredRun) -> PairedPulseResult:
@@ -178,10 +296,14 @@ class PairedPulse(BmrProcedure[PairedPulseResult]):
             medians[interval] = float(np.nanmedian(index)) if np.isfinite(index).any() else None
         dts = list(medians)
         fit = fit_ppf(dts, [np.nan if medians[d] is None else medians[d] for d in dts])
-        return PairedPulseResult(ppf=Ppf(
-            interval_ms=[d * 1e3 for d in dts], index=list(medians.values()),
-            ppf_at_shortest=medians[dts[0]] if dts else None,
-            fit=PpfFit(**fit) if fit else None))
+        return PairedPulseResult(
+            ppf=Ppf(
+                interval_ms=[d * 1e3 for d in dts],
+                index=list(medians.values()),
+                ppf_at_shortest=medians[dts[0]] if dts else None,
+                fit=PpfFit(**fit) if fit else None,
+            )
+        )
 
     @classmethod
     def result_plot(cls, result: PairedPulseResult) -> ResultPlot:
@@ -193,14 +315,20 @@ class PairedPulse(BmrProcedure[PairedPulseResult]):
         if ppf.fit is not None:
             dt = np.geomspace(min(ppf.interval_ms), max(ppf.interval_ms), 200)
             fit = (dt.tolist(), ppf.fit.index(dt).tolist(), f"fit: {ppf.fit.formula()}")
-        return ResultPlot(curve=Curve(
-            spec={"x": "interval_ms", "y": "index", "log_x": True},
-            units={"interval_ms": "ms", "index": ""},
-            columns={"interval_ms": ppf.interval_ms,
-                     "index": [np.nan if i is None else i for i in ppf.index]},
-            reference_y=1.0, fit=fit))
+        return ResultPlot(
+            curve=Curve(
+                spec={"x": "interval_ms", "y": "index", "log_x": True},
+                units={"interval_ms": "ms", "index": ""},
+                columns={
+                    "interval_ms": ppf.interval_ms,
+                    "index": [np.nan if i is None else i for i in ppf.index],
+                },
+                reference_y=1.0,
+                fit=fit,
+            )
+        )
 
     def save_figures(self, stored, result, directory, stem):
         from ..plotting import ppf_against_interval  # matplotlib only when asked for
-        return [ppf_against_interval(stored, result, directory / f"{stem}_ppf.png")]
 
+        return [ppf_against_interval(stored, result, directory / f"{stem}_ppf.png")]

@@ -20,12 +20,18 @@ from ..errors import BadInput
 from ..results import ProtocolResult, ResultModel, Spread, figure
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
-from .base import (BmrProcedure, Count, Mark, Quantity, QuantityList, ResultPlot,
-                   compliance_parameter, phase_legend)
+from .base import (
+    BmrProcedure,
+    Count,
+    Mark,
+    Quantity,
+    QuantityList,
+    ResultPlot,
+    compliance_parameter,
+    phase_legend,
+)
 from .context import RunContext
-from .hrs_recovery import (back_to_hrs, hrs_read, max_rest_parameter, read_floor,
-                           rest_parameter)
-
+from .hrs_recovery import back_to_hrs, hrs_read, max_rest_parameter, read_floor, rest_parameter
 
 
 class DelayPhase(IntEnum):
@@ -33,6 +39,8 @@ class DelayPhase(IntEnum):
 
     HRS_READ = 0  # the read before the step
     STEP = 1  # a sample during the step
+
+
 SAMPLES_PER_DELAY = 50
 TIMEOUT_DELAYS = 10  # later steps at an amplitude last this many first delays
 
@@ -43,8 +51,11 @@ class DelaySummary(Spread):
 
     switched: int = figure("", "steps that switched within their time-out", 0)
     pulses: int = figure("", "steps measured", 0)
-    resolved: bool = figure("", "the median is longer than 1.5 sample intervals (it is "
-                                "fitted; else resolution-limited)", False)
+    resolved: bool = figure(
+        "",
+        "the median is longer than 1.5 sample intervals (it is fitted; else resolution-limited)",
+        False,
+    )
 
 
 class DelayFit(ResultModel):
@@ -53,10 +64,12 @@ class DelayFit(ResultModel):
 
     V0_mV: float = figure("mV", "voltage scale V0", ...)
     tau0_s: float = figure("s", "time scale tau0", ...)
-    tau_x_s: float | None = figure("s", "relaxation time of the gap (None: not determined, "
-                                        "the sinh form)")
-    V_th_mV: float | None = figure("mV", "DC threshold V0 asinh(tau0 / tau_x) (None: not "
-                                         "determined, the sinh form)")
+    tau_x_s: float | None = figure(
+        "s", "relaxation time of the gap (None: not determined, the sinh form)"
+    )
+    V_th_mV: float | None = figure(
+        "mV", "DC threshold V0 asinh(tau0 / tau_x) (None: not determined, the sinh form)"
+    )
     points: int = figure("", "amplitudes fitted", ...)
     form: str = figure("", "'leaky' (tau_x determined) or 'sinh'", ...)
 
@@ -64,15 +77,18 @@ class DelayFit(ResultModel):
 class DelayStats(ResultModel):
     delay_ms: DelaySummary = figure("ms", "delays at delay_at_mV", ...)
     delay_by_mV: dict[str, DelaySummary] = Field(
-        ..., description="delays per step amplitude (key: the amplitude in mV)",
-        json_schema_extra={"units": "ms", "key_units": "mV"})
+        ...,
+        description="delays per step amplitude (key: the amplitude in mV)",
+        json_schema_extra={"units": "ms", "key_units": "mV"},
+    )
 
 
 class PulseDelayResult(ProtocolResult):
     delay_ms: float | None = figure("ms", "median switching delay at delay_at_mV")
     delay_at_mV: float = figure("mV", "step amplitude of the delay figure", ...)
-    delay_fit: DelayFit | None = figure("", "fit of the delay against amplitude (None: "
-                                            "fewer than three resolved medians)")
+    delay_fit: DelayFit | None = figure(
+        "", "fit of the delay against amplitude (None: fewer than three resolved medians)"
+    )
     stats: DelayStats = figure("", "delays per amplitude", ...)
 
 
@@ -80,35 +96,86 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
     name = "pulse-delay"
     rank = 2
     title = "Pulse delay"
-    description = ("Steps from the HRS to each amplitude, the current sampled throughout; "
-                   "delay per pulse, median and spread per amplitude, and the fit "
-                   "t_d = tau0 / sinh(V / V0).")
-    COLUMNS = {"t_s": "s", "t_step_s": "s", "v_V": "V", "i_A": "A", "amplitude_V": "V",
-               "pulse": "",
-               "phase": phase_legend(DelayPhase), "limit_hit": ""}
-    LIVE_PLOT = {"x": "t_step_s", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True,
-                 "group": "pulse", "legend": "amplitude_V"}
+    description = (
+        "Steps from the HRS to each amplitude, the current sampled throughout; "
+        "delay per pulse, median and spread per amplitude, and the fit "
+        "t_d = tau0 / sinh(V / V0)."
+    )
+    COLUMNS = {
+        "t_s": "s",
+        "t_step_s": "s",
+        "v_V": "V",
+        "i_A": "A",
+        "amplitude_V": "V",
+        "pulse": "",
+        "phase": phase_legend(DelayPhase),
+        "limit_hit": "",
+    }
+    LIVE_PLOT = {
+        "x": "t_step_s",
+        "y": "i_A",
+        "log_x": True,
+        "log_y": True,
+        "abs_y": True,
+        "group": "pulse",
+        "legend": "amplitude_V",
+    }
     Result = PulseDelayResult
 
-    amplitudes = QuantityList("amplitudes", units="V", minimum=1e-3, maximum=200.0,
-                              default=[0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
-                              description="step amplitudes, comma-separated")
-    delay_at = Quantity("delay_at", units="V", minimum=0.0, maximum=200.0, default=0.0,
-                        description="amplitude whose median delay is the Table 1 figure; "
-                                    "0 = the first amplitude")
-    pulses = Count("pulses", minimum=1, maximum=10_000, default=20,
-                   description="steps per amplitude")
-    timeout = Quantity("timeout", units="s", minimum=1e-3, maximum=100.0, default=1.0,
-                       description="longest step (a step that does not switch is censored)")
+    amplitudes = QuantityList(
+        "amplitudes",
+        units="V",
+        minimum=1e-3,
+        maximum=200.0,
+        default=[0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
+        description="step amplitudes, comma-separated",
+    )
+    delay_at = Quantity(
+        "delay_at",
+        units="V",
+        minimum=0.0,
+        maximum=200.0,
+        default=0.0,
+        description="amplitude whose median delay is the Table 1 figure; 0 = the first amplitude",
+    )
+    pulses = Count(
+        "pulses", minimum=1, maximum=10_000, default=20, description="steps per amplitude"
+    )
+    timeout = Quantity(
+        "timeout",
+        units="s",
+        minimum=1e-3,
+        maximum=100.0,
+        default=1.0,
+        description="longest step (a step that does not switch is censored)",
+    )
     compliance = compliance_parameter()
-    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
-                    description="aperture of each sample")
+    nplc = Quantity(
+        "nplc",
+        units="",
+        minimum=0.001,
+        maximum=10.0,
+        default=0.01,
+        description="aperture of each sample",
+    )
     rest = rest_parameter("between steps")
     max_rest = max_rest_parameter()
-    v_reset = Quantity("v_reset", units="V", minimum=0.0, maximum=200.0, default=0.0,
-                       description="reset amplitude between steps (nonvolatile); 0 = none")
-    reset_width = Quantity("reset_width", units="s", minimum=1e-4, maximum=10.0,
-                           default=20e-3, description="reset pulse width")
+    v_reset = Quantity(
+        "v_reset",
+        units="V",
+        minimum=0.0,
+        maximum=200.0,
+        default=0.0,
+        description="reset amplitude between steps (nonvolatile); 0 = none",
+    )
+    reset_width = Quantity(
+        "reset_width",
+        units="s",
+        minimum=1e-4,
+        maximum=10.0,
+        default=20e-3,
+        description="reset pulse width",
+    )
 
     @classmethod
     def condition_defaults(cls, conditions: dict, given: dict) -> dict:
@@ -129,16 +196,22 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
         guard.check_compliance("compliance", self.compliance)
         if self.v_reset > 0:
             guard.check_pulse_width("reset_width", self.reset_width / 10)
-        if self.delay_at and not any(math.isclose(v, self.delay_at, rel_tol=1e-6)
-                                     for v in self.amplitudes):
-            raise BadInput(f"delay_at = {format_quantity(self.delay_at, 'V')} is not allowed: "
-                           f"it must be one of the amplitudes "
-                           f"({', '.join(format_quantity(v, 'V') for v in self.amplitudes)})")
+        if self.delay_at and not any(
+            math.isclose(v, self.delay_at, rel_tol=1e-6) for v in self.amplitudes
+        ):
+            raise BadInput(
+                f"delay_at = {format_quantity(self.delay_at, 'V')} is not allowed: "
+                f"it must be one of the amplitudes "
+                f"({', '.join(format_quantity(v, 'V') for v in self.amplitudes)})"
+            )
 
     def startup(self, ctx: RunContext):
-        ctx.smu.configure(max_abs_v=max(*self.amplitudes, self.v_reset),
-                          compliance=self.compliance, nplc=self.nplc,
-                          current_range=self.compliance)
+        ctx.smu.configure(
+            max_abs_v=max(*self.amplitudes, self.v_reset),
+            compliance=self.compliance,
+            nplc=self.nplc,
+            current_range=self.compliance,
+        )
 
     def estimated_duration(self) -> float:
         """At most: every step to its time-out, every rest once (rests double while the HRS
@@ -153,8 +226,15 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
             interval, timeout = ctx.smu.step_time(), self.timeout
             for k in range(self.pulses):
                 if number:
-                    read, _ = back_to_hrs(ctx, reference, floor, self.rest, self.max_rest,
-                                          self.v_reset, self.reset_width)
+                    read, _ = back_to_hrs(
+                        ctx,
+                        reference,
+                        floor,
+                        self.rest,
+                        self.max_rest,
+                        self.v_reset,
+                        self.reset_width,
+                    )
                 number += 1
                 self._emit_read(ctx, read, amplitude, number)
                 t_d = self._step(ctx, amplitude, interval, timeout, number, read)
@@ -171,13 +251,20 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
         def on_chunk(readings):
             step = readings.index < points  # the final 0 V point ends the step
             samples.append((readings.elapsed[step], readings.i[step]))
-            ctx.emit("batch", {
-                "t_s": readings.t[step], "t_step_s": readings.elapsed[step],
-                "v_V": readings.v[step], "i_A": readings.i[step],
-                "amplitude_V": np.full(step.sum(), amplitude),
-                "pulse": np.full(step.sum(), number, dtype=np.int32),
-                "phase": np.full(step.sum(), DelayPhase.STEP, dtype=np.int8),
-                "limit_hit": readings.limit[step].astype(np.int8)})
+            ctx.emit(
+                "batch",
+                {
+                    "t_s": readings.t[step],
+                    "t_step_s": readings.elapsed[step],
+                    "v_V": readings.v[step],
+                    "i_A": readings.i[step],
+                    "amplitude_V": np.full(step.sum(), amplitude),
+                    "pulse": np.full(step.sum(), number, dtype=np.int32),
+                    "phase": np.full(step.sum(), DelayPhase.STEP, dtype=np.int8),
+                    "limit_hit": readings.limit[step].astype(np.int8),
+                },
+            )
+
         ctx.smu.sweep([amplitude] * points + [0.0], interval, 1, on_chunk, ctx.wait)
         t = np.concatenate([s[0] for s in samples])
         i = np.concatenate([s[1] for s in samples])
@@ -190,11 +277,19 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
         return max(hrs * amplitude / standard.V_READ, 1e-3 * self.compliance)
 
     def _emit_read(self, ctx: RunContext, current, amplitude, number):
-        ctx.emit("batch", {"t_s": [ctx.clock.now() - ctx.smu.t_origin],
-                           "t_step_s": [math.nan], "v_V": [standard.V_READ], "i_A": [current],
-                           "amplitude_V": [amplitude], "pulse": np.array([number], np.int32),
-                           "phase": np.array([DelayPhase.HRS_READ], np.int8),
-                           "limit_hit": np.array([0], np.int8)})
+        ctx.emit(
+            "batch",
+            {
+                "t_s": [ctx.clock.now() - ctx.smu.t_origin],
+                "t_step_s": [math.nan],
+                "v_V": [standard.V_READ],
+                "i_A": [current],
+                "amplitude_V": [amplitude],
+                "pulse": np.array([number], np.int32),
+                "phase": np.array([DelayPhase.HRS_READ], np.int8),
+                "limit_hit": np.array([0], np.int8),
+            },
+        )
 
     def analyze(self, stored: StoredRun) -> PulseDelayResult:
         """Step by step from the file (one step's samples in memory): its switching interval
@@ -205,22 +300,39 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
             read = pulse["phase"] == DelayPhase.HRS_READ
             if not step.any():
                 continue
-            baseline = (self._baseline(abs(pulse["i_A"][read][0]), pulse["amplitude_V"][read][0])
-                        if read.any() else None)  # an overflowed read: the first samples
+            baseline = (
+                self._baseline(abs(pulse["i_A"][read][0]), pulse["amplitude_V"][read][0])
+                if read.any()
+                else None
+            )  # an overflowed read: the first samples
             amplitudes.append(pulse["amplitude_V"][step][0])
-            intervals.append(switch_interval(pulse["t_step_s"][step], pulse["i_A"][step],
-                                             self.compliance, baseline))
-        return PulseDelayResult.model_validate(summarize_delays(
-            self.amplitudes, self.delay_at or self.amplitudes[0], amplitudes, intervals))
+            intervals.append(
+                switch_interval(
+                    pulse["t_step_s"][step], pulse["i_A"][step], self.compliance, baseline
+                )
+            )
+        return PulseDelayResult.model_validate(
+            summarize_delays(
+                self.amplitudes, self.delay_at or self.amplitudes[0], amplitudes, intervals
+            )
+        )
 
     @classmethod
     def result_plot(cls, result: PulseDelayResult) -> ResultPlot:
         """The median delay of each amplitude on its steps' traces (x: time since the step)."""
-        return ResultPlot(marks=tuple(
-            Mark(x=s.median * 1e-3, label=format_quantity(s.median * 1e-3, "s", 3),
-                 group=float(mv) * 1e-3)
-            for mv, s in result.stats.delay_by_mV.items() if s.median is not None))
+        return ResultPlot(
+            marks=tuple(
+                Mark(
+                    x=s.median * 1e-3,
+                    label=format_quantity(s.median * 1e-3, "s", 3),
+                    group=float(mv) * 1e-3,
+                )
+                for mv, s in result.stats.delay_by_mV.items()
+                if s.median is not None
+            )
+        )
 
     def save_figures(self, stored, result, directory, stem):
         from ..plotting import delay_against_voltage  # matplotlib only when asked for
+
         return [delay_against_voltage(stored, result, directory / f"{stem}_delay.png")]

@@ -22,8 +22,9 @@ class ReadDrift(ResultModel):
     G_end_S: float | None = figure("S", "median conductance of the last five reads")
     change: float | None = figure("", "G_end / G_start")
     decades_per_decade: float | None = figure("", "slope of log G against log time")
-    disturbed_after_s: float | None = figure("s", "time from which the state stayed more than "
-                                                  "tenfold away (None: never)")
+    disturbed_after_s: float | None = figure(
+        "s", "time from which the state stayed more than tenfold away (None: never)"
+    )
     reason: str | None = figure("", "why there are no figures")
 
 
@@ -34,27 +35,61 @@ class ReadDisturbResult(ProtocolResult):
 class ReadDisturb(BmrProcedure[ReadDisturbResult]):
     name = "read-disturb"
     title = "Read disturb"
-    description = ("N reads at the read voltage on the HRS or on a freshly set LRS: the drift "
-                   "of the state and the read at which it was disturbed, if any.")
+    description = (
+        "N reads at the read voltage on the HRS or on a freshly set LRS: the drift "
+        "of the state and the read at which it was disturbed, if any."
+    )
     COLUMNS = {"t_s": "s", "t_trace_s": "s", "v_V": "V", "i_A": "A", "limit_hit": ""}
     LIVE_PLOT = {"x": "t_trace_s", "y": "i_A", "log_x": True, "log_y": True, "abs_y": True}
     Result = ReadDisturbResult
 
-    lrs = Flag("lrs", default=False,
-               description="set the device first and read its LRS (else the HRS)")
-    reads = Count("reads", minimum=10, maximum=10_000_000, default=10_000,
-                  description="number of reads")
-    interval = Quantity("interval", units="s", minimum=1e-4, maximum=3600.0, default=1e-3,
-                        description="time between reads")
-    v_read = Quantity("v_read", units="V", minimum=1e-3, maximum=1.0, default=standard.V_READ,
-                      description="read voltage")
-    set_v = Quantity("set_v", units="V", minimum=1e-3, maximum=200.0, default=0.2,
-                     description="set pulse amplitude (lrs=true)")
-    set_width = Quantity("set_width", units="s", minimum=1e-4, maximum=10.0, default=10e-3,
-                         description="set pulse width (lrs=true)")
+    lrs = Flag(
+        "lrs", default=False, description="set the device first and read its LRS (else the HRS)"
+    )
+    reads = Count(
+        "reads", minimum=10, maximum=10_000_000, default=10_000, description="number of reads"
+    )
+    interval = Quantity(
+        "interval",
+        units="s",
+        minimum=1e-4,
+        maximum=3600.0,
+        default=1e-3,
+        description="time between reads",
+    )
+    v_read = Quantity(
+        "v_read",
+        units="V",
+        minimum=1e-3,
+        maximum=1.0,
+        default=standard.V_READ,
+        description="read voltage",
+    )
+    set_v = Quantity(
+        "set_v",
+        units="V",
+        minimum=1e-3,
+        maximum=200.0,
+        default=0.2,
+        description="set pulse amplitude (lrs=true)",
+    )
+    set_width = Quantity(
+        "set_width",
+        units="s",
+        minimum=1e-4,
+        maximum=10.0,
+        default=10e-3,
+        description="set pulse width (lrs=true)",
+    )
     compliance = compliance_parameter()
-    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
-                    description="aperture of each read")
+    nplc = Quantity(
+        "nplc",
+        units="",
+        minimum=0.001,
+        maximum=10.0,
+        default=0.01,
+        description="aperture of each read",
+    )
 
     def check(self, station) -> None:
         station.guard.check_voltage("v_read", self.v_read)
@@ -67,22 +102,34 @@ class ReadDisturb(BmrProcedure[ReadDisturbResult]):
         return self.reads * self.interval
 
     def startup(self, ctx: RunContext):
-        ctx.smu.configure(max_abs_v=max(self.set_v, self.v_read), compliance=self.compliance,
-                          nplc=self.nplc)
+        ctx.smu.configure(
+            max_abs_v=max(self.set_v, self.v_read), compliance=self.compliance, nplc=self.nplc
+        )
 
     def execute(self, ctx: RunContext):
         if self.lrs:
             ctx.smu.pulse(self.set_v, self.set_width, ctx.wait)
 
         def on_chunk(r):
-            ctx.emit("batch", {"t_s": r.t, "t_trace_s": r.elapsed, "v_V": r.v, "i_A": r.i,
-                               "limit_hit": r.limit.astype(np.int8)})
+            ctx.emit(
+                "batch",
+                {
+                    "t_s": r.t,
+                    "t_trace_s": r.elapsed,
+                    "v_V": r.v,
+                    "i_A": r.i,
+                    "limit_hit": r.limit.astype(np.int8),
+                },
+            )
             ctx.emit("progress", 100.0 * (r.index[-1] + 1) / self.reads)
+
         ctx.smu.time_trace(self.v_read, self.interval, self.reads, on_chunk, ctx.wait)
 
     def analyze(self, stored: StoredRun) -> ReadDisturbResult:
         """The drift of the reads, read from the file block by block (a few passes)."""
+
         def reads():
             for block in stored.chunks(["t_trace_s", "i_A"], rows=ANALYSIS_BLOCK):
                 yield block["t_trace_s"] + self.interval, block["i_A"] / self.v_read
+
         return ReadDisturbResult(read_disturb=ReadDrift(**read_drift(reads)))

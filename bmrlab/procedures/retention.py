@@ -16,25 +16,38 @@ import math
 import numpy as np
 
 from .. import standard
-from ..analysis.retention import (RetentionPhase, fit_drift, fit_survival,
-                                  retention_summary, trace_retention)
+from ..analysis.retention import (
+    RetentionPhase,
+    fit_drift,
+    fit_survival,
+    retention_summary,
+    trace_retention,
+)
 from ..errors import BadInput
 from ..results import ProtocolResult, ResultModel, Spread, figure, flag
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
-from .base import (BmrProcedure, Count, Flag, Mark, Quantity, ResultPlot,
-                   compliance_parameter, phase_legend)
+from .base import (
+    BmrProcedure,
+    Count,
+    Flag,
+    Mark,
+    Quantity,
+    ResultPlot,
+    compliance_parameter,
+    phase_legend,
+)
 from .context import RunContext
-from .hrs_recovery import (back_to_hrs, hrs_read, max_rest_parameter, read_floor,
-                           rest_parameter)
+from .hrs_recovery import back_to_hrs, hrs_read, max_rest_parameter, read_floor, rest_parameter
 
 READS_PER_RETENTION = 50
 WINDOW_RETENTIONS = 10
 LOG_READS_PER_DECADE = 8
 
 
-def trace_levels(pulse_v, pulse_width, v_read, period, window,
-                 step) -> tuple[list[float], int, int]:
+def trace_levels(
+    pulse_v, pulse_width, v_read, period, window, step
+) -> tuple[list[float], int, int]:
     """One volatile trace as a list of ``step``-long levels: the pulse, then a read (one
     step at ``v_read``, 0 V after it) every ``period`` for ``window``. Returns the levels,
     the pulse's steps and the steps from one read to the next."""
@@ -86,8 +99,10 @@ class RetentionResult(ProtocolResult):
     retention_pulse_ms: float = figure("ms", "width of the pulse before the reads", ...)
     retention_censored: bool = flag("retention_ms", "lower bound: most traces censored")
     retention_fit: SurvivalFit | DriftFit | None = figure(
-        "", "survival of the on state (volatile) or drift of the conductance (nonvolatile); "
-            "None: too few points")
+        "",
+        "survival of the on state (volatile) or drift of the conductance (nonvolatile); "
+        "None: too few points",
+    )
     stats: RetentionStats = figure("", "retention over traces", ...)
 
 
@@ -95,35 +110,92 @@ class Retention(BmrProcedure[RetentionResult]):
     name = "retention"
     rank = 3
     title = "Retention"
-    description = ("A pulse from the HRS, then short reads at the read voltage until the "
-                   "state is lost; median over traces (volatile) or a log-time read-out "
-                   "up to hours (nonvolatile, censored).")
-    COLUMNS = {"t_s": "s", "t_after_s": "s", "v_V": "V", "i_A": "A", "trace": "",
-               "phase": phase_legend(RetentionPhase), "limit_hit": ""}
+    description = (
+        "A pulse from the HRS, then short reads at the read voltage until the "
+        "state is lost; median over traces (volatile) or a log-time read-out "
+        "up to hours (nonvolatile, censored)."
+    )
+    COLUMNS = {
+        "t_s": "s",
+        "t_after_s": "s",
+        "v_V": "V",
+        "i_A": "A",
+        "trace": "",
+        "phase": phase_legend(RetentionPhase),
+        "limit_hit": "",
+    }
     LIVE_PLOT = {"x": "t_after_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "trace"}
     Result = RetentionResult
 
-    pulse_v = Quantity("pulse_v", units="V", minimum=1e-3, maximum=200.0,
-                       default=standard.RETENTION_PULSE[0], description="pulse amplitude")
-    pulse_width = Quantity("pulse_width", units="s", minimum=1e-4, maximum=100.0,
-                           default=standard.RETENTION_PULSE[1], description="pulse width")
-    volatile = Flag("volatile", default=True,
-                    description="true: ms-scale traces; false: log-spaced reads "
-                                "up to the window")
-    traces = Count("traces", minimum=1, maximum=10_000, default=20,
-                   description="pulses, each followed by its reads (volatile)")
-    v_read = Quantity("v_read", units="V", minimum=1e-3, maximum=1.0, default=standard.V_READ,
-                      description="read voltage")
-    read_time = Quantity("read_time", units="s", minimum=1e-5, maximum=1.0,
-                         default=standard.RETENTION_READ_S, description="length of one read")
-    read_period = Quantity("read_period", units="s", minimum=1e-5, maximum=3600.0,
-                           default=standard.RETENTION_READ_S / standard.RETENTION_READ_DUTY,
-                           description="first trace's read period (later: retention/50)")
-    window = Quantity("window", units="s", minimum=1e-3, maximum=1e6, default=1.0,
-                      description="longest read-out after the pulse (nonvolatile: 3600 s)")
+    pulse_v = Quantity(
+        "pulse_v",
+        units="V",
+        minimum=1e-3,
+        maximum=200.0,
+        default=standard.RETENTION_PULSE[0],
+        description="pulse amplitude",
+    )
+    pulse_width = Quantity(
+        "pulse_width",
+        units="s",
+        minimum=1e-4,
+        maximum=100.0,
+        default=standard.RETENTION_PULSE[1],
+        description="pulse width",
+    )
+    volatile = Flag(
+        "volatile",
+        default=True,
+        description="true: ms-scale traces; false: log-spaced reads up to the window",
+    )
+    traces = Count(
+        "traces",
+        minimum=1,
+        maximum=10_000,
+        default=20,
+        description="pulses, each followed by its reads (volatile)",
+    )
+    v_read = Quantity(
+        "v_read",
+        units="V",
+        minimum=1e-3,
+        maximum=1.0,
+        default=standard.V_READ,
+        description="read voltage",
+    )
+    read_time = Quantity(
+        "read_time",
+        units="s",
+        minimum=1e-5,
+        maximum=1.0,
+        default=standard.RETENTION_READ_S,
+        description="length of one read",
+    )
+    read_period = Quantity(
+        "read_period",
+        units="s",
+        minimum=1e-5,
+        maximum=3600.0,
+        default=standard.RETENTION_READ_S / standard.RETENTION_READ_DUTY,
+        description="first trace's read period (later: retention/50)",
+    )
+    window = Quantity(
+        "window",
+        units="s",
+        minimum=1e-3,
+        maximum=1e6,
+        default=1.0,
+        description="longest read-out after the pulse (nonvolatile: 3600 s)",
+    )
     compliance = compliance_parameter()
-    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.01,
-                    description="aperture of each read")
+    nplc = Quantity(
+        "nplc",
+        units="",
+        minimum=0.001,
+        maximum=10.0,
+        default=0.01,
+        description="aperture of each read",
+    )
     rest = rest_parameter("between traces")
     max_rest = max_rest_parameter()
 
@@ -145,9 +217,11 @@ class Retention(BmrProcedure[RetentionResult]):
         guard.check_pulse_width("pulse_width", self.pulse_width)
         step = self.step(station.smu_class.shortest_step(self.nplc))
         if self.volatile and self.read_period < 2 * step:
-            raise BadInput(f"read_period = {self.read_period:g} s is not allowed: a read and "
-                           f"the 0 V after it take at least {2 * step:.3g} s at nplc "
-                           f"{self.nplc:g} on the {station.smu_class.model}")
+            raise BadInput(
+                f"read_period = {self.read_period:g} s is not allowed: a read and "
+                f"the 0 V after it take at least {2 * step:.3g} s at nplc "
+                f"{self.nplc:g} on the {station.smu_class.model}"
+            )
 
     def step(self, shortest: float) -> float:
         """One read step: ``read_time``, or the SMU's shortest reading if that is longer."""
@@ -158,8 +232,12 @@ class Retention(BmrProcedure[RetentionResult]):
         return ctx.smu.actual_dwell(self.step(ctx.smu.step_time()))
 
     def startup(self, ctx: RunContext):
-        ctx.smu.configure(max_abs_v=self.pulse_v, compliance=self.compliance, nplc=self.nplc,
-                          current_range=self.compliance)
+        ctx.smu.configure(
+            max_abs_v=self.pulse_v,
+            compliance=self.compliance,
+            nplc=self.nplc,
+            current_range=self.compliance,
+        )
 
     def execute(self, ctx: RunContext):
         floor = read_floor(ctx, self.compliance)
@@ -175,31 +253,43 @@ class Retention(BmrProcedure[RetentionResult]):
             self._emit_hrs(ctx, hrs, trace)
             retention = self._timed_trace(ctx, trace, period, window, hrs)
             if trace == 1 and retention > 0 and math.isfinite(retention):
-                period, window = adapted_reads(retention, period, self.window,
-                                               self._read_step(ctx))
+                period, window = adapted_reads(retention, period, self.window, self._read_step(ctx))
             ctx.emit("progress", 100.0 * trace / self.traces)
 
     def _timed_trace(self, ctx: RunContext, trace, period, window, hrs) -> float:
         """Pulse and reads as one instrument-timed list; returns the trace's retention."""
         step = self._read_step(ctx)
-        levels, pulse_steps, per_read = trace_levels(self.pulse_v, self.pulse_width,
-                                                     self.v_read, period, window, step)
+        levels, pulse_steps, per_read = trace_levels(
+            self.pulse_v, self.pulse_width, self.v_read, period, window, step
+        )
         kept = []
 
         def on_chunk(r):
             k = r.index
-            phase = np.where(k < pulse_steps, RetentionPhase.PULSE, np.where(
-                (k - pulse_steps) % per_read == 0, RetentionPhase.READ, -1))
+            phase = np.where(
+                k < pulse_steps,
+                RetentionPhase.PULSE,
+                np.where((k - pulse_steps) % per_read == 0, RetentionPhase.READ, -1),
+            )
             keep = phase >= 0
             # time after the pulse, to the end of each step
             phase_in_step = r.elapsed[0] - k[0] * step
             t_after = r.elapsed - phase_in_step + step - pulse_steps * step
             read = phase == RetentionPhase.READ
             kept.append((t_after[read], r.i[read]))
-            ctx.emit("batch", {
-                "t_s": r.t[keep], "t_after_s": t_after[keep], "v_V": r.v[keep],
-                "i_A": r.i[keep], "trace": np.full(keep.sum(), trace, np.int32),
-                "phase": phase[keep].astype(np.int8), "limit_hit": r.limit[keep].astype(np.int8)})
+            ctx.emit(
+                "batch",
+                {
+                    "t_s": r.t[keep],
+                    "t_after_s": t_after[keep],
+                    "v_V": r.v[keep],
+                    "i_A": r.i[keep],
+                    "trace": np.full(keep.sum(), trace, np.int32),
+                    "phase": phase[keep].astype(np.int8),
+                    "limit_hit": r.limit[keep].astype(np.int8),
+                },
+            )
+
         ctx.smu.sweep(levels, step, 1, on_chunk, ctx.wait)
         t = np.concatenate([k[0] for k in kept])
         i = np.concatenate([k[1] for k in kept])
@@ -218,18 +308,33 @@ class Retention(BmrProcedure[RetentionResult]):
             ctx.wait(max(0.0, t_end + t_read - ctx.clock.now()))
             r = ctx.smu.read(self.v_read)
             after = ctx.clock.now() - t_end
-            ctx.emit("batch", {"t_s": r.t, "t_after_s": [after], "v_V": r.v, "i_A": r.i,
-                               "trace": np.array([1], np.int32),
-                               "phase": np.array([RetentionPhase.READ], np.int8),
-                               "limit_hit": r.limit.astype(np.int8)})
+            ctx.emit(
+                "batch",
+                {
+                    "t_s": r.t,
+                    "t_after_s": [after],
+                    "v_V": r.v,
+                    "i_A": r.i,
+                    "trace": np.array([1], np.int32),
+                    "phase": np.array([RetentionPhase.READ], np.int8),
+                    "limit_hit": r.limit.astype(np.int8),
+                },
+            )
             ctx.emit("progress", 100.0 * (k + 1) / len(times))
 
     def _emit_hrs(self, ctx: RunContext, current, trace):
-        ctx.emit("batch", {"t_s": [ctx.clock.now() - ctx.smu.t_origin],
-                           "t_after_s": [math.nan], "v_V": [self.v_read], "i_A": [current],
-                           "trace": np.array([trace], np.int32),
-                           "phase": np.array([RetentionPhase.HRS_READ], np.int8),
-                           "limit_hit": np.array([0], np.int8)})
+        ctx.emit(
+            "batch",
+            {
+                "t_s": [ctx.clock.now() - ctx.smu.t_origin],
+                "t_after_s": [math.nan],
+                "v_V": [self.v_read],
+                "i_A": [current],
+                "trace": np.array([trace], np.int32),
+                "phase": np.array([RetentionPhase.HRS_READ], np.int8),
+                "limit_hit": np.array([0], np.int8),
+            },
+        )
 
     def _g_off(self, hrs_current: float) -> float:
         """Off conductance from an HRS read, at least the floor of the fixed measure range."""
@@ -253,13 +358,22 @@ class Retention(BmrProcedure[RetentionResult]):
                 drift_t.append(t)
                 drift_g.append(g)
         stats = retention_summary(values, censored)
-        fit = (fit_survival(values, censored) if self.volatile
-               else fit_drift(np.concatenate(drift_t), np.concatenate(drift_g)))
+        fit = (
+            fit_survival(values, censored)
+            if self.volatile
+            else fit_drift(np.concatenate(drift_t), np.concatenate(drift_g))
+        )
         lower_bound = stats.pop("median_censored", False)  # the result's flag, said once
-        return RetentionResult.model_validate({
-            "retention_ms": stats["median"], "retention_pulse_mV": self.pulse_v * 1e3,
-            "retention_pulse_ms": self.pulse_width * 1e3, "retention_censored": lower_bound,
-            "retention_fit": fit, "stats": {"retention_ms": stats}})
+        return RetentionResult.model_validate(
+            {
+                "retention_ms": stats["median"],
+                "retention_pulse_mV": self.pulse_v * 1e3,
+                "retention_pulse_ms": self.pulse_width * 1e3,
+                "retention_censored": lower_bound,
+                "retention_fit": fit,
+                "stats": {"retention_ms": stats},
+            }
+        )
 
     @classmethod
     def result_plot(cls, result: RetentionResult) -> ResultPlot:
@@ -271,4 +385,5 @@ class Retention(BmrProcedure[RetentionResult]):
 
     def save_figures(self, stored, result, directory, stem):
         from ..plotting import retention_decay  # matplotlib only when asked for
+
         return [retention_decay(stored, result, directory / f"{stem}_retention.png")]

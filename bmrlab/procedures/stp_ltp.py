@@ -17,8 +17,7 @@ from ..analysis.stimulus_response import SET_RISE, consolidated
 from ..instruments.smu import PulseTrain
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
-from .base import (BmrProcedure, Count, Quantity, QuantityList, compliance_parameter,
-                   phase_legend)
+from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter, phase_legend
 from .context import RunContext
 from .hrs_recovery import back_to_hrs, hrs_read, read_floor
 
@@ -50,29 +49,67 @@ class StpLtpResult(ProtocolResult):
 class StpLtp(BmrProcedure[StpLtpResult]):
     name = "stp-ltp"
     title = "STP to LTP"
-    description = ("Pulse trains at several spacings, each followed by reads over a hold: "
-                   "which spacings consolidate the state (long-term) and which decay.")
-    COLUMNS = {"t_s": "s", "t_after_s": "s", "v_V": "V", "i_A": "A", "spacing_s": "s",
-               "phase": phase_legend(StpLtpPhase), "limit_hit": ""}
+    description = (
+        "Pulse trains at several spacings, each followed by reads over a hold: "
+        "which spacings consolidate the state (long-term) and which decay."
+    )
+    COLUMNS = {
+        "t_s": "s",
+        "t_after_s": "s",
+        "v_V": "V",
+        "i_A": "A",
+        "spacing_s": "s",
+        "phase": phase_legend(StpLtpPhase),
+        "limit_hit": "",
+    }
     LIVE_PLOT = {"x": "t_s", "y": "i_A", "log_y": True, "abs_y": True, "group": "spacing_s"}
     Result = StpLtpResult
 
-    pulse_v = Quantity("pulse_v", units="V", minimum=1e-3, maximum=200.0, default=0.08,
-                       description="pulse amplitude")
-    width = Quantity("width", units="s", minimum=1e-4, maximum=100.0, default=0.5,
-                     description="pulse width")
-    spacings = QuantityList("spacings", units="s", minimum=1e-3, maximum=3600.0,
-                            default=[2.0, 5.0, 10.0, 20.0],
-                            description="pulse periods (start to start), multiples of half "
-                                        "the width")
+    pulse_v = Quantity(
+        "pulse_v",
+        units="V",
+        minimum=1e-3,
+        maximum=200.0,
+        default=0.08,
+        description="pulse amplitude",
+    )
+    width = Quantity(
+        "width", units="s", minimum=1e-4, maximum=100.0, default=0.5, description="pulse width"
+    )
+    spacings = QuantityList(
+        "spacings",
+        units="s",
+        minimum=1e-3,
+        maximum=3600.0,
+        default=[2.0, 5.0, 10.0, 20.0],
+        description="pulse periods (start to start), multiples of half the width",
+    )
     pulses = Count("pulses", minimum=1, maximum=10_000, default=10, description="per train")
-    hold = Quantity("hold", units="s", minimum=1e-3, maximum=1e6, default=100.0,
-                    description="reads after the train up to this time")
-    v_reset = Quantity("v_reset", units="V", minimum=0.0, maximum=200.0, default=0.2,
-                       description="reset amplitude before each train; 0 = rest only")
+    hold = Quantity(
+        "hold",
+        units="s",
+        minimum=1e-3,
+        maximum=1e6,
+        default=100.0,
+        description="reads after the train up to this time",
+    )
+    v_reset = Quantity(
+        "v_reset",
+        units="V",
+        minimum=0.0,
+        maximum=200.0,
+        default=0.2,
+        description="reset amplitude before each train; 0 = rest only",
+    )
     compliance = compliance_parameter()
-    nplc = Quantity("nplc", units="", minimum=0.001, maximum=10.0, default=0.1,
-                    description="aperture of each sample")
+    nplc = Quantity(
+        "nplc",
+        units="",
+        minimum=0.001,
+        maximum=10.0,
+        default=0.1,
+        description="aperture of each sample",
+    )
 
     def check(self, station) -> None:
         guard = station.guard
@@ -82,8 +119,9 @@ class StpLtp(BmrProcedure[StpLtpResult]):
         guard.check_pulse_width("width", self.width)
 
     def startup(self, ctx: RunContext):
-        ctx.smu.configure(max_abs_v=max(self.pulse_v, self.v_reset),
-                          compliance=self.compliance, nplc=self.nplc)
+        ctx.smu.configure(
+            max_abs_v=max(self.pulse_v, self.v_reset), compliance=self.compliance, nplc=self.nplc
+        )
 
     def execute(self, ctx: RunContext):
         smu = ctx.smu
@@ -92,46 +130,84 @@ class StpLtp(BmrProcedure[StpLtpResult]):
         for k, spacing in enumerate(self.spacings):
             if k:
                 hrs, _ = back_to_hrs(ctx, reference, floor, 1.0, 600.0, self.v_reset, 20e-3)
-            self._emit(ctx, [ctx.clock.now() - smu.t_origin], [math.nan], [standard.V_READ],
-                       [hrs], spacing, StpLtpPhase.HRS_READ, [False])
-            train = PulseTrain(self.pulse_v, self.width, 0.0, spacing, self.pulses,
-                               self.width / SAMPLES_PER_PULSE)
+            self._emit(
+                ctx,
+                [ctx.clock.now() - smu.t_origin],
+                [math.nan],
+                [standard.V_READ],
+                [hrs],
+                spacing,
+                StpLtpPhase.HRS_READ,
+                [False],
+            )
+            train = PulseTrain(
+                self.pulse_v, self.width, 0.0, spacing, self.pulses, self.width / SAMPLES_PER_PULSE
+            )
 
             def on_chunk(r, train=train, spacing=spacing):
                 _, inside = train.pulse_of(r.index)
-                self._emit(ctx, r.t[inside], np.full(inside.sum(), math.nan), r.v[inside],
-                           r.i[inside], spacing, StpLtpPhase.TRAIN, r.limit[inside])
+                self._emit(
+                    ctx,
+                    r.t[inside],
+                    np.full(inside.sum(), math.nan),
+                    r.v[inside],
+                    r.i[inside],
+                    spacing,
+                    StpLtpPhase.TRAIN,
+                    r.limit[inside],
+                )
+
             smu.pulse_train(train, on_chunk, ctx.wait)
             self._hold(ctx, spacing)
             ctx.emit("progress", 100.0 * (k + 1) / len(self.spacings))
 
     def _hold(self, ctx: RunContext, spacing):
         t_end = ctx.clock.now()
-        for t_read in np.logspace(math.log10(min(0.01, self.hold)), math.log10(self.hold),
-                                  HOLD_READS):
+        for t_read in np.logspace(
+            math.log10(min(0.01, self.hold)), math.log10(self.hold), HOLD_READS
+        ):
             ctx.wait(max(0.0, t_end + t_read - ctx.clock.now()))
             r = ctx.smu.read(standard.V_READ)
-            self._emit(ctx, r.t, [ctx.clock.now() - t_end], r.v, r.i, spacing,
-                       StpLtpPhase.HOLD_READ, r.limit)
+            self._emit(
+                ctx,
+                r.t,
+                [ctx.clock.now() - t_end],
+                r.v,
+                r.i,
+                spacing,
+                StpLtpPhase.HOLD_READ,
+                r.limit,
+            )
 
     @staticmethod
     def _emit(ctx, t, t_after, v, i, spacing, phase, limit):
         n = len(t)
-        ctx.emit("batch", {"t_s": t, "t_after_s": t_after, "v_V": v, "i_A": i,
-                           "spacing_s": np.full(n, spacing), "phase": np.full(n, phase, np.int8),
-                           "limit_hit": np.asarray(limit).astype(np.int8)})
+        ctx.emit(
+            "batch",
+            {
+                "t_s": t,
+                "t_after_s": t_after,
+                "v_V": v,
+                "i_A": i,
+                "spacing_s": np.full(n, spacing),
+                "phase": np.full(n, phase, np.int8),
+                "limit_hit": np.asarray(limit).astype(np.int8),
+            },
+        )
 
     def analyze(self, stored: StoredRun) -> StpLtpResult:
         """Per spacing, from the HRS and hold reads (the train samples are passed over block
         by block: they are most of a long run)."""
         hrs, hold = StpLtpPhase.HRS_READ, StpLtpPhase.HOLD_READ
         reads: dict[float, dict[int, list[float]]] = {
-            spacing: {hrs: [], hold: []} for spacing in self.spacings}
+            spacing: {hrs: [], hold: []} for spacing in self.spacings
+        }
         for block in stored.chunks(["spacing_s", "phase", "i_A"]):
             for phase in (hrs, hold):
                 mine = block["phase"] == phase
-                for spacing, current in zip(block["spacing_s"][mine].tolist(),
-                                            block["i_A"][mine].tolist(), strict=True):
+                for spacing, current in zip(
+                    block["spacing_s"][mine].tolist(), block["i_A"][mine].tolist(), strict=True
+                ):
                     if spacing in reads:
                         reads[spacing][phase].append(current)
         rows = []
@@ -141,7 +217,13 @@ class StpLtp(BmrProcedure[StpLtpResult]):
             g_off = max(float(first[0]) if first.size else 0.0, 1e-15) / standard.V_READ
             was_set = bool(g.size and g.max() > SET_RISE * g_off)
             on = was_set and consolidated(float(g[-1]), float(g.max()), g_off)
-            rows.append(TrainOutcome(spacing_s=spacing, set=was_set, long_term=on,
-                                     G_first_S=float(g[0]) if g.size else None,
-                                     G_end_S=float(g[-1]) if g.size else None))
+            rows.append(
+                TrainOutcome(
+                    spacing_s=spacing,
+                    set=was_set,
+                    long_term=on,
+                    G_first_S=float(g[0]) if g.size else None,
+                    G_end_S=float(g[-1]) if g.size else None,
+                )
+            )
         return StpLtpResult(stp_ltp=rows)

@@ -123,6 +123,7 @@ class BmrSimVisaLibrary(highlevel.VisaLibraryBase):
 
     def _init(self) -> None:
         from .builder import bench_for_library_path
+
         path = str(self.library_path)
         self.bench, paced = _benches.get(path) or (bench_for_library_path(path), True)
         self.pace = ClientPace(self.bench.clock) if paced and self.bench.clock.virtual else None
@@ -145,8 +146,13 @@ class BmrSimVisaLibrary(highlevel.VisaLibraryBase):
             raise errors.VisaIOError(constants.StatusCode.error_resource_not_found)
         return found
 
-    def open(self, session, resource_name, access_mode=constants.AccessModes.no_lock,
-             open_timeout=constants.VI_TMO_IMMEDIATE):
+    def open(
+        self,
+        session,
+        resource_name,
+        access_mode=constants.AccessModes.no_lock,
+        open_timeout=constants.VI_TMO_IMMEDIATE,
+    ):
         try:
             parsed = rname.parse_resource_name(resource_name)
         except rname.InvalidResourceName:
@@ -154,12 +160,17 @@ class BmrSimVisaLibrary(highlevel.VisaLibraryBase):
         name = self._resources.get(str(parsed))
         if name is None:
             return 0, constants.StatusCode.error_resource_not_found
-        return (self._register(SimSession(self.bench, name, parsed, self.pace)),
-                constants.StatusCode.success)
+        return (
+            self._register(SimSession(self.bench, name, parsed, self.pace)),
+            constants.StatusCode.success,
+        )
 
     def close(self, session):
-        return constants.StatusCode.success if self.sessions.pop(session, None) is not None \
+        return (
+            constants.StatusCode.success
+            if self.sessions.pop(session, None) is not None
             else constants.StatusCode.error_invalid_object
+        )
 
     def _session(self, session) -> SimSession:
         try:

@@ -32,8 +32,11 @@ DEFAULT_STATION = StationConfig(
         "pulse_generator": _sim("keysight33500b", "USB0::0x0957::0x2807::SIMMY5310001::INSTR"),
         "generator33220a": _sim("agilent33220a", "GPIB0::10::INSTR"),
     },
-    simulation=Simulation(devices={"dut2400": "ag-pnw-ag", "dut2636b": "ag-pnw-ag"},
-                          wiring={"smu2400": "dut2400", "smu2636b": "dut2636b"}))
+    simulation=Simulation(
+        devices={"dut2400": "ag-pnw-ag", "dut2636b": "ag-pnw-ag"},
+        wiring={"smu2400": "dut2400", "smu2636b": "dut2636b"},
+    ),
+)
 
 
 def build_bench(config: StationConfig, device: str | None = None, clock=None) -> SimBench:
@@ -50,8 +53,7 @@ def build_bench(config: StationConfig, device: str | None = None, clock=None) ->
         if spec.visa_library != "@bmrsim":
             continue
         serial = spec.resource.split("::")[3] if spec.resource.count("::") >= 4 else role
-        instrument = simulated_instrument(spec.model)(bench, role, serial,
-                                                      seed=sim.seed * 1000 + k)
+        instrument = simulated_instrument(spec.model)(bench, role, serial, seed=sim.seed * 1000 + k)
         bench.add_instrument(spec.resource, instrument, sim.wiring.get(role, "dut"))
     bench.add_faults(sim.faults)
     return bench

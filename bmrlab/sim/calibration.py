@@ -79,8 +79,14 @@ class IvCycle:
     @classmethod
     def of(cls, sweep: IvSweep) -> "IvCycle":
         levels, phases = sweep.cycle()
-        return cls(levels, phases, sweep.dwell, sweep.step, sweep.compliance,
-                   _sample_phase(sweep, sweep.dwell))
+        return cls(
+            levels,
+            phases,
+            sweep.dwell,
+            sweep.step,
+            sweep.compliance,
+            _sample_phase(sweep, sweep.dwell),
+        )
 
 
 class Protocols:
@@ -139,7 +145,7 @@ def sweep_vset(params: ModelParams, iv: IvCycle) -> float | None:
     first = int(np.argmax(iv.phases == IvPhase.SWEEP))
     peak = first + int(np.argmax(iv.levels[first:]))
     _drive(d, iv.levels[:first], iv.dwell, iv.compliance)
-    for level in iv.levels[first:peak + 1].tolist():
+    for level in iv.levels[first : peak + 1].tolist():
         t = d.time_to_set(level, iv.compliance, t_max=iv.dwell)
         if t is not None:
             return level + iv.step * ((t - iv.sample_at) / iv.dwell + 0.5)
@@ -154,10 +160,11 @@ def sweep_vreset(params: ModelParams, iv: IvCycle) -> float | None:
     negative = np.flatnonzero((iv.phases == IvPhase.SWEEP) & (levels < 0))
     if not negative.size:
         return None
-    branch = negative[:int(np.argmin(levels[negative])) + 1]
+    branch = negative[: int(np.argmin(levels[negative])) + 1]
     before = branch[0] - 1  # the 0 V point that ends the positive branch
-    for k in _replay(d, levels[:branch[-1] + 1], iv.dwell, iv.compliance,
-                     np.r_[before, branch], iv.sample_at):
+    for k in _replay(
+        d, levels[: branch[-1] + 1], iv.dwell, iv.compliance, np.r_[before, branch], iv.sample_at
+    ):
         if not d.bridged:
             return None if k == before else float(-levels[k])
     return None
@@ -167,7 +174,7 @@ def hrs_read_closure(params: ModelParams, iv: IvCycle) -> float:
     """Gap closure at the reading of the I-V cycle's HRS read, from the relaxed state."""
     d = _device(params)
     read = int(np.argmax(iv.phases == IvPhase.READ))
-    next(_replay(d, iv.levels[:read + 1], iv.dwell, iv.compliance, [read], iv.sample_at))
+    next(_replay(d, iv.levels[: read + 1], iv.dwell, iv.compliance, [read], iv.sample_at))
     return d.x
 
 
@@ -199,14 +206,16 @@ def retention(params: ModelParams, protocol: Retention, first: float | None = No
     return _trace(params, protocol, *adapted_reads(first, period, window, step), step)
 
 
-def _trace(params: ModelParams, protocol: Retention, period: float, window: float,
-           step: float) -> float:
+def _trace(
+    params: ModelParams, protocol: Retention, period: float, window: float, step: float
+) -> float:
     """One trace from the relaxed state; read until its retention is found."""
     d = _device(params)
     g_off = d.conductance()  # the HRS read before the pulse
     v_read, icc = protocol.v_read, protocol.compliance
-    levels, pulse_steps, per_read = trace_levels(protocol.pulse_v, protocol.pulse_width,
-                                                 v_read, period, window, step)
+    levels, pulse_steps, per_read = trace_levels(
+        protocol.pulse_v, protocol.pulse_width, v_read, period, window, step
+    )
     reads = np.arange(pulse_steps, len(levels), per_read)
     t_end, g = [], []
     for k in _replay(d, levels, step, icc, reads, _sample_phase(protocol, step)):
@@ -223,8 +232,10 @@ def model_figures(params: ModelParams, volatile: bool, conditions: dict) -> dict
     """The Table 1 figures of the bare model under the test conditions."""
     protocols = Protocols(conditions)
     iv = protocols.iv
-    figures: dict[str, float | bool | None] = {"on_off_ratio": on_off(params, iv),
-                                                "volatile": volatile}
+    figures: dict[str, float | bool | None] = {
+        "on_off_ratio": on_off(params, iv),
+        "volatile": volatile,
+    }
     vset = sweep_vset(params, iv)
     figures["vset_mV"] = vset * 1e3 if vset is not None else None
     if params.N_fail:
@@ -256,11 +267,13 @@ def _log_root(f, start: float, end: float, what: str, points: int = 24) -> float
     """Root of f(exp(u)) between ln start and ln end: the first sign change on a log grid
     walked from ``start`` (the root nearest it), refined by brentq. Grid points where f has
     no value (NaN, or NoSolution) bracket nothing."""
+
     def value(u):
         try:
             return f(math.exp(u))
         except NoSolution:
             return math.nan
+
     u0 = f0 = None
     for u1 in np.linspace(math.log(start), math.log(end), points):
         f1 = value(u1)
@@ -275,12 +288,14 @@ def _log_root(f, start: float, end: float, what: str, points: int = 24) -> float
 
 def _solve_tau0(p: dict, vset: float, protocols: Protocols) -> float:
     # the same sweep continued beyond its peak, so that a slow set still has a Vset
-    iv = IvCycle.of(protocols.configured(IvSweep, v_max=max(protocols.iv_sweep.v_max,
-                                                             3 * vset + 0.1)))
+    iv = IvCycle.of(
+        protocols.configured(IvSweep, v_max=max(protocols.iv_sweep.v_max, 3 * vset + 0.1))
+    )
 
     def mismatch(tau0):
         got = sweep_vset(_model({**p, "tau0": tau0}), iv)
         return (got if got is not None else 10.0) - vset
+
     # Vset grows with tau0 (a sweep that never sets counts as 10 V): the ends bracket it
     return _log_root(mismatch, 1e-12, 1e200, f"Vset {vset * 1e3:g} mV", points=2)
 
@@ -298,13 +313,18 @@ def _solve_set_kinetics(p: dict, f: dict, protocols: Protocols) -> dict:
         q["tau0"] = _solve_tau0(q, vset, protocols)
         got = delay(_model(q), v_delay, protocols.delay_compliance)
         return math.log(max(got, 1e-300) if got is not None else 1e6) - math.log(t_d * 1e-3)
-    v0 = _log_root(delay_mismatch, 1e-3, 0.5, f"Vset {vset * 1e3:g} mV with a delay of "
-                   f"{t_d:g} ms at {v_delay * 1e3:g} mV", points=16)
+
+    v0 = _log_root(
+        delay_mismatch,
+        1e-3,
+        0.5,
+        f"Vset {vset * 1e3:g} mV with a delay of {t_d:g} ms at {v_delay * 1e3:g} mV",
+        points=16,
+    )
     return {"V0": v0, "tau0": _solve_tau0({**p, "V0": v0}, vset, protocols)}
 
 
-def _solve_set_kinetics_any_tau_x(p: dict, f: dict, protocols: Protocols,
-                                  fixed: bool) -> dict:
+def _solve_set_kinetics_any_tau_x(p: dict, f: dict, protocols: Protocols, fixed: bool) -> dict:
     """A delay long at the set voltage needs a slowly relaxing gap: when the default tau_x
     cannot meet Vset and delay together, try slower ones (unless the file fixes tau_x)."""
     tried = [p["tau_x"]] if fixed else [p["tau_x"], *SLOWER_TAU_X]
@@ -319,14 +339,16 @@ def _solve_set_kinetics_any_tau_x(p: dict, f: dict, protocols: Protocols,
 def _solve_retention(p: dict, f: dict, protocols: Protocols) -> dict:
     target = f.get("retention_ms", DEFAULT_FIGURES["retention_ms"]) * 1e-3
     # read as long as the figure needs (the protocol's window, or what a user would set)
-    scheme = protocols.configured(Retention, window=max(protocols.retention.window,
-                                                        WINDOW_RETENTIONS * target))
+    scheme = protocols.configured(
+        Retention, window=max(protocols.retention.window, WINDOW_RETENTIONS * target)
+    )
     v_p, w_p, icc = scheme.pulse_v, scheme.pulse_width, scheme.compliance
     open_ended = {**p, "w_max": 1e3, "w_LTP": math.inf}
 
     def mismatch(k):
         got = retention(_model({**open_ended, "k_d0": k}), scheme, first=target)
         return math.log(max(got, 1e-9)) - math.log(target)
+
     drive = min(p["G_on"] * v_p, icc) / p.get("I_ref", 1e-6)
     k = _log_root(mismatch, 1e-6 * drive, drive * (1 - 1e-9), f"retention {target * 1e3:g} ms")
     t_d = delay(_model({**open_ended, "k_d0": k}), v_p, icc) or 0.0
@@ -342,14 +364,19 @@ def _solve_reset(p: dict, f: dict, protocols: Protocols) -> dict:
     def mismatch(tau):
         got = sweep_vreset(_model({**p, "tau0r_w": tau}), protocols.iv)
         return (got if got is not None else 10.0) - target
+
     return {"tau0r_w": _log_root(mismatch, 1e-6, 1e9, f"Vreset {target * 1e3:g} mV")}
 
 
 def calibrate(volatile: bool, figures: dict, explicit: dict, conditions: dict) -> ModelParams:
     """Parameters that reproduce ``figures`` under ``conditions``; ``explicit`` ones are kept."""
     try:
-        return _calibrate(volatile, {k: v for k, v in figures.items() if v is not None},
-                          explicit, Protocols(conditions))
+        return _calibrate(
+            volatile,
+            {k: v for k, v in figures.items() if v is not None},
+            explicit,
+            Protocols(conditions),
+        )
     except NoSolution as error:
         raise BadInput(f"the model cannot reproduce these figures together ({error})") from None
 
@@ -377,8 +404,18 @@ def _calibrate(volatile: bool, f: dict, explicit: dict, protocols: Protocols) ->
 # replayed on it, the standard SMU, and this solver. Whole modules are hashed, so that their
 # constants and parameter defaults count too (a change elsewhere in them costs one
 # recalibration; a missed change would cost wrong figures).
-DEPENDENCIES = (BmrDevice, IvSweep, PulseDelay, Retention, BmrProcedure, trace_retention,
-                StandardSmu, Keithley2450Smu, Smu, standard)
+DEPENDENCIES = (
+    BmrDevice,
+    IvSweep,
+    PulseDelay,
+    Retention,
+    BmrProcedure,
+    trace_retention,
+    StandardSmu,
+    Keithley2450Smu,
+    Smu,
+    standard,
+)
 
 
 def dependency_modules() -> list:

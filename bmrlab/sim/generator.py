@@ -23,8 +23,15 @@ import re
 
 from .generator_channel import GeneratorChannel, clipped
 from .generator_models import MODELS
-from .scpi import (ScpiError, ScpiInstrument, illegal_value, parse_bool, settings_conflict,
-                   undefined_header, unquote)
+from .scpi import (
+    ScpiError,
+    ScpiInstrument,
+    illegal_value,
+    parse_bool,
+    settings_conflict,
+    undefined_header,
+    unquote,
+)
 
 GLITCH_S = 10e-6  # amplitude-relay glitch on a level change under power
 
@@ -91,8 +98,14 @@ def number(arg: str, minimum: float, maximum: float, default: float, unit: str =
     ``unit`` (HZ, S, V). Out-of-range values are returned as they are: the channel clips them
     with -222 as the guides describe."""
     text = arg.strip().upper()
-    keywords = {"MIN": minimum, "MINIMUM": minimum, "MAX": maximum, "MAXIMUM": maximum,
-                "DEF": default, "DEFAULT": default}
+    keywords = {
+        "MIN": minimum,
+        "MINIMUM": minimum,
+        "MAX": maximum,
+        "MAXIMUM": maximum,
+        "DEF": default,
+        "DEFAULT": default,
+    }
     if text in keywords:
         return float(keywords[text])
     return scaled(*split_suffix(text), unit)
@@ -170,8 +183,10 @@ class SimFunctionGenerator(ScpiInstrument):
 
     def _level_writer(self, channel: GeneratorChannel):
         """Wrap a level setter of ``channel`` so that it glitches the device when it should."""
+
         def wrap(put):
             return lambda value: self._glitch_if_levels_change(channel, lambda: put(value))
+
         return wrap
 
     def _glitch_if_levels_change(self, channel: GeneratorChannel, change) -> None:
@@ -181,8 +196,12 @@ class SimFunctionGenerator(ScpiInstrument):
         try:
             change()
         finally:
-            if (channel is self.wired and channel.output and channel.autorange
-                    and (channel.high, channel.low) != before):
+            if (
+                channel is self.wired
+                and channel.output
+                and channel.autorange
+                and (channel.high, channel.low) != before
+            ):
                 peak = max(abs(channel.high), abs(channel.low))
                 self.bench.glitch(self, 2 * peak, GLITCH_S)
 
@@ -190,14 +209,17 @@ class SimFunctionGenerator(ScpiInstrument):
     def _numeric(self, read, write, bounds, unit: str = ""):
         """A numeric setting in ``unit``: ``bounds()`` gives (MIN, MAX, DEFault);
         ``VALUE? MIN|MAX`` answers the bound."""
+
         def handler(args, query, match):
             low, high, default = bounds()
             if query:
                 if args:
-                    return nr3({"MIN": low, "MAX": high}[choice(one_argument(args),
-                                                                "MINimum", "MAXimum")])
+                    return nr3(
+                        {"MIN": low, "MAX": high}[choice(one_argument(args), "MINimum", "MAXimum")]
+                    )
                 return nr3(read())
             write(number(one_argument(args), low, high, default, unit))
+
         return handler
 
     def _keyword(self, read, write, *names: str):
@@ -205,6 +227,7 @@ class SimFunctionGenerator(ScpiInstrument):
             if query:
                 return read()
             write(choice(one_argument(args), *names))
+
         return handler
 
     def _switch(self, read, write):
@@ -212,6 +235,7 @@ class SimFunctionGenerator(ScpiInstrument):
             if query:
                 return str(int(read()))
             write(parse_bool(one_argument(args)))
+
         return handler
 
     @staticmethod
@@ -232,60 +256,113 @@ class SimFunctionGenerator(ScpiInstrument):
         limits = lambda: self._level_bounds(ch)  # noqa: E731
 
         r(f"{src}:FUNCtion", self._keyword(lambda: ch.function, self._function(ch), *m.shapes))
-        r(f"{src}:FREQuency", self._numeric(
-            lambda: ch.frequency, ch.set_frequency,
-            lambda: (m.min_frequency, m.max_frequency[ch.function], 1e3), "HZ"))
-        r(f"{src}:PHASe", self._numeric(lambda: ch.phase, self._phase(ch),
-                                        lambda: (-360.0, 360.0, 0.0)))
+        r(
+            f"{src}:FREQuency",
+            self._numeric(
+                lambda: ch.frequency,
+                ch.set_frequency,
+                lambda: (m.min_frequency, m.max_frequency[ch.function], 1e3),
+                "HZ",
+            ),
+        )
+        r(
+            f"{src}:PHASe",
+            self._numeric(lambda: ch.phase, self._phase(ch), lambda: (-360.0, 360.0, 0.0)),
+        )
         r(f"{src}:VOLTage[:LEVel][:IMMediate][:AMPLitude]", self._amplitude(ch, levels))
-        r(f"{src}:VOLTage[:LEVel][:IMMediate]:OFFSet", self._numeric(
-            lambda: ch.display(ch.offset), levels(ch.set_offset), limits, "V"))
-        r(f"{src}:VOLTage[:LEVel][:IMMediate]:HIGH", self._numeric(
-            lambda: ch.display(ch.high), levels(ch.set_high), limits, "V"))
-        r(f"{src}:VOLTage[:LEVel][:IMMediate]:LOW", self._numeric(
-            lambda: ch.display(ch.low), levels(ch.set_low), limits, "V"))
-        r(f"{src}:VOLTage:UNIT", self._keyword(lambda: ch.unit, ch.set_unit,
-                                               "VPP", "VRMS", "DBM"))
+        r(
+            f"{src}:VOLTage[:LEVel][:IMMediate]:OFFSet",
+            self._numeric(lambda: ch.display(ch.offset), levels(ch.set_offset), limits, "V"),
+        )
+        r(
+            f"{src}:VOLTage[:LEVel][:IMMediate]:HIGH",
+            self._numeric(lambda: ch.display(ch.high), levels(ch.set_high), limits, "V"),
+        )
+        r(
+            f"{src}:VOLTage[:LEVel][:IMMediate]:LOW",
+            self._numeric(lambda: ch.display(ch.low), levels(ch.set_low), limits, "V"),
+        )
+        r(f"{src}:VOLTage:UNIT", self._keyword(lambda: ch.unit, ch.set_unit, "VPP", "VRMS", "DBM"))
         r(f"{src}:VOLTage:RANGe:AUTO", self._autorange(ch))
-        r(f"{src}:FUNCtion:SQUare:DCYCle", self._numeric(
-            lambda: ch.square_duty, self._clipped(ch, "square_duty", m.square_duty_range),
-            lambda: (*m.square_duty_range, 50.0)))
-        r(f"{src}:FUNCtion:RAMP:SYMMetry", self._numeric(
-            lambda: ch.ramp_symmetry, self._clipped(ch, "ramp_symmetry", (0.0, 100.0)),
-            lambda: (0.0, 100.0, 100.0)))
+        r(
+            f"{src}:FUNCtion:SQUare:DCYCle",
+            self._numeric(
+                lambda: ch.square_duty,
+                self._clipped(ch, "square_duty", m.square_duty_range),
+                lambda: (*m.square_duty_range, 50.0),
+            ),
+        )
+        r(
+            f"{src}:FUNCtion:RAMP:SYMMetry",
+            self._numeric(
+                lambda: ch.ramp_symmetry,
+                self._clipped(ch, "ramp_symmetry", (0.0, 100.0)),
+                lambda: (0.0, 100.0, 100.0),
+            ),
+        )
         # The 33500 guide spells the pulse commands FUNCtion:PULSe:..., the 33220A guide
         # PULSe:PERiod and FUNCtion:PULSe:WIDTh; both spellings are accepted on both models.
-        r(f"{src}[:FUNCtion]:PULSe:PERiod", self._numeric(
-            lambda: ch.period, ch.set_period, lambda: (*m.period_range, 1e-3), "S"))
-        r(f"{src}[:FUNCtion]:PULSe:WIDTh", self._numeric(
-            lambda: ch.width, ch.set_width, lambda: (*m.width_range, 100e-6), "S"))
-        r(f"{src}:FUNCtion:PULSe:DCYCle", self._numeric(
-            ch.pulse_duty, ch.set_pulse_duty, lambda: (*m.pulse_duty_range, 10.0)))
-        r(f"{src}:FUNCtion:PULSe:HOLD", self._keyword(
-            lambda: ch.hold, self._setter(ch, "hold"), "WIDTh", "DCYCle"))
+        r(
+            f"{src}[:FUNCtion]:PULSe:PERiod",
+            self._numeric(lambda: ch.period, ch.set_period, lambda: (*m.period_range, 1e-3), "S"),
+        )
+        r(
+            f"{src}[:FUNCtion]:PULSe:WIDTh",
+            self._numeric(lambda: ch.width, ch.set_width, lambda: (*m.width_range, 100e-6), "S"),
+        )
+        r(
+            f"{src}:FUNCtion:PULSe:DCYCle",
+            self._numeric(ch.pulse_duty, ch.set_pulse_duty, lambda: (*m.pulse_duty_range, 10.0)),
+        )
+        r(
+            f"{src}:FUNCtion:PULSe:HOLD",
+            self._keyword(lambda: ch.hold, self._setter(ch, "hold"), "WIDTh", "DCYCle"),
+        )
         both = "[:BOTH]" if m.separate_edges else ""  # the 33220A has one edge time
-        r(f"{src}:FUNCtion:PULSe:TRANsition{both}", self._numeric(
-            lambda: ch.lead, lambda value: ch.set_edges(value, value), edges, "S"))
+        r(
+            f"{src}:FUNCtion:PULSe:TRANsition{both}",
+            self._numeric(lambda: ch.lead, lambda value: ch.set_edges(value, value), edges, "S"),
+        )
         if m.separate_edges:
-            r(f"{src}:FUNCtion:PULSe:TRANsition:LEADing", self._numeric(
-                lambda: ch.lead, lambda value: ch.set_edges(value, None), edges, "S"))
-            r(f"{src}:FUNCtion:PULSe:TRANsition:TRAiling", self._numeric(
-                lambda: ch.trail, lambda value: ch.set_edges(None, value), edges, "S"))
+            r(
+                f"{src}:FUNCtion:PULSe:TRANsition:LEADing",
+                self._numeric(lambda: ch.lead, lambda value: ch.set_edges(value, None), edges, "S"),
+            )
+            r(
+                f"{src}:FUNCtion:PULSe:TRANsition:TRAiling",
+                self._numeric(
+                    lambda: ch.trail, lambda value: ch.set_edges(None, value), edges, "S"
+                ),
+            )
         self._register_apply(ch, src, levels)
         self._register_burst(ch, src)
         self._register_trigger(ch, trig)
         self._register_output(ch, out)
         if m.has_frequency_mode:
-            r(f"{src}:FREQuency:MODE", self._keyword(lambda: ch.frequency_mode,
-                                                     self._frequency_mode(ch),
-                                                     "CW", "FIXed", "LIST", "SWEep"))
+            r(
+                f"{src}:FREQuency:MODE",
+                self._keyword(
+                    lambda: ch.frequency_mode,
+                    self._frequency_mode(ch),
+                    "CW",
+                    "FIXed",
+                    "LIST",
+                    "SWEep",
+                ),
+            )
         if m.has_voltage_limits:
-            r(f"{src}:VOLTage:LIMit:HIGH", self._numeric(
-                lambda: ch.limit_high, lambda v: ch.set_limits(high=v), limits, "V"))
-            r(f"{src}:VOLTage:LIMit:LOW", self._numeric(
-                lambda: ch.limit_low, lambda v: ch.set_limits(low=v), limits, "V"))
-            r(f"{src}:VOLTage:LIMit:STATe", self._switch(lambda: ch.limits,
-                                                         lambda on: ch.set_limits(on=on)))
+            r(
+                f"{src}:VOLTage:LIMit:HIGH",
+                self._numeric(lambda: ch.limit_high, lambda v: ch.set_limits(high=v), limits, "V"),
+            )
+            r(
+                f"{src}:VOLTage:LIMit:LOW",
+                self._numeric(lambda: ch.limit_low, lambda v: ch.set_limits(low=v), limits, "V"),
+            )
+            r(
+                f"{src}:VOLTage:LIMit:STATe",
+                self._switch(lambda: ch.limits, lambda on: ch.set_limits(on=on)),
+            )
         if m.channels > 1:  # 33500 PHASe:SYNChronize restarts both channels
             r(f"{src}:PHASe:SYNChronize", self._phase_sync)
         for header in m.arbitrary_headers:
@@ -294,8 +371,9 @@ class SimFunctionGenerator(ScpiInstrument):
     def _register_apply(self, ch: GeneratorChannel, src: str, levels) -> None:
         for name in self.model.shapes:
             shape = short_form(name)
-            handler = (self._arbitrary if shape in ("ARB", "USER") else
-                       self._apply(ch, shape, levels))
+            handler = (
+                self._arbitrary if shape in ("ARB", "USER") else self._apply(ch, shape, levels)
+            )
             self.register(f"{src}:APPLy:{name}", handler)
         self.register(f"{src}:APPLy?", lambda a, q, match: self._applied(ch))
 
@@ -305,6 +383,7 @@ class SimFunctionGenerator(ScpiInstrument):
         value is its default (1 kHz, 100 mVpp into 50 ohm, 0 V); the trigger source becomes
         IMMediate, burst goes off, voltage autoranging on, and the output goes on. Frequency
         is ignored for noise and DC, amplitude for DC."""
+
         def handler(args, query, match):
             if query:
                 raise undefined_header("APPLy:<shape>?")
@@ -326,101 +405,182 @@ class SimFunctionGenerator(ScpiInstrument):
             attempt(lambda: ch.set_function(shape))
             top = self.model.max_frequency[shape]
             if shape not in ("NOIS", "DC"):
-                attempt(lambda: ch.set_frequency(number(frequency, self.model.min_frequency,
-                                                        top, 1e3, "HZ")))
+                attempt(
+                    lambda: ch.set_frequency(
+                        number(frequency, self.model.min_frequency, top, 1e3, "HZ")
+                    )
+                )
             if shape != "DC":
                 bounds = tuple(ch.display(v) for v in self.model.amplitude_range)
-                attempt(lambda: levels(lambda arg: self._set_amplitude(ch, arg, bounds))(
-                    amplitude))
+                attempt(lambda: levels(lambda arg: self._set_amplitude(ch, arg, bounds))(amplitude))
             vmax = ch.display(self.model.max_level)
             attempt(lambda: levels(ch.set_offset)(number(offset, -vmax, vmax, 0.0, "V")))
             self._output(ch)(True)
             if first_error:
                 raise first_error
+
         return handler
 
     @staticmethod
     def _applied(ch: GeneratorChannel) -> str:
         """APPLy?: '"<shape> <frequency>,<amplitude>,<offset>"'."""
-        return (f'"{ch.function} {nr3(ch.frequency)},{nr3(ch.amplitude())},'
-                f'{nr3(ch.display(ch.offset))}"')
+        return (
+            f'"{ch.function} {nr3(ch.frequency)},{nr3(ch.amplitude())},'
+            f'{nr3(ch.display(ch.offset))}"'
+        )
 
     def _register_burst(self, ch: GeneratorChannel, src: str) -> None:
         m, r = self.model, self.register
         r(f"{src}:BURSt:STATe", self._switch(lambda: ch.burst, ch.set_burst))
-        r(f"{src}:BURSt:MODE", self._keyword(lambda: ch.burst_mode, ch.set_burst_mode,
-                                             "TRIGgered", "GATed"))
+        r(
+            f"{src}:BURSt:MODE",
+            self._keyword(lambda: ch.burst_mode, ch.set_burst_mode, "TRIGgered", "GATed"),
+        )
         r(f"{src}:BURSt:NCYCles", self._cycles(ch))
-        r(f"{src}:BURSt:INTernal:PERiod", self._numeric(
-            lambda: ch.burst_period, ch.set_burst_period,
-            lambda: (*m.burst_period_range, 10e-3), "S"))
+        r(
+            f"{src}:BURSt:INTernal:PERiod",
+            self._numeric(
+                lambda: ch.burst_period,
+                ch.set_burst_period,
+                lambda: (*m.burst_period_range, 10e-3),
+                "S",
+            ),
+        )
         # BURSt:PHASe -360 to +360 degrees; it has no effect on pulses (33220A guide p.227)
-        r(f"{src}:BURSt:PHASe", self._numeric(
-            lambda: ch.burst_phase, self._clipped(ch, "burst_phase", (-360.0, 360.0)),
-            lambda: (-360.0, 360.0, 0.0)))
-        r(f"{src}:BURSt:GATE:POLarity", self._keyword(
-            lambda: ch.gate_polarity, self._setter(ch, "gate_polarity"), "NORMal", "INVerted"))
+        r(
+            f"{src}:BURSt:PHASe",
+            self._numeric(
+                lambda: ch.burst_phase,
+                self._clipped(ch, "burst_phase", (-360.0, 360.0)),
+                lambda: (-360.0, 360.0, 0.0),
+            ),
+        )
+        r(
+            f"{src}:BURSt:GATE:POLarity",
+            self._keyword(
+                lambda: ch.gate_polarity, self._setter(ch, "gate_polarity"), "NORMal", "INVerted"
+            ),
+        )
 
     def _register_trigger(self, ch: GeneratorChannel, trig: str) -> None:
         m, r = self.model, self.register
         r(f"{trig}[:IMMediate]", self._force_trigger(ch))
-        r(f"{trig}:SOURce", self._keyword(lambda: ch.trigger_source, self._trigger_source(ch),
-                                          "IMMediate", "EXTernal", "TIMer", "BUS"))
-        r(f"{trig}:DELay", self._numeric(
-            lambda: ch.trigger_delay,
-            self._clipped(ch, "trigger_delay", (0.0, m.max_trigger_delay)),
-            lambda: (0.0, m.max_trigger_delay, 0.0), "S"))
-        r(f"{trig}:SLOPe", self._keyword(lambda: ch.trigger_slope,
-                                         self._setter(ch, "trigger_slope"),
-                                         "POSitive", "NEGative"))
+        r(
+            f"{trig}:SOURce",
+            self._keyword(
+                lambda: ch.trigger_source,
+                self._trigger_source(ch),
+                "IMMediate",
+                "EXTernal",
+                "TIMer",
+                "BUS",
+            ),
+        )
+        r(
+            f"{trig}:DELay",
+            self._numeric(
+                lambda: ch.trigger_delay,
+                self._clipped(ch, "trigger_delay", (0.0, m.max_trigger_delay)),
+                lambda: (0.0, m.max_trigger_delay, 0.0),
+                "S",
+            ),
+        )
+        r(
+            f"{trig}:SLOPe",
+            self._keyword(
+                lambda: ch.trigger_slope, self._setter(ch, "trigger_slope"), "POSitive", "NEGative"
+            ),
+        )
         if m.has_trigger_timer:
-            r(f"{trig}:TIMer", self._numeric(
-                lambda: ch.trigger_timer, self._clipped(ch, "trigger_timer", (1e-6, 8000.0)),
-                lambda: (1e-6, 8000.0, 1.0), "S"))
+            r(
+                f"{trig}:TIMer",
+                self._numeric(
+                    lambda: ch.trigger_timer,
+                    self._clipped(ch, "trigger_timer", (1e-6, 8000.0)),
+                    lambda: (1e-6, 8000.0, 1.0),
+                    "S",
+                ),
+            )
             r(f"{trig}:COUNt", self._trigger_count(ch))
 
     def _register_output(self, ch: GeneratorChannel, out: str) -> None:
         m, r = self.model, self.register
         r(f"{out}[:STATe]", self._switch(lambda: ch.output, self._output(ch)))
         r(f"{out}:LOAD", self._load(ch))
-        r(f"{out}:POLarity", self._keyword(lambda: ch.polarity, self._setter(ch, "polarity"),
-                                           "NORMal", "INVerted"))
+        r(
+            f"{out}:POLarity",
+            self._keyword(lambda: ch.polarity, self._setter(ch, "polarity"), "NORMal", "INVerted"),
+        )
         if m.channels > 1:  # 33500: per-channel sync mode and polarity
-            r(f"{out}:SYNC:MODE", self._keyword(lambda: ch.sync_mode,
-                                                self._setter(ch, "sync_mode"),
-                                                "NORMal", "CARRier", "MARKer"))
-            r(f"{out}:SYNC:POLarity", self._keyword(lambda: ch.sync_polarity,
-                                                    self._setter(ch, "sync_polarity"),
-                                                    "NORMal", "INVerted"))
+            r(
+                f"{out}:SYNC:MODE",
+                self._keyword(
+                    lambda: ch.sync_mode,
+                    self._setter(ch, "sync_mode"),
+                    "NORMal",
+                    "CARRier",
+                    "MARKer",
+                ),
+            )
+            r(
+                f"{out}:SYNC:POLarity",
+                self._keyword(
+                    lambda: ch.sync_polarity,
+                    self._setter(ch, "sync_polarity"),
+                    "NORMal",
+                    "INVerted",
+                ),
+            )
         if ch.number == 1:  # the trigger-out connector serves channel 1 only
-            r(":OUTPut:TRIGger", self._switch(lambda: ch.trigger_out,
-                                              self._setter(ch, "trigger_out")))
-            r(":OUTPut:TRIGger:SLOPe", self._keyword(lambda: ch.trigger_out_slope,
-                                                     self._setter(ch, "trigger_out_slope"),
-                                                     "POSitive", "NEGative"))
+            r(
+                ":OUTPut:TRIGger",
+                self._switch(lambda: ch.trigger_out, self._setter(ch, "trigger_out")),
+            )
+            r(
+                ":OUTPut:TRIGger:SLOPe",
+                self._keyword(
+                    lambda: ch.trigger_out_slope,
+                    self._setter(ch, "trigger_out_slope"),
+                    "POSitive",
+                    "NEGative",
+                ),
+            )
 
     # --- instrument-wide commands -----------------------------------------------------------
     def _register_instrument(self) -> None:
         m, r = self.model, self.register
         # *OPT?: no option installed; the reply format of the guides is not re-checked
         r("*OPT?", lambda a, q, match: "0")
-        r(":OUTPut:SYNC", self._switch(lambda: self.sync_output,
-                                       lambda on: setattr(self, "sync_output", on)))
+        r(
+            ":OUTPut:SYNC",
+            self._switch(lambda: self.sync_output, lambda on: setattr(self, "sync_output", on)),
+        )
         if m.channels > 1:
             r(":OUTPut:SYNC:SOURce", self._channel_choice("sync_source"))
             r(":OUTPut:TRIGger:SOURce", self._channel_choice("trigger_out_source"))
-        r(":DISPlay[:STATe]", self._switch(lambda: self.display_on,
-                                           lambda on: setattr(self, "display_on", on)))
+        r(
+            ":DISPlay[:STATe]",
+            self._switch(lambda: self.display_on, lambda on: setattr(self, "display_on", on)),
+        )
         r(":DISPlay:TEXT", self._display_text)
         r(":DISPlay:TEXT:CLEar", lambda a, q, match: self._no_query(q, self._clear_text))
         r(":SYSTem:BEEPer[:IMMediate]", lambda a, q, match: self._no_query(q, lambda: None))
-        r(":SYSTem:BEEPer:STATe", self._switch(lambda: self.beeper,
-                                               lambda on: setattr(self, "beeper", on)))
+        r(
+            ":SYSTem:BEEPer:STATe",
+            self._switch(lambda: self.beeper, lambda on: setattr(self, "beeper", on)),
+        )
         if m.has_remote_state:
             self.remote_state = "REM"
-            r(":SYSTem:COMMunicate:RLSTate", self._keyword(
-                lambda: self.remote_state, lambda s: setattr(self, "remote_state", s),
-                "LOCal", "REMote", "RWLock"))
+            r(
+                ":SYSTem:COMMunicate:RLSTate",
+                self._keyword(
+                    lambda: self.remote_state,
+                    lambda s: setattr(self, "remote_state", s),
+                    "LOCal",
+                    "REMote",
+                    "RWLock",
+                ),
+            )
 
     # --- handlers ------------------------------------------------------------------------------
     @staticmethod
@@ -442,6 +602,7 @@ class SimFunctionGenerator(ScpiInstrument):
             if query:
                 return f"CH{getattr(self, attribute)}"
             setattr(self, attribute, int(choice(one_argument(args), "CH1", "CH2")[2]))
+
         return handler
 
     @staticmethod
@@ -451,11 +612,13 @@ class SimFunctionGenerator(ScpiInstrument):
     @staticmethod
     def _clipped(ch: GeneratorChannel, attribute: str, limits: tuple[float, float]):
         """A setting whose out-of-range values are clipped with -222."""
+
         def write(value):
             value, error = clipped(value, *limits, attribute.replace("_", " "))
             setattr(ch, attribute, value)
             if error:
                 raise error
+
         return write
 
     @staticmethod
@@ -464,6 +627,7 @@ class SimFunctionGenerator(ScpiInstrument):
             if shape in ("ARB", "USER"):
                 raise not_simulated("arbitrary waveforms are")
             ch.set_function(shape)
+
         return write
 
     def _phase(self, ch: GeneratorChannel):
@@ -471,15 +635,18 @@ class SimFunctionGenerator(ScpiInstrument):
             if ch.function in ("DC", "NOIS"):  # 33500 PHASe: not for DC and noise
                 raise settings_conflict(f"PHASe is not available with {ch.function}")
             self._clipped(ch, "phase", (-360.0, 360.0))(value)
+
         return write
 
     def _phase_sync(self, args, query, match):
-        self._no_query(query, lambda: [c.synchronise_phase(self.bench.clock.now())
-                                       for c in self.channels])
+        self._no_query(
+            query, lambda: [c.synchronise_phase(self.bench.clock.now()) for c in self.channels]
+        )
 
     def _amplitude(self, ch: GeneratorChannel, levels):
         """VOLTage: the amplitude in VOLT:UNIT, or in the unit the value carries (``VPP``,
         ``VRMS``, ``DBM``, with ``M`` for milli); MIN/MAX/DEF are Vpp."""
+
         def handler(args, query, match):
             low, high = (ch.display(v) for v in self.model.amplitude_range)
             if query:
@@ -488,13 +655,20 @@ class SimFunctionGenerator(ScpiInstrument):
                     return nr3(low if bound == "MIN" else high)
                 return nr3(ch.amplitude())
             levels(lambda arg: self._set_amplitude(ch, arg, (low, high)))(one_argument(args))
+
         return handler
 
     @staticmethod
     def _set_amplitude(ch: GeneratorChannel, arg: str, bounds: tuple[float, float]) -> None:
         text = arg.strip().upper()
-        keywords = {"MIN": bounds[0], "MINIMUM": bounds[0], "MAX": bounds[1],
-                    "MAXIMUM": bounds[1], "DEF": ch.display(0.2), "DEFAULT": ch.display(0.2)}
+        keywords = {
+            "MIN": bounds[0],
+            "MINIMUM": bounds[0],
+            "MAX": bounds[1],
+            "MAXIMUM": bounds[1],
+            "DEF": ch.display(0.2),
+            "DEFAULT": ch.display(0.2),
+        }
         if text in keywords:
             ch.set_amplitude(keywords[text], "VPP")
             return
@@ -513,11 +687,12 @@ class SimFunctionGenerator(ScpiInstrument):
     def _autorange(self, ch: GeneratorChannel):
         """VOLTage:RANGe:AUTO {OFF|ON|ONCE}: off holds the attenuators, so level changes do
         not switch the relays (both guides, VOLTage:RANGe:AUTO); ONCE ranges once, then off."""
+
         def handler(args, query, match):
             if query:
                 return str(int(ch.autorange))
-            ch.autorange = choice(one_argument(args), "OFF", "ON", "ONCE", "0", "1") in ("ON",
-                                                                                        "1")
+            ch.autorange = choice(one_argument(args), "OFF", "ON", "ONCE", "0", "1") in ("ON", "1")
+
         return handler
 
     def _frequency_mode(self, ch: GeneratorChannel):
@@ -525,6 +700,7 @@ class SimFunctionGenerator(ScpiInstrument):
             if mode in ("LIST", "SWE"):
                 raise not_simulated("frequency lists and sweeps are")
             ch.frequency_mode = "CW" if mode == "FIX" else mode
+
         return write
 
     def _cycles(self, ch: GeneratorChannel):
@@ -535,8 +711,9 @@ class SimFunctionGenerator(ScpiInstrument):
         def handler(args, query, match):
             if query:
                 if args:
-                    return nr3({"MIN": 1, "MAX": top}[choice(one_argument(args), "MINimum",
-                                                             "MAXimum")])
+                    return nr3(
+                        {"MIN": 1, "MAX": top}[choice(one_argument(args), "MINimum", "MAXimum")]
+                    )
                 return nr3(ch.cycles)
             text = one_argument(args).strip().upper()
             if text in ("INF", "INFINITY"):
@@ -548,10 +725,12 @@ class SimFunctionGenerator(ScpiInstrument):
                 ch.burst_period = ch.burst_period_needed()  # raised as needed (p.177, p.227)
             if error:
                 raise error
+
         return handler
 
     def _trigger_count(self, ch: GeneratorChannel):
         """33500 TRIGger:COUNt 1 to 1,000,000 or INFinity (stored; every trigger is served)."""
+
         def handler(args, query, match):
             if query:
                 return nr3(ch.trigger_count)
@@ -560,6 +739,7 @@ class SimFunctionGenerator(ScpiInstrument):
                 ch.trigger_count = math.inf
                 return None
             self._clipped(ch, "trigger_count", (1, 1e6))(round(number(text, 1, 1e6, 1)))
+
         return handler
 
     def _trigger_source(self, ch: GeneratorChannel):
@@ -568,13 +748,16 @@ class SimFunctionGenerator(ScpiInstrument):
                 raise illegal_value(f"trigger source {source}")
             ch.trigger_source = source
             ch.burst_start = None
+
         return write
 
     def _force_trigger(self, ch: GeneratorChannel):
         """TRIGger: a trigger from the remote interface whatever the trigger source (33220A
         guide, TRIGger); a burst in progress ignores it."""
+
         def handler(args, query, match):
             self._no_query(query, lambda: ch.triggered(self.bench.clock.now()))
+
         return handler
 
     def trigger(self) -> None:
@@ -591,18 +774,22 @@ class SimFunctionGenerator(ScpiInstrument):
             ch.switch_output(on, self.bench.clock.now())
             if ch is self.wired:
                 self.t_replayed = self.bench.clock.now()
+
         return write
 
     def _load(self, ch: GeneratorChannel):
         """OUTPut:LOAD {<ohms>|INFinity|MIN|MAX}: 1 ohm to 10 kohm; the query answers
         9.9E+37 for INFinity (33500 guide p.62)."""
+
         def handler(args, query, match):
             if query:
                 if args:
-                    return nr3({"MIN": 1.0, "MAX": 10e3}[choice(one_argument(args), "MINimum",
-                                                                "MAXimum")])
+                    return nr3(
+                        {"MIN": 1.0, "MAX": 10e3}[choice(one_argument(args), "MINimum", "MAXimum")]
+                    )
                 return nr3(ch.load)
             text = one_argument(args).strip().upper()
             ohms = math.inf if text in ("INF", "INFINITY") else number(text, 1.0, 10e3, 50.0)
             ch.set_load(ohms)
+
         return handler

@@ -26,8 +26,12 @@ EDGE_FIT = 0.8  # 0.8 x (lead + trail) must fit in the width and in the gap (see
 FAST_PERIOD_S = 100e-6  # trains faster than this ...
 FAST_CYCLES = 1000  # ... and longer than this reach the device as their mean level
 BURST_GAP = 200e-9  # burst period > cycles x period + 200 ns (33220A guide p.227)
-CREST_PP_PER_RMS = {"SIN": 2 * math.sqrt(2), "SQU": 2.0, "RAMP": 2 * math.sqrt(3),
-                    "TRI": 2 * math.sqrt(3)}  # Vpp / Vrms of the shapes with a fixed crest
+CREST_PP_PER_RMS = {
+    "SIN": 2 * math.sqrt(2),
+    "SQU": 2.0,
+    "RAMP": 2 * math.sqrt(3),
+    "TRI": 2 * math.sqrt(3),
+}  # Vpp / Vrms of the shapes with a fixed crest
 
 
 def clipped(value: float, low: float, high: float, what: str) -> tuple[float, ScpiError | None]:
@@ -40,6 +44,7 @@ def clipped(value: float, low: float, high: float, what: str) -> tuple[float, Sc
 @dataclass
 class Run:
     """Consecutive cycles of the waveform: from ``start``, ``cycles`` of them (may be inf)."""
+
     start: float
     cycles: float
 
@@ -124,7 +129,7 @@ class GeneratorChannel:
         vrms = vpp / self._crest()
         if self.unit == "VRMS":
             return vrms
-        return 10 * math.log10(vrms ** 2 / self.load / 1e-3)
+        return 10 * math.log10(vrms**2 / self.load / 1e-3)
 
     def _to_vpp(self, value: float, unit: str) -> float:
         if unit == "VPP":
@@ -161,14 +166,14 @@ class GeneratorChannel:
         if unit == "DBM" and math.isinf(self.load):
             raise settings_conflict("dBm needs a finite OUTP:LOAD")
         low, high = self.model.amplitude_range
-        vpp, error = clipped(self._open_circuit(self._to_vpp(value, unit or self.unit)), low,
-                             high, "amplitude")
+        vpp, error = clipped(
+            self._open_circuit(self._to_vpp(value, unit or self.unit)), low, high, "amplitude"
+        )
         offset = self.offset
         room = 2 * (self.model.max_level - abs(offset))
         if vpp > room:
             vpp = max(room, low)
-            offset = math.copysign(self.model.max_level - vpp / 2, offset) if room < low \
-                else offset
+            offset = math.copysign(self.model.max_level - vpp / 2, offset) if room < low else offset
             error = error or settings_conflict("amplitude reduced to fit the offset")
         self._set_levels(offset + vpp / 2, offset - vpp / 2, error)
 
@@ -197,8 +202,9 @@ class GeneratorChannel:
     def _set_level(self, value: float, upper: bool) -> None:
         vmax = self.model.max_level
         min_pp, max_pp = self.model.amplitude_range
-        level, error = clipped(self._open_circuit(value), -vmax, vmax,
-                               "high level" if upper else "low level")
+        level, error = clipped(
+            self._open_circuit(value), -vmax, vmax, "high level" if upper else "low level"
+        )
         sign = 1 if upper else -1  # work as if setting the high level
         mine, other = sign * level, sign * (self.low if upper else self.high)
         if mine - other < min_pp:
@@ -212,8 +218,9 @@ class GeneratorChannel:
         high, low = (mine, other) if upper else (-other, -mine)
         self._set_levels(high, low, error)
 
-    def set_limits(self, on: bool | None = None, high: float | None = None,
-                   low: float | None = None) -> None:
+    def set_limits(
+        self, on: bool | None = None, high: float | None = None, low: float | None = None
+    ) -> None:
         """33500 VOLTage:LIMit:HIGH/LOW/STATe (displayed volts): with limits on, no level
         goes beyond them. Limits that the present levels break cannot be switched on."""
         new_high = self.limit_high if high is None else high
@@ -221,8 +228,9 @@ class GeneratorChannel:
         if new_low >= new_high:
             raise settings_conflict("voltage limit low must be below high")
         state = self.limits if on is None else on
-        if state and not (self.display(self.high) <= new_high
-                          and self.display(self.low) >= new_low):
+        if state and not (
+            self.display(self.high) <= new_high and self.display(self.low) >= new_low
+        ):
             raise settings_conflict("the present levels are outside the voltage limits")
         self.limits, self.limit_high, self.limit_low = state, new_high, new_low
 
@@ -284,8 +292,9 @@ class GeneratorChannel:
             if error:
                 raise error
             return
-        width, lead, trail, adjusted = self._fit(self.width, self.lead, self.trail,
-                                                 minimise_edges=True)
+        width, lead, trail, adjusted = self._fit(
+            self.width, self.lead, self.trail, minimise_edges=True
+        )
         self.width, self.lead, self.trail = width, lead, trail
         if adjusted:
             error = error or settings_conflict("pulse width or edge time adjusted to the period")
@@ -324,10 +333,12 @@ class GeneratorChannel:
             error = error or settings_conflict("pulse width must be below period - Wmin")
         fitted, lead, trail, _ = self._fit(width, self.lead, self.trail)
         if (fitted, lead, trail) != (width, self.lead, self.trail):
-            error = error or ScpiError(self.model.edge_conflict_code,
-                                       "Settings conflict; edge time does not fit the width"
-                                       if self.model.edge_conflict_code == -221 else
-                                       "Data out of range; edge time does not fit the width")
+            error = error or ScpiError(
+                self.model.edge_conflict_code,
+                "Settings conflict; edge time does not fit the width"
+                if self.model.edge_conflict_code == -221
+                else "Data out of range; edge time does not fit the width",
+            )
         self.width, self.lead, self.trail = fitted, lead, trail
         if error:
             raise error
@@ -361,8 +372,11 @@ class GeneratorChannel:
             shrink = room / (lead + trail)
             lead, trail = max(lead * shrink, low), max(trail * shrink, low)
             code = self.model.edge_conflict_code
-            error = error or ScpiError(code, ("Settings conflict" if code == -221 else
-                                              "Data out of range") + "; edge time shortened")
+            error = error or ScpiError(
+                code,
+                ("Settings conflict" if code == -221 else "Data out of range")
+                + "; edge time shortened",
+            )
         self.lead, self.trail = lead, trail
         if error:
             raise error
@@ -398,8 +412,11 @@ class GeneratorChannel:
         if not math.isinf(self.cycles) and seconds < self.burst_period_needed():
             seconds = self.burst_period_needed()
             code = self.model.burst_period_code
-            error = error or ScpiError(code, ("Settings conflict" if code == -221 else
-                                              "Data out of range") + "; burst period raised")
+            error = error or ScpiError(
+                code,
+                ("Settings conflict" if code == -221 else "Data out of range")
+                + "; burst period raised",
+            )
         self.burst_period = seconds
         if error:
             raise error
@@ -444,14 +461,16 @@ class GeneratorChannel:
         if self.burst_mode == "GAT":
             return []  # the rear Trig In (the gate) is not wired in the simulation
         if self.trigger_source in ("IMM", "TIM"):
-            every = (max(self.burst_period, self.burst_period_needed())
-                     if self.trigger_source == "IMM" else self.trigger_timer)
+            every = (
+                max(self.burst_period, self.burst_period_needed())
+                if self.trigger_source == "IMM"
+                else self.trigger_timer
+            )
             first = self.t_on + self.trigger_delay
             if math.isinf(self.cycles):
                 return [Run(first, math.inf)]
             k = max(0, math.floor((t - first) / every))
-            return [Run(first + k * every, self.cycles), Run(first + (k + 1) * every,
-                                                             self.cycles)]
+            return [Run(first + k * every, self.cycles), Run(first + (k + 1) * every, self.cycles)]
         if self.burst_start is None:
             return []
         return [Run(self.burst_start, self.cycles)]
@@ -470,8 +489,9 @@ class GeneratorChannel:
         width, lead, trail = shape
         rise, fall = lead * EDGE_SPAN, trail * EDGE_SPAN
         fall_start = rise / 2 + width - fall / 2  # the 50 % points are `width` apart
-        return ([rise * j / EDGE_STEPS for j in range(EDGE_STEPS + 1)]
-                + [fall_start + fall * j / EDGE_STEPS for j in range(EDGE_STEPS + 1)])
+        return [rise * j / EDGE_STEPS for j in range(EDGE_STEPS + 1)] + [
+            fall_start + fall * j / EDGE_STEPS for j in range(EDGE_STEPS + 1)
+        ]
 
     @staticmethod
     def _fraction(shape, position: float) -> float:
@@ -526,8 +546,9 @@ class GeneratorChannel:
             for run in runs:
                 k = math.floor((t - run.start) / self.period)
                 if run.start <= t and k < run.cycles:
-                    fraction = mean if averaged else self._fraction(
-                        shape, t - run.start - k * self.period)
+                    fraction = (
+                        mean if averaged else self._fraction(shape, t - run.start - k * self.period)
+                    )
                     value = self.low + (self.high - self.low) * fraction
         return self.high + self.low - value if self.polarity == "INV" else value
 

@@ -61,8 +61,16 @@ MODELS = {
         channels=2,
         # 33500 guide, SCPI FUNCtion and FREQuency subsystems (33522B: 30 MHz sine, square
         # and pulse, 200 kHz ramp and triangle); ARBitrary is refused as not simulated.
-        max_frequency={"SIN": 30e6, "SQU": 30e6, "RAMP": 200e3, "TRI": 200e3,
-                       "PULS": 30e6, "NOIS": 30e6, "PRBS": 30e6, "DC": 30e6},
+        max_frequency={
+            "SIN": 30e6,
+            "SQU": 30e6,
+            "RAMP": 200e3,
+            "TRI": 200e3,
+            "PULS": 30e6,
+            "NOIS": 30e6,
+            "PRBS": 30e6,
+            "DC": 30e6,
+        },
         min_frequency=1e-6,
         width_range=(16e-9, 1e6),  # 33500 guide p.69
         period_range=(1 / 30e6, 1e6),  # 33500 guide, FUNCtion:PULSe:PERiod (33522B)
@@ -81,10 +89,16 @@ MODELS = {
         trigger_sources=("IMM", "EXT", "TIM", "BUS"),  # TRIGger subsystem
         max_trigger_delay=1000.0,  # TRIGger[1|2]:DELay 0 to 1000 s
         shapes=("SINusoid", "SQUare", "TRIangle", "RAMP", "PULSe", "PRBS", "NOISe", "DC", "ARB"),
-        arbitrary_headers=("FUNCtion:ARBitrary", "FUNCtion:ARBitrary:SRATe",
-                           "FUNCtion:ARBitrary:FILTer", "FUNCtion:ARBitrary:ADVance",
-                           "FUNCtion:ARBitrary:PTPeak", "DATA:ARBitrary", "DATA:ARBitrary:DAC",
-                           "DATA:VOLatile:CLEar"),
+        arbitrary_headers=(
+            "FUNCtion:ARBitrary",
+            "FUNCtion:ARBitrary:SRATe",
+            "FUNCtion:ARBitrary:FILTer",
+            "FUNCtion:ARBitrary:ADVance",
+            "FUNCtion:ARBitrary:PTPeak",
+            "DATA:ARBitrary",
+            "DATA:ARBitrary:DAC",
+            "DATA:VOLatile:CLEar",
+        ),
         has_remote_state=False,
         has_voltage_limits=True,  # VOLTage:LIMit:HIGH/LOW/STATe; p.62 mentions them
         has_frequency_mode=True,
@@ -98,8 +112,14 @@ MODELS = {
         channels=1,
         # 33220A guide ch.4, FUNCtion and FREQuency: sine and square to 20 MHz, ramp to
         # 200 kHz, pulse to 5 MHz; USER (arbitrary) is refused as not simulated.
-        max_frequency={"SIN": 20e6, "SQU": 20e6, "RAMP": 200e3, "PULS": 5e6,
-                       "NOIS": 20e6, "DC": 20e6},
+        max_frequency={
+            "SIN": 20e6,
+            "SQU": 20e6,
+            "RAMP": 200e3,
+            "PULS": 5e6,
+            "NOIS": 20e6,
+            "DC": 20e6,
+        },
         min_frequency=1e-6,
         width_range=(20e-9, 2000.0),  # 33220A guide p.193
         period_range=(200e-9, 2000.0),  # 33220A guide p.192: 200 ns to 2000 s
@@ -118,8 +138,13 @@ MODELS = {
         trigger_sources=("IMM", "EXT", "BUS"),  # TRIGger:SOURce (no timer)
         max_trigger_delay=85.0,  # TRIGger:DELay 0 to 85 s (page not re-checked)
         shapes=("SINusoid", "SQUare", "RAMP", "PULSe", "NOISe", "DC", "USER"),
-        arbitrary_headers=("FUNCtion:USER", "DATA[:DATA]", "DATA:DAC", "DATA:COPY",
-                           "DATA:VOLatile:CLEar"),
+        arbitrary_headers=(
+            "FUNCtion:USER",
+            "DATA[:DATA]",
+            "DATA:DAC",
+            "DATA:COPY",
+            "DATA:VOLatile:CLEar",
+        ),
         has_remote_state=True,  # SYSTem:COMMunicate:RLSTate {LOCal|REMote|RWLock}
         has_voltage_limits=False,
         has_frequency_mode=False,

@@ -37,8 +37,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scpi import (ESR_DDE, ESR_EXE, STB_MSB, ScpiError, StatusRegister, WaitsForever,
-                   data_out_of_range, illegal_value, parse_bool, parse_number, unquote)
+from .scpi import (
+    ESR_DDE,
+    ESR_EXE,
+    STB_MSB,
+    ScpiError,
+    StatusRegister,
+    WaitsForever,
+    data_out_of_range,
+    illegal_value,
+    parse_bool,
+    parse_number,
+    unquote,
+)
 from .scpi_smu import MAX_LIST_PER_COMMAND, ScpiSmu
 
 BUFFER_POINTS = 2500  # UM p.18-115: :TRAC:POIN 1 to 2500; arm x trigger count <= 2500 (p.11-16)
@@ -63,9 +74,14 @@ TRIGGER_LATENCY_S = 225e-6  # cases I-IV (the source changes)
 STATIC_LATENCY_S = {True: 500e-6, False: 100e-6}  # cases V/VI by autozero; no source delay
 # firmware overhead by (autozero, measured functions): (source V, source I); case II gives
 # two functions with autozero, no case gives two without it: case III's value stands in
-FIRMWARE_OVERHEAD_S = {(True, 1): (1.6e-3, 1.95e-3), (True, 2): (2.3e-3, 2.65e-3),
-                       (False, 1): (300e-6, 640e-6), (False, 2): (300e-6, 640e-6),
-                       (False, 0): (310e-6, 590e-6), (True, 0): (310e-6, 590e-6)}
+FIRMWARE_OVERHEAD_S = {
+    (True, 1): (1.6e-3, 1.95e-3),
+    (True, 2): (2.3e-3, 2.65e-3),
+    (False, 1): (300e-6, 640e-6),
+    (False, 2): (300e-6, 640e-6),
+    (False, 0): (310e-6, 590e-6),
+    (True, 0): (310e-6, 590e-6),
+}
 # ohms ranges 20 ohm-200 Mohm (2400 specifications; RES:RANG default 2.1e5, table 18-6)
 OHMS_RANGES = (20.0, 200.0, 2e3, 20e3, 200e3, 2e6, 20e6, 200e6)
 VOLTAGE_RANGES = (0.2, 2.0, 20.0, 200.0)  # UM :SOURce:VOLTage:RANGe (2400)
@@ -79,8 +95,13 @@ OVP_LIMITS = (20.0, 40.0, 60.0, 80.0, 100.0, 120.0, 160.0)  # UM p.18-81; above:
 # GSM-20H10 manual, "STATus", which clones the 2400)
 ST_OVERFLOW, ST_FILTER, ST_FRONT, ST_COMPLIANCE, ST_OVP = 1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 4
 ST_AUTO_OHMS = 1 << 10
-ST_V_MEAS, ST_I_MEAS, ST_R_MEAS, ST_V_SOURCE, ST_I_SOURCE = (1 << 11, 1 << 12, 1 << 13,
-                                                             1 << 14, 1 << 15)
+ST_V_MEAS, ST_I_MEAS, ST_R_MEAS, ST_V_SOURCE, ST_I_SOURCE = (
+    1 << 11,
+    1 << 12,
+    1 << 13,
+    1 << 14,
+    1 << 15,
+)
 ST_RANGE_COMPLIANCE, ST_REMOTE_SENSE = 1 << 16, 1 << 22
 COMPLIANCE_BITS = ST_COMPLIANCE | ST_RANGE_COMPLIANCE
 # Measurement event register (UM p.15-14, figure 15-6)
@@ -90,23 +111,67 @@ OPER_SWEEP, OPER_TRIG, OPER_ARM, OPER_IDLE = 1 << 3, 1 << 5, 1 << 6, 1 << 10
 
 IMMEDIATE_COMMANDS = ("ABOR", "*TRG", "*RST", "SYST:PRES", "SYSTEM:PRES")
 ELEMENTS = ("VOLT", "CURR", "RES", "TIME", "STAT")  # the order they are always sent in
-ELEMENT_NAMES = {"VOLT": "VOLT", "VOLTAGE": "VOLT", "CURR": "CURR", "CURRENT": "CURR",
-                 "RES": "RES", "RESISTANCE": "RES", "TIME": "TIME", "STAT": "STAT",
-                 "STATUS": "STAT"}
-FUNCTIONS = {"VOLT": "VOLT", "VOLT:DC": "VOLT", "VOLTAGE": "VOLT", "VOLTAGE:DC": "VOLT",
-             "CURR": "CURR", "CURR:DC": "CURR", "CURRENT": "CURR", "CURRENT:DC": "CURR",
-             "RES": "RES", "RESISTANCE": "RES"}
+ELEMENT_NAMES = {
+    "VOLT": "VOLT",
+    "VOLTAGE": "VOLT",
+    "CURR": "CURR",
+    "CURRENT": "CURR",
+    "RES": "RES",
+    "RESISTANCE": "RES",
+    "TIME": "TIME",
+    "STAT": "STAT",
+    "STATUS": "STAT",
+}
+FUNCTIONS = {
+    "VOLT": "VOLT",
+    "VOLT:DC": "VOLT",
+    "VOLTAGE": "VOLT",
+    "VOLTAGE:DC": "VOLT",
+    "CURR": "CURR",
+    "CURR:DC": "CURR",
+    "CURRENT": "CURR",
+    "CURRENT:DC": "CURR",
+    "RES": "RES",
+    "RESISTANCE": "RES",
+}
 FUNCTION_REPLY = {"VOLT": '"VOLT:DC"', "CURR": '"CURR:DC"', "RES": '"RES"'}
-ARM_SOURCES = {"IMM": "IMM", "IMMEDIATE": "IMM", "TLIN": "TLIN", "TLINK": "TLIN",
-               "TIM": "TIM", "TIMER": "TIM", "MAN": "MAN", "MANUAL": "MAN", "BUS": "BUS",
-               "NST": "NST", "NSTEST": "NST", "PST": "PST", "PSTEST": "PST", "BST": "BST",
-               "BSTEST": "BST"}
+ARM_SOURCES = {
+    "IMM": "IMM",
+    "IMMEDIATE": "IMM",
+    "TLIN": "TLIN",
+    "TLINK": "TLIN",
+    "TIM": "TIM",
+    "TIMER": "TIM",
+    "MAN": "MAN",
+    "MANUAL": "MAN",
+    "BUS": "BUS",
+    "NST": "NST",
+    "NSTEST": "NST",
+    "PST": "PST",
+    "PSTEST": "PST",
+    "BST": "BST",
+    "BSTEST": "BST",
+}
 TRIGGER_SOURCES = {"IMM": "IMM", "IMMEDIATE": "IMM", "TLIN": "TLIN", "TLINK": "TLIN"}
 ARM_OUTPUT_EVENTS = {"TENT": "TENT", "TENTER": "TENT", "TEX": "TEX", "TEXIT": "TEX"}
-TRIGGER_EVENTS = {"SOUR": "SOUR", "SOURCE": "SOUR", "DEL": "DEL", "DELAY": "DEL",
-                  "SENS": "SENS", "SENSE": "SENS"}
-STATISTICS = {"MEAN": "MEAN", "SDEV": "SDEV", "SDEVIATION": "SDEV", "MAX": "MAX",
-              "MAXIMUM": "MAX", "MIN": "MIN", "MINIMUM": "MIN", "PKPK": "PKPK"}
+TRIGGER_EVENTS = {
+    "SOUR": "SOUR",
+    "SOURCE": "SOUR",
+    "DEL": "DEL",
+    "DELAY": "DEL",
+    "SENS": "SENS",
+    "SENSE": "SENS",
+}
+STATISTICS = {
+    "MEAN": "MEAN",
+    "SDEV": "SDEV",
+    "SDEVIATION": "SDEV",
+    "MAX": "MAX",
+    "MAXIMUM": "MAX",
+    "MIN": "MIN",
+    "MINIMUM": "MIN",
+    "PKPK": "PKPK",
+}
 
 
 def keyword(arg: str, table: dict, what: str) -> str:
@@ -164,8 +229,9 @@ class TriggerRun:
         self.fire(self.smu, t)
         return True
 
-    def _detect(self, source: str, bypass: bool, timer_due: float | None, t: float,
-                waiting_bit: int):
+    def _detect(
+        self, source: str, bypass: bool, timer_due: float | None, t: float, waiting_bit: int
+    ):
         """An event detector of the arm or trigger layer (UM figure 11-3, p.18-119); while
         it waits, the operation condition says so (UM figure 15-1: Arm, Trig)."""
         if source == "IMM" or bypass:
@@ -188,8 +254,9 @@ class TriggerRun:
             # the arm timer passes at once, then every interval; ARM:DIR SOURce bypasses the
             # detector on the first pass (UM p.18-119, :ARM:DIRection)
             due = t0 + arm * smu.arm_timer
-            t = yield from self._detect(smu.arm_source, smu.arm_bypass and arm == 0, due, t,
-                                        OPER_ARM)
+            t = yield from self._detect(
+                smu.arm_source, smu.arm_bypass and arm == 0, due, t, OPER_ARM
+            )
             t, point, aborted = yield from self._trigger_layer(t, point)
             arm += 1
         yield t  # the unit returns to idle when the last cycle's conversions end
@@ -200,8 +267,9 @@ class TriggerRun:
         (UM p.18-93). Returns (time, next point, whether :SWE:CAB stopped the run)."""
         smu = self.smu
         for k in range(smu.trigger_count):
-            t = yield from self._detect(smu.trigger_source, smu.trigger_bypass and k == 0,
-                                        None, t, OPER_TRIG)
+            t = yield from self._detect(
+                smu.trigger_source, smu.trigger_bypass and k == 0, None, t, OPER_TRIG
+            )
             level = smu.levels[point % len(smu.levels)]
             changes = smu.source_changes(level)
             latency = TRIGGER_LATENCY_S if changes else STATIC_LATENCY_S[smu.autozero]
@@ -223,14 +291,22 @@ class SimKeithley2400(ScpiSmu):
     model = "2400"
     voltage_ranges = VOLTAGE_RANGES
     current_ranges = CURRENT_RANGES
-    current_offsets = {1e-6: 300e-12, 10e-6: 2e-9, 100e-6: 6e-9, 1e-3: 60e-9, 10e-3: 600e-9,
-                       100e-3: 6e-6, 1.0: 500e-6}
+    current_offsets = {
+        1e-6: 300e-12,
+        10e-6: 2e-9,
+        100e-6: 6e-9,
+        1e-3: 60e-9,
+        10e-3: 600e-9,
+        100e-3: 6e-6,
+        1.0: 500e-6,
+    }
     floor_fraction = 20e-6  # 20 pA at 1 NPLC on the 1 uA range
 
     def __init__(self, bench, name: str, serial: str, seed: int):
         super().__init__(bench, name, seed)
-        self.idn = (f"KEITHLEY INSTRUMENTS INC.,MODEL 2400,{serial},"
-                    "C33   Mar 31 2015 09:32:39/A02  /S/K")
+        self.idn = (
+            f"KEITHLEY INSTRUMENTS INC.,MODEL 2400,{serial},C33   Mar 31 2015 09:32:39/A02  /S/K"
+        )
         self.powered_on_at = bench.clock.now()  # the TIME element counts from here
         # The 2400's measurement event register set (UM p.15-14); *RST leaves it alone
         self.measurement = StatusRegister()
@@ -272,20 +348,33 @@ class SimKeithley2400(ScpiSmu):
             r(f"[:SOURce[1]]:{f}:STEP", self._sweep_step(fn))
             r(f"[:SOURce[1]]:LIST:{f}:APPend", self._list_append(fn))
             r(f"[:SOURce[1]]:LIST:{f}:STARt", self._list_start(fn))
-            r(f"[:SOURce[1]]:LIST:{f}:POINts?",
-              lambda a, q, m, fn=fn: str(len(self.lists[fn])))
+            r(f"[:SOURce[1]]:LIST:{f}:POINts?", lambda a, q, m, fn=fn: str(len(self.lists[fn])))
             r(f"[:SOURce[1]]:LIST:{f}", self._list(fn))
         r("[:SOURce[1]]:VOLTage:PROTection[:LEVel]", self._overvoltage_limit)
-        r("[:SOURce[1]]:SWEep:SPACing", self._sweep_keyword(
-            "spacing", {"LIN": "LIN", "LINEAR": "LIN", "LOG": "LOG", "LOGARITHMIC": "LOG"}))
+        r(
+            "[:SOURce[1]]:SWEep:SPACing",
+            self._sweep_keyword(
+                "spacing", {"LIN": "LIN", "LINEAR": "LIN", "LOG": "LOG", "LOGARITHMIC": "LOG"}
+            ),
+        )
         r("[:SOURce[1]]:SWEep:POINts", self._sweep_points)
-        r("[:SOURce[1]]:SWEep:DIRection", self._sweep_keyword("direction",
-                                                               {"UP": "UP", "DOWN": "DOWN"}))
-        r("[:SOURce[1]]:SWEep:RANGing", self._sweep_keyword(
-            "ranging", {"BEST": "BEST", "AUTO": "AUTO", "FIX": "FIX", "FIXED": "FIX"}))
-        r("[:SOURce[1]]:SWEep:CABort", self._sweep_keyword(
-            "compliance_abort", {"NEV": "NEV", "NEVER": "NEV", "EARL": "EARL", "EARLY": "EARL",
-                                 "LATE": "LATE"}))
+        r(
+            "[:SOURce[1]]:SWEep:DIRection",
+            self._sweep_keyword("direction", {"UP": "UP", "DOWN": "DOWN"}),
+        )
+        r(
+            "[:SOURce[1]]:SWEep:RANGing",
+            self._sweep_keyword(
+                "ranging", {"BEST": "BEST", "AUTO": "AUTO", "FIX": "FIX", "FIXED": "FIX"}
+            ),
+        )
+        r(
+            "[:SOURce[1]]:SWEep:CABort",
+            self._sweep_keyword(
+                "compliance_abort",
+                {"NEV": "NEV", "NEVER": "NEV", "EARL": "EARL", "EARLY": "EARL", "LATE": "LATE"},
+            ),
+        )
         # SENSe (UM table 18-6)
         r("[:SENSe[1]]:FUNCtion:CONCurrent", self.flag("concurrent"))
         r("[:SENSe[1]]:FUNCtion:OFF:ALL", self._functions_off_all)
@@ -299,14 +388,18 @@ class SimKeithley2400(ScpiSmu):
             r(f"[:SENSe[1]]:{f}:NPLCycles", self._nplc)
         for f in ("CURRent", "VOLTage"):
             fn = f[:4].upper()
-            r(f"[:SENSe[1]]:{f}[:DC]:PROTection:TRIPped?",
-              lambda a, q, m, fn=fn: str(int(self.tripped[fn])))
+            r(
+                f"[:SENSe[1]]:{f}[:DC]:PROTection:TRIPped?",
+                lambda a, q, m, fn=fn: str(int(self.tripped[fn])),
+            )
             r(f"[:SENSe[1]]:{f}[:DC]:PROTection[:LEVel]", self._protection(fn))
             r(f"[:SENSe[1]]:{f}[:DC]:PROTection:RSYNchronize", self._range_sync(fn))
             r(f"[:SENSe[1]]:{f}[:DC]:RANGe:AUTO", self._measure_range_auto(fn))
             r(f"[:SENSe[1]]:{f}[:DC]:RANGe[:UPPer]", self._measure_range(fn))
-        r("[:SENSe[1]]:CURRent[:DC]:RANGe:ULIMit?",
-          lambda a, q, m: f"{self.range_for(self.i_limit, CURRENT_RANGES) * RANGE_TOP:g}")
+        r(
+            "[:SENSe[1]]:CURRent[:DC]:RANGe:ULIMit?",
+            lambda a, q, m: f"{self.range_for(self.i_limit, CURRENT_RANGES) * RANGE_TOP:g}",
+        )
         r("[:SENSe[1]]:CURRent[:DC]:RANGe:LLIMit", self._autorange_floor)
         r("[:SENSe[1]]:RESistance:MODE", self._resistance_mode)
         r("[:SENSe[1]]:RESistance:RANGe:AUTO", self._resistance_range_auto)
@@ -319,12 +412,16 @@ class SimKeithley2400(ScpiSmu):
         r(":SYSTem:BEEPer:STATe", self.flag("beeper"))
         r(":SYSTem:RSENse", self.flag("remote_sense"))
         r(":SYSTem:TIME:RESet:AUTO", self.flag("timestamp_auto_reset"))
-        r(":SYSTem:TIME:RESet", lambda a, q, m: setattr(self, "powered_on_at",
-                                                          self.bench.clock.now()))
+        r(
+            ":SYSTem:TIME:RESet",
+            lambda a, q, m: setattr(self, "powered_on_at", self.bench.clock.now()),
+        )
         r(":SYSTem:TIME?", lambda a, q, m: f"{self.bench.clock.now() - self.powered_on_at:.3f}")
         r(":SYSTem:ERRor:ALL?", lambda a, q, m: self._all_errors())
-        r(":SYSTem:ERRor:CODE[:NEXT]?",
-          lambda a, q, m: str(self.errors.popleft()[0] if self.errors else 0))
+        r(
+            ":SYSTem:ERRor:CODE[:NEXT]?",
+            lambda a, q, m: str(self.errors.popleft()[0] if self.errors else 0),
+        )
         # Averaging filter (UM section 7, "Filters"; table 18-6)
         r("[:SENSe[1]]:AVERage[:STATe]", self.flag("filter_on"))
         r("[:SENSe[1]]:AVERage:TCONtrol", self._filter_type)
@@ -335,20 +432,19 @@ class SimKeithley2400(ScpiSmu):
         r(":INITiate[:IMMediate]", self._initiate)
         r(":ABORt", self._abort)
         r(":ARM[:SEQuence[1]][:LAYer[1]]:COUNt", self._count("arm_count"))
-        r(":ARM[:SEQuence[1]][:LAYer[1]]:SOURce", self._event_source("arm_source",
-                                                                      ARM_SOURCES))
+        r(":ARM[:SEQuence[1]][:LAYer[1]]:SOURce", self._event_source("arm_source", ARM_SOURCES))
         r(":ARM[:SEQuence[1]][:LAYer[1]]:TIMer", self._arm_timer)
         r(":ARM[:SEQuence[1]][:LAYer[1]]:DIRection", self._bypass("arm_bypass"))
         r(":TRIGger[:SEQuence[1]]:COUNt", self._count("trigger_count"))
-        r(":TRIGger[:SEQuence[1]]:SOURce", self._event_source("trigger_source",
-                                                               TRIGGER_SOURCES))
+        r(":TRIGger[:SEQuence[1]]:SOURce", self._event_source("trigger_source", TRIGGER_SOURCES))
         r(":TRIGger[:SEQuence[1]]:DELay", self.number("trigger_delay", 0, 999.9999))
         r(":TRIGger[:SEQuence[1]]:DIRection", self._bypass("trigger_bypass"))
         r(":TRIGger:CLEar", lambda a, q, m: None)  # no trigger link: nothing is latched
         # Trigger link settings (UM table 11-1): kept and answered; no line is wired
         for layer, name, events in (
-                (":ARM[:SEQuence[1]][:LAYer[1]]", "arm", ARM_OUTPUT_EVENTS),
-                (":TRIGger[:SEQuence[1]]", "trigger", TRIGGER_EVENTS)):
+            (":ARM[:SEQuence[1]][:LAYer[1]]", "arm", ARM_OUTPUT_EVENTS),
+            (":TRIGger[:SEQuence[1]]", "trigger", TRIGGER_EVENTS),
+        ):
             r(f"{layer}:ILINe", self._link_line(f"{name}_in_line"))
             r(f"{layer}:OLINe", self._link_line(f"{name}_out_line"))
             r(f"{layer}:OUTPut", self._event_list(f"{name}_outputs", events))
@@ -372,10 +468,8 @@ class SimKeithley2400(ScpiSmu):
         r(":FORMat:SREGister", self._status_format)
         # Reading commands: INIT, READ? and MEASure? take the unit out of idle (UM p.11-11)
         r(":READ", self._read)
-        r(":FETCh?", lambda a, q, m: self.format_readings(self.samples, "ABS",
-                                                          since_power_on=True))
-        for f, fn in (("CURRent[:DC]", "CURR"), ("VOLTage[:DC]", "VOLT"),
-                      ("RESistance", "RES")):
+        r(":FETCh?", lambda a, q, m: self.format_readings(self.samples, "ABS", since_power_on=True))
+        for f, fn in (("CURRent[:DC]", "CURR"), ("VOLTage[:DC]", "VOLT"), ("RESistance", "RES")):
             r(f":CONFigure:{f}", self._configure(fn))
             r(f":MEASure:{f}", self._measure(fn))
         r(":MEASure", self._measure(None))
@@ -403,8 +497,7 @@ class SimKeithley2400(ScpiSmu):
         self.lists = {"VOLT": [], "CURR": []}
         self.list_start = {"VOLT": 1, "CURR": 1}  # table 18-7: list sweep start point 1
         self.compliance_abort = "NEV"  # table 18-7: :SWEep:CABort NEVer
-        self.sweep = {"VOLT": {"start": 0.0, "stop": 0.0},
-                      "CURR": {"start": 0.0, "stop": 0.0}}
+        self.sweep = {"VOLT": {"start": 0.0, "stop": 0.0}, "CURR": {"start": 0.0, "stop": 0.0}}
         self.sweep_points, self.spacing, self.direction, self.ranging = 2500, "LIN", "UP", "BEST"
         self.source_delay, self.source_delay_auto = 0.0, True  # p.18-82; ON: the bench
         # defaults' 1 ms "Delay Action" (p.11-7) with :SOUR:DEL at 0
@@ -527,6 +620,7 @@ class SimKeithley2400(ScpiSmu):
     def _count(self, attribute: str):
         """ARM/TRIG:COUN: 1-2500, their finite product at most 2500; INF for the arm layer
         only (UM p.18-118)."""
+
         def handler(args, query, match):
             if query:
                 value = getattr(self, attribute)
@@ -540,6 +634,7 @@ class SimKeithley2400(ScpiSmu):
             if not math.isinf(value) and not math.isinf(other) and value * other > BUFFER_POINTS:
                 raise ScpiError(-221, "Settings conflict; arm count x trigger count > 2500")
             setattr(self, attribute, value)
+
         return handler
 
     def _arm_timer(self, args, query, match):
@@ -553,16 +648,25 @@ class SimKeithley2400(ScpiSmu):
             if query:
                 return getattr(self, attribute)
             setattr(self, attribute, keyword(args[0], table, "event source"))
+
         return handler
 
     def _bypass(self, attribute: str):
         """ARM/TRIG:DIR SOURce bypasses the event detector once, ACCeptor does not."""
+
         def handler(args, query, match):
             if query:
                 return "SOUR" if getattr(self, attribute) else "ACC"
-            setattr(self, attribute, keyword(args[0], {"SOUR": True, "SOURCE": True,
-                                                       "ACC": False, "ACCEPTOR": False},
-                                             "direction"))
+            setattr(
+                self,
+                attribute,
+                keyword(
+                    args[0],
+                    {"SOUR": True, "SOURCE": True, "ACC": False, "ACCEPTOR": False},
+                    "direction",
+                ),
+            )
+
         return handler
 
     def _link_line(self, attribute: str):
@@ -570,10 +674,12 @@ class SimKeithley2400(ScpiSmu):
             if query:
                 return str(getattr(self, attribute))
             setattr(self, attribute, int(parse_number(args[0], 1, 4, 1)))
+
         return handler
 
     def _event_list(self, attribute: str, table: dict):
         """An event list, or NONE (UM table 11-1)."""
+
         def handler(args, query, match):
             if query:
                 return ",".join(getattr(self, attribute)) or "NONE"
@@ -583,6 +689,7 @@ class SimKeithley2400(ScpiSmu):
                 setattr(self, attribute, [])
                 return
             setattr(self, attribute, [keyword(a, table, "event") for a in args])
+
         return handler
 
     def _all_errors(self) -> str:
@@ -594,8 +701,11 @@ class SimKeithley2400(ScpiSmu):
     def _source_function(self, args, query, match):
         if query:
             return self.source_function
-        function = keyword(args[0], {"VOLT": "VOLT", "VOLTAGE": "VOLT", "CURR": "CURR",
-                                     "CURRENT": "CURR"}, "source function")
+        function = keyword(
+            args[0],
+            {"VOLT": "VOLT", "VOLTAGE": "VOLT", "CURR": "CURR", "CURRENT": "CURR"},
+            "source function",
+        )
         if function != self.source_function:
             self.source_function = function
             self.apply_bias()
@@ -624,20 +734,25 @@ class SimKeithley2400(ScpiSmu):
         if value > OVP_LIMITS[-1]:
             self.ovp_limit = V_MAX
         else:
-            self.ovp_limit = max([limit for limit in OVP_LIMITS if limit <= value],
-                                 default=OVP_LIMITS[0])
+            self.ovp_limit = max(
+                [limit for limit in OVP_LIMITS if limit <= value], default=OVP_LIMITS[0]
+            )
 
     def _source_mode(self, function: str):
         def handler(args, query, match):
             if query:
                 return self.source_modes[function]
-            self.source_modes[function] = keyword(args[0], {
-                "FIX": "FIX", "FIXED": "FIX", "LIST": "LIST", "SWE": "SWE", "SWEEP": "SWE"},
-                "source mode")
+            self.source_modes[function] = keyword(
+                args[0],
+                {"FIX": "FIX", "FIXED": "FIX", "LIST": "LIST", "SWE": "SWE", "SWEEP": "SWE"},
+                "source mode",
+            )
+
         return handler
 
     def _source_range(self, function: str):
         ranges = VOLTAGE_RANGES if function == "VOLT" else CURRENT_RANGES
+
         def handler(args, query, match):
             value = self.v_range if function == "VOLT" else self.i_source_range
             if query:
@@ -659,6 +774,7 @@ class SimKeithley2400(ScpiSmu):
             else:
                 self.i_source_range_auto = False
                 self.i_source_range = new
+
         return handler
 
     def _source_range_auto(self, function: str):
@@ -667,16 +783,18 @@ class SimKeithley2400(ScpiSmu):
             if query:
                 return str(int(getattr(self, attribute)))
             setattr(self, attribute, parse_bool(args[0]))
+
         return handler
 
     def _source_level(self, function: str):
         limit = V_MAX if function == "VOLT" else I_MAX
+
         def handler(args, query, match):
             if query:
                 return f"{self.bias[function]:g}"
             level = parse_number(args[0], -limit, limit, 0.0)
             ranges = VOLTAGE_RANGES if function == "VOLT" else CURRENT_RANGES
-            fixed = (self.v_range if function == "VOLT" else self.i_source_range)
+            fixed = self.v_range if function == "VOLT" else self.i_source_range
             auto = self.v_range_auto if function == "VOLT" else self.i_source_range_auto
             if not auto and abs(level) > fixed * RANGE_TOP:
                 raise data_out_of_range(f"{level:g} beyond the {fixed:g} range")
@@ -685,6 +803,7 @@ class SimKeithley2400(ScpiSmu):
                 self.i_source_range = self.range_for(level, ranges)
             if function == self.source_function:
                 self.apply_bias()
+
         return handler
 
     def apply_bias(self) -> None:
@@ -702,11 +821,13 @@ class SimKeithley2400(ScpiSmu):
                 return ",".join(f"{v:g}" for v in self.lists[function])
             self.lists[function] = []
             self._list_append(function)(args, query, match)
+
         return handler
 
     def _list_append(self, function: str):
         """At most 100 values a command, 2500 in a list (UM p.18-92)."""
         limit = V_MAX if function == "VOLT" else I_MAX
+
         def handler(args, query, match):
             if query:
                 raise ScpiError(-113, "Undefined header")
@@ -716,27 +837,33 @@ class SimKeithley2400(ScpiSmu):
             if len(self.lists[function]) + len(values) > BUFFER_POINTS:
                 raise ScpiError(-225, "Out of memory; a source list holds 2500 values")
             self.lists[function].extend(values)
+
         return handler
 
     def _list_start(self, function: str):
         """The list point a list sweep begins at, 1-based (UM table 18-7)."""
+
         def handler(args, query, match):
             if query:
                 return str(self.list_start[function])
             self.list_start[function] = int(parse_number(args[0], 1, BUFFER_POINTS, 1))
+
         return handler
 
     def _sweep_value(self, function: str, key: str):
         limit = V_MAX if function == "VOLT" else I_MAX
+
         def handler(args, query, match):
             if query:
                 return f"{self.sweep[function][key]:g}"
             self.sweep[function][key] = parse_number(args[0], -limit, limit, 0.0)
+
         return handler
 
     def _sweep_step(self, function: str):
         """STEP and POINts are coupled: points = |stop - start| / step + 1 (UM
         :SOURce:SWEep:POINts, :STEP)."""
+
         def handler(args, query, match):
             span = self.sweep[function]["stop"] - self.sweep[function]["start"]
             if query:
@@ -747,6 +874,7 @@ class SimKeithley2400(ScpiSmu):
             if step == 0 or abs(span / step) + 1 > BUFFER_POINTS:
                 raise ScpiError(-221, "Settings conflict; step does not fit start and stop")
             self.sweep_points = int(round(abs(span / step))) + 1
+
         return handler
 
     def _sweep_points(self, args, query, match):
@@ -759,6 +887,7 @@ class SimKeithley2400(ScpiSmu):
             if query:
                 return getattr(self, attribute)
             setattr(self, attribute, keyword(args[0], table, attribute))
+
         return handler
 
     def sweep_levels(self) -> list[float]:
@@ -837,8 +966,9 @@ class SimKeithley2400(ScpiSmu):
     def _filter_type(self, args, query, match):
         if query:
             return self.filter_type
-        self.filter_type = keyword(args[0], {"REP": "REP", "REPEAT": "REP", "MOV": "MOV",
-                                             "MOVING": "MOV"}, "filter type")
+        self.filter_type = keyword(
+            args[0], {"REP": "REP", "REPEAT": "REP", "MOV": "MOV", "MOVING": "MOV"}, "filter type"
+        )
 
     def _filter_count(self, args, query, match):
         if query:
@@ -849,6 +979,7 @@ class SimKeithley2400(ScpiSmu):
         """Compliance: current 1 nA-1.05 A, voltage 200 uV-210 V (UM p.6-2)."""
         low, high = (1e-9, I_MAX) if function == "CURR" else (200e-6, V_MAX)
         attribute = "i_limit" if function == "CURR" else "v_limit"
+
         def handler(args, query, match):
             if query:
                 return f"{getattr(self, attribute):g}"
@@ -861,21 +992,25 @@ class SimKeithley2400(ScpiSmu):
                 elif function == "VOLT" and not self.v_measure_range_auto:
                     self.v_measure_range = synced
             self._clamp_measure_range(function)
+
         return handler
 
     def _range_sync(self, function: str):
-        """"force the measurement range to follow the compliance range setting when
+        """ "force the measurement range to follow the compliance range setting when
         autoranging is off" (UM p.3-8, compliance range synchronization)."""
+
         def handler(args, query, match):
             if query:
                 return str(int(self.range_sync[function]))
             self.range_sync[function] = parse_bool(args[0])
+
         return handler
 
     def _measure_range(self, function: str):
         """A measure range is not selectable for the sourced quantity, and at most the
         compliance's range (UM p.18-62 notes 1 and 3)."""
         ranges = CURRENT_RANGES if function == "CURR" else VOLTAGE_RANGES
+
         def handler(args, query, match):
             if query:
                 return f"{self._measure_range_of(function) * RANGE_TOP:g}"
@@ -887,13 +1022,18 @@ class SimKeithley2400(ScpiSmu):
             if text in ("UP", "DOWN"):
                 new = ranges[min(k + 1, len(ranges) - 1)] if text == "UP" else ranges[max(k - 1, 0)]
             else:
-                new = self.range_for(parse_number(args[0], -ranges[-1] * RANGE_TOP,
-                                                  ranges[-1] * RANGE_TOP, ranges[0]), ranges)
+                new = self.range_for(
+                    parse_number(
+                        args[0], -ranges[-1] * RANGE_TOP, ranges[-1] * RANGE_TOP, ranges[0]
+                    ),
+                    ranges,
+                )
             if function == "CURR":
                 self.i_range, self.i_range_auto = new, False
             else:
                 self.v_measure_range, self.v_measure_range_auto = new, False
             self._clamp_measure_range(function)
+
         return handler
 
     def _autorange_floor(self, args, query, match):
@@ -911,11 +1051,13 @@ class SimKeithley2400(ScpiSmu):
         if function == "CURR":
             self.i_range = min(self.i_range, self.range_for(self.i_limit, CURRENT_RANGES))
         else:
-            self.v_measure_range = min(self.v_measure_range,
-                                       self.range_for(self.v_limit, VOLTAGE_RANGES))
+            self.v_measure_range = min(
+                self.v_measure_range, self.range_for(self.v_limit, VOLTAGE_RANGES)
+            )
 
     def _measure_range_auto(self, function: str):
         attribute = "i_range_auto" if function == "CURR" else "v_measure_range_auto"
+
         def handler(args, query, match):
             if query:
                 return str(int(getattr(self, attribute)))
@@ -923,13 +1065,15 @@ class SimKeithley2400(ScpiSmu):
             if on and function == self.source_function:
                 raise ScpiError(-221, "Settings conflict; autorange of the source")
             setattr(self, attribute, on)
+
         return handler
 
     def _resistance_mode(self, args, query, match):
         if query:
             return self.resistance_mode
-        self.resistance_mode = keyword(args[0], {"MAN": "MAN", "MANUAL": "MAN",
-                                                 "AUTO": "AUTO"}, "ohms mode")
+        self.resistance_mode = keyword(
+            args[0], {"MAN": "MAN", "MANUAL": "MAN", "AUTO": "AUTO"}, "ohms mode"
+        )
 
     def _resistance_range(self, args, query, match):
         """An ohms range is selectable in auto ohms only (UM p.18-62 note 2); it sets the
@@ -978,8 +1122,9 @@ class SimKeithley2400(ScpiSmu):
     def _terminals(self, args, query, match):
         if query:
             return "FRON" if self.front_terminals else "REAR"
-        self.front_terminals = keyword(args[0], {"FRON": True, "FRONT": True, "REAR": False},
-                                       "terminals")
+        self.front_terminals = keyword(
+            args[0], {"FRON": True, "FRONT": True, "REAR": False}, "terminals"
+        )
 
     # --- timing of one SDM cycle (UM appendix A, cases I-VI) --------------------------------
     def effective_source_delay(self) -> float:
@@ -1022,7 +1167,8 @@ class SimKeithley2400(ScpiSmu):
         references = 2 if (self.autozero and changes) else 0
         after = max(n, 1) - 0.5 + references
         overhead = FIRMWARE_OVERHEAD_S[(self.autozero, self.measured_quantities())][
-            self.source_function == "CURR"]
+            self.source_function == "CURR"
+        ]
         return (after * self.conversion_time() if n else 0.0) + overhead
 
     # --- the source as the device sees it ----------------------------------------------------
@@ -1046,11 +1192,11 @@ class SimKeithley2400(ScpiSmu):
         if not self.output:
             return 0.0, math.inf
         if self.source_function == "VOLT":
-            return math.copysign(min(abs(self.level), self.ovp_limit), self.level), \
-                self._current_clamp()[0]
+            return math.copysign(
+                min(abs(self.level), self.ovp_limit), self.level
+            ), self._current_clamp()[0]
         conductance = max(self.bench.device_of(self).conductance(), 1e-30)
-        v = min(abs(self.i_source_level) / conductance, self._voltage_clamp()[0],
-                self.ovp_limit)
+        v = min(abs(self.i_source_level) / conductance, self._voltage_clamp()[0], self.ovp_limit)
         return math.copysign(v, self.i_source_level), abs(self.i_source_level) or math.inf
 
     # --- readings ------------------------------------------------------------------------------
@@ -1068,11 +1214,17 @@ class SimKeithley2400(ScpiSmu):
             if limited and self.output:  # the current clamps, the voltage falls (p.6-2)
                 status |= ST_RANGE_COMPLIANCE if by_range else ST_COMPLIANCE
                 self.tripped["CURR"] = True
-                v = math.copysign(clamp / max(self.bench.device_of(self).conductance(),
-                                              1e-30), self.level)
-            i_range = max(self.range_for(current, CURRENT_RANGES),
-                          self.range_for(self.i_range_floor, CURRENT_RANGES)) \
-                if self.i_range_auto else self.i_range
+                v = math.copysign(
+                    clamp / max(self.bench.device_of(self).conductance(), 1e-30), self.level
+                )
+            i_range = (
+                max(
+                    self.range_for(current, CURRENT_RANGES),
+                    self.range_for(self.i_range_floor, CURRENT_RANGES),
+                )
+                if self.i_range_auto
+                else self.i_range
+            )
             v_range = self.v_range  # the source range measures the sourced quantity
             if self.i_range_auto:
                 self.i_range = i_range  # RANGe? answers the range autoranging chose
@@ -1082,23 +1234,31 @@ class SimKeithley2400(ScpiSmu):
                 status |= ST_RANGE_COMPLIANCE if by_range else ST_COMPLIANCE
                 self.tripped["VOLT"] = True
             i_range = self.i_source_range
-            v_range = self.range_for(v, VOLTAGE_RANGES) if self.v_measure_range_auto \
+            v_range = (
+                self.range_for(v, VOLTAGE_RANGES)
+                if self.v_measure_range_auto
                 else self.v_measure_range
+            )
             if self.v_measure_range_auto:
                 self.v_measure_range = v_range
         measured_i = self._filtered(current, i_range)
-        measured_v = v + v_range * VOLTAGE_FLOOR / math.sqrt(self.nplc) \
-            * self.rng.standard_normal()
+        measured_v = v + v_range * VOLTAGE_FLOOR / math.sqrt(self.nplc) * self.rng.standard_normal()
         if abs(current) > i_range * RANGE_TOP:
             measured_i, status = OVERFLOW, status | ST_OVERFLOW
         if abs(v) > v_range * RANGE_TOP:
             measured_v, status = OVERFLOW, status | ST_OVERFLOW
         # an element not measured is 9.91e37, but the sourced one is the programmed value
         # (UM p.18-53, figure 18-1: "the current reading is the current source value")
-        voltage = measured_v if "VOLT" in self.functions else (
-            self.level if self.source_function == "VOLT" else NOT_MEASURED)
-        amps = measured_i if "CURR" in self.functions else (
-            self.i_source_level if self.source_function == "CURR" else NOT_MEASURED)
+        voltage = (
+            measured_v
+            if "VOLT" in self.functions
+            else (self.level if self.source_function == "VOLT" else NOT_MEASURED)
+        )
+        amps = (
+            measured_i
+            if "CURR" in self.functions
+            else (self.i_source_level if self.source_function == "CURR" else NOT_MEASURED)
+        )
         ohms = NOT_MEASURED
         if "RES" in self.functions:
             ohms = OVERFLOW if measured_i in (0.0, OVERFLOW) else measured_v / measured_i
@@ -1123,7 +1283,8 @@ class SimKeithley2400(ScpiSmu):
         if self.filter_type == "REP":
             return float(np.mean([self._noisy(current, rng) for _ in range(self.filter_count)]))
         self.moving_window = (self.moving_window + [self._noisy(current, rng)])[
-            -self.filter_count:]
+            -self.filter_count :
+        ]
         return float(np.mean(self.moving_window))
 
     def take_reading(self, t: float) -> SdmReading:
@@ -1133,7 +1294,7 @@ class SimKeithley2400(ScpiSmu):
         events |= MEAS_ROF if reading.status & ST_OVERFLOW else 0
         events |= MEAS_COMP if reading.status & COMPLIANCE_BITS else 0
         if self.trace_storing and self.trace_feed == "SENS":
-            self.trace[self.store_index:self.store_index + 1] = [reading]
+            self.trace[self.store_index : self.store_index + 1] = [reading]
             self.store_index += 1
             events |= MEAS_BAV if len(self.trace) >= 2 else 0
             if self.store_index >= self.trace_points:
@@ -1166,8 +1327,9 @@ class SimKeithley2400(ScpiSmu):
             top = max(abs(v) for v in levels)
             if self.ranging == "BEST" and self.v_range_auto:
                 self.set_voltage_range(self.range_for(top, VOLTAGE_RANGES))
-            elif (not self.v_range_auto or self.ranging == "FIX") and \
-                    top > self.v_range * RANGE_TOP:
+            elif (
+                not self.v_range_auto or self.ranging == "FIX"
+            ) and top > self.v_range * RANGE_TOP:
                 raise ScpiError(-221, "Settings conflict; a level beyond the source range")
         self.levels = levels
         self.samples = []
@@ -1209,8 +1371,9 @@ class SimKeithley2400(ScpiSmu):
             except ScpiError as error:
                 self.push_error(error.code, error.message)
             except Exception as error:  # as the SCPI engine: an error entry, never a crash
-                self.push_error(-300, f"Device-specific error; {header}: "
-                                      f"{type(error).__name__}: {error}")
+                self.push_error(
+                    -300, f"Device-specific error; {header}: {type(error).__name__}: {error}"
+                )
 
     def _read(self, args, query, match):
         """``:READ?`` = :INIT + :FETCh?: every reading of the arm x trigger count."""
@@ -1237,10 +1400,12 @@ class SimKeithley2400(ScpiSmu):
             if query:
                 return ",".join(FUNCTION_REPLY[f] for f in ELEMENTS[:3] if f in self.functions)
             self.configure_function(function)
+
         return handler
 
     def _measure(self, function: str | None):
         """``:MEAS[:<f>]?`` = :CONF:<f> + :READ?; switches the output on (UM p.11-11)."""
+
         def handler(args, query, match):
             if not query:
                 raise ScpiError(-113, "Undefined header")
@@ -1248,9 +1413,10 @@ class SimKeithley2400(ScpiSmu):
                 self.configure_function(function)
             self.output = True
             return self._read(args, True, match)
+
         return handler
 
-    # --- buffer ------------------------------------------------------------------------------------
+    # --- buffer ---------------------------------------------------------------------------
     def _trace_clear(self, args, query, match):
         if query:
             raise ScpiError(-113, "Undefined header")
@@ -1277,11 +1443,23 @@ class SimKeithley2400(ScpiSmu):
         "cannot be changed while buffer storage is active" (UM p.18-115; error +800)."""
         if query:
             return self.trace_feed
-        feed = keyword(args[0], {"SENS": "SENS", "SENSE": "SENS", "SENS1": "SENS",
-                                 "SENSE1": "SENS", "NONE": "NONE", "CALC": "CALC1",
-                                 "CALC1": "CALC1", "CALCULATE": "CALC1",
-                                 "CALCULATE1": "CALC1", "CALC2": "CALC2",
-                                 "CALCULATE2": "CALC2"}, "feed")
+        feed = keyword(
+            args[0],
+            {
+                "SENS": "SENS",
+                "SENSE": "SENS",
+                "SENS1": "SENS",
+                "SENSE1": "SENS",
+                "NONE": "NONE",
+                "CALC": "CALC1",
+                "CALC1": "CALC1",
+                "CALCULATE": "CALC1",
+                "CALCULATE1": "CALC1",
+                "CALC2": "CALC2",
+                "CALCULATE2": "CALC2",
+            },
+            "feed",
+        )
         if self.trace_storing:
             raise ScpiError(800, "Illegal with storage active")
         if feed.startswith("CALC"):
@@ -1291,8 +1469,9 @@ class SimKeithley2400(ScpiSmu):
     def _feed_control(self, args, query, match):
         if query:
             return "NEXT" if self.trace_storing else "NEV"
-        self.trace_storing = keyword(args[0], {"NEXT": True, "NEV": False, "NEVER": False},
-                                     "buffer control")
+        self.trace_storing = keyword(
+            args[0], {"NEXT": True, "NEV": False, "NEVER": False}, "buffer control"
+        )
         # a new store starts at the first reading: without :TRAC:CLE it "will overwrite the
         # old readings" (UM p.18-114, :TRACe:CLEar)
         self.store_index = 0
@@ -1300,9 +1479,11 @@ class SimKeithley2400(ScpiSmu):
     def _timestamp_format(self, args, query, match):
         if query:
             return self.timestamp_format
-        self.timestamp_format = keyword(args[0], {"ABS": "ABS", "ABSOLUTE": "ABS",
-                                                  "DELT": "DELT", "DELTA": "DELT"},
-                                        "timestamp format")
+        self.timestamp_format = keyword(
+            args[0],
+            {"ABS": "ABS", "ABSOLUTE": "ABS", "DELT": "DELT", "DELTA": "DELT"},
+            "timestamp format",
+        )
 
     def _statistic(self, args, query, match):
         if query:
@@ -1315,10 +1496,17 @@ class SimKeithley2400(ScpiSmu):
         needed = 2 if self.statistic == "SDEV" else 1
         if len(self.trace) < needed:
             raise ScpiError(-230, "Data corrupt or stale")
-        columns = [np.array([getattr(r, name) for r in self.trace])
-                   for name in ("voltage", "current", "resistance")]
-        compute = {"MEAN": np.mean, "SDEV": lambda x: np.std(x, ddof=1), "MAX": np.max,
-                   "MIN": np.min, "PKPK": np.ptp}[self.statistic]
+        columns = [
+            np.array([getattr(r, name) for r in self.trace])
+            for name in ("voltage", "current", "resistance")
+        ]
+        compute = {
+            "MEAN": np.mean,
+            "SDEV": lambda x: np.std(x, ddof=1),
+            "MAX": np.max,
+            "MIN": np.min,
+            "PKPK": np.ptp,
+        }[self.statistic]
         return ",".join(f"{float(compute(c)):+.6E}" for c in columns)
 
     # --- formatting -----------------------------------------------------------------------------
@@ -1333,8 +1521,11 @@ class SimKeithley2400(ScpiSmu):
     def _data_format(self, args, query, match):
         if query:
             return {"ASC": "ASC", "REAL": "REAL,32", "SRE": "SRE"}[self.data_format]
-        kind = keyword(args[0], {"ASC": "ASC", "ASCII": "ASC", "REAL": "REAL", "SRE": "SRE",
-                                 "SREAL": "SRE"}, "data format")
+        kind = keyword(
+            args[0],
+            {"ASC": "ASC", "ASCII": "ASC", "REAL": "REAL", "SRE": "SRE", "SREAL": "SRE"},
+            "data format",
+        )
         if len(args) > 1 and (kind != "REAL" or parse_number(args[1]) != 32):
             raise illegal_value("only REAL takes a length, 32")
         self.data_format = kind
@@ -1342,15 +1533,32 @@ class SimKeithley2400(ScpiSmu):
     def _byte_order(self, args, query, match):
         if query:
             return self.byte_order
-        self.byte_order = keyword(args[0], {"NORM": "NORM", "NORMAL": "NORM", "SWAP": "SWAP",
-                                            "SWAPPED": "SWAP"}, "byte order")
+        self.byte_order = keyword(
+            args[0],
+            {"NORM": "NORM", "NORMAL": "NORM", "SWAP": "SWAP", "SWAPPED": "SWAP"},
+            "byte order",
+        )
 
     def _status_format(self, args, query, match):
         if query:
             return self.status_format
-        if keyword(args[0], {"ASC": "ASC", "ASCII": "ASC", "HEX": "HEX", "HEXADECIMAL": "HEX",
-                             "OCT": "OCT", "OCTAL": "OCT", "BIN": "BIN", "BINARY": "BIN"},
-                   "register format") != "ASC":
+        if (
+            keyword(
+                args[0],
+                {
+                    "ASC": "ASC",
+                    "ASCII": "ASC",
+                    "HEX": "HEX",
+                    "HEXADECIMAL": "HEX",
+                    "OCT": "OCT",
+                    "OCTAL": "OCT",
+                    "BIN": "BIN",
+                    "BINARY": "BIN",
+                },
+                "register format",
+            )
+            != "ASC"
+        ):
             raise ScpiError(-221, "Settings conflict; only ASCii status registers simulated")
         self.status_format = "ASC"
 
@@ -1368,11 +1576,15 @@ class SimKeithley2400(ScpiSmu):
                 t, previous = reading.t - previous, reading.t
             else:
                 t = reading.t - readings[0].t
-            row = {"VOLT": reading.voltage, "CURR": reading.current, "RES": reading.resistance,
-                   "TIME": t, "STAT": float(reading.status)}
+            row = {
+                "VOLT": reading.voltage,
+                "CURR": reading.current,
+                "RES": reading.resistance,
+                "TIME": t,
+                "STAT": float(reading.status),
+            }
             values += [row[e] for e in self.elements]
         if self.data_format == "ASC":
             return ",".join(f"{v:+.6E}" for v in values)
         order = ">" if self.byte_order == "NORM" else "<"
         return "#0" + struct.pack(f"{order}{len(values)}f", *values).decode("latin-1")
-

@@ -18,17 +18,42 @@ import math
 import struct
 from dataclasses import replace
 
-from .scpi import (Arguments, ScpiError, data_out_of_range, illegal_value, parse_bool,
-                   parse_number, settings_conflict, unquote)
+from .scpi import (
+    Arguments,
+    ScpiError,
+    data_out_of_range,
+    illegal_value,
+    parse_bool,
+    parse_number,
+    settings_conflict,
+    unquote,
+)
 from .scpi_smu import ScpiSmu
 from .smu import Reading, ReadingBuffer, ReadingTiming
-from .trigger_model import (INFINITE, Block, ConfigList, TriggerModel, check_blocks,
-                            sweep_blocks, template_blocks, trigger_event)
+from .trigger_model import (
+    INFINITE,
+    Block,
+    ConfigList,
+    TriggerModel,
+    check_blocks,
+    sweep_blocks,
+    template_blocks,
+    trigger_event,
+)
 
 # Source autodelay of the voltage source, by current (measure) range, high capacitance off
 # (WH-2450 ID_SRC_DELAY_BUT, "Source delay" table).
-AUTODELAY_S = {10e-9: 50e-3, 100e-9: 50e-3, 1e-6: 3e-3, 10e-6: 2e-3, 100e-6: 1e-3,
-               1e-3: 1e-3, 10e-3: 1e-3, 100e-3: 1e-3, 1.0: 1e-3}
+AUTODELAY_S = {
+    10e-9: 50e-3,
+    100e-9: 50e-3,
+    1e-6: 3e-3,
+    10e-6: 2e-3,
+    100e-6: 1e-3,
+    1e-3: 1e-3,
+    10e-3: 1e-3,
+    100e-3: 1e-3,
+    1.0: 1e-3,
+}
 # ... and of the current source, by its source range (same table)
 CURRENT_AUTODELAY_S = {**AUTODELAY_S, 1.0: 2e-3}
 SOURCE_LIMITS = {"VOLT": 210.0, "CURR": 1.05}  # largest level (WH-2450 30563)
@@ -41,25 +66,61 @@ READBACK_S = 1.675e-3
 DEFAULT_BUFFERS = ("defbuffer1", "defbuffer2")
 BUFFER_MEMORY = 4_500_000  # standard-style readings of all buffers together (WH-2450 45724)
 BUFFER_CAPACITY = 100_000  # each default buffer after power-on/reset (WH-2450 45724)
-BUFFER_STYLES = {"STAN": "STAN", "STANDARD": "STAN", "COMP": "COMP", "COMPACT": "COMP",
-                 "FULL": "FULL", "WRIT": "WRIT", "WRITABLE": "WRIT", "FULLWRIT": "FULLWRIT",
-                 "FULLWRITABLE": "FULLWRIT"}
+BUFFER_STYLES = {
+    "STAN": "STAN",
+    "STANDARD": "STAN",
+    "COMP": "COMP",
+    "COMPACT": "COMP",
+    "FULL": "FULL",
+    "WRIT": "WRIT",
+    "WRITABLE": "WRIT",
+    "FULLWRIT": "FULLWRIT",
+    "FULLWRITABLE": "FULLWRIT",
+}
 # :TRACe:DATA? / :FETCh? / :READ? buffer elements (RM :TRACe:DATA?)
-ELEMENTS = {"DATE": "DATE", "FORM": "FORM", "FORMATTED": "FORM", "FRAC": "FRAC",
-            "FRACTIONAL": "FRAC", "READ": "READ", "READING": "READ", "REL": "REL",
-            "RELATIVE": "REL", "SEC": "SEC", "SECONDS": "SEC", "SOUR": "SOUR",
-            "SOURCE": "SOUR", "SOURFORM": "SOURFORM", "SOURFORMATTED": "SOURFORM",
-            "SOURSTAT": "SOURSTAT", "SOURSTATUS": "SOURSTAT", "SOURUNIT": "SOURUNIT",
-            "STAT": "STAT", "STATUS": "STAT", "TIME": "TIME", "TST": "TST", "TSTAMP": "TST",
-            "UNIT": "UNIT"}
+ELEMENTS = {
+    "DATE": "DATE",
+    "FORM": "FORM",
+    "FORMATTED": "FORM",
+    "FRAC": "FRAC",
+    "FRACTIONAL": "FRAC",
+    "READ": "READ",
+    "READING": "READ",
+    "REL": "REL",
+    "RELATIVE": "REL",
+    "SEC": "SEC",
+    "SECONDS": "SEC",
+    "SOUR": "SOUR",
+    "SOURCE": "SOUR",
+    "SOURFORM": "SOURFORM",
+    "SOURFORMATTED": "SOURFORM",
+    "SOURSTAT": "SOURSTAT",
+    "SOURSTATUS": "SOURSTAT",
+    "SOURUNIT": "SOURUNIT",
+    "STAT": "STAT",
+    "STATUS": "STAT",
+    "TIME": "TIME",
+    "TST": "TST",
+    "TSTAMP": "TST",
+    "UNIT": "UNIT",
+}
 TEXT_ELEMENTS = {"DATE", "FORM", "SOURFORM", "SOURUNIT", "TIME", "TST", "UNIT"}
 # buffer source-status bits (WH-2450 34340) and measurement-status bits (WH-2450 33164)
 SOURCE_READBACK, SOURCE_LIMIT, SOURCE_OUTPUT = 8, 32, 128
 MEASURE_QUESTIONABLE, MEASURE_FRONT_TERMINAL = 1, 8
 UNITS = {"CURR": "Amp DC", "VOLT": "Volt DC", "RES": "Ohm"}
-SENSE_FUNCTIONS = {"CURR": "CURR", "CURR:DC": "CURR", "CURRENT": "CURR", "CURRENT:DC": "CURR",
-                   "VOLT": "VOLT", "VOLT:DC": "VOLT", "VOLTAGE": "VOLT", "VOLTAGE:DC": "VOLT",
-                   "RES": "RES", "RESISTANCE": "RES"}
+SENSE_FUNCTIONS = {
+    "CURR": "CURR",
+    "CURR:DC": "CURR",
+    "CURRENT": "CURR",
+    "CURRENT:DC": "CURR",
+    "VOLT": "VOLT",
+    "VOLT:DC": "VOLT",
+    "VOLTAGE": "VOLT",
+    "VOLTAGE:DC": "VOLT",
+    "RES": "RES",
+    "RESISTANCE": "RES",
+}
 SENSE_REPLIES = {"CURR": '"CURR:DC"', "VOLT": '"VOLT:DC"', "RES": '"RES"'}
 # status-model events the simulator posts (WH-2450 31648, 31638: event numbers)
 EVENT_TRIGGER_INITIATED, EVENT_TRIGGER_IDLE = 2731, 2732
@@ -70,9 +131,26 @@ POWER_ON_DATE = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 OHM_RANGES = (20.0, 200.0, 2e3, 20e3, 200e3, 2e6, 20e6, 200e6)  # RM :SENSe:RESistance:RANGe
 SWEEP_LIST = "SWEEP"  # the configuration list a sweep command creates
 MAX_BLOCK = 63
-SCREENS = {"HOME", "HOME_LARG", "HOME_LARGE_READING", "READ", "READING_TABLE", "GRAP", "GRAPH",
-           "HIST", "HISTOGRAM", "SWIPE_GRAP", "SWIPE_GRAPH", "SWIPE_SETT", "SWIPE_SETTINGS",
-           "SWIPE_STAT", "SWIPE_STATISTICS", "SWIPE_USER", "PROC", "PROCESSING"}
+SCREENS = {
+    "HOME",
+    "HOME_LARG",
+    "HOME_LARGE_READING",
+    "READ",
+    "READING_TABLE",
+    "GRAP",
+    "GRAPH",
+    "HIST",
+    "HISTOGRAM",
+    "SWIPE_GRAP",
+    "SWIPE_GRAPH",
+    "SWIPE_SETT",
+    "SWIPE_SETTINGS",
+    "SWIPE_STAT",
+    "SWIPE_STATISTICS",
+    "SWIPE_USER",
+    "PROC",
+    "PROCESSING",
+}
 
 
 class SimKeithley2450(ScpiSmu):
@@ -167,27 +245,43 @@ class SimKeithley2450(ScpiSmu):
         r(":ABORt", lambda a, q, m: self.abort())
         r(":TRIGger:STATe?", self._trigger_state)
         r(":TRIGger:LOAD", self._trigger_load)
-        r(":TRIGger:BLOCk:BUFFer[:CLEar]", self._block("CLEAR", lambda a: (
-            self.buffer_name(unquote(a[0])) if a else "defbuffer1",)))
+        r(
+            ":TRIGger:BLOCk:BUFFer[:CLEar]",
+            self._block(
+                "CLEAR", lambda a: (self.buffer_name(unquote(a[0])) if a else "defbuffer1",)
+            ),
+        )
         r(":TRIGger:BLOCk:CONFig:NEXT", self._block("NEXT", _list_names))
         r(":TRIGger:BLOCk:CONFig:PREVious", self._block("PREV", _list_names))
         r(":TRIGger:BLOCk:CONFig:RECall", self._block("RECALL", _recall_args))
         r(":TRIGger:BLOCk:SOURce:STATe", self._block("SOURCE", lambda a: (parse_bool(a[0]),)))
-        r(":TRIGger:BLOCk:DELay:CONStant", self._block(
-            "DELAY", lambda a: (parse_number(a[0], 0, 1e4),)))
+        r(
+            ":TRIGger:BLOCk:DELay:CONStant",
+            self._block("DELAY", lambda a: (parse_number(a[0], 0, 1e4),)),
+        )
         r(":TRIGger:BLOCk:DELay:DYNamic", self._block("DELAY_DYNAMIC", _user_delay_index))
         r(":TRIGger:BLOCk:MEASure", self._block("MEASURE", self._measure_block_args))
-        r(":TRIGger:BLOCk:BRANch:COUNter", self._block("COUNTER", lambda a: (
-            int(parse_number(a[0], 1, 268435455)), _block_number(a[1]))))
+        r(
+            ":TRIGger:BLOCk:BRANch:COUNter",
+            self._block(
+                "COUNTER", lambda a: (int(parse_number(a[0], 1, 268435455)), _block_number(a[1]))
+            ),
+        )
         r(":TRIGger:BLOCk:BRANch:ALWays", self._block("ALWAYS", lambda a: (_block_number(a[0]),)))
         r(":TRIGger:BLOCk:BRANch:ONCE", self._block("ONCE", lambda a: (_block_number(a[0]),)))
-        r(":TRIGger:BLOCk:BRANch:ONCE:EXCLuded", self._block(
-            "ONCE_EXCLUDED", lambda a: (_block_number(a[0]),)))
-        r(":TRIGger:BLOCk:BRANch:EVENt", self._block("ON_EVENT", lambda a: (
-            trigger_event(a[0]), _block_number(a[1]))))
+        r(
+            ":TRIGger:BLOCk:BRANch:ONCE:EXCLuded",
+            self._block("ONCE_EXCLUDED", lambda a: (_block_number(a[0]),)),
+        )
+        r(
+            ":TRIGger:BLOCk:BRANch:EVENt",
+            self._block("ON_EVENT", lambda a: (trigger_event(a[0]), _block_number(a[1]))),
+        )
         r(":TRIGger:BLOCk:WAIT", self._block("WAIT", _wait_args))
-        r(":TRIGger:BLOCk:NOTify", self._block("NOTIFY", lambda a: (
-            int(parse_number(a[0], 1, 8)),)))
+        r(
+            ":TRIGger:BLOCk:NOTify",
+            self._block("NOTIFY", lambda a: (int(parse_number(a[0], 1, 8)),)),
+        )
         r(":TRIGger:BLOCk:NOP", self._block("NOP", lambda a: ()))
 
     def _register_trace(self):
@@ -202,9 +296,14 @@ class SimKeithley2450(ScpiSmu):
         r(":TRACe:ACTual:END?", lambda a, q, m: str(len(self._buffer(a).readings)))
         r(":TRACe:DATA?", self._trace_data)
         r(":TRACe:TRIGger", self._trace_trigger)
-        for name, statistic in (("AVERage", _mean), ("MAXimum", max), ("MINimum", min),
-                                ("PK2Pk", _peak_to_peak), ("SPAN", _peak_to_peak),
-                                ("STDDev", _stddev)):
+        for name, statistic in (
+            ("AVERage", _mean),
+            ("MAXimum", max),
+            ("MINimum", min),
+            ("PK2Pk", _peak_to_peak),
+            ("SPAN", _peak_to_peak),
+            ("STDDev", _stddev),
+        ):
             r(f":TRACe:STATistics:{name}?", self._statistic(statistic))
         r(":TRACe:STATistics:CLEar", lambda a, q, m: self._buffer(a))
         r(":FETCh?", self._fetch)
@@ -222,8 +321,7 @@ class SimKeithley2450(ScpiSmu):
         r(":SYSTem:CLEar", lambda a, q, m: self.errors.clear())
         r(":SYSTem:BEEPer[:IMMediate]", self._beep)
         r(":STATus:CLEar", lambda a, q, m: self._clear_status_events())
-        for name, register in (("OPERation", self.operation),
-                               ("QUEStionable", self.questionable)):
+        for name, register in (("OPERation", self.operation), ("QUEStionable", self.questionable)):
             r(f":STATus:{name}:MAP", self._status_map(register))
 
     # --- state ---------------------------------------------------------------------------
@@ -377,13 +475,14 @@ class SimKeithley2450(ScpiSmu):
 
     # --- refused while the trigger model runs ----------------------------------------------
     def execute(self, header: str, argtext: str) -> str | None:
-        """"When the trigger model is executing, most sent commands are not executed. If a
+        """ "When the trigger model is executing, most sent commands are not executed. If a
         command cannot be processed, an error event message is generated" (WH-2450 29803).
         Queries that only read (buffers, status, errors) and ``:ABORt`` go through; the
         help names no error code, so the simulator uses -200 Execution error."""
         if self.busy() and not self._allowed_while_running(header):
-            raise ScpiError(-200, "Execution error; not executed while the trigger model "
-                                  "is running")
+            raise ScpiError(
+                -200, "Execution error; not executed while the trigger model is running"
+            )
         return super().execute(header, argtext)
 
     def _allowed_while_running(self, header: str) -> bool:
@@ -411,6 +510,7 @@ class SimKeithley2450(ScpiSmu):
     def _level(self, function: str):
         """``:SOUR:VOLT|CURR <level>``: the level of that function, applied if it is the
         one in use."""
+
         def handler(args, query, match):
             active = function == self.source_function
             if query:
@@ -421,14 +521,16 @@ class SimKeithley2450(ScpiSmu):
                 self.apply_level(value)
             else:
                 self.idle_level = value
+
         return handler
 
     def _current_source_range(self, args, query, match):
         if query:
             return f"{self.i_source_range:g}"
         self.i_source_range_auto = False
-        self.i_source_range = self.range_for(parse_number(args[0], -1.05, 1.05, 1e-8),
-                                             self.current_ranges)
+        self.i_source_range = self.range_for(
+            parse_number(args[0], -1.05, 1.05, 1e-8), self.current_ranges
+        )
 
     def _tripped(self, function: str):
         return lambda a, q, m: str(int(self.limit_tripped and function == self.source_function))
@@ -462,6 +564,7 @@ class SimKeithley2450(ScpiSmu):
             if query:
                 return f"{delays[number - 1]:g}"
             delays[number - 1] = parse_number(args[0], 0, 1e4)
+
         return handler
 
     def _protection(self, args, query, match):
@@ -470,8 +573,9 @@ class SimKeithley2450(ScpiSmu):
             return self.protection
         word = args[0].upper()
         levels = {2, 5, 10, 20, 40, 60, 80, 100, 120, 140, 160, 180}
-        if word not in ("NONE",) and not (word.startswith("PROT") and word[4:].isdigit()
-                                         and int(word[4:]) in levels):
+        if word not in ("NONE",) and not (
+            word.startswith("PROT") and word[4:].isdigit() and int(word[4:]) in levels
+        ):
             raise illegal_value(f"protection {args[0]}")
         self.protection = word
 
@@ -510,10 +614,12 @@ class SimKeithley2450(ScpiSmu):
         buffer = self.buffer_name(unquote(rest.pop(0))) if rest else "defbuffer1"
         if rest:
             raise ScpiError(-108, "Parameter not allowed")
-        self.config_lists[SWEEP_LIST] = ConfigList("source", self._sweep_entries(levels,
-                                                                                 range_type))
-        self.trigger_blocks = sweep_blocks(SWEEP_LIST, len(levels), delay, count, fail_abort,
-                                           buffer)
+        self.config_lists[SWEEP_LIST] = ConfigList(
+            "source", self._sweep_entries(levels, range_type)
+        )
+        self.trigger_blocks = sweep_blocks(
+            SWEEP_LIST, len(levels), delay, count, fail_abort, buffer
+        )
         self.trigger_state = "BUILDING"
 
     def _sweep_entries(self, levels, range_type: str) -> list:
@@ -534,52 +640,59 @@ class SimKeithley2450(ScpiSmu):
                 raise data_out_of_range(f"a list level beyond the {present:g} range")
             return [dict(base, level=v) for v in levels]
         if range_type in ("FIX", "FIXED"):
-            return [dict(base, level=max(-top, min(top, v)), **{auto_key: False})
-                    for v in levels]
+            return [dict(base, level=max(-top, min(top, v)), **{auto_key: False}) for v in levels]
         raise illegal_value(f"range type {range_type}: AUTO, BEST or FIXed")
 
     def _sweep_command(self, function: str, levels_of):
         """A sweep of ``function``, which must be the source function in use (a sweep of
         the other one is refused: the simulator does not guess a function change)."""
+
         def handler(args, query, match):
             if function != self.source_function:
                 raise settings_conflict(f"the source function is {self.source_function}")
             levels_of(args)
+
         return handler
 
     def _sweep_list(self, function):
         """``:SOUR:SWE:<f>:LIST <startIndex>, <delay>, <count>, <failAbort>, "<buffer>"``
         over the source list of ``:SOUR:LIST:VOLT`` (RM p.6-85)."""
+
         def levels_of(args):
             if not self.source_list:
                 raise settings_conflict("the source list is empty")
             start = int(parse_number(args[0], 1, len(self.source_list))) if args else 1
-            self._sweep(self.source_list[start - 1:], args, 1, range_type="LIST")
+            self._sweep(self.source_list[start - 1 :], args, 1, range_type="LIST")
+
         return self._sweep_command(function, levels_of)
 
     def _sweep_linear(self, function):
         """``:SOUR:SWE:<f>:LIN <start>, <stop>, <points>, <delay>, <count>, <rangeType>,
         <failAbort>, <dual>, "<buffer>"`` (RM p.6-81; delay -1 autodelay, count 0 endless)."""
+
         def levels_of(args):
             start, stop = parse_number(args[0]), parse_number(args[1])
             points = int(parse_number(args[2], 2, 1e6))
-            self._sweep([start + (stop - start) * k / (points - 1) for k in range(points)],
-                        args, 3)
+            self._sweep([start + (stop - start) * k / (points - 1) for k in range(points)], args, 3)
+
         return self._sweep_command(function, levels_of)
 
     def _sweep_linear_step(self, function):
         """``:SOUR:SWE:<f>:LIN:STEP <start>, <stop>, <step>, ...`` (RM p.6-83)."""
+
         def levels_of(args):
             start, stop, step = (parse_number(a) for a in args[:3])
             if step == 0 or (stop - start) * step < 0:
                 raise settings_conflict("the step must be non-zero and go from start to stop")
             points = int(math.floor((stop - start) / step + 1e-9)) + 1
             self._sweep([start + k * step for k in range(points)], args, 3)
+
         return self._sweep_command(function, levels_of)
 
     def _sweep_log(self, function):
         """``:SOUR:SWE:<f>:LOG <start>, <stop>, <points>, ...`` (RM p.6-87): start and
         stop of one sign, not zero; the asymptote parameter is not simulated."""
+
         def levels_of(args):
             start, stop = parse_number(args[0]), parse_number(args[1])
             points = int(parse_number(args[2], 2, 1e6))
@@ -588,7 +701,8 @@ class SimKeithley2450(ScpiSmu):
             if len(args) > 9 and parse_number(args[9]) != 0:
                 raise settings_conflict("a log sweep asymptote is not simulated")
             ratio = (stop / start) ** (1 / (points - 1))
-            self._sweep([start * ratio ** k for k in range(points)], Arguments(args[:9]), 3)
+            self._sweep([start * ratio**k for k in range(points)], Arguments(args[:9]), 3)
+
         return self._sweep_command(function, levels_of)
 
     # --- configuration lists -------------------------------------------------------------------
@@ -602,14 +716,25 @@ class SimKeithley2450(ScpiSmu):
         """What a source configuration list stores (WH-2450 33143, 29079: "Where saved:
         source configuration list"): level, range, limit, delay and readback settings."""
         _, range_key, auto_key = self._source_range_keys()
-        return dict(source_function=self.source_function, level=self.level,
-                    **{range_key: getattr(self, range_key), auto_key: getattr(self, auto_key)},
-                    i_limit=self.i_limit, v_limit=self.v_limit, auto_delay=self.auto_delay,
-                    source_delay=self.source_delay, readback=self.readback)
+        return dict(
+            source_function=self.source_function,
+            level=self.level,
+            **{range_key: getattr(self, range_key), auto_key: getattr(self, auto_key)},
+            i_limit=self.i_limit,
+            v_limit=self.v_limit,
+            auto_delay=self.auto_delay,
+            source_delay=self.source_delay,
+            readback=self.readback,
+        )
 
     def _measure_settings(self) -> dict:
-        return dict(nplc=self.nplc, i_range=self.i_range, i_range_auto=self.i_range_auto,
-                    autozero=self.autozero, sense_function=self.sense_function)
+        return dict(
+            nplc=self.nplc,
+            i_range=self.i_range,
+            i_range_auto=self.i_range_auto,
+            autozero=self.autozero,
+            sense_function=self.sense_function,
+        )
 
     def recall(self, name: str, index: int) -> float:
         """Restore index ``index`` of a configuration list; returns the settling time a
@@ -639,6 +764,7 @@ class SimKeithley2450(ScpiSmu):
     def _config_create(self, kind):
         def handler(args, query, match):
             self.config_lists[unquote(args[0])] = ConfigList(kind)
+
         return handler
 
     def _config_store(self, kind):
@@ -647,9 +773,10 @@ class SimKeithley2450(ScpiSmu):
             settings = self._source_settings() if kind == "source" else self._measure_settings()
             if len(args) > 1:
                 index = int(parse_number(args[1], 1, len(entries) + 1))
-                entries[index - 1:index] = [settings]
+                entries[index - 1 : index] = [settings]
             else:
                 entries.append(settings)
+
         return handler
 
     def _config_recall(self, kind):
@@ -658,6 +785,7 @@ class SimKeithley2450(ScpiSmu):
             self._config_list(kind, name)
             settle = self.recall(name, int(parse_number(args[1], 1)) if len(args) > 1 else 1)
             self.bench.clock.sleep(settle)
+
         return handler
 
     def _config_size(self, kind):
@@ -671,12 +799,14 @@ class SimKeithley2450(ScpiSmu):
                 del entries[int(parse_number(args[1], 1, len(entries))) - 1]
             else:
                 del self.config_lists[name]
+
         return handler
 
     def _config_catalog(self, kind):
         def handler(args, query, match):
             names = [n for n, c in self.config_lists.items() if c.kind == kind and n != SWEEP_LIST]
             return ",".join(f'"{n}"' for n in names) or '""'
+
         return handler
 
     # --- trigger model -------------------------------------------------------------------------
@@ -690,6 +820,7 @@ class SimKeithley2450(ScpiSmu):
             number = _block_number(args[0])
             self.trigger_blocks[number] = Block(kind, parse(Arguments(args[1:])))
             self.trigger_state = "BUILDING"
+
         return handler
 
     def _measure_block_args(self, args) -> tuple:
@@ -709,8 +840,9 @@ class SimKeithley2450(ScpiSmu):
         if self.program is not None:
             raise ScpiError(-213, "Init ignored; the trigger model is running")
         check_blocks(self.trigger_blocks, self.config_lists)
-        self.program = TriggerModel(dict(self.trigger_blocks), t=self.bench.clock.now(),
-                                    timing=self.reading_timing())
+        self.program = TriggerModel(
+            dict(self.trigger_blocks), t=self.bench.clock.now(), timing=self.reading_timing()
+        )
         self.trigger_state = "RUNNING"
         self.post_event(EVENT_TRIGGER_INITIATED)
 
@@ -731,8 +863,7 @@ class SimKeithley2450(ScpiSmu):
             super().fire_event(t)
         except ScpiError as error:
             self.push_error(error.code, error.message)
-            self.program, self.last_block, self.trigger_state = None, program.last_block, \
-                "FAILED"
+            self.program, self.last_block, self.trigger_state = None, program.last_block, "FAILED"
             self.post_event(EVENT_TRIGGER_IDLE)
             return
         if self.program is None:
@@ -766,8 +897,9 @@ class SimKeithley2450(ScpiSmu):
         if style is None:
             raise illegal_value(f"buffer style {args[2]}")
         self.buffers.pop(name, None)
-        self.buffers[name] = ReadingBuffer(capacity=self._capacity(args[1]), fill_once=True,
-                                           style=style)
+        self.buffers[name] = ReadingBuffer(
+            capacity=self._capacity(args[1]), fill_once=True, style=style
+        )
 
     def _capacity(self, arg: str, buffer: ReadingBuffer | None = None) -> int:
         others = sum(b.capacity for b in self.buffers.values() if b is not buffer)
@@ -814,9 +946,10 @@ class SimKeithley2450(ScpiSmu):
         buffer = self._buffer(args[2:3])
         first, last = int(parse_number(args[0])), int(parse_number(args[1]))
         if not 1 <= first <= last <= len(buffer.readings):
-            raise data_out_of_range(f"buffer holds {len(buffer.readings)} readings, "
-                                    f"asked {first}-{last}")
-        return self._format(buffer.readings[first - 1:last], args[3:], buffer)
+            raise data_out_of_range(
+                f"buffer holds {len(buffer.readings)} readings, asked {first}-{last}"
+            )
+        return self._format(buffer.readings[first - 1 : last], args[3:], buffer)
 
     def _fetch(self, args, query, match):
         """``:FETC? ["<buffer>"[, <elements>]]``: the latest reading, no new measurement."""
@@ -836,13 +969,16 @@ class SimKeithley2450(ScpiSmu):
         def handler(args, query, match):
             self.sense_function = function
             return self._read(args, query, match)
+
         return handler
 
     def _statistic(self, statistic):
         def handler(args, query, match):
-            values = [r.value for r in self._buffer(args).readings
-                      if r.value != self.overflow_reading]
+            values = [
+                r.value for r in self._buffer(args).readings if r.value != self.overflow_reading
+            ]
             return self._number(statistic(values) if values else self.overflow_reading)
+
         return handler
 
     # --- response formats ----------------------------------------------------------------------
@@ -857,8 +993,9 @@ class SimKeithley2450(ScpiSmu):
         if any(n in TEXT_ELEMENTS for n in names):
             raise settings_conflict("text buffer elements need :FORM:DATA ASCii")
         values = [float(self._element(r, n, t0)) for r in readings for n in names]
-        code = ("<" if self.little_endian else ">") + ("d" if self.data_format == "REAL"
-                                                       else "f") * len(values)
+        code = ("<" if self.little_endian else ">") + (
+            "d" if self.data_format == "REAL" else "f"
+        ) * len(values)
         payload = struct.pack(code, *values).decode("latin-1")
         return f"#{len(str(len(payload)))}{len(payload)}{payload}"
 
@@ -876,11 +1013,16 @@ class SimKeithley2450(ScpiSmu):
         if name == "REL":
             return f"{reading.t - t0:.9e}"
         if name == "SOURSTAT":
-            return str(SOURCE_OUTPUT | (SOURCE_LIMIT if reading.limited else 0)
-                       | (SOURCE_READBACK if self.readback else 0))
+            return str(
+                SOURCE_OUTPUT
+                | (SOURCE_LIMIT if reading.limited else 0)
+                | (SOURCE_READBACK if self.readback else 0)
+            )
         if name == "STAT":
-            return str((MEASURE_FRONT_TERMINAL if self.front_terminals else 0)
-                       | (MEASURE_QUESTIONABLE if reading.value == self.overflow_reading else 0))
+            return str(
+                (MEASURE_FRONT_TERMINAL if self.front_terminals else 0)
+                | (MEASURE_QUESTIONABLE if reading.value == self.overflow_reading else 0)
+            )
         if name == "UNIT":
             return UNITS[reading.function]
         if name == "SOURUNIT":
@@ -914,8 +1056,9 @@ class SimKeithley2450(ScpiSmu):
         if query:
             return str(self.ascii_digits) if self.ascii_digits else "AUTO"
         word = args[0].upper()
-        self.ascii_digits = 0 if word in ("AUTO", "DEF", "DEFAULT") else int(
-            parse_number(args[0], 1, 16))
+        self.ascii_digits = (
+            0 if word in ("AUTO", "DEF", "DEFAULT") else int(parse_number(args[0], 1, 16))
+        )
 
     def _byte_order(self, args, query, match):
         """``:FORM:BORD NORMal|SWAPped``: SWAPped (least significant byte first) after
@@ -941,8 +1084,7 @@ class SimKeithley2450(ScpiSmu):
         if query:
             return f"{self.i_range:g}"
         self.i_range_auto = False
-        self.i_range = self.range_for(parse_number(args[0], 1e-9, 1.05, 1e-8),
-                                      self.current_ranges)
+        self.i_range = self.range_for(parse_number(args[0], 1e-9, 1.05, 1e-8), self.current_ranges)
 
     def _measure_autorange(self, args, query, match):
         if query:
@@ -952,11 +1094,13 @@ class SimKeithley2450(ScpiSmu):
     def _other_range(self, function: str, ranges):
         """Voltage and resistance measure ranges: kept and reported; a voltage is measured
         on the source range and a resistance computed, so they change no reading."""
+
         def handler(args, query, match):
             if query:
                 return f"{self.other_ranges[function][0]:g}"
             value = parse_number(args[0], 0, ranges[-1] * 1.05, ranges[0])
             self.other_ranges[function] = (self.range_for(value, ranges), False)
+
         return handler
 
     def _other_autorange(self, function: str):
@@ -964,6 +1108,7 @@ class SimKeithley2450(ScpiSmu):
             if query:
                 return str(int(self.other_ranges[function][1]))
             self.other_ranges[function] = (self.other_ranges[function][0], parse_bool(args[0]))
+
         return handler
 
     def _count(self, args, query, match):
@@ -1040,6 +1185,7 @@ class SimKeithley2450(ScpiSmu):
             set_event = int(parse_number(args[1], 0, 1e6))
             clear_event = int(parse_number(args[2], 0, 1e6)) if len(args) > 2 else 0
             maps[bit] = (set_event, clear_event)
+
         return handler
 
     def _clear_status_events(self) -> None:
@@ -1110,4 +1256,4 @@ def _formatted(value: float, unit: str) -> str:
         return f"{value:+.5E} {unit}"
     exponent = max(-12, min(6, 3 * math.floor(math.log10(abs(value)) / 3)))
     prefix = {-12: "p", -9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M"}[exponent]
-    return f"{value / 10 ** exponent:+.5g} {prefix}{unit}"
+    return f"{value / 10**exponent:+.5g} {prefix}{unit}"

@@ -32,9 +32,20 @@ from .tsp_smu import DELAY_AUTO, LIMIT_AUTO, SmuChannel
 OVERFLOW_READING = 9.91e37  # WH-2600B 21260
 RANGE_HEADROOM = 1.01  # 101 % of range: the 20 V range's limit line is at 20.2 V
 # WH-2600B 11687: current measure settling to 0.1 % on a fixed range (the DELAY_AUTO values)
-MEASURE_SETTLING_S = {1.5: 120e-6, 1.0: 120e-6, 100e-3: 80e-6, 10e-3: 80e-6, 1e-3: 100e-6,
-                      100e-6: 150e-6, 10e-6: 500e-6, 1e-6: 2.5e-3, 100e-9: 15e-3,
-                      10e-9: 90e-3, 1e-9: 360e-3, 100e-12: 360e-3}
+MEASURE_SETTLING_S = {
+    1.5: 120e-6,
+    1.0: 120e-6,
+    100e-3: 80e-6,
+    10e-3: 80e-6,
+    1e-3: 100e-6,
+    100e-6: 150e-6,
+    10e-6: 500e-6,
+    1e-6: 2.5e-3,
+    100e-9: 15e-3,
+    10e-9: 90e-3,
+    1e-9: 360e-3,
+    100e-12: 360e-3,
+}
 FILTERED_RANGES = (1e-9, 100e-12)  # analog filter active on these (15106)
 FILTERED_100PA_SETTLING_S = 450e-3  # 11687 note 3: 100 pA with the default analog filter
 ANALOG_FILTER_TAU_S = 1 / (2 * math.pi * 1.0)  # "approximately 1 Hz" one-pole (15106)
@@ -57,9 +68,12 @@ class TspReading(Reading):
         """What ``measure.i/v/r/p`` returns from one conversion pair (WH-2600B 15122)."""
         if self.value == OVERFLOW_READING:
             return OVERFLOW_READING
-        return {"i": self.value, "v": self.source,
-                "r": self.source / self.value if self.value else OVERFLOW_READING,
-                "p": self.source * self.value}[function]
+        return {
+            "i": self.value,
+            "v": self.source,
+            "r": self.source / self.value if self.value else OVERFLOW_READING,
+            "p": self.source * self.value,
+        }[function]
 
 
 @dataclass
@@ -80,16 +94,39 @@ class Keithley2600Engine(SimSmu):
     """One 2636B channel's source and measurement, in virtual time."""
 
     voltage_ranges = (0.2, 2.0, 20.0, 200.0)
-    current_ranges = (100e-12, 1e-9, 10e-9, 100e-9, 1e-6, 10e-6, 100e-6, 1e-3, 10e-3, 100e-3,
-                      1.0, 1.5)
-    current_offsets = {100e-12: 120e-15, 1e-9: 240e-15, 10e-9: 3e-12, 100e-9: 40e-12,
-                       1e-6: 400e-12, 10e-6: 1.5e-9, 100e-6: 15e-9, 1e-3: 150e-9,
-                       10e-3: 1.5e-6, 100e-3: 15e-6, 1.0: 1.5e-3, 1.5: 3.5e-3}
+    current_ranges = (
+        100e-12,
+        1e-9,
+        10e-9,
+        100e-9,
+        1e-6,
+        10e-6,
+        100e-6,
+        1e-3,
+        10e-3,
+        100e-3,
+        1.0,
+        1.5,
+    )
+    current_offsets = {
+        100e-12: 120e-15,
+        1e-9: 240e-15,
+        10e-9: 3e-12,
+        100e-9: 40e-12,
+        1e-6: 400e-12,
+        10e-6: 1.5e-9,
+        100e-6: 15e-9,
+        1e-3: 150e-9,
+        10e-3: 1.5e-6,
+        100e-3: 15e-6,
+        1.0: 1.5e-3,
+        1.5: 3.5e-3,
+    }
     reading_overhead = READING_OVERHEAD_S
     overshoot_v = 0.4  # a 2600B source-range change under power: up to 400 mV
     max_volts, max_amps = 200.0, 1.5  # WH-2600B 15146
     min_limitv, min_limiti = 20e-3, 100e-12  # WH-2600B 17115
-    max_measure_count = 2 ** 31 - 1
+    max_measure_count = 2**31 - 1
     overflow_reading = OVERFLOW_READING
     overrange_fraction = RANGE_HEADROOM
     default_measure_delay = DELAY_AUTO  # 2634B/2635B/2636B (WH-2600B 15111)
@@ -228,8 +265,11 @@ class Keithley2600Engine(SimSmu):
         """A current source drives the voltage that pushes its level through the device,
         up to its voltage limit (open terminals: the limit)."""
         conductance = self._conductance()
-        wanted = self.source_amps / conductance if conductance > 0 else \
-            math.copysign(math.inf, self.source_amps or 1.0)
+        wanted = (
+            self.source_amps / conductance
+            if conductance > 0
+            else math.copysign(math.inf, self.source_amps or 1.0)
+        )
         return max(-self.v_limit, min(self.v_limit, wanted))
 
     def drive(self, t: float) -> tuple[float, float]:
@@ -252,8 +292,7 @@ class Keithley2600Engine(SimSmu):
         if limited:  # in compliance the output voltage falls to what the limit allows
             conductance = self._conductance()
             if conductance > 0:
-                volts = math.copysign(min(abs(self.level), self.i_limit / conductance),
-                                      self.level)
+                volts = math.copysign(min(abs(self.level), self.i_limit / conductance), self.level)
         return current, limited, volts
 
     def _measure_range(self, current: float) -> float:
@@ -277,8 +316,7 @@ class Keithley2600Engine(SimSmu):
             self.filter_state = None
             return TspReading(t, volts, OVERFLOW_READING, self.limit_tripped, sourced=sourced)
         filtered = self._analog_filter(t, current, rng)
-        return TspReading(t, volts, self._noisy(filtered, rng), self.limit_tripped,
-                          sourced=sourced)
+        return TspReading(t, volts, self._noisy(filtered, rng), self.limit_tripped, sourced=sourced)
 
     def _analog_filter(self, t: float, current: float, rng: float) -> float:
         """One-pole ~1 Hz low-pass on the 1 nA and 100 pA ranges (WH-2600B 15106): the
@@ -286,8 +324,12 @@ class Keithley2600Engine(SimSmu):
         change starts the filter afresh (settling after it is the measure autodelay's)."""
         previous = self.filter_state
         self.filter_state = (t, current, rng)
-        if (previous is None or previous[2] != rng or rng not in FILTERED_RANGES
-                or not self._analog_filter_on()):
+        if (
+            previous is None
+            or previous[2] != rng
+            or rng not in FILTERED_RANGES
+            or not self._analog_filter_on()
+        ):
             return current
         t0, y0, _ = previous
         y = current + (y0 - current) * math.exp(-(t - t0) / ANALOG_FILTER_TAU_S)
@@ -344,8 +386,11 @@ class Keithley2600Engine(SimSmu):
         plan = self.sweep_plan
         first = plan is None or plan.sweep or self.program is None or self.program.k == 0
         delay = self.measure_delay_for(plan.functions if plan else ("i",)) if first else 0.0
-        return ReadingTiming(delay + self._references_cost(),
-                             self._repeat_count() * self.aperture, self.reading_overhead)
+        return ReadingTiming(
+            delay + self._references_cost(),
+            self._repeat_count() * self.aperture,
+            self.reading_overhead,
+        )
 
     def take_reading(self) -> TspReading:
         """One reading of a measure command (its measure delay is waited before the first
@@ -356,8 +401,9 @@ class Keithley2600Engine(SimSmu):
         reading = readings[-1]
         self._sleep(repeat * self.aperture / 2 + self.reading_overhead)
         if int(self.channel.measure.filter.enable) and reading.value != OVERFLOW_READING:
-            reading.value = self._digital_filter([r.value for r in readings],
-                                                 self.channel.measure.filter)
+            reading.value = self._digital_filter(
+                [r.value for r in readings], self.channel.measure.filter
+            )
         return reading
 
     def _digital_filter(self, values: list[float], measure_filter) -> float:
@@ -378,8 +424,9 @@ class Keithley2600Engine(SimSmu):
         """``smuX.trigger.initiate()``: a source-measure sweep, paced by a timer when the
         source stimulus is one, stored into the trigger measure buffers (15168, 15172)."""
         if self.program is not None:
-            raise TspError(5042, "Cannot perform requested action while an overlapped "
-                                 "operation is in progress")
+            raise TspError(
+                5042, "Cannot perform requested action while an overlapped operation is in progress"
+            )
         trigger = channel.trigger
         function = trigger.source._function
         levels = list(trigger.source._levels) if int(trigger.source.action) else []
@@ -393,35 +440,48 @@ class Keithley2600Engine(SimSmu):
         for buffer in buffers:
             if buffer is not None:
                 buffer.start()
-        timer = next((t for t in self.node.timers
-                      if t.EVENT_ID == int(trigger.source.stimulus)), None)
+        timer = next(
+            (t for t in self.node.timers if t.EVENT_ID == int(trigger.source.stimulus)), None
+        )
         self.sweep_plan = ProgramPlan(function, trigger.measure._functions, buffers, measuring)
         self.program = ListSweep(
-            levels=levels, delay=0.0, total=int(trigger.count) * int(trigger.arm.count),
-            buffer="", t0=self.now(), fail_abort=False,
-            period=float(timer.delay) if timer is not None else 0.0)
+            levels=levels,
+            delay=0.0,
+            total=int(trigger.count) * int(trigger.arm.count),
+            buffer="",
+            t0=self.now(),
+            fail_abort=False,
+            period=float(timer.delay) if timer is not None else 0.0,
+        )
         self.source_changed()  # the sweep's limits replace the normal ones (15179)
 
     def start_overlapped(self, functions: tuple, buffers: tuple) -> None:
         """``measure.overlappedY(buffer)``: ``measure.count`` readings ``interval`` apart
         into the buffers while the script goes on (WH-2600B 15120, 77107, 15117)."""
         if self.program is not None:
-            raise TspError(5042, "Cannot perform requested action while an overlapped "
-                                 "operation is in progress")
+            raise TspError(
+                5042, "Cannot perform requested action while an overlapped operation is in progress"
+            )
         measure = self.channel.measure
         level = self.level if self.source_function == "v" else self.source_amps
-        self.sweep_plan = ProgramPlan(self.source_function, functions, buffers, True,
-                                      sweep=False)
-        self.program = ListSweep(levels=[level], delay=0.0, total=int(measure.count),
-                                 buffer="", t0=self.now(), fail_abort=False,
-                                 period=float(measure.interval))
+        self.sweep_plan = ProgramPlan(self.source_function, functions, buffers, True, sweep=False)
+        self.program = ListSweep(
+            levels=[level],
+            delay=0.0,
+            total=int(measure.count),
+            buffer="",
+            t0=self.now(),
+            fail_abort=False,
+            period=float(measure.interval),
+        )
 
     def apply_level(self, level: float) -> None:
         """A sweep step: the sweep's source function at ``level``."""
         function = self.sweep_plan.function if self.sweep_plan else self.source_function
         self.source_function = function
-        self.settling = self.settling or level != (self.level if function == "v"
-                                                   else self.source_amps)
+        self.settling = self.settling or level != (
+            self.level if function == "v" else self.source_amps
+        )
         if function == "i":
             self.source_amps = level
             return
@@ -435,7 +495,7 @@ class Keithley2600Engine(SimSmu):
         plan = self.sweep_plan
         if not plan.measuring:
             return
-        for function, target in zip(plan.functions, plan.buffers):
+        for function, target in zip(plan.functions, plan.buffers, strict=True):
             if target is not None:
                 self.channel.store(target, reading, function, reading.value_of(function))
 
@@ -535,10 +595,13 @@ class Node2636B(TspNode):
         self.channels[name] = channel
         self.lua.globals()[name] = channel
         engine = channel.engine
-        self.status.add_channel(name, lambda: (1 if engine.limit_tripped and
-                                               engine.source_function == "i" else 0)
-                                | (2 if engine.limit_tripped and
-                                   engine.source_function == "v" else 0))
+        self.status.add_channel(
+            name,
+            lambda: (
+                (1 if engine.limit_tripped and engine.source_function == "i" else 0)
+                | (2 if engine.limit_tripped and engine.source_function == "v" else 0)
+            ),
+        )
         channel.reset()
 
     def reset_node(self, system=True) -> None:

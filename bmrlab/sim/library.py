@@ -19,8 +19,15 @@ from .reference import ReferencePreset, is_reference
 __all__ = ["DevicePreset", "load_device", "preset_names"]
 
 # stand-ins for the parameters calibration fills, to validate the explicit ones alone
-_PLACEHOLDERS = {"G_off": 1e-11, "G_on": 1e-5, "tau0": 1e-2, "V0": 0.1, "tau_x": 1e-2,
-                 "k_d0": 0.1, "w_max": 1e-2}
+_PLACEHOLDERS = {
+    "G_off": 1e-11,
+    "G_on": 1e-5,
+    "tau0": 1e-2,
+    "V0": 0.1,
+    "tau_x": 1e-2,
+    "k_d0": 0.1,
+    "w_max": 1e-2,
+}
 
 
 class DevicePreset:
@@ -43,16 +50,18 @@ def load_device(name_or_path: str) -> DevicePreset | ReferencePreset:
     (``open``, ``resistor:<value>``, see reference.py)."""
     if is_reference(name_or_path):
         return ReferencePreset(name_or_path)
-    path = resolve_device(name_or_path, "--device",
-                          others="a reference part (open, resistor:<value>) ")
+    path = resolve_device(
+        name_or_path, "--device", others="a reference part (open, resistor:<value>) "
+    )
     spec = load_yaml(path, DeviceFile, "device file")
     try:
         ModelParams.model_validate({**_PLACEHOLDERS, **spec.model})
     except ValidationError as error:
         raise BadInput(*problems_of(error, prefix=f"{path}: model.")) from None
     try:
-        params = calibrate_cached(spec.volatile, spec.published_figures(), spec.model,
-                                  spec.test_conditions())
+        params = calibrate_cached(
+            spec.volatile, spec.published_figures(), spec.model, spec.test_conditions()
+        )
     except BadInput as error:
         raise BadInput(*(f"{path}: {p}" for p in error.problems)) from None
     return DevicePreset(path.stem, spec, params)

@@ -49,8 +49,9 @@ class ModelParams(BaseModel):
     I_ref: float = Field(default=1e-6, gt=0)
     sigma_tau0: float = Field(default=0.25, ge=0, description="per-cycle spread of ln tau0")
     sigma_tau0r_w: float = Field(default=0.25, ge=0)
-    tau_c: float | None = Field(default=None, gt=0, description="ion-supply recovery time; "
-                                "None: no depression")
+    tau_c: float | None = Field(
+        default=None, gt=0, description="ion-supply recovery time; None: no depression"
+    )
     kappa: float = Field(default=0.0, ge=0, description="ion-supply depletion per drive")
 
 
@@ -68,8 +69,9 @@ class WatchedPart:
     t: float
     watchdog: Watchdog
 
-    def expose(self, v: float, t: float | None = None, seconds: float = 0.0,
-               source: str = "") -> None:
+    def expose(
+        self, v: float, t: float | None = None, seconds: float = 0.0, source: str = ""
+    ) -> None:
         """Record a voltage at the part; a glitch also goes into the overshoot list."""
         self.watchdog.max_abs_v = max(self.watchdog.max_abs_v, abs(v))
         if seconds:
@@ -114,7 +116,8 @@ class BmrDevice(WatchedPart):
         if self.bridged:
             return self.g_on()
         return self.g_off() * (1 + self.p.a * self.x) + self.g_on() * math.exp(
-            -self.p.L * (1 - self.x))
+            -self.p.L * (1 - self.x)
+        )
 
     def current(self, v: float, i_limit: float = math.inf) -> tuple[float, bool]:
         """Device current at drive ``v`` and whether the source's current limit clipped it."""

@@ -16,7 +16,7 @@ long before any reading's aperture.
 import math
 
 from ..units import parse_resistance
-from .model import WatchedPart, Watchdog
+from .model import Watchdog, WatchedPart
 
 OPEN = "open"
 RESISTOR = "resistor:"
@@ -31,8 +31,7 @@ def reference_conductance(name: str) -> float:
     """The conductance of ``open`` or ``resistor:<value>`` (BadInput for a bad value)."""
     if name == OPEN:
         return STRAY_CONDUCTANCE_S
-    return 1.0 / parse_resistance(name.removeprefix(RESISTOR), f"device {name}",
-                                  "resistor:1GOhm")
+    return 1.0 / parse_resistance(name.removeprefix(RESISTOR), f"device {name}", "resistor:1GOhm")
 
 
 class ReferenceDevice(WatchedPart):

@@ -161,12 +161,22 @@ def parse_bool(arg: str) -> bool:
     raise illegal_value(f"expected ON/OFF, got {arg.strip()}")
 
 
-def parse_number(arg: str, minimum: float | None = None, maximum: float | None = None,
-                 default: float | None = None) -> float:
+def parse_number(
+    arg: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    default: float | None = None,
+) -> float:
     """Numeric argument with the MIN/MAX/DEF keywords."""
     text = arg.strip().upper()
-    keywords = {"MIN": minimum, "MINIMUM": minimum, "MAX": maximum, "MAXIMUM": maximum,
-                "DEF": default, "DEFAULT": default}
+    keywords = {
+        "MIN": minimum,
+        "MINIMUM": minimum,
+        "MAX": maximum,
+        "MAXIMUM": maximum,
+        "DEF": default,
+        "DEFAULT": default,
+    }
     if text in keywords and keywords[text] is not None:
         return float(keywords[text])
     try:
@@ -242,8 +252,7 @@ class ScpiInstrument:
         r(":SYSTem:ERRor[:NEXT]?", self._next_error)
         r(":SYSTem:ERRor:COUNt?", lambda a, q, m: str(len(self.errors)))
         r(":SYSTem:VERSion?", lambda a, q, m: "1999.0")
-        for name, register in (("OPERation", self.operation),
-                               ("QUEStionable", self.questionable)):
+        for name, register in (("OPERation", self.operation), ("QUEStionable", self.questionable)):
             r(f":STATus:{name}[:EVENt]?", self._event_reader(register))
             r(f":STATus:{name}:CONDition?", self._condition_reader(register))
             r(f":STATus:{name}:ENABle", self._enable_writer(register))
@@ -272,7 +281,8 @@ class ScpiInstrument:
     def summary_bits(self) -> int:
         """Status-byte bits the model's own registers contribute (MSB, QSB, OSB)."""
         return (STB_QSB if self.questionable.summary else 0) | (
-            STB_OSB if self.operation.summary else 0)
+            STB_OSB if self.operation.summary else 0
+        )
 
     # --- error queue and status ------------------------------------------------------------
     def push_error(self, code: int, message: str) -> None:
@@ -337,6 +347,7 @@ class ScpiInstrument:
             if query:
                 return str(getattr(self, attribute))
             setattr(self, attribute, int(parse_number(args[0], 0, 255)) & mask)
+
         return handler
 
     @staticmethod
@@ -353,6 +364,7 @@ class ScpiInstrument:
             if query:
                 return str(register.enable)
             register.enable = int(parse_number(args[0], 0, 65535))
+
         return handler
 
     def _next_error(self, args, query, match):
@@ -389,8 +401,9 @@ class ScpiInstrument:
             except WaitsForever:
                 break
             except Exception as error:  # a simulator fault: an error entry, never a crash
-                self.push_error(-300, f"Device-specific error; {header}: "
-                                      f"{type(error).__name__}: {error}")
+                self.push_error(
+                    -300, f"Device-specific error; {header}: {type(error).__name__}: {error}"
+                )
                 continue
             if reply is not None:
                 replies.append(reply)
@@ -422,8 +435,11 @@ class ScpiInstrument:
         query = header.endswith("?")
         if command is None or (command.query_only and not query):
             raise undefined_header(header)
-        args = Arguments(a.strip() for a in split_top(argtext, ",")) if argtext.strip() \
+        args = (
+            Arguments(a.strip() for a in split_top(argtext, ","))
+            if argtext.strip()
             else Arguments()
+        )
         if any(not a for a in args):  # "a,,b" or a trailing comma (IEEE 488.2 7.4.1)
             raise ScpiError(-102, "Syntax error; empty parameter")
         reply = command.handler(args, query, match)

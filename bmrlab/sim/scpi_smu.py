@@ -3,8 +3,15 @@
 from .scpi import ScpiError, ScpiInstrument, illegal_value, parse_bool, parse_number, unquote
 from .smu import SimSmu
 
-OFF_MODES = {"NORM": "NORM", "NORMAL": "NORM", "HIMP": "HIMP", "HIMPEDANCE": "HIMP",
-             "ZERO": "ZERO", "GUAR": "GUAR", "GUARD": "GUAR"}
+OFF_MODES = {
+    "NORM": "NORM",
+    "NORMAL": "NORM",
+    "HIMP": "HIMP",
+    "HIMPEDANCE": "HIMP",
+    "ZERO": "ZERO",
+    "GUAR": "GUAR",
+    "GUARD": "GUAR",
+}
 MAX_LIST_POINTS = 2500
 MAX_LIST_PER_COMMAND = 100
 
@@ -27,6 +34,7 @@ class ScpiSmu(SimSmu, ScpiInstrument):
             if query:
                 return str(int(getattr(self, attribute)))
             setattr(self, attribute, parse_bool(args[0]))
+
         return handler
 
     def number(self, attribute: str, minimum: float, maximum: float):
@@ -34,6 +42,7 @@ class ScpiSmu(SimSmu, ScpiInstrument):
             if query:
                 return f"{getattr(self, attribute):g}"
             setattr(self, attribute, parse_number(args[0], minimum, maximum, minimum))
+
         return handler
 
     # --- shared handlers -----------------------------------------------------------------
@@ -76,8 +85,7 @@ class ScpiSmu(SimSmu, ScpiInstrument):
         if query:
             return f"{self.i_range:g}"
         self.i_range_auto = False
-        self.i_range = self.range_for(parse_number(args[0], 1e-9, 1.05, 1e-4),
-                                      self.current_ranges)
+        self.i_range = self.range_for(parse_number(args[0], 1e-9, 1.05, 1e-4), self.current_ranges)
 
     def h_list(self, args, query, match):
         if query:

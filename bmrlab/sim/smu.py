@@ -138,8 +138,17 @@ class SimSmu:
     voltage_ranges = (0.02, 0.2, 2.0, 20.0, 200.0)
     current_ranges = (10e-9, 100e-9, 1e-6, 10e-6, 100e-6, 1e-3, 10e-3, 100e-3, 1.0)
     # offset term of each current range, removed by zeroing (datasheet order of magnitude)
-    current_offsets = {10e-9: 50e-12, 100e-9: 100e-12, 1e-6: 400e-12, 10e-6: 1.5e-9,
-                       100e-6: 15e-9, 1e-3: 150e-9, 10e-3: 1.5e-6, 100e-3: 15e-6, 1.0: 500e-6}
+    current_offsets = {
+        10e-9: 50e-12,
+        100e-9: 100e-12,
+        1e-6: 400e-12,
+        10e-6: 1.5e-9,
+        100e-6: 15e-9,
+        1e-3: 150e-9,
+        10e-3: 1.5e-6,
+        100e-3: 15e-6,
+        1.0: 500e-6,
+    }
     floor_fraction = 2e-6  # noise floor of a range at 1 NPLC, as a fraction of the range
     overshoot_v = 0.25  # glitch into the device when the source range changes under power
     overflow_reading = 9.9e37  # what a reading above a fixed measure range returns
@@ -253,8 +262,9 @@ class SimSmu:
         self.limit_tripped = limited or self.stuck_limit
         source = self.level
         if limited and self.readback:  # in compliance the output voltage falls
-            source = math.copysign(self.i_limit / self.bench.device_of(self).conductance(),
-                                   self.level)
+            source = math.copysign(
+                self.i_limit / self.bench.device_of(self).conductance(), self.level
+            )
         if self.i_range_auto:  # the range in use follows the signal (and is what RANG? says)
             self.i_range = self.range_for(current, self.current_ranges)
         if abs(current) > self.i_range * self.overrange_fraction:
@@ -264,8 +274,11 @@ class SimSmu:
     def _noisy(self, current: float, rng: float) -> float:
         floor = rng * self.floor_fraction / math.sqrt(min(max(self.nplc, 0.001), 10.0))
         offset = 0.0 if self.zeroed else self.current_offsets[rng]
-        return (current * (1 + READ_NOISE * self.rng.standard_normal())
-                + offset + floor * self.rng.standard_normal())
+        return (
+            current * (1 + READ_NOISE * self.rng.standard_normal())
+            + offset
+            + floor * self.rng.standard_normal()
+        )
 
     def read_now(self) -> Reading:
         """A single triggered reading: settle if the level changed, then one reading."""
@@ -283,8 +296,14 @@ class SimSmu:
     def start_list_sweep(self, levels, delay, total, buffer, fail_abort) -> None:
         """Run ``total`` points (``math.inf``: until aborted) of ``levels`` on the clock."""
         self.output = True
-        self.program = ListSweep(levels=list(levels), delay=delay, total=total, buffer=buffer,
-                                 t0=self.bench.clock.now(), fail_abort=fail_abort)
+        self.program = ListSweep(
+            levels=list(levels),
+            delay=delay,
+            total=total,
+            buffer=buffer,
+            t0=self.bench.clock.now(),
+            fail_abort=fail_abort,
+        )
 
     def abort(self) -> None:
         self.program = None

@@ -74,9 +74,15 @@ class TriggerModel:
             if closing.kind != "ALWAYS" or closing.args[0] > end:
                 continue
             loop = range(closing.args[0], end + 1)
-            exits = [b for n, b in self.blocks.items() if n in loop and n != end
-                     and b.kind in BRANCHES and b.args[-1] not in loop
-                     and (b.kind != "ON_EVENT" or b.args[0] in inner)]
+            exits = [
+                b
+                for n, b in self.blocks.items()
+                if n in loop
+                and n != end
+                and b.kind in BRANCHES
+                and b.args[-1] not in loop
+                and (b.kind != "ON_EVENT" or b.args[0] in inner)
+            ]
             if not exits:
                 return True
         return False
@@ -84,8 +90,9 @@ class TriggerModel:
     def next_event(self) -> tuple[float, str] | None:
         if self.waiting:
             return None
-        if self.readings_left > 0 or (self.pc in self.blocks
-                                      and self.blocks[self.pc].kind == "MEASURE"):
+        if self.readings_left > 0 or (
+            self.pc in self.blocks and self.blocks[self.pc].kind == "MEASURE"
+        ):
             return self.t + self.timing.sample_at, "measure"
         if self.pc not in self.blocks:
             return None if self.ended else (self.t, "end")
@@ -217,25 +224,30 @@ def check_blocks(blocks: dict, config_lists: dict) -> None:
         if block.kind in ("NEXT", "PREV"):
             lists = [a for a in block.args if isinstance(a, str)]
         elif block.kind == "RECALL":
-            lists = [block.args[0]] + ([block.args[2]] if len(block.args) > 2
-                                       and block.args[2] else [])
+            lists = [block.args[0]] + (
+                [block.args[2]] if len(block.args) > 2 and block.args[2] else []
+            )
         for name in lists:
             if name not in config_lists or not config_lists[name].entries:
-                raise settings_conflict(f"block {number}: empty or unknown configuration "
-                                        f"list {name}")
-        if block.kind in ("COUNTER", "ALWAYS", "ONCE", "ONCE_EXCLUDED", "ON_EVENT",
-                          "UNTIL_ELAPSED") and block.args[-1] not in blocks \
-                and block.args[-1] != max(blocks) + 1:
-            raise settings_conflict(f"block {number} branches to a block that does not "
-                                    "exist")
+                raise settings_conflict(
+                    f"block {number}: empty or unknown configuration list {name}"
+                )
+        if (
+            block.kind
+            in ("COUNTER", "ALWAYS", "ONCE", "ONCE_EXCLUDED", "ON_EVENT", "UNTIL_ELAPSED")
+            and block.args[-1] not in blocks
+            and block.args[-1] != max(blocks) + 1
+        ):
+            raise settings_conflict(f"block {number} branches to a block that does not exist")
 
 
 def numbered(blocks: list[Block]) -> dict:
     return {n: b for n, b in enumerate(blocks, start=1)}
 
 
-def sweep_blocks(list_name: str, points: int, delay: float, count: float, fail_abort: bool,
-                 buffer: str) -> dict:
+def sweep_blocks(
+    list_name: str, points: int, delay: float, count: float, fail_abort: bool, buffer: str
+) -> dict:
     """The trigger model a sweep command builds (WH-2450 30563, 31499). Per point: recall
     the next level (it settles for the source delay), the sweep delay if one was given (it
     adds to the source delay), one reading; ``failAbort`` ends the sweep at the source
@@ -252,8 +264,12 @@ def sweep_blocks(list_name: str, points: int, delay: float, count: float, fail_a
     if fail_abort:
         body.append(Block("ON_EVENT", ("SLIM", None)))  # target filled in below
     counter = len(body) + 1
-    body += [Block("COUNTER", (points, counter + 2)), Block("ALWAYS", (end_inner,)),
-             Block("NEXT", (list_name,)), Block("ALWAYS", (loop,))]
+    body += [
+        Block("COUNTER", (points, counter + 2)),
+        Block("ALWAYS", (end_inner,)),
+        Block("NEXT", (list_name,)),
+        Block("ALWAYS", (loop,)),
+    ]
     if count == INFINITE:
         body.append(Block("ALWAYS", (1,)))
     elif count > 1:
@@ -279,8 +295,7 @@ def template_blocks(name: str, args: list, smu) -> dict:
         return smu.buffer_name(unquote(a[k])) if len(a) > k else "defbuffer1"
 
     def loop(delay, buffer):
-        return ([Block("DELAY", (delay,))] if delay > 0 else []) + [
-            Block("MEASURE", (buffer, 1))]
+        return ([Block("DELAY", (delay,))] if delay > 0 else []) + [Block("MEASURE", (buffer, 1))]
 
     if key == "EMPTY":
         return {}
@@ -309,22 +324,32 @@ def template_blocks(name: str, args: list, smu) -> dict:
     if key == "CONFIGLIST":  # each index of the measure and source lists, one reading
         measure_list, source_list = unquote(a[0]), unquote(a[1])
         for list_name, kind in ((measure_list, "measure"), (source_list, "source")):
-            if smu.config_lists.get(list_name, ConfigList(kind)).kind != kind \
-                    or not smu.config_lists.get(list_name, ConfigList(kind)).entries:
+            if (
+                smu.config_lists.get(list_name, ConfigList(kind)).kind != kind
+                or not smu.config_lists.get(list_name, ConfigList(kind)).entries
+            ):
                 raise settings_conflict(f"no {kind} configuration list {list_name}")
-        points = max(len(smu.config_lists[measure_list].entries),
-                     len(smu.config_lists[source_list].entries))
+        points = max(
+            len(smu.config_lists[measure_list].entries), len(smu.config_lists[source_list].entries)
+        )
         blocks = sweep_blocks(source_list, points, delay_at(2), 1, False, buffer_at(3))
         blocks[1] = Block("RECALL", (source_list, 1, measure_list, 1))
         next_block = next(n for n, b in blocks.items() if b.kind == "NEXT")
         blocks[next_block] = Block("NEXT", (source_list, measure_list))
         return blocks
-    raise settings_conflict(f"trigger-model template {name} is not simulated "
-                            "(it needs the digital I/O lines)")
+    raise settings_conflict(
+        f"trigger-model template {name} is not simulated (it needs the digital I/O lines)"
+    )
 
 
-TRIGGER_EVENTS = {"COMM": "COMM", "COMMAND": "COMM", "DISP": "DISP", "DISPLAY": "DISP",
-                  "SLIM": "SLIM", "SLIMIT": "SLIM"}
+TRIGGER_EVENTS = {
+    "COMM": "COMM",
+    "COMMAND": "COMM",
+    "DISP": "DISP",
+    "DISPLAY": "DISP",
+    "SLIM": "SLIM",
+    "SLIMIT": "SLIM",
+}
 
 
 def trigger_event(text: str) -> str:
@@ -333,10 +358,16 @@ def trigger_event(text: str) -> str:
     word = text.strip().upper()
     if word in TRIGGER_EVENTS:
         return TRIGGER_EVENTS[word]
-    for stem, short, top in (("NOTIFY", "NOT", 8), ("DIGIO", "DIG", 6), ("TSPLINK", "TSPL", 3),
-                             ("LAN", "LAN", 8), ("BLENDER", "BLEN", 2), ("TIMER", "TIM", 4)):
+    for stem, short, top in (
+        ("NOTIFY", "NOT", 8),
+        ("DIGIO", "DIG", 6),
+        ("TSPLINK", "TSPL", 3),
+        ("LAN", "LAN", 8),
+        ("BLENDER", "BLEN", 2),
+        ("TIMER", "TIM", 4),
+    ):
         for prefix in (stem, short):
-            number = word[len(prefix):]
+            number = word[len(prefix) :]
             if word.startswith(prefix) and number.isdigit() and 1 <= int(number) <= top:
                 return f"{short}{int(number)}"
     if word == "NONE":

@@ -47,7 +47,7 @@ COMMON_COMMANDS = {
     "*ESE?": "print(status.standard.enable)",
     "*ESR?": "print(status.standard.event)",
     "*IDN?": "print([[Keithley Instruments, Model ]]..localnode.model..[[, ]]"
-             "..localnode.serialno..[[, ]]..localnode.revision)",
+    "..localnode.serialno..[[, ]]..localnode.revision)",
     "*OPC?": "waitcomplete() print([[1]])",
     "*OPC": "opc()",
     "*RST": "reset()",
@@ -56,8 +56,7 @@ COMMON_COMMANDS = {
     "*TST?": "print([[0]])",
     "*WAI": "waitcomplete()",
 }
-COMMON_WITH_ARGUMENT = {"*ESE": "status.standard.enable = {}",
-                        "*SRE": "status.request_enable = {}"}
+COMMON_WITH_ARGUMENT = {"*ESE": "status.standard.enable = {}", "*SRE": "status.request_enable = {}"}
 LOAD_KEYWORDS = ("loadscript", "loadandrunscript")
 
 
@@ -215,11 +214,25 @@ class TspNode:
         self.loading: tuple[str, str, list] | None = None  # (keyword, name, lines)
         self.anonymous: TspScript | None = None
         self.timer_zero = 0.0
-        self.lua = LuaRuntime(unpack_returned_tuples=True, register_eval=False,
-                              attribute_handlers=(self._get, self._set))
+        self.lua = LuaRuntime(
+            unpack_returned_tuples=True,
+            register_eval=False,
+            attribute_handlers=(self._get, self._set),
+        )
         self.timers = [Timer(k) for k in range(1, 9)]
-        self.format = _Namespace(ASCII=1, SREAL=2, REAL32=2, REAL=3, REAL64=3, DREAL=3,
-                                 NORMAL=0, NETWORK=0, BIGENDIAN=0, SWAPPED=1, LITTLEENDIAN=1)
+        self.format = _Namespace(
+            ASCII=1,
+            SREAL=2,
+            REAL32=2,
+            REAL=3,
+            REAL64=3,
+            DREAL=3,
+            NORMAL=0,
+            NETWORK=0,
+            BIGENDIAN=0,
+            SWAPPED=1,
+            LITTLEENDIAN=1,
+        )
         self.status = _StatusModel(self)
         self._load = self.lua.globals().loadstring
         self._collectgarbage = self.lua.globals().collectgarbage
@@ -260,22 +273,41 @@ class TspNode:
         g.status = self.status
         g.errorqueue = ErrorQueue(self.errors)
         g.timer = _Namespace(reset=self._timer_reset, measure=_Namespace(t=self._timer_t))
-        g.trigger = _Namespace(timer=self.lua.table_from({t.number: t for t in self.timers}),
-                               EVENT_ID=EVENT_IDS["trigger"])
+        g.trigger = _Namespace(
+            timer=self.lua.table_from({t.number: t for t in self.timers}),
+            EVENT_ID=EVENT_IDS["trigger"],
+        )
         # Python keeps its own references: lupa hands back a Python object read from a Lua
         # table inside a callback wrapped in a tuple
-        self.localnode = g.localnode = _Namespace(model=self.model, serialno=self.serial,
-                                 revision=self.revision, linefreq=60, autolinefreq=False,
-                                 prompts=0, prompts4882=1, showerrors=0,
-                                 description=f"Keithley Instruments SMU {self.model} - "
-                                             f"{self.serial}")
+        self.localnode = g.localnode = _Namespace(
+            model=self.model,
+            serialno=self.serial,
+            revision=self.revision,
+            linefreq=60,
+            autolinefreq=False,
+            prompts=0,
+            prompts4882=1,
+            showerrors=0,
+            description=f"Keithley Instruments SMU {self.model} - {self.serial}",
+        )
         self.display = g.display = _Namespace(
-            SMUA=0, SMUB=1, SMUA_SMUB=2, USER=3, screen=2, text="", clear=self._display_clear,
-            settext=self._display_settext, sendkey=lambda code: None)
+            SMUA=0,
+            SMUB=1,
+            SMUA_SMUB=2,
+            USER=3,
+            screen=2,
+            text="",
+            clear=self._display_clear,
+            settext=self._display_settext,
+            sendkey=lambda code: None,
+        )
         g.beeper = _Namespace(ON=1, OFF=0, enable=1, beep=lambda seconds, hz: None)
-        self.script = g.script = _Namespace(run=self._run_anonymous, new=self._script_new,
-                                            anonymous=None,
-                                            user=_Namespace(scripts=self.lua.table()))
+        self.script = g.script = _Namespace(
+            run=self._run_anonymous,
+            new=self._script_new,
+            anonymous=None,
+            user=_Namespace(scripts=self.lua.table()),
+        )
         g.run = self._run_anonymous
 
     # --- state -----------------------------------------------------------------------------------
@@ -493,8 +525,9 @@ class TspNode:
         except LuaSyntaxError as error:
             self.push_error(-285, f"TSP Syntax error at line {self._line_of(error)}")
         except LuaError as error:
-            self.push_error(-286, f"TSP Runtime error at line "
-                                  f"{self._line_of(str(error).splitlines()[0])}")
+            self.push_error(
+                -286, f"TSP Runtime error at line {self._line_of(str(error).splitlines()[0])}"
+            )
         except Exception as error:  # a Python fault inside the simulator
             self.push_error(-286, f"TSP Runtime error: {type(error).__name__}: {error}")
 
@@ -539,8 +572,9 @@ class _StatusModel:
         self.EVENT_SUMMARY_BIT = self.ESB
 
     def _sweeping(self) -> int:
-        return sum(bit for bit, channel in ((2, "smua"), (4, "smub"))
-                   if self._node.sweeping(channel))
+        return sum(
+            bit for bit, channel in ((2, "smua"), (4, "smub")) if self._node.sweeping(channel)
+        )
 
     def add_channel(self, name: str, condition) -> None:
         """``status.measurement.instrument.smuX``: B0 voltage limit, B1 current limit."""

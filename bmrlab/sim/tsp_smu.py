@@ -16,7 +16,7 @@ DELAY_AUTO, DELAY_OFF = -1, 0
 LIMIT_AUTO = 0
 STATUS_AUTORANGE_MEASURE, STATUS_AUTORANGE_SOURCE = 0x04, 0x08
 STATUS_REMOTE_SENSE, STATUS_COMPLIANCE, STATUS_FILTERED = 0x10, 0x40, 0x80  # WH-2600B 19921
-TIMESTAMP_WRAP_TICKS = 2 ** 32  # "unique timestamps for up to 71 minutes" at 1 us (15135)
+TIMESTAMP_WRAP_TICKS = 2**32  # "unique timestamps for up to 71 minutes" at 1 us (15135)
 # Dedicated buffers "can store over 140,000 readings" with basic items; each of timestamps
 # and source values takes "four extra bytes" and lowers the capacity (WH-2600B 15129, 15132,
 # 15133). The manual gives no figure for the lowered capacity: a basic reading is taken here
@@ -33,12 +33,13 @@ class Settings:
 
     def __setattr__(self, name, value):
         check = self._checks.get(name)
-        object.__setattr__(self, name, check(value) if check and not name.startswith("_")
-                           else value)
+        object.__setattr__(
+            self, name, check(value) if check and not name.startswith("_") else value
+        )
 
 
 class BufferEntry:
-    __slots__ = ("t", "reading", "source", "status", "function")
+    __slots__ = ("function", "reading", "source", "status", "t")
 
     def __init__(self, t, reading, source, status, function):
         self.t, self.reading, self.source, self.status = t, reading, source, status
@@ -71,13 +72,25 @@ class ReadingBuffer:
         self._fixed_capacity = capacity  # dynamic buffers: set when made (15129)
         self._entries: list[BufferEntry] = []
         self._next_window = 0
-        self._columns = {name: BufferColumn(self, value) for name, value in (
-            ("readings", lambda e: e.reading), ("statuses", lambda e: e.status),
-            ("measurefunctions", lambda e: e.function), ("sourcevalues", lambda e: e.source),
-            ("timestamps", self._timestamp))}
-        for name, value in (("appendmode", 0), ("collecttimestamps", 0),
-                            ("collectsourcevalues", 0), ("timestampresolution", 1e-6),
-                            ("fillmode", 0), ("fillcount", 0), ("cachemode", 1)):
+        self._columns = {
+            name: BufferColumn(self, value)
+            for name, value in (
+                ("readings", lambda e: e.reading),
+                ("statuses", lambda e: e.status),
+                ("measurefunctions", lambda e: e.function),
+                ("sourcevalues", lambda e: e.source),
+                ("timestamps", self._timestamp),
+            )
+        }
+        for name, value in (
+            ("appendmode", 0),
+            ("collecttimestamps", 0),
+            ("collectsourcevalues", 0),
+            ("timestampresolution", 1e-6),
+            ("fillmode", 0),
+            ("fillcount", 0),
+            ("cachemode", 1),
+        ):
             object.__setattr__(self, name, value)  # defaults: 15127, 15133, 15132, 15135, 18552
 
     # --- settings: some only while empty (5032, WH-2600B 15127 / 15132 / 15133 / 15135) ------
@@ -85,15 +98,23 @@ class ReadingBuffer:
         if name.startswith("_"):
             object.__setattr__(self, name, value)
             return
-        if name in ("appendmode", "collecttimestamps", "collectsourcevalues",
-                    "timestampresolution") and self._entries:
+        if (
+            name
+            in ("appendmode", "collecttimestamps", "collectsourcevalues", "timestampresolution")
+            and self._entries
+        ):
             raise TspError(5032, "Cannot change this setting unless buffer is cleared")
         if name == "timestampresolution":
             value = self._power_of_two_microseconds(value)
         elif name == "fillcount":
             value = int(in_range(value, 0, self.capacity, "fillcount"))
-        elif name in ("appendmode", "collecttimestamps", "collectsourcevalues", "fillmode",
-                      "cachemode"):
+        elif name in (
+            "appendmode",
+            "collecttimestamps",
+            "collectsourcevalues",
+            "fillmode",
+            "cachemode",
+        ):
             value = one_of(value, (0, 1), name)
         else:
             raise TspError(-286, f"TSP Runtime error: {name} is read-only")
@@ -113,8 +134,11 @@ class ReadingBuffer:
         if self._fixed_capacity is not None:
             return self._fixed_capacity
         extras = int(self.collecttimestamps) + int(self.collectsourcevalues)
-        return DEDICATED_BASIC_CAPACITY * BASIC_READING_BYTES // (
-            BASIC_READING_BYTES + EXTRA_ITEM_BYTES * extras)
+        return (
+            DEDICATED_BASIC_CAPACITY
+            * BASIC_READING_BYTES
+            // (BASIC_READING_BYTES + EXTRA_ITEM_BYTES * extras)
+        )
 
     @property
     def n(self) -> int:
@@ -180,8 +204,10 @@ class ReadingBuffer:
     def add(self, t: float, reading: float, source: float, status: int, function: str) -> None:
         """Store one reading; FILL_ONCE discards when full, FILL_WINDOW wraps (18552)."""
         entry = BufferEntry(t, reading, source, status, function)
-        if int(self.fillmode) == self.FILL_WINDOW and len(self._entries) >= \
-                self.fillcount_effective:
+        if (
+            int(self.fillmode) == self.FILL_WINDOW
+            and len(self._entries) >= self.fillcount_effective
+        ):
             self._entries[self._next_window] = entry
             self._next_window = (self._next_window + 1) % self.fillcount_effective
         elif len(self._entries) < self.capacity:
@@ -194,28 +220,42 @@ class Source(Settings):
     def __init__(self, channel: "SmuChannel"):
         object.__setattr__(self, "_channel", channel)
         engine = channel.engine
-        object.__setattr__(self, "_checks", {
-            "func": lambda v: one_of(v, (0, 1), "source.func"),  # 15144
-            "levelv": lambda v: in_range(v, -engine.max_volts, engine.max_volts, "levelv"),
-            "leveli": lambda v: in_range(v, -engine.max_amps, engine.max_amps, "leveli"),
-            "limitv": lambda v: in_range(v, engine.min_limitv, engine.max_volts, "limitv"),
-            "limiti": lambda v: in_range(v, engine.min_limiti, engine.max_amps, "limiti"),
-            "limitp": lambda v: in_range(v, 0, math.inf, "limitp"),
-            "autorangev": lambda v: one_of(v, (0, 1), "autorangev"),  # 15139
-            "autorangei": lambda v: one_of(v, (0, 1), "autorangei"),
-            "offmode": lambda v: one_of(v, (0, 1, 2), "offmode"),  # 15150
-            "delay": lambda v: _delay_setting(v, "source.delay"),  # 15142
-            "sink": lambda v: one_of(v, (0, 1), "sink"),
-            "settling": lambda v: one_of(v, (0, 1, 2, 3, 4, 128), "settling"),
-        })
+        object.__setattr__(
+            self,
+            "_checks",
+            {
+                "func": lambda v: one_of(v, (0, 1), "source.func"),  # 15144
+                "levelv": lambda v: in_range(v, -engine.max_volts, engine.max_volts, "levelv"),
+                "leveli": lambda v: in_range(v, -engine.max_amps, engine.max_amps, "leveli"),
+                "limitv": lambda v: in_range(v, engine.min_limitv, engine.max_volts, "limitv"),
+                "limiti": lambda v: in_range(v, engine.min_limiti, engine.max_amps, "limiti"),
+                "limitp": lambda v: in_range(v, 0, math.inf, "limitp"),
+                "autorangev": lambda v: one_of(v, (0, 1), "autorangev"),  # 15139
+                "autorangei": lambda v: one_of(v, (0, 1), "autorangei"),
+                "offmode": lambda v: one_of(v, (0, 1, 2), "offmode"),  # 15150
+                "delay": lambda v: _delay_setting(v, "source.delay"),  # 15142
+                "sink": lambda v: one_of(v, (0, 1), "sink"),
+                "settling": lambda v: one_of(v, (0, 1, 2, 3, 4, 128), "settling"),
+            },
+        )
         self.reset()
 
     def reset(self) -> None:
         """Defaults (WH-2600B 15144, 15146, 17115, 15153, 15139, 15150, 15151, 15142)."""
-        for name, value in (("func", 1), ("levelv", 0.0), ("leveli", 0.0), ("limitv", 20.0),
-                            ("limiti", 100e-3), ("limitp", 0), ("autorangev", 1),
-                            ("autorangei", 1), ("offmode", 0), ("delay", DELAY_OFF),
-                            ("sink", 0), ("settling", 0)):
+        for name, value in (
+            ("func", 1),
+            ("levelv", 0.0),
+            ("leveli", 0.0),
+            ("limitv", 20.0),
+            ("limiti", 100e-3),
+            ("limitp", 0),
+            ("autorangev", 1),
+            ("autorangei", 1),
+            ("offmode", 0),
+            ("delay", DELAY_OFF),
+            ("sink", 0),
+            ("settling", 0),
+        ):
             object.__setattr__(self, name, value)
         object.__setattr__(self, "_rangev", 200e-3)
         object.__setattr__(self, "_rangei", SOURCE_CURRENT_LOW_RANGE)
@@ -254,8 +294,9 @@ class Source(Settings):
         """With autorange, the level's range, not below the 1 nA the 2636B resets to
         (WH-2600B 15153)."""
         if int(self.autorangei):
-            return max(SOURCE_CURRENT_LOW_RANGE,
-                       self._channel.engine.current_range_for(self.leveli))
+            return max(
+                SOURCE_CURRENT_LOW_RANGE, self._channel.engine.current_range_for(self.leveli)
+            )
         return self._rangei
 
     @property
@@ -277,9 +318,11 @@ def _delay_setting(value, what: str) -> float:
 class Filter(Settings):
     """``smuX.measure.filter`` (WH-2600B 15113-15115)."""
 
-    _checks = {"count": lambda v: int(in_range(v, 1, 100, "filter.count")),
-               "enable": lambda v: one_of(v, (0, 1), "filter.enable"),
-               "type": lambda v: one_of(v, (0, 1, 2), "filter.type")}
+    _checks = {
+        "count": lambda v: int(in_range(v, 1, 100, "filter.count")),
+        "enable": lambda v: one_of(v, (0, 1), "filter.enable"),
+        "type": lambda v: one_of(v, (0, 1, 2), "filter.type"),
+    }
 
     def reset(self) -> None:
         self.count, self.enable, self.type = 1, 0, 1  # FILTER_OFF, FILTER_REPEAT_AVG
@@ -292,20 +335,24 @@ class Measure(Settings):
     def __init__(self, channel: "SmuChannel"):
         object.__setattr__(self, "_channel", channel)
         engine = channel.engine
-        object.__setattr__(self, "_checks", {
-            "nplc": lambda v: in_range(v, 0.001, 25, "nplc"),  # 15119
-            "autorangev": lambda v: one_of(v, (0, 1, 2), "autorangev"),  # 15107
-            "autorangei": lambda v: one_of(v, (0, 1, 2), "autorangei"),
-            "autozero": lambda v: one_of(v, (0, 1, 2), "autozero"),  # 15108
-            "delay": lambda v: _delay_setting(v, "measure.delay"),  # 15111
-            "delayfactor": lambda v: in_range(v, 0, 100, "delayfactor"),  # 15112
-            "count": lambda v: int(in_range(v, 1, engine.max_measure_count, "count")),
-            "interval": lambda v: in_range(v, 0, 1, "interval"),  # 15117
-            "analogfilter": lambda v: one_of(v, (0, 1), "analogfilter"),  # 15106
-            "highcrangedelayfactor": lambda v: in_range(v, 1, 99, "highcrangedelayfactor"),
-            "lowrangei": lambda v: engine.current_range_for(v),
-            "lowrangev": lambda v: engine.voltage_range_for(v),
-        })
+        object.__setattr__(
+            self,
+            "_checks",
+            {
+                "nplc": lambda v: in_range(v, 0.001, 25, "nplc"),  # 15119
+                "autorangev": lambda v: one_of(v, (0, 1, 2), "autorangev"),  # 15107
+                "autorangei": lambda v: one_of(v, (0, 1, 2), "autorangei"),
+                "autozero": lambda v: one_of(v, (0, 1, 2), "autozero"),  # 15108
+                "delay": lambda v: _delay_setting(v, "measure.delay"),  # 15111
+                "delayfactor": lambda v: in_range(v, 0, 100, "delayfactor"),  # 15112
+                "count": lambda v: int(in_range(v, 1, engine.max_measure_count, "count")),
+                "interval": lambda v: in_range(v, 0, 1, "interval"),  # 15117
+                "analogfilter": lambda v: one_of(v, (0, 1), "analogfilter"),  # 15106
+                "highcrangedelayfactor": lambda v: in_range(v, 1, 99, "highcrangedelayfactor"),
+                "lowrangei": lambda v: engine.current_range_for(v),
+                "lowrangev": lambda v: engine.voltage_range_for(v),
+            },
+        )
         object.__setattr__(self, "filter", Filter())
         self.reset()
 
@@ -314,12 +361,20 @@ class Measure(Settings):
         2634B/2635B/2636B, factor 1, count 1, interval 0, analog filter on (15119, 15107,
         15108, 15111, 15112, 77107, 15117, 15106); ranges 200 mV and 100 mA (15121)."""
         engine = self._channel.engine
-        for name, value in (("nplc", 1.0), ("autorangev", 1), ("autorangei", 1),
-                            ("autozero", 2), ("delay", engine.default_measure_delay),
-                            ("delayfactor", 1.0), ("count", 1), ("interval", 0.0),
-                            ("analogfilter", 1), ("highcrangedelayfactor", 10),
-                            ("lowrangei", engine.current_ranges[0]),
-                            ("lowrangev", engine.voltage_ranges[0])):
+        for name, value in (
+            ("nplc", 1.0),
+            ("autorangev", 1),
+            ("autorangei", 1),
+            ("autozero", 2),
+            ("delay", engine.default_measure_delay),
+            ("delayfactor", 1.0),
+            ("count", 1),
+            ("interval", 0.0),
+            ("analogfilter", 1),
+            ("highcrangedelayfactor", 10),
+            ("lowrangei", engine.current_ranges[0]),
+            ("lowrangev", engine.voltage_ranges[0]),
+        ):
             object.__setattr__(self, name, value)
         object.__setattr__(self, "_rangev", 200e-3)
         object.__setattr__(self, "_rangei", 100e-3)
@@ -392,18 +447,26 @@ class TriggerSource(Settings):
     def __init__(self, channel: "SmuChannel"):
         object.__setattr__(self, "_channel", channel)
         engine = channel.engine
-        object.__setattr__(self, "_checks", {
-            "action": lambda v: one_of(v, (0, 1), "source.action"),
-            "stimulus": lambda v: int(in_range(v, 0, 65535, "source.stimulus")),
-            "limitv": lambda v: _sweep_limit(v, engine.min_limitv, engine.max_volts, "limitv"),
-            "limiti": lambda v: _sweep_limit(v, engine.min_limiti, engine.max_amps, "limiti"),
-        })
+        object.__setattr__(
+            self,
+            "_checks",
+            {
+                "action": lambda v: one_of(v, (0, 1), "source.action"),
+                "stimulus": lambda v: int(in_range(v, 0, 65535, "source.stimulus")),
+                "limitv": lambda v: _sweep_limit(v, engine.min_limitv, engine.max_volts, "limitv"),
+                "limiti": lambda v: _sweep_limit(v, engine.min_limiti, engine.max_amps, "limiti"),
+            },
+        )
         self.reset()
 
     def reset(self) -> None:
         """action DISABLE, stimulus 0, limits LIMIT_AUTO (15178, 15184, 15179)."""
-        for name, value in (("action", 0), ("stimulus", 0), ("limitv", LIMIT_AUTO),
-                            ("limiti", LIMIT_AUTO)):
+        for name, value in (
+            ("action", 0),
+            ("stimulus", 0),
+            ("limitv", LIMIT_AUTO),
+            ("limiti", LIMIT_AUTO),
+        ):
             object.__setattr__(self, name, value)
         object.__setattr__(self, "_levels", [])
         object.__setattr__(self, "_function", "v")
@@ -456,7 +519,7 @@ def _lua_list(table) -> list[float]:
 
 def _linear(start, stop, points) -> list[float]:
     """``points`` uniform values, start and stop included (WH-2600B 15180)."""
-    n = int(in_range(points, 1, 2 ** 31, "points"))
+    n = int(in_range(points, 1, 2**31, "points"))
     start, stop = float(start), float(stop)
     return [start + (stop - start) * k / max(n - 1, 1) for k in range(n)]
 
@@ -464,7 +527,7 @@ def _linear(start, stop, points) -> list[float]:
 def _logarithmic(start, stop, points, asymptote) -> list[float]:
     """Geometric values between start and stop, offset by an asymptote that must lie
     outside [start, stop] (WH-2600B 15182)."""
-    n = int(in_range(points, 2, 2 ** 31, "points"))
+    n = int(in_range(points, 2, 2**31, "points"))
     start, stop, asymptote = float(start), float(stop), float(asymptote)
     if min(start, stop) <= asymptote <= max(start, stop):
         raise TspError(-222, "Parameter data out of range: asymptote between start and stop")
@@ -475,8 +538,10 @@ def _logarithmic(start, stop, points, asymptote) -> list[float]:
 class TriggerMeasure(Settings):
     """``smuX.trigger.measure``: what each sweep point measures, into which buffers (15172)."""
 
-    _checks = {"action": lambda v: one_of(v, (0, 1, 2), "measure.action"),
-               "stimulus": lambda v: int(in_range(v, 0, 65535, "measure.stimulus"))}
+    _checks = {
+        "action": lambda v: one_of(v, (0, 1, 2), "measure.action"),
+        "stimulus": lambda v: int(in_range(v, 0, 65535, "measure.stimulus")),
+    }
 
     def reset(self) -> None:
         self.action, self.stimulus = 0, 0
@@ -508,9 +573,11 @@ class TriggerMeasure(Settings):
 class Stage(Settings):
     """``trigger.arm`` / ``trigger.endpulse`` / ``trigger.endsweep`` (15162, 15166)."""
 
-    _checks = {"count": lambda v: int(in_range(v, 1, 2 ** 31, "arm.count")),
-               "stimulus": lambda v: int(in_range(v, 0, 65535, "stimulus")),
-               "action": lambda v: one_of(v, (0, 1), "action")}
+    _checks = {
+        "count": lambda v: int(in_range(v, 1, 2**31, "arm.count")),
+        "stimulus": lambda v: int(in_range(v, 0, 65535, "stimulus")),
+        "action": lambda v: one_of(v, (0, 1), "action"),
+    }
 
     def __init__(self, **defaults):
         object.__setattr__(self, "_defaults", defaults)
@@ -529,7 +596,7 @@ class Stage(Settings):
 class Trigger(Settings):
     """``smuX.trigger``: count, arm/source/measure/endpulse/endsweep and ``initiate()``."""
 
-    _checks = {"count": lambda v: int(in_range(v, 1, 2 ** 31, "trigger.count"))}
+    _checks = {"count": lambda v: int(in_range(v, 1, 2**31, "trigger.count"))}
     SOURCE_COMPLETE_EVENT_ID, MEASURE_COMPLETE_EVENT_ID = 201, 202
     PULSE_COMPLETE_EVENT_ID, SWEEP_COMPLETE_EVENT_ID = 203, 204
     IDLE_EVENT_ID, ARMED_EVENT_ID, SWEEPING_EVENT_ID = 205, 206, 207
@@ -616,7 +683,7 @@ class SmuChannel:
         self.engine.abort()
 
     def makebuffer(self, size) -> ReadingBuffer:
-        return ReadingBuffer(self._epoch, int(in_range(size, 1, 2 ** 31, "bufferSize")))
+        return ReadingBuffer(self._epoch, int(in_range(size, 1, 2**31, "bufferSize")))
 
     # --- measuring -----------------------------------------------------------------------------
     def measure_into(self, functions, buffers) -> list[float]:
@@ -638,7 +705,7 @@ class SmuChannel:
             engine.wait_until(start + k * float(self.measure.interval))
             reading = engine.take_reading()
             values = [reading.value_of(f) for f in functions]
-            for function, buffer, value in zip(functions, buffers, values):
+            for function, buffer, value in zip(functions, buffers, values, strict=True):
                 if buffer is not None:
                     self.store(buffer, reading, function, value)
         return values
@@ -652,10 +719,12 @@ class SmuChannel:
         self.engine.start_overlapped(tuple(functions), tuple(buffers))
 
     def store(self, buffer: ReadingBuffer, reading, function: str, value: float) -> None:
-        status = ((STATUS_COMPLIANCE if reading.limited else 0)
-                  | (STATUS_AUTORANGE_MEASURE if int(self.measure.autorangei) else 0)
-                  | (STATUS_AUTORANGE_SOURCE if int(self.source.autorangev) else 0)
-                  | (STATUS_REMOTE_SENSE if self._sense == 1 else 0)
-                  | (STATUS_FILTERED if int(self.measure.filter.enable) else 0))
+        status = (
+            (STATUS_COMPLIANCE if reading.limited else 0)
+            | (STATUS_AUTORANGE_MEASURE if int(self.measure.autorangei) else 0)
+            | (STATUS_AUTORANGE_SOURCE if int(self.source.autorangev) else 0)
+            | (STATUS_REMOTE_SENSE if self._sense == 1 else 0)
+            | (STATUS_FILTERED if int(self.measure.filter.enable) else 0)
+        )
         names = {"i": "Current", "v": "Voltage", "r": "Resistance", "p": "Power"}
         buffer.add(reading.t, value, reading.sourced, status, names[function])

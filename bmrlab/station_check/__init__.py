@@ -1,14 +1,15 @@
 """``bmrlab station check``: the day-one bring-up of a real bench before a precious device is
 probed (docs/station-check.md). The sequence is in checks.py; the datasheet figures it
 compares against are on each model's class (``DATASHEET``), the margins in specs.py, the
-report in report.py. What each instrument says about itself comes from the drivers (``Smu.instrument_facts()``, ``PulseGenerator.instrument_facts()``)."""
+report in report.py. What each instrument says about itself comes from the drivers
+(``Smu.instrument_facts()``, ``PulseGenerator.instrument_facts()``)."""
 
 from ..errors import BadInput, InstrumentError
 from ..units import parse_resistance
 from .checks import StationCheck
 from .report import Report, check_out_dir, write
 
-__all__ = ["StationCheck", "Report", "check_out_dir", "parse_reference", "run", "write"]
+__all__ = ["Report", "StationCheck", "check_out_dir", "parse_reference", "run", "write"]
 
 
 def parse_reference(text: str | None) -> float | None:
@@ -28,14 +29,16 @@ def run(station, reference_ohm: float | None = None) -> Report:
         except InstrumentError as error:
             if station.generator is None:
                 raise
-            check.row("pulse_generator", "error queue at connect", str(error), "empty",
-                      "fail")
+            check.row("pulse_generator", "error queue at connect", str(error), "empty", "fail")
             station.generator.configure()
     except BadInput:
         raise
     except (Exception, KeyboardInterrupt) as error:  # no answer, or Ctrl+C: it failed
-        shown = ("stopped on request" if isinstance(error, KeyboardInterrupt)
-                 else f"{type(error).__name__}: {error}")
+        shown = (
+            "stopped on request"
+            if isinstance(error, KeyboardInterrupt)
+            else f"{type(error).__name__}: {error}"
+        )
         check.row("station", "connect", shown, "connected", "fail")
         return check.finish()
     return check.run()

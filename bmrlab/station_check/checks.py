@@ -58,8 +58,7 @@ class StationCheck:
         return self.station.smu_class if role == "smu" else self.station.generator_class
 
     def row(self, instrument, check, measured, allowed, result, source="", **values) -> None:
-        self.report.rows.append(Row(instrument, check, measured, allowed, result, values,
-                                    source))
+        self.report.rows.append(Row(instrument, check, measured, allowed, result, values, source))
 
     def run(self) -> Report:
         """Every check, then the sources to 0 V and off whatever happened."""
@@ -73,8 +72,9 @@ class StationCheck:
         except (Stopped, KeyboardInterrupt):
             self.row("station", "check", "stopped on request", "run to the end", "fail")
         except Exception as error:  # an instrument fault ends the check; it is a failure
-            self.row("station", "check", f"{type(error).__name__}: {error}",
-                     "run to the end", "fail")
+            self.row(
+                "station", "check", f"{type(error).__name__}: {error}", "run to the end", "fail"
+            )
         finally:
             self.finish()
         return self.report
@@ -103,8 +103,13 @@ class StationCheck:
         try:
             facts = instrument.instrument_facts()
         except Exception as error:
-            self.row(role, "instrument facts", f"{type(error).__name__}: {error}",
-                     "every query answered", "fail")
+            self.row(
+                role,
+                "instrument facts",
+                f"{type(error).__name__}: {error}",
+                "every query answered",
+                "fail",
+            )
             return None
         self.report.facts[role] = facts
         return facts
@@ -117,10 +122,14 @@ class StationCheck:
             model = self.station.config.instruments[role].model
             names = self._model_class(role).IDN_MODELS
             found = facts["model"]
-            self.row(role, "identity", facts["identity"],
-                     f"a {' / '.join(names)} (instruments.{role}.model: {model})",
-                     "pass" if any(n.upper() in found.upper() for n in names) else "fail",
-                     source="*IDN?")
+            self.row(
+                role,
+                "identity",
+                facts["identity"],
+                f"a {' / '.join(names)} (instruments.{role}.model: {model})",
+                "pass" if any(n.upper() in found.upper() for n in names) else "fail",
+                source="*IDN?",
+            )
             self.row(role, "firmware", facts["firmware"] or "-", "-", "info")
             self.row(role, "options", str(facts["options"] or "none"), "-", "info")
         self._error_queues("before the check")
@@ -129,23 +138,29 @@ class StationCheck:
         for role, instrument in self._instruments():
             errors = instrument.driver.check_errors()
             shown = "; ".join(f"{int(float(code))} {message}" for code, message in errors)
-            self.row(role, f"error queue {when}", shown or "empty", "empty",
-                     "fail" if errors else "pass", errors=[list(e) for e in errors])
+            self.row(
+                role,
+                f"error queue {when}",
+                shown or "empty",
+                "empty",
+                "fail" if errors else "pass",
+                errors=[list(e) for e in errors],
+            )
 
     def _configure(self, max_abs_v: float, current_range: float, compliance: float) -> None:
         """Configure as a protocol does: from 0 V and off, since the source range is only
         changed with the output off (a range change under power glitches into the part)."""
         smu = self.station.smu
         smu.safe_off()
-        smu.configure(max_abs_v=max_abs_v, compliance=compliance, nplc=NPLC,
-                      current_range=current_range)
+        smu.configure(
+            max_abs_v=max_abs_v, compliance=compliance, nplc=NPLC, current_range=current_range
+        )
         self.station.wait(SETTLE_S)
 
     def _compliance(self, amps: float = 0.0) -> float:
         """The protocols' standard current limit, or twice ``amps`` if larger; within the
         station's max_compliance."""
-        return min(self.station.config.limits.max_compliance,
-                   max(standard.COMPLIANCE_A, 2 * amps))
+        return min(self.station.config.limits.max_compliance, max(standard.COMPLIANCE_A, 2 * amps))
 
     def _smu_state(self) -> None:
         """The state bmrlab leaves the SMU in once configured (as a protocol configures it)."""
@@ -155,26 +170,40 @@ class StationCheck:
         if facts is None:
             return
         hz = facts["line_frequency_Hz"]
-        self.row("smu", "line frequency", f"{hz:g} Hz", "50 or 60 Hz",
-                 "pass" if hz in (50, 60) else "fail", line_frequency_Hz=hz)
+        self.row(
+            "smu",
+            "line frequency",
+            f"{hz:g} Hz",
+            "50 or 60 Hz",
+            "pass" if hz in (50, 60) else "fail",
+            line_frequency_Hz=hz,
+        )
         capacity, wanted = facts["buffer_capacity"], type(smu).max_buffer_points
-        self.row("smu", "buffer capacity", f"{capacity} readings",
-                 f">= {wanted} (the buffer bmrlab's sweeps are sized for)",
-                 "pass" if capacity >= wanted else "fail", buffer_capacity=capacity)
+        self.row(
+            "smu",
+            "buffer capacity",
+            f"{capacity} readings",
+            f">= {wanted} (the buffer bmrlab's sweeps are sized for)",
+            "pass" if capacity >= wanted else "fail",
+            buffer_capacity=capacity,
+        )
         delay = facts["source_delay_s"]
         fixed = isinstance(delay, (int, float))
-        self.row("smu", "source delay", q(delay, "s") if fixed else str(delay),
-                 "fixed (auto delay off): step times as requested", "pass" if fixed else "fail",
-                 source_delay_s=delay)
-        self.row("smu", "autozero", str(facts["autozero"]), "-", "info",
-                 autozero=facts["autozero"])
+        self.row(
+            "smu",
+            "source delay",
+            q(delay, "s") if fixed else str(delay),
+            "fixed (auto delay off): step times as requested",
+            "pass" if fixed else "fail",
+            source_delay_s=delay,
+        )
+        self.row("smu", "autozero", str(facts["autozero"]), "-", "info", autozero=facts["autozero"])
 
     # --- measurements ---------------------------------------------------------------------
     def _trace(self, bias: float, points: int, after_start=None) -> tuple:
         """``points`` readings at ``bias``, one every reading time: (currents, readbacks)."""
         smu, chunks = self.station.smu, []
-        smu.time_trace(bias, smu.step_time(), points, chunks.append, self.station.wait,
-                       after_start)
+        smu.time_trace(bias, smu.step_time(), points, chunks.append, self.station.wait, after_start)
         return (np.concatenate([c.i for c in chunks]), np.concatenate([c.v for c in chunks]))
 
     def _open_circuit(self) -> None:
@@ -186,18 +215,28 @@ class StationCheck:
             noise = float(np.std(currents, ddof=1)) if np.isfinite(offset) else float("inf")
             spec = self.spec.current_accuracy(current_range, 0.0)
             name = q(current_range, "A", 3)
-            self.row("smu", f"offset at 0 V, {name} range", _shown(offset, "A"),
-                     f"|I| <= {q(spec * (1 + MARGIN), 'A', 3)}",
-                     "pass" if abs(offset) <= spec * (1 + MARGIN) else "fail",
-                     source=f"{self.spec.datasheet}: offset term {q(spec, 'A', 3)} "
-                            f"+ {MARGIN:.0%}", range_A=current_range, offset_A=offset)
+            self.row(
+                "smu",
+                f"offset at 0 V, {name} range",
+                _shown(offset, "A"),
+                f"|I| <= {q(spec * (1 + MARGIN), 'A', 3)}",
+                "pass" if abs(offset) <= spec * (1 + MARGIN) else "fail",
+                source=f"{self.spec.datasheet}: offset term {q(spec, 'A', 3)} + {MARGIN:.0%}",
+                range_A=current_range,
+                offset_A=offset,
+            )
             allowed = spec * (1 + MARGIN) / 3
-            self.row("smu", f"noise at 0 V, {name} range", _shown(noise, "A") + " rms",
-                     f"<= {q(allowed, 'A', 3)} rms",
-                     "pass" if noise <= allowed else "fail",
-                     source=f"{self.spec.datasheet}: 3 sigma within the offset term "
-                            f"+ {MARGIN:.0%}", range_A=current_range, noise_A=noise,
-                     readings=int(currents.size))
+            self.row(
+                "smu",
+                f"noise at 0 V, {name} range",
+                _shown(noise, "A") + " rms",
+                f"<= {q(allowed, 'A', 3)} rms",
+                "pass" if noise <= allowed else "fail",
+                source=f"{self.spec.datasheet}: 3 sigma within the offset term + {MARGIN:.0%}",
+                range_A=current_range,
+                noise_A=noise,
+                readings=int(currents.size),
+            )
 
     def _reference_plan(self) -> tuple[float, float]:
         """The voltage and current range for the reference: as much signal as the station's
@@ -205,28 +244,40 @@ class StationCheck:
         ohms = self.reference_ohm
         limits = self.station.config.limits
         top = max(self.spec.current)
-        volts = min(limits.max_voltage, max(self.spec.voltage), 0.9 * top * ohms,
-                    0.5 * limits.max_compliance * ohms)
+        volts = min(
+            limits.max_voltage,
+            max(self.spec.voltage),
+            0.9 * top * ohms,
+            0.5 * limits.max_compliance * ohms,
+        )
         current_range = min(r for r in self.spec.current if r >= 1.05 * volts / ohms)
         return volts, current_range
 
     def _reference_resistor(self) -> None:
         if self.reference_ohm is None:
-            self.row("smu", "reference resistor", "-", "-", "not checked",
-                     source="no --reference given")
+            self.row(
+                "smu", "reference resistor", "-", "-", "not checked", source="no --reference given"
+            )
             return
         ohms = self.reference_ohm
         volts, current_range = self._reference_plan()
         source_range = self.station.guard.source_range(volts, self.station.smu.voltage_ranges)
-        relative = (self.spec.current_accuracy(current_range, volts / ohms) * ohms / volts
-                    + self.spec.voltage_accuracy(source_range, volts) / volts
-                    + REFERENCE_TOLERANCE)
+        relative = (
+            self.spec.current_accuracy(current_range, volts / ohms) * ohms / volts
+            + self.spec.voltage_accuracy(source_range, volts) / volts
+            + REFERENCE_TOLERANCE
+        )
         if relative >= 1:
-            self.row("smu", f"reference {q(ohms, 'Ohm', 3)}", "-", f"+/- {relative:.0%}",
-                     "not checked",
-                     source=f"at {q(volts, 'V', 3)} (the station's limits) the instrument's "
-                            f"accuracy on the {q(current_range, 'A', 3)} range cannot tell "
-                            f"{q(ohms, 'Ohm', 3)} from twice as much: use a smaller reference")
+            self.row(
+                "smu",
+                f"reference {q(ohms, 'Ohm', 3)}",
+                "-",
+                f"+/- {relative:.0%}",
+                "not checked",
+                source=f"at {q(volts, 'V', 3)} (the station's limits) the instrument's "
+                f"accuracy on the {q(current_range, 'A', 3)} range cannot tell "
+                f"{q(ohms, 'Ohm', 3)} from twice as much: use a smaller reference",
+            )
             return
         self._configure(volts, current_range, self._compliance(volts / ohms))
         zero, _ = self._trace(0.0, READINGS)
@@ -237,15 +288,21 @@ class StationCheck:
         measured = v_mean / step if np.isfinite(step) and step != 0 else float("inf")
         error = abs(measured / ohms - 1) if np.isfinite(measured) else float("inf")
         passed = error <= relative
-        self.row("smu", f"reference {q(ohms, 'Ohm', 3)} at {q(volts, 'V', 3)}",
-                 _shown(measured, "Ohm") if measured > 0 else f"{measured:.3g} Ohm",
-                 f"{q(ohms, 'Ohm', 3)} +/- {relative:.2%}",
-                 "pass" if passed else "fail",
-                 source=f"{self.spec.datasheet}: current on the {q(current_range, 'A', 3)} "
-                        f"range, voltage on the {q(source_range, 'V', 3)} range, "
-                        f"+ {REFERENCE_TOLERANCE:.0%} resistor tolerance",
-                 volts=volts, current_range_A=current_range, resistance_ohm=measured,
-                 error=error, allowed_error=relative)
+        self.row(
+            "smu",
+            f"reference {q(ohms, 'Ohm', 3)} at {q(volts, 'V', 3)}",
+            _shown(measured, "Ohm") if measured > 0 else f"{measured:.3g} Ohm",
+            f"{q(ohms, 'Ohm', 3)} +/- {relative:.2%}",
+            "pass" if passed else "fail",
+            source=f"{self.spec.datasheet}: current on the {q(current_range, 'A', 3)} "
+            f"range, voltage on the {q(source_range, 'V', 3)} range, "
+            f"+ {REFERENCE_TOLERANCE:.0%} resistor tolerance",
+            volts=volts,
+            current_range_A=current_range,
+            resistance_ohm=measured,
+            error=error,
+            allowed_error=relative,
+        )
         if passed:
             self.reference = (v_mean, step, current_range, volts)
 
@@ -256,21 +313,40 @@ class StationCheck:
         facts = self.report.facts.get("pulse_generator")
         wanted = self.station.config.instruments["pulse_generator"].load
         if facts is None:
-            self.row("pulse_generator", "load setting", "-", wanted, "not checked",
-                     source="the generator did not report its facts")
+            self.row(
+                "pulse_generator",
+                "load setting",
+                "-",
+                wanted,
+                "not checked",
+                source="the generator did not report its facts",
+            )
         else:
             load = _load_setting(facts["load"])
-            self.row("pulse_generator", "load setting", f"{facts['load']} ({load})",
-                     f"{wanted} (instruments.pulse_generator.load)",
-                     "pass" if load == wanted else "fail", source="OUTP:LOAD?")
+            self.row(
+                "pulse_generator",
+                "load setting",
+                f"{facts['load']} ({load})",
+                f"{wanted} (instruments.pulse_generator.load)",
+                "pass" if load == wanted else "fail",
+                source="OUTP:LOAD?",
+            )
         if self.reference is None:
-            why = ("no --reference given: a current-measuring SMU sees the generator's level "
-                   "only as a current through a known resistor"
-                   if self.reference_ohm is None else
-                   "the reference resistor failed its check: no known resistance to measure "
-                   "the level through")
-            self.row("pulse_generator", "level into a high impedance", "-", "-",
-                     "not checked", source=why)
+            why = (
+                "no --reference given: a current-measuring SMU sees the generator's level "
+                "only as a current through a known resistor"
+                if self.reference_ohm is None
+                else "the reference resistor failed its check: no known resistance to measure "
+                "the level through"
+            )
+            self.row(
+                "pulse_generator",
+                "level into a high impedance",
+                "-",
+                "-",
+                "not checked",
+                source=why,
+            )
             return
         self._generator_level(generator)
 
@@ -281,25 +357,35 @@ class StationCheck:
         smu = self.station.smu
         self._configure(volts, current_range, self._compliance(step))
         width = PULSE_READINGS * smu.step_time()
-        currents, _ = self._trace(0.0, 3 * PULSE_READINGS,
-                                  after_start=lambda: generator.single(volts, width))
+        currents, _ = self._trace(
+            0.0, 3 * PULSE_READINGS, after_start=lambda: generator.single(volts, width)
+        )
         if not np.all(np.isfinite(currents)) or np.any(np.abs(currents) > OVERFLOW):
             level = float("inf")
         else:
             baseline = np.median(currents[currents - np.min(currents) < step / 2])
             inside = np.flatnonzero(currents - baseline > step / 2)[1:-1]  # edges dropped
-            level = (float(np.median(currents[inside]) - baseline) / step * v_smu
-                     if inside.size >= 3 else 0.0)
+            level = (
+                float(np.median(currents[inside]) - baseline) / step * v_smu
+                if inside.size >= 3
+                else 0.0
+            )
         datasheet = self.station.generator_class.DATASHEET.datasheet
         gain, offset = self.station.generator_class.DATASHEET.amplitude
         allowed = gain * volts + offset + GENERATOR_READ_MARGIN * volts
-        self.row("pulse_generator", f"level into a high impedance ({q(volts, 'V', 3)} pulse)",
-                 _shown(level, "V"), f"{q(volts, 'V', 3)} +/- {q(allowed, 'V', 3)}",
-                 "pass" if abs(level - volts) <= allowed else "fail",
-                 source=f"{datasheet} ({gain:.0%} + {q(offset, 'V')}) "
-                        f"+ {GENERATOR_READ_MARGIN:.0%} for the SMU's reading of it through "
-                        f"the reference resistor",
-                 level_V=level, programmed_V=volts, width_s=width)
+        self.row(
+            "pulse_generator",
+            f"level into a high impedance ({q(volts, 'V', 3)} pulse)",
+            _shown(level, "V"),
+            f"{q(volts, 'V', 3)} +/- {q(allowed, 'V', 3)}",
+            "pass" if abs(level - volts) <= allowed else "fail",
+            source=f"{datasheet} ({gain:.0%} + {q(offset, 'V')}) "
+            f"+ {GENERATOR_READ_MARGIN:.0%} for the SMU's reading of it through "
+            f"the reference resistor",
+            level_V=level,
+            programmed_V=volts,
+            width_s=width,
+        )
 
 
 def _load_setting(reply: str) -> str:

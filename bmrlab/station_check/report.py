@@ -37,21 +37,37 @@ class Report:
         return not any(row.result == "fail" for row in self.rows)
 
     def as_dict(self) -> dict:
-        return {"kind": "station-check", "bmrlab_version": __version__,
-                "started": self.started, "ended": self.ended, "passed": self.passed,
-                "reference_ohm": self.reference_ohm, "station": self.station,
-                "facts": self.facts, "checks": [asdict(row) for row in self.rows]}
+        return {
+            "kind": "station-check",
+            "bmrlab_version": __version__,
+            "started": self.started,
+            "ended": self.ended,
+            "passed": self.passed,
+            "reference_ohm": self.reference_ohm,
+            "station": self.station,
+            "facts": self.facts,
+            "checks": [asdict(row) for row in self.rows],
+        }
 
     def table(self) -> str:
         header = ("check", "measured", "allowed", "result")
-        lines = [(f"{row.instrument}: {row.check}", row.measured, row.allowed,
-                  row.result.upper() if row.result == "fail" else row.result)
-                 for row in self.rows]
+        lines = [
+            (
+                f"{row.instrument}: {row.check}",
+                row.measured,
+                row.allowed,
+                row.result.upper() if row.result == "fail" else row.result,
+            )
+            for row in self.rows
+        ]
         widths = [max(len(line[k]) for line in [header, *lines]) for k in range(3)]
         out = []
         for k, line in enumerate([header, *lines]):
-            out.append("  ".join(text.ljust(width) for text, width in zip(line, widths))
-                       + "  " + line[3])
+            out.append(
+                "  ".join(text.ljust(width) for text, width in zip(line[:3], widths, strict=True))
+                + "  "
+                + line[3]
+            )
             if k == 0:
                 out.append("  ".join("-" * w for w in [*widths, 6]))
         verdict = "PASSED" if self.passed else "FAILED"
@@ -71,8 +87,9 @@ def check_out_dir(out_dir) -> Path:
     while not existing.exists():
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise BadInput(f"--out {out_dir}: cannot write a report there ({existing} is not a "
-                       "writable directory)")
+        raise BadInput(
+            f"--out {out_dir}: cannot write a report there ({existing} is not a writable directory)"
+        )
     return path
 
 

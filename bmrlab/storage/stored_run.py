@@ -17,9 +17,22 @@ import numpy as np
 BLOCK_ROWS = 1 << 16  # rows read at a time: 0.5 MB per float64 column
 
 # attributes of a run group that are not parameters
-RESERVED = {"protocol", "status", "reason", "started", "ended", "station", "figures",
-            "conditions", "published", "columns", "recipe_step", "metadata", "stored_rows",
-            "result_schema"}
+RESERVED = {
+    "protocol",
+    "status",
+    "reason",
+    "started",
+    "ended",
+    "station",
+    "figures",
+    "conditions",
+    "published",
+    "columns",
+    "recipe_step",
+    "metadata",
+    "stored_rows",
+    "result_schema",
+}
 
 
 def plain(value):
@@ -31,8 +44,7 @@ def plain(value):
 
 def run_parameters(attrs) -> dict:
     """The protocol parameters stored with a run (value attrs, not their ``.units``)."""
-    return {k: plain(v) for k, v in attrs.items()
-            if k not in RESERVED and not k.endswith(".units")}
+    return {k: plain(v) for k, v in attrs.items() if k not in RESERVED and not k.endswith(".units")}
 
 
 def stored_rows(group: h5py.Group) -> int:
@@ -79,8 +91,12 @@ class StoredRun:
         """Whole measured columns: for the small runs and the columns a protocol selects
         first (reads, summaries); use ``chunks`` or ``groups`` for the bulk of a long run."""
         parts = list(self.chunks(names))
-        return {name: np.concatenate([p[name] for p in parts]) if parts
-                else np.empty(0, self.group[name].dtype) for name in names}
+        return {
+            name: np.concatenate([p[name] for p in parts])
+            if parts
+            else np.empty(0, self.group[name].dtype)
+            for name in names
+        }
 
     def column(self, name: str) -> np.ndarray:
         return self.columns([name])[name]
@@ -102,6 +118,6 @@ class StoredRun:
             starts, stops = np.r_[0, edges], np.r_[edges, keys.size]
             for start, stop in zip(starts[:-1], stops[:-1], strict=True):
                 yield keys[start].item(), {k: block[k][start:stop] for k in names if k != key}
-            carry = {k: v[starts[-1]:] for k, v in block.items()}
+            carry = {k: v[starts[-1] :] for k, v in block.items()}
         if carry is not None and carry[key].size:
             yield carry[key][0].item(), {k: v for k, v in carry.items() if k != key}

@@ -13,6 +13,8 @@ CLIENTS = {
     "qcodes-2636b": ("keithley2636b", qcodes_clients.keithley2636b),
     "qcodes-33522b": ("keysight33500b", qcodes_clients.keysight33522b),
     "qcodes-33220a": ("agilent33220a", qcodes_clients.agilent33220a),
-    **{name: (spec["model"], sequences.scenario(name))
-       for name, spec in sequences.SEQUENCES.items()},
+    **{
+        name: (spec["model"], sequences.scenario(name))
+        for name, spec in sequences.SEQUENCES.items()
+    },
 }

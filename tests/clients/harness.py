@@ -55,8 +55,11 @@ class Call:
 def load_not_modelled() -> dict[tuple[str, str], dict]:
     """(client, call) -> entry; the file groups entries by instrument model."""
     data = yaml.safe_load((HERE / "not_modelled.yaml").read_text()) or {}
-    return {(entry["client"], entry["call"]): {**entry, "model": model}
-            for model, entries in data.items() for entry in entries or []}
+    return {
+        (entry["client"], entry["call"]): {**entry, "model": model}
+        for model, entries in data.items()
+        for entry in entries or []
+    }
 
 
 def is_timeout(error: BaseException | None) -> bool:
@@ -110,7 +113,10 @@ class Served:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bmrlab.cli", "sim", "serve", "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         self.resources = {}
         try:
             for _ in DEFAULT_STATION.instruments:
@@ -212,8 +218,11 @@ class ClientRun:
             return None
         self._sent.clear()
         with self._patience(slow):  # a slow call's error query waits for the same work
-            value, error = self._watched(label, lambda: fn(*args, **kwargs),
-                                         (SLOW_TIMEOUT_S if slow else TIMEOUT_S) + WATCHDOG_S)
+            value, error = self._watched(
+                label,
+                lambda: fn(*args, **kwargs),
+                (SLOW_TIMEOUT_S if slow else TIMEOUT_S) + WATCHDOG_S,
+            )
             sent = list(self._sent)
             queued = [] if self.cannot_run else self._drain_errors()
         if error is not None and is_timeout(error):
@@ -240,17 +249,20 @@ class ClientRun:
 
     def method(self, obj, name: str, *args, prefix: str = "", slow: bool = False, **kwargs):
         shown = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
-        return self.call(f"{prefix}{name}({shown})", lambda: getattr(obj, name)(*args, **kwargs),
-                         slow=slow)
+        return self.call(
+            f"{prefix}{name}({shown})", lambda: getattr(obj, name)(*args, **kwargs), slow=slow
+        )
 
     def param(self, root, path: str, *value, prefix: str = "", slow: bool = False):
         """A QCoDeS parameter or function by its dotted path under ``root``: get it with no
         value, set it with one."""
+
         def resolve():
             obj = root
             for part in path.split("."):
                 obj = getattr(obj, part)
             return obj(*value)
+
         return self.call(f"{prefix}{path}({', '.join(map(repr, value))})", resolve, slow=slow)
 
     def _watched(self, label: str, fn, limit_s: float):
@@ -301,8 +313,9 @@ class ClientRun:
 
     def _waits_long(self) -> bool:
         with contextlib.suppress(Exception):
-            return any(res.timeout is None or res.timeout > SLOW_TIMEOUT_S * 1000
-                       for res in self._visa)
+            return any(
+                res.timeout is None or res.timeout > SLOW_TIMEOUT_S * 1000 for res in self._visa
+            )
         return True
 
     @contextlib.contextmanager
@@ -368,13 +381,14 @@ class ClientRun:
 def _raise_in(thread: threading.Thread, error: type) -> None:
     """Raise ``error`` inside ``thread`` at its next Python instruction: the only way to stop
     an in-process simulated instrument that never returns (it holds its bench's lock)."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
-                                               ctypes.py_object(error))
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread.ident), ctypes.py_object(error)
+    )
 
 
 def _is_open(resource) -> bool:
     try:
-        resource.session
+        _ = resource.session  # raises once the session is closed
     except pyvisa.errors.InvalidSession:
         return False
     return True

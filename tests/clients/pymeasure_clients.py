@@ -5,8 +5,14 @@ from pymeasure.instruments.keithley import Keithley2400, Keithley2450, Keithley2
 
 
 def _connect(run, driver):
-    instrument = run.construct(lambda: driver(run.resource, visa_library=run.visa_library,
-                                              read_termination="\n", write_termination="\n"))
+    instrument = run.construct(
+        lambda: driver(
+            run.resource,
+            visa_library=run.visa_library,
+            read_termination="\n",
+            write_termination="\n",
+        )
+    )
     if instrument is not None:
         run.watch(instrument.adapter.connection)
     return instrument

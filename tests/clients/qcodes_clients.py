@@ -20,8 +20,11 @@ class Keysight33220A(Keysight33210A):
 
 
 def _connect(run, driver):
-    instrument = run.construct(lambda: driver(f"{driver.__name__}_{next(_names)}", run.resource,
-                                              visalib=run.visa_library, timeout=1.0))
+    instrument = run.construct(
+        lambda: driver(
+            f"{driver.__name__}_{next(_names)}", run.resource, visalib=run.visa_library, timeout=1.0
+        )
+    )
     if instrument is not None:
         run.watch(instrument.visa_handle)
     return instrument
@@ -69,8 +72,9 @@ def keithley2450(run) -> None:
     buffer = run.method(smu, "buffer", "defbuffer1")
     run.param(buffer, "size", prefix="buffer.")
     run.param(buffer, "number_of_readings", prefix="buffer.")
-    run.param(buffer, "elements", ["measurement", "relative_time", "source_value"],
-              prefix="buffer.")
+    run.param(
+        buffer, "elements", ["measurement", "relative_time", "source_value"], prefix="buffer."
+    )
     # QCoDeS's sweep clears the buffer it read (Keithley_2450._measure_sweep): the buffer is
     # read back after readings that stay in it, as a user would
     run.method(buffer, "clear_buffer", prefix="buffer.")
@@ -141,8 +145,10 @@ def keithley2636b(run) -> None:
     run.param(smu, "smua.volt")
     run.param(smu, "smua.curr")
     run.param(smu, "smua.res")
-    run.call("smua.setup_fastsweep(LinSweep(smua.volt, 0, 0.1, 5, 0.001))",
-             lambda: smu.smua.setup_fastsweep(LinSweep(smu.smua.volt, 0, 0.1, 5, 0.001)))
+    run.call(
+        "smua.setup_fastsweep(LinSweep(smua.volt, 0, 0.1, 5, 0.001))",
+        lambda: smu.smua.setup_fastsweep(LinSweep(smu.smua.volt, 0, 0.1, 5, 0.001)),
+    )
     run.param(smu, "smua.fastsweep", slow=True)
     run.param(smu, "smua.timetrace_npts", 5)
     run.param(smu, "smua.timetrace_dt", 0.01)

@@ -16,7 +16,10 @@ def scenario(client: str):
             for step in sequence["steps"]:
                 kind = "query" if "query" in step else "write"
                 command = step[kind]
-                run.call(f"{number}: {command}", lambda: getattr(res, kind)(command),
-                         slow=step.get("slow", False))
+                run.call(
+                    f"{number}: {command}",
+                    lambda kind=kind, command=command: getattr(res, kind)(command),
+                    slow=step.get("slow", False),
+                )
 
     return replay

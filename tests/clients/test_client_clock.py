@@ -17,8 +17,10 @@ def pulse_rest_read(smu) -> dict:
     """A user's script: switch the device on with a 200 mV pulse held by ``time.sleep``, read
     at 10 mV at once and again after resting at 0 V for 100 ms."""
     smu.write("*RST")
-    smu.write(':SOUR:FUNC VOLT;:SOUR:VOLT:RANG 2;:SOUR:VOLT:ILIM 1e-6;:SENS:FUNC "CURR";'
-              ":SENS:CURR:NPLC 0.01")
+    smu.write(
+        ':SOUR:FUNC VOLT;:SOUR:VOLT:RANG 2;:SOUR:VOLT:ILIM 1e-6;:SENS:FUNC "CURR";'
+        ":SENS:CURR:NPLC 0.01"
+    )
     smu.write(":SOUR:VOLT 0.01;:OUTP ON")
     read = {"before": float(smu.query(":READ?"))}
     smu.write(":SOUR:VOLT 0.2")
@@ -40,8 +42,7 @@ def assert_switched_then_relaxed(read: dict) -> None:
 
 def open_2450(visa_library: str, resource: str = K2450):
     rm = pyvisa.ResourceManager(visa_library)
-    return rm.open_resource(resource, read_termination="\n", write_termination="\n",
-                            timeout=10_000)
+    return rm.open_resource(resource, read_termination="\n", write_termination="\n", timeout=10_000)
 
 
 def test_a_plain_in_process_client_sees_its_sleep_pass_on_the_device():

@@ -36,8 +36,10 @@ def ask(sock: socket.socket, message: str) -> str:
 
 def test_a_busy_instrument_holds_up_only_its_own_clients(connect):
     sweeper = connect("smu2400")
-    sweeper.sendall(b"*RST\n:SOUR:FUNC VOLT;:SOUR:VOLT:MODE LIST;:SOUR:LIST:VOLT 0,0,0,0\n"
-                    b":SOUR:DEL 0.5\n:TRIG:COUN 4\n:OUTP ON\n")
+    sweeper.sendall(
+        b"*RST\n:SOUR:FUNC VOLT;:SOUR:VOLT:MODE LIST;:SOUR:LIST:VOLT 0,0,0,0\n"
+        b":SOUR:DEL 0.5\n:TRIG:COUN 4\n:OUTP ON\n"
+    )
     done = threading.Event()
 
     def sweep():

@@ -5,10 +5,10 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PyQt6.QtCore import QSettings  # noqa: E402
+from PyQt6.QtCore import QSettings
 
-from bmrlab.gui.window import MainWindow  # noqa: E402
-from bmrlab.station import Station  # noqa: E402
+from bmrlab.gui.window import MainWindow
+from bmrlab.station import Station
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ the layout is restored."""
 
 from PyQt6.QtCore import QPoint, QRect
 from PyQt6.QtGui import QColor
-from PyQt6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QLineEdit, QScrollArea,
-                             QWidget)
+from PyQt6.QtWidgets import QAbstractButton, QCheckBox, QComboBox, QLineEdit, QScrollArea, QWidget
 
 from bmrlab.gui.run_strip import PROGRESS_COLOR
 
@@ -22,8 +21,12 @@ def drawn(win, widget) -> bool:
     """The widget is on screen inside the window and nothing covers it."""
     inside = win.rect().contains(rect_in_window(win, widget))
     region = widget.visibleRegion().boundingRect()
-    return widget.isVisible() and inside and region.width() >= widget.width() - 1 \
+    return (
+        widget.isVisible()
+        and inside
+        and region.width() >= widget.width() - 1
         and region.height() >= widget.height() - 1
+    )
 
 
 def reach(qtbot, win, widget) -> None:
@@ -47,21 +50,31 @@ def test_the_window_fits_1280x720_with_every_control_reachable(qtbot, window):
             dock.raise_()
             qtbot.wait(10)
             for widget in dock.widget().findChildren(QWidget):
-                if not isinstance(widget, CONTROLS) or not widget.isVisibleTo(dock) \
-                        or widget.objectName().startswith("qt_"):
+                if (
+                    not isinstance(widget, CONTROLS)
+                    or not widget.isVisibleTo(dock)
+                    or widget.objectName().startswith("qt_")
+                ):
                     continue
                 reach(qtbot, window, widget)
                 assert drawn(window, widget), f"{protocol}: {name}: {widget}"
-        for widget in (window.start_button, window.abort_button, window.add_button,
-                       window.strip.bar, window.status):
+        for widget in (
+            window.start_button,
+            window.abort_button,
+            window.add_button,
+            window.strip.bar,
+            window.status,
+        ):
             assert drawn(window, widget), widget
 
 
 def colour_pixels(image, rect: QRect, colour: str) -> int:
     target = QColor(colour).rgb()
-    return sum(image.pixel(x, y) == target
-               for x in range(rect.left(), rect.right(), 2)
-               for y in range(rect.top(), rect.bottom(), 2))
+    return sum(
+        image.pixel(x, y) == target
+        for x in range(rect.left(), rect.right(), 2)
+        for y in range(rect.top(), rect.bottom(), 2)
+    )
 
 
 def test_progress_and_messages_are_visible_in_a_grab(qtbot, window):
@@ -99,6 +112,7 @@ def test_the_layout_is_restored(qtbot, window, tmp_path):
     from PyQt6.QtCore import QSettings
 
     from bmrlab.gui.window import MainWindow
+
     window.docks["log"].setFloating(True)
     window.docks["manual"].hide()
     window.close()

@@ -41,8 +41,9 @@ def test_axis_labels_are_words_with_units_and_cycles_have_a_legend(qtbot, window
 
 
 def test_pulse_delay_is_drawn_against_time_since_the_step_on_a_log_axis(qtbot, window):
-    result = run_from_window(qtbot, window, "pulse-delay", amplitudes="200mV,300mV",
-                             delay_at="200mV", pulses=2)
+    result = run_from_window(
+        qtbot, window, "pulse-delay", amplitudes="200mV,300mV", delay_at="200mV", pulses=2
+    )
     assert result.status == "finished"
     assert window.plot.spec["x"] == "t_step_s" and window.plot.spec["log_x"]
     assert "time since the step" in axis_label(window, "bottom")
@@ -99,8 +100,7 @@ def test_the_next_run_clears_the_figures_and_an_abort_says_why(qtbot, window):
 
 
 # --- run browser (finding 9) ----------------------------------------------------------------
-def test_the_browser_lists_protocol_and_status_and_exports_beside_the_file(qtbot, window,
-                                                                           tmp_path):
+def test_the_browser_lists_protocol_and_status_and_exports_beside_the_file(qtbot, window, tmp_path):
     run_from_window(qtbot, window, "iv-sweep", cycles=1)
     table = window.browser.table
     assert [table.item(0, c).text() for c in (1, 3)] == ["iv-sweep", "finished"]
@@ -136,8 +136,9 @@ def test_a_manual_pulse_is_confirmed_with_a_read_back(qtbot, window):
     window.manual.pulse_width.setText("5ms")
     window.manual.pulse_button.click()
     assert "after the 100 mV pulse" in window.manual.result.text()
-    assert any("pulse applied: 100 mV for 5 ms" in line
-               for line in window.log.toPlainText().splitlines())
+    assert any(
+        "pulse applied: 100 mV for 5 ms" in line for line in window.log.toPlainText().splitlines()
+    )
     window.manual.pulse_width.setText("five")
     window.manual.pulse_button.click()
     message = window.strip.message.text()
@@ -211,8 +212,16 @@ def test_keyboard_shortcuts_start_and_abort(qtbot, window):
 @pytest.mark.parametrize("key", ["start", "queue", "abort", "off"])
 def test_every_shortcut_is_shown_on_its_button(window, key):
     from bmrlab.gui.window import SHORTCUTS
-    tips = [b.toolTip() for b in (window.start_button, window.add_button,
-                                  window.abort_button, window.manual.off_button)]
+
+    tips = [
+        b.toolTip()
+        for b in (
+            window.start_button,
+            window.add_button,
+            window.abort_button,
+            window.manual.off_button,
+        )
+    ]
     assert any(SHORTCUTS[key] in tip for tip in tips)
 
 
@@ -224,8 +233,18 @@ def test_a_log_axis_over_less_than_two_decades_labels_1_2_5_only(qtbot):
     axis.setRange(-3.1, -1.9)
     values = np.log10([1e-3, 2e-3, 3e-3, 4e-3, 5e-3, 6e-3, 7e-3, 8e-3, 9e-3, 1e-2])
     labels = axis.tickStrings(list(values), 1.0, 0.1)
-    assert [bool(text) for text in labels] == [True, True, False, False, True, False, False,
-                                                False, False, True]
+    assert [bool(text) for text in labels] == [
+        True,
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 def test_any_column_against_any_column_with_log_toggles_and_a_cursor_readout(qtbot, window):
@@ -265,13 +284,17 @@ def test_a_long_list_shows_its_start_and_says_it_is_a_list(qtbot, window):
 
 def test_notes_are_stored_with_the_run_and_shown_in_the_browser(qtbot, window):
     from bmrlab.storage import load_run
+
     window.form.metadata_edits["operator"].setText("Ada")
     window.form.metadata_edits["temperature"].setText("295 K")
     window.form.notes_edit.setPlainText("probe 3 re-landed")
     result = run_from_window(qtbot, window, "iv-sweep", cycles=1)
     stored = load_run(result.path, result.run)
-    assert stored.metadata == {"operator": "Ada", "temperature": "295 K",
-                               "notes": "probe 3 re-landed"}
+    assert stored.metadata == {
+        "operator": "Ada",
+        "temperature": "295 K",
+        "notes": "probe 3 re-landed",
+    }
     assert "operator" not in stored.parameters
     window.browser.select(0)
     assert figure_rows(window)["operator"][0] == "Ada"
@@ -279,12 +302,14 @@ def test_notes_are_stored_with_the_run_and_shown_in_the_browser(qtbot, window):
 
 def dashed_lines(win) -> list:
     import pyqtgraph as pg
+
     return [item for item in win.plot.plotItem.items if isinstance(item, pg.InfiniteLine)]
 
 
 def test_the_median_delays_are_marked_on_the_traces_when_the_run_ends(qtbot, window):
-    result = run_from_window(qtbot, window, "pulse-delay", amplitudes="200mV,300mV",
-                             delay_at="200mV", pulses=2)
+    result = run_from_window(
+        qtbot, window, "pulse-delay", amplitudes="200mV,300mV", delay_at="200mV", pulses=2
+    )
     lines = dashed_lines(window)
     assert len(lines) == 2
     medians = sorted(s["median"] * 1e-3 for s in result.figures["stats"]["delay_by_mV"].values())
@@ -297,5 +322,3 @@ def test_the_endurance_figure_is_marked_on_the_window_plot(qtbot, window):
     (line,) = dashed_lines(window)
     assert 10 ** line.value() == pytest.approx(result.figures["endurance_cycles"])
     assert "cycles" in line.label.toPlainText()
-
-

@@ -9,7 +9,6 @@ from bmrlab.storage import load_run
 
 from .conftest import figure_rows, idle, run_from_window, start_long_run
 
-
 SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 
 
@@ -39,8 +38,10 @@ def test_two_runs_in_one_window_draw_the_current_at_its_true_value(qtbot, window
         left = window.plot.getAxis("left")
         assert left.autoSIPrefixScale == 1.0
         assert tick_value(left, -6) == pytest.approx(1e-6)  # the 1 uA compliance is drawn at 1e-6 A
-        top = max(float(c.getData()[1][~(c.getData()[1] != c.getData()[1])].max())
-                  for c in window.plot.curves.values())
+        top = max(
+            float(c.getData()[1][~(c.getData()[1] != c.getData()[1])].max())
+            for c in window.plot.curves.values()
+        )
         assert top == pytest.approx(-6, abs=0.1)  # log10 of the compliance-limited points
 
 
@@ -85,8 +86,9 @@ def test_abort_keeps_the_queue_and_offers_resume_skip_and_clear(qtbot, window):
     assert [job.state for job in window.queue.jobs] == ["aborted", "queued", "queued"]
     assert window.queue.paused and window.queue.pause_row.isVisibleTo(window)
     window.queue.skip_button.click()  # drop cycles=1, run cycles=2
-    qtbot.waitUntil(lambda: idle(window) and window.queue.jobs[-1].state == "finished",
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: idle(window) and window.queue.jobs[-1].state == "finished", timeout=60_000
+    )
     assert [job.state for job in window.queue.jobs] == ["aborted", "finished"]
     assert window.last_result.protocol == "iv-sweep"
     assert max(window.last_result.data["cycle"]) == 2
@@ -158,6 +160,7 @@ def test_queued_runs_move_up_and_down(qtbot, window):
 
 def test_the_run_strip_is_busy_until_progress_and_keeps_it_after_an_abort(qtbot):
     from bmrlab.gui.run_strip import RunStrip
+
     strip = RunStrip()
     qtbot.addWidget(strip)
     strip.started("retention", None)
@@ -175,8 +178,9 @@ def test_ctrl_0_switches_the_output_off_and_a_queue_end_is_announced(qtbot, wind
         window.form.set_value("cycles", cycles)
         window.add_to_queue()
     window.start_button.click()
-    qtbot.waitUntil(lambda: idle(window) and window.queue.jobs[-1].state == "finished",
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: idle(window) and window.queue.jobs[-1].state == "finished", timeout=60_000
+    )
     assert window.strip.message.text() == "queue done: 2 runs"
     window.manual.read_button.click()
     window.station.smu.configure(max_abs_v=0.2, compliance=1e-6, nplc=0.05)  # output on
@@ -186,11 +190,13 @@ def test_ctrl_0_switches_the_output_off_and_a_queue_end_is_announced(qtbot, wind
     assert not window.station.sim.by_name("smu").output
 
 
-def test_typed_values_of_every_protocol_are_remembered_for_the_next_session(qtbot, window,
-                                                                            tmp_path):
+def test_typed_values_of_every_protocol_are_remembered_for_the_next_session(
+    qtbot, window, tmp_path
+):
     from PyQt6.QtCore import QSettings
 
     from bmrlab.gui.window import MainWindow
+
     window.protocol_box.setCurrentText("iv-sweep")
     window.form.set_value("cycles", "7")
     window.protocol_box.setCurrentText("paired-pulse")
@@ -211,9 +217,11 @@ def test_a_failed_run_is_red_with_its_reason_and_pauses_the_queue(qtbot, tmp_pat
     from bmrlab.gui.window import MainWindow
     from bmrlab.paths import CONFIG_DIR
     from bmrlab.station import Station
+
     config = yaml.safe_load((CONFIG_DIR / "stations" / "sim-2450.yaml").read_text())
-    config["simulation"]["faults"] = [{"instrument": "smu", "kind": "error", "after": 12,
-                                       "error": '-113,"Undefined header"'}]
+    config["simulation"]["faults"] = [
+        {"instrument": "smu", "kind": "error", "after": 12, "error": '-113,"Undefined header"'}
+    ]
     path = tmp_path / "faulty.yaml"
     path.write_text(yaml.safe_dump(config))
     settings = QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat)
