@@ -132,6 +132,26 @@ def phase_legend(phases: type[IntEnum]) -> str:
     return ", ".join(f"{p.value} {p.name.lower().replace('_', ' ')}" for p in phases)
 
 
+def nplc_parameter(default: float, description: str = "aperture of each reading") -> Quantity:
+    """``nplc``: the measurement aperture in power-line cycles; the SMU model's own range is
+    checked before the run (``check_nplc``)."""
+    return Quantity(
+        "nplc", units="", minimum=0.001, maximum=10.0, default=default, description=description
+    )
+
+
+def v_read_parameter(description: str = "read voltage") -> Quantity:
+    """``v_read``: the small voltage a state is read at (the standard 20 mV)."""
+    return Quantity(
+        "v_read",
+        units="V",
+        minimum=1e-3,
+        maximum=1.0,
+        default=standard.V_READ,
+        description=description,
+    )
+
+
 def compliance_parameter() -> Quantity:
     """The current limit every protocol sets (default: the standard 1 uA)."""
     return Quantity(

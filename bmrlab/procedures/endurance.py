@@ -21,7 +21,9 @@ from .base import (
     Quantity,
     ResultPlot,
     compliance_parameter,
+    nplc_parameter,
     phase_legend,
+    v_read_parameter,
 )
 from .context import RunContext
 
@@ -118,23 +120,9 @@ class Endurance(BmrProcedure[EnduranceResult]):
         default=20,
         description="read cycles per decade of cycles",
     )
-    v_read = Quantity(
-        "v_read",
-        units="V",
-        minimum=1e-3,
-        maximum=1.0,
-        default=standard.V_READ,
-        description="read voltage",
-    )
+    v_read = v_read_parameter("read voltage")
     compliance = compliance_parameter()
-    nplc = Quantity(
-        "nplc",
-        units="",
-        minimum=0.001,
-        maximum=10.0,
-        default=0.01,
-        description="aperture of each step's reading",
-    )
+    nplc = nplc_parameter(0.01, "aperture of each step's reading")
 
     @classmethod
     def condition_defaults(cls, conditions: dict, given: dict) -> dict:

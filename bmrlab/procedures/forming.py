@@ -12,7 +12,7 @@ from .. import standard
 from ..analysis.stimulus_response import forming_voltage
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
-from .base import BmrProcedure, Quantity, compliance_parameter
+from .base import BmrProcedure, Quantity, compliance_parameter, nplc_parameter
 from .context import RunContext
 
 
@@ -74,14 +74,7 @@ class Forming(BmrProcedure[FormingResult]):
         description="stop once a read finds less than this",
     )
     compliance = compliance_parameter()
-    nplc = Quantity(
-        "nplc",
-        units="",
-        minimum=0.001,
-        maximum=10.0,
-        default=0.05,
-        description="aperture of each reading",
-    )
+    nplc = nplc_parameter(0.05, "aperture of each reading")
 
     def check(self, station) -> None:
         station.guard.check_voltage("stop", self.stop)

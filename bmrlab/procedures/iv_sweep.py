@@ -14,7 +14,15 @@ from ..errors import BadInput
 from ..results import ProtocolResult, ResultModel, Spread, figure, flag
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
-from .base import BmrProcedure, Count, Quantity, compliance_parameter, phase_legend
+from .base import (
+    BmrProcedure,
+    Count,
+    Quantity,
+    compliance_parameter,
+    nplc_parameter,
+    phase_legend,
+    v_read_parameter,
+)
 from .context import RunContext
 
 FLOOR_RESOLUTIONS = 10  # an HRS read within this many resolutions of 0 is the floor
@@ -118,14 +126,7 @@ class IvSweep(BmrProcedure[IvSweepResult]):
         description="time per step (step/dwell is the sweep rate)",
     )
     compliance = compliance_parameter()
-    nplc = Quantity(
-        "nplc",
-        units="",
-        minimum=0.01,
-        maximum=10.0,
-        default=0.05,
-        description="measurement aperture in power-line cycles",
-    )
+    nplc = nplc_parameter(0.05, "measurement aperture in power-line cycles")
     cycles = Count(
         "cycles",
         minimum=1,
@@ -133,14 +134,7 @@ class IvSweep(BmrProcedure[IvSweepResult]):
         default=standard.IV_CYCLES,
         description="number of loops",
     )
-    v_read = Quantity(
-        "v_read",
-        units="V",
-        minimum=1e-3,
-        maximum=1.0,
-        default=standard.V_READ,
-        description="voltage at which On/Off is evaluated",
-    )
+    v_read = v_read_parameter("voltage at which On/Off is evaluated")
     rest = Quantity(
         "rest",
         units="s",

@@ -13,7 +13,7 @@ from .. import standard
 from ..analysis.stimulus_response import levels
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
-from .base import BmrProcedure, Count, Quantity, QuantityList
+from .base import BmrProcedure, Count, Quantity, QuantityList, nplc_parameter
 from .context import RunContext
 from .hrs_recovery import back_to_hrs, hrs_read
 
@@ -80,14 +80,7 @@ class Multilevel(BmrProcedure[MultilevelResult]):
         default=0.2,
         description="reset amplitude between sets; 0 = rest only",
     )
-    nplc = Quantity(
-        "nplc",
-        units="",
-        minimum=0.001,
-        maximum=10.0,
-        default=0.05,
-        description="aperture of each reading",
-    )
+    nplc = nplc_parameter(0.05, "aperture of each reading")
 
     def check(self, station) -> None:
         guard = station.guard

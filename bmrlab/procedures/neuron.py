@@ -14,7 +14,7 @@ from ..analysis.stimulus_response import spikes_to_fire
 from ..instruments.smu import PulseTrain
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
-from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter
+from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter, nplc_parameter
 from .context import RunContext
 from .hrs_recovery import back_to_hrs, hrs_read, max_rest_parameter, read_floor, rest_parameter
 
@@ -90,14 +90,7 @@ class Neuron(BmrProcedure[NeuronResult]):
         description="trains per spacing (the median count is used)",
     )
     compliance = compliance_parameter()
-    nplc = Quantity(
-        "nplc",
-        units="",
-        minimum=0.001,
-        maximum=10.0,
-        default=0.01,
-        description="aperture of each sample",
-    )
+    nplc = nplc_parameter(0.01, "aperture of each sample")
     rest = rest_parameter("before each train")
     max_rest = max_rest_parameter()
 

@@ -32,6 +32,7 @@ from .base import (
     QuantityList,
     ResultPlot,
     compliance_parameter,
+    nplc_parameter,
     phase_legend,
 )
 from .context import RunContext
@@ -160,14 +161,7 @@ class PairedPulse(BmrProcedure[PairedPulseResult]):
         default=10e-9,
         description="fixed measure range (pA responses)",
     )
-    nplc = Quantity(
-        "nplc",
-        units="",
-        minimum=0.001,
-        maximum=10.0,
-        default=0.04,
-        description="aperture of each sample",
-    )
+    nplc = nplc_parameter(0.04, "aperture of each sample")
     source = Choice(
         "source", choices=["smu", "generator"], default="smu", description="what makes the pulses"
     )

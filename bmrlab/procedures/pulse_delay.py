@@ -28,6 +28,7 @@ from .base import (
     QuantityList,
     ResultPlot,
     compliance_parameter,
+    nplc_parameter,
     phase_legend,
 )
 from .context import RunContext
@@ -150,14 +151,7 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
         description="longest step (a step that does not switch is censored)",
     )
     compliance = compliance_parameter()
-    nplc = Quantity(
-        "nplc",
-        units="",
-        minimum=0.001,
-        maximum=10.0,
-        default=0.01,
-        description="aperture of each sample",
-    )
+    nplc = nplc_parameter(0.01, "aperture of each sample")
     rest = rest_parameter("between steps")
     max_rest = max_rest_parameter()
     v_reset = Quantity(

@@ -7,11 +7,18 @@ to). Does the read voltage slowly switch (HRS) or sustain (LRS) the state?
 
 import numpy as np
 
-from .. import standard
 from ..analysis.stimulus_response import read_drift
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
-from .base import BmrProcedure, Count, Flag, Quantity, compliance_parameter
+from .base import (
+    BmrProcedure,
+    Count,
+    Flag,
+    Quantity,
+    compliance_parameter,
+    nplc_parameter,
+    v_read_parameter,
+)
 from .context import RunContext
 
 ANALYSIS_BLOCK = 1 << 16  # reads analysed at a time: the analysis's arrays stay under 1 MB
@@ -57,14 +64,7 @@ class ReadDisturb(BmrProcedure[ReadDisturbResult]):
         default=1e-3,
         description="time between reads",
     )
-    v_read = Quantity(
-        "v_read",
-        units="V",
-        minimum=1e-3,
-        maximum=1.0,
-        default=standard.V_READ,
-        description="read voltage",
-    )
+    v_read = v_read_parameter("read voltage")
     set_v = Quantity(
         "set_v",
         units="V",
@@ -82,14 +82,7 @@ class ReadDisturb(BmrProcedure[ReadDisturbResult]):
         description="set pulse width (lrs=true)",
     )
     compliance = compliance_parameter()
-    nplc = Quantity(
-        "nplc",
-        units="",
-        minimum=0.001,
-        maximum=10.0,
-        default=0.01,
-        description="aperture of each read",
-    )
+    nplc = nplc_parameter(0.01, "aperture of each read")
 
     def check(self, station) -> None:
         station.guard.check_voltage("v_read", self.v_read)

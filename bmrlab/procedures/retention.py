@@ -35,7 +35,9 @@ from .base import (
     Quantity,
     ResultPlot,
     compliance_parameter,
+    nplc_parameter,
     phase_legend,
+    v_read_parameter,
 )
 from .context import RunContext
 from .hrs_recovery import back_to_hrs, hrs_read, max_rest_parameter, read_floor, rest_parameter
@@ -155,14 +157,7 @@ class Retention(BmrProcedure[RetentionResult]):
         default=20,
         description="pulses, each followed by its reads (volatile)",
     )
-    v_read = Quantity(
-        "v_read",
-        units="V",
-        minimum=1e-3,
-        maximum=1.0,
-        default=standard.V_READ,
-        description="read voltage",
-    )
+    v_read = v_read_parameter("read voltage")
     read_time = Quantity(
         "read_time",
         units="s",
@@ -188,14 +183,7 @@ class Retention(BmrProcedure[RetentionResult]):
         description="longest read-out after the pulse (nonvolatile: 3600 s)",
     )
     compliance = compliance_parameter()
-    nplc = Quantity(
-        "nplc",
-        units="",
-        minimum=0.001,
-        maximum=10.0,
-        default=0.01,
-        description="aperture of each read",
-    )
+    nplc = nplc_parameter(0.01, "aperture of each read")
     rest = rest_parameter("between traces")
     max_rest = max_rest_parameter()
 

@@ -17,7 +17,15 @@ from ..analysis.stimulus_response import SET_RISE, consolidated
 from ..instruments.smu import PulseTrain
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
-from .base import BmrProcedure, Count, Quantity, QuantityList, compliance_parameter, phase_legend
+from .base import (
+    BmrProcedure,
+    Count,
+    Quantity,
+    QuantityList,
+    compliance_parameter,
+    nplc_parameter,
+    phase_legend,
+)
 from .context import RunContext
 from .hrs_recovery import back_to_hrs, hrs_read, read_floor
 
@@ -102,14 +110,7 @@ class StpLtp(BmrProcedure[StpLtpResult]):
         description="reset amplitude before each train; 0 = rest only",
     )
     compliance = compliance_parameter()
-    nplc = Quantity(
-        "nplc",
-        units="",
-        minimum=0.001,
-        maximum=10.0,
-        default=0.1,
-        description="aperture of each sample",
-    )
+    nplc = nplc_parameter(0.1, "aperture of each sample")
 
     def check(self, station) -> None:
         guard = station.guard
