@@ -29,9 +29,9 @@ from .context import RunContext
 
 
 class EnduranceReads(ResultModel):
-    read_cycles: list[int] = figure("", "cycles at which the LRS and the HRS were read")
+    read_cycles: list[int] = figure("", "cycles at which the LRS and the HRS were read", ...)
     on_off: list[float | None] = figure(
-        "", "LRS/HRS read current at each read cycle (the HRS at least 0.1 % of compliance)"
+        "", "LRS/HRS read current at each read cycle (the HRS at least 0.1 % of compliance)", ...
     )
     reason: str | None = figure("", "why there is no endurance figure")
 

@@ -49,12 +49,12 @@ def cycle_levels(v_max, v_neg, step, v_read, rest_points) -> tuple[np.ndarray, n
 
 
 class IvStats(ResultModel):
-    vset_mV: Spread = figure("mV", "set voltage per cycle")
-    vreset_mV: Spread = figure("mV", "reset voltage per cycle (bipolar sweeps)")
-    on_off_ratio: Spread = figure("", "LRS/HRS current at v_read per cycle")
-    hrs_A: Spread = figure("A", "HRS read current per cycle")
-    lrs_A: Spread = figure("A", "LRS current near v_read on the way down, per cycle")
-    cycles: int = figure("", "cycles analysed", 0)
+    vset_mV: Spread = figure("mV", "set voltage per cycle", ...)
+    vreset_mV: Spread = figure("mV", "reset voltage per cycle (bipolar sweeps)", ...)
+    on_off_ratio: Spread = figure("", "LRS/HRS current at v_read per cycle", ...)
+    hrs_A: Spread = figure("A", "HRS read current per cycle", ...)
+    lrs_A: Spread = figure("A", "LRS current near v_read on the way down, per cycle", ...)
+    cycles: int = figure("", "cycles analysed", ...)
 
 
 class IvSweepResult(ProtocolResult):

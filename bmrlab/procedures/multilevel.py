@@ -19,9 +19,9 @@ from .hrs_recovery import back_to_hrs, hrs_read
 
 
 class Levels(ResultModel):
-    compliance_A: list[float] = figure("A", "current limit of the set pulses")
-    state_S: list[float | None] = figure("S", "median conductance read after the sets")
-    distinct_levels: int = figure("", "states at least twofold apart")
+    compliance_A: list[float] = figure("A", "current limit of the set pulses", ...)
+    state_S: list[float | None] = figure("S", "median conductance read after the sets", ...)
+    distinct_levels: int = figure("", "states at least twofold apart", ...)
     slope: float | None = figure("", "slope of log state against log compliance")
 
 

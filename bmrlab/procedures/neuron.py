@@ -22,13 +22,14 @@ SAMPLES_PER_SPIKE = 2
 
 
 class FiringCurve(ResultModel):
-    spacing_ms: list[float] = figure("ms", "spike period (start to start)")
-    frequency_Hz: list[float] = figure("Hz", "input frequency, 1 / spacing")
+    spacing_ms: list[float] = figure("ms", "spike period (start to start)", ...)
+    frequency_Hz: list[float] = figure("Hz", "input frequency, 1 / spacing", ...)
     spikes_to_fire: list[float | None] = figure(
         "",
         "median over the trains of the spike during which the current passed 10 % of "
         "compliance (a train that never fired counts as more than max_spikes; None: "
         "half the trains or more never fired)",
+        ...,
     )
 
 

@@ -43,11 +43,11 @@ TRACE_MARGIN_S = 5e-3  # a generator's pair lands in the trace after the host's 
 class PpfFit(ResultModel):
     """1 + C1 exp(-dt / tau1) + C2 exp(-dt / tau2); C2 = 0 when one term is fitted."""
 
-    C1: float = figure("", "amplitude of the first (faster) term")
-    tau1_ms: float = figure("ms", "time constant of the first term")
-    C2: float = figure("", "amplitude of the second term (0: one term)")
+    C1: float = figure("", "amplitude of the first (faster) term", ...)
+    tau1_ms: float = figure("ms", "time constant of the first term", ...)
+    C2: float = figure("", "amplitude of the second term (0: one term)", ...)
     tau2_ms: float | None = figure("ms", "time constant of the second term")
-    terms: int = figure("", "exponential terms fitted (1 or 2)")
+    terms: int = figure("", "exponential terms fitted (1 or 2)", ...)
 
     def index(self, interval_ms) -> np.ndarray:
         """The fitted index at ``interval_ms``."""
@@ -66,9 +66,9 @@ class PpfFit(ResultModel):
 
 
 class Ppf(ResultModel):
-    interval_ms: list[float] = figure("ms", "interval between the pulses, as run")
+    interval_ms: list[float] = figure("ms", "interval between the pulses, as run", ...)
     index: list[float | None] = figure(
-        "", "median PPF index A2/A1 of the pairs at each interval (None: no pair gave one)"
+        "", "median PPF index A2/A1 of the pairs at each interval (None: no pair gave one)", ...
     )
     ppf_at_shortest: float | None = figure("", "median PPF index at the shortest interval")
     fit: PpfFit | None = figure(

@@ -43,15 +43,15 @@ SAMPLES_PER_PULSE = 2
 
 
 class TrainOutcome(ResultModel):
-    spacing_s: float = figure("s", "pulse period of the train")
-    set: bool = figure("", "the train set the device (a hold read above 3 x the HRS)")
-    long_term: bool = figure("", "still on at the end of the hold (consolidated)")
+    spacing_s: float = figure("s", "pulse period of the train", ...)
+    set: bool = figure("", "the train set the device (a hold read above 3 x the HRS)", ...)
+    long_term: bool = figure("", "still on at the end of the hold (consolidated)", ...)
     G_first_S: float | None = figure("S", "conductance at the first hold read")
     G_end_S: float | None = figure("S", "conductance at the last hold read")
 
 
 class StpLtpResult(ProtocolResult):
-    stp_ltp: list[TrainOutcome] = figure("", "one train per spacing, in the order run")
+    stp_ltp: list[TrainOutcome] = figure("", "one train per spacing, in the order run", ...)
 
 
 class StpLtp(BmrProcedure[StpLtpResult]):
