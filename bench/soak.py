@@ -78,27 +78,6 @@ def served_station(resource: str, folder: Path) -> Path:
     return path
 
 
-def socket_terminations() -> None:
-    """Open raw-socket resources with \\n termination: bmrlab's drivers do not set one,
-    which USB-TMC and GPIB do not need but a raw socket does (its reads would wait for the
-    timeout)."""
-    from bmrlab import station
-
-    class SocketDriver:
-        def __init__(self, driver_class):
-            self.driver_class = driver_class
-
-        def __call__(self, resource, **kwargs):
-            return self.driver_class(
-                resource, read_termination="\n", write_termination="\n", **kwargs
-            )
-
-    opened = station.Station._open
-    station.Station._open = lambda self, role, driver_class: opened(
-        self, role, SocketDriver(driver_class)
-    )
-
-
 def soak(args) -> dict:
     feed = PlotFeed()
     if not args.serve:
@@ -132,7 +111,6 @@ def soak(args) -> dict:
             per_cycle = procedure.estimated_duration() / procedure.cycles
             return {"cycles": max(1, round(args.duration / per_cycle))}
 
-        socket_terminations()
         with (
             tempfile.TemporaryDirectory() as folder,
             MemorySampler(args.every) as sampler,

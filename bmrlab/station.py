@@ -148,10 +148,13 @@ class Station:
         """The driver of ``role``; a resource that cannot be opened (no such instrument,
         a malformed name, no VISA library) is refused as BadInput, nothing sent."""
         spec = self.config.instruments[role]
+        options: dict = {"visa_library": self.visa_library(role), "timeout": spec.timeout_ms}
+        if spec.resource.upper().endswith("::SOCKET"):
+            # a raw LAN socket (port 5025) has no end-of-message signal: the instruments end
+            # each SCPI or TSP message with a line feed, which USB-TMC and GPIB do not need
+            options.update(read_termination="\n", write_termination="\n")
         try:
-            return driver_class(
-                spec.resource, visa_library=self.visa_library(role), timeout=spec.timeout_ms
-            )
+            return driver_class(spec.resource, **options)
         except (pyvisa.errors.Error, ValueError, OSError) as error:
             raise BadInput(
                 f"instruments.{role}.resource {spec.resource} in {self.source}: "

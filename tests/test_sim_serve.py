@@ -38,3 +38,21 @@ def test_a_socket_client_reads_idn_and_a_current(served):
     assert 0 < abs(current) < 1e-9  # 10 mV on the high-resistance state: pA
     assert smu.query(":SYST:ERR?") == '0,"No error"'
     smu.close()
+
+
+def test_a_station_file_naming_the_served_socket_runs_a_protocol(served, tmp_path):
+    """A station on raw LAN sockets (as a 2450 on port 5025 is): bmrlab sets the line-feed
+    termination a raw socket needs, so *IDN? and a run do not wait for the time-out."""
+    from bmrlab import runner
+    from bmrlab.station import Station
+
+    path = tmp_path / "lan.yaml"
+    path.write_text(
+        "name: lan\nclock: realtime\ninstruments:\n"
+        f"  smu: {{model: keithley2450, resource: '{served['smu']}', timeout_ms: 5000}}\n"
+    )
+    with Station.load(path) as station:
+        procedure = runner.prepare(station, "iv-sweep", {"cycles": 1, "rest": 0.0})
+        result = runner.run(station, procedure, tmp_path / "lan.h5", sample="s", device="d")
+        assert station.identities["smu"].startswith("KEITHLEY INSTRUMENTS,MODEL 2450")
+    assert result.status == "finished", result.reason
