@@ -18,7 +18,7 @@ from .procedures.base import BmrProcedure
 from .procedures.context import RunContext
 from .results import ProtocolResult
 from .storage import Store
-from .storage.reader import find_run, open_file
+from .storage.reader import find_run, load_run, open_file
 from .storage.stored_run import StoredRun
 
 
@@ -45,16 +45,13 @@ class RunResult:
 
     @property
     def data(self) -> dict:
-        """The run's stored columns, read from the file (the run holds none in memory)."""
-        with open_file(self.path) as handle:
-            group = handle[self.run]
-            stored = StoredRun(group)
-            return {name: group[name][: stored.rows] for name in group}
+        """The run's stored columns as arrays, read from the file (the run holds none in
+        memory)."""
+        return {name: column.to_numpy() for name, column in self.dataframe().items()}
 
     def dataframe(self):
-        import pandas as pd
-
-        return pd.DataFrame(self.data)
+        """The run's stored columns as a DataFrame, read from the file."""
+        return load_run(self.path, self.run).data
 
 
 def prepare(station, protocol: str, values: dict) -> BmrProcedure:

@@ -70,9 +70,6 @@ class StoredRun:
         """The SMU's settings as configured for the run (ranges, resolution, nplc...)."""
         return self.station.get("instruments", {}).get("smu", {}).get("settings", {})
 
-    def has(self, name: str) -> bool:
-        return name in self.group
-
     def _measured(self, start: int, stop: int) -> np.ndarray | None:
         """Which rows of ``start:stop`` hold a measured current (None: all of them)."""
         if "overflow" not in self.group:
@@ -97,9 +94,6 @@ class StoredRun:
             else np.empty(0, self.group[name].dtype)
             for name in names
         }
-
-    def column(self, name: str) -> np.ndarray:
-        return self.columns([name])[name]
 
     def groups(self, key: str, names) -> Iterator[tuple[float, dict[str, np.ndarray]]]:
         """Consecutive measured rows that share the value of ``key`` (a cycle, a pulse, a
