@@ -1,6 +1,6 @@
 """``bmrlab gui``: the probe-station window (the only command that imports Qt)."""
 
-from .arguments import parse_assignments, station_arguments
+from .arguments import device_file_argument, parse_assignments, station_arguments
 
 
 def register(commands) -> None:
@@ -11,6 +11,7 @@ def register(commands) -> None:
         "a queue of runs, live plots, figures, a run browser and manual control.",
     )
     station_arguments(parser)
+    device_file_argument(parser)
     parser.add_argument(
         "--out",
         metavar="FILE.h5",
@@ -39,5 +40,12 @@ def cmd_gui(args) -> int:
     if args.run:
         get_protocol(args.run)
     return gui_main(
-        args.station, args.device, args.out, args.run, values, args.screenshot, args.quit_when_done
+        args.station,
+        args.device,
+        args.out,
+        args.run,
+        values,
+        args.screenshot,
+        args.quit_when_done,
+        device_file=args.device_file,
     )

@@ -18,11 +18,12 @@ def main(
     values=None,
     screenshot=None,
     quit_when_done=False,
+    device_file=None,
 ) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     settings = QSettings("bmrlab", "gui")
     station_file = station_file or settings.value("station") or None
-    with Station.load(station_file, device) as station:
+    with Station.load(station_file, device, device_file) as station:
         if station_file:
             settings.setValue("station", str(station_file))
         window = MainWindow(station, out, settings)
