@@ -152,6 +152,31 @@ def v_read_parameter(description: str = "read voltage") -> Quantity:
     )
 
 
+def set_pulse_parameters(
+    amplitude_note: str = "", width_note: str = ""
+) -> tuple[Quantity, Quantity]:
+    """``set_v`` and ``set_width``: the set pulse of the protocols that set the device before
+    measuring (endurance, multilevel, read disturb from the LRS)."""
+    return (
+        Quantity(
+            "set_v",
+            units="V",
+            minimum=1e-3,
+            maximum=200.0,
+            default=0.2,
+            description=f"set pulse amplitude{amplitude_note}",
+        ),
+        Quantity(
+            "set_width",
+            units="s",
+            minimum=1e-4,
+            maximum=10.0,
+            default=10e-3,
+            description=f"set pulse width{width_note}",
+        ),
+    )
+
+
 def compliance_parameter() -> Quantity:
     """The current limit every protocol sets (default: the standard 1 uA)."""
     return Quantity(

@@ -23,6 +23,7 @@ from .base import (
     compliance_parameter,
     nplc_parameter,
     phase_legend,
+    set_pulse_parameters,
     v_read_parameter,
 )
 from .context import RunContext
@@ -74,22 +75,7 @@ class Endurance(BmrProcedure[EnduranceResult]):
     }
     Result = EnduranceResult
 
-    set_v = Quantity(
-        "set_v",
-        units="V",
-        minimum=1e-3,
-        maximum=200.0,
-        default=0.2,
-        description="set pulse amplitude",
-    )
-    set_width = Quantity(
-        "set_width",
-        units="s",
-        minimum=1e-4,
-        maximum=10.0,
-        default=10e-3,
-        description="set pulse width (also the step of the list)",
-    )
+    set_v, set_width = set_pulse_parameters(width_note=" (also the step of the list)")
     reset_v = Quantity(
         "reset_v",
         units="V",

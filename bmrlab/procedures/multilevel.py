@@ -13,7 +13,7 @@ from .. import standard
 from ..analysis.stimulus_response import levels
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
-from .base import BmrProcedure, Count, Quantity, QuantityList, nplc_parameter
+from .base import BmrProcedure, Count, Quantity, QuantityList, nplc_parameter, set_pulse_parameters
 from .context import RunContext
 from .hrs_recovery import back_to_hrs, hrs_read
 
@@ -55,22 +55,7 @@ class Multilevel(BmrProcedure[MultilevelResult]):
         default=[0.1e-6, 0.3e-6, 1e-6, 3e-6, 10e-6],
         description="current limits of the set pulses",
     )
-    set_v = Quantity(
-        "set_v",
-        units="V",
-        minimum=1e-3,
-        maximum=200.0,
-        default=0.2,
-        description="set pulse amplitude",
-    )
-    set_width = Quantity(
-        "set_width",
-        units="s",
-        minimum=1e-4,
-        maximum=10.0,
-        default=10e-3,
-        description="set pulse width",
-    )
+    set_v, set_width = set_pulse_parameters()
     repeats = Count("repeats", minimum=1, maximum=1000, default=5, description="per level")
     v_reset = Quantity(
         "v_reset",

@@ -17,6 +17,7 @@ from .base import (
     Quantity,
     compliance_parameter,
     nplc_parameter,
+    set_pulse_parameters,
     v_read_parameter,
 )
 from .context import RunContext
@@ -65,22 +66,7 @@ class ReadDisturb(BmrProcedure[ReadDisturbResult]):
         description="time between reads",
     )
     v_read = v_read_parameter("read voltage")
-    set_v = Quantity(
-        "set_v",
-        units="V",
-        minimum=1e-3,
-        maximum=200.0,
-        default=0.2,
-        description="set pulse amplitude (lrs=true)",
-    )
-    set_width = Quantity(
-        "set_width",
-        units="s",
-        minimum=1e-4,
-        maximum=10.0,
-        default=10e-3,
-        description="set pulse width (lrs=true)",
-    )
+    set_v, set_width = set_pulse_parameters(" (lrs=true)", " (lrs=true)")
     compliance = compliance_parameter()
     nplc = nplc_parameter(0.01, "aperture of each read")
 
