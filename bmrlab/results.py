@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .standard import TABLE1
 
 # Bump when a stored field changes meaning, name or type (docs/results.md keeps the history).
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION = 2
 
 
 def figure(units: str, description: str, default: Any = None) -> Any:
@@ -46,10 +46,13 @@ class ResultModel(BaseModel):
 
 
 class Spread(ResultModel):
-    """A figure over cycles, pulses or traces: median, 5-95 % spread, count and the values;
-    ``reason`` says why there is no median."""
+    """A figure over cycles, pulses or traces: median, its 95 % confidence interval
+    (bootstrap, ``ci_low`` .. ``ci_high``), the 5-95 % spread of the values, count and the
+    values; ``reason`` says why there is no median."""
 
     median: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
     p5: float | None = None
     p95: float | None = None
     n: int = 0

@@ -55,7 +55,7 @@ class ReadDisturb(BmrProcedure[ReadDisturbResult]):
         "lrs", default=False, description="set the device first and read its LRS (else the HRS)"
     )
     reads = Count(
-        "reads", minimum=10, maximum=10_000_000, default=10_000, description="number of reads"
+        "reads", minimum=10, maximum=1_000_000_000, default=10_000, description="number of reads"
     )
     interval = Quantity(
         "interval",
