@@ -16,6 +16,7 @@ from bmrlab import runner
 from bmrlab.benchmarks.memory import measure_in_subprocess
 from bmrlab.cli import main
 from bmrlab.errors import BadInput
+from bmrlab.instruments.smu import plan_segments
 from bmrlab.paths import CONFIG_DIR, DEFAULT_STATION
 from bmrlab.station import Station
 from bmrlab.storage import Store, load_run
@@ -222,3 +223,14 @@ def test_csv_is_exported_block_by_block_as_the_whole_run_would_be(tmp_path, monk
     load_run(path).data.to_csv(whole, index=False)
     monkeypatch.setattr(reader, "BLOCK_ROWS", 999)  # eleven blocks
     assert export_csv(path, None, tmp_path / "blocks.csv").read_text() == whole.read_text()
+
+
+def test_a_long_sweep_is_planned_one_segment_at_a_time():
+    levels = np.linspace(0.0, 0.1, 3000)  # longer than one list: two pieces per pass
+    plan = plan_segments(levels, repeat=10**9, max_list=2500, max_buffer=100_000)
+    first = [next(plan) for _ in range(4)]
+    assert [len(s.levels) for s in first] == [2500, 500, 2500, 500]
+    assert [s.first_index for s in first] == [0, 2500, 3000, 5500]
+    short = list(plan_segments(levels[:10], repeat=25_001, max_list=2500, max_buffer=100_000))
+    assert [s.count for s in short] == [10_000, 10_000, 5_001]
+    assert short[-1].first_index == 200_000
