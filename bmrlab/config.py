@@ -92,6 +92,11 @@ class StationConfig(Strict):
         "simulated on a simulated station, else manual)",
     )
     storage: Storage = Field(default_factory=Storage)
+    catalog: str | None = Field(
+        None,
+        description="the run catalog every run is recorded in: a SQLAlchemy URL (a shared "
+        "PostgreSQL catalog) or a SQLite file; 'off' records nothing (default: the user's)",
+    )
 
     @model_validator(mode="after")
     def _roles(self):

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .catalog import catalog_url, record_run
 from .errors import BadInput, DiskFull, Stopped
 from .procedures import get_protocol
 from .procedures.base import BmrProcedure
@@ -111,6 +112,8 @@ def run(
         metadata=metadata,
     )
     writer.declare(procedure.COLUMNS)
+    catalog = catalog_url(station_setting=station.config.catalog)
+    record_run(catalog, out, writer.group, writing=True)
 
     def emit(topic, record):
         if topic == "batch":
@@ -151,6 +154,9 @@ def run(
             status, reason = "failed", f"analysis failed: {type(error).__name__}: {error}"
     run_path = writer.run_path
     writer.finish(status, reason, result)
+    if catalog is not None:
+        with open_file(out) as handle:
+            record_run(catalog, out, handle[run_path])
     outcome = RunResult(
         run=run_path,
         path=Path(out),

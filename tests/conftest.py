@@ -6,6 +6,9 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the GUI tests need no display
 os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ["BMRLAB_CATALOG"] = (
+    "off"  # no test records into the user's catalog (test_catalog: its own)
+)
 
 from bmrlab.sim.backend import forget_bench, register_bench
 from bmrlab.sim.bench import SimBench

@@ -3,9 +3,35 @@
 
 import argparse
 
-from . import analyze, bench, characterize, devices, gui, protocols, recipe, run, runs, sim, station
+from . import (
+    analyze,
+    bench,
+    catalog,
+    characterize,
+    devices,
+    gui,
+    protocols,
+    recipe,
+    run,
+    runs,
+    sim,
+    station,
+)
 
-COMMANDS = (run, characterize, recipe, gui, bench, protocols, runs, analyze, sim, station, devices)
+COMMANDS = (
+    run,
+    characterize,
+    recipe,
+    gui,
+    bench,
+    protocols,
+    runs,
+    analyze,
+    catalog,
+    sim,
+    station,
+    devices,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,233 @@
+"""The run catalog: add runs as they end or from existing files, rebuild it from the files,
+and query it by identity, date and figure ranges into a DataFrame.
+
+One class for every database SQLAlchemy reaches: a SQLite file by default (several processes
+may write at once: WAL journal, writes serialized by ``BEGIN IMMEDIATE`` and a busy wait),
+or a PostgreSQL URL for a catalog a whole lab shares. The schema is created and upgraded by
+the Alembic migrations in ``migrations/`` when a catalog is opened.
+"""
+
+import os
+import socket
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import pandas as pd
+import sqlalchemy as sa
+
+from ..errors import BadInput
+from ..standard import TABLE1
+from ..storage.reader import open_file
+from .location import as_url
+from .migrate import upgrade
+from .records import figure_rows, run_row
+from .tables import figures, runs
+
+SQLITE_BUSY_S = 60  # a writer waits this long for another station's write to end
+IDENTITY = ["sample", "device", "die", "protocol", "status", "started", "ended", "station"]
+
+
+def _engine(url: str) -> sa.Engine:
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, pool_pre_ping=True)
+    database = sa.make_url(url).database
+    if database:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_S})
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(connection, _record):
+        connection.isolation_level = None  # transactions begin below, not in the driver
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA foreign_keys=ON")
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # one writer at a time, waiting its turn
+
+    return engine
+
+
+def run_groups(handle: h5py.File) -> Iterator[h5py.Group]:
+    """Every run group of a bmrlab file (/sample/device/run_id)."""
+    for sample in handle.values():
+        for device in sample.values() if isinstance(sample, h5py.Group) else ():
+            for run in device.values() if isinstance(device, h5py.Group) else ():
+                if isinstance(run, h5py.Group) and "protocol" in run.attrs:
+                    yield run
+
+
+def hdf5_files(paths: Iterable) -> Iterator[Path]:
+    """The .h5/.hdf5 files among ``paths``, folders searched recursively."""
+    for path in map(Path, paths):
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.suffix in (".h5", ".hdf5"))
+        else:
+            yield path
+
+
+@dataclass
+class AddReport:
+    """What ``add`` and ``rebuild`` did: runs recorded, and files that could not be read."""
+
+    runs: int = 0
+    files: int = 0
+    skipped: dict[str, str] = field(default_factory=dict)  # file -> why
+
+
+class Catalog:
+    """A catalog at ``url`` (a SQLAlchemy URL, or the path of a SQLite file), created or
+    upgraded on opening."""
+
+    def __init__(self, url: str):
+        self.url = as_url(str(url))
+        self.engine = _engine(self.url)
+        upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def record(self, file, group: h5py.Group, *, writing: bool = False) -> None:
+        """Write (or replace) the run in ``group`` of ``file``."""
+        row = run_row(file, group, writing=writing)
+        with self.engine.begin() as connection:
+            self._replace(connection, row)
+
+    @staticmethod
+    def _replace(connection, row: dict) -> None:
+        where = (runs.c.file == row["file"]) & (runs.c.run == row["run"])
+        old = connection.execute(sa.select(runs.c.id).where(where)).scalar()
+        if old is not None:
+            connection.execute(figures.delete().where(figures.c.run_id == old))
+            connection.execute(runs.delete().where(runs.c.id == old))
+        run_id = connection.execute(runs.insert().values(**row)).inserted_primary_key[0]
+        rows = figure_rows(row["protocol"], row["result"])
+        if rows:
+            connection.execute(figures.insert(), [{"run_id": run_id, **r} for r in rows])
+
+    def add(self, paths: Iterable) -> AddReport:
+        """Record every run of the files (folders searched for .h5 files); a file that
+        cannot be read is reported and skipped."""
+        report = AddReport()
+        for path in hdf5_files(paths):
+            try:
+                with open_file(path) as handle:
+                    rows = [run_row(path, group) for group in run_groups(handle)]
+            except (OSError, BadInput, KeyError, ValueError) as error:
+                report.skipped[str(path)] = f"{type(error).__name__}: {error}"
+                continue
+            with self.engine.begin() as connection:
+                for row in rows:
+                    self._replace(connection, row)
+            report.files += 1
+            report.runs += len(rows)
+        return report
+
+    def files(self) -> list[str]:
+        """The files the catalog's runs are stored in."""
+        with self.engine.begin() as connection:
+            return list(connection.execute(sa.select(runs.c.file).distinct()).scalars())
+
+    def rebuild(self, paths: Iterable) -> AddReport:
+        """The catalog made again from the files alone (everything else forgotten)."""
+        with self.engine.begin() as connection:
+            connection.execute(figures.delete())
+            connection.execute(runs.delete())
+        return self.add(paths)
+
+    def query(
+        self,
+        *,
+        sample: str | None = None,
+        device: str | None = None,
+        protocol: str | None = None,
+        station: str | None = None,
+        status: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        figure_ranges: dict[str, tuple[float | None, float | None]] | None = None,
+    ) -> pd.DataFrame:
+        """Runs matching every filter given, one row each: identity, Table 1 figures (with
+        ``<figure>_ci_low``/``_ci_high``), the file and group of its data. ``device`` may
+        be a pattern (``d-*``); ``since``/``until`` are dates or times (UTC, ``until`` a
+        date includes that day); ``figure_ranges``: name -> (low, high), either None."""
+        query = sa.select(runs)
+        for column, value in (("sample", sample), ("protocol", protocol), ("station", station)):
+            if value is not None:
+                query = query.where(runs.c[column] == value)
+        if device is not None:
+            query = query.where(runs.c.device.like(_like(device), escape="\\"))
+        if since is not None:
+            query = query.where(runs.c.started >= _utc(since))
+        if until is not None:
+            end = _utc(until, end_of_day=True)
+            query = query.where(runs.c.started < end)
+        for name, (low, high) in (figure_ranges or {}).items():
+            match = (figures.c.run_id == runs.c.id) & (figures.c.name == name)
+            if low is not None:
+                match &= figures.c.value >= low
+            if high is not None:
+                match &= figures.c.value <= high
+            query = query.where(sa.exists().where(match))
+        with self.engine.begin() as connection:
+            found = pd.DataFrame(connection.execute(query.order_by(runs.c.started)).mappings())
+            if found.empty:
+                return pd.DataFrame(columns=[*IDENTITY, "file", "run"])
+            wanted = figures.c.run_id.in_(found["id"].tolist())
+            values = pd.DataFrame(connection.execute(sa.select(figures).where(wanted)).mappings())
+        found["status"] = [
+            _alive_or_interrupted(status, host, pid)
+            for status, host, pid in zip(found["status"], found["host"], found["pid"], strict=True)
+        ]
+        table = found[["id", *IDENTITY, "file", "run"]].set_index("id")
+        if not values.empty:
+            values = values[values["name"].isin(TABLE1) | values["name"].isin(figure_ranges or {})]
+            for column in ("value", "ci_low", "ci_high"):
+                wide = values.pivot(index="run_id", columns="name", values=column)
+                if column != "value":
+                    wide = wide.add_suffix(f"_{column}").dropna(axis=1, how="all")
+                table = table.join(wide)
+        named = [*TABLE1, *(figure_ranges or {})]
+        shown = [f"{n}{s}" for n in dict.fromkeys(named) for s in ("", "_ci_low", "_ci_high")]
+        order = [*IDENTITY, *(c for c in shown if c in table.columns), "file", "run"]
+        return table[order].reset_index(drop=True)
+
+
+def _like(pattern: str) -> str:
+    """A glob (``d-*``, ``d-?``) as an SQL LIKE pattern."""
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%").replace("?", "_")
+
+
+def _utc(when: str, end_of_day: bool = False) -> str:
+    """A date or time as the ISO 8601 UTC text runs are stored with."""
+    try:
+        stamp = pd.Timestamp(when)
+    except ValueError as error:
+        raise BadInput(f"date {when}: not a date or time (e.g. 2026-12-01)") from error
+    if end_of_day and len(when.strip()) == 10:
+        stamp += pd.Timedelta(days=1)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.isoformat(timespec="milliseconds")
+
+
+def _alive_or_interrupted(status: str, host, pid) -> str:
+    """A run still ``running`` whose writer on this host is gone died: ``interrupted``, as
+    its file says once read back (a writer on another host cannot be checked from here)."""
+    if status != "running" or host != socket.gethostname() or pid is None or pd.isna(pid):
+        return status
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return "interrupted"
+    except PermissionError:
+        return status
+    return status

@@ -1,0 +1,158 @@
+"""The run catalog: runs record themselves as they start and end, files can be added and the
+catalog rebuilt from them alone, queries by identity, date and figure range, several
+processes writing one SQLite catalog at once, and a run killed mid-way reads interrupted."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+import bmrlab
+from bmrlab.catalog import Catalog
+from bmrlab.catalog.tables import metadata
+from bmrlab.cli import main
+from bmrlab.errors import BadInput
+
+
+@pytest.fixture
+def catalog_path(tmp_path, monkeypatch):
+    path = tmp_path / "catalog.sqlite"
+    monkeypatch.setenv("BMRLAB_CATALOG", str(path))
+    return path
+
+
+def short_runs(out):
+    """An I-V sweep on two devices and a pulse-delay: three runs, two files."""
+    iv = bmrlab.run_protocol("iv-sweep", out=out / "chip1.h5", sample="chip1", cycles=3)
+    other = bmrlab.run_protocol(
+        "iv-sweep", device="ag-bioi-pt", out=out / "chip2.h5", sample="chip2", cycles=3
+    )
+    delay = bmrlab.run_protocol(
+        "pulse-delay", out=out / "chip1.h5", sample="chip1", amplitudes="100mV", pulses=4
+    )
+    return iv, other, delay
+
+
+def test_runs_record_themselves_and_the_catalog_rebuilds_from_the_files(tmp_path, catalog_path):
+    iv = short_runs(tmp_path)[0]
+    with Catalog(str(catalog_path)) as catalog:
+        recorded = catalog.query()
+        assert sorted(recorded["protocol"]) == ["iv-sweep", "iv-sweep", "pulse-delay"]
+        assert set(recorded["status"]) == {"finished"}
+        row = recorded[recorded["run"] == iv.run].iloc[0]
+        assert row["vset_mV"] == iv.result.vset_mV
+        stats = iv.result.stats.vset_mV
+        assert (row["vset_mV_ci_low"], row["vset_mV_ci_high"]) == (stats.ci_low, stats.ci_high)
+        assert row["file"] == str((tmp_path / "chip1.h5").resolve())
+
+        report = catalog.rebuild(catalog.files())
+        assert (report.runs, report.files, report.skipped) == (3, 2, {})
+        rebuilt = catalog.query()
+    compared = ["sample", "device", "protocol", "status", "started", "ended", "run", "vset_mV"]
+    assert rebuilt[compared].equals(recorded[compared])
+
+
+def test_queries_filter_by_identity_date_pattern_and_figure_range(tmp_path, catalog_path):
+    iv, other, delay = short_runs(tmp_path)
+    with Catalog(str(catalog_path)) as catalog:
+        assert list(catalog.query(sample="chip2")["run"]) == [other.run]
+        assert list(catalog.query(device="ag-b*")["run"]) == [other.run]
+        assert list(catalog.query(protocol="pulse-delay")["run"]) == [delay.run]
+        low = min(iv.result.vset_mV, other.result.vset_mV)
+        assert list(catalog.query(figure_ranges={"vset_mV": (None, low)})["vset_mV"]) == [low]
+        assert len(catalog.query(figure_ranges={"vset_mV": (1000.0, None)})) == 0
+        assert len(catalog.query(since="2000-01-01", until="2999-12-31")) == 3
+        assert len(catalog.query(until="2000-01-01")) == 0
+        with pytest.raises(BadInput, match="date yesterday"):
+            catalog.query(since="yesterday")
+
+
+def test_a_file_that_cannot_be_read_is_reported_and_skipped(tmp_path):
+    (tmp_path / "broken.h5").write_bytes(b"not hdf5")
+    bmrlab.run_protocol("iv-sweep", out=tmp_path / "good.h5", cycles=1)
+    with Catalog(str(tmp_path / "c.sqlite")) as catalog:
+        report = catalog.add([tmp_path])
+    assert (report.runs, report.files) == (1, 1)
+    assert list(report.skipped) == [str(tmp_path / "broken.h5")]
+
+
+def test_the_migrations_make_the_tables_the_code_uses(tmp_path):
+    with Catalog(str(tmp_path / "c.sqlite")) as catalog, catalog.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        version = connection.execute(sa.text("select version_num from alembic_version")).scalar()
+    assert differences == []
+    assert version == "0001"
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    import bmrlab
+    out, sample = sys.argv[1], sys.argv[2]
+    for _ in range(3):
+        bmrlab.run_protocol("iv-sweep", out=out, sample=sample, cycles=1)
+    """
+)
+
+
+def test_two_stations_write_one_sqlite_catalog_at_once(tmp_path, catalog_path):
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(tmp_path / f"station{k}.h5"), f"s{k}"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for k in (1, 2)
+    ]
+    errors = [w.communicate(timeout=600)[1] for w in writers]
+    assert [w.returncode for w in writers] == [0, 0], errors
+    assert not any("not recorded" in e for e in errors), errors
+    with Catalog(str(catalog_path)) as catalog:
+        found = catalog.query()
+    assert sorted(found["sample"]) == ["s1"] * 3 + ["s2"] * 3
+    assert set(found["status"]) == {"finished"}
+
+
+KILLED = textwrap.dedent(
+    """
+    import os, signal, sys
+    import bmrlab
+    def die(topic, record):
+        if topic == "batch":
+            os.kill(os.getpid(), signal.SIGKILL)  # the station dies mid-run
+    from bmrlab import runner
+    from bmrlab.station import Station
+    with Station.load() as station:
+        procedure = runner.prepare(station, "iv-sweep", {"cycles": 2})
+        runner.run(station, procedure, sys.argv[1], sample="s", device="d", on_event=die)
+    """
+)
+
+
+def test_a_station_killed_mid_run_leaves_the_run_interrupted(tmp_path, catalog_path):
+    out = tmp_path / "killed.h5"
+    killed = subprocess.run([sys.executable, "-c", KILLED, str(out)], timeout=600)
+    assert killed.returncode == -9
+    with Catalog(str(catalog_path)) as catalog:
+        assert list(catalog.query()["status"]) == ["interrupted"]
+        catalog.rebuild([out])  # the file says the same
+        assert list(catalog.query()["status"]) == ["interrupted"]
+
+
+def test_catalog_commands(tmp_path, catalog_path, capsys):
+    short_runs(tmp_path)
+    url = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    assert main(["catalog", "add", str(tmp_path), "--catalog", url]) == 0
+    assert "3 runs from 2 files recorded" in capsys.readouterr().out
+    assert main(["catalog", "query", "--catalog", url, "--figure", "vset_mV=..1e4"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == "2 runs" and all("vset_mV" in line for line in lines[:-1])
+    csv = tmp_path / "found.csv"
+    assert main(["catalog", "query", "--protocol", "pulse-delay", "--csv", str(csv)]) == 0
+    assert "delay_ms" in csv.read_text().splitlines()[0]
+    assert main(["catalog", "query", "--figure", "vset_mV=4x"]) == 2
+    assert "--figure vset_mV=4x: NAME=LOW..HIGH" in capsys.readouterr().err
