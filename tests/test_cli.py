@@ -40,7 +40,7 @@ def test_run_json_gives_the_table1_keys_of_the_protocol(tmp_path):
     assert report["device"] == "ag-pnw-ag"
     assert set(report["figures"]) == {"vset_mV", "vreset_mV", "on_off_ratio"}
     assert report["figures"]["vset_mV"] == pytest.approx(60, rel=0.2)
-    assert report["stats"]["vset_mV"]["n"] == 8
+    assert report["results"]["stats"]["vset_mV"]["n"] == 8
     assert (tmp_path / "a.h5").exists()
 
 
@@ -177,7 +177,7 @@ def test_analyze_reproduces_the_stored_figures_exactly(tmp_path, capsys):
     assert entry["run"] == run and entry["changed"] is False and "stored" not in entry
     stored = load_run(out).figures
     assert entry["figures"] == {k: stored[k] for k in ("vset_mV", "vreset_mV", "on_off_ratio")}
-    assert entry["stats"] == stored["stats"]
+    assert entry["results"] == stored  # the whole typed result
     assert main(["analyze", str(out)]) == 0
     heading, *figure_lines = capsys.readouterr().out.splitlines()
     assert heading.endswith("recomputed, same as the stored figures")
