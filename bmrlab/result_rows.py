@@ -82,15 +82,16 @@ def value_text(value, units: str = "") -> str:
     return str(value)
 
 
-def _in_units_of(value: float, shown: str, units: str) -> str:
+def _in_units_of(value: float, shown: str, units: str, digits: int = 3) -> str:
     """``value`` (in ``units``) as a bare number in the unit ``shown`` ends in (``63.2 mV``
     -> mV), so an interval or an error reads in the unit of the figure beside it."""
     unit, scale = si(units)
-    if not unit or " " not in shown:
-        return f"{value:.3g}"
-    written = shown.rpartition(" ")[2]
-    prefix = written[: -len(unit)] if written.endswith(unit) else ""
-    return f"{value * scale / PREFIXES.get(prefix, 1.0):.3g}"
+    if unit and " " in shown:
+        written = shown.rpartition(" ")[2]
+        prefix = written[: -len(unit)] if written.endswith(unit) else ""
+        value = value * scale / PREFIXES.get(prefix, 1.0)
+    text = f"{value:.{digits}g}"
+    return f"{float(text):.0f}" if "e+" in text and abs(value) < 1e6 else text  # 1200, not 1.2e+03
 
 
 def interval_text(value, low, high, units: str = "") -> str:
@@ -105,12 +106,12 @@ def interval_text(value, low, high, units: str = "") -> str:
 
 
 def error_text(value, error, units: str = "") -> str:
-    """A fitted parameter with its standard error, ``26.9 ± 7.9 ms``."""
+    """A fitted parameter with its standard error (two digits), ``26.9 ± 7.9 ms``."""
     shown = value_text(value, units)
     if value is None or error is None:
         return shown
     number, _, unit = shown.partition(" ")
-    return f"{number} ± {_in_units_of(error, shown, units)}" + (f" {unit}" if unit else "")
+    return f"{number} ± {_in_units_of(error, shown, units, 2)}" + (f" {unit}" if unit else "")
 
 
 def _label(model: type[BaseModel], name: str) -> str:
@@ -202,6 +203,7 @@ def _table_rows(label: str, model: BaseModel) -> list[Row] | None:
     columns = {name: getattr(model, name) for name in lists}
     x, ys = lists[0], [n for n in lists[1:] if not n.endswith(CI_SUFFIXES) and n != "n"]
     x_units = str(field_extra(cls, x).get("units", ""))
+    counted = [y for y in ys if y + CI_SUFFIXES[0] in columns] or ys  # what ``n`` counts
     rows = []
     for k, x_value in enumerate(columns[x]):
         for y in ys:
@@ -212,7 +214,7 @@ def _table_rows(label: str, model: BaseModel) -> list[Row] | None:
                     interval_text(
                         columns[y][k], low, high, str(field_extra(cls, y).get("units", ""))
                     ),
-                    n=str(columns["n"][k]) if "n" in columns else "",
+                    n=str(columns["n"][k]) if "n" in columns and y in counted else "",
                 )
             )
     others = _detail(model, exclude=set(lists))

@@ -21,6 +21,7 @@ from ..analysis.paired_pulse import (
 )
 from ..errors import BadInput
 from ..instruments.pulse_generator import PulseGenerator
+from ..result_rows import error_text
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
@@ -63,13 +64,24 @@ class PpfFit(ResultModel):
         return index + (self.C2 * np.exp(-dt / self.tau2_ms) if self.tau2_ms else 0.0)
 
     def formula(self) -> str:
-        """``1 + 0.38 exp(-dt / 32.3 ms)``, with the second term when there is one."""
+        """``1 + 0.38 exp(-dt / (32 ± 8 ms))``, with the second term when there is one (a
+        time constant with its standard error where there is one)."""
         terms = [
-            f"{c:.2f} exp(-dt / {format_quantity(tau * 1e-3, 's', 3)})"
-            for c, tau in ((self.C1, self.tau1_ms), (self.C2, self.tau2_ms))
+            f"{c:.2f} exp(-dt / {_constant(tau, se)})"
+            for c, tau, se in (
+                (self.C1, self.tau1_ms, self.tau1_ms_se),
+                (self.C2, self.tau2_ms, self.tau2_ms_se),
+            )
             if tau
         ]
         return "1 + " + " + ".join(terms)
+
+
+def _constant(tau_ms: float, se_ms: float | None) -> str:
+    """``32.3 ms``, or ``(32.3 ± 7.9 ms)`` with its standard error."""
+    if se_ms is None:
+        return format_quantity(tau_ms * 1e-3, "s", 3)
+    return f"({error_text(tau_ms, se_ms, 'ms')})"
 
 
 class Ppf(ResultModel):
