@@ -107,17 +107,11 @@ def interval_sigmas(dt: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     ``UNEQUAL_SPREAD_P``; weights estimated from a few pairs only add noise where it does
     not). An interval with one pair, or pairs that all agree, takes the median of the
     others. None (equal weights) when the spreads agree or no interval has two pairs."""
-    groups = [y[dt == interval] for interval in np.unique(dt)]
-    spread = {
-        float(group_dt): float(np.std(group, ddof=1))
-        for group_dt, group in zip(np.unique(dt), groups, strict=True)
-        if group.size >= 2 and np.std(group) > 0
-    }
-    if len(spread) < 2:
+    groups = {float(interval): y[dt == interval] for interval in np.unique(dt)}
+    varying = {x: group for x, group in groups.items() if group.size >= 2 and np.std(group) > 0}
+    if len(varying) < 2 or stats.levene(*varying.values()).pvalue >= UNEQUAL_SPREAD_P:
         return None
-    tested = [group for group in groups if group.size >= 2 and np.std(group) > 0]
-    if stats.levene(*tested).pvalue >= UNEQUAL_SPREAD_P:
-        return None
+    spread = {x: float(np.std(group, ddof=1)) for x, group in varying.items()}
     typical = float(np.median(list(spread.values())))
     return np.array([spread.get(float(interval), typical) for interval in dt])
 
@@ -132,8 +126,11 @@ def _fit(model, dt, y, sigma, p0, bounds):
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.diag(pcov))
     errors = [float(e) if np.isfinite(e) else None for e in se]
-    weights = 1.0 if sigma is None else 1 / sigma**2
-    return p, errors, float(np.sum(weights * (model(dt, *p) - y) ** 2))
+    return p, errors, float(np.sum(_weights(y, sigma) * (model(dt, *p) - y) ** 2))
+
+
+def _weights(y: np.ndarray, sigma: np.ndarray | None) -> np.ndarray:
+    return np.ones_like(y) if sigma is None else 1 / sigma**2
 
 
 def _determined(values, errors) -> bool:
@@ -181,7 +178,7 @@ def fit_ppf(intervals, index) -> dict | None:
         "tau2_ms_se": None,
         "terms": 1,
     }
-    if distinct < 5 or dt.size <= 4:
+    if distinct < 5:
         return result
     two = _fit(
         _two,
@@ -197,10 +194,8 @@ def fit_ppf(intervals, index) -> dict | None:
     (a, ta, a_se, ta_se), (b, tb, b_se, tb_se) = sorted(
         [(p[0], p[1], se[0], se[1]), (p[2], p[3], se[2], se[3])], key=lambda term: term[1]
     )
-    weights = 1.0 if sigma is None else 1 / sigma**2
-    total = float(
-        np.sum(weights * (y - np.average(y, weights=np.broadcast_to(weights, y.shape))) ** 2)
-    )
+    weights = _weights(y, sigma)
+    total = float(np.sum(weights * (y - np.average(y, weights=weights)) ** 2))
     improvement = rss1 - rss2
     if improvement <= 1e-10 * total:  # no better than rounding: one exponential describes it
         return result
