@@ -153,31 +153,35 @@ def _spread_row(label: str, spread: Spread, units: str, notes: list[str], value=
 
 
 def _detail(model: BaseModel, exclude: Collection[str] = frozenset()) -> list[str]:
-    """A model's scalar fields as ``name value unit`` (a fit's parameters, with their
-    standard errors as ``value ± error``; a spread's counts); set flags in their own words."""
+    """A model's scalar fields as ``name value unit`` (a fit's parameters with their
+    standard errors, ``value ± error``; a figure with its confidence interval, ``value [low,
+    high]``; a spread's counts); set flags in their own words."""
     fields = type(model).model_fields
-    errors = {
-        name for name in fields if name.endswith(SE_SUFFIX) and name[: -len(SE_SUFFIX)] in fields
+    beside = {  # what is shown with the field it belongs to
+        name + end for name in fields for end in (SE_SUFFIX, *CI_SUFFIXES) if name + end in fields
     }
     parts = []
     for name in fields:
-        if name in exclude or name in errors:
+        if name in exclude or name in beside:
             continue
         value, extra = getattr(model, name), field_extra(type(model), name)
+        units = str(extra.get("units", ""))
         if isinstance(value, bool):
             if value and extra.get("words"):
                 parts.append(str(extra["words"]))
             elif not extra.get("words"):
                 parts.append(f"{_label(type(model), name)}: {value_text(value)}")
-        elif isinstance(value, (int, float)) or value is None:
-            if value is not None:
-                error = (
-                    getattr(model, name + SE_SUFFIX, None) if name + SE_SUFFIX in errors else None
-                )
-                parts.append(
-                    f"{_label(type(model), name)} = "
-                    f"{error_text(value, error, str(extra.get('units', '')))}"
-                )
+        elif isinstance(value, (int, float)):
+            low, high, error = (
+                getattr(model, name + end) if name + end in beside else None
+                for end in (*CI_SUFFIXES, SE_SUFFIX)
+            )
+            text = (
+                interval_text(value, low, high, units)
+                if low is not None
+                else error_text(value, error, units)
+            )
+            parts.append(f"{_label(type(model), name)} = {text}")
         elif isinstance(value, str):
             parts.append(value)
     return parts

@@ -31,6 +31,9 @@ def test_reads_at_20mV_neither_set_the_hrs_nor_lose_the_lrs(station, bioi_statio
     lrs = run(bioi_station, tmp_path, "read-disturb", reads=2000, lrs="true")["read_disturb"]
     assert lrs["disturbed_after_s"] is None and lrs["G_start_S"] > 5e-6
     assert abs(lrs["change"] - 1) < 0.05
+    assert lrs["G_start_S_ci_low"] <= lrs["G_start_S"] <= lrs["G_start_S_ci_high"]
+    assert lrs["G_end_S_ci_low"] <= lrs["G_end_S"] <= lrs["G_end_S_ci_high"]
+    assert abs(lrs["decades_per_decade"]) < 3 * lrs["decades_per_decade_se"] + 0.01
 
 
 def test_closer_spikes_fire_sooner_and_sparse_ones_never(station, tmp_path):
@@ -71,6 +74,10 @@ def test_analyses_on_synthetic_data():
     g[120:] = 1e-6
     assert read_drift(lambda: [(t, g)])["disturbed_after_s"] == pytest.approx(0.121)
     assert read_drift(lambda: [(t[:5], g[:5])])["reason"] == "fewer than 10 reads"
+    drift = 1e-9 * t**0.5 * 10 ** np.random.default_rng(2).normal(0, 0.02, t.size)
+    found = read_drift(lambda: [(t[:77], drift[:77]), (t[77:], drift[77:])])
+    error = found["decades_per_decade_se"]
+    assert abs(found["decades_per_decade"] - 0.5) < 3 * error and 0 < error < 0.01
     assert (
         spikes_to_fire([1, 1, 2, 2, 3, 3], [1, 1, 1, 1, 1, 1], [0, 0, 1e-8, 1e-8, 5e-7, 9e-7], 1e-6)
         == 3

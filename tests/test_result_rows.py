@@ -133,3 +133,23 @@ def test_a_curve_point_shows_its_interval_and_count_and_a_fit_its_standard_error
     assert rows["PPF index at 2 ms"].value == "not measured"
     assert not any("ci" in name for name in rows)  # the interval is not a curve of its own
     assert rows["PPF fit"].note == "tau = 26.9 ± 7.9 ms"
+
+
+class Drift(ResultModel):
+    G_start_S: float | None = figure("S", "median of the first reads")
+    G_start_S_ci_low: float | None = figure("S", "low end")
+    G_start_S_ci_high: float | None = figure("S", "high end")
+    slope: float | None = figure("", "slope")
+    slope_se: float | None = figure("", "its standard error")
+
+
+class DriftResult(ProtocolResult):
+    drift: Drift
+
+
+def test_a_scalar_figure_shows_its_interval_and_a_slope_its_error():
+    drift = Drift(G_start_S=1e-5, G_start_S_ci_low=9.7e-6, G_start_S_ci_high=1.05e-5, slope=0.05)
+    (row,) = result_rows(DriftResult(drift=drift))
+    assert row.note == "G start = 10 [9.7, 10.5] uS; slope = 0.05"
+    (row,) = result_rows(DriftResult(drift=drift.model_copy(update={"slope_se": 0.0123})))
+    assert row.note.endswith("slope = 0.05 ± 0.012")

@@ -46,13 +46,33 @@ def read_drift(blocks: Callable[[], Iterable[tuple]]) -> dict:
     center = blockwise.median(lambda: (g for _, g in finite()), n)
     floor = 3 * 1.4826 * blockwise.median(lambda: (np.abs(g - center) for _, g in finite()), n)
     reference = max(start, floor)
+    (start_low, start_high), (end_low, end_high) = median_interval(head), median_interval(tail)
     return {
         "G_start_S": start,
+        "G_start_S_ci_low": start_low,
+        "G_start_S_ci_high": start_high,
         "G_end_S": end,
+        "G_end_S_ci_low": end_low,
+        "G_end_S_ci_high": end_high,
         "change": end / start if start else None,
         "decades_per_decade": line.slope,
+        "decades_per_decade_se": _slope_error(finite(), line),
         "disturbed_after_s": _first_moved(finite(), start, reference, floor),
     }
+
+
+def _slope_error(series, line: blockwise.Line) -> float | None:
+    """The standard error of the slope of ``line`` (log G against log t), from one more pass
+    over the reads for the residuals. It takes the reads as independent: a slow drift that
+    correlates neighbouring reads makes the true error larger."""
+    if line.slope is None or line.n < 3:
+        return None
+    residual = 0.0
+    for t, g in series:
+        positive = (t > 0) & (g > 0)
+        x, y = np.log10(t[positive]), np.log10(g[positive])
+        residual += float(np.sum((y - line.mean_y - line.slope * (x - line.mean_x)) ** 2))
+    return math.sqrt(residual / (line.n - 2) / line.sxx)
 
 
 def _first_moved(series, start: float, reference: float, floor: float) -> float | None:

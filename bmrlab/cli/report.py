@@ -48,7 +48,7 @@ def figure_lines(result: ProtocolResult) -> list[str]:
         if row.note:
             line += f"   [{row.note}]" if row.value else row.note
         lines.append(line)
-    if any("[" in row.value or "±" in row.note for row in rows):
+    if any("[" in row.value or "[" in row.note or "±" in row.note for row in rows):
         lines.append(INTERVAL_LEGEND)
     return lines
 
