@@ -128,6 +128,7 @@ def recipe_report(recipe, out, outcomes, as_json: bool) -> None:
                             "reason": o.reason,
                             "run": o.run,
                             "figures": table1(o.figures),
+                            "results": o.figures,  # the run's whole result, as stored
                         }
                         for o in outcomes
                     ],
