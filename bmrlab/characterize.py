@@ -61,6 +61,11 @@ class Characterization:
                 for r in self.results
             ],
             "files": [str(p) for r in self.results for p in r.figure_files],
+            "results": {  # every protocol's whole typed result, as its run stored it
+                r.protocol: r.result.model_dump(mode="json")
+                for r in self.results
+                if r.result is not None
+            },
         }
 
 
@@ -186,30 +191,71 @@ def collect(result: Characterization, measured: Measured, volatile: bool) -> Non
     result.figures = figures
 
 
+# the Table 1 columns shown with the 95 % confidence interval of their median (``stats``)
+WITH_INTERVAL = {
+    "vset_mV": "Vset",
+    "vreset_mV": "Vreset",
+    "on_off_ratio": "On/Off",
+    "delay_ms": "delay",
+    "retention_ms": "retention",
+}
+
+
+def _interval(c: Characterization, key: str, fmt: str) -> str:
+    """`` [60, 65]``: the 95 % confidence interval of the figure ``key`` from its spread in
+    ``stats``, where the figure is that spread's median; '' otherwise."""
+    spread, value = c.stats.get(key) or {}, c.figures.get(key)
+    low, high = spread.get("ci_low"), spread.get("ci_high")
+    if value is None or low is None or high is None or spread.get("median") != value:
+        return ""
+    return f" [{fmt.format(low)}, {fmt.format(high)}]"
+
+
+def interval_note(c: Characterization) -> str:
+    """What the brackets of :func:`table_row` are, with the count behind each ('' when no
+    figure has an interval)."""
+    counts = [
+        f"{name} {c.stats[key].get('n')}"
+        for key, name in WITH_INTERVAL.items()
+        if _interval(c, key, "{}")
+    ]
+    if not counts:
+        return ""
+    return "[low, high]: 95 % confidence interval of the median; n: " + ", ".join(counts)
+
+
 def table_row(c: Characterization) -> str:
-    """The device's row in the layout of Table 1 of the review."""
+    """The device's row in the layout of Table 1 of the review, each median with its 95 %
+    confidence interval (:func:`interval_note` says over how many)."""
     f = c.figures
 
     def num(value, fmt="{:.3g}"):
         return "-" if value is None else fmt.format(value)
 
-    delay = "-" if f["delay_ms"] is None else f"{f['delay_ms']:.3g} ms @ {f['delay_at_mV']:g} mV"
+    def median(key, fmt):
+        return num(f[key], fmt) + _interval(c, key, fmt)
+
+    delay = (
+        "-"
+        if f["delay_ms"] is None
+        else f"{median('delay_ms', '{:.3g}')} ms @ {f['delay_at_mV']:g} mV"
+    )
     if f["retention_ms"] is None:
         retention = "-"
     else:
         bound = ">" if c.extra.get("retention_censored") else ""
         retention = (
-            f"{bound}{f['retention_ms']:.3g} ms ({f['retention_pulse_mV']:g} mV, "
+            f"{bound}{median('retention_ms', '{:.3g}')} ms ({f['retention_pulse_mV']:g} mV, "
             f"{f['retention_pulse_ms']:g} ms)"
         )
-    on_off = ("> " if c.extra.get("on_off_lower_bound") else "") + num(f["on_off_ratio"], "{:.2g}")
+    on_off = ("> " if c.extra.get("on_off_lower_bound") else "") + median("on_off_ratio", "{:.2g}")
     endurance = (">" if c.extra.get("endurance_censored") else "") + num(
         f["endurance_cycles"], "{:.3g}"
     )
     columns = [
         ("Device", c.device),
-        ("Vset (mV)", num(f["vset_mV"], "{:.0f}")),
-        ("Vreset (mV)", num(f["vreset_mV"], "{:.0f}")),
+        ("Vset (mV)", median("vset_mV", "{:.0f}")),
+        ("Vreset (mV)", median("vreset_mV", "{:.0f}")),
         ("On/Off", on_off),
         ("Endurance (cycles)", endurance),
         ("Delay", delay),

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib import ticker
 
 from .analysis.iv import IvPhase
 from .analysis.retention import RetentionPhase
@@ -17,14 +18,49 @@ MAX_LOOPS = 200  # I-V loops drawn in one figure; a longer run shows evenly spac
 MAX_TRACES = 200  # retention traces drawn in one figure, likewise
 
 
+PLAIN_LABELS = (1e-3, 1e4)  # log-axis tick values written as plain numbers (20, not 2x10^1)
+
+
+class PlainLogLabels(ticker.Formatter):
+    """Tick labels of a log axis as plain numbers (``20``, ``0.5``) between ``PLAIN_LABELS``,
+    ``10^-9`` style outside; which ticks get a label is matplotlib's choice (``inner``)."""
+
+    def __init__(self, inner: ticker.Formatter):
+        self.inner = inner
+
+    def set_axis(self, axis) -> None:
+        super().set_axis(axis)
+        self.inner.set_axis(axis)
+
+    def set_locs(self, locs) -> None:
+        self.inner.set_locs(locs)
+
+    def __call__(self, x, pos=None) -> str:
+        text = self.inner(x, pos)
+        if text and PLAIN_LABELS[0] <= abs(x) < PLAIN_LABELS[1]:
+            return f"{x:g}"
+        return text
+
+
+def plain_log_labels(fig) -> None:
+    """Every log axis of ``fig`` labelled with ``PlainLogLabels``."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "log":
+                axis.set_major_formatter(PlainLogLabels(axis.get_major_formatter()))
+                axis.set_minor_formatter(PlainLogLabels(axis.get_minor_formatter()))
+
+
 @contextmanager
 def figure(path):
-    """Axes for one PNG figure: the folder is made, the figure laid out, saved and closed."""
+    """Axes for one PNG figure: the folder is made, the figure laid out (log axes with plain
+    tick labels), saved and closed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
     try:
         yield ax
+        plain_log_labels(fig)
         fig.tight_layout()
         fig.savefig(path)
     finally:
@@ -223,7 +259,8 @@ def endurance_states(stored, result, path: Path) -> Path:
 
 def ppf_against_interval(stored, result, path: Path) -> Path:
     """PPF index against the pulse interval (log x): each pair (read one at a time from the
-    file), the median of the pairs and its exponential fit."""
+    file), the median of the pairs with its 95 % confidence interval, and the fit of the
+    pairs with the standard error of its time constant."""
     from .analysis.paired_pulse import PAIR_COLUMNS, pair_currents, ppf_index
 
     with figure(path) as ax:
@@ -235,25 +272,40 @@ def ppf_against_interval(stored, result, path: Path) -> Path:
             ax.semilogx(*zip(*pairs, strict=True), ".", color="gray", alpha=0.5, label="pairs")
         ppf = result.ppf if result is not None else None
         if ppf is not None and ppf.interval_ms:
-            ax.semilogx(
+            median = np.array([np.nan if i is None else i for i in ppf.index])
+            low = np.array([np.nan if v is None else v for v in ppf.index_ci_low])
+            high = np.array([np.nan if v is None else v for v in ppf.index_ci_high])
+            ax.errorbar(
                 ppf.interval_ms,
-                [np.nan if i is None else i for i in ppf.index],
-                "o",
+                median,
+                yerr=[np.nan_to_num(median - low), np.nan_to_num(high - median)],
+                fmt="o",
                 color="navy",
-                label="median of pairs",
+                capsize=3,
+                label=f"median of the pairs, 95 % CI (n = {_count_text(ppf.n)} per interval)",
             )
-        fit = ppf.fit if ppf is not None else None
-        if fit is not None:
+            ax.set_xscale("log")
+        if ppf is not None and (fit := ppf.fit) is not None:
             dt = np.geomspace(min(ppf.interval_ms), max(ppf.interval_ms), 200)
-            ax.semilogx(dt, fit.index(dt), color="crimson", label=f"fit: {fit.formula()}")
+            ax.semilogx(
+                dt, fit.index(dt), color="crimson", label=f"fit of the pairs: {fit.formula()}"
+            )
         ax.axhline(1.0, color="gray", lw=0.8)
         ax.set_xlabel("interval between the pulses (ms)")
         ax.set_ylabel("PPF index A2 / A1")
         ax.set_title("Paired-pulse facilitation")
         if ax.get_legend_handles_labels()[0]:
-            ax.legend()
+            ax.legend(fontsize=8)
         ax.grid(True, which="both", alpha=0.3)
     return Path(path)
+
+
+def _count_text(counts: list[int]) -> str:
+    """``10``, or ``8-10`` where the intervals have different counts."""
+    if not counts:
+        return "0"
+    low, high = min(counts), max(counts)
+    return f"{low}" if low == high else f"{low}-{high}"
 
 
 def vset_histogram(result, path: Path) -> Path:

@@ -1,11 +1,15 @@
 """A typed result in words, as a physicist reads it: one row per figure with its value in
-units, the 5-95 % spread and n where the result holds a spread, and notes (lower bound,
-censored, why a figure is missing). The window's figures panel and the terminal report
-both show these rows.
+units, as "median [low, high]" (the 95 % confidence interval) where the result holds one, the
+5-95 % spread and n, fitted parameters with their standard errors ("26.9 ± 7.9 ms"), and
+notes (lower bound, censored, why a figure is missing). The window's figures panel and the
+terminal report both show these rows.
 
 Nothing here knows a protocol: the rows come from the result model alone (its fields'
 units and descriptions, ``Spread``, nested models, mappings and lists), so a new protocol's
-figures are shown as soon as it declares its ``Result``.
+figures are shown as soon as it declares its ``Result``. Naming conventions carry the
+uncertainty: a field ``p_se`` is the standard error of ``p``; in a curve (a model of
+equal-length lists) the lists ``y_ci_low`` and ``y_ci_high`` are the interval of ``y`` at
+each point and ``n`` the count behind it.
 """
 
 from collections.abc import Collection
@@ -40,10 +44,14 @@ NAMES = {
 LIST_SHOWN = 6  # values of a list shown in one row before "..."
 
 
+CI_SUFFIXES = ("_ci_low", "_ci_high")  # a curve's interval of a list, point by point
+SE_SUFFIX = "_se"  # the standard error of the field it follows
+
+
 @dataclass(frozen=True)
 class Row:
     figure: str
-    value: str
+    value: str  # "63.2 [60.1, 65.0] mV": median and its 95 % confidence interval, if any
     spread: str = ""  # 5-95 %
     n: str = ""
     note: str = ""
@@ -74,6 +82,38 @@ def value_text(value, units: str = "") -> str:
     return str(value)
 
 
+def _in_units_of(value: float, shown: str, units: str, digits: int = 3) -> str:
+    """``value`` (in ``units``) as a bare number in the unit ``shown`` ends in (``63.2 mV``
+    -> mV), so an interval or an error reads in the unit of the figure beside it."""
+    unit, scale = si(units)
+    if unit and " " in shown:
+        written = shown.rpartition(" ")[2]
+        prefix = written[: -len(unit)] if written.endswith(unit) else ""
+        value = value * scale / PREFIXES.get(prefix, 1.0)
+    text = f"{value:.{digits}g}"
+    return f"{float(text):.0f}" if "e+" in text and abs(value) < 1e6 else text  # 1200, not 1.2e+03
+
+
+def interval_text(value, low, high, units: str = "") -> str:
+    """A figure with its 95 % confidence interval, ``63.2 [60.1, 65.0] mV``; the value alone
+    (``value_text``) when there is no interval."""
+    shown = value_text(value, units)
+    if value is None or low is None or high is None or isinstance(value, bool):
+        return shown
+    number, _, unit = shown.partition(" ")
+    bounds = f"[{_in_units_of(low, shown, units)}, {_in_units_of(high, shown, units)}]"
+    return f"{number} {bounds}" + (f" {unit}" if unit else "")
+
+
+def error_text(value, error, units: str = "") -> str:
+    """A fitted parameter with its standard error (two digits), ``26.9 ± 7.9 ms``."""
+    shown = value_text(value, units)
+    if value is None or error is None:
+        return shown
+    number, _, unit = shown.partition(" ")
+    return f"{number} ± {_in_units_of(error, shown, units, 2)}" + (f" {unit}" if unit else "")
+
+
 def _label(model: type[BaseModel], name: str) -> str:
     """A field's name in words, without the unit it ends in (``tau1_ms`` -> ``tau1``)."""
     if name in NAMES:
@@ -87,8 +127,10 @@ def _label(model: type[BaseModel], name: str) -> str:
 
 
 def _spread_row(label: str, spread: Spread, units: str, notes: list[str], value=None) -> Row:
-    """The median (or ``value`` when the result states the figure itself), its 5-95 %
-    spread and n; the reason where the value would be when there is none."""
+    """The median (or ``value`` when the result states the figure itself) with its 95 %
+    confidence interval, its 5-95 % spread and n; the reason where the value would be when
+    there is none. The interval is that of the median: it is shown with ``value`` only where
+    ``value`` is the median."""
     shown = spread.median if value is None else value
     span = ""
     if spread.p5 is not None and spread.p95 is not None:
@@ -97,7 +139,12 @@ def _spread_row(label: str, spread: Spread, units: str, notes: list[str], value=
             low = low.rpartition(" ")[0]  # 54.9 .. 69.3 mV: the unit once
         span = f"{low} .. {high}"
     notes = notes + _detail(spread, exclude=set(Spread.model_fields))
-    text = value_text(shown, units)
+    is_median = shown is not None and spread.median is not None and shown == spread.median
+    text = (
+        interval_text(shown, spread.ci_low, spread.ci_high, units)
+        if is_median
+        else value_text(shown, units)
+    )
     if shown is None and spread.reason:
         text = spread.reason
     elif spread.reason:
@@ -106,24 +153,35 @@ def _spread_row(label: str, spread: Spread, units: str, notes: list[str], value=
 
 
 def _detail(model: BaseModel, exclude: Collection[str] = frozenset()) -> list[str]:
-    """A model's scalar fields as ``name value unit`` (a fit's parameters, a spread's
-    counts); set flags in their own words."""
+    """A model's scalar fields as ``name value unit`` (a fit's parameters with their
+    standard errors, ``value ± error``; a figure with its confidence interval, ``value [low,
+    high]``; a spread's counts); set flags in their own words."""
+    fields = type(model).model_fields
+    beside = {  # what is shown with the field it belongs to
+        name + end for name in fields for end in (SE_SUFFIX, *CI_SUFFIXES) if name + end in fields
+    }
     parts = []
-    for name in type(model).model_fields:
-        if name in exclude:
+    for name in fields:
+        if name in exclude or name in beside:
             continue
         value, extra = getattr(model, name), field_extra(type(model), name)
+        units = str(extra.get("units", ""))
         if isinstance(value, bool):
             if value and extra.get("words"):
                 parts.append(str(extra["words"]))
             elif not extra.get("words"):
                 parts.append(f"{_label(type(model), name)}: {value_text(value)}")
-        elif isinstance(value, (int, float)) or value is None:
-            if value is not None:
-                parts.append(
-                    f"{_label(type(model), name)} = "
-                    f"{value_text(value, str(extra.get('units', '')))}"
-                )
+        elif isinstance(value, (int, float)):
+            low, high, error = (
+                getattr(model, name + end) if name + end in beside else None
+                for end in (*CI_SUFFIXES, SE_SUFFIX)
+            )
+            text = (
+                interval_text(value, low, high, units)
+                if low is not None
+                else error_text(value, error, units)
+            )
+            parts.append(f"{_label(type(model), name)} = {text}")
         elif isinstance(value, str):
             parts.append(value)
     return parts
@@ -146,16 +204,21 @@ def _table_rows(label: str, model: BaseModel) -> list[Row] | None:
     ]
     if len(lists) < 2 or len({len(getattr(model, n)) for n in lists}) != 1:
         return None
-    x, ys = lists[0], lists[1:]
+    columns = {name: getattr(model, name) for name in lists}
+    x, ys = lists[0], [n for n in lists[1:] if not n.endswith(CI_SUFFIXES) and n != "n"]
     x_units = str(field_extra(cls, x).get("units", ""))
+    counted = [y for y in ys if y + CI_SUFFIXES[0] in columns] or ys  # what ``n`` counts
     rows = []
-    for k, x_value in enumerate(getattr(model, x)):
+    for k, x_value in enumerate(columns[x]):
         for y in ys:
-            y_units = str(field_extra(cls, y).get("units", ""))
+            low, high = (columns[y + end][k] if y + end in columns else None for end in CI_SUFFIXES)
             rows.append(
                 Row(
                     f"{label} {_label(cls, y)} at {value_text(x_value, x_units)}",
-                    value_text(getattr(model, y)[k], y_units),
+                    interval_text(
+                        columns[y][k], low, high, str(field_extra(cls, y).get("units", ""))
+                    ),
+                    n=str(columns["n"][k]) if "n" in columns and y in counted else "",
                 )
             )
     others = _detail(model, exclude=set(lists))

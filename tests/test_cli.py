@@ -40,7 +40,7 @@ def test_run_json_gives_the_table1_keys_of_the_protocol(tmp_path):
     assert report["device"] == "ag-pnw-ag"
     assert set(report["figures"]) == {"vset_mV", "vreset_mV", "on_off_ratio"}
     assert report["figures"]["vset_mV"] == pytest.approx(60, rel=0.2)
-    assert report["stats"]["vset_mV"]["n"] == 8
+    assert report["results"]["stats"]["vset_mV"]["n"] == 8
     assert (tmp_path / "a.h5").exists()
 
 
@@ -58,10 +58,26 @@ def test_run_json_carries_what_a_protocol_finds_beyond_table1(tmp_path):
         str(tmp_path / "p.h5"),
     )
     assert done.returncode == 0, done.stderr
-    ppf = json.loads(done.stdout)["results"]["ppf"]
+    results = json.loads(done.stdout)["results"]
+    ppf = results["ppf"]
     assert ppf["interval_ms"] == [1.0, 5.0, 20.0, 100.0]
     assert len(ppf["index"]) == 4 and ppf["index"][0] > 1.1  # facilitation at 1 ms
-    assert {"C1", "tau1_ms"} <= set(ppf["fit"])
+    assert ppf["n"] == [3] * 4 and len(ppf["index_ci_low"]) == len(ppf["index_ci_high"]) == 4
+    assert {"C1", "C1_se", "tau1_ms", "tau1_ms_se"} <= set(ppf["fit"])
+    assert PROTOCOLS["paired-pulse"].Result.model_validate(results)  # the whole typed result
+
+
+def test_run_json_carries_the_whole_result_of_a_protocol_with_a_spread(tmp_path, capsys):
+    """neuron: spikes to fire per spacing with the interval of each median."""
+    out = tmp_path / "n.h5"
+    args = ["run", "neuron", "--json", "--out", str(out)]
+    args += ["--set", "spacings=1.5ms,2ms", "--set", "repeats=3", "--set", "max_spikes=40"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["results"] == load_run(out).figures  # what the run stored, whole
+    neuron = report["results"]["neuron"]
+    assert neuron["n"] == [3, 3] and len(neuron["spikes_to_fire_ci_low"]) == 2
+    assert PROTOCOLS["neuron"].Result.model_validate(report["results"])
 
 
 def test_device_file_gives_the_device_its_conditions_and_published_figures(tmp_path, capsys):
@@ -177,7 +193,7 @@ def test_analyze_reproduces_the_stored_figures_exactly(tmp_path, capsys):
     assert entry["run"] == run and entry["changed"] is False and "stored" not in entry
     stored = load_run(out).figures
     assert entry["figures"] == {k: stored[k] for k in ("vset_mV", "vreset_mV", "on_off_ratio")}
-    assert entry["stats"] == stored["stats"]
+    assert entry["results"] == stored  # the whole typed result
     assert main(["analyze", str(out)]) == 0
     heading, *figure_lines = capsys.readouterr().out.splitlines()
     assert heading.endswith("recomputed, same as the stored figures")

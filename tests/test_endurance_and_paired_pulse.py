@@ -63,6 +63,45 @@ def test_paired_pulse_facilitation_fades_with_the_interval(station, tmp_path):
     assert fitted[0] == pytest.approx(ppf.fit.index(dt[0])) and text.startswith("fit: 1 + ")
 
 
+def test_each_ppf_median_has_its_interval_over_the_pairs_and_the_fit_its_errors(station, tmp_path):
+    ppf = run(station, tmp_path, "paired-pulse", intervals="1ms,5ms,20ms,100ms,1s", repeats=8)
+    ppf = ppf.result.ppf
+    assert ppf.n == [8] * 5
+    for low, median, high in zip(ppf.index_ci_low, ppf.index, ppf.index_ci_high, strict=True):
+        assert low <= median <= high and high - low < 0.5
+    fit = ppf.fit
+    assert 0 < fit.tau1_ms_se < fit.tau1_ms and 0 < fit.C1_se < fit.C1
+    assert "±" in fit.formula()
+
+
+def test_the_ppf_figure_drawn_again_from_the_file_is_the_stored_one(station, tmp_path):
+    from bmrlab.plotting import ppf_against_interval
+    from bmrlab.storage.reader import open_file
+
+    done = run(station, tmp_path, "paired-pulse", intervals="1ms,10ms,100ms", repeats=3)
+    again = runner.reanalyze(tmp_path / "r.h5")
+    with open_file(tmp_path / "r.h5") as handle:
+        redrawn = ppf_against_interval(
+            StoredRun(handle[again.run]), again.result, tmp_path / "again.png"
+        )
+    assert redrawn.read_bytes() == done.figure_files[0].read_bytes()
+
+
+def test_log_tick_labels_are_plain_numbers():
+    import matplotlib.pyplot as plt
+
+    from bmrlab.plotting import plain_log_labels
+
+    fig, ax = plt.subplots()
+    ax.semilogx([12, 45], [1, 2])  # less than a decade: matplotlib labels the minor ticks
+    plain_log_labels(fig)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels(minor=True) + ax.get_xticklabels()]
+    plt.close(fig)
+    assert "20" in labels and "30" in labels
+    assert not any("times" in label or "^" in label for label in labels)
+
+
 def test_paired_pulse_from_the_generator_into_an_smu_trace(tmp_path):
     from bmrlab.paths import CONFIG_DIR
     from bmrlab.station import Station

@@ -77,3 +77,79 @@ def test_units_in_words():
     assert value_text(0.0123, "s") == "12.3 ms"
     assert value_text(True) == "yes" and value_text(None) == "not measured"
     assert value_text(30, "cycles") == "30 cycles"
+
+
+def test_a_median_reads_with_its_confidence_interval_in_the_unit_of_the_median():
+    stats = Stats(
+        vset_mV=Spread(median=63.2, ci_low=60.1, ci_high=65.0, p5=55.0, p95=69.3, n=20),
+        hrs_A=Spread(),
+    )
+    delay = Spread(median=0.95, ci_low=0.9, ci_high=1.2, n=20)
+    rows = by_name(example(vset_mV=63.2, stats=stats, by_amplitude={"100": delay}))
+    assert rows["Vset"].value == "63.2 [60.1, 65] mV" and rows["Vset"].n == "20"
+    assert rows["by amplitude at 100"].value == "950 [900, 1200] us"  # in the median's unit
+
+
+def test_an_interval_belongs_to_the_median_not_to_another_value():
+    stats = Stats(vset_mV=Spread(median=63.0, ci_low=60.0, ci_high=65.0, n=3), hrs_A=Spread())
+    assert by_name(example(vset_mV=70.0, stats=stats))["Vset"].value == "70 mV"
+
+
+class Points(ResultModel):
+    interval_ms: list[float] = figure("ms", "interval", [])
+    index: list[float | None] = figure("", "median index", [])
+    index_ci_low: list[float | None] = figure("", "low end", [])
+    index_ci_high: list[float | None] = figure("", "high end", [])
+    n: list[int] = figure("", "pairs", [])
+    fit: "ErrorFit | None" = None
+
+
+class ErrorFit(ResultModel):
+    tau_ms: float = figure("ms", "time constant", 0.0)
+    tau_ms_se: float | None = figure("ms", "standard error of tau")
+
+
+class PointsResult(ProtocolResult):
+    ppf: Points
+
+
+def test_a_curve_point_shows_its_interval_and_count_and_a_fit_its_standard_errors():
+    Points.model_rebuild()
+    result = PointsResult(
+        ppf=Points(
+            interval_ms=[1.0, 2.0],
+            index=[1.31, None],
+            index_ci_low=[1.25, None],
+            index_ci_high=[1.36, None],
+            n=[10, 0],
+            fit=ErrorFit(tau_ms=26.93, tau_ms_se=7.88),
+        )
+    )
+    rows = by_name(result)
+    assert (rows["PPF index at 1 ms"].value, rows["PPF index at 1 ms"].n) == (
+        "1.31 [1.25, 1.36]",
+        "10",
+    )
+    assert rows["PPF index at 2 ms"].value == "not measured"
+    assert not any("ci" in name for name in rows)  # the interval is not a curve of its own
+    assert rows["PPF fit"].note == "tau = 26.9 ± 7.9 ms"
+
+
+class Drift(ResultModel):
+    G_start_S: float | None = figure("S", "median of the first reads")
+    G_start_S_ci_low: float | None = figure("S", "low end")
+    G_start_S_ci_high: float | None = figure("S", "high end")
+    slope: float | None = figure("", "slope")
+    slope_se: float | None = figure("", "its standard error")
+
+
+class DriftResult(ProtocolResult):
+    drift: Drift
+
+
+def test_a_scalar_figure_shows_its_interval_and_a_slope_its_error():
+    drift = Drift(G_start_S=1e-5, G_start_S_ci_low=9.7e-6, G_start_S_ci_high=1.05e-5, slope=0.05)
+    (row,) = result_rows(DriftResult(drift=drift))
+    assert row.note == "G start = 10 [9.7, 10.5] uS; slope = 0.05"
+    (row,) = result_rows(DriftResult(drift=drift.model_copy(update={"slope_se": 0.0123})))
+    assert row.note.endswith("slope = 0.05 ± 0.012")

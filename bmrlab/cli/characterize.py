@@ -39,7 +39,7 @@ def register(commands) -> None:
         "--json",
         action="store_true",
         help="print one JSON object: device, figures (Table 1 columns), published, "
-        "conditions, stats, ppf, runs, files",
+        "conditions, stats, ppf, runs, files, results (each protocol's whole result)",
     )
     parser.set_defaults(command=cmd_characterize)
 
@@ -47,7 +47,7 @@ def register(commands) -> None:
 def cmd_characterize(args) -> int:
     from pathlib import Path
 
-    from ..characterize import ORDER, characterize, comparison, table_row
+    from ..characterize import ORDER, characterize, comparison, interval_note, table_row
     from ..station import Station
     from .progress import Progress
 
@@ -82,6 +82,8 @@ def cmd_characterize(args) -> int:
         print(json.dumps(summary, default=str))
     else:
         print(table_row(result))
+        if note := interval_note(result):
+            print(note)
         beside = comparison(result)  # '' when the device file publishes no figures
         if beside:
             print(beside)

@@ -13,7 +13,7 @@ def register(commands) -> None:
         "schema",
         help="the JSON schema of the protocols' results (versioned)",
         description="Print the JSON schema of the figures each protocol stores with its runs "
-        "(the run's `figures` attr, the `figures`/`stats`/`results` of --json), "
+        "(the run's `figures` attr, the `results` of --json), "
         "with units, and the result schema version (the run's `result_schema` "
         "attr).",
     )

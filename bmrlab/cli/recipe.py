@@ -34,7 +34,8 @@ def register(commands) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object: recipe, file, runs with their figures",
+        help="print one JSON object: recipe, file, runs with their Table 1 figures and "
+        "whole results",
     )
     parser.set_defaults(command=cmd_recipe)
 

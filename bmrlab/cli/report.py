@@ -15,30 +15,41 @@ LONG_LIST = 6  # a differing list longer than this is shown by its length
 
 def result_json(result: ProtocolResult | None) -> dict:
     """A result as ``--json`` prints it: ``figures`` (its Table 1 columns), its flags
-    (``on_off_lower_bound`` ...) beside them, ``stats`` (per-figure spreads) and ``results``
-    (everything else: fits, PPF indices, spike counts ...)."""
+    (``on_off_lower_bound`` ...) beside them, and ``results``: the whole typed result (every
+    figure, spread, confidence interval and fit with its standard errors, as stored in the
+    run's ``figures`` attr and described by ``bmrlab schema``)."""
     if result is None:
-        return {"figures": {}, "stats": {}, "results": {}}
+        return {"figures": {}, "results": {}}
     dumped = result.model_dump(mode="json")
-    figures = {key: dumped.pop(key) for key in result.table1()}
-    flags = {key: dumped.pop(key) for key in result.flags() if key in dumped}
-    stats = dumped.pop("stats", {})
-    return {"figures": figures, **flags, "stats": stats, "results": dumped}
+    figures = {key: dumped[key] for key in result.table1()}
+    flags = {key: dumped[key] for key in result.flags() if key in dumped}
+    return {"figures": figures, **flags, "results": dumped}
+
+
+INTERVAL_LEGEND = (
+    "  [low, high]: 95 % confidence interval of the median; ±: standard error of a fit"
+)
 
 
 def figure_lines(result: ProtocolResult) -> list[str]:
-    """The figures in words (bmrlab.result_rows, as the window shows them): value, 5-95 %
-    spread and n, notes (a lower bound, a censored value, why a figure is missing)."""
+    """The figures in words (bmrlab.result_rows, as the window shows them): value with its
+    95 % confidence interval, 5-95 % spread and n, notes (a lower bound, a censored value,
+    why a figure is missing); a last line says what the brackets mean where there are any."""
     rows = result_rows(result)
     width = max((len(row.figure) for row in rows), default=0)
     lines = []
     for row in rows:
         line = f"  {row.figure:<{width}}  {row.value}"
-        if row.spread:
-            line += f"   (5-95 %: {row.spread}, n = {row.n})"
+        beside = ([f"5-95 %: {row.spread}"] if row.spread else []) + (
+            [f"n = {row.n}"] if row.n else []
+        )
+        if beside:
+            line += f"   ({', '.join(beside)})"
         if row.note:
             line += f"   [{row.note}]" if row.value else row.note
         lines.append(line)
+    if any("[" in row.value or "[" in row.note or "±" in row.note for row in rows):
+        lines.append(INTERVAL_LEGEND)
     return lines
 
 
@@ -117,6 +128,7 @@ def recipe_report(recipe, out, outcomes, as_json: bool) -> None:
                             "reason": o.reason,
                             "run": o.run,
                             "figures": table1(o.figures),
+                            "results": o.figures,  # the run's whole result, as stored
                         }
                         for o in outcomes
                     ],

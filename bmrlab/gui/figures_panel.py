@@ -1,7 +1,9 @@
 """The figures of a run as a physicist reads them (``bmrlab.result_rows``): each figure in
-words with its unit, the median with its 5-95 % spread and n, and flags in words (lower bound,
-censored, why a figure was not measured). Curves (PPF index against the interval, delay per
-amplitude) are one row per point; fits one row each."""
+words with its unit, the median with its 95 % confidence interval ("63.2 [60.1, 65.0] mV"),
+its 5-95 % spread and n, and flags in words (lower bound, censored, why a figure was not
+measured). Curves (PPF index against the interval, delay per amplitude) are one row per
+point with the interval and n of each; fits one row each, parameters with their standard
+errors ("tau1 = 26.9 ± 7.9 ms")."""
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
@@ -11,7 +13,7 @@ from ..results import ProtocolResult
 
 
 class FiguresPanel(QTableWidget):
-    HEADERS = ["figure", "median", "5-95 %", "n", "note"]
+    HEADERS = ["figure", "median [95 % CI]", "5-95 %", "n", "note"]
 
     def __init__(self):
         super().__init__(0, len(self.HEADERS))
@@ -68,7 +70,7 @@ class FiguresPanel(QTableWidget):
         self.resizeRowsToContents()
 
     def rows(self) -> dict:
-        """figure -> (median, 5-95 %, n, note), as shown."""
+        """figure -> (median [95 % CI], 5-95 %, n, note), as shown."""
         return {
             self.item(r, 0).text(): tuple(self.item(r, c).text() for c in range(1, 5))
             for r in range(self.rowCount())

@@ -21,8 +21,18 @@ from .hrs_recovery import back_to_hrs, hrs_read
 class Levels(ResultModel):
     compliance_A: list[float] = figure("A", "current limit of the set pulses", ...)
     state_S: list[float | None] = figure("S", "median conductance read after the sets", ...)
-    distinct_levels: int = figure("", "states at least twofold apart", ...)
-    slope: float | None = figure("", "slope of log state against log compliance")
+    state_S_ci_low: list[float | None] = figure(
+        "S", "95 % confidence interval of the median state, low end (bootstrap over repeats)", ...
+    )
+    state_S_ci_high: list[float | None] = figure(
+        "S", "95 % confidence interval of the median state, high end", ...
+    )
+    n: list[int] = figure("", "reads at each compliance", ...)
+    distinct_levels: int = figure("", "median states at least twofold apart", ...)
+    slope: float | None = figure(
+        "", "slope of log state against log compliance, fitted to every read"
+    )
+    slope_se: float | None = figure("", "standard error of the slope")
 
 
 class MultilevelResult(ProtocolResult):

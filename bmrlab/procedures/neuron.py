@@ -10,7 +10,7 @@ frequency, fire sooner, and beyond some spacing the device never fires.
 
 import numpy as np
 
-from ..analysis.stimulus_response import spikes_to_fire
+from ..analysis.stimulus_response import fire_counts, spikes_to_fire
 from ..instruments.smu import PulseTrain
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
@@ -31,6 +31,13 @@ class FiringCurve(ResultModel):
         "half the trains or more never fired)",
         ...,
     )
+    spikes_to_fire_ci_low: list[float | None] = figure(
+        "", "95 % confidence interval of the median, low end (bootstrap over the trains)", ...
+    )
+    spikes_to_fire_ci_high: list[float | None] = figure(
+        "", "95 % confidence interval of the median, high end (None: not bounded)", ...
+    )
+    n: list[int] = figure("", "trains at each spacing", ...)
 
 
 class NeuronResult(ProtocolResult):
@@ -147,7 +154,8 @@ class Neuron(BmrProcedure[NeuronResult]):
         return on_chunk
 
     def analyze(self, stored: StoredRun) -> NeuronResult:
-        """Spikes to fire per train, one train read at a time; the median per spacing."""
+        """Spikes to fire per train, one train read at a time; the median per spacing with
+        its confidence interval."""
         counts: dict[float, list[float]] = {}
         for _, train in stored.groups("train", ["spacing_s", "spike", "i_A"]):
             fired = spikes_to_fire(
@@ -156,14 +164,14 @@ class Neuron(BmrProcedure[NeuronResult]):
             counts.setdefault(float(train["spacing_s"][0]), []).append(
                 np.inf if fired is None else fired
             )
-        medians = []
-        for s in self.spacings:
-            median = float(np.median(counts[s])) if s in counts else np.inf
-            medians.append(None if np.isinf(median) else median)
+        summaries = [fire_counts(counts.get(s, []), self.max_spikes) for s in self.spacings]
         return NeuronResult(
             neuron=FiringCurve(
                 spacing_ms=[s * 1e3 for s in self.spacings],
                 frequency_Hz=[1 / s for s in self.spacings],
-                spikes_to_fire=medians,
+                spikes_to_fire=[summary["median"] for summary in summaries],
+                spikes_to_fire_ci_low=[summary["ci_low"] for summary in summaries],
+                spikes_to_fire_ci_high=[summary["ci_high"] for summary in summaries],
+                n=[summary["n"] for summary in summaries],
             )
         )

@@ -15,11 +15,13 @@ from ..analysis.paired_pulse import (
     PAIR_COLUMNS,
     PairedPulsePhase,
     fit_ppf,
+    median_with_interval,
     pair_currents,
     ppf_index,
 )
 from ..errors import BadInput
 from ..instruments.pulse_generator import PulseGenerator
+from ..result_rows import error_text
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
@@ -41,12 +43,18 @@ TRACE_MARGIN_S = 5e-3  # a generator's pair lands in the trace after the host's 
 
 
 class PpfFit(ResultModel):
-    """1 + C1 exp(-dt / tau1) + C2 exp(-dt / tau2); C2 = 0 when one term is fitted."""
+    """1 + C1 exp(-dt / tau1) + C2 exp(-dt / tau2); C2 = 0 when one term is fitted. Each
+    parameter has its standard error (``_se``, from the covariance of the weighted fit over
+    the pairs; None where the fit does not determine it)."""
 
     C1: float = figure("", "amplitude of the first (faster) term", ...)
+    C1_se: float | None = figure("", "standard error of C1")
     tau1_ms: float = figure("ms", "time constant of the first term", ...)
+    tau1_ms_se: float | None = figure("ms", "standard error of tau1")
     C2: float = figure("", "amplitude of the second term (0: one term)", ...)
+    C2_se: float | None = figure("", "standard error of C2")
     tau2_ms: float | None = figure("ms", "time constant of the second term")
+    tau2_ms_se: float | None = figure("ms", "standard error of tau2")
     terms: int = figure("", "exponential terms fitted (1 or 2)", ...)
 
     def index(self, interval_ms) -> np.ndarray:
@@ -56,13 +64,24 @@ class PpfFit(ResultModel):
         return index + (self.C2 * np.exp(-dt / self.tau2_ms) if self.tau2_ms else 0.0)
 
     def formula(self) -> str:
-        """``1 + 0.38 exp(-dt / 32.3 ms)``, with the second term when there is one."""
+        """``1 + 0.38 exp(-dt / (32 ± 8 ms))``, with the second term when there is one (a
+        time constant with its standard error where there is one)."""
         terms = [
-            f"{c:.2f} exp(-dt / {format_quantity(tau * 1e-3, 's', 3)})"
-            for c, tau in ((self.C1, self.tau1_ms), (self.C2, self.tau2_ms))
+            f"{c:.2f} exp(-dt / {_constant(tau, se)})"
+            for c, tau, se in (
+                (self.C1, self.tau1_ms, self.tau1_ms_se),
+                (self.C2, self.tau2_ms, self.tau2_ms_se),
+            )
             if tau
         ]
         return "1 + " + " + ".join(terms)
+
+
+def _constant(tau_ms: float, se_ms: float | None) -> str:
+    """``32.3 ms``, or ``(32.3 ± 7.9 ms)`` with its standard error."""
+    if se_ms is None:
+        return format_quantity(tau_ms * 1e-3, "s", 3)
+    return f"({error_text(tau_ms, se_ms, 'ms')})"
 
 
 class Ppf(ResultModel):
@@ -70,11 +89,18 @@ class Ppf(ResultModel):
     index: list[float | None] = figure(
         "", "median PPF index A2/A1 of the pairs at each interval (None: no pair gave one)", ...
     )
+    index_ci_low: list[float | None] = figure(
+        "", "95 % confidence interval of the median index, low end (bootstrap over the pairs)", ...
+    )
+    index_ci_high: list[float | None] = figure(
+        "", "95 % confidence interval of the median index, high end", ...
+    )
+    n: list[int] = figure("", "pairs that gave an index at each interval", ...)
     ppf_at_shortest: float | None = figure("", "median PPF index at the shortest interval")
     fit: PpfFit | None = figure(
         "",
-        "exponential decay of the index with the interval "
-        "(None: fewer than three intervals, or no fit)",
+        "exponential decay of the index with the interval, fitted to the pairs weighted by "
+        "the spread at their interval (None: fewer than three intervals, or no fit)",
     )
 
 
@@ -277,24 +303,29 @@ class PairedPulse(BmrProcedure[PairedPulseResult]):
         return on_chunk
 
     def analyze(self, stored: StoredRun) -> PairedPulseResult:
-        """The median index of the pairs at each interval (one pair in memory at a time),
-        then the fit of the index against the interval."""
+        """The median index of the pairs at each interval with its confidence interval (one
+        pair in memory at a time), then the fit of the pairs' indices against the interval."""
         by_interval: dict[float, tuple[list, list]] = {}
         for a1, a2, interval in pair_currents(stored.groups("pair", PAIR_COLUMNS)):
             first, second = by_interval.setdefault(interval, ([], []))
             first.append(a1)
             second.append(a2)
-        medians = {}
-        for interval in sorted(by_interval):
-            index = ppf_index(*by_interval[interval])
-            medians[interval] = float(np.nanmedian(index)) if np.isfinite(index).any() else None
-        dts = list(medians)
-        fit = fit_ppf(dts, [np.nan if medians[d] is None else medians[d] for d in dts])
+        dts = sorted(by_interval)
+        indices = [ppf_index(*by_interval[dt]) for dt in dts]
+        summaries = [median_with_interval(index) for index in indices]
+        medians, lows, highs, counts = ([s[k] for s in summaries] for k in range(4))
+        fit = fit_ppf(
+            [dt for dt, index in zip(dts, indices, strict=True) for _ in index],
+            [value for index in indices for value in index],
+        )
         return PairedPulseResult(
             ppf=Ppf(
                 interval_ms=[d * 1e3 for d in dts],
-                index=list(medians.values()),
-                ppf_at_shortest=medians[dts[0]] if dts else None,
+                index=medians,
+                index_ci_low=lows,
+                index_ci_high=highs,
+                n=counts,
+                ppf_at_shortest=medians[0] if dts else None,
                 fit=PpfFit(**fit) if fit else None,
             )
         )

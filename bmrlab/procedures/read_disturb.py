@@ -27,9 +27,16 @@ ANALYSIS_BLOCK = 1 << 16  # reads analysed at a time: the analysis's arrays stay
 
 class ReadDrift(ResultModel):
     G_start_S: float | None = figure("S", "median conductance of the first five reads")
+    G_start_S_ci_low: float | None = figure("S", "95 % confidence interval of G_start, low end")
+    G_start_S_ci_high: float | None = figure("S", "95 % confidence interval of G_start, high end")
     G_end_S: float | None = figure("S", "median conductance of the last five reads")
+    G_end_S_ci_low: float | None = figure("S", "95 % confidence interval of G_end, low end")
+    G_end_S_ci_high: float | None = figure("S", "95 % confidence interval of G_end, high end")
     change: float | None = figure("", "G_end / G_start")
     decades_per_decade: float | None = figure("", "slope of log G against log time")
+    decades_per_decade_se: float | None = figure(
+        "", "standard error of the slope (the reads taken as independent: a lower bound)"
+    )
     disturbed_after_s: float | None = figure(
         "s", "time from which the state stayed more than tenfold away (None: never)"
     )

@@ -13,7 +13,7 @@ from enum import IntEnum
 import numpy as np
 
 from .. import standard
-from ..analysis.stimulus_response import SET_RISE, consolidated
+from ..analysis.stimulus_response import SET_RISE, consolidated, log_slope
 from ..instruments.smu import PulseTrain
 from ..results import ProtocolResult, ResultModel, figure
 from ..storage.stored_run import StoredRun
@@ -48,6 +48,12 @@ class TrainOutcome(ResultModel):
     long_term: bool = figure("", "still on at the end of the hold (consolidated)", ...)
     G_first_S: float | None = figure("S", "conductance at the first hold read")
     G_end_S: float | None = figure("S", "conductance at the last hold read")
+    forgetting: float | None = figure(
+        "",
+        "slope of log G against log time after the train over the hold reads (decades per "
+        "decade; about 0: kept, negative: forgotten)",
+    )
+    forgetting_se: float | None = figure("", "standard error of the forgetting slope")
 
 
 class StpLtpResult(ProtocolResult):
@@ -200,24 +206,29 @@ class StpLtp(BmrProcedure[StpLtpResult]):
         """Per spacing, from the HRS and hold reads (the train samples are passed over block
         by block: they are most of a long run)."""
         hrs, hold = StpLtpPhase.HRS_READ, StpLtpPhase.HOLD_READ
-        reads: dict[float, dict[int, list[float]]] = {
+        reads: dict[float, dict[int, list[tuple[float, float]]]] = {
             spacing: {hrs: [], hold: []} for spacing in self.spacings
-        }
-        for block in stored.chunks(["spacing_s", "phase", "i_A"]):
+        }  # (time after the train, current) of each read
+        for block in stored.chunks(["spacing_s", "phase", "t_after_s", "i_A"]):
             for phase in (hrs, hold):
                 mine = block["phase"] == phase
-                for spacing, current in zip(
-                    block["spacing_s"][mine].tolist(), block["i_A"][mine].tolist(), strict=True
+                for spacing, t, current in zip(
+                    block["spacing_s"][mine].tolist(),
+                    block["t_after_s"][mine].tolist(),
+                    block["i_A"][mine].tolist(),
+                    strict=True,
                 ):
                     if spacing in reads:
-                        reads[spacing][phase].append(current)
+                        reads[spacing][phase].append((t, current))
         rows = []
         for spacing in self.spacings:
-            g = np.abs(reads[spacing][hold]) / standard.V_READ
-            first = np.abs(reads[spacing][hrs])
+            t_after = [t for t, _ in reads[spacing][hold]]
+            g = np.abs([i for _, i in reads[spacing][hold]]) / standard.V_READ
+            first = np.abs([i for _, i in reads[spacing][hrs]])
             g_off = max(float(first[0]) if first.size else 0.0, 1e-15) / standard.V_READ
             was_set = bool(g.size and g.max() > SET_RISE * g_off)
             on = was_set and consolidated(float(g[-1]), float(g.max()), g_off)
+            slope, slope_se = log_slope(t_after, g)
             rows.append(
                 TrainOutcome(
                     spacing_s=spacing,
@@ -225,6 +236,8 @@ class StpLtp(BmrProcedure[StpLtpResult]):
                     long_term=on,
                     G_first_S=float(g[0]) if g.size else None,
                     G_end_S=float(g[-1]) if g.size else None,
+                    forgetting=slope,
+                    forgetting_se=slope_se,
                 )
             )
         return StpLtpResult(stp_ltp=rows)
