@@ -24,6 +24,10 @@ def test_volatile_protein_nanowire_device_gives_its_set_voltage(station, tmp_pat
     assert 35 <= vset["p5"] < vset["p95"] <= 90  # the 40-80 mV spread of the device
     assert result.figures["vreset_mV"] is None  # unipolar sweep of a volatile device
     assert 5e5 <= result.figures["on_off_ratio"] <= 2e6
+    # 20 mV x G_on (1e-5 S) x 20 mV, with its 95 % interval
+    power = result.figures["stats"]["lrs_power_nW"]
+    assert result.figures["lrs_power_nW"] == pytest.approx(4.0, rel=0.1)
+    assert power["ci_low"] <= result.figures["lrs_power_nW"] <= power["ci_high"]
 
 
 def test_nonvolatile_device_is_cycled_bipolar_and_gives_set_reset_and_on_off(
@@ -35,6 +39,35 @@ def test_nonvolatile_device_is_cycled_bipolar_and_gives_set_reset_and_on_off(
     assert result.figures["vset_mV"] == pytest.approx(50, rel=0.15)
     assert result.figures["vreset_mV"] == pytest.approx(50, rel=0.15)
     assert 0.5e5 <= result.figures["on_off_ratio"] <= 2e5
+    assert result.figures["stats"]["resets"]["field_driven"] == 20  # every cycle
+
+
+def test_a_volatile_device_swept_bipolar_relaxes_and_gets_no_vreset(station, tmp_path):
+    """ag-pnw-ag has no reset mechanism: its filament dissolves by itself a few mV into
+    the negative branch, which the old definition reported as a reset at 13 mV."""
+    result = run_iv(station, tmp_path, v_neg=0.2, cycles=5)
+    figures = result.figures
+    assert figures["vreset_mV"] is None
+    assert figures["stats"]["resets"]["relaxed_near_zero"] == 5
+    reason = figures["stats"]["vreset_mV"]["reason"]
+    assert reason.startswith("no field-driven reset") and "near 0 V" in reason
+
+
+def test_the_stored_run_is_reanalysed_offline_to_the_same_figures_and_plots(bioi_station, tmp_path):
+    procedure = runner.prepare(bioi_station, "iv-sweep", {"cycles": 3})
+    result = runner.run(
+        bioi_station,
+        procedure,
+        tmp_path / "run.h5",
+        sample="s1",
+        device=bioi_station.device_preset,
+        figures_dir=tmp_path,
+    )
+    again = runner.reanalyze(tmp_path / "run.h5")
+    assert again.protocol == "iv-sweep" and not again.changed
+    assert again.result == result.result
+    assert [f.name.rsplit("_", 1)[1] for f in result.figure_files] == ["iv.png", "vset.png"]
+    assert all(f.stat().st_size > 0 for f in result.figure_files)
 
 
 def test_the_run_is_in_the_file_as_measured(station, tmp_path):

@@ -48,20 +48,43 @@ def cycle_levels(v_max, v_neg, step, v_read, rest_points) -> tuple[np.ndarray, n
     return levels, phases.astype(np.int8)
 
 
+class ResetCounts(ResultModel):
+    """How many cycles ended their low-resistance state in each way (analysis/iv.py,
+    ``ResetKind``): only a field-driven reset gives a Vreset."""
+
+    field_driven: int = figure(
+        "", "conductance fell tenfold within three steps on the negative branch, beyond v_read", 0
+    )
+    relaxed_positive: int = figure(
+        "", "fell on the way down the positive branch (relaxed by itself)", 0
+    )
+    relaxed_near_zero: int = figure(
+        "", "fell on the negative branch within v_read of 0 V (relaxed by itself)", 0
+    )
+    gradual: int = figure("", "fell over more than three steps (a dissolving filament)", 0)
+    held: int = figure("", "kept the low-resistance state through the sweep", 0)
+    no_set: int = figure("", "did not set: nothing to reset", 0)
+
+
 class IvStats(ResultModel):
     vset_mV: Spread = figure("mV", "set voltage per cycle", ...)
-    vreset_mV: Spread = figure("mV", "reset voltage per cycle (bipolar sweeps)", ...)
+    vreset_mV: Spread = figure("mV", "field-driven reset voltage per cycle (bipolar sweeps)", ...)
     on_off_ratio: Spread = figure("", "LRS/HRS current at v_read per cycle", ...)
     hrs_A: Spread = figure("A", "HRS read current per cycle", ...)
     lrs_A: Spread = figure("A", "LRS current near v_read on the way down, per cycle", ...)
+    lrs_power_nW: Spread = figure("nW", "v_read x LRS current per cycle that set", ...)
+    resets: ResetCounts = figure("", "how each cycle's low-resistance state ended", ...)
     cycles: int = figure("", "cycles analysed", ...)
 
 
 class IvSweepResult(ProtocolResult):
     vset_mV: float | None = figure("mV", "median set voltage")
-    vreset_mV: float | None = figure("mV", "median reset voltage")
+    vreset_mV: float | None = figure(
+        "mV", "median field-driven reset voltage (None: see stats.vreset_mV.reason)"
+    )
     on_off_ratio: float | None = figure("", "median On/Off at v_read")
     on_off_lower_bound: bool = flag("on_off_ratio", "lower bound: HRS at the current floor")
+    lrs_power_nW: float | None = figure("nW", "median power in the LRS at v_read")
     stats: IvStats
 
 
@@ -70,8 +93,9 @@ class IvSweep(BmrProcedure[IvSweepResult]):
     rank = 1
     title = "I-V sweep"
     description = (
-        "Staircase I-V loops with current compliance; Vset, Vreset and On/Off "
-        "per cycle, with the median and 5-95 % spread."
+        "Staircase I-V loops with current compliance; Vset, field-driven Vreset, "
+        "On/Off and LRS power per cycle, with the median, its 95 % CI and the 5-95 % "
+        "spread; how each cycle's low-resistance state ended."
     )
     COLUMNS = {
         "t_s": "s",
