@@ -69,14 +69,19 @@ def cycle_colours(ax, cycles: np.ndarray):
 
 
 def direction_arrows(ax, v: np.ndarray, i: np.ndarray) -> None:
-    """Arrows along one loop, a third into each leg (0 -> +max, +max -> 0, 0 -> -max,
-    -max -> 0), in the direction of the sweep."""
+    """An arrow along each leg of one loop (0 -> +max, +max -> 0, 0 -> -max, -max -> 0) in
+    the direction of the sweep, in its middle part where the current changes least (an
+    arrow across a set or a reset would point off the curve)."""
+    log_i = np.log10(np.maximum(i, 1e-30))
     ends = np.flatnonzero((np.diff(np.sign(np.diff(v))) != 0) | (v[1:-1] == 0)) + 1
     for a, b in itertools.pairwise([0, *ends.tolist(), v.size - 1]):
-        if b - a < 6:
+        span = (b - a) // 12
+        if span < 1:
             continue
-        k = a + (b - a) // 3
-        span = max(1, (b - a) // 8)
+        starts = np.arange(a + (b - a) // 4, b - (b - a) // 4 - span)
+        if not starts.size:
+            continue
+        k = int(starts[np.argmin(np.abs(log_i[starts + span] - log_i[starts]))])
         ax.annotate(
             "",
             xy=(v[k + span] * 1e3, i[k + span]),
@@ -87,24 +92,35 @@ def direction_arrows(ax, v: np.ndarray, i: np.ndarray) -> None:
 
 def iv_loops(stored, result, path: Path) -> Path:
     """log|I| against the programmed voltage (the one Vset is taken on), coloured by cycle,
-    with the compliance, the sweep direction (arrows on the last loop drawn) and the median
-    Vset (and field-driven Vreset) marked. A long run draws ``MAX_LOOPS`` evenly spaced
-    cycles, read one at a time from the file."""
+    with the compliance, the sweep direction (arrows on the last loop drawn), the reads of
+    a bipolar sweep's control cycle and the median Vset (and field-driven Vreset) marked.
+    A long run draws ``MAX_LOOPS`` evenly spaced cycles, read one at a time from the file."""
     cycles = group_keys(stored, "cycle")
     shown_cycles = evenly_spaced(cycles, MAX_LOOPS)
     compliance = stored.parameters.get("compliance")
     with figure(path) as ax:
         colour = cycle_colours(ax, cycles)
-        lowest, last = [], None
+        lowest, last, controls = [], None, 0
         for c, data in stored.groups("cycle", ["v_src_V", "i_A", "phase"]):
+            i = np.abs(data["i_A"])
+            hold = (data["phase"] == IvPhase.HOLD_READ) & (i > 0)
+            if hold.any():  # the control cycle of a bipolar sweep
+                controls += 1
+                ax.semilogy(
+                    data["v_src_V"][hold] * 1e3,
+                    i[hold],
+                    "kx",
+                    ms=6,
+                    label="control: reads during its hold at 0 V",
+                )
             if c not in shown_cycles:
                 continue
-            i = np.abs(data["i_A"])
             sel = (data["phase"] == IvPhase.SWEEP) & (i > 0)
             ax.semilogy(data["v_src_V"][sel] * 1e3, i[sel], color=colour(c), lw=0.8, alpha=0.8)
             if sel.any():
                 lowest.append(np.percentile(i[sel], 1))
-                last = (data["v_src_V"][sel], i[sel])
+                if not hold.any():
+                    last = (data["v_src_V"][sel], i[sel])
         if last is not None:
             direction_arrows(ax, *last)
         if compliance:
@@ -134,9 +150,11 @@ def iv_loops(stored, result, path: Path) -> Path:
             ax.set_ylim(top=max(ax.get_ylim()[1], compliance * 3))
         ax.set_xlabel("programmed voltage (mV)")
         ax.set_ylabel("|Current| (A)")
-        title = f"I-V loops, {cycles.size} cycles"
+        title = f"I-V loops, {cycles.size - controls} cycles"
         if len(shown_cycles) < cycles.size:
             title += f" ({len(shown_cycles)} shown)"
+        if controls:
+            title += " and a control"
         if result is not None and result.on_off_ratio:
             title += (
                 f"; On/Off {result.on_off_ratio:.2g} at {stored.parameters['v_read'] * 1e3:g} mV"

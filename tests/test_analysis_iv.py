@@ -11,6 +11,7 @@ from bmrlab.analysis.iv import (
     find_vset,
     split_branches,
     summarize_iv,
+    zero_bias_hold,
 )
 
 RNG = np.random.default_rng(7)
@@ -192,6 +193,7 @@ def test_vreset_is_the_median_of_field_driven_resets_when_most_cycles_have_one()
         "field_driven": 3,
         "relaxed_positive": 0,
         "relaxed_near_zero": 1,
+        "relaxed_at_zero_bias": 0,
         "gradual": 0,
         "held": 0,
         "no_set": 0,
@@ -212,3 +214,48 @@ def test_a_unipolar_sweep_measures_no_vreset_but_still_says_how_the_state_ended(
     f = analyze_iv(v, i, cycle, phase)
     assert f["stats"]["vreset_mV"]["reason"] == "not measured: unipolar sweep"
     assert f["stats"]["resets"]["relaxed_positive"] == 3
+
+
+def control_cycle(lost_after_steps=None, reads=8, n=200):
+    """A control cycle: the positive branch of ``loop`` that sets, then ``n`` steps at 0 V
+    with ``reads`` reads at 20 mV; the state is lost ``lost_after_steps`` into the hold."""
+    v, i, phase = loop(v_set=0.06)
+    hold_v = np.zeros(n)
+    hold_phase = np.full(n, IvPhase.HOLD)
+    at = np.round(np.linspace(n / reads, n, reads)).astype(int) - 1
+    hold_v[at], hold_phase[at] = 0.02, IvPhase.HOLD_READ
+    steps = np.arange(1, n + 1)
+    on = steps <= (lost_after_steps if lost_after_steps is not None else n + 1)
+    hold_i = np.where(on, 1e-5, 1e-11) * hold_v
+    return np.r_[v, hold_v], np.r_[i, hold_i], np.r_[phase, hold_phase]
+
+
+def test_the_control_hold_says_how_long_the_state_lasted_at_0_v():
+    _, i, phase = control_cycle(lost_after_steps=60)  # reads at steps 25, 50, 75, ...
+    assert zero_bias_hold(i, phase, lrs=2e-7) == {"held_steps": 50, "held_through": False}
+    _, i, phase = control_cycle()
+    assert zero_bias_hold(i, phase, lrs=2e-7) == {"held_steps": 200, "held_through": True}
+    assert zero_bias_hold(i, phase, lrs=None) is None  # a control that did not set
+
+
+def with_control(cycle_kw: dict, lost_after_steps, n=4):
+    parts = [loop(**cycle_kw) for _ in range(n)] + [control_cycle(lost_after_steps)]
+    per_cycle = [analyze_cycle(*p, compliance=1e-6, v_read=0.02, step=1e-3) for p in parts]
+    return summarize_iv(per_cycle, bipolar=True, step_s=2e-3)
+
+
+def test_a_negative_branch_fall_later_than_the_state_lasts_at_0_v_is_not_a_reset():
+    """A volatile filament that outlives the down branch and snaps 46 steps into the
+    negative branch looks field-driven; the control cycle lost it at 0 V within 50 steps."""
+    f = with_control({"bipolar": True, "off_at": -0.046}, lost_after_steps=40)
+    assert f["vreset_mV"] is None
+    assert f["stats"]["resets"]["relaxed_at_zero_bias"] == 4
+    assert f["stats"]["zero_bias_hold"] == {"held_ms": pytest.approx(50.0), "held_through": False}
+    assert f["stats"]["cycles"] == 4  # the control is not one of the cycles
+
+
+def test_a_fall_earlier_than_the_state_lasts_at_0_v_is_field_driven():
+    f = with_control({"v_reset": 0.046}, lost_after_steps=120)  # held at 0 V for 100 steps
+    assert f["vreset_mV"] == pytest.approx(46)
+    assert f["stats"]["resets"]["field_driven"] == 4
+    assert with_control({"v_reset": 0.046}, None)["vreset_mV"] == pytest.approx(46)

@@ -5,6 +5,7 @@ import pytest
 
 from bmrlab import runner
 from bmrlab.errors import BadInput
+from bmrlab.procedures.iv_sweep import HOLD_READS, control_levels
 from bmrlab.storage import load_run
 
 
@@ -40,6 +41,7 @@ def test_nonvolatile_device_is_cycled_bipolar_and_gives_set_reset_and_on_off(
     assert result.figures["vreset_mV"] == pytest.approx(50, rel=0.15)
     assert 0.5e5 <= result.figures["on_off_ratio"] <= 2e5
     assert result.figures["stats"]["resets"]["field_driven"] == 20  # every cycle
+    assert result.figures["stats"]["zero_bias_hold"]["held_through"] is True  # the control
 
 
 def test_a_volatile_device_swept_bipolar_relaxes_and_gets_no_vreset(station, tmp_path):
@@ -51,6 +53,22 @@ def test_a_volatile_device_swept_bipolar_relaxes_and_gets_no_vreset(station, tmp
     assert figures["stats"]["resets"]["relaxed_near_zero"] == 5
     reason = figures["stats"]["vreset_mV"]["reason"]
     assert reason.startswith("no field-driven reset") and "near 0 V" in reason
+
+
+def test_a_volatile_filament_that_snaps_beyond_v_read_is_caught_by_the_control_cycle(tmp_path):
+    """ag-cspbi3-ag's filament outlives the down branch and snaps 46 mV into the negative
+    branch, abruptly, as a reset would; held at 0 V in the control cycle it is gone as soon."""
+    from bmrlab.station import Station
+
+    with Station.load(device="ag-cspbi3-ag") as station:
+        result = run_iv(station, tmp_path, v_neg=0.2, cycles=4)
+    figures = result.figures
+    assert figures["vreset_mV"] is None
+    assert figures["stats"]["resets"]["relaxed_at_zero_bias"] == 4
+    assert figures["stats"]["zero_bias_hold"]["held_through"] is False
+    control = result.data["cycle"] == 5
+    assert set(result.data["phase"][control]) == {0, 1, 2, 3, 4}
+    assert np.all(result.data["v_src_V"][control] >= 0)  # no negative bias in the control
 
 
 def test_the_stored_run_is_reanalysed_offline_to_the_same_figures_and_plots(bioi_station, tmp_path):
@@ -147,3 +165,13 @@ def test_the_same_sweep_runs_on_each_simulated_station(station_file, lower_bound
     assert result.figures["vset_mV"] == pytest.approx(60, rel=0.15)
     # the 2400 cannot see a pA high-resistance state: its On/Off is a flagged lower bound
     assert result.figures["on_off_lower_bound"] is lower_bound
+
+
+def test_the_control_cycle_holds_0_v_as_long_as_the_negative_branch_with_sparse_reads():
+    levels, phases = control_levels(0.2, 0.2, 1e-3, 0.02, rest_points=3)
+    hold = np.flatnonzero(phases >= 3)
+    assert hold.size == 200  # the steps from 0 V out to -0.2 V
+    reads = hold[phases[hold] == 4]
+    assert reads.size == HOLD_READS and reads[-1] == levels.size - 1
+    assert np.all(levels[reads] == 0.02) and np.all(levels[hold[phases[hold] == 3]] == 0)
+    assert np.all(phases[: hold[0]] <= 2) and levels[: hold[0]].min() == 0  # no negative branch

@@ -8,9 +8,11 @@ decades, for devices whose whole window is about a decade); otherwise the first 
 The end of the low-resistance state is where, after the peak, the conductance |I|/|V|
 first falls more than tenfold (or by half the window) below the largest it had on the way.
 Only a field-driven reset gives Vreset: a fall on the negative branch, within three steps,
-at a bias above the read voltage. A fall on the way back down the positive branch, near
-0 V, or spread over more steps is the state relaxing by itself (a volatile filament
-dissolving), not a reset; a cycle may also keep its state through the whole sweep.
+at a bias above the read voltage, earlier than the state is lost at 0 V (a bipolar run's
+control cycle holds 0 V instead of sweeping the negative branch, and reads now and then).
+A fall on the way back down the positive branch, near 0 V, spread over more steps, or no
+sooner than at 0 V is the state relaxing by itself (a volatile filament dissolving), not a
+reset; a cycle may also keep its state through the whole sweep.
 Vreset is reported as a magnitude, as in Table 1.
 On/Off is the LRS current, the median |I| near ``v_read`` on the down branch right after the
 set, over the HRS current, read at ``v_read`` before the cycle from the relaxed (or reset)
@@ -33,6 +35,8 @@ class IvPhase(IntEnum):
     REST = 0
     READ = 1
     SWEEP = 2
+    HOLD = 3  # the control cycle: 0 V where the other cycles sweep the negative branch
+    HOLD_READ = 4  # the control cycle: a read at v_read during the hold
 
 
 MIN_DECADES = 1.0  # a set must raise the current by more than this
@@ -100,6 +104,7 @@ class ResetKind(str, Enum):
     FIELD_DRIVEN = "field_driven"  # abrupt fall on the negative branch, beyond v_read
     RELAXED_POSITIVE = "relaxed_positive"  # fell on the way back down the positive branch
     RELAXED_NEAR_ZERO = "relaxed_near_zero"  # fell on the negative branch within v_read of 0 V
+    RELAXED_AT_ZERO_BIAS = "relaxed_at_zero_bias"  # a control held at 0 V lost it as soon
     GRADUAL = "gradual"  # fell tenfold, but over more than NEIGHBOURS steps
     HELD = "held"  # no fall: the state outlasted the sweep
     NO_SET = "no_set"  # the cycle did not set: nothing to reset
@@ -110,6 +115,7 @@ RESET_WORDS = {
     ResetKind.FIELD_DRIVEN: "reset by the field",
     ResetKind.RELAXED_POSITIVE: "relaxed on the way down the positive branch",
     ResetKind.RELAXED_NEAR_ZERO: "relaxed near 0 V (within the read voltage)",
+    ResetKind.RELAXED_AT_ZERO_BIAS: "fell no sooner than a hold at 0 V loses the state",
     ResetKind.GRADUAL: "fell gradually (over more than three steps)",
     ResetKind.HELD: "kept the state through the sweep",
     ResetKind.NO_SET: "did not set",
@@ -123,6 +129,7 @@ class Fall:
     v: float  # programmed bias of the first point below (V, signed)
     negative: bool  # on the negative branch (else on the way down the positive one)
     abrupt: bool  # the whole fall within NEIGHBOURS steps
+    steps: int  # on the negative branch: steps since the sweep left 0 V (else 0)
 
 
 def find_fall(v: np.ndarray, i: np.ndarray, factor: float = RESET_FACTOR) -> Fall | None:
@@ -143,13 +150,16 @@ def find_fall(v: np.ndarray, i: np.ndarray, factor: float = RESET_FACTOR) -> Fal
     k = int(below[0]) + 1
     recent = g[max(0, k - NEIGHBOURS) : k]
     abrupt = bool(np.any(np.isfinite(recent)) and g[k] < np.nanmax(recent) - drop)
-    return Fall(float(v[k]), bool(v[k] < 0), abrupt)
+    negative = bool(v[k] < 0)
+    steps = k - int(np.argmax(v < 0)) + 1 if negative else 0
+    return Fall(float(v[k]), negative, abrupt, steps)
 
 
 def classify_reset(fall: Fall | None, set_found: bool, v_read: float) -> ResetKind:
     """Field-driven only if the fall is on the negative branch, abrupt, and at a bias above
     ``v_read`` (the bias the protocol reads at because it does not switch the device: a
-    state lost there was lost by itself)."""
+    state lost there was lost by itself). The control cycle may still show that such a
+    state is lost as soon at 0 V (``apply_control``)."""
     if not set_found:
         return ResetKind.NO_SET
     if fall is None:
@@ -163,6 +173,23 @@ def classify_reset(fall: Fall | None, set_found: bool, v_read: float) -> ResetKi
     return ResetKind.FIELD_DRIVEN
 
 
+def zero_bias_hold(i, phase, lrs: float | None, factor: float = RESET_FACTOR) -> dict | None:
+    """What the control cycle's hold at 0 V showed: ``held_steps``, the steps after the
+    down branch at which the last read before a fall still found the low-resistance state
+    (0 if none did), and whether it was still there at the last read (``held_through``). A
+    read more than ``factor`` below the LRS current ``lrs`` (at the same v_read on the down
+    branch) has lost it. None if the control did not set (no ``lrs``) or has no reads."""
+    hold = np.flatnonzero((phase == IvPhase.HOLD) | (phase == IvPhase.HOLD_READ))
+    reads = hold[phase[hold] == IvPhase.HOLD_READ]
+    if lrs is None or not reads.size:
+        return None
+    steps = reads - hold[0] + 1
+    lost = np.flatnonzero(~(np.abs(i[reads]) * factor >= lrs))
+    if not lost.size:
+        return {"held_steps": int(steps[-1]), "held_through": True}
+    return {"held_steps": int(steps[lost[0] - 1]) if lost[0] else 0, "held_through": False}
+
+
 def current_near(v: np.ndarray, i: np.ndarray, v_read: float, tolerance: float) -> float | None:
     near = np.abs(v - v_read) <= tolerance
     values = np.abs(i[near])
@@ -173,7 +200,9 @@ def current_near(v: np.ndarray, i: np.ndarray, v_read: float, tolerance: float) 
 def analyze_cycle(v_src, i, phase, *, compliance, v_read, step) -> dict:
     """Figures of one I-V cycle: vset_V, vreset_V (field-driven resets only), hrs_A, lrs_A,
     on_off, lrs_power_W (None if absent); ``reset``, how its low-resistance state ended
-    (a ``ResetKind`` value), and ``fall_V``, the |V| where it fell (None if it did not)."""
+    (a ``ResetKind`` value), ``fall_V``, the |V| where it fell (None if it did not), and
+    ``fall_steps``, when on the negative branch (steps after leaving 0 V). A control cycle
+    (a hold at 0 V instead of the negative branch) also gets ``hold``: what it showed."""
     sweep = phase == IvPhase.SWEEP
     v, i_sweep = v_src[sweep], i[sweep]
     b = split_branches(v)
@@ -187,16 +216,34 @@ def analyze_cycle(v_src, i, phase, *, compliance, v_read, step) -> dict:
     fall = find_fall(v[after_peak], i_sweep[after_peak], 10**decades)
     reset = classify_reset(fall, vset is not None, v_read)
     lrs_of_set = lrs if vset is not None else None  # a cycle without a set has no LRS
-    return {
+    figures = {
         "vset_V": vset,
         "vreset_V": abs(fall.v) if fall and reset is ResetKind.FIELD_DRIVEN else None,
         "reset": reset.value,
         "fall_V": abs(fall.v) if fall and vset is not None else None,
+        "fall_steps": fall.steps if fall else 0,
         "hrs_A": hrs,
         "lrs_A": lrs,
         "on_off": lrs_of_set / hrs if lrs_of_set and hrs else None,
         "lrs_power_W": v_read * lrs_of_set if lrs_of_set is not None else None,
     }
+    if np.any(phase == IvPhase.HOLD):
+        figures["hold"] = zero_bias_hold(i, phase, lrs_of_set, 10**decades)
+    return figures
+
+
+def apply_control(cycles: list[dict], hold: dict) -> list[dict]:
+    """The cycles with the control's verdict: a field-driven reset that came later than
+    the control cycle still held its state at 0 V (``hold["held_steps"]``) is not shown to
+    need the field: it becomes ``relaxed_at_zero_bias``, without a Vreset."""
+    if hold["held_through"]:
+        return cycles
+    return [
+        {**c, "reset": ResetKind.RELAXED_AT_ZERO_BIAS.value, "vreset_V": None}
+        if c["reset"] == ResetKind.FIELD_DRIVEN.value and c["fall_steps"] > hold["held_steps"]
+        else c
+        for c in cycles
+    ]
 
 
 def reset_counts(cycles: list[dict]) -> dict:
@@ -225,14 +272,24 @@ def vreset_reason(cycles: list[dict], counts: dict, bipolar: bool) -> str | None
     return f"{NO_FIELD_DRIVEN} in most of the {set_cycles} cycles that set: " + ", ".join(parts)
 
 
-def summarize_iv(cycles: list[dict], *, bipolar: bool, current_floor: float = 0.0) -> dict:
+def summarize_iv(
+    cycles: list[dict], *, bipolar: bool, current_floor: float = 0.0, step_s: float = 0.0
+) -> dict:
     """The summary of the per-cycle figures (``analyze_cycle``): Table 1 keys plus ``stats``
     with the spreads and the count of each way the low-resistance state ended.
 
     Vreset is the median over the field-driven resets, given only when at least half the
-    cycles that set ended in one; otherwise its ``reason`` says how they ended.
+    cycles that set ended in one; otherwise its ``reason`` says how they ended. A control
+    cycle (``hold`` in its figures) is not one of the cycles: it only tells whether the
+    state lasts at 0 V as long as the negative branch needed to remove it; ``step_s`` (the
+    dwell) gives its time in ms.
     ``current_floor`` is the smallest current the instrument resolves (an instrument fact);
     an HRS read below it makes On/Off a lower bound, flagged as ``on_off_lower_bound``."""
+    holds = [c["hold"] for c in cycles if "hold" in c]
+    cycles = [c for c in cycles if "hold" not in c]
+    hold = holds[0] if holds else None
+    if hold is not None:
+        cycles = apply_control(cycles, hold)
     counts = reset_counts(cycles)
     reason = vreset_reason(cycles, counts, bipolar)
     stats: dict = {
@@ -249,6 +306,9 @@ def summarize_iv(cycles: list[dict], *, bipolar: bool, current_floor: float = 0.
             [c["lrs_power_W"] for c in cycles], 1e9, missing="no cycle set: no LRS to read"
         ),
         "resets": counts,
+        "zero_bias_hold": None
+        if hold is None
+        else {"held_ms": hold["held_steps"] * step_s * 1e3, "held_through": hold["held_through"]},
         "cycles": len(cycles),
     }
     hrs = stats["hrs_A"]["median"]
