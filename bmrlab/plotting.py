@@ -70,15 +70,16 @@ def cycle_colours(ax, cycles: np.ndarray):
 
 def direction_arrows(ax, v: np.ndarray, i: np.ndarray) -> None:
     """An arrow along each leg of one loop (0 -> +max, +max -> 0, 0 -> -max, -max -> 0) in
-    the direction of the sweep, in its middle part where the current changes least (an
-    arrow across a set or a reset would point off the curve)."""
+    the direction of the sweep, 20-40 % into the leg (so that the legs' arrows do not
+    overlap) where the current changes least (an arrow across a set or a reset would point
+    off the curve)."""
     log_i = np.log10(np.maximum(i, 1e-30))
     ends = np.flatnonzero((np.diff(np.sign(np.diff(v))) != 0) | (v[1:-1] == 0)) + 1
     for a, b in itertools.pairwise([0, *ends.tolist(), v.size - 1]):
         span = (b - a) // 12
         if span < 1:
             continue
-        starts = np.arange(a + (b - a) // 4, b - (b - a) // 4 - span)
+        starts = np.arange(a + (b - a) // 5, a + 2 * (b - a) // 5)
         if not starts.size:
             continue
         k = int(starts[np.argmin(np.abs(log_i[starts + span] - log_i[starts]))])

@@ -17,7 +17,7 @@ Vreset is reported as a magnitude, as in Table 1.
 On/Off is the LRS current, the median |I| near ``v_read`` on the down branch right after the
 set, over the HRS current, read at ``v_read`` before the cycle from the relaxed (or reset)
 state; the power in the LRS is ``v_read`` times that LRS current. Each point carries a phase:
-rest at 0 V, the HRS read, or the sweep itself.
+rest at 0 V, the HRS read, the sweep itself, or the control cycle's hold at 0 V and its reads.
 """
 
 import math
