@@ -97,6 +97,7 @@ def iv_loops(stored, result, path: Path) -> Path:
     a bipolar sweep's control cycle and the median Vset (and field-driven Vreset) marked.
     A long run draws ``MAX_LOOPS`` evenly spaced cycles, read one at a time from the file."""
     cycles = group_keys(stored, "cycle")
+    cycles = cycles[cycles > 0]  # cycle 0: a bipolar run's control, drawn by its reads
     shown_cycles = evenly_spaced(cycles, MAX_LOOPS)
     compliance = stored.parameters.get("compliance")
     with figure(path) as ax:
@@ -151,7 +152,7 @@ def iv_loops(stored, result, path: Path) -> Path:
             ax.set_ylim(top=max(ax.get_ylim()[1], compliance * 3))
         ax.set_xlabel("programmed voltage (mV)")
         ax.set_ylabel("|Current| (A)")
-        title = f"I-V loops, {cycles.size - controls} cycles"
+        title = f"I-V loops, {cycles.size} cycles"
         if len(shown_cycles) < cycles.size:
             title += f" ({len(shown_cycles)} shown)"
         if controls:

@@ -3,9 +3,9 @@
 The whole cycle, repeated ``cycles`` times, is uploaded as a source list and timed by the
 SMU; bmrlab only reads the buffer in chunks while it runs. A cycle is: ``rest`` at 0 V (a
 volatile device relaxes), one read at ``v_read`` (the HRS current, from the relaxed state),
-then the staircase. A bipolar sweep ends with one control cycle: the same positive branch,
-then 0 V for as long as the negative branch lasts, with a few reads at ``v_read``: a state
-that the negative branch removed but that also vanishes at 0 V was not reset by the field.
+then the staircase. A bipolar sweep ends with one control cycle (cycle 0): the same positive
+branch, then 0 V for as long as the negative branch lasts, with a few reads at ``v_read``: a
+state that the negative branch removed but that also vanishes at 0 V was not reset by it.
 The ``phase`` column tells them apart.
 """
 
@@ -30,6 +30,7 @@ from .context import RunContext
 
 FLOOR_RESOLUTIONS = 10  # an HRS read within this many resolutions of 0 is the floor
 HOLD_READS = 8  # reads spread over the control cycle's hold (sparse: reads feed a filament)
+CONTROL_CYCLE = 0  # the control's number in the cycle column: not one of the `cycles` loops
 
 
 def cycle_levels(v_max, v_neg, step, v_read, rest_points) -> tuple[np.ndarray, np.ndarray]:
@@ -277,7 +278,7 @@ class IvSweep(BmrProcedure[IvSweepResult]):
                 control[0],
                 self.dwell,
                 1,
-                emitter(*control, self.cycles + 1, len(levels) * self.cycles),
+                emitter(*control, CONTROL_CYCLE, len(levels) * self.cycles),
                 ctx.wait,
             )
 
