@@ -73,7 +73,10 @@ class ResetCounts(ResultModel):
     ``ResetKind``): only a field-driven reset gives a Vreset."""
 
     field_driven: int = figure(
-        "", "conductance fell tenfold within three steps on the negative branch, beyond v_read", 0
+        "",
+        "conductance fell tenfold within three steps on the negative branch, beyond v_read, "
+        "while a hold at 0 V still kept the state",
+        0,
     )
     relaxed_positive: int = figure(
         "", "fell on the way down the positive branch (relaxed by itself)", 0
