@@ -20,10 +20,11 @@ The energy of a set event is what the step delivered (the voltage recorded with 
 times the current) from its start until the current reached 90 % of its switched level, each
 sample's power held over the interval that ends at it: an upper bound that becomes the
 integral of V I as the sampling gets finer (a recorded voltage that is the programmed level,
-not a readback, is above what the device sees in compliance: still a bound). When the rise is not resolved (fewer than two samples between
-the switching threshold and 90 %), the last interval at the switched current dominates: the
-figure is then an upper bound set by the sampling, and says so. Over the pulses that
-switched: median, its 95 % confidence interval and the 5-95 % spread, in pJ.
+not a readback, is above what the device sees in compliance: still a bound). When the rise
+is not resolved (fewer than two samples between the switching threshold and 90 %), the last
+interval at the switched current dominates: the figure is then an upper bound set by the
+sampling, and says so. Over the pulses that switched: median, its 95 % confidence interval
+and the 5-95 % spread, in pJ.
 
 Over amplitudes, ln t_d against V is fitted by the delay of a leaky integrating switch,
 t_d = tau_x ln[x / (x - 1)] with x = tau_x sinh(V / V0) / tau0 (the gap closes at

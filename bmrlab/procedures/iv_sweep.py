@@ -253,8 +253,8 @@ class IvSweep(BmrProcedure[IvSweepResult]):
 
     def execute(self, ctx: RunContext):
         levels, phases = self.cycle()
-        control = self.control() if self.v_neg > 0 else (np.empty(0), np.empty(0))
-        total = len(levels) * self.cycles + len(control[0])
+        control = self.control() if self.v_neg > 0 else None  # a bipolar sweep has one
+        total = len(levels) * self.cycles + (len(control[0]) if control is not None else 0)
 
         def emitter(levels, phases, first_cycle, done):
             def on_chunk(readings):
@@ -276,12 +276,13 @@ class IvSweep(BmrProcedure[IvSweepResult]):
             return on_chunk
 
         ctx.smu.sweep(levels, self.dwell, self.cycles, emitter(levels, phases, 1, 0), ctx.wait)
-        if len(control[0]):
+        if control is not None:
+            sourced, phases_of_control = control
             ctx.smu.sweep(
-                control[0],
+                sourced,
                 self.dwell,
                 1,
-                emitter(*control, CONTROL_CYCLE, len(levels) * self.cycles),
+                emitter(sourced, phases_of_control, CONTROL_CYCLE, len(levels) * self.cycles),
                 ctx.wait,
             )
 
