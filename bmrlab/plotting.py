@@ -1,5 +1,7 @@
 """PNG figures of runs, drawn headless with matplotlib (labelled axes, units, log scales)."""
 
+import itertools
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -11,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import ticker
 
-from .analysis.iv import IvPhase
+from .analysis.iv import NO_FIELD_DRIVEN, RESET_WORDS, IvPhase, ResetKind
 from .analysis.retention import RetentionPhase
 
 MAX_LOOPS = 200  # I-V loops drawn in one figure; a longer run shows evenly spaced cycles
@@ -80,30 +82,96 @@ def evenly_spaced(keys: np.ndarray, most: int) -> set:
     return set(keys[np.linspace(0, keys.size - 1, min(most, keys.size)).astype(int)].tolist())
 
 
-def iv_loops(stored, result, path: Path) -> Path:
-    """log|I| against V, coloured by cycle, with the median Vset (and Vreset) marked. A long
-    run draws ``MAX_LOOPS`` evenly spaced cycles, read one at a time from the file."""
-    cycles = group_keys(stored, "cycle")
-    shown_cycles = evenly_spaced(cycles, MAX_LOOPS)
-    with figure(path) as ax:
-        norm = matplotlib.colors.Normalize(
-            cycles.min() if cycles.size else 0,
-            max(cycles.max(), cycles.min() + 1) if cycles.size else 1,
+def cycle_colours(ax, cycles: np.ndarray):
+    """The colour of each cycle and a colour bar with whole-cycle ticks: one band per cycle
+    for a few cycles, a continuous scale with integer ticks for many."""
+    first = int(cycles.min()) if cycles.size else 1
+    last = int(cycles.max()) if cycles.size else 1
+    cmap = plt.get_cmap("viridis")
+    norm: matplotlib.colors.Normalize
+    if last - first < 10:
+        norm = matplotlib.colors.BoundaryNorm(np.arange(first - 0.5, last + 1.5), cmap.N)
+        ticks = np.arange(first, last + 1)
+    else:
+        norm = matplotlib.colors.Normalize(first, last)
+        ticks = None
+    bar = ax.figure.colorbar(
+        plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="cycle", ticks=ticks
+    )
+    if ticks is None:
+        bar.locator = matplotlib.ticker.MaxNLocator(integer=True)
+        bar.update_ticks()
+    return lambda c: cmap(norm(c))
+
+
+def direction_arrows(ax, v: np.ndarray, i: np.ndarray) -> None:
+    """An arrow along each leg of one loop (0 -> +max, +max -> 0, 0 -> -max, -max -> 0) in
+    the direction of the sweep, 20-40 % into the leg (so that the legs' arrows do not
+    overlap) where the current changes least (an arrow across a set or a reset would point
+    off the curve)."""
+    log_i = np.log10(np.maximum(i, 1e-30))
+    ends = np.flatnonzero((np.diff(np.sign(np.diff(v))) != 0) | (v[1:-1] == 0)) + 1
+    for a, b in itertools.pairwise([0, *ends.tolist(), v.size - 1]):
+        span = (b - a) // 12
+        if span < 1:
+            continue
+        starts = np.arange(a + (b - a) // 5, a + 2 * (b - a) // 5)
+        if not starts.size:
+            continue
+        k = int(starts[np.argmin(np.abs(log_i[starts + span] - log_i[starts]))])
+        ax.annotate(
+            "",
+            xy=(v[k + span] * 1e3, i[k + span]),
+            xytext=(v[k] * 1e3, i[k]),
+            arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5, "mutation_scale": 14},
         )
-        lowest = []
-        for c, data in stored.groups("cycle", ["v_V", "i_A", "phase"]):
+
+
+def iv_loops(stored, result, path: Path) -> Path:
+    """log|I| against the programmed voltage (the one Vset is taken on), coloured by cycle,
+    with the compliance, the sweep direction (arrows on the last loop drawn), the reads of
+    a bipolar sweep's control cycle and the median Vset (and field-driven Vreset) marked.
+    A long run draws ``MAX_LOOPS`` evenly spaced cycles, read one at a time from the file."""
+    cycles = group_keys(stored, "cycle")
+    cycles = cycles[cycles > 0]  # cycle 0: a bipolar run's control, drawn by its reads
+    shown_cycles = evenly_spaced(cycles, MAX_LOOPS)
+    compliance = stored.parameters.get("compliance")
+    with figure(path) as ax:
+        colour = cycle_colours(ax, cycles)
+        lowest, last, controls = [], None, 0
+        for c, data in stored.groups("cycle", ["v_src_V", "i_A", "phase"]):
+            i = np.abs(data["i_A"])
+            hold = (data["phase"] == IvPhase.HOLD_READ) & (i > 0)
+            if hold.any():  # the control cycle of a bipolar sweep
+                controls += 1
+                ax.semilogy(
+                    data["v_src_V"][hold] * 1e3,
+                    i[hold],
+                    "kx",
+                    ms=6,
+                    label="control: reads during its hold at 0 V",
+                )
             if c not in shown_cycles:
                 continue
-            i = np.abs(data["i_A"])
             sel = (data["phase"] == IvPhase.SWEEP) & (i > 0)
-            ax.semilogy(
-                data["v_V"][sel] * 1e3, i[sel], color=plt.cm.viridis(norm(c)), lw=0.8, alpha=0.8
-            )
+            ax.semilogy(data["v_src_V"][sel] * 1e3, i[sel], color=colour(c), lw=0.8, alpha=0.8)
             if sel.any():
                 lowest.append(np.percentile(i[sel], 1))
+                if not hold.any():
+                    last = (data["v_src_V"][sel], i[sel])
+        if last is not None:
+            direction_arrows(ax, *last)
+        if compliance:
+            ax.axhline(
+                compliance,
+                color="gray",
+                ls="-.",
+                lw=1.0,
+                label=f"compliance {compliance * 1e6:g} µA",
+            )
         for key, label, sign, style in (
             ("vset_mV", "Vset", 1, "--"),
-            ("vreset_mV", "Vreset", -1, ":"),
+            ("vreset_mV", "Vreset (field-driven)", -1, ":"),
         ):
             value = getattr(result, key, None)
             if value is not None:
@@ -116,35 +184,59 @@ def iv_loops(stored, result, path: Path) -> Path:
                 )
         if lowest:  # the noise floor, not single near-zero readings, sets the bottom
             ax.set_ylim(bottom=float(np.median(lowest)) / 3)
-        ax.set_xlabel("Voltage (mV)")
+        if compliance:
+            ax.set_ylim(top=max(ax.get_ylim()[1], compliance * 3))
+        ax.set_xlabel("programmed voltage (mV)")
         ax.set_ylabel("|Current| (A)")
         title = f"I-V loops, {cycles.size} cycles"
         if len(shown_cycles) < cycles.size:
             title += f" ({len(shown_cycles)} shown)"
+        if controls:
+            title += " and a control"
         if result is not None and result.on_off_ratio:
             title += (
                 f"; On/Off {result.on_off_ratio:.2g} at {stored.parameters['v_read'] * 1e3:g} mV"
             )
-        ax.set_title(title)
+        ax.set_title(title + "\n(arrows: sweep direction)", fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8, loc="lower right")
-        ax.figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="viridis"), ax=ax, label="cycle")
     return Path(path)
 
 
+def _interval_bars(values: list, lows: list, highs: list) -> np.ndarray:
+    """Error-bar lengths below and above each value from its interval (0 where unknown)."""
+    below = [v - lo if lo is not None else 0.0 for v, lo in zip(values, lows, strict=True)]
+    above = [hi - v if hi is not None else 0.0 for v, hi in zip(values, highs, strict=True)]
+    return np.maximum([below, above], 0.0)
+
+
 def delay_against_voltage(stored, result, path: Path) -> Path:
-    """Median delay (5-95 % bars) against amplitude on a log axis, with the fit; a run that
-    did not finish has no delays: its figure says so."""
+    """Median delay with its 95 % confidence interval against amplitude on a log axis, with
+    the fit and its standard errors; a run that did not finish has no delays: its figure
+    says so."""
     with figure(path) as ax:
         by_mv = result.stats.delay_by_mV if result is not None else {}
-        for mv, s in by_mv.items():
-            if s.median is None:
+        for resolved, style, words in ((True, "o", "median"), (False, "^", "resolution-limited")):
+            points = [
+                (float(mv), s)
+                for mv, s in by_mv.items()
+                if s.median is not None and s.resolved is resolved
+            ]
+            if not points:
                 continue
-            style = "o" if s.resolved else "^"
-            low, high = max(s.median - s.p5, 0.0), max(s.p95 - s.median, 0.0)
+            mv, summaries = zip(*points, strict=True)
+            medians = [s.median for s in summaries]
             ax.errorbar(
-                float(mv), s.median, yerr=[[low], [high]], fmt=style, color="navy", capsize=3
+                mv,
+                medians,
+                yerr=_interval_bars(
+                    medians, [s.ci_low for s in summaries], [s.ci_high for s in summaries]
+                ),
+                fmt=style,
+                color="navy",
+                capsize=3,
+                label=f"{words} [95 % CI]",
             )
         fit = result.delay_fit if result is not None else None
         if fit:
@@ -156,23 +248,40 @@ def delay_against_voltage(stored, result, path: Path) -> Path:
             rate = np.sinh(v / fit.V0_mV) / fit.tau0_s
             tau_x = fit.tau_x_s
             t_d = 1 / rate if tau_x is None else tau_x * np.log(rate * tau_x / (rate * tau_x - 1))
-            label = f"fit: V0 = {fit.V0_mV:.0f} mV, tau0 = {fit.tau0_s * 1e3:.3g} ms" + (
-                ""
-                if tau_x is None
-                else f", tau_x = {tau_x * 1e3:.3g} ms, V_th = {fit.V_th_mV:.0f} mV"
+            label = (
+                f"fit (± standard error): V0 = {_with_se(fit.V0_mV, fit.V0_mV_se, 1)} mV, "
+                f"tau0 = {_with_se(fit.tau0_s * 1e3, _scaled(fit.tau0_s_se, 1e3))} ms"
             )
+            if tau_x is not None:
+                label += (
+                    f",\ntau_x = {_with_se(tau_x * 1e3, _scaled(fit.tau_x_s_se, 1e3))} ms, "
+                    f"V_th = {_with_se(fit.V_th_mV or 0.0, fit.V_th_mV_se, 1)} mV"
+                )
             ax.plot(v, t_d * 1e3, color="crimson", label=label)
-            ax.legend()
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
         ax.set_yscale("log")
         ax.set_xlabel("step amplitude (mV)")
         ax.set_ylabel("switching delay (ms)")
         ax.set_title(
-            "Pulse delay: median and 5-95 % over pulses (triangles: resolution-limited)"
+            "Pulse delay: median over pulses with its 95 % confidence interval"
             if result is not None
             else f"Pulse delay: the run did not finish ({stored.rows} rows, no delays)"
         )
         ax.grid(True, which="both", alpha=0.3)
     return Path(path)
+
+
+def _scaled(value: float | None, scale: float) -> float | None:
+    return None if value is None else value * scale
+
+
+def _with_se(value: float, se: float | None, digits: int | None = None) -> str:
+    """``78 ± 6`` (or the value alone when its standard error is not determined)."""
+    text = f"{value:.{digits}f}" if digits is not None else f"{value:.3g}"
+    if se is None:
+        return text
+    return text + " ± " + (f"{se:.{digits}f}" if digits is not None else f"{se:.2g}")
 
 
 def retention_decay(stored, result, path: Path) -> Path:
@@ -309,25 +418,53 @@ def _count_text(counts: list[int]) -> str:
 
 
 def vset_histogram(result, path: Path) -> Path:
-    """Histogram of the per-cycle set (and reset) voltages, with the medians."""
+    """Histogram of the per-cycle set voltages and, when the sweep reset the device by the
+    field, of the reset voltages, with the medians; how each cycle's low-resistance state
+    ended (the Vreset classification) in the corner."""
+    resets = result.stats.resets
     with figure(path) as ax:
+        shown = []
         for spread, label, color in (
             (result.stats.vset_mV, "Vset", "navy"),
-            (result.stats.vreset_mV, "|Vreset|", "crimson"),
+            (result.stats.vreset_mV, "|Vreset| (field-driven)", "crimson"),
         ):
             values = spread.values
             if values:
+                shown.append(label)
                 ax.hist(
                     values,
                     bins=min(20, max(5, len(values) // 2)),
                     alpha=0.6,
                     color=color,
-                    label=f"{label}: median {np.median(values):.1f} mV, n = {len(values)}",
+                    label=f"{label}: median {spread.median:.1f} mV, n = {len(values)}",
                 )
-                ax.axvline(np.median(values), color=color, ls="--")
-        ax.set_xlabel("switching voltage (mV)")
+                ax.axvline(spread.median, color=color, ls="--")
+        counts = [
+            f"{getattr(resets, name)} {RESET_WORDS[ResetKind(name)]}"
+            for name in type(resets).model_fields
+            if getattr(resets, name)
+        ]
+        words = "End of the LRS: " + "; ".join(counts)
+        reason = result.stats.vreset_mV.reason
+        if result.vreset_mV is None and reason:  # a reason that gives the counts replaces them
+            words = ("" if reason.startswith(NO_FIELD_DRIVEN) else f"{words}. ") + (
+                f"No Vreset: {reason}"
+            )
+        ax.text(
+            0.02,
+            0.97,
+            textwrap.fill(words, 60),
+            transform=ax.transAxes,
+            va="top",
+            fontsize=7,
+            bbox={"facecolor": "white", "edgecolor": "lightgray"},
+        )
+        ax.set_xlabel("|switching voltage| (mV)")
         ax.set_ylabel("cycles")
-        ax.set_title("Set and reset voltages over cycles")
+        ax.set_title(
+            "Set and reset voltages over cycles" if len(shown) == 2 else "Set voltage over cycles"
+        )
+        ax.set_ylim(top=ax.get_ylim()[1] * 1.6)  # room for the classification
         if ax.get_legend_handles_labels()[0]:
-            ax.legend()
+            ax.legend(loc="upper right", fontsize=8)
     return Path(path)

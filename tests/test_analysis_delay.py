@@ -9,6 +9,7 @@ from bmrlab.analysis.delay import (
     delay_summary,
     fit_delay,
     interval_quantile,
+    set_energy,
     summarize_delays,
     switch_interval,
 )
@@ -139,3 +140,96 @@ def test_fit_with_three_amplitudes_is_the_sinh_form():
 def test_fit_needs_three_amplitudes_and_ignores_missing_ones():
     assert fit_delay([0.1, 0.2], [1e-2, 1e-3]) is None
     assert fit_delay([0.1, 0.2, 0.3], [1e-2, math.nan, 1e-4]) is None
+
+
+def test_the_median_delay_carries_a_bootstrap_interval_over_pulses_that_holds_it():
+    """Lognormal delays of 20 pulses: the 95 % interval holds the median, is reproduced by a
+    second analysis, and narrows with 200 pulses."""
+    intervals = [
+        switch_interval(*step(d), ICC, 1e-12) for d in 3e-3 * np.exp(0.3 * RNG.standard_normal(20))
+    ]
+    summary = delay_summary(np.array(intervals))
+    assert summary["ci_low"] < summary["median"] < summary["ci_high"]
+    assert delay_summary(np.array(intervals))["ci_low"] == summary["ci_low"]
+    many = [
+        switch_interval(*step(d), ICC, 1e-12) for d in 3e-3 * np.exp(0.3 * RNG.standard_normal(200))
+    ]
+    wide = delay_summary(np.array(many))
+    assert wide["ci_high"] - wide["ci_low"] < summary["ci_high"] - summary["ci_low"]
+
+
+def test_censored_pulses_push_the_interval_up_and_may_leave_its_top_open():
+    """Steps that did not switch count as longer than the time-out in every resample; when
+    many resamples have half of their steps censored, the interval's top is beyond the
+    longest step: not determined."""
+    switched = [[k * 1e-3, k * 1e-3 + 1e-4] for k in np.linspace(1, 2, 11)]
+    plain = delay_summary(np.array(switched))
+    one_censored = delay_summary(np.array(switched + [[5e-3, math.inf]]))
+    assert one_censored["ci_high"] > plain["ci_high"]
+    many_censored = delay_summary(np.array(switched[:7] + [[5e-3, math.inf]] * 5))
+    assert many_censored["median"] is not None and many_censored["ci_low"] is not None
+    assert many_censored["ci_high"] is None
+
+
+def test_interval_quantile_is_inf_when_too_few_delays_are_finite():
+    assert interval_quantile(np.array([[1e-3, 2e-3], [5e-3, math.inf]]), 0.75) == math.inf
+
+
+def test_fit_standard_errors_cover_the_true_parameters_of_noisy_medians():
+    v = np.array([0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4])
+    noisy = leaky_delay(v, 16e-3, 0.082, 0.026) * np.exp(0.05 * RNG.standard_normal(v.size))
+    fit = fit_delay(v, noisy)
+    assert fit["form"] == "leaky"
+    for name, true in (("V0_mV", 82), ("tau0_s", 16e-3), ("tau_x_s", 0.026)):
+        assert 0 < fit[f"{name}_se"] < abs(fit[name])
+        assert abs(fit[name] - true) < 4 * fit[f"{name}_se"], name
+    assert fit["V_th_mV_se"] > 0
+
+
+def test_the_sinh_fit_has_standard_errors_for_its_two_parameters_only():
+    v = np.array([0.3, 0.4, 0.5, 0.6])
+    fit = fit_delay(v[:3], 2e-2 / np.sinh(v[:3] / 0.1) * np.array([1.05, 0.97, 1.02]))
+    assert fit["form"] == "sinh" and fit["V0_mV_se"] > 0 and fit["tau0_s_se"] > 0
+    assert fit["tau_x_s_se"] is None and fit["V_th_mV_se"] is None
+
+
+def test_set_energy_holds_each_samples_power_over_the_interval_before_it():
+    """An abrupt switch at 3.33 ms sampled every 0.1 ms at 0.1 V: the HRS power until the
+    last low sample, then one interval at the switched current; the rise is not resolved
+    (the figure is the upper bound the sampling sets)."""
+    t, i = step(3.33e-3)
+    v = np.full(t.size, 0.1)
+    energy, resolved = set_energy(t, v, i, ICC, switch_interval(t, i, ICC, 1e-12)[1])
+    assert energy == pytest.approx(0.1 * (1e-12 * 3.25e-3 + ICC * 0.1e-3))
+    assert not resolved
+
+
+def test_a_rise_over_several_samples_is_resolved_and_integrated():
+    t = (np.arange(100) + 0.5) * 1e-4
+    i = 1e-12 + ICC * np.clip((t - 2e-3) / 1e-3, 0.0, 1.0)  # a 1 ms linear rise
+    v = np.full(t.size, 0.2)
+    energy, resolved = set_energy(t, v, i, ICC, switch_interval(t, i, ICC, 1e-12)[1])
+    assert resolved
+    end = int(np.flatnonzero(i >= 0.9 * ICC)[0])
+    assert energy == pytest.approx(0.2 * np.sum(i[: end + 1] * np.diff(np.r_[0, t[: end + 1]])))
+
+
+def test_a_step_that_did_not_switch_has_no_set_energy():
+    t, i = step(1.0)
+    assert set_energy(t, np.full(t.size, 0.1), i, ICC, switch_interval(t, i, ICC)[1]) == (
+        None,
+        False,
+    )
+
+
+def test_the_set_energy_figure_is_the_median_at_delay_at_in_pj_flagged_as_a_bound():
+    steps = [step(d) for d in (2e-3, 3e-3, 4e-3)]
+    intervals = [switch_interval(t, i, ICC, 1e-12) for t, i in steps]
+    energies = [
+        set_energy(t, np.full(t.size, 0.1), i, ICC, iv[1])
+        for (t, i), iv in zip(steps, intervals, strict=True)
+    ]
+    figures = summarize_delays([0.1], 0.1, [0.1] * 3, intervals, energies)
+    assert figures["set_energy_pJ"] == pytest.approx(0.1 * ICC * 0.1e-3 * 1e12, rel=1e-3)
+    assert figures["set_energy_upper_bound"] is True
+    assert figures["stats"]["set_energy_by_mV"]["100"]["rise_resolved"] == 0

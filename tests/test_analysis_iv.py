@@ -5,33 +5,52 @@ import pytest
 
 from bmrlab.analysis.iv import (
     IvPhase,
+    ResetKind,
     analyze_cycle,
-    find_vreset,
+    find_fall,
     find_vset,
     split_branches,
     summarize_iv,
+    zero_bias_hold,
 )
 
 RNG = np.random.default_rng(7)
 
 
 def loop(
-    v_set=0.06, v_reset=None, g_off=1e-11, g_on=1e-5, icc=1e-6, step=1e-3, v_max=0.2, noise=0.0
+    v_set=0.06,
+    v_reset=None,
+    g_off=1e-11,
+    g_on=1e-5,
+    icc=1e-6,
+    step=1e-3,
+    v_max=0.2,
+    noise=0.0,
+    bipolar=None,
+    off_at=None,
+    fall_steps=1,
 ):
-    """One synthetic cycle: rest, HRS read at 20 mV, then the staircase."""
+    """One synthetic cycle: rest, HRS read at 20 mV, then the staircase. The state is lost
+    at ``-v_reset`` on the negative branch, or at ``off_at`` (signed V) wherever the sweep
+    after the peak first reaches it, over ``fall_steps`` steps (log-linear in G)."""
     up = np.arange(0, v_max + step / 2, step)
     sweep = np.concatenate([up, up[::-1][1:]])
-    if v_reset is not None:
+    if bipolar or (bipolar is None and v_reset is not None):
         neg = -np.arange(0, v_max + step / 2, step)
         sweep = np.concatenate([sweep, neg[1:], neg[::-1][1:]])
-    on = False
-    current = []
-    for k, v in enumerate(sweep):
-        if v >= v_set - 1e-12 and k <= len(up):
-            on = True
-        if v_reset is not None and v <= -v_reset + 1e-12:
-            on = False
-        current.append(np.clip((g_on if on else g_off) * v, -icc, icc))
+    if v_reset is not None:
+        off_at = -v_reset
+    k = np.arange(sweep.size)
+    lost = (
+        sweep.size
+        if off_at is None
+        else int(np.flatnonzero((k >= len(up)) & (sweep <= off_at + 1e-12))[0])
+    )
+    fraction = np.clip((k - lost + 1) / fall_steps, 0.0, 1.0)  # 0 on, 1 off
+    reached = np.flatnonzero(sweep >= v_set - 1e-12)
+    is_set = k >= reached[0] if reached.size else np.zeros(sweep.size, bool)
+    g = np.where(is_set, g_on * (g_off / g_on) ** fraction, g_off)
+    current = np.clip(g * sweep, -icc, icc)
     v_all = np.concatenate([[0, 0, 0.02], sweep])
     i_all = np.concatenate([[0, 0, g_off * 0.02], current])
     i_all = i_all * (1 + noise * RNG.standard_normal(i_all.size))
@@ -50,6 +69,7 @@ def cycles(n, **kw):
 
 def analyze_iv(v, i, cycle, phase, **conditions):
     """The protocol's analysis: cycle by cycle, then the summary."""
+    conditions = {"compliance": 1e-6, "v_read": 0.02, "step": 1e-3, **conditions}
     per_cycle = [
         analyze_cycle(v[cycle == c], i[cycle == c], phase[cycle == c], **conditions)
         for c in np.unique(cycle)
@@ -96,7 +116,7 @@ def test_nan_and_too_few_points():
     assert find_vset(np.array([0.01]), np.array([1e-12]), 1e-6) is None
     v = np.linspace(0.001, 0.1, 100)
     assert find_vset(v, np.full(v.size, np.nan), 1e-6) is None
-    assert find_vreset(np.array([]), np.array([])) is None
+    assert find_fall(np.array([]), np.array([])) is None
 
 
 def test_a_single_noise_spike_is_not_a_set():
@@ -112,3 +132,130 @@ def test_branches_of_a_bipolar_cycle():
     assert b.up.tolist() == [1, 2]
     assert b.down.tolist() == [3]
     assert b.negative.tolist() == [5, 6]
+
+
+def test_lrs_power_is_v_read_times_the_lrs_current_of_each_cycle_that_set():
+    v, i, cycle, phase = cycles(5, v_set=0.06, g_on=1e-5)
+    f = analyze_iv(v, i, cycle, phase)
+    assert f["lrs_power_nW"] == pytest.approx(0.02 * 1e-5 * 0.02 * 1e9)  # 4 nW
+    assert f["stats"]["lrs_power_nW"]["n"] == 5
+    v, i, cycle, phase = cycles(3, v_set=10.0)  # never set: no LRS
+    assert analyze_iv(v, i, cycle, phase)["lrs_power_nW"] is None
+
+
+def classify(**kw):
+    v, i, phase = loop(**kw)
+    return analyze_cycle(v, i, phase, compliance=1e-6, v_read=0.02, step=1e-3)
+
+
+def test_an_abrupt_fall_on_the_negative_branch_beyond_v_read_is_a_field_driven_reset():
+    cycle = classify(v_reset=0.05)
+    assert cycle["reset"] == ResetKind.FIELD_DRIVEN
+    assert cycle["vreset_V"] == pytest.approx(0.05)
+
+
+def test_a_state_lost_near_0_v_is_spontaneous_relaxation_without_a_vreset():
+    """A volatile filament dissolving 14 mV into the negative branch: abrupt, but at a bias
+    no larger than the read voltage, which by design does not switch the device."""
+    cycle = classify(bipolar=True, off_at=-0.014)
+    assert cycle["reset"] == ResetKind.RELAXED_NEAR_ZERO
+    assert cycle["vreset_V"] is None and cycle["fall_V"] == pytest.approx(0.014)
+
+
+def test_a_state_lost_on_the_way_down_the_positive_branch_is_spontaneous():
+    cycle = classify(bipolar=True, off_at=0.03)
+    assert cycle["reset"] == ResetKind.RELAXED_POSITIVE and cycle["vreset_V"] is None
+
+
+def test_the_ohmic_fall_of_an_intact_filaments_current_on_the_way_down_is_no_fall():
+    """The current of the low-resistance state falls 200-fold from 0.2 V to 1 mV, its
+    conductance does not: a nonvolatile device swept unipolar keeps its state."""
+    cycle = classify(g_on=1e-5, icc=1e-3)
+    assert cycle["reset"] == ResetKind.HELD and cycle["fall_V"] is None
+
+
+def test_a_gradual_fall_on_the_negative_branch_is_not_a_field_driven_reset():
+    cycle = classify(bipolar=True, off_at=-0.06, fall_steps=30)
+    assert cycle["reset"] == ResetKind.GRADUAL and cycle["vreset_V"] is None
+
+
+def test_a_cycle_that_did_not_set_has_nothing_to_reset():
+    assert classify(v_set=10.0, v_reset=0.05)["reset"] == ResetKind.NO_SET
+
+
+def test_vreset_is_the_median_of_field_driven_resets_when_most_cycles_have_one():
+    parts = [loop(v_reset=0.05)] * 3 + [loop(bipolar=True, off_at=-0.014)]
+    per_cycle = [analyze_cycle(*p, compliance=1e-6, v_read=0.02, step=1e-3) for p in parts]
+    f = summarize_iv(per_cycle, bipolar=True)
+    assert f["vreset_mV"] == pytest.approx(50)
+    assert f["stats"]["vreset_mV"]["n"] == 3
+    assert f["stats"]["resets"] == {
+        "field_driven": 3,
+        "relaxed_positive": 0,
+        "relaxed_near_zero": 1,
+        "relaxed_at_zero_bias": 0,
+        "gradual": 0,
+        "held": 0,
+        "no_set": 0,
+    }
+
+
+def test_no_vreset_when_most_cycles_relaxed_and_the_reason_says_how_and_where():
+    v, i, cycle, phase = cycles(4, bipolar=True, off_at=-0.014)
+    f = analyze_iv(v, i, cycle, phase)
+    assert f["vreset_mV"] is None
+    reason = f["stats"]["vreset_mV"]["reason"]
+    assert "4 relaxed near 0 V" in reason and "14 mV" in reason
+    assert f["stats"]["resets"]["relaxed_near_zero"] == 4
+
+
+def test_a_unipolar_sweep_measures_no_vreset_but_still_says_how_the_state_ended():
+    v, i, cycle, phase = cycles(3, off_at=0.03)
+    f = analyze_iv(v, i, cycle, phase)
+    assert f["stats"]["vreset_mV"]["reason"] == "not measured: unipolar sweep"
+    assert f["stats"]["resets"]["relaxed_positive"] == 3
+
+
+def control_cycle(lost_after_steps=None, reads=8, n=200):
+    """A control cycle: the positive branch of ``loop`` that sets, then ``n`` steps at 0 V
+    with ``reads`` reads at 20 mV; the state is lost ``lost_after_steps`` into the hold."""
+    v, i, phase = loop(v_set=0.06)
+    hold_v = np.zeros(n)
+    hold_phase = np.full(n, IvPhase.HOLD)
+    at = np.round(np.linspace(n / reads, n, reads)).astype(int) - 1
+    hold_v[at], hold_phase[at] = 0.02, IvPhase.HOLD_READ
+    steps = np.arange(1, n + 1)
+    on = steps <= (lost_after_steps if lost_after_steps is not None else n + 1)
+    hold_i = np.where(on, 1e-5, 1e-11) * hold_v
+    return np.r_[v, hold_v], np.r_[i, hold_i], np.r_[phase, hold_phase]
+
+
+def test_the_control_hold_says_how_long_the_state_lasted_at_0_v():
+    _, i, phase = control_cycle(lost_after_steps=60)  # reads at steps 25, 50, 75, ...
+    assert zero_bias_hold(i, phase, lrs=2e-7) == {"held_steps": 50, "held_through": False}
+    _, i, phase = control_cycle()
+    assert zero_bias_hold(i, phase, lrs=2e-7) == {"held_steps": 200, "held_through": True}
+    assert zero_bias_hold(i, phase, lrs=None) is None  # a control that did not set
+
+
+def with_control(cycle_kw: dict, lost_after_steps, n=4):
+    parts = [loop(**cycle_kw) for _ in range(n)] + [control_cycle(lost_after_steps)]
+    per_cycle = [analyze_cycle(*p, compliance=1e-6, v_read=0.02, step=1e-3) for p in parts]
+    return summarize_iv(per_cycle, bipolar=True, step_s=2e-3)
+
+
+def test_a_negative_branch_fall_later_than_the_state_lasts_at_0_v_is_not_a_reset():
+    """A volatile filament that outlives the down branch and snaps 46 steps into the
+    negative branch looks field-driven; the control cycle lost it at 0 V within 50 steps."""
+    f = with_control({"bipolar": True, "off_at": -0.046}, lost_after_steps=40)
+    assert f["vreset_mV"] is None
+    assert f["stats"]["resets"]["relaxed_at_zero_bias"] == 4
+    assert f["stats"]["zero_bias_hold"] == {"held_ms": pytest.approx(50.0), "held_through": False}
+    assert f["stats"]["cycles"] == 4  # the control is not one of the cycles
+
+
+def test_a_fall_earlier_than_the_state_lasts_at_0_v_is_field_driven():
+    f = with_control({"v_reset": 0.046}, lost_after_steps=120)  # held at 0 V for 100 steps
+    assert f["vreset_mV"] == pytest.approx(46)
+    assert f["stats"]["resets"]["field_driven"] == 4
+    assert with_control({"v_reset": 0.046}, None)["vreset_mV"] == pytest.approx(46)

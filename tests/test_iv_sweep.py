@@ -5,6 +5,7 @@ import pytest
 
 from bmrlab import runner
 from bmrlab.errors import BadInput
+from bmrlab.procedures.iv_sweep import HOLD_READS, control_levels
 from bmrlab.storage import load_run
 
 
@@ -24,6 +25,10 @@ def test_volatile_protein_nanowire_device_gives_its_set_voltage(station, tmp_pat
     assert 35 <= vset["p5"] < vset["p95"] <= 90  # the 40-80 mV spread of the device
     assert result.figures["vreset_mV"] is None  # unipolar sweep of a volatile device
     assert 5e5 <= result.figures["on_off_ratio"] <= 2e6
+    # 20 mV x G_on (1e-5 S) x 20 mV, with its 95 % interval
+    power = result.figures["stats"]["lrs_power_nW"]
+    assert result.figures["lrs_power_nW"] == pytest.approx(4.0, rel=0.1)
+    assert power["ci_low"] <= result.figures["lrs_power_nW"] <= power["ci_high"]
 
 
 def test_nonvolatile_device_is_cycled_bipolar_and_gives_set_reset_and_on_off(
@@ -35,6 +40,53 @@ def test_nonvolatile_device_is_cycled_bipolar_and_gives_set_reset_and_on_off(
     assert result.figures["vset_mV"] == pytest.approx(50, rel=0.15)
     assert result.figures["vreset_mV"] == pytest.approx(50, rel=0.15)
     assert 0.5e5 <= result.figures["on_off_ratio"] <= 2e5
+    assert result.figures["stats"]["resets"]["field_driven"] == 20  # every cycle
+    assert result.figures["stats"]["zero_bias_hold"]["held_through"] is True  # the control
+
+
+def test_a_volatile_device_swept_bipolar_relaxes_and_gets_no_vreset(station, tmp_path):
+    """ag-pnw-ag has no reset mechanism: its filament dissolves by itself a few mV into
+    the negative branch, which the old definition reported as a reset at 13 mV."""
+    result = run_iv(station, tmp_path, v_neg=0.2, cycles=5)
+    figures = result.figures
+    assert figures["vreset_mV"] is None
+    assert figures["stats"]["resets"]["relaxed_near_zero"] == 5
+    reason = figures["stats"]["vreset_mV"]["reason"]
+    assert reason.startswith("no field-driven reset") and "near 0 V" in reason
+
+
+def test_a_volatile_filament_that_snaps_beyond_v_read_is_caught_by_the_control_cycle(tmp_path):
+    """ag-cspbi3-ag's filament outlives the down branch and snaps 46 mV into the negative
+    branch, abruptly, as a reset would; held at 0 V in the control cycle it is gone as soon."""
+    from bmrlab.station import Station
+
+    with Station.load(device="ag-cspbi3-ag") as station:
+        result = run_iv(station, tmp_path, v_neg=0.2, cycles=4)
+    figures = result.figures
+    assert figures["vreset_mV"] is None
+    assert figures["stats"]["resets"]["relaxed_at_zero_bias"] == 4
+    assert figures["stats"]["zero_bias_hold"]["held_through"] is False
+    assert np.asarray(result.data["cycle"])[-1] == 0  # the control runs last, numbered 0
+    control = result.data["cycle"] == 0
+    assert set(result.data["phase"][control]) == {0, 1, 2, 3, 4}
+    assert np.all(result.data["v_src_V"][control] >= 0)  # no negative bias in the control
+
+
+def test_the_stored_run_is_reanalysed_offline_to_the_same_figures_and_plots(bioi_station, tmp_path):
+    procedure = runner.prepare(bioi_station, "iv-sweep", {"cycles": 3})
+    result = runner.run(
+        bioi_station,
+        procedure,
+        tmp_path / "run.h5",
+        sample="s1",
+        device=bioi_station.device_preset,
+        figures_dir=tmp_path,
+    )
+    again = runner.reanalyze(tmp_path / "run.h5")
+    assert again.protocol == "iv-sweep" and not again.changed
+    assert again.result == result.result
+    assert [f.name.rsplit("_", 1)[1] for f in result.figure_files] == ["iv.png", "vset.png"]
+    assert all(f.stat().st_size > 0 for f in result.figure_files)
 
 
 def test_the_run_is_in_the_file_as_measured(station, tmp_path):
@@ -114,3 +166,13 @@ def test_the_same_sweep_runs_on_each_simulated_station(station_file, lower_bound
     assert result.figures["vset_mV"] == pytest.approx(60, rel=0.15)
     # the 2400 cannot see a pA high-resistance state: its On/Off is a flagged lower bound
     assert result.figures["on_off_lower_bound"] is lower_bound
+
+
+def test_the_control_cycle_holds_0_v_as_long_as_the_negative_branch_with_sparse_reads():
+    levels, phases = control_levels(0.2, 0.2, 1e-3, 0.02, rest_points=3)
+    hold = np.flatnonzero(phases >= 3)
+    assert hold.size == 200  # the steps from 0 V out to -0.2 V
+    reads = hold[phases[hold] == 4]
+    assert reads.size == HOLD_READS and reads[-1] == levels.size - 1
+    assert np.all(levels[reads] == 0.02) and np.all(levels[hold[phases[hold] == 3]] == 0)
+    assert np.all(phases[: hold[0]] <= 2) and levels[: hold[0]].min() == 0  # no negative branch

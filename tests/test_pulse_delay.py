@@ -34,7 +34,11 @@ def test_protein_nanowire_delay_falls_with_amplitude_and_gives_the_models_v0(sta
     assert medians == sorted(medians, reverse=True)
     assert medians[-1] < 0.5  # ms, at 400 mV
     model_v0 = station.sim.preset.params.V0  # the test may look; the analysis never does
-    assert figures["delay_fit"]["V0_mV"] == pytest.approx(model_v0 * 1e3, rel=0.15)
+    fit = figures["delay_fit"]
+    assert fit["V0_mV"] == pytest.approx(model_v0 * 1e3, rel=0.15)
+    assert 0 < fit["V0_mV_se"] < 0.5 * fit["V0_mV"] and fit["tau0_s_se"] > 0
+    at = by_mv["100"]
+    assert at["ci_low"] < at["median"] < at["ci_high"]
     assert result.figure_files[0].name.endswith("_delay.png")
     stored = load_run(tmp_path / "delay.h5")
     assert set(stored.data["phase"]) == {0, 1}  # HRS reads and steps
@@ -51,6 +55,22 @@ def test_nonvolatile_device_is_reset_between_steps(bioi_station, tmp_path):
     assert result.figures["stats"]["delay_ms"]["switched"] == 4
 
 
+def test_set_energy_is_bounded_by_the_sampling_of_an_abrupt_switch(station, tmp_path):
+    """The simulated filament bridges within microseconds: the rise falls between two
+    samples, and the energy until the switched level is the HRS power over the delay plus
+    at most one sample interval at the compliance current, an upper bound, flagged."""
+    result = run_delay(station, tmp_path, amplitudes="100mV,300mV", pulses=4)
+    figures = result.figures
+    interval = 0.37e-3  # s: the 2450's fastest sampling at nplc 0.01
+    energy = figures["stats"]["set_energy_by_mV"]
+    for mv in ("100", "300"):
+        bound = float(mv) * 1e-3 * 1e-6 * interval * 1e12  # V x compliance x interval, pJ
+        assert 0.3 * bound < energy[mv]["median"] <= 1.1 * bound
+        assert energy[mv]["n"] == 4 and energy[mv]["rise_resolved"] == 0
+    assert figures["set_energy_pJ"] == energy["100"]["median"]
+    assert figures["set_energy_upper_bound"] is True
+
+
 def test_a_device_that_does_not_switch_gives_not_found(station, tmp_path):
     result = run_delay(
         station, tmp_path, amplitudes="30mV", delay_at="30mV", pulses=2, timeout="50ms"
@@ -58,6 +78,8 @@ def test_a_device_that_does_not_switch_gives_not_found(station, tmp_path):
     assert result.status == "finished"
     assert result.figures["delay_ms"] is None
     assert "did not switch" in result.figures["stats"]["delay_ms"]["reason"]
+    assert result.figures["set_energy_pJ"] is None
+    assert result.figures["stats"]["set_energy_pJ"]["reason"] == "no step switched"
 
 
 def test_the_stored_run_is_reanalysed_offline_to_the_same_figures(station, tmp_path, monkeypatch):

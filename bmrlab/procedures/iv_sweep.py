@@ -3,7 +3,10 @@
 The whole cycle, repeated ``cycles`` times, is uploaded as a source list and timed by the
 SMU; bmrlab only reads the buffer in chunks while it runs. A cycle is: ``rest`` at 0 V (a
 volatile device relaxes), one read at ``v_read`` (the HRS current, from the relaxed state),
-then the staircase. The ``phase`` column tells the three apart.
+then the staircase. A bipolar sweep ends with one control cycle (cycle 0): the same positive
+branch, then 0 V for as long as the negative branch lasts, with a few reads at ``v_read``: a
+state that the negative branch removed but that also vanishes at 0 V was not reset by it.
+The ``phase`` column tells them apart.
 """
 
 import numpy as np
@@ -26,6 +29,8 @@ from .base import (
 from .context import RunContext
 
 FLOOR_RESOLUTIONS = 10  # an HRS read within this many resolutions of 0 is the floor
+HOLD_READS = 8  # reads spread over the control cycle's hold (sparse: reads feed a filament)
+CONTROL_CYCLE = 0  # the control's number in the cycle column: not one of the `cycles` loops
 
 
 def cycle_levels(v_max, v_neg, step, v_read, rest_points) -> tuple[np.ndarray, np.ndarray]:
@@ -48,20 +53,80 @@ def cycle_levels(v_max, v_neg, step, v_read, rest_points) -> tuple[np.ndarray, n
     return levels, phases.astype(np.int8)
 
 
+def control_levels(v_max, v_neg, step, v_read, rest_points) -> tuple[np.ndarray, np.ndarray]:
+    """Levels and phases of the control cycle of a bipolar sweep: rest, HRS read,
+    0 -> +v_max -> 0, then 0 V for as many steps as the negative branch takes to reach
+    -v_neg, with ``HOLD_READS`` reads at ``v_read`` evenly spread over them, the last at
+    the end (the k-th step of the hold comes as long after the down branch as the k-th of
+    the negative branch)."""
+    levels, phases = cycle_levels(v_max, 0.0, step, v_read, rest_points)
+    n = max(HOLD_READS, int(round(v_neg / step)))
+    hold = np.zeros(n)
+    hold_phases = np.full(n, IvPhase.HOLD, dtype=np.int8)
+    reads = np.round(np.linspace(n / HOLD_READS, n, HOLD_READS)).astype(int) - 1
+    hold[reads], hold_phases[reads] = v_read, IvPhase.HOLD_READ
+    return np.concatenate([levels, hold]), np.concatenate([phases, hold_phases])
+
+
+class ResetCounts(ResultModel):
+    """How many cycles ended their low-resistance state in each way (analysis/iv.py,
+    ``ResetKind``): only a field-driven reset gives a Vreset."""
+
+    field_driven: int = figure(
+        "",
+        "conductance fell tenfold within three steps on the negative branch, beyond v_read, "
+        "while a hold at 0 V still kept the state",
+        0,
+    )
+    relaxed_positive: int = figure(
+        "", "fell on the way down the positive branch (relaxed by itself)", 0
+    )
+    relaxed_near_zero: int = figure(
+        "", "fell on the negative branch within v_read of 0 V (relaxed by itself)", 0
+    )
+    relaxed_at_zero_bias: int = figure(
+        "",
+        "fell on the negative branch later than the control cycle still held its state at 0 V "
+        "(relaxed by itself)",
+        0,
+    )
+    gradual: int = figure("", "fell over more than three steps (a dissolving filament)", 0)
+    held: int = figure("", "kept the low-resistance state through the sweep", 0)
+    no_set: int = figure("", "did not set: nothing to reset", 0)
+
+
+class ZeroBiasHold(ResultModel):
+    """The control cycle of a bipolar sweep: how long its state lasted at 0 V after the
+    down branch, where the other cycles swept the negative branch."""
+
+    held_ms: float = figure(
+        "ms", "time after the down branch of the last read that still found the LRS", ...
+    )
+    held_through: bool = figure("", "the LRS was still there at the last read", ...)
+
+
 class IvStats(ResultModel):
     vset_mV: Spread = figure("mV", "set voltage per cycle", ...)
-    vreset_mV: Spread = figure("mV", "reset voltage per cycle (bipolar sweeps)", ...)
+    vreset_mV: Spread = figure("mV", "field-driven reset voltage per cycle (bipolar sweeps)", ...)
     on_off_ratio: Spread = figure("", "LRS/HRS current at v_read per cycle", ...)
     hrs_A: Spread = figure("A", "HRS read current per cycle", ...)
     lrs_A: Spread = figure("A", "LRS current near v_read on the way down, per cycle", ...)
+    lrs_power_nW: Spread = figure("nW", "v_read x LRS current per cycle that set", ...)
+    resets: ResetCounts = figure("", "how each cycle's low-resistance state ended", ...)
+    zero_bias_hold: ZeroBiasHold | None = figure(
+        "", "the control cycle's hold at 0 V (None: unipolar sweep, or it did not set)"
+    )
     cycles: int = figure("", "cycles analysed", ...)
 
 
 class IvSweepResult(ProtocolResult):
     vset_mV: float | None = figure("mV", "median set voltage")
-    vreset_mV: float | None = figure("mV", "median reset voltage")
+    vreset_mV: float | None = figure(
+        "mV", "median field-driven reset voltage (None: see stats.vreset_mV.reason)"
+    )
     on_off_ratio: float | None = figure("", "median On/Off at v_read")
     on_off_lower_bound: bool = flag("on_off_ratio", "lower bound: HRS at the current floor")
+    lrs_power_nW: float | None = figure("nW", "median power in the LRS at v_read")
     stats: IvStats
 
 
@@ -70,8 +135,9 @@ class IvSweep(BmrProcedure[IvSweepResult]):
     rank = 1
     title = "I-V sweep"
     description = (
-        "Staircase I-V loops with current compliance; Vset, Vreset and On/Off "
-        "per cycle, with the median and 5-95 % spread."
+        "Staircase I-V loops with current compliance; Vset, field-driven Vreset, "
+        "On/Off and LRS power per cycle, with the median, its 95 % CI and the 5-95 % "
+        "spread; how each cycle's low-resistance state ended."
     )
     COLUMNS = {
         "t_s": "s",
@@ -89,7 +155,7 @@ class IvSweep(BmrProcedure[IvSweepResult]):
         "abs_y": True,
         "group": "cycle",
         "segment": "phase",
-        "hide": {"phase": [0]},
+        "hide": {"phase": [IvPhase.REST, IvPhase.HOLD]},
     }
     Result = IvSweepResult
 
@@ -180,27 +246,45 @@ class IvSweep(BmrProcedure[IvSweepResult]):
             max_abs_v=max(self.v_max, self.v_neg), compliance=self.compliance, nplc=self.nplc
         )
 
+    def control(self) -> tuple[np.ndarray, np.ndarray]:
+        return control_levels(
+            self.v_max, self.v_neg, self.step, self.v_read, int(round(self.rest / self.dwell))
+        )
+
     def execute(self, ctx: RunContext):
         levels, phases = self.cycle()
-        total = len(levels) * self.cycles
+        control = self.control() if self.v_neg > 0 else None  # a bipolar sweep has one
+        total = len(levels) * self.cycles + (len(control[0]) if control is not None else 0)
 
-        def on_chunk(readings):
-            within = readings.index % len(levels)
-            ctx.emit(
-                "batch",
-                {
-                    "t_s": readings.t,
-                    "v_V": readings.v,
-                    "v_src_V": levels[within],
-                    "i_A": readings.i,
-                    "cycle": (readings.index // len(levels) + 1).astype(np.int32),
-                    "phase": phases[within],
-                    "limit_hit": readings.limit.astype(np.int8),
-                },
+        def emitter(levels, phases, first_cycle, done):
+            def on_chunk(readings):
+                within = readings.index % len(levels)
+                ctx.emit(
+                    "batch",
+                    {
+                        "t_s": readings.t,
+                        "v_V": readings.v,
+                        "v_src_V": levels[within],
+                        "i_A": readings.i,
+                        "cycle": (readings.index // len(levels) + first_cycle).astype(np.int32),
+                        "phase": phases[within],
+                        "limit_hit": readings.limit.astype(np.int8),
+                    },
+                )
+                ctx.emit("progress", 100.0 * (done + readings.index[-1] + 1) / total)
+
+            return on_chunk
+
+        ctx.smu.sweep(levels, self.dwell, self.cycles, emitter(levels, phases, 1, 0), ctx.wait)
+        if control is not None:
+            sourced, phases_of_control = control
+            ctx.smu.sweep(
+                sourced,
+                self.dwell,
+                1,
+                emitter(sourced, phases_of_control, CONTROL_CYCLE, len(levels) * self.cycles),
+                ctx.wait,
             )
-            ctx.emit("progress", 100.0 * (readings.index[-1] + 1) / total)
-
-        ctx.smu.sweep(levels, self.dwell, self.cycles, on_chunk, ctx.wait)
 
     def analyze(self, stored: StoredRun) -> IvSweepResult:
         """Cycle by cycle from the file (one cycle in memory), then the spreads."""
@@ -219,7 +303,7 @@ class IvSweep(BmrProcedure[IvSweepResult]):
             bipolar |= bool(np.any(cycle["v_src_V"][cycle["phase"] == IvPhase.SWEEP] < 0))
         floor = FLOOR_RESOLUTIONS * stored.smu_settings["current_resolution_A"]
         return IvSweepResult.model_validate(
-            summarize_iv(cycles, bipolar=bipolar, current_floor=floor)
+            summarize_iv(cycles, bipolar=bipolar, current_floor=floor, step_s=self.dwell)
         )
 
     def save_figures(self, stored, result, directory, stem):

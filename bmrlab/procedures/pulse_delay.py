@@ -15,9 +15,9 @@ import numpy as np
 from pydantic import Field
 
 from .. import standard
-from ..analysis.delay import summarize_delays, switch_interval
+from ..analysis.delay import set_energy, summarize_delays, switch_interval
 from ..errors import BadInput
-from ..results import ProtocolResult, ResultModel, Spread, figure
+from ..results import ProtocolResult, ResultModel, Spread, figure, flag
 from ..storage.stored_run import StoredRun
 from ..units import format_quantity
 from .base import (
@@ -48,7 +48,9 @@ TIMEOUT_DELAYS = 10  # later steps at an amplitude last this many first delays
 
 class DelaySummary(Spread):
     """The delays (ms) of the steps at one amplitude: the median over all of them (a step
-    that did not switch counts as longer than its time-out), the spread of those that did."""
+    that did not switch counts as longer than its time-out) with its bootstrap 95 % interval
+    (``ci_low``, ``ci_high``: pulses resampled, the same interval median), the spread of
+    those that did."""
 
     switched: int = figure("", "steps that switched within their time-out", 0)
     pulses: int = figure("", "steps measured", 0)
@@ -59,18 +61,30 @@ class DelaySummary(Spread):
     )
 
 
+class EnergySummary(Spread):
+    """The set energies (pJ) of the steps at one amplitude that switched."""
+
+    rise_resolved: int = figure(
+        "", "steps with two samples or more between the threshold and 90 % (else an upper bound)", 0
+    )
+
+
 class DelayFit(ResultModel):
     """t_d = tau_x ln[x / (x - 1)], x = tau_x sinh(V / V0) / tau0, fitted to the resolved
     medians; the pure sinh form t_d = tau0 / sinh(V / V0) when tau_x is not determined."""
 
     V0_mV: float = figure("mV", "voltage scale V0", ...)
+    V0_mV_se: float | None = figure("mV", "standard error of V0 (None: not determined)")
     tau0_s: float = figure("s", "time scale tau0", ...)
+    tau0_s_se: float | None = figure("s", "standard error of tau0 (None: not determined)")
     tau_x_s: float | None = figure(
         "s", "relaxation time of the gap (None: not determined, the sinh form)"
     )
+    tau_x_s_se: float | None = figure("s", "standard error of tau_x (None: not determined)")
     V_th_mV: float | None = figure(
         "mV", "DC threshold V0 asinh(tau0 / tau_x) (None: not determined, the sinh form)"
     )
+    V_th_mV_se: float | None = figure("mV", "standard error of V_th (None: not determined)")
     points: int = figure("", "amplitudes fitted", ...)
     form: str = figure("", "'leaky' (tau_x determined) or 'sinh'", ...)
 
@@ -82,11 +96,23 @@ class DelayStats(ResultModel):
         description="delays per step amplitude (key: the amplitude in mV)",
         json_schema_extra={"units": "ms", "key_units": "mV"},
     )
+    set_energy_pJ: EnergySummary = figure("pJ", "energy per set event at delay_at_mV", ...)
+    set_energy_by_mV: dict[str, EnergySummary] = Field(
+        ...,
+        description="energy per set event per step amplitude (key: the amplitude in mV)",
+        json_schema_extra={"units": "pJ", "key_units": "mV"},
+    )
 
 
 class PulseDelayResult(ProtocolResult):
     delay_ms: float | None = figure("ms", "median switching delay at delay_at_mV")
     delay_at_mV: float = figure("mV", "step amplitude of the delay figure", ...)
+    set_energy_pJ: float | None = figure(
+        "pJ", "median energy per set event at delay_at_mV (integral of V I until switched)"
+    )
+    set_energy_upper_bound: bool = flag(
+        "set_energy_pJ", "upper bound: in most steps the rise was faster than the sampling"
+    )
     delay_fit: DelayFit | None = figure(
         "", "fit of the delay against amplitude (None: fewer than three resolved medians)"
     )
@@ -99,8 +125,8 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
     title = "Pulse delay"
     description = (
         "Steps from the HRS to each amplitude, the current sampled throughout; "
-        "delay per pulse, median and spread per amplitude, and the fit "
-        "t_d = tau0 / sinh(V / V0)."
+        "delay and set energy per pulse, median with its 95 % CI and spread per "
+        "amplitude, and the fit t_d = tau0 / sinh(V / V0) with standard errors."
     )
     COLUMNS = {
         "t_s": "s",
@@ -287,9 +313,11 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
 
     def analyze(self, stored: StoredRun) -> PulseDelayResult:
         """Step by step from the file (one step's samples in memory): its switching interval
-        from the samples and the HRS read before it; then the figures per amplitude."""
-        amplitudes, intervals = [], []
-        for _, pulse in stored.groups("pulse", ["phase", "t_step_s", "i_A", "amplitude_V"]):
+        from the samples and the HRS read before it, its set energy from the samples; then
+        the figures per amplitude."""
+        amplitudes, intervals, energies = [], [], []
+        columns = ["phase", "t_step_s", "v_V", "i_A", "amplitude_V"]
+        for _, pulse in stored.groups("pulse", columns):
             step = pulse["phase"] == DelayPhase.STEP
             read = pulse["phase"] == DelayPhase.HRS_READ
             if not step.any():
@@ -299,15 +327,17 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
                 if read.any()
                 else None
             )  # an overflowed read: the first samples
+            t, v, i = pulse["t_step_s"][step], pulse["v_V"][step], pulse["i_A"][step]
             amplitudes.append(pulse["amplitude_V"][step][0])
-            intervals.append(
-                switch_interval(
-                    pulse["t_step_s"][step], pulse["i_A"][step], self.compliance, baseline
-                )
-            )
+            intervals.append(switch_interval(t, i, self.compliance, baseline))
+            energies.append(set_energy(t, v, i, self.compliance, intervals[-1][1]))
         return PulseDelayResult.model_validate(
             summarize_delays(
-                self.amplitudes, self.delay_at or self.amplitudes[0], amplitudes, intervals
+                self.amplitudes,
+                self.delay_at or self.amplitudes[0],
+                amplitudes,
+                intervals,
+                energies,
             )
         )
 
