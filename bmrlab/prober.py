@@ -44,7 +44,8 @@ class Prober(ABC):
         return None
 
     def identity(self) -> str:
-        """What the prober says it is (recorded with the runs), '' if nothing."""
+        """What the prober says it is (recorded with the runs), '' if nothing; an automatic
+        prober is reached for it."""
         return ""
 
     def close(self) -> None:
@@ -150,6 +151,7 @@ class SentioProber(Prober):
         self.remote.move_separation()
 
     def identity(self) -> str:
+        _ = self.remote  # SENTIO's version is read when it is first reached
         return self._version
 
     def close(self) -> None:
@@ -162,5 +164,7 @@ def make_prober(kind: str, bench=None, connect: Callable | None = None) -> Probe
     """The prober a station file names (``bench``: the simulated bench, if any;
     ``connect``: how to reach SENTIO, for ``sentio``)."""
     if kind == "sentio":
+        if connect is None:
+            raise ValueError("a SENTIO prober needs to know how to reach SENTIO")
         return SentioProber(connect)
     return SimulatedProber(bench) if kind == "simulated" else ManualProber()

@@ -160,7 +160,8 @@ class Station:
 
     def connect(self) -> None:
         """Open the instruments' VISA sessions and build their drivers (the generator's
-        output is switched off and its bursts configured at once)."""
+        output is switched off and its bursts configured at once); an automatic prober is
+        reached and identified too."""
         spec = self.config.instruments["smu"]
         model = registry.SMUS[spec.model]
         driver = self._open("smu", model.driver)
@@ -178,6 +179,8 @@ class Station:
             )
             self.identities["pulse_generator"] = self._identify("pulse_generator", self.generator)
             self.generator.configure()
+        if self.prober.identity():  # an automatic prober answers as the instruments do
+            self.identities["prober"] = self.prober.identity()
 
     def _open(self, role: str, driver_class):
         """The driver of ``role``; a resource that cannot be opened (no such instrument,
@@ -255,7 +258,7 @@ class Station:
             "limits": self.config.limits.model_dump(),
             "instruments": instruments,
             "prober": self.prober.kind,
-            "prober_idn": self.prober.identity(),
+            "prober_idn": self.identities.get("prober", ""),
             "device_file": self.device_file_key,
         }
         if self.sim:

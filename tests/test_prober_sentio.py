@@ -2,6 +2,9 @@
 SENTIO prober over a simulated wafer; the simulator is strict; station files refuse a SENTIO
 prober that cannot be reached."""
 
+import subprocess
+import sys
+
 import pytest
 import yaml
 
@@ -66,7 +69,9 @@ def test_mpi_package_steps_the_simulated_prober_over_a_10x10_map(served):
     while not prober.map.end_of_route():
         visited.append(prober.map.step_next_die())
     assert visited == [(c, r, 0) for r in range(10) for c in range(10)]
-    assert station.clock.now() - t0 == pytest.approx(90 * STEP_S + 9 * ROW_RETURN_S)
+    # BackToContact from contact: each step lifts, moves, lands and settles
+    moves = 90 * STEP_S + 9 * ROW_RETURN_S
+    assert station.clock.now() - t0 == pytest.approx(100 * (2 * Z_S + SETTLE_S) + moves)
     with pytest.raises(ProberException) as refused:  # stepping past the end
         prober.map.step_next_die()
     assert refused.value.error() == 11 and prober.map.end_of_route()
@@ -77,15 +82,17 @@ def test_mpi_package_steps_the_simulated_prober_over_a_10x10_map(served):
     assert prober.chuck.get_xy(XyReference.Home) == (45_000.0, -45_000.0, XyReference.Home)
     assert prober.get_chuck_xy(ChuckSite.Wafer, XyReference.Home) == (45_000.0, -45_000.0)
 
-    t0 = station.clock.now()
-    contact = prober.move_chuck_contact()
-    assert station.clock.now() - t0 == pytest.approx(Z_S + SETTLE_S)
     assert prober.get_chuck_z(ZReference.Contact) == 0.0
+    t0 = station.clock.now()
+    assert prober.move_chuck_contact() == 12_000.0  # already there: no move
+    assert station.clock.now() == t0
     assert station.sim.devices["dut"].p == station.sentio_sim.wafer.params_of(DieAddress(9, 9))
-    assert prober.move_chuck_separation() == contact - 300
+    assert prober.move_chuck_separation() == 12_000.0 - 300
     assert prober.chuck.get_z(ZReference.Separation) == (0.0, ZReference.Separation)
     assert station.sim.devices["dut"].conductance() < 1e-15  # the probes are up: open
+    t0 = station.clock.now()
     assert prober.chuck.move_z(ZReference.Contact, 0) == (0.0, ZReference.Contact)
+    assert station.clock.now() - t0 == pytest.approx(Z_S + SETTLE_S)
 
     assert prober.map.step_die(3, 4) == (3, 4, 0)
     assert prober.map.get_die_seq() == 43
@@ -112,9 +119,11 @@ def test_bmrlab_driver_over_tcp_steps_the_route_and_makes_contact(served):
 
 def test_in_process_prober_puts_each_die_s_device_under_the_smu(station):
     prober, wafer = station.prober, station.sentio_sim.wafer
+    assert station.sentio_sim.at_contact  # at start: on the home die's device
+    assert station.sim.devices["dut"].p == wafer.params_of(DieAddress(0, 0))
     t0 = station.clock.now()
-    assert prober.next_device() == "c0r0"  # from home (die 0, 0): down to contact only
-    assert station.clock.now() - t0 == pytest.approx(Z_S + SETTLE_S)
+    assert prober.next_device() == "c0r0"  # the first die is the home die: up and down
+    assert station.clock.now() - t0 == pytest.approx(2 * Z_S + SETTLE_S)
     t0 = station.clock.now()
     assert prober.next_device() == "c1r0"  # lift, one die over, down, settle
     assert station.clock.now() - t0 == pytest.approx(Z_S + STEP_S + Z_S + SETTLE_S)
@@ -135,7 +144,8 @@ def test_the_simulator_is_strict_where_the_documentation_is_silent(station):
     assert sim.handle("map:get_num_cols", session).startswith("4,0,")  # before *RCS 1
     assert sim.handle("*RCS 1", session) is None  # a setting: no reply
     assert sim.handle("map:get_num_cols", session) == "0,0,10"
-    assert sim.handle("map:step_next_die", session).startswith("12,0,")  # nowhere yet
+    assert sim.handle("map:create_rect 10, 10", session) == "0,0,OK"
+    assert sim.handle("map:step_next_die", session).startswith("12,0,")  # nothing selected
     assert sim.handle("map:no_such_command", session).startswith("3,0,")
     assert sim.handle("map:step_die 3", session).startswith("7,0,")  # parameter count
     assert sim.handle("map:step_die 3, 99", session).startswith("8,0,")  # off the map
@@ -143,9 +153,10 @@ def test_the_simulator_is_strict_where_the_documentation_is_silent(station):
     assert sim.handle("chuck:move_z Contact,-20", session).startswith("13,0,")
     assert sim.handle("select_module Loader", session).startswith("13,0,")
     assert sim.handle("set_stepping_contact_mode LockContact", session) == "0,0,OK"
-    assert sim.handle("map:step_die 3, 4", session).startswith("0,0,3,4,0")
-    assert sim.handle("move_chuck_contact", session) == "0,0,12000.0"
     assert sim.handle("map:step_die 3, 5", session).startswith("12,0,")  # locked at contact
+    assert sim.handle("move_chuck_separation", session) == "0,0,11700.0"
+    assert sim.handle("map:step_die 3, 4", session) == "0,0,3,4,0"
+    assert sim.handle("move_chuck_contact", session) == "0,0,12000.0"
 
 
 def test_end_of_route_is_flagged_on_the_last_die_and_refused_past_it(station):
@@ -210,3 +221,24 @@ def test_the_tcp_link_reads_one_reply_line_per_command(served):
         assert link.read_line() == "0,0,10"
     finally:
         link.close()
+
+
+def test_sim_serve_serves_the_simulated_prober_beside_the_instruments():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bmrlab.cli", "sim", "serve", "--station", "sim-wafer"]
+        + ["--port", "0", "--prober-port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        smu, prober = process.stdout.readline(), process.stdout.readline()
+        assert "MODEL 2450" in smu and "(smu)" in smu
+        assert "MPI SENTIO (prober, wafer demo-10x10)" in prober
+        remote = SentioRemote(TcpLink(prober.split()[0], timeout_s=10))
+        assert remote.step_die(4, 2) == (4, 2, 0)  # real time: about a second of moves
+        assert remote.die_index() == (24, 4, 2)
+        remote.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

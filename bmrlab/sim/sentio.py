@@ -139,8 +139,9 @@ def _choice(text: str, choices, what: str) -> str:
 class SimSentio:
     """SENTIO's wafer map, chuck and stepping over a :class:`~bmrlab.sim.wafer.SimWafer`
     on a simulated bench. At start the wafer's project is open: the map is the wafer's die
-    grid with its sites as subsites, every die selected, the chuck at the home die (die
-    0, 0), at separation, home and contact height trained."""
+    grid with its sites as subsites, every die selected, home and contact height trained,
+    and the probes in contact with the home die's first device (die 0, 0), so that a
+    measurement without a move measures that device."""
 
     def __init__(self, wafer, bench, motion: StageMotion | None = None):
         self.wafer = wafer
@@ -154,10 +155,11 @@ class SimSentio:
         self._new_map(layout.columns, layout.rows)
         self.selected = set(self.present)
         self.x = self.y = 0.0  # chuck position from the home position (µm)
-        self.at_contact = False
+        self.die = (0, 0)
+        self.at_contact = True
         self.contact_mode = "BackToContact"  # strict: [P] does not say SENTIO's default
         self.moves = 0  # chuck moves (x-y or z), for tests and throughput figures
-        wafer.place(bench, None)
+        wafer.place(bench, self._under_probes())
         self._commands: dict[str, Callable[[list[str]], tuple[int, str]]] = {
             "status:get_version": self._version,
             "select_module": self._select_module,
