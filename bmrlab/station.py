@@ -77,7 +77,7 @@ class Station:
 
             wafer = self._wafer(config, source, device)
             nominal = wafer.device if wafer else None  # the wafer's devices' file
-            self.sim = build_bench(config, device or device_file or nominal, self.clock)
+            self.sim = build_bench(config, device or nominal or device_file, self.clock)
             if wafer is not None:
                 from .sim.sentio import SimSentio
 
@@ -179,8 +179,9 @@ class Station:
             )
             self.identities["pulse_generator"] = self._identify("pulse_generator", self.generator)
             self.generator.configure()
-        if self.prober.identity():  # an automatic prober answers as the instruments do
-            self.identities["prober"] = self.prober.identity()
+        prober = self.prober.identity()  # an automatic prober answers as the instruments do
+        if prober:
+            self.identities["prober"] = prober
 
     def _open(self, role: str, driver_class):
         """The driver of ``role``; a resource that cannot be opened (no such instrument,

@@ -242,3 +242,101 @@ def test_sim_serve_serves_the_simulated_prober_beside_the_instruments():
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+class ScriptedLink:
+    """SENTIO as a script of replies: records every line the driver sends."""
+
+    def __init__(self, replies):
+        self.replies = list(replies)
+        self.sent = []
+
+    def send(self, line):
+        self.sent.append(line)
+
+    def read_line(self):
+        return self.replies.pop(0)
+
+    def close(self):
+        self.sent.append("<closed>")
+
+
+def test_the_driver_sends_sentio_s_documented_commands_in_order():
+    link = ScriptedLink(
+        [
+            "0,0,OK",
+            "0,0,SENTIO Version: 25.2.1.3001",
+            "0,0,0,0,0",  # map:step_first_die
+            "0,0,12000",
+            "0,0,1,0,0",  # map:step_next_die
+            "0,0,12000",
+            "1024,0,3,4,1",  # map:step_die: the route's last die
+            "0,0,12000",
+            "0,0,11700",
+            "0,0,15000.0,-20000.0",
+            "0,0,42,3,4",
+        ]
+    )
+    prober = SentioProber(lambda: SentioRemote(link))
+    assert prober.next_device() == "c0r0"
+    assert prober.next_device() == "c1r0"
+    assert prober.next_device("c3r4s1") == "c3r4s1"
+    prober.separate()
+    assert prober.remote.position() == (15000.0, -20000.0)
+    assert prober.remote.die_index() == (42, 3, 4)
+    with pytest.raises(RouteEnded):  # the step to c3r4 said: end of route
+        prober.next_device()
+    assert prober.identity() == "SENTIO Version: 25.2.1.3001"
+    prober.close()
+    assert link.sent == [
+        "*RCS 1",
+        "set_stepping_contact_mode StepToSeparation",
+        "status:get_version",
+        "map:step_first_die",
+        "move_chuck_contact",
+        "map:step_next_die",
+        "move_chuck_contact",
+        "map:step_die 3, 4, 1",
+        "move_chuck_contact",
+        "move_chuck_separation",
+        "get_chuck_xy Wafer, H",
+        "map:die:get_current_index",
+        "<closed>",
+    ]
+
+
+def test_the_driver_raises_sentio_s_error_with_its_code_and_message():
+    link = ScriptedLink(["1035,0,End of route reached", "0,0"])  # 1024 + 11
+    remote = SentioRemote(link)
+    with pytest.raises(SentioError, match="'map:step_next_die': error 11 \\(End of route"):
+        remote.step_next_die()
+    assert remote.end_of_route
+    with pytest.raises(Exception, match="unexpected reply '0,0'"):
+        remote.command("map:get_num_cols")
+
+
+def test_subsites_step_within_a_die_and_reach_each_site_s_device(tmp_path):
+    wafer = yaml.safe_load((CONFIG_DIR / "wafers" / "demo-10x10.yaml").read_text())
+    wafer["layout"] = {
+        "columns": 2,
+        "rows": 1,
+        "sites": [{"name": "left", "x_um": 1000}, {"name": "right", "x_um": 3000}],
+    }
+    (tmp_path / "w.yaml").write_text(yaml.safe_dump(wafer))
+    station = yaml.safe_load((CONFIG_DIR / "stations" / "sim-wafer.yaml").read_text())
+    station["simulation"]["wafer"] = str(tmp_path / "w.yaml")
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(station))
+    with Station.load(tmp_path / "s.yaml") as loaded:
+        sim, session = loaded.sentio_sim, Session()
+        sim.handle("*RCS 1", session)
+        assert sim.handle("map:subsite:get_num", session) == "0,0,2"
+        assert sim.handle("map:subsite:get 1, MAP", session) == "0,0,right,3000.0,0.0"
+        assert sim.handle("map:step_first_die", session) == "0,0,0,0,0"
+        assert sim.handle("map:subsite:step_next", session) == "2048,0,0,0,1"  # last site
+        assert loaded.sim.devices["dut"].p == sim.wafer.params_of(DieAddress(0, 0, 1))
+        assert sim.handle("map:subsite:step_next", session) == "0,0,1,0,0"  # next die
+        assert sim.handle("map:subsite:step right", session) == "3072,0,1,0,1"  # and route end
+        assert sim.handle("chuck:get_xy H", session) == "0,0,8000.0,0.0,Home"
+        assert loaded.sim.devices["dut"].p == sim.wafer.params_of(DieAddress(1, 0, 1))
+        assert SentioProber(lambda: SentioRemote(SimSentioLink(sim))).next_device("c0r0s1")
+        assert loaded.sim.devices["dut"].p == sim.wafer.params_of(DieAddress(0, 0, 1))

@@ -11,9 +11,11 @@ import yaml
 from bmrlab.die_address import DieAddress
 from bmrlab.errors import BadInput
 from bmrlab.paths import CONFIG_DIR
+from bmrlab.recipe import Recipe, execute, plan
 from bmrlab.sim.library import load_device
 from bmrlab.sim.wafer import SimWafer, WaferFile, load_wafer
 from bmrlab.station import Station
+from bmrlab.storage import list_runs, load_run
 from bmrlab.validation import validate
 
 DEMO = yaml.safe_load((CONFIG_DIR / "wafers" / "demo-10x10.yaml").read_text())
@@ -151,3 +153,28 @@ def test_the_one_device_default_station_is_unchanged():
         assert station.prober.kind == "simulated" and station.sentio_sim is None
     with pytest.raises(BadInput, match=r"--device ag-pnw-pd: .* has a simulated wafer"):
         Station.load("sim-wafer", device="ag-pnw-pd")
+
+
+def test_a_recipe_steps_the_prober_to_each_die_and_stores_each_device_by_its_die(tmp_path):
+    recipe = Recipe.model_validate(
+        {
+            "sample": "wafer7",
+            "devices": [{"id": "c1r0"}, {"id": "c5r0"}, {"id": "c3r5"}],  # good, shorted, never
+            "steps": [{"protocol": "iv-sweep", "set": {"cycles": 1}}],
+        }
+    )
+
+    def station_for(device):
+        return Station.load("sim-wafer")
+
+    out = tmp_path / "wafer7.h5"
+    outcomes = execute(recipe, plan(recipe, station_for), station_for, out)
+    assert [o.status for o in outcomes] == ["finished"] * 3
+    good, shorted, never = outcomes
+    assert 20 < good.figures["vset_mV"] < 120
+    assert never.figures["vset_mV"] is None
+    runs = list_runs(out)
+    assert [r.split("/")[2] for r in runs["run"]] == ["c1r0", "c5r0", "c3r5"]
+    data = load_run(out, shorted.run).data
+    beyond = data["v_V"] > 0.002  # 1 kOhm reaches the 1 µA limit at 1 mV
+    assert data.loc[beyond, "limit_hit"].all() and beyond.any()

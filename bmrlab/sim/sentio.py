@@ -154,8 +154,8 @@ class SimSentio:
         self.subsites = [(s.name, s.x_um, s.y_um) for s in layout.sites]
         self._new_map(layout.columns, layout.rows)
         self.selected = set(self.present)
-        self.x = self.y = 0.0  # chuck position from the home position (µm)
-        self.die = (0, 0)
+        _, self.x, self.y = self.subsites[0]  # chuck position from the home position (µm)
+        self.die, self.site = (0, 0), 0
         self.at_contact = True
         self.contact_mode = "BackToContact"  # strict: [P] does not say SENTIO's default
         self.moves = 0  # chuck moves (x-y or z), for tests and throughput figures
