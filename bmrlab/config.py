@@ -6,9 +6,10 @@ A station YAML is validated as a whole on load; every problem is reported by its
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .instruments import registry
+from .instruments.sentio import parse_address
 from .paths import station_file
 from .validation import Amps, Ohms, Seconds, Volts, load_yaml
 
@@ -16,7 +17,7 @@ SMU_MODELS = tuple(registry.SMUS)
 GENERATOR_MODELS = tuple(registry.PULSE_GENERATORS)
 OFF_MODES = registry.OFF_MODES  # of any SMU; the station checks its own model's
 FAULT_KINDS = ("timeout", "disconnect", "garbled", "error", "stuck-compliance")
-PROBERS = ("simulated", "manual")  # bmrlab/prober.py
+PROBERS = ("simulated", "manual", "sentio")  # bmrlab/prober.py
 COMPRESSIONS = ("none", "lzf", "gzip")
 
 
@@ -65,6 +66,11 @@ class Simulation(Strict):
     )
     seed: int = Field(1, ge=0)
     faults: list[Fault] = Field(default_factory=list)
+    wafer: str | None = Field(
+        None,
+        description="a simulated wafer (shipped name or .yaml): its devices, reached by the "
+        "simulated SENTIO prober, are the device under test (docs/arrays.md)",
+    )
 
     def device_names(self) -> set[str]:
         return {"dut", *self.devices}
@@ -80,16 +86,36 @@ class Storage(Strict):
     )
 
 
+class ProberSpec(Strict):
+    """A prober and where to reach it (``prober: sentio`` alone: the simulated one)."""
+
+    kind: Literal[PROBERS]
+    resource: str | None = Field(
+        None,
+        description="sentio: host:port of SENTIO's remote interface (port 35555); left out "
+        "on a simulated station with a wafer: the simulated SENTIO prober",
+    )
+    timeout_ms: int = Field(30_000, ge=100, le=600_000, description="longest wait for a reply")
+
+    @field_validator("resource")
+    @classmethod
+    def _address(cls, resource):
+        if resource is not None:
+            parse_address(resource, "")  # a BadInput is a ValueError: reported by its path
+        return resource
+
+
 class StationConfig(Strict):
     name: str = "station"
     clock: Literal["virtual", "realtime"] = "virtual"
     limits: Limits = Limits()
     instruments: dict[str, Instrument]
     simulation: Simulation | None = None
-    prober: Literal[PROBERS] | None = Field(
+    prober: ProberSpec | None = Field(
         None,
-        description="what brings the next device under the probes (default: "
-        "simulated on a simulated station, else manual)",
+        description="what brings the next device under the probes: its kind, or kind and "
+        "resource (default: simulated on a simulated station, sentio with a simulated "
+        "wafer, else manual)",
     )
     storage: Storage = Field(default_factory=Storage)
     catalog: str | None = Field(
@@ -97,6 +123,12 @@ class StationConfig(Strict):
         description="the run catalog every run is recorded in: a SQLAlchemy URL (a shared "
         "PostgreSQL catalog) or a SQLite file; 'off' records nothing (default: the user's)",
     )
+
+    @field_validator("prober", mode="before")
+    @classmethod
+    def _kind_alone(cls, prober):
+        """``prober: manual`` is short for ``prober: {kind: manual}``."""
+        return {"kind": prober} if isinstance(prober, str) else prober
 
     @model_validator(mode="after")
     def _roles(self):
@@ -120,8 +152,19 @@ class StationConfig(Strict):
                     f"simulation.wiring: no device named {missing} "
                     f"(devices: {sorted(sim.device_names())})"
                 )
-        if self.prober == "simulated" and not simulated:
+        if self.prober_kind == "simulated" and not simulated:
             raise ValueError("prober: simulated needs simulated instruments ('@bmrsim')")
+        wafer = self.simulation.wafer if self.simulation else None
+        if wafer and self.prober_kind != "sentio":
+            raise ValueError(
+                "prober: a simulated wafer is reached by the simulated SENTIO prober "
+                "(prober: sentio), not by the " + self.prober_kind + " prober"
+            )
+        if self.prober_kind == "sentio" and not (self.prober_spec.resource or wafer):
+            raise ValueError(
+                "prober: sentio needs its resource (host:port of SENTIO's remote "
+                "interface), or a simulated wafer (simulation.wafer) on a simulated station"
+            )
         if self.instruments["smu"].model not in SMU_MODELS:
             raise ValueError("instruments.smu: the role 'smu' needs a source-measure unit")
         generator = self.instruments.get("pulse_generator")
@@ -137,8 +180,17 @@ class StationConfig(Strict):
         return any(i.visa_library == "@bmrsim" for i in self.instruments.values())
 
     @property
+    def prober_spec(self) -> ProberSpec:
+        """The prober, with its kind filled in when the file leaves it out."""
+        if self.prober:
+            return self.prober
+        if self.simulation and self.simulation.wafer:
+            return ProberSpec(kind="sentio")
+        return ProberSpec(kind="simulated" if self.simulated else "manual")
+
+    @property
     def prober_kind(self) -> str:
-        return self.prober or ("simulated" if self.simulated else "manual")
+        return self.prober_spec.kind
 
 
 def load_station_config(path) -> StationConfig:

@@ -70,16 +70,51 @@ class Station:
         if device_file:
             self.device_file = load_device_file(device_file)
             self.device_file_key = resolve_device(device_file).stem
+        self.sentio_sim = None  # the simulated SENTIO prober of a simulated wafer
         if config.simulated:
             from .sim.backend import register_bench  # the simulator only when it is used
             from .sim.builder import build_bench
 
-            self.sim = build_bench(config, device or device_file, self.clock)
+            wafer = self._wafer(config, source, device)
+            nominal = wafer.device if wafer else None  # the wafer's devices' file
+            self.sim = build_bench(config, device or nominal or device_file, self.clock)
+            if wafer is not None:
+                from .sim.sentio import SimSentio
+
+                self.sentio_sim = SimSentio(wafer, self.sim)
             self._bench_key = register_bench(self.sim)
             spec = getattr(self.sim.preset, "spec", None)  # a reference part has none
             if self.device_file is None and spec is not None:
                 self.device_file, self.device_file_key = spec, self.sim.preset.key
-        self.prober: Prober = make_prober(config.prober_kind, self.sim)
+        self.prober: Prober = make_prober(config.prober_kind, self.sim, self._sentio())
+
+    @staticmethod
+    def _wafer(config: StationConfig, source: str, device: str | None):
+        """The simulated wafer of the station file, if it has one."""
+        if not config.simulation.wafer:
+            return None
+        if device:
+            raise BadInput(
+                f"--device {device}: {source} has a simulated wafer "
+                f"({config.simulation.wafer}), whose devices are the devices under test"
+            )
+        from .sim.wafer import load_wafer
+
+        return load_wafer(config.simulation.wafer)
+
+    def _sentio(self):
+        """How the SENTIO prober is reached: its host:port, else the simulated one."""
+        from .instruments.sentio import SentioRemote, tcp_remote
+
+        spec = self.config.prober_spec
+        if spec.resource:
+            return tcp_remote(spec.resource, spec.timeout_ms / 1000)
+        if self.sentio_sim is not None:
+            from .sim.sentio import SimSentioLink
+
+            sim = self.sentio_sim
+            return lambda: SentioRemote(SimSentioLink(sim))
+        return None
 
     @classmethod
     def load(
@@ -125,7 +160,8 @@ class Station:
 
     def connect(self) -> None:
         """Open the instruments' VISA sessions and build their drivers (the generator's
-        output is switched off and its bursts configured at once)."""
+        output is switched off and its bursts configured at once); an automatic prober is
+        reached and identified too."""
         spec = self.config.instruments["smu"]
         model = registry.SMUS[spec.model]
         driver = self._open("smu", model.driver)
@@ -143,6 +179,9 @@ class Station:
             )
             self.identities["pulse_generator"] = self._identify("pulse_generator", self.generator)
             self.generator.configure()
+        prober = self.prober.identity()  # an automatic prober answers as the instruments do
+        if prober:
+            self.identities["prober"] = prober
 
     def _open(self, role: str, driver_class):
         """The driver of ``role``; a resource that cannot be opened (no such instrument,
@@ -220,13 +259,17 @@ class Station:
             "limits": self.config.limits.model_dump(),
             "instruments": instruments,
             "prober": self.prober.kind,
+            "prober_idn": self.identities.get("prober", ""),
             "device_file": self.device_file_key,
         }
         if self.sim:
             snap["simulation"] = {"device": self.device_preset, "seed": self.config.simulation.seed}
+            if self.config.simulation.wafer:
+                snap["simulation"]["wafer"] = self.config.simulation.wafer
         return snap
 
     def close(self) -> None:
+        self.prober.close()
         for instrument in (self.smu, self.generator):
             if instrument is not None:
                 instrument.driver.adapter.close()
