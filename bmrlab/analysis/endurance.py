@@ -65,12 +65,14 @@ def hrs_in_use(list_hrs, list_range, resolved_hrs, resolved_range) -> tuple[np.n
     return hrs, floor, resolved
 
 
-def switch_threshold(lrs_read, hrs_read, v_read: float, v_pulse: float, compliance: float):
+def switch_threshold(
+    lrs_read: float | None, hrs_read: float | None, v_read: float, v_pulse: float, compliance
+) -> float | None:
     """The current that tells a switched from an unswitched device at the end of a pulse of
     ``v_pulse``: the geometric mean of the LRS read (capped at the compliance) and the HRS
     read, both scaled from ``v_read`` to the pulse, and at least the list floor. None
     without reads."""
-    if not np.isfinite(lrs_read) or not np.isfinite(hrs_read):
+    if lrs_read is None or hrs_read is None:
         return None
     scale = abs(v_pulse) / v_read
     lrs = min(abs(lrs_read) * scale, compliance)

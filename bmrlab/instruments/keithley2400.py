@@ -165,6 +165,9 @@ class Keithley2400Smu(Smu):
     reading_overhead_s = 760e-6
     static_overhead_s = 585e-6
     whole_buffer_only = True  # :TRAC:DATA? returns the whole buffer
+    # each trigger waits :TRIG:DEL, then sources the point's level, then measures (UM
+    # section 11, trigger layer; source delay 0): a step is read at its start
+    reads_at_step_start = True
     # the auto source delay is "1ms, 2ms or 3ms depending on which current range" (2400
     # Quick Results Guide, "Source delay"): the longest of them for each range
     settling_s = {1e-6: 3e-3, 10e-6: 3e-3}

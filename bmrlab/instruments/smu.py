@@ -155,6 +155,9 @@ class Smu:
     whole_buffer_only = False  # the buffer can only be read once a segment is complete
     queries_wait_for_sweep = False  # a query sent while the sweep runs is answered at its end
     min_delay = 0.0  # the shortest nonzero delay of a sweep step
+    # whether a list step is read right after its level is applied (the step's delay comes
+    # before the level) rather than at the step's end
+    reads_at_step_start = False
     # current ranges a resolved read may use, with how long each takes to settle after the
     # level changes (the vendor's settling or autodelay figure for that range)
     settling_s: dict[float, float] = {}

@@ -68,7 +68,7 @@ class EnduranceReadScheme(ResultModel):
     """How the states were read: reported with the figure (Lanza et al. 2021)."""
 
     v_read_mV: float = figure("mV", "read voltage")
-    lrs_range_A: float = figure("A", "measure range of the LRS and list HRS reads")
+    lrs_range_A: float | None = figure("A", "measure range of the LRS and list HRS reads")
     lrs_nplc: float = figure("", "aperture of the list reads (power-line cycles)")
     hrs_range_A: float | None = figure(
         "A", "measure range of the resolved HRS read (None: no finer range was read)"
@@ -76,12 +76,12 @@ class EnduranceReadScheme(ResultModel):
     hrs_nplc: float | None = figure("", "aperture of the resolved HRS read")
     cycles_read: int = figure("", "read cycles (log-spaced)")
     cycles_checked: int = figure("", "cycles whose set pulse current was checked")
-    set_threshold_A: float | None = figure(
-        "A", "set pulse current that tells a set from a failed set"
+    set_check_mV: float | None = figure(
+        "mV", "level of the reading that checks each set (the pulse, or a read after it)"
     )
-    reset_threshold_A: float | None = figure(
-        "A", "reset pulse current that tells a reset from a failed reset"
-    )
+    set_threshold_A: float | None = figure("A", "current there that tells a set from a failure")
+    reset_check_mV: float | None = figure("mV", "level of the reading that checks each reset")
+    reset_threshold_A: float | None = figure("A", "current there that tells a reset from a failure")
 
 
 class EnduranceStats(ResultModel):
@@ -132,6 +132,7 @@ class Endurance(BmrProcedure[EnduranceResult]):
         "t_s": "s",
         "cycle": "",
         "v_V": "V",
+        "v_src_V": "V",
         "i_A": "A",
         "phase": phase_legend(EndurancePhase),
         "limit_hit": "",
@@ -222,21 +223,31 @@ class Endurance(BmrProcedure[EnduranceResult]):
             current_range=self.compliance,
         )
 
-    def cycle_layout(self, step: float, read: bool) -> CycleLayout:
-        """One cycle's levels: the set pulse (its last reading kept), the LRS read (read
-        cycles), the rest, the reset pulse (its last reading kept) and rest (nonvolatile),
-        and for read cycles the HRS read and a step back at 0 V."""
+    def cycle_layout(self, step: float, read: bool, check_after: bool = False) -> CycleLayout:
+        """One cycle's levels: the set pulse, the LRS read (read cycles), the rest, the
+        reset pulse and rest (nonvolatile), and for read cycles the HRS read and a step back
+        at 0 V. Each pulse's switching is checked on the reading of its last step, or, where
+        the instrument reads a step at its start (``check_after``), on a step at ``v_read``
+        right after the pulse, whose reading sees the state the pulse left."""
         pulse = [self.set_v] * max(1, round(self.set_width / step))
         rest = [0.0] * max(1, round(self.relax / step))
-        levels = list(pulse)
-        kept = {EndurancePhase.SET: len(levels) - 1}
+        levels: list[float] = []
+        kept = {}
+
+        def pulse_checked(level: float, phase: EndurancePhase) -> None:
+            levels.extend([level] * len(pulse))
+            kept[phase] = len(levels) - 1
+            if check_after:
+                kept[phase] = len(levels)
+                levels.append(self.v_read)
+
+        pulse_checked(self.set_v, EndurancePhase.SET)
         if read:
             kept[EndurancePhase.LRS_READ] = len(levels)
             levels.append(self.v_read)
         levels += rest
         if self.reset_v > 0:
-            levels += [-self.reset_v] * len(pulse)
-            kept[EndurancePhase.RESET] = len(levels) - 1
+            pulse_checked(-self.reset_v, EndurancePhase.RESET)
             levels += rest
         if read:
             kept[EndurancePhase.HRS_READ] = len(levels)
@@ -246,8 +257,8 @@ class Endurance(BmrProcedure[EnduranceResult]):
     def execute(self, ctx: RunContext):
         smu = ctx.smu
         step = smu.actual_dwell(max(self.set_width, smu.step_time()))
-        plain = self.cycle_layout(step, read=False)
-        reading = self.cycle_layout(step, read=True)
+        plain = self.cycle_layout(step, False, smu.reads_at_step_start)
+        reading = self.cycle_layout(step, True, smu.reads_at_step_start)
         list_range = float(smu.settings["current_range_A"])
         finer = smu.resolving_range(self.hrs_range) if self.hrs_range > 0 else None
         done = 0
@@ -302,6 +313,7 @@ class Endurance(BmrProcedure[EnduranceResult]):
                 "t_s": r.t[keep],
                 "cycle": (first_cycle + r.index[keep] // len(layout.levels)).astype(np.int64),
                 "v_V": r.v[keep],
+                "v_src_V": np.asarray(layout.levels)[position[keep]],
                 "i_A": r.i[keep],
                 "phase": phase[keep],
                 "limit_hit": r.limit[keep].astype(np.int8),
@@ -320,6 +332,7 @@ class Endurance(BmrProcedure[EnduranceResult]):
                 "t_s": r.t,
                 "cycle": np.array([cycle], np.int64),
                 "v_V": r.v,
+                "v_src_V": np.array([self.v_read]),
                 "i_A": r.i,
                 "phase": np.array([EndurancePhase.HRS_RESOLVED], np.int8),
                 "limit_hit": r.limit.astype(np.int8),
@@ -333,34 +346,15 @@ class Endurance(BmrProcedure[EnduranceResult]):
         """On/Off at each read cycle and the endurance; then every cycle's set (and reset)
         checked against thresholds from the reads. The file is read block by block, twice:
         only the reads and the counts are kept."""
-        reads: dict[int, dict[int, tuple[float, float]]] = {}
-        for block in stored.chunks(["cycle", "phase", "i_A", "range_A"]):
-            sel = np.isin(block["phase"], READS)
-            for cycle, phase, current, range_a in zip(
-                block["cycle"][sel].tolist(),
-                block["phase"][sel].tolist(),
-                block["i_A"][sel].tolist(),
-                block["range_A"][sel].tolist(),
-                strict=True,
-            ):
-                reads.setdefault(cycle, {})[phase] = (current, range_a)
-        cycles = sorted(reads)
-
-        def column(phase, k):
-            return np.array([reads[c].get(phase, (np.nan, np.nan))[k] for c in cycles], float)
-
-        lrs = np.abs(column(EndurancePhase.LRS_READ, 0))
-        resolved_range = column(EndurancePhase.HRS_RESOLVED, 1)
-        hrs, floor, resolved = hrs_in_use(
-            column(EndurancePhase.HRS_READ, 0),
-            column(EndurancePhase.HRS_READ, 1),
-            column(EndurancePhase.HRS_RESOLVED, 0),
-            resolved_range,
-        )
+        reads = stored_reads(stored)
+        cycles, lrs, hrs, floor = reads.cycles, reads.lrs, reads.hrs, reads.floor
         ratios = on_off(lrs, hrs, floor)
         found = endurance(cycles, ratios)
         open_reads = slice(None) if found["closed"] is None else slice(found["closed"])
-        checks = self._check_cycles(stored, median(lrs), median(np.maximum(hrs, floor)))
+        typical = open_reads if found["closed"] else slice(None)  # the window's own states
+        checks = self._check_cycles(
+            stored, median(lrs[typical]), median(np.maximum(hrs, floor)[typical])
+        )
         return EnduranceResult(
             endurance_cycles=found["cycles"],
             endurance_censored=found["censored"],
@@ -370,7 +364,7 @@ class Endurance(BmrProcedure[EnduranceResult]):
             first_failed_cycle=checks["first_failed_cycle"],
             stats=EnduranceStats(
                 endurance_cycles=EnduranceReads(
-                    read_cycles=cycles,
+                    read_cycles=cycles.tolist(),
                     lrs_A=finite_or_none(lrs),
                     hrs_A=finite_or_none(hrs),
                     hrs_floor_A=finite_or_none(floor),
@@ -380,57 +374,66 @@ class Endurance(BmrProcedure[EnduranceResult]):
                 window_on_off=Spread(**spread(ratios[open_reads].tolist())),
                 read_scheme=EnduranceReadScheme(
                     v_read_mV=self.v_read * 1e3,
-                    lrs_range_A=median(column(EndurancePhase.LRS_READ, 1)),
+                    lrs_range_A=median(reads.lrs_range),
                     lrs_nplc=self.nplc,
-                    hrs_range_A=median(resolved_range[resolved]) if resolved.any() else None,
-                    hrs_nplc=self.hrs_nplc if resolved.any() else None,
+                    hrs_range_A=median(reads.resolved_range) if reads.resolved.any() else None,
+                    hrs_nplc=self.hrs_nplc if reads.resolved.any() else None,
                     cycles_read=len(cycles),
                     cycles_checked=checks["cycles_checked"],
+                    set_check_mV=none_or(checks["set_level"], 1e3),
                     set_threshold_A=checks["set_threshold"],
+                    reset_check_mV=none_or(checks["reset_level"], 1e3),
                     reset_threshold_A=checks["reset_threshold"],
                 ),
             ),
         )
 
-    def thresholds(self, lrs_read: float, hrs_read: float) -> tuple[float | None, float | None]:
-        """The set and reset thresholds from the typical LRS and HRS reads (no reset
-        threshold for a device that relaxes)."""
-        to_set = switch_threshold(lrs_read, hrs_read, self.v_read, self.set_v, self.compliance)
-        if self.reset_v <= 0:
-            return to_set, None
-        return to_set, switch_threshold(
-            lrs_read, hrs_read, self.v_read, self.reset_v, self.compliance
-        )
-
-    def _check_cycles(self, stored: StoredRun, lrs_read: float, hrs_read: float) -> dict:
-        """Failed sets and resets over every cycle, from the file block by block."""
-        set_threshold, reset_threshold = self.thresholds(lrs_read, hrs_read)
-        counts = {"cycles_checked": 0, "failed_sets": None, "failed_resets": None}
+    def _check_cycles(self, stored: StoredRun, lrs_read, hrs_read) -> dict:
+        """Failed sets and resets over every cycle, from the file block by block; each
+        threshold is taken at the level its check reading was made at (the pulse, or the
+        read step after it)."""
+        checks = {
+            EndurancePhase.SET: (failed_sets, "set"),
+            EndurancePhase.RESET: (failed_resets, "reset"),
+        }
+        found: dict = {}
         first = None
-        if set_threshold is not None:
-            counts["failed_sets"] = 0
-            counts["failed_resets"] = 0 if reset_threshold is not None else None
-            for block in stored.chunks(["cycle", "phase", "i_A"]):
-                for phase, test, threshold, key in (
-                    (EndurancePhase.SET, failed_sets, set_threshold, "failed_sets"),
-                    (EndurancePhase.RESET, failed_resets, reset_threshold, "failed_resets"),
-                ):
-                    sel = block["phase"] == phase
-                    if threshold is None or not sel.any():
-                        continue
-                    failed = test(block["i_A"][sel], threshold)
-                    counts[key] += int(failed.sum())
-                    if failed.any():
-                        cycle = int(block["cycle"][sel][failed].min())
-                        first = cycle if first is None else min(first, cycle)
-                counts["cycles_checked"] += int(
-                    np.count_nonzero(block["phase"] == EndurancePhase.SET)
-                )
+        cycles_checked = 0
+        for block in stored.chunks(["cycle", "phase", "v_src_V", "i_A"]):
+            cycles_checked += int(np.count_nonzero(block["phase"] == EndurancePhase.SET))
+            for phase, (test, kind) in checks.items():
+                sel = block["phase"] == phase
+                if not sel.any():
+                    continue
+                if kind not in found:
+                    level = float(abs(block["v_src_V"][sel][0]))
+                    threshold = switch_threshold(
+                        lrs_read, hrs_read, self.v_read, level, self.compliance
+                    )
+                    found[kind] = {"level": level, "threshold": threshold, "failed": 0}
+                if found[kind]["threshold"] is None:
+                    continue
+                failed = test(block["i_A"][sel], found[kind]["threshold"])
+                found[kind]["failed"] += int(failed.sum())
+                if failed.any():
+                    cycle = int(block["cycle"][sel][failed][0])
+                    first = cycle if first is None else min(first, cycle)
+
+        def figure_of(kind, key):
+            entry = found.get(kind)
+            if entry is None or entry["threshold"] is None:
+                return None
+            return entry[key]
+
         return {
-            **counts,
+            "cycles_checked": cycles_checked,
+            "failed_sets": figure_of("set", "failed"),
+            "failed_resets": figure_of("reset", "failed"),
             "first_failed_cycle": first,
-            "set_threshold": set_threshold,
-            "reset_threshold": reset_threshold,
+            "set_threshold": figure_of("set", "threshold"),
+            "set_level": figure_of("set", "level"),
+            "reset_threshold": figure_of("reset", "threshold"),
+            "reset_level": figure_of("reset", "level"),
         }
 
     @classmethod
@@ -448,11 +451,65 @@ class Endurance(BmrProcedure[EnduranceResult]):
         return [endurance_states(stored, result, directory / f"{stem}_endurance.png")]
 
 
-def median(values) -> float:
-    """The median of the finite values (NaN if none)."""
+@dataclass(frozen=True)
+class StoredReads:
+    """The reads of a run, one entry per read cycle, as the analysis uses them."""
+
+    cycles: np.ndarray
+    lrs: np.ndarray  # |LRS read|
+    lrs_range: np.ndarray
+    hrs: np.ndarray  # the HRS On/Off uses: the resolved read where it held
+    floor: np.ndarray  # that read's floor
+    resolved: np.ndarray  # whether it is the resolved read
+    resolved_range: np.ndarray  # ranges of the resolved reads used
+
+
+def stored_reads(stored: StoredRun) -> StoredReads:
+    """The LRS and HRS reads of a stored run, from the file block by block (only the read
+    rows are kept: a few per decade of cycles)."""
+    reads: dict[int, dict[int, tuple[float, float]]] = {}
+    for block in stored.chunks(["cycle", "phase", "i_A", "range_A"]):
+        sel = np.isin(block["phase"], READS)
+        for cycle, phase, current, range_a in zip(
+            block["cycle"][sel].tolist(),
+            block["phase"][sel].tolist(),
+            block["i_A"][sel].tolist(),
+            block["range_A"][sel].tolist(),
+            strict=True,
+        ):
+            reads.setdefault(cycle, {})[phase] = (current, range_a)
+    cycles = sorted(reads)
+
+    def column(phase, k):
+        return np.array([reads[c].get(phase, (np.nan, np.nan))[k] for c in cycles], float)
+
+    resolved_range = column(EndurancePhase.HRS_RESOLVED, 1)
+    hrs, floor, resolved = hrs_in_use(
+        column(EndurancePhase.HRS_READ, 0),
+        column(EndurancePhase.HRS_READ, 1),
+        column(EndurancePhase.HRS_RESOLVED, 0),
+        resolved_range,
+    )
+    return StoredReads(
+        cycles=np.array(cycles, dtype=np.int64),
+        lrs=np.abs(column(EndurancePhase.LRS_READ, 0)),
+        lrs_range=column(EndurancePhase.LRS_READ, 1),
+        hrs=hrs,
+        floor=floor,
+        resolved=resolved,
+        resolved_range=resolved_range[resolved],
+    )
+
+
+def median(values) -> float | None:
+    """The median of the finite values (None if none)."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
-    return float(np.median(values)) if values.size else float("nan")
+    return float(np.median(values)) if values.size else None
+
+
+def none_or(value: float | None, scale: float) -> float | None:
+    return None if value is None else value * scale
 
 
 def finite_or_none(values) -> list[float | None]:
