@@ -399,14 +399,15 @@ class Endurance(BmrProcedure[EnduranceResult]):
         found: dict = {}
         first = None
         cycles_checked = 0
-        for block in stored.chunks(["cycle", "phase", "v_src_V", "i_A"]):
+        source = "v_src_V" if "v_src_V" in stored.group else "v_V"  # older runs: no checks
+        for block in stored.chunks(["cycle", "phase", source, "i_A"]):
             cycles_checked += int(np.count_nonzero(block["phase"] == EndurancePhase.SET))
             for phase, (test, kind) in checks.items():
                 sel = block["phase"] == phase
                 if not sel.any():
                     continue
                 if kind not in found:
-                    level = float(abs(block["v_src_V"][sel][0]))
+                    level = float(abs(block[source][sel][0]))
                     threshold = switch_threshold(
                         lrs_read, hrs_read, self.v_read, level, self.compliance
                     )
@@ -468,13 +469,16 @@ def stored_reads(stored: StoredRun) -> StoredReads:
     """The LRS and HRS reads of a stored run, from the file block by block (only the read
     rows are kept: a few per decade of cycles)."""
     reads: dict[int, dict[int, tuple[float, float]]] = {}
-    for block in stored.chunks(["cycle", "phase", "i_A", "range_A"]):
+    ranged = "range_A" in stored.group  # runs stored before it was: all on the compliance range
+    compliance = stored.parameters["compliance"]
+    for block in stored.chunks(["cycle", "phase", "i_A", *(["range_A"] if ranged else [])]):
         sel = np.isin(block["phase"], READS)
+        ranges = block["range_A"][sel] if ranged else np.full(sel.sum(), compliance)
         for cycle, phase, current, range_a in zip(
             block["cycle"][sel].tolist(),
             block["phase"][sel].tolist(),
             block["i_A"][sel].tolist(),
-            block["range_A"][sel].tolist(),
+            ranges.tolist(),
             strict=True,
         ):
             reads.setdefault(cycle, {})[phase] = (current, range_a)
