@@ -324,44 +324,111 @@ def retention_decay(stored, result, path: Path) -> Path:
 
 
 def endurance_states(stored, result, path: Path) -> Path:
-    """HRS and LRS read currents against cycle (log axes), with the endurance marked. The
-    reads are taken from the file block by block, each block's thinned to its peaks."""
-    from .analysis.endurance import EndurancePhase
+    """LRS and HRS against cycle (log axes) as the analysis uses them: the HRS from the
+    resolved read where it held (open markers at its floor), the On/Off = 10 criterion as
+    the line LRS/10 the HRS must stay below, every cycle's set-pulse current (thinned to its
+    peaks block by block) with the failed sets and resets marked, and the endurance."""
+    from .analysis.endurance import EndurancePhase, failed_resets, failed_sets
     from .decimate import peak_decimate
+    from .procedures.endurance import stored_reads
+    from .units import format_quantity
 
     v_read = stored.parameters["v_read"]
-    with figure(path) as ax:
-        for phase, label, color in (
-            (EndurancePhase.LRS_READ, "LRS", "crimson"),
-            (EndurancePhase.HRS_READ, "HRS", "navy"),
+    reads = stored_reads(stored)
+    scheme = result.stats.read_scheme if result is not None else None
+    set_threshold = scheme.set_threshold_A if scheme is not None else None
+    reset_threshold = scheme.reset_threshold_A if scheme is not None else None
+    pulses: list[tuple[np.ndarray, np.ndarray]] = []
+    failed: dict[str, list[np.ndarray]] = {"set": [], "reset": []}
+    for block in stored.chunks(["cycle", "phase", "i_A"]):
+        current = np.abs(block["i_A"])
+        on_set = block["phase"] == EndurancePhase.SET
+        pulses.append(peak_decimate(block["cycle"][on_set], np.maximum(current[on_set], 1e-14)))
+        for kind, phase, test, threshold in (
+            ("set", EndurancePhase.SET, failed_sets, set_threshold),
+            ("reset", EndurancePhase.RESET, failed_resets, reset_threshold),
         ):
-            cycles, currents = [], []
-            for block in stored.chunks(["cycle", "phase", "i_A"]):
-                sel = block["phase"] == phase
-                x, y = peak_decimate(
-                    block["cycle"][sel], np.maximum(np.abs(block["i_A"][sel]), 1e-14)
-                )
-                cycles.append(x)
-                currents.append(y)
-            if cycles:
+            sel = block["phase"] == phase
+            if threshold is not None and sel.any():
+                failed[kind].append(block["cycle"][sel][test(block["i_A"][sel], threshold)])
+    with figure(path) as ax:
+        if pulses:
+            x, y = (np.concatenate(parts) for parts in zip(*pulses, strict=True))
+            ax.loglog(x, y, ".", ms=1.5, color="0.6", label="end of each set pulse")
+        if reads.cycles.size:
+            label = f"read at {v_read * 1e3:g} mV"
+            ax.loglog(
+                reads.cycles, reads.lrs, "o-", ms=3, lw=0.8, color="crimson", label=f"LRS {label}"
+            )
+            ax.loglog(
+                reads.cycles,
+                reads.lrs / 10,
+                "--",
+                lw=1,
+                color="crimson",
+                alpha=0.6,
+                label="LRS/10: On/Off = 10 criterion",
+            )
+            hrs = np.maximum(reads.hrs, reads.floor)
+            ax.loglog(reads.cycles, hrs, "-", lw=0.8, color="navy")
+            above = reads.hrs > reads.floor
+            ax.loglog(
+                reads.cycles[above],
+                hrs[above],
+                "o",
+                ms=3,
+                color="navy",
+                label=f"HRS {label} (as analysed)",
+            )
+            if (~above).any():
                 ax.loglog(
-                    np.concatenate(cycles),
-                    np.concatenate(currents),
-                    "o-",
-                    ms=3,
-                    lw=0.8,
+                    reads.cycles[~above],
+                    hrs[~above],
+                    "o",
+                    ms=4,
+                    mfc="none",
+                    color="navy",
+                    label="HRS at its read floor",
+                )
+            ax.loglog(
+                reads.cycles,
+                reads.floor,
+                ":",
+                lw=1,
+                color="navy",
+                alpha=0.6,
+                label="HRS read floor",
+            )
+        bottom = ax.get_ylim()[0] if ax.has_data() else 1e-14
+        for kind, marker, color in (("set", "x", "darkorange"), ("reset", "+", "purple")):
+            cycles = np.concatenate(failed[kind]) if failed[kind] else np.empty(0)
+            if cycles.size:
+                shown = cycles[np.linspace(0, cycles.size - 1, min(cycles.size, 2000)).astype(int)]
+                ax.plot(
+                    shown,
+                    np.full(shown.size, bottom * 2),
+                    marker,
+                    ms=5,
                     color=color,
-                    label=f"{label} read at {v_read * 1e3:g} mV",
+                    label=f"failed {kind}: {cycles.size:,} cycles",
                 )
         value = result.endurance_cycles if result is not None else None
         if value:
             kind = "run ended (censored)" if result.endurance_censored else "endurance"
-            ax.axvline(value, color="gray", ls="--", label=f"{kind}: {value:g} cycles")
+            bound = " (lower bound: HRS floor)" if result.endurance_floor_limited else ""
+            ax.axvline(value, color="gray", ls="--", label=f"{kind}: {value:,} cycles{bound}")
         ax.set_xlabel("cycle")
-        ax.set_ylabel("read current (A)")
-        ax.set_title("Endurance: HRS and LRS against cycle")
+        ax.set_ylabel("current (A)")
+        title = "Endurance: LRS and HRS against cycle"
+        if scheme is not None and scheme.hrs_range_A is not None:
+            title += (
+                f"\nHRS read on the {format_quantity(scheme.hrs_range_A, 'A', 3)} range at "
+                f"{scheme.hrs_nplc:g} NPLC; every cycle's set checked, "
+                f"{scheme.cycles_read} cycles read"
+            )
+        ax.set_title(title, fontsize=10)
         if ax.get_legend_handles_labels()[0]:
-            ax.legend()
+            ax.legend(fontsize=7, loc="best")
         ax.grid(True, which="both", alpha=0.3)
     return Path(path)
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bmrlab import runner
+from bmrlab.analysis.endurance import EndurancePhase
 from bmrlab.procedures.endurance import Endurance
 from bmrlab.procedures.paired_pulse import PairedPulse
 from bmrlab.storage.stored_run import StoredRun
@@ -33,9 +34,15 @@ def test_nonvolatile_endurance_runs_to_the_closed_window(bioi_station, tmp_path)
     assert done.figure_files[0].name.endswith("_endurance.png")
     result = done.result
     assert result.endurance_cycles == pytest.approx(50, rel=0.3)
-    assert not result.endurance_censored
+    assert not result.endurance_censored and not result.endurance_floor_limited
     ratios = result.stats.endurance_cycles.on_off
-    assert ratios[0] > 100 and ratios[-1] < 10  # open (at the 1 uA range floor), then closed
+    # open (the HRS resolved on the 10 nA range: G_off 1e-10 S, 2 pA at 20 mV), then closed
+    assert ratios[0] > 1e4 and ratios[-1] < 10
+    # every reset checked: the resets fail only as the window closes
+    assert result.failed_sets == 0 and result.failed_resets > 0
+    assert result.first_failed_cycle > result.endurance_cycles
+    scheme = result.stats.read_scheme
+    assert scheme.reset_check_mV == 200 and scheme.cycles_checked == done.data["cycle"].max()
     (mark,) = Endurance.result_plot(result).marks
     assert mark.x == result.endurance_cycles and mark.label.endswith(" cycles")
 
@@ -43,9 +50,84 @@ def test_nonvolatile_endurance_runs_to_the_closed_window(bioi_station, tmp_path)
 def test_endurance_stops_at_max_cycles_censored(station, tmp_path):
     result = run(station, tmp_path, "endurance", max_cycles=30)
     assert result.result.endurance_cycles == 30 and result.result.endurance_censored
-    assert result.result.flags() == {"endurance_censored": True}
+    assert result.result.flags() == {
+        "endurance_censored": True,
+        "endurance_floor_limited": False,
+    }
     cycles = result.data["cycle"]
     assert cycles.max() == 30 and np.all(np.isin([1, 2, 30], cycles))
+
+
+def test_the_hrs_is_resolved_on_a_finer_range_without_touching_the_source(station, tmp_path):
+    """The HRS of ag-pnw-ag (G_off 1e-11 S: 0.2 pA at 20 mV, somewhat more after the read's
+    settling at 20 mV) is below the 1 nA floor of the 1 uA range; read again on 10 nA at
+    1 NPLC, On/Off is ~10^5-10^6 as in the I-V sweep, not ~200. No range change reaches the
+    device."""
+    done = run(station, tmp_path, "endurance", max_cycles=100)
+    dog = station.sim.device_of(station.sim.by_name("smu")).watchdog
+    assert dog.overshoots == [] and dog.max_abs_v == pytest.approx(0.2)
+    result = done.result
+    scheme = result.stats.read_scheme
+    assert (scheme.hrs_range_A, scheme.hrs_nplc, scheme.lrs_range_A) == (1e-8, 1.0, 1e-6)
+    reads = result.stats.endurance_cycles
+    assert scheme.cycles_read == len(reads.read_cycles) == 30  # 20 a decade, 1..100
+    assert all(f == pytest.approx(1e-13) for f in reads.hrs_floor_A)
+    assert all(1e-13 < h < 2e-12 for h in reads.hrs_A)
+    window = result.stats.window_on_off
+    assert 1e5 < window.median < 2e6 and window.ci_low < window.median < window.ci_high
+    data = done.data
+    resolved = data["phase"] == EndurancePhase.HRS_RESOLVED
+    assert np.all(data["range_A"][resolved] == 1e-8) and resolved.sum() == scheme.cycles_read
+    # the same cycles' HRS on the 1 uA range is at its floor: On/Off ~200 there
+    coarse = np.abs(data["i_A"][data["phase"] == EndurancePhase.HRS_READ])
+    assert np.median(coarse) < 1e-9
+
+
+def test_every_cycle_is_checked_and_the_failed_sets_are_the_device_s(station, tmp_path):
+    """A 100 mV, 15 ms set pulse is about the device's delay at 100 mV (13 ms median): some
+    cycles do not set. The failed sets counted from the readings at the end of the pulses
+    are the cycles the simulated device did not bridge in (give or take a bridge inside the
+    last reading's aperture)."""
+    device = station.sim.device_of(station.sim.by_name("smu"))
+    before = device.sets
+    done = run(
+        station,
+        tmp_path,
+        "endurance",
+        max_cycles=150,
+        set_v=0.1,
+        set_width=0.015,
+        reads_per_decade=5,
+    )
+    result = done.result
+    checked = result.stats.read_scheme.cycles_checked
+    assert checked == done.data["cycle"].max() == 150
+    assert 0 < result.failed_sets < checked
+    assert abs(result.failed_sets - (checked - (device.sets - before))) <= 2
+    sets = done.data["phase"] == EndurancePhase.SET
+    assert sets.sum() == checked  # one check row per cycle, read cycles or not
+    low = np.abs(done.data["i_A"][sets]) < result.stats.read_scheme.set_threshold_A
+    assert result.first_failed_cycle == done.data["cycle"][sets][low][0]
+    assert result.failed_resets is None  # a volatile device relaxes at 0 V: nothing to read
+
+
+@pytest.mark.parametrize("name, finer", [("sim-2400", None), ("sim-2636b", 1e-8)])
+def test_the_read_scheme_follows_the_instrument(tmp_path, name, finer):
+    """The 2400 has no range below its 1 uA compliance range: its HRS stays at the 1 nA floor
+    (On/Off about 200) and each set is checked on the read after the pulse, since the 2400
+    reads a list step at its start; the 2636B reads the HRS on 10 nA like the 2450."""
+    from bmrlab.paths import CONFIG_DIR
+    from bmrlab.station import Station
+
+    with Station.load(CONFIG_DIR / "stations" / f"{name}.yaml") as station:
+        result = run(station, tmp_path, "endurance", max_cycles=20).result
+        dog = station.sim.device_of(station.sim.by_name("smu")).watchdog
+    scheme = result.stats.read_scheme
+    assert scheme.hrs_range_A == finer and dog.overshoots == []
+    assert result.failed_sets == 0 and scheme.cycles_checked == 20
+    assert scheme.set_check_mV == (20 if name == "sim-2400" else 200)
+    window = result.stats.window_on_off.median
+    assert 100 < window < 400 if finer is None else window > 1e5
 
 
 def test_paired_pulse_facilitation_fades_with_the_interval(station, tmp_path):

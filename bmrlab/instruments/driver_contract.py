@@ -52,6 +52,10 @@ class SmuDriver(InstrumentDriver, Protocol):
 
     def set_level(self, volts: float) -> None: ...
 
+    def measure_current_on(self, current_range: float, nplc: float) -> None:
+        """Fixed measure range and aperture, references refreshed once for them, with the
+        output on: measurement settings only, so the source holds its range and level."""
+
     def line_frequency(self) -> float: ...
 
     def read_once(self) -> tuple[float, float, bool]:

@@ -77,6 +77,14 @@ class Keithley2400(ScpiSourceMeter, PymeasureKeithley2400):
         self.write(":ARM:COUN 1;:TRIG:COUN 1;:TRIG:DEL 0")
         self.write(":SYST:AZER:STAT ONCE;:SYST:AZER:STAT OFF")
 
+    def measure_current_on(self, current_range: float, nplc: float) -> None:
+        """Measure range and aperture (UM 18 :SENSe:CURRent:RANGe, :NPLCycles), zeroed once
+        and autozero left off as at configure; the source range is a separate setting."""
+        self.write(
+            f":SENS:CURR:RANG {current_range:g};:SENS:CURR:NPLC {nplc:g};"
+            ":SYST:AZER:STAT ONCE;:SYST:AZER:STAT OFF"
+        )
+
     def buffer_capacity(self) -> int:
         """The 2400's buffer is fixed at 2500 readings (UM 18-115)."""
         return BUFFER_POINTS
@@ -157,6 +165,12 @@ class Keithley2400Smu(Smu):
     reading_overhead_s = 760e-6
     static_overhead_s = 585e-6
     whole_buffer_only = True  # :TRAC:DATA? returns the whole buffer
+    # each trigger waits :TRIG:DEL, then sources the point's level, then measures (UM
+    # section 11, trigger layer; source delay 0): a step is read at its start
+    reads_at_step_start = True
+    # the auto source delay is "1ms, 2ms or 3ms depending on which current range" (2400
+    # Quick Results Guide, "Source delay"): the longest of them for each range
+    settling_s = {1e-6: 3e-3, 10e-6: 3e-3}
     # "most commands (except DCL, SDC, IFC, and ABORt) are queued up and will not be executed
     # until the unit returns to idle" (UM p.11-11): :ABOR stops a sweep at once, a
     # :TRAC:POIN:ACT? would wait for its end

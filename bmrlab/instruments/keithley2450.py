@@ -82,6 +82,12 @@ class Keithley2450(ScpiSourceMeter, PymeasureKeithley2450):
         self.write(f":TRAC:POIN {BUFFER_POINTS}, {BUFFER}")
         self.write(":SENS:AZER:ONCE")
 
+    def measure_current_on(self, current_range: float, nplc: float) -> None:
+        """A range set while the output is on takes effect at once and is a measure setting
+        (WH-2450 29407), the source range stays; the references are refreshed for the new
+        aperture (WH-2450 29049)."""
+        self.write(f":SENS:CURR:RANG {current_range:g};:SENS:CURR:NPLC {nplc:g};:SENS:AZER:ONCE")
+
     def buffer_capacity(self) -> int:
         return int(float(self.ask(f":TRAC:POIN? {BUFFER}")))
 
@@ -165,3 +171,6 @@ class Keithley2450Smu(Smu):
     # 2450 datasheet's ~3000 readings/s to the buffer at 0.01 NPLC (167 us at 60 Hz).
     reading_overhead_s = 0.2e-3
     min_delay = 50e-6  # :SOUR:SWE:VOLT:LIST takes a delay of 0, or 50 us to 10 000 s
+    # the source autodelay of a voltage source by measure range: the settling the 2450 itself
+    # allows after a level change (WH-2450 ID_SRC_DELAY_BUT, "Source delay" table)
+    settling_s = {10e-9: 50e-3, 100e-9: 50e-3, 1e-6: 3e-3, 10e-6: 2e-3}

@@ -154,6 +154,12 @@ class Smu:
     whole_buffer_only = False  # the buffer can only be read once a segment is complete
     queries_wait_for_sweep = False  # a query sent while the sweep runs is answered at its end
     min_delay = 0.0  # the shortest nonzero delay of a sweep step
+    # whether a list step is read right after its level is applied (the step's delay comes
+    # before the level) rather than at the step's end
+    reads_at_step_start = False
+    # current ranges a resolved read may use, with how long each takes to settle after the
+    # level changes (the vendor's settling or autodelay figure for that range)
+    settling_s: dict[float, float] = {}
 
     def __init__(self, driver: SmuDriver, guard, clock, off_mode: str):
         self.driver = driver
@@ -310,6 +316,10 @@ class Smu:
         v, current, limit = self._read_at(level)
         if level != self.level:
             self._set_level(self.guard.level(self.level))
+        return self._one_reading(t, v, current, limit)
+
+    def _one_reading(self, t: float, v: float, current: float, limit: bool) -> Readings:
+        """A host-timed reading as a chunk of one."""
         i, overflow = mark_overflow([current], self.overflow_reading)
         return Readings(
             np.array([0]),
@@ -320,6 +330,32 @@ class Smu:
             np.array([0.0]),
             overflow,
         )
+
+    def resolving_range(self, wanted: float) -> float | None:
+        """The smallest range of ``settling_s`` that holds ``wanted`` amps, if it is finer
+        than the run's fixed measure range (None: nothing finer to read on)."""
+        fixed = self.settings.get("current_range_A")
+        ranges = [r for r in sorted(self.settling_s) if r >= wanted * (1 - 1e-9)]
+        if not ranges or not isinstance(fixed, float) or ranges[0] >= fixed * (1 - 1e-9):
+            return None
+        return ranges[0]
+
+    def read_resolved(self, volts: float, current_range: float, nplc: float, wait) -> Readings:
+        """One reading at ``volts`` on the finer measure range ``current_range`` (from
+        :meth:`resolving_range`) with aperture ``nplc``, taken once the range has settled at
+        that level; then the held level, the run's measure range and aperture again.
+
+        Only measurement settings change (the source range stays fixed, so the device sees
+        no range-change overshoot); a current above the range is an overflow (NaN)."""
+        level = float(self._checked([volts])[0])
+        self.driver.measure_current_on(current_range, nplc)
+        self._set_level(level)
+        wait(self.settling_s[current_range])
+        t = self.clock.now() - self.t_origin
+        v, current, limit = self.driver.read_once()
+        self._set_level(self.guard.level(self.level))
+        self.driver.measure_current_on(self.settings["current_range_A"], self.settings["nplc"])
+        return self._one_reading(t, v, current, limit)
 
     def sweep(self, levels, dwell: float, repeat: int, on_chunk, wait, after_start=None) -> int:
         """Run ``repeat`` passes over ``levels`` on the instrument, ``dwell`` s per point.

@@ -1,18 +1,36 @@
 """Endurance: set/reset (nonvolatile) or set/relax (volatile) cycles, run on the instrument in
-chunks, with reads at log-spaced cycles.
+chunks, every cycle's switching checked, the states read at log-spaced cycles.
 
 A cycle is one stretch of an instrument list: the set pulse, then 0 V to relax (volatile) or
 the reset pulse and 0 V (nonvolatile). The cycles between two read cycles are one list run
-``count`` times; a read cycle adds a read at ``v_read`` right after the set (the LRS, within
-the retention) and one at its end (the HRS). The run stops once the window has closed
-(On/Off below 10 at two read cycles in a row), or at ``max_cycles``.
+``count`` times; from each of them the reading at the end of the set pulse (and of the reset
+pulse) is kept, which tells whether that cycle switched. A read cycle adds a read at
+``v_read`` right after the set (the LRS, within the retention) and one at its end (the HRS),
+both on the compliance range; then the HRS is read once more on a finer range
+(``hrs_range``), settled, with a longer aperture (``hrs_nplc``): only measurement settings
+change for it, so the source never changes range under the device. The run stops once the
+window has closed (On/Off below 10 at two read cycles in a row), or at ``max_cycles``.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from .. import standard
-from ..analysis.endurance import EndurancePhase, closed_at, endurance, on_off, read_cycles
-from ..results import ProtocolResult, ResultModel, figure, flag
+from ..analysis.endurance import (
+    EndurancePhase,
+    closed_at,
+    endurance,
+    failed_resets,
+    failed_sets,
+    floor_limited,
+    hrs_in_use,
+    on_off,
+    read_cycles,
+    switch_threshold,
+)
+from ..analysis.summary import spread
+from ..results import ProtocolResult, ResultModel, Spread, figure, flag
 from ..storage.stored_run import StoredRun
 from .base import (
     BmrProcedure,
@@ -28,17 +46,50 @@ from .base import (
 )
 from .context import RunContext
 
+READS = (EndurancePhase.LRS_READ, EndurancePhase.HRS_READ, EndurancePhase.HRS_RESOLVED)
+
 
 class EnduranceReads(ResultModel):
     read_cycles: list[int] = figure("", "cycles at which the LRS and the HRS were read", ...)
+    lrs_A: list[float | None] = figure("A", "LRS read current at each read cycle", [])
+    hrs_A: list[float | None] = figure(
+        "A", "HRS current On/Off used at each read cycle (the resolved read where it held)", []
+    )
+    hrs_floor_A: list[float | None] = figure(
+        "A", "the smallest HRS current each read tells from nothing", []
+    )
     on_off: list[float | None] = figure(
-        "", "LRS/HRS read current at each read cycle (the HRS at least 0.1 % of compliance)", ...
+        "", "LRS/HRS at each read cycle (the HRS at least its floor)", ...
     )
     reason: str | None = figure("", "why there is no endurance figure")
 
 
+class EnduranceReadScheme(ResultModel):
+    """How the states were read: reported with the figure (Lanza et al. 2021)."""
+
+    v_read_mV: float = figure("mV", "read voltage")
+    lrs_range_A: float | None = figure("A", "measure range of the LRS and list HRS reads")
+    lrs_nplc: float = figure("", "aperture of the list reads (power-line cycles)")
+    hrs_range_A: float | None = figure(
+        "A", "measure range of the resolved HRS read (None: no finer range was read)"
+    )
+    hrs_nplc: float | None = figure("", "aperture of the resolved HRS read")
+    cycles_read: int = figure("", "read cycles (log-spaced)")
+    cycles_checked: int = figure("", "cycles whose set pulse current was checked")
+    set_check_mV: float | None = figure(
+        "mV", "level of the reading that checks each set (the pulse, or a read after it)"
+    )
+    set_threshold_A: float | None = figure("A", "current there that tells a set from a failure")
+    reset_check_mV: float | None = figure("mV", "level of the reading that checks each reset")
+    reset_threshold_A: float | None = figure("A", "current there that tells a reset from a failure")
+
+
 class EnduranceStats(ResultModel):
     endurance_cycles: EnduranceReads
+    window_on_off: Spread = figure(
+        "", "On/Off over the read cycles while the window was open", Spread()
+    )
+    read_scheme: EnduranceReadScheme | None = None
 
 
 class EnduranceResult(ProtocolResult):
@@ -46,7 +97,27 @@ class EnduranceResult(ProtocolResult):
         "cycles", "last read cycle with On/Off >= 10 before the window closed for good"
     )
     endurance_censored: bool = flag("endurance_cycles", "censored: the window never closed")
+    endurance_floor_limited: bool = flag(
+        "endurance_cycles", "lower bound: the window closed against the HRS read floor"
+    )
+    failed_sets: int | None = figure(
+        "cycles", "cycles whose set pulse ended below the set threshold (every cycle checked)"
+    )
+    failed_resets: int | None = figure(
+        "cycles",
+        "cycles whose reset pulse ended above the threshold (None: a volatile device relaxes "
+        "at 0 V, where no current flows to check)",
+    )
+    first_failed_cycle: int | None = figure("cycles", "first cycle that failed to set or reset")
     stats: EnduranceStats
+
+
+@dataclass(frozen=True)
+class CycleLayout:
+    """One cycle's levels and where in them the readings that are kept are."""
+
+    levels: list[float]
+    kept: dict[EndurancePhase, int]
 
 
 class Endurance(BmrProcedure[EnduranceResult]):
@@ -54,16 +125,18 @@ class Endurance(BmrProcedure[EnduranceResult]):
     rank = 4
     title = "Endurance"
     description = (
-        "Set/reset or set/relax cycles on the instrument with LRS and HRS reads "
-        "at log-spaced cycles, until the On/Off window closes."
+        "Set/reset or set/relax cycles on the instrument, every cycle's switching checked, "
+        "LRS and HRS (on a finer range) read at log-spaced cycles, until the window closes."
     )
     COLUMNS = {
         "t_s": "s",
         "cycle": "",
         "v_V": "V",
+        "v_src_V": "V",
         "i_A": "A",
         "phase": phase_legend(EndurancePhase),
         "limit_hit": "",
+        "range_A": "A",
     }
     LIVE_PLOT = {
         "x": "cycle",
@@ -109,6 +182,23 @@ class Endurance(BmrProcedure[EnduranceResult]):
     v_read = v_read_parameter("read voltage")
     compliance = compliance_parameter()
     nplc = nplc_parameter(0.01, "aperture of each step's reading")
+    hrs_range = Quantity(
+        "hrs_range",
+        units="A",
+        minimum=0.0,
+        maximum=1.0,
+        default=10e-9,
+        description="measure range of the resolved HRS read (the SMU's range at or above "
+        "it, if finer than the compliance range); 0 = no resolved read",
+    )
+    hrs_nplc = Quantity(
+        "hrs_nplc",
+        units="",
+        minimum=0.01,
+        maximum=10.0,
+        default=1.0,
+        description="aperture of the resolved HRS read",
+    )
 
     @classmethod
     def condition_defaults(cls, conditions: dict, given: dict) -> dict:
@@ -133,88 +223,219 @@ class Endurance(BmrProcedure[EnduranceResult]):
             current_range=self.compliance,
         )
 
-    def cycle_levels(self, step: float, read: bool) -> tuple[list, int | None, int | None]:
-        """One cycle's levels, and where its LRS and HRS reads are (None: no reads)."""
+    def cycle_layout(self, step: float, read: bool, check_after: bool = False) -> CycleLayout:
+        """One cycle's levels: the set pulse, the LRS read (read cycles), the rest, the
+        reset pulse and rest (nonvolatile), and for read cycles the HRS read and a step back
+        at 0 V. Each pulse's switching is checked on the reading of its last step, or, where
+        the instrument reads a step at its start (``check_after``), on a step at ``v_read``
+        right after the pulse, whose reading sees the state the pulse left."""
         pulse = [self.set_v] * max(1, round(self.set_width / step))
         rest = [0.0] * max(1, round(self.relax / step))
-        levels = pulse + ([self.v_read] if read else [])
-        lrs = len(pulse) if read else None
+        levels: list[float] = []
+        kept = {}
+
+        def pulse_checked(level: float, phase: EndurancePhase) -> None:
+            levels.extend([level] * len(pulse))
+            kept[phase] = len(levels) - 1
+            if check_after:
+                kept[phase] = len(levels)
+                levels.append(self.v_read)
+
+        pulse_checked(self.set_v, EndurancePhase.SET)
+        if read:
+            kept[EndurancePhase.LRS_READ] = len(levels)
+            levels.append(self.v_read)
         levels += rest
         if self.reset_v > 0:
-            levels += [-self.reset_v] * len(pulse) + rest
+            pulse_checked(-self.reset_v, EndurancePhase.RESET)
+            levels += rest
         if read:
-            levels.append(self.v_read)
-        return levels, lrs, (len(levels) - 1 if read else None)
+            kept[EndurancePhase.HRS_READ] = len(levels)
+            levels += [self.v_read, 0.0]
+        return CycleLayout(levels, kept)
 
     def execute(self, ctx: RunContext):
         smu = ctx.smu
         step = smu.actual_dwell(max(self.set_width, smu.step_time()))
-        plain, _, _ = self.cycle_levels(step, read=False)
-        reading, lrs_at, hrs_at = self.cycle_levels(step, read=True)
+        plain = self.cycle_layout(step, False, smu.reads_at_step_start)
+        reading = self.cycle_layout(step, True, smu.reads_at_step_start)
+        list_range = float(smu.settings["current_range_A"])
+        finer = smu.resolving_range(self.hrs_range) if self.hrs_range > 0 else None
         done = 0
         ratios = []
-        floor = 1e-3 * self.compliance
         for cycle in read_cycles(self.max_cycles, self.reads_per_decade):
             if cycle - 1 > done:
-                smu.sweep(plain, step, int(cycle - 1 - done), lambda r: None, ctx.wait)
-            lrs, hrs = self._read_cycle(ctx, int(cycle), reading, step, lrs_at, hrs_at)
+                smu.sweep(
+                    plain.levels,
+                    step,
+                    int(cycle - 1 - done),
+                    lambda r, first=done + 1: self._keep(ctx, plain, first, list_range, r),
+                    ctx.wait,
+                )
+            reads = self._read_cycle(ctx, int(cycle), reading, step, list_range)
+            resolved = np.nan
+            if finer is not None:
+                resolved = self._resolved_read(ctx, int(cycle), finer)
             done = int(cycle)
-            ratios.append(float(on_off(lrs, hrs, floor)))
+            hrs, floor, _ = hrs_in_use(
+                [reads[EndurancePhase.HRS_READ]], [list_range], [resolved], [finer or np.nan]
+            )
+            ratios.append(float(on_off(reads[EndurancePhase.LRS_READ], hrs, floor)[0]))
             ctx.emit("progress", 100.0 * np.log10(cycle + 1) / np.log10(self.max_cycles + 1))
             if closed_at(ratios) is not None:
                 return  # the window has closed
 
-    def _read_cycle(self, ctx, cycle, levels, step, lrs_at, hrs_at) -> tuple[float, float]:
-        """One cycle with its LRS and HRS reads; returns the two currents."""
-        reads = {}
+    def _read_cycle(self, ctx, cycle: int, layout: CycleLayout, step: float, range_a: float):
+        """One read cycle on the instrument; returns the current of each kept phase."""
+        reads: dict = {}
+        ctx.smu.sweep(
+            layout.levels,
+            step,
+            1,
+            lambda r: reads.update(self._keep(ctx, layout, cycle, range_a, r)),
+            ctx.wait,
+        )
+        return reads
 
-        def on_chunk(r):
-            for k, where in ((lrs_at, EndurancePhase.LRS_READ), (hrs_at, EndurancePhase.HRS_READ)):
-                hit = r.index == k
-                if hit.any():
-                    reads[where] = float(r.i[hit][0])
-                    ctx.emit(
-                        "batch",
-                        {
-                            "t_s": r.t[hit],
-                            "cycle": np.array([cycle], np.int64),
-                            "v_V": r.v[hit],
-                            "i_A": r.i[hit],
-                            "phase": np.array([where], np.int8),
-                            "limit_hit": r.limit[hit].astype(np.int8),
-                        },
-                    )
+    def _keep(self, ctx, layout: CycleLayout, first_cycle: int, range_a: float, r) -> dict:
+        """Store the kept readings of a chunk (cycles numbered from ``first_cycle``); return
+        the last current of each kept phase."""
+        position = r.index % len(layout.levels)
+        phase = np.zeros(len(position), np.int8)
+        for where, k in layout.kept.items():
+            phase[position == k] = where
+        keep = phase > 0
+        if not keep.any():
+            return {}
+        ctx.emit(
+            "batch",
+            {
+                "t_s": r.t[keep],
+                "cycle": (first_cycle + r.index[keep] // len(layout.levels)).astype(np.int64),
+                "v_V": r.v[keep],
+                "v_src_V": np.asarray(layout.levels)[position[keep]],
+                "i_A": r.i[keep],
+                "phase": phase[keep],
+                "limit_hit": r.limit[keep].astype(np.int8),
+                "range_A": np.full(int(keep.sum()), range_a),
+            },
+        )
+        return {EndurancePhase(p): float(i) for p, i in zip(phase[keep], r.i[keep], strict=True)}
 
-        ctx.smu.sweep(levels, step, 1, on_chunk, ctx.wait)
-        return reads[EndurancePhase.LRS_READ], reads[EndurancePhase.HRS_READ]
+    def _resolved_read(self, ctx, cycle: int, finer: float) -> float:
+        """The HRS on the finer range (NaN: above it), stored; then ``relax`` at 0 V, so the
+        read's bias has faded before the next set pulse."""
+        r = ctx.smu.read_resolved(self.v_read, finer, self.hrs_nplc, ctx.wait)
+        ctx.emit(
+            "batch",
+            {
+                "t_s": r.t,
+                "cycle": np.array([cycle], np.int64),
+                "v_V": r.v,
+                "v_src_V": np.array([self.v_read]),
+                "i_A": r.i,
+                "phase": np.array([EndurancePhase.HRS_RESOLVED], np.int8),
+                "limit_hit": r.limit.astype(np.int8),
+                "range_A": np.array([finer]),
+            },
+        )
+        ctx.wait(self.relax)
+        return float(r.i[0])
 
     def analyze(self, stored: StoredRun) -> EnduranceResult:
-        """On/Off at each read cycle, from the reads in the file block by block (a read the
-        measure range could not hold is missing: its cycle's On/Off is None)."""
-        reads: dict[int, dict[int, float]] = {}
-        for block in stored.chunks(["cycle", "phase", "i_A"]):
-            for cycle, phase, current in zip(
-                block["cycle"].tolist(), block["phase"].tolist(), block["i_A"].tolist(), strict=True
-            ):
-                reads.setdefault(cycle, {})[phase] = current
-        cycles = sorted(reads)
-        ratios = on_off(
-            [reads[c].get(EndurancePhase.LRS_READ, np.nan) for c in cycles],
-            [reads[c].get(EndurancePhase.HRS_READ, np.nan) for c in cycles],
-            1e-3 * self.compliance,
-        )
+        """On/Off at each read cycle and the endurance; then every cycle's set (and reset)
+        checked against thresholds from the reads. The file is read block by block, twice:
+        only the reads and the counts are kept."""
+        reads = stored_reads(stored)
+        cycles, lrs, hrs, floor = reads.cycles, reads.lrs, reads.hrs, reads.floor
+        ratios = on_off(lrs, hrs, floor)
         found = endurance(cycles, ratios)
+        open_reads = slice(None) if found["closed"] is None else slice(found["closed"])
+        typical = open_reads if found["closed"] else slice(None)  # the window's own states
+        checks = self._check_cycles(
+            stored, median(lrs[typical]), median(np.maximum(hrs, floor)[typical])
+        )
         return EnduranceResult(
             endurance_cycles=found["cycles"],
             endurance_censored=found["censored"],
+            endurance_floor_limited=floor_limited(hrs, floor, found["closed"]),
+            failed_sets=checks["failed_sets"],
+            failed_resets=checks["failed_resets"],
+            first_failed_cycle=checks["first_failed_cycle"],
             stats=EnduranceStats(
                 endurance_cycles=EnduranceReads(
-                    read_cycles=cycles,
-                    on_off=[float(r) if np.isfinite(r) else None for r in ratios],
+                    read_cycles=cycles.tolist(),
+                    lrs_A=finite_or_none(lrs),
+                    hrs_A=finite_or_none(hrs),
+                    hrs_floor_A=finite_or_none(floor),
+                    on_off=finite_or_none(ratios),
                     reason=found.get("reason"),
-                )
+                ),
+                window_on_off=Spread(**spread(ratios[open_reads].tolist())),
+                read_scheme=EnduranceReadScheme(
+                    v_read_mV=self.v_read * 1e3,
+                    lrs_range_A=median(reads.lrs_range),
+                    lrs_nplc=self.nplc,
+                    hrs_range_A=median(reads.resolved_range) if reads.resolved.any() else None,
+                    hrs_nplc=self.hrs_nplc if reads.resolved.any() else None,
+                    cycles_read=len(cycles),
+                    cycles_checked=checks["cycles_checked"],
+                    set_check_mV=none_or(checks["set_level"], 1e3),
+                    set_threshold_A=checks["set_threshold"],
+                    reset_check_mV=none_or(checks["reset_level"], 1e3),
+                    reset_threshold_A=checks["reset_threshold"],
+                ),
             ),
         )
+
+    def _check_cycles(self, stored: StoredRun, lrs_read, hrs_read) -> dict:
+        """Failed sets and resets over every cycle, from the file block by block; each
+        threshold is taken at the level its check reading was made at (the pulse, or the
+        read step after it)."""
+        checks = {
+            EndurancePhase.SET: (failed_sets, "set"),
+            EndurancePhase.RESET: (failed_resets, "reset"),
+        }
+        found: dict = {}
+        first = None
+        cycles_checked = 0
+        source = "v_src_V" if "v_src_V" in stored.group else "v_V"  # older runs: no checks
+        for block in stored.chunks(["cycle", "phase", source, "i_A"]):
+            cycles_checked += int(np.count_nonzero(block["phase"] == EndurancePhase.SET))
+            for phase, (test, kind) in checks.items():
+                sel = block["phase"] == phase
+                if not sel.any():
+                    continue
+                if kind not in found:
+                    level = float(abs(block[source][sel][0]))
+                    threshold = switch_threshold(
+                        lrs_read, hrs_read, self.v_read, level, self.compliance
+                    )
+                    found[kind] = {"level": level, "threshold": threshold, "failed": 0}
+                if found[kind]["threshold"] is None:
+                    continue
+                failed = test(block["i_A"][sel], found[kind]["threshold"])
+                found[kind]["failed"] += int(failed.sum())
+                if failed.any():
+                    cycle = int(block["cycle"][sel][failed][0])
+                    first = cycle if first is None else min(first, cycle)
+
+        def figure_of(kind, key):
+            entry = found.get(kind)
+            if entry is None or entry["threshold"] is None:
+                return None
+            return entry[key]
+
+        return {
+            "cycles_checked": cycles_checked,
+            "failed_sets": figure_of("set", "failed"),
+            "failed_resets": figure_of("reset", "failed"),
+            "first_failed_cycle": first,
+            "set_threshold": figure_of("set", "threshold"),
+            "set_level": figure_of("set", "level"),
+            "reset_threshold": figure_of("reset", "threshold"),
+            "reset_level": figure_of("reset", "level"),
+        }
 
     @classmethod
     def result_plot(cls, result: EnduranceResult) -> ResultPlot:
@@ -229,3 +450,71 @@ class Endurance(BmrProcedure[EnduranceResult]):
         from ..plotting import endurance_states  # matplotlib only when asked for
 
         return [endurance_states(stored, result, directory / f"{stem}_endurance.png")]
+
+
+@dataclass(frozen=True)
+class StoredReads:
+    """The reads of a run, one entry per read cycle, as the analysis uses them."""
+
+    cycles: np.ndarray
+    lrs: np.ndarray  # |LRS read|
+    lrs_range: np.ndarray
+    hrs: np.ndarray  # the HRS On/Off uses: the resolved read where it held
+    floor: np.ndarray  # that read's floor
+    resolved: np.ndarray  # whether it is the resolved read
+    resolved_range: np.ndarray  # ranges of the resolved reads used
+
+
+def stored_reads(stored: StoredRun) -> StoredReads:
+    """The LRS and HRS reads of a stored run, from the file block by block (only the read
+    rows are kept: a few per decade of cycles)."""
+    reads: dict[int, dict[int, tuple[float, float]]] = {}
+    ranged = "range_A" in stored.group  # runs stored before it was: all on the compliance range
+    compliance = stored.parameters["compliance"]
+    for block in stored.chunks(["cycle", "phase", "i_A", *(["range_A"] if ranged else [])]):
+        sel = np.isin(block["phase"], READS)
+        ranges = block["range_A"][sel] if ranged else np.full(sel.sum(), compliance)
+        for cycle, phase, current, range_a in zip(
+            block["cycle"][sel].tolist(),
+            block["phase"][sel].tolist(),
+            block["i_A"][sel].tolist(),
+            ranges.tolist(),
+            strict=True,
+        ):
+            reads.setdefault(cycle, {})[phase] = (current, range_a)
+    cycles = sorted(reads)
+
+    def column(phase, k):
+        return np.array([reads[c].get(phase, (np.nan, np.nan))[k] for c in cycles], float)
+
+    resolved_range = column(EndurancePhase.HRS_RESOLVED, 1)
+    hrs, floor, resolved = hrs_in_use(
+        column(EndurancePhase.HRS_READ, 0),
+        column(EndurancePhase.HRS_READ, 1),
+        column(EndurancePhase.HRS_RESOLVED, 0),
+        resolved_range,
+    )
+    return StoredReads(
+        cycles=np.array(cycles, dtype=np.int64),
+        lrs=np.abs(column(EndurancePhase.LRS_READ, 0)),
+        lrs_range=column(EndurancePhase.LRS_READ, 1),
+        hrs=hrs,
+        floor=floor,
+        resolved=resolved,
+        resolved_range=resolved_range[resolved],
+    )
+
+
+def median(values) -> float | None:
+    """The median of the finite values (None if none)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else None
+
+
+def none_or(value: float | None, scale: float) -> float | None:
+    return None if value is None else value * scale
+
+
+def finite_or_none(values) -> list[float | None]:
+    return [float(v) if np.isfinite(v) else None for v in values]

@@ -226,3 +226,34 @@ def test_stop_aborts_and_shutdown_returns_to_a_fixed_zero_level(make_smu):
         with pytest.raises(Stopped):
             smu.sweep([0, 0.001], 2e-3, 1, lambda c: None, stop_now)
         smu.safe_off()
+
+
+def test_a_resolved_read_on_the_1_ua_range_below_a_100_ua_compliance(make_smu, clock):
+    """The 2400's finest range is 1 uA (UM 18 :SENSe:CURRent:RANGe): with a 1 uA compliance
+    there is nothing finer; with 100 uA the HRS is read again on 1 uA, zeroed once."""
+    with expected_protocol(
+        Keithley2400,
+        [
+            FORMAT,
+            (
+                ":SENS:CURR:RANG 1e-06;:SENS:CURR:NPLC 1;:SYST:AZER:STAT ONCE;:SYST:AZER:STAT OFF",
+                None,
+            ),
+            (":SOUR:VOLT:MODE FIX;:SOUR:VOLT 0.02", None),
+            (":TRAC:FEED:CONT NEV;:TRIG:COUN 1", None),
+            (":READ?", "+2.000000E-02,+4.000000E-11,+9.910000E+37,+1.0E+00,+0.000000E+00"),
+            (":SOUR:VOLT:MODE FIX;:SOUR:VOLT 0", None),
+            (
+                ":SENS:CURR:RANG 0.0001;:SENS:CURR:NPLC 0.05;"
+                ":SYST:AZER:STAT ONCE;:SYST:AZER:STAT OFF",
+                None,
+            ),
+        ],
+    ) as driver:
+        smu = make_smu(Keithley2400Smu, driver, APERTURE)
+        smu.settings["current_range_A"] = 1e-6
+        assert smu.resolving_range(10e-9) is None
+        smu.settings["current_range_A"] = 1e-4
+        assert smu.resolving_range(10e-9) == 1e-6
+        reading = smu.read_resolved(0.02, 1e-6, 1.0, clock.sleep)
+    assert reading.i[0] == pytest.approx(4e-11) and not reading.limit[0]

@@ -405,3 +405,36 @@ def test_a_pulse_shorter_than_the_station_allows_is_refused_before_sending(make_
     with expected_protocol(Keithley2450, []) as driver:
         with pytest.raises(SafetyViolation):
             make_smu(Keithley2450Smu, driver, 40e-6).pulse_train(train, lambda c: None, stop_now)
+
+
+def test_a_resolved_read_changes_only_the_measure_range_and_aperture(make_smu, clock):
+    """The HRS read of endurance: measure range and aperture set with the output on (a
+    measure setting that takes effect at once, WH 29407; references refreshed for the new
+    aperture, WH 29049), the level held for the 10 nA range's settling (the 50 ms autodelay,
+    ID_SRC_DELAY_BUT), one reading, then the held level and the run's range and aperture."""
+    with expected_protocol(
+        Keithley2450,
+        [
+            (":SENS:CURR:RANG 1e-08;:SENS:CURR:NPLC 1;:SENS:AZER:ONCE", None),
+            (":SOUR:VOLT 0.02", None),
+            (':READ? "defbuffer1", SOUR, READ, SOURSTAT', "2.0e-02,4.0e-13,0"),
+            (":SOUR:VOLT 0", None),
+            (":SENS:CURR:RANG 1e-06;:SENS:CURR:NPLC 0.05;:SENS:AZER:ONCE", None),
+        ],
+    ) as driver:
+        smu = make_smu(Keithley2450Smu, driver, APERTURE)
+        smu.settings["current_range_A"] = 1e-6
+        assert smu.resolving_range(10e-9) == 10e-9 and smu.resolving_range(3e-9) == 10e-9
+        start = clock.now()
+        reading = smu.read_resolved(0.02, 10e-9, 1.0, clock.sleep)
+    assert clock.now() - start == pytest.approx(0.05)
+    assert reading.i[0] == pytest.approx(4e-13) and not reading.overflow[0]
+
+
+def test_no_resolved_read_without_a_finer_fixed_range(make_smu):
+    with expected_protocol(Keithley2450, []) as driver:
+        smu = make_smu(Keithley2450Smu, driver, APERTURE)
+        smu.settings["current_range_A"] = "auto"
+        assert smu.resolving_range(10e-9) is None
+        smu.settings["current_range_A"] = 10e-9
+        assert smu.resolving_range(10e-9) is None

@@ -223,3 +223,36 @@ def test_stop_aborts_then_shutdown_zero_volts_output_off(make_smu):
         with pytest.raises(Stopped):
             smu.sweep([0, 0.001], 2e-3, 1, lambda c: None, stop_now)
         smu.safe_off()
+
+
+def test_a_resolved_read_changes_only_the_measure_range_and_aperture(make_smu, clock):
+    """Measure range (15121: takes effect at once with the output on) and aperture, zeroed
+    once (15108); the level held for the 10 nA range's settling (< 90 ms, 11687)."""
+    with expected_protocol(
+        Keithley2636B,
+        [
+            (
+                "smua.measure.rangei = 1e-08 smua.measure.nplc = 1 "
+                "smua.measure.autozero = smua.AUTOZERO_ONCE",
+                None,
+            ),
+            ("smua.source.levelv = 0.02", None),
+            (
+                "i, v = smua.measure.iv() print(i, v, smua.source.compliance)",
+                "9.91000e+37\t2.00000e-02\tfalse",
+            ),
+            ("smua.source.levelv = 0", None),
+            (
+                "smua.measure.rangei = 1e-06 smua.measure.nplc = 0.05 "
+                "smua.measure.autozero = smua.AUTOZERO_ONCE",
+                None,
+            ),
+        ],
+    ) as driver:
+        smu = make_smu(Keithley2636BSmu, driver, APERTURE)
+        smu.settings["current_range_A"] = 1e-6
+        assert smu.resolving_range(50e-12) == 100e-12
+        start = clock.now()
+        reading = smu.read_resolved(0.02, 10e-9, 1.0, clock.sleep)
+    assert clock.now() - start == pytest.approx(0.09)
+    assert reading.overflow[0] and np.isnan(reading.i[0])  # above the 10 nA range
