@@ -1,15 +1,21 @@
 """Retention: how long the state a pulse set lasts, read at the read voltage afterwards.
 
-After a pulse from the high-resistance state, short reads follow with 0 V between. The
-threshold is the geometric mean of the on and off conductances (the first read after the
-pulse, and an HRS read before it); the retention of a trace is the time from the end of the
-pulse to the end of the first read below the threshold. A trace that never falls below it
-within its window is censored at the window; one already below it at the first read was not
-set by the pulse (retention 0).
+After a pulse from the high-resistance state, short reads follow with 0 V between. A trace
+was set by its pulse when the first read after it is tenfold above the HRS read before it
+(at least the floor of the fixed measure range); a trace the pulse did not set has no
+retention: it is left out of the figure and counted as a failed set, and the fraction of
+traces set is a figure of its own (the set probability). The threshold of a set trace is
+the geometric mean of its on and off conductances (that first read, and the HRS read); its
+retention is the time from the end of the pulse to the end of the first read below the
+threshold. A trace that never falls below it within its window is censored at the window.
 
-Over traces, the figure is the median (censored traces count as longer, as for delays); the
-decay is fitted as the survival of the on state, S(t) = exp(-(t / tau)^beta) for volatile
-devices, and as a power-law drift of the conductance, G ~ t^-nu, for nonvolatile ones.
+Over the set traces, the figure is the median (censored traces count as longer, at their
+window) with its bootstrap 95 % interval; with half of them censored or more it is a lower
+bound. The same run measures the device's type: volatile when the state decayed within the
+window, nonvolatile when it was censored (Lanza et al., ACS Nano 15, 17214 (2021): a
+volatile device returns to its HRS by itself once the bias is removed). The decay is fitted
+as the survival of the on state, S(t) = exp(-(t / tau)^beta) for volatile devices, and as a
+power-law drift of the conductance, G ~ t^-nu, for nonvolatile ones.
 """
 
 import math
@@ -19,6 +25,9 @@ import numpy as np
 from scipy.optimize import curve_fit
 
 from .summary import spread
+from .uncertainty import bootstrap_interval, median_interval
+
+SET_FACTOR = 10.0  # the first read after a pulse that set the device is this far above its HRS
 
 
 class RetentionPhase(IntEnum):
@@ -33,38 +42,75 @@ def threshold_conductance(g_on: float, g_off: float) -> float:
     return math.sqrt(max(g_on, 1e-30) * max(g_off, 1e-30))
 
 
+def pulse_set(g_first: float, g_off: float) -> bool:
+    """Whether the pulse set the device: its first read after the pulse is ``SET_FACTOR``
+    above the off conductance (the HRS read before the pulse, at least the floor)."""
+    return bool(g_first > SET_FACTOR * g_off)
+
+
 def trace_retention(t_end, g, g_off: float) -> tuple[float, bool]:
     """(retention, censored) of one trace: ``t_end`` the end of each read since the pulse
-    ended, ``g`` its conductance; the first read gives the on conductance."""
+    ended, ``g`` its conductance; the first read gives the on conductance. A trace whose
+    pulse did not set the device (:func:`pulse_set`) gives 0: its state never rose."""
     t_end, g = np.asarray(t_end, dtype=float), np.asarray(g, dtype=float)
     ok = np.isfinite(t_end) & np.isfinite(g)
     t_end, g = t_end[ok], g[ok]
     if g.size == 0:
         return math.nan, False
-    threshold = threshold_conductance(g[0], g_off)
-    if not g[0] > 10 * g_off:  # the pulse did not set the device
+    if not pulse_set(g[0], g_off):
         return 0.0, False
-    below = np.flatnonzero(g < threshold)
+    below = np.flatnonzero(g < threshold_conductance(g[0], g_off))
     if below.size == 0:
         return float(t_end[-1]), True
     return float(t_end[below[0]]), False
 
 
-def retention_summary(retentions, censored) -> dict:
-    """Median over traces (censored ones count as at least their window), the 5-95 % spread
-    of the uncensored ones, and how many were censored."""
+def retention_summary(retentions, censored, was_set) -> dict:
+    """Over the traces the pulse set: the median (censored ones count as at least their
+    window) and its 95 % interval, the 5-95 % spread of those that lost their state; the
+    traces measured, set, not set (failed sets) and censored."""
     r = np.asarray(retentions, dtype=float)
     c = np.asarray(censored, dtype=bool)
+    s = np.asarray(was_set, dtype=bool)
     ok = np.isfinite(r)
-    r, c = r[ok], c[ok]
-    stats = spread(r[~c], scale=1e3, missing="no trace lost its state within the window")
-    stats.update(traces=int(r.size), censored=int(c.sum()))
-    if r.size == 0:
-        stats.update(median=None, reason="no trace was measured")
+    r, c, s = r[ok], c[ok], s[ok]
+    stats = spread(r[s & ~c], scale=1e3, missing="no set trace lost its state within the window")
+    counts = {"traces": int(r.size), "set_traces": int(s.sum()), "failed_sets": int((~s).sum())}
+    stats.update(counts, censored=int(c[s].sum()))
+    if not s.any():
+        reason = "no trace was measured" if r.size == 0 else failed_reason(r.size)
+        stats.update(median=None, ci_low=None, ci_high=None, reason=reason)
         return stats
-    stats["median"] = float(np.median(r)) * 1e3
-    stats["median_censored"] = bool(c.sum() * 2 >= r.size)  # then only a lower bound
+    kept = r[s] * 1e3
+    stats["median"] = float(np.median(kept))
+    stats["ci_low"], stats["ci_high"] = median_interval(kept)
+    stats["median_censored"] = bool(c[s].sum() * 2 >= kept.size)  # then only a lower bound
     return stats
+
+
+def failed_reason(traces: int) -> str:
+    return (
+        f"the pulse did not set the device in any of {traces} traces (no first read "
+        f"{SET_FACTOR:g}x above the HRS): no retention to measure"
+    )
+
+
+def set_probability(was_set) -> dict:
+    """The fraction of traces the pulse set, with its bootstrap 95 % interval."""
+    s = np.asarray(was_set, dtype=float)
+    if s.size == 0:
+        return {"value": None, "ci_low": None, "ci_high": None, "n": 0}
+    low, high = bootstrap_interval(s, np.mean)
+    return {"value": float(s.mean()), "ci_low": low, "ci_high": high, "n": int(s.size)}
+
+
+def measured_volatile(set_traces: int, censored: int) -> bool | None:
+    """The device's type from the traces its pulse set: volatile (True) when most decayed
+    within their window, nonvolatile (False) when half or more were censored; None
+    (undetermined) when no trace was set."""
+    if set_traces == 0:
+        return None
+    return censored * 2 < set_traces
 
 
 def _survival(t, tau, beta):
@@ -72,7 +118,7 @@ def _survival(t, tau, beta):
 
 
 def fit_survival(retentions, censored) -> dict | None:
-    """Stretched-exponential fit of the fraction of traces still on against time."""
+    """Stretched-exponential fit of the fraction of (set) traces still on against time."""
     r = np.asarray(retentions, dtype=float)
     c = np.asarray(censored, dtype=bool)
     lost = np.sort(r[np.isfinite(r) & ~c & (r > 0)])
@@ -81,12 +127,26 @@ def fit_survival(retentions, censored) -> dict | None:
     n = np.isfinite(r).sum()
     surviving = 1.0 - (np.arange(1, lost.size + 1) - 0.5) / n
     try:
-        (tau, beta), _ = curve_fit(
+        (tau, beta), pcov = curve_fit(
             _survival, lost, surviving, p0=(np.median(lost), 2.0), bounds=([1e-9, 0.1], [1e9, 50.0])
         )
     except (RuntimeError, ValueError):
         return None
-    return {"tau_ms": float(tau * 1e3), "beta": float(beta), "traces": int(n)}
+    tau_se, beta_se = _standard_errors(pcov)
+    return {
+        "tau_ms": float(tau * 1e3),
+        "tau_ms_se": None if tau_se is None else tau_se * 1e3,
+        "beta": float(beta),
+        "beta_se": beta_se,
+        "traces": int(n),
+    }
+
+
+def _standard_errors(pcov) -> tuple[float | None, ...]:
+    """Standard errors from a fit's covariance (None where it is not determined)."""
+    return tuple(
+        float(math.sqrt(v)) if math.isfinite(v) and v >= 0 else None for v in np.diag(pcov)
+    )
 
 
 def fit_drift(t, g) -> dict | None:
@@ -95,5 +155,17 @@ def fit_drift(t, g) -> dict | None:
     ok = np.isfinite(t) & np.isfinite(g) & (t > 0) & (g > 0)
     if ok.sum() < 3:
         return None
-    slope, intercept = np.polyfit(np.log10(t[ok]), np.log10(g[ok]), 1)
-    return {"nu": float(-slope), "G_1s_S": float(10**intercept)}
+    x, y = np.log10(t[ok]), np.log10(g[ok])
+    if ok.sum() > 3:
+        (slope, intercept), pcov = np.polyfit(x, y, 1, cov=True)
+        slope_se, intercept_se = _standard_errors(pcov)
+    else:
+        slope, intercept = np.polyfit(x, y, 1)
+        slope_se = intercept_se = None
+    g1 = float(10**intercept)
+    return {
+        "nu": float(-slope),
+        "nu_se": slope_se,
+        "G_1s_S": g1,
+        "G_1s_S_se": None if intercept_se is None else g1 * math.log(10) * intercept_se,
+    }

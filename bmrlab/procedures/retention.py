@@ -20,7 +20,11 @@ from ..analysis.retention import (
     RetentionPhase,
     fit_drift,
     fit_survival,
+    measured_volatile,
+    pulse_set,
     retention_summary,
+    set_probability,
+    threshold_conductance,
     trace_retention,
 )
 from ..errors import BadInput
@@ -69,18 +73,55 @@ def adapted_reads(retention, period, window, step) -> tuple[float, float]:
 
 
 class RetentionSpread(Spread):
-    """The retention (ms) over traces: the median over all of them (a censored trace counts
-    as at least its window), the spread of the traces that lost their state."""
+    """The retention (ms) over the traces the pulse set: the median over all of them (a
+    censored trace counts as at least its window) and its 95 % interval, the spread of the
+    traces that lost their state; the traces the pulse did not set are only counted."""
 
     traces: int = figure("", "traces measured", 0)
-    censored: int = figure("", "traces still on at the end of their window", 0)
+    set_traces: int = figure("", "traces the pulse set (the figure is over these)", 0)
+    failed_sets: int = figure("", "traces the pulse did not set (left out of the figure)", 0)
+    censored: int = figure("", "set traces still on at the end of their window", 0)
+
+
+class SetProbability(ResultModel):
+    """The fraction of pulses that set the device, with its bootstrap 95 % interval."""
+
+    value: float | None = figure("", "traces set / traces measured")
+    ci_low: float | None = figure("", "95 % interval, low")
+    ci_high: float | None = figure("", "95 % interval, high")
+    n: int = figure("", "traces measured", 0)
+
+
+class ReadScheme(ResultModel):
+    """How the state was read after the pulse (reads bias the device: part of the figure)."""
+
+    v_read_mV: float = figure("mV", "read voltage (0 V between reads)", ...)
+    read_ms: float | None = figure("ms", "length of one read (None: single readings)")
+    period_ms: float | None = figure("ms", "read period of the traces (None: log-spaced)")
+    duty: float | None = figure("", "fraction of the time at the read voltage")
+
+
+class RetentionThreshold(ResultModel):
+    """The conductance below which the state is lost, sqrt(G_on G_off) per trace: G_on the
+    first read after the pulse, G_off the HRS read before it, at least the floor of the fixed
+    measure range. Medians over the set traces."""
+
+    threshold_S: float = figure("S", "threshold sqrt(G_on G_off)", ...)
+    g_on_S: float = figure("S", "G_on: the first read after the pulse", ...)
+    g_off_S: float = figure("S", "G_off: the HRS read before the pulse, at least the floor", ...)
+    floor_S: float = figure("S", "floor: 0.1 % of the fixed measure range over v_read", ...)
+    hrs_at_floor: bool = flag(
+        "threshold_S", "HRS below the floor of the measure range: the threshold is set by the floor"
+    )
 
 
 class SurvivalFit(ResultModel):
-    """The fraction of traces still on at t: S(t) = exp(-(t / tau)^beta) (volatile)."""
+    """The fraction of set traces still on at t: S(t) = exp(-(t / tau)^beta) (volatile)."""
 
     tau_ms: float = figure("ms", "time constant tau", ...)
+    tau_ms_se: float | None = figure("ms", "standard error of tau")
     beta: float = figure("", "stretching exponent beta", ...)
+    beta_se: float | None = figure("", "standard error of beta")
     traces: int = figure("", "traces fitted", ...)
 
 
@@ -88,18 +129,32 @@ class DriftFit(ResultModel):
     """Power-law drift of a nonvolatile state: G = G_1s (t / 1 s)^-nu."""
 
     nu: float = figure("", "drift exponent nu", ...)
+    nu_se: float | None = figure("", "standard error of nu")
     G_1s_S: float = figure("S", "conductance 1 s after the pulse", ...)
+    G_1s_S_se: float | None = figure("S", "standard error of G_1s")
 
 
 class RetentionStats(ResultModel):
-    retention_ms: RetentionSpread = figure("ms", "retention per trace", ...)
+    retention_ms: RetentionSpread = figure("ms", "retention per set trace", ...)
 
 
 class RetentionResult(ProtocolResult):
-    retention_ms: float | None = figure("ms", "median retention over traces")
+    retention_ms: float | None = figure(
+        "ms", "median retention over the traces the pulse set (None: it set none)"
+    )
     retention_pulse_mV: float = figure("mV", "amplitude of the pulse before the reads", ...)
     retention_pulse_ms: float = figure("ms", "width of the pulse before the reads", ...)
     retention_censored: bool = flag("retention_ms", "lower bound: most traces censored")
+    volatile: bool | None = figure(
+        "",
+        "measured type: true when the set state decayed within the window (volatile), false "
+        "when it was censored (nonvolatile); None: undetermined, the pulse set no trace",
+    )
+    set_probability: SetProbability = figure("", "fraction of pulses that set the device", ...)
+    retention_read: ReadScheme = figure("", "read scheme of the figure", ...)
+    retention_threshold: RetentionThreshold | None = figure(
+        "", "threshold of the figure and how it was derived (None: no trace set)"
+    )
     retention_fit: SurvivalFit | DriftFit | None = figure(
         "",
         "survival of the on state (volatile) or drift of the conductance (nonvolatile); "
@@ -324,14 +379,21 @@ class Retention(BmrProcedure[RetentionResult]):
             },
         )
 
+    def floor_conductance(self) -> float:
+        """The smallest conductance a read tells from nothing on the fixed measure range (the
+        compliance): 0.1 % of the range, at ``v_read``."""
+        return 1e-3 * self.compliance / self.v_read
+
     def _g_off(self, hrs_current: float) -> float:
         """Off conductance from an HRS read, at least the floor of the fixed measure range."""
-        return max(abs(hrs_current), 1e-3 * self.compliance) / self.v_read
+        return max(abs(hrs_current) / self.v_read, self.floor_conductance())
 
     def analyze(self, stored: StoredRun) -> RetentionResult:
-        """Trace by trace from the file (one trace in memory): its retention from its reads
-        and the HRS read before its pulse; then the median over traces and the fit."""
-        values, censored = [], []
+        """Trace by trace from the file (one trace in memory): whether its pulse set the
+        device and its retention, from its reads and the HRS read before its pulse; then the
+        median over the set traces, the set probability, the type, the read scheme and the
+        threshold, and the fit."""
+        rows = []  # per trace: retention, censored, set, G_on, G_off, HRS read, read, period
         drift_t, drift_g = [np.empty(0)], [np.empty(0)]  # nonvolatile: its reads, for the fit
         for _, trace in stored.groups("trace", ["phase", "t_after_s", "i_A"]):
             read = trace["phase"] == RetentionPhase.READ
@@ -339,15 +401,24 @@ class Retention(BmrProcedure[RetentionResult]):
             if not (read.any() and hrs.any()):  # no reads, or no HRS read to start from
                 continue
             t, g = trace["t_after_s"][read], np.abs(trace["i_A"][read]) / self.v_read
-            value, cut = trace_retention(t, g, self._g_off(trace["i_A"][hrs][-1]))
-            values.append(value)
-            censored.append(cut)
+            ok = np.isfinite(t) & np.isfinite(g)
+            if not ok.any():
+                continue
+            hrs_g = abs(trace["i_A"][hrs][-1]) / self.v_read
+            g_off = self._g_off(trace["i_A"][hrs][-1])
+            value, cut = trace_retention(t, g, g_off)
+            period = float(np.median(np.diff(t[ok]))) if ok.sum() > 1 else math.nan
+            rows.append(
+                (value, cut, pulse_set(g[ok][0], g_off), g[ok][0], g_off, hrs_g, t[ok][0], period)
+            )
             if not self.volatile:  # one trace, a few reads per decade
                 drift_t.append(t)
                 drift_g.append(g)
-        stats = retention_summary(values, censored)
+        table = np.array(rows, dtype=float).reshape(-1, 8)
+        values, censored, was_set = table[:, 0], table[:, 1] > 0, table[:, 2] > 0
+        stats = retention_summary(values, censored, was_set)
         fit = (
-            fit_survival(values, censored)
+            fit_survival(values[was_set], censored[was_set])
             if self.volatile
             else fit_drift(np.concatenate(drift_t), np.concatenate(drift_g))
         )
@@ -358,10 +429,43 @@ class Retention(BmrProcedure[RetentionResult]):
                 "retention_pulse_mV": self.pulse_v * 1e3,
                 "retention_pulse_ms": self.pulse_width * 1e3,
                 "retention_censored": lower_bound,
+                "volatile": measured_volatile(stats["set_traces"], stats["censored"]),
+                "set_probability": set_probability(was_set),
+                "retention_read": self._read_scheme(table[:, 6], table[:, 7]),
+                "retention_threshold": self._threshold(table[was_set]),
                 "retention_fit": fit,
                 "stats": {"retention_ms": stats},
             }
         )
+
+    def _read_scheme(self, first_read_end, periods) -> dict:
+        """The read scheme as measured: a volatile trace's first read ends one read after the
+        pulse; its period is the spacing of its reads (medians over traces)."""
+        scheme: dict = {"v_read_mV": self.v_read * 1e3}
+        if self.volatile and first_read_end.size:
+            read, period = float(np.median(first_read_end)), float(np.nanmedian(periods))
+            scheme.update(
+                read_ms=read * 1e3,
+                period_ms=period * 1e3 if math.isfinite(period) else None,
+                duty=read / period if math.isfinite(period) and period > 0 else None,
+            )
+        return scheme
+
+    def _threshold(self, set_rows) -> dict | None:
+        """The threshold of the set traces and what it came from (medians)."""
+        if not len(set_rows):
+            return None
+        g_on, g_off, hrs = (float(np.median(set_rows[:, k])) for k in (3, 4, 5))
+        floor = self.floor_conductance()
+        return {
+            "threshold_S": float(
+                np.median([threshold_conductance(a, b) for a, b in set_rows[:, 3:5]])
+            ),
+            "g_on_S": g_on,
+            "g_off_S": g_off,
+            "floor_S": floor,
+            "hrs_at_floor": hrs <= floor,
+        }
 
     @classmethod
     def result_plot(cls, result: RetentionResult) -> ResultPlot:
