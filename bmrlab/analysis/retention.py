@@ -28,6 +28,7 @@ from .summary import spread
 from .uncertainty import bootstrap_interval, median_interval
 
 SET_FACTOR = 10.0  # the first read after a pulse that set the device is this far above its HRS
+RANGE_FLOOR = 1e-3  # a read on a fixed measure range tells currents above this part of it
 
 
 class RetentionPhase(IntEnum):
@@ -40,6 +41,18 @@ class RetentionPhase(IntEnum):
 
 def threshold_conductance(g_on: float, g_off: float) -> float:
     return math.sqrt(max(g_on, 1e-30) * max(g_off, 1e-30))
+
+
+def floor_conductance(compliance: float, v_read: float) -> float:
+    """The smallest conductance a read tells from nothing with the measure range fixed at
+    the compliance: ``RANGE_FLOOR`` of the range, at ``v_read``. An HRS below it is taken
+    at the floor."""
+    return RANGE_FLOOR * compliance / v_read
+
+
+def off_conductance(hrs_current: float, compliance: float, v_read: float) -> float:
+    """G_off from the HRS read before a pulse, at least the floor."""
+    return max(abs(hrs_current) / v_read, floor_conductance(compliance, v_read))
 
 
 def pulse_set(g_first: float, g_off: float) -> bool:

@@ -20,7 +20,9 @@ from ..analysis.retention import (
     RetentionPhase,
     fit_drift,
     fit_survival,
+    floor_conductance,
     measured_volatile,
+    off_conductance,
     pulse_set,
     retention_summary,
     set_probability,
@@ -379,14 +381,9 @@ class Retention(BmrProcedure[RetentionResult]):
             },
         )
 
-    def floor_conductance(self) -> float:
-        """The smallest conductance a read tells from nothing on the fixed measure range (the
-        compliance): 0.1 % of the range, at ``v_read``."""
-        return 1e-3 * self.compliance / self.v_read
-
     def _g_off(self, hrs_current: float) -> float:
         """Off conductance from an HRS read, at least the floor of the fixed measure range."""
-        return max(abs(hrs_current) / self.v_read, self.floor_conductance())
+        return off_conductance(hrs_current, self.compliance, self.v_read)
 
     def analyze(self, stored: StoredRun) -> RetentionResult:
         """Trace by trace from the file (one trace in memory): whether its pulse set the
@@ -456,7 +453,7 @@ class Retention(BmrProcedure[RetentionResult]):
         if not len(set_rows):
             return None
         g_on, g_off, hrs = (float(np.median(set_rows[:, k])) for k in (3, 4, 5))
-        floor = self.floor_conductance()
+        floor = floor_conductance(self.compliance, self.v_read)
         return {
             "threshold_S": float(
                 np.median([threshold_conductance(a, b) for a, b in set_rows[:, 3:5]])
