@@ -16,7 +16,7 @@ from bmrlab.analysis.retention import (
 )
 
 RNG = np.random.default_rng(5)
-G_ON, G_OFF = 1e-5, 1e-11
+G_ON, G_OFF = 1e-5, 1e-9  # G_OFF: an HRS at the floor of the reads, above their noise
 
 
 def trace(lost_at, period=1.6e-3, window=0.3, noise=0.02):
@@ -80,6 +80,9 @@ def test_a_pulse_that_never_set_gives_no_figure_and_says_why():
     assert stats["median"] is None and stats["ci_low"] is None
     assert "did not set the device in any of 5 traces" in stats["reason"]
     assert stats["failed_sets"] == 5 and set_probability([False] * 5)["value"] == 0.0
+    # an HRS below the floor of a coarse range (1 mA: 5e-5 S at 20 mV) hides a small set
+    floored = retention_summary(np.zeros(1), [False], [False], floor=5e-5)
+    assert "3x above the floor of the measure range (5e-05 S" in floored["reason"]
 
 
 def test_type_is_measured_from_decay_or_censoring():

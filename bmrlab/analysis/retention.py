@@ -1,7 +1,7 @@
 """Retention: how long the state a pulse set lasts, read at the read voltage afterwards.
 
 After a pulse from the high-resistance state, short reads follow with 0 V between. A trace
-was set by its pulse when the first read after it is tenfold above the HRS read before it
+was set by its pulse when the first read after it is threefold above the HRS read before it
 (at least the floor of the fixed measure range); a trace the pulse did not set has no
 retention: it is left out of the figure and counted as a failed set, and the fraction of
 traces set is a figure of its own (the set probability). The threshold of a set trace is
@@ -27,7 +27,7 @@ from scipy.optimize import curve_fit
 from .summary import spread
 from .uncertainty import bootstrap_interval, median_interval
 
-SET_FACTOR = 10.0  # the first read after a pulse that set the device is this far above its HRS
+SET_FACTOR = 3.0  # the first read after a pulse that set the device is this far above its HRS
 RANGE_FLOOR = 1e-3  # a read on a fixed measure range tells currents above this part of it
 
 
@@ -78,10 +78,11 @@ def trace_retention(t_end, g, g_off: float) -> tuple[float, bool]:
     return float(t_end[below[0]]), False
 
 
-def retention_summary(retentions, censored, was_set) -> dict:
+def retention_summary(retentions, censored, was_set, floor: float | None = None) -> dict:
     """Over the traces the pulse set: the median (censored ones count as at least their
     window) and its 95 % interval, the 5-95 % spread of those that lost their state; the
-    traces measured, set, not set (failed sets) and censored."""
+    traces measured, set, not set (failed sets) and censored. ``floor``: the floor
+    conductance where the HRS reads were below it (a set is then judged against it)."""
     r = np.asarray(retentions, dtype=float)
     c = np.asarray(censored, dtype=bool)
     s = np.asarray(was_set, dtype=bool)
@@ -91,7 +92,7 @@ def retention_summary(retentions, censored, was_set) -> dict:
     counts = {"traces": int(r.size), "set_traces": int(s.sum()), "failed_sets": int((~s).sum())}
     stats.update(counts, censored=int(c[s].sum()))
     if not s.any():
-        reason = "no trace was measured" if r.size == 0 else failed_reason(r.size)
+        reason = "no trace was measured" if r.size == 0 else failed_reason(r.size, floor)
         stats.update(median=None, ci_low=None, ci_high=None, reason=reason)
         return stats
     kept = r[s] * 1e3
@@ -101,10 +102,18 @@ def retention_summary(retentions, censored, was_set) -> dict:
     return stats
 
 
-def failed_reason(traces: int) -> str:
+def failed_reason(traces: int, floor: float | None = None) -> str:
+    """Why there is no retention when no trace was set; with the HRS below the ``floor`` of
+    the measure range, a set smaller than ``SET_FACTOR`` floors cannot be told apart."""
+    if floor is None:
+        return (
+            f"the pulse did not set the device in any of {traces} traces (no first read "
+            f"{SET_FACTOR:g}x above the HRS): no retention to measure"
+        )
     return (
-        f"the pulse did not set the device in any of {traces} traces (no first read "
-        f"{SET_FACTOR:g}x above the HRS): no retention to measure"
+        f"no first read of {traces} traces was {SET_FACTOR:g}x above the floor of the measure "
+        f"range ({floor:.2g} S; the HRS reads were below it): the pulse did not set the "
+        "device, or the range is too coarse to tell"
     )
 
 

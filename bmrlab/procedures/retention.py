@@ -413,7 +413,9 @@ class Retention(BmrProcedure[RetentionResult]):
                 drift_g.append(g)
         table = np.array(rows, dtype=float).reshape(-1, 8)
         values, censored, was_set = table[:, 0], table[:, 1] > 0, table[:, 2] > 0
-        stats = retention_summary(values, censored, was_set)
+        floor = floor_conductance(self.compliance, self.v_read)
+        floored = bool(len(table)) and bool(np.median(table[:, 5]) <= floor)
+        stats = retention_summary(values, censored, was_set, floor if floored else None)
         fit = (
             fit_survival(values[was_set], censored[was_set])
             if self.volatile
