@@ -19,6 +19,7 @@ are added to its measured endurance.
 from dataclasses import dataclass, field
 
 from . import runner, standard
+from .analysis.retention import TYPE_BOUNDARY_S
 from .procedures.iv_sweep import IvSweepResult
 from .procedures.pulse_delay import PulseDelayResult
 from .procedures.retention import RetentionResult
@@ -265,18 +266,31 @@ def collect(result: Characterization, measured: Measured, declared: bool) -> Non
     figures["volatile"] = declared if found is None else found
     result.extra["type_measured"] = found is not None
     result.extra["type_conflict"] = found is not None and found != declared
-    if found is None:
-        result.notes.append(
-            f"type: {type_name(declared)} as declared: the retention run could not tell "
-            "(its pulse set no trace)"
-        )
-    elif found != declared:
-        result.notes.append(
-            f"warning: type measured {type_name(found)} ("
-            + ("the set state decayed within the window" if found else "no decay within the window")
-            + f"), but the test conditions declare it {type_name(declared)}"
-        )
+    if isinstance(retention, RetentionResult):
+        note = type_note(retention, declared)
+        if note:
+            result.notes.append(note)
     result.figures = figures
+
+
+def type_note(retention: RetentionResult, declared: bool) -> str:
+    """What the Table 1 type rests on where it is not simply measured as declared: the
+    declared type where the retention run could not tell, a warning where they conflict."""
+    found, ms = retention.volatile, retention.retention_ms
+    if found is None:
+        why = (
+            "its pulse set no trace"
+            if ms is None
+            else f"the state outlasted its window ({ms:.3g} ms), shorter than the "
+            f"{TYPE_BOUNDARY_S:g} s that part the types"
+        )
+        return f"type: {type_name(declared)} as declared: the retention run could not tell ({why})"
+    if found != declared:
+        return (
+            f"warning: type measured {type_name(found)} (retention {ms:.3g} ms), but the test "
+            f"conditions declare it {type_name(declared)}"
+        )
+    return ""
 
 
 def type_name(volatile: bool) -> str:

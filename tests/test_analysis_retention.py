@@ -85,10 +85,12 @@ def test_a_pulse_that_never_set_gives_no_figure_and_says_why():
     assert "3x above the floor of the measure range (5e-05 S" in floored["reason"]
 
 
-def test_type_is_measured_from_decay_or_censoring():
-    assert measured_volatile(set_traces=20, censored=0) is True
-    assert measured_volatile(set_traces=1, censored=1) is False  # no decay: nonvolatile
-    assert measured_volatile(set_traces=0, censored=0) is None  # nothing set: undetermined
+def test_type_is_measured_against_tens_of_seconds():
+    assert measured_volatile(29.0, lower_bound=False) is True
+    assert measured_volatile(3600e3, lower_bound=True) is False  # still on after an hour
+    assert measured_volatile(60e3, lower_bound=False) is False  # lost, but after a minute
+    assert measured_volatile(1e3, lower_bound=True) is None  # a 1 s window cannot tell
+    assert measured_volatile(None, lower_bound=False) is None  # nothing set: undetermined
 
 
 def test_survival_fit_recovers_a_stretched_exponential():

@@ -11,9 +11,10 @@ threshold. A trace that never falls below it within its window is censored at th
 
 Over the set traces, the figure is the median (censored traces count as longer, at their
 window) with its bootstrap 95 % interval; with half of them censored or more it is a lower
-bound. The same run measures the device's type: volatile when the state decayed within the
-window, nonvolatile when it was censored (Lanza et al., ACS Nano 15, 17214 (2021): a
-volatile device returns to its HRS by itself once the bias is removed). The decay is fitted
+bound. The same run measures the device's type: volatile when the state was lost within
+``TYPE_BOUNDARY_S`` (the review's "tens of seconds"), nonvolatile when it lasted at least that
+long, censored or not; a volatile device returns to its HRS by itself once the bias is
+removed (Lanza et al., ACS Nano 15, 17214 (2021)). The decay is fitted
 as the survival of the on state, S(t) = exp(-(t / tau)^beta) for volatile devices, and as a
 power-law drift of the conductance, G ~ t^-nu, for nonvolatile ones.
 """
@@ -28,6 +29,9 @@ from .summary import spread
 from .uncertainty import bootstrap_interval, median_interval
 
 SET_FACTOR = 3.0  # the first read after a pulse that set the device is this far above its HRS
+# volatile or nonvolatile: retention shorter or longer than "tens of seconds" (Fu, Fu and Yao,
+# Nanoscale 2023, the review that Table 1 comes from)
+TYPE_BOUNDARY_S = 10.0
 RANGE_FLOOR = 1e-3  # a read on a fixed measure range tells currents above this part of it
 
 
@@ -126,13 +130,16 @@ def set_probability(was_set) -> dict:
     return {"value": float(s.mean()), "ci_low": low, "ci_high": high, "n": int(s.size)}
 
 
-def measured_volatile(set_traces: int, censored: int) -> bool | None:
-    """The device's type from the traces its pulse set: volatile (True) when most decayed
-    within their window, nonvolatile (False) when half or more were censored; None
-    (undetermined) when no trace was set."""
-    if set_traces == 0:
+def measured_volatile(retention_ms: float | None, lower_bound: bool) -> bool | None:
+    """The device's type from its retention (ms; ``lower_bound``: censored): volatile (True)
+    when the state was lost within ``TYPE_BOUNDARY_S``, nonvolatile (False) when it lasted
+    that long (or was still on after a window that long); None (undetermined) when no trace
+    was set, or the state outlasted a window shorter than the boundary."""
+    if retention_ms is None:
         return None
-    return censored * 2 < set_traces
+    if retention_ms * 1e-3 >= TYPE_BOUNDARY_S:
+        return False
+    return None if lower_bound else True
 
 
 def _survival(t, tau, beta):

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import standard
 from ..analysis.retention import (
+    TYPE_BOUNDARY_S,
     RetentionPhase,
     fit_drift,
     fit_survival,
@@ -149,8 +150,9 @@ class RetentionResult(ProtocolResult):
     retention_censored: bool = flag("retention_ms", "lower bound: most traces censored")
     volatile: bool | None = figure(
         "",
-        "measured type: true when the set state decayed within the window (volatile), false "
-        "when it was censored (nonvolatile); None: undetermined, the pulse set no trace",
+        f"measured type: true (volatile) when the retention is shorter than "
+        f"{TYPE_BOUNDARY_S:g} s, false (nonvolatile) when at least that, censored or not; "
+        "None: undetermined (no trace set, or censored by a shorter window)",
     )
     set_probability: SetProbability = figure("", "fraction of pulses that set the device", ...)
     retention_read: ReadScheme = figure("", "read scheme of the figure", ...)
@@ -428,7 +430,7 @@ class Retention(BmrProcedure[RetentionResult]):
                 "retention_pulse_mV": self.pulse_v * 1e3,
                 "retention_pulse_ms": self.pulse_width * 1e3,
                 "retention_censored": lower_bound,
-                "volatile": measured_volatile(stats["set_traces"], stats["censored"]),
+                "volatile": measured_volatile(stats["median"], lower_bound),
                 "set_probability": set_probability(was_set),
                 "retention_read": self._read_scheme(table[:, 6], table[:, 7]),
                 "retention_threshold": self._threshold(table[was_set]),
