@@ -82,6 +82,62 @@ def trace_retention(t_end, g, g_off: float) -> tuple[float, bool]:
     return float(t_end[below[0]]), False
 
 
+def trace_record(t_end, g, hrs_current: float, compliance: float, v_read: float) -> dict | None:
+    """What the figures need from one trace (its reads ``t_end``, ``g`` and the HRS read
+    before its pulse): retention, censored, set, G_on, G_off, the HRS read as a conductance,
+    the end of its first read and its read period. None without a finite read."""
+    t_end, g = np.asarray(t_end, dtype=float), np.asarray(g, dtype=float)
+    ok = np.isfinite(t_end) & np.isfinite(g)
+    if not ok.any():
+        return None
+    t_end, g = t_end[ok], g[ok]
+    g_off = off_conductance(hrs_current, compliance, v_read)
+    retention, censored = trace_retention(t_end, g, g_off)
+    return {
+        "retention": retention,
+        "censored": censored,
+        "set": pulse_set(g[0], g_off),
+        "g_on": g[0],
+        "g_off": g_off,
+        "hrs": abs(hrs_current) / v_read,
+        "first_read": t_end[0],
+        "period": float(np.median(np.diff(t_end))) if t_end.size > 1 else math.nan,
+    }
+
+
+def read_scheme(first_read_end, periods, v_read: float, timed: bool) -> dict:
+    """The read scheme as measured, medians over traces: an instrument-timed (``timed``)
+    trace's first read ends one read after the pulse, its period is the spacing of its
+    reads; host-timed log-spaced reads are single readings without a period."""
+    scheme: dict = {"v_read_mV": v_read * 1e3, "read_ms": None, "period_ms": None, "duty": None}
+    first_read_end = np.asarray(first_read_end, dtype=float)
+    periods = np.asarray(periods, dtype=float)
+    if timed and first_read_end.size:
+        read = float(np.median(first_read_end))
+        scheme["read_ms"] = read * 1e3
+        periods = periods[np.isfinite(periods)]
+        if periods.size:
+            period = float(np.median(periods))
+            scheme.update(period_ms=period * 1e3, duty=read / period)
+    return scheme
+
+
+def threshold_summary(g_on, g_off, hrs, floor: float) -> dict | None:
+    """The threshold of the set traces and what it came from (medians); whether their HRS
+    reads were below the ``floor`` (then the floor, not the device, sets the threshold)."""
+    g_on, g_off = np.asarray(g_on, dtype=float), np.asarray(g_off, dtype=float)
+    if not g_on.size:
+        return None
+    thresholds = [threshold_conductance(a, b) for a, b in zip(g_on, g_off, strict=True)]
+    return {
+        "threshold_S": float(np.median(thresholds)),
+        "g_on_S": float(np.median(g_on)),
+        "g_off_S": float(np.median(g_off)),
+        "floor_S": floor,
+        "hrs_at_floor": bool(np.median(hrs) <= floor),
+    }
+
+
 def retention_summary(retentions, censored, was_set, floor: float | None = None) -> dict:
     """Over the traces the pulse set: the median (censored ones count as at least their
     window) and its 95 % interval, the 5-95 % spread of those that lost their state; the

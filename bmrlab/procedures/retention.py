@@ -24,10 +24,11 @@ from ..analysis.retention import (
     floor_conductance,
     measured_volatile,
     off_conductance,
-    pulse_set,
+    read_scheme,
     retention_summary,
     set_probability,
-    threshold_conductance,
+    threshold_summary,
+    trace_record,
     trace_retention,
 )
 from ..errors import BadInput
@@ -392,7 +393,7 @@ class Retention(BmrProcedure[RetentionResult]):
         device and its retention, from its reads and the HRS read before its pulse; then the
         median over the set traces, the set probability, the type, the read scheme and the
         threshold, and the fit."""
-        rows = []  # per trace: retention, censored, set, G_on, G_off, HRS read, read, period
+        records = []
         drift_t, drift_g = [np.empty(0)], [np.empty(0)]  # nonvolatile: its reads, for the fit
         for _, trace in stored.groups("trace", ["phase", "t_after_s", "i_A"]):
             read = trace["phase"] == RetentionPhase.READ
@@ -400,23 +401,22 @@ class Retention(BmrProcedure[RetentionResult]):
             if not (read.any() and hrs.any()):  # no reads, or no HRS read to start from
                 continue
             t, g = trace["t_after_s"][read], np.abs(trace["i_A"][read]) / self.v_read
-            ok = np.isfinite(t) & np.isfinite(g)
-            if not ok.any():
+            record = trace_record(t, g, trace["i_A"][hrs][-1], self.compliance, self.v_read)
+            if record is None:
                 continue
-            hrs_g = abs(trace["i_A"][hrs][-1]) / self.v_read
-            g_off = self._g_off(trace["i_A"][hrs][-1])
-            value, cut = trace_retention(t, g, g_off)
-            period = float(np.median(np.diff(t[ok]))) if ok.sum() > 1 else math.nan
-            rows.append(
-                (value, cut, pulse_set(g[ok][0], g_off), g[ok][0], g_off, hrs_g, t[ok][0], period)
-            )
+            records.append(record)
             if not self.volatile:  # one trace, a few reads per decade
                 drift_t.append(t)
                 drift_g.append(g)
-        table = np.array(rows, dtype=float).reshape(-1, 8)
-        values, censored, was_set = table[:, 0], table[:, 1] > 0, table[:, 2] > 0
+        column = {
+            key: np.array([r[key] for r in records], dtype=float)
+            for key in ("retention", "g_on", "g_off", "hrs", "first_read", "period")
+        }
+        censored = np.array([r["censored"] for r in records], dtype=bool)
+        was_set = np.array([r["set"] for r in records], dtype=bool)
         floor = floor_conductance(self.compliance, self.v_read)
-        floored = bool(len(table)) and bool(np.median(table[:, 5]) <= floor)
+        floored = bool(records) and bool(np.median(column["hrs"]) <= floor)
+        values = column["retention"]
         stats = retention_summary(values, censored, was_set, floor if floored else None)
         fit = (
             fit_survival(values[was_set], censored[was_set])
@@ -432,41 +432,16 @@ class Retention(BmrProcedure[RetentionResult]):
                 "retention_censored": lower_bound,
                 "volatile": measured_volatile(stats["median"], lower_bound),
                 "set_probability": set_probability(was_set),
-                "retention_read": self._read_scheme(table[:, 6], table[:, 7]),
-                "retention_threshold": self._threshold(table[was_set]),
+                "retention_read": read_scheme(
+                    column["first_read"], column["period"], self.v_read, timed=self.volatile
+                ),
+                "retention_threshold": threshold_summary(
+                    *(column[key][was_set] for key in ("g_on", "g_off", "hrs")), floor
+                ),
                 "retention_fit": fit,
                 "stats": {"retention_ms": stats},
             }
         )
-
-    def _read_scheme(self, first_read_end, periods) -> dict:
-        """The read scheme as measured: a volatile trace's first read ends one read after the
-        pulse; its period is the spacing of its reads (medians over traces)."""
-        scheme: dict = {"v_read_mV": self.v_read * 1e3}
-        if self.volatile and first_read_end.size:
-            read, period = float(np.median(first_read_end)), float(np.nanmedian(periods))
-            scheme.update(
-                read_ms=read * 1e3,
-                period_ms=period * 1e3 if math.isfinite(period) else None,
-                duty=read / period if math.isfinite(period) and period > 0 else None,
-            )
-        return scheme
-
-    def _threshold(self, set_rows) -> dict | None:
-        """The threshold of the set traces and what it came from (medians)."""
-        if not len(set_rows):
-            return None
-        g_on, g_off, hrs = (float(np.median(set_rows[:, k])) for k in (3, 4, 5))
-        floor = floor_conductance(self.compliance, self.v_read)
-        return {
-            "threshold_S": float(
-                np.median([threshold_conductance(a, b) for a, b in set_rows[:, 3:5]])
-            ),
-            "g_on_S": g_on,
-            "g_off_S": g_off,
-            "floor_S": floor,
-            "hrs_at_floor": hrs <= floor,
-        }
 
     @classmethod
     def result_plot(cls, result: RetentionResult) -> ResultPlot:
