@@ -132,20 +132,19 @@ def retention_pulse(
     else:
         measured = f"its median delay ({at.median:.3g} ms) is not shorter than its width"
     target = RETENTION_VSETS * (vset_mV or 0.0) * 1e-3
-    candidates = sorted(
-        (float(mv) * 1e-3, s)
-        for mv, s in delay.stats.delay_by_mV.items()
-        if float(mv) * 1e-3 >= target * (1 - 1e-3) and s.median is not None and s.p95 is not None
-    )
-    if not vset_mV or not candidates:
+    switching = []  # (amplitude V, p95 delay ms) at or above the target that switched
+    for mv, s in delay.stats.delay_by_mV.items():
+        if float(mv) * 1e-3 >= target * (1 - 1e-3) and s.median is not None and s.p95 is not None:
+            switching.append((float(mv) * 1e-3, s.p95))
+    if not vset_mV or not switching:
         missing = "no Vset was measured" if not vset_mV else "no amplitude above it switched"
         return kept, "table1", f"{table1}, though {measured}: {missing}"
-    amplitude, at = candidates[0]
-    pulse_width = min(max(float(f"{RETENTION_DELAYS * at.p95 * 1e-3:.2g}"), 1e-4), 100.0)
+    amplitude, p95 = min(switching)
+    pulse_width = min(max(float(f"{RETENTION_DELAYS * p95 * 1e-3:.2g}"), 1e-4), 100.0)
     why = (
         f"{amplitude * 1e3:g} mV ({amplitude * 1e3 / vset_mV:.2g} x the measured Vset), "
         f"{pulse_width * 1e3:g} ms ({RETENTION_DELAYS:g} x the p95 delay there, "
-        f"{at.p95:.3g} ms) instead of {table1}: {measured}"
+        f"{p95:.3g} ms) instead of {table1}: {measured}"
     )
     return {"pulse_v": amplitude, "pulse_width": pulse_width}, "adapted", why
 

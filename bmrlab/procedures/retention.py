@@ -436,7 +436,7 @@ class Retention(BmrProcedure[RetentionResult]):
                     column["first_read"], column["period"], self.v_read, timed=self.volatile
                 ),
                 "retention_threshold": threshold_summary(
-                    *(column[key][was_set] for key in ("g_on", "g_off", "hrs")), floor
+                    column["g_on"][was_set], column["g_off"][was_set], column["hrs"][was_set], floor
                 ),
                 "retention_fit": fit,
                 "stats": {"retention_ms": stats},
