@@ -17,6 +17,7 @@ from .units import format_quantity
 MAX_LOOPS = 200  # I-V loops drawn in one figure; a longer run shows evenly spaced cycles
 MAX_TRACES = 200  # retention traces drawn in one figure, likewise
 SET_TRACE = {"lw": 0.8, "alpha": 0.6}  # a retention trace the pulse set ...
+NOISE_READS = 5  # reads below the floor that show the read noise of the range
 NOT_SET_TRACE = {"lw": 0.9, "alpha": 0.9, "color": "0.25", "ls": "--", "zorder": 3}  # ... did not
 
 
@@ -147,22 +148,24 @@ def retention_decay(stored, result, path: Path) -> Path:
     evenly spaced ones of a long run, read one at a time from the file), log axes, with what
     the figure is made of: the threshold, the traces the pulse never set (grey, dashed), the
     floor of the fixed measure range (the HRS is taken there when below it) and the read
-    noise of that range, where a lost state's reads lie; the median retention marked."""
-    from .analysis.retention import floor_conductance, off_conductance, pulse_set
+    noise of that range (the 95th percentile of the reads below the floor), where a lost
+    state's reads lie; the median retention marked."""
+    from .analysis.retention import RANGE_FLOOR, floor_conductance, off_conductance, pulse_set
 
     parameters = stored.parameters
     v_read, compliance = parameters["v_read"], parameters["compliance"]
     traces = group_keys(stored, "trace")
     shown = evenly_spaced(traces, MAX_TRACES)
-    failed, hrs_reads = [], []  # the lines of traces the pulse did not set; every HRS read
+    floor = floor_conductance(compliance, v_read)
+    failed, below_floor = [], []  # the lines of traces the pulse did not set; noise reads
     with figure(path) as ax:
         for trace, data in stored.groups("trace", ["phase", "t_after_s", "i_A"]):
             hrs = np.abs(data["i_A"][data["phase"] == RetentionPhase.HRS_READ])
             read = (data["phase"] == RetentionPhase.READ) & (data["t_after_s"] > 0)
-            hrs_reads.append(hrs)
             if trace not in shown or not (read.any() and hrs.size):
                 continue
             g = np.abs(data["i_A"][read]) / v_read
+            below_floor += [x[x < floor] for x in (g, hrs / v_read)]
             was_set = pulse_set(g[0], off_conductance(hrs[-1], compliance, v_read))
             (line,) = ax.loglog(
                 data["t_after_s"][read] * 1e3,
@@ -173,26 +176,26 @@ def retention_decay(stored, result, path: Path) -> Path:
             if not was_set:
                 failed.append(line)
         if failed:
-            failed[0].set_label(f"pulse did not set the device ({len(failed)} traces)")
-        floor = floor_conductance(compliance, v_read)
+            traces_text = f"{len(failed)} trace" + ("s" if len(failed) > 1 else "")
+            failed[0].set_label(f"pulse did not set the device ({traces_text})")
         range_text = format_quantity(compliance, "A", 3)
         ax.axhline(
             floor,
             color="black",
             ls=":",
             lw=1,
-            label=f"floor of the {range_text} range (0.1 %): {floor:.2g} S",
+            label=f"floor of the {range_text} range ({RANGE_FLOOR:.1%}): {floor:.2g} S",
         )
-        noise = np.concatenate(hrs_reads) / v_read if hrs_reads else np.empty(0)
+        noise = np.concatenate(below_floor) if below_floor else np.empty(0)
         bottom = 0.3 * floor
-        if noise.size and 0 < np.percentile(noise, 95) < floor:
+        if noise.size >= NOISE_READS and np.percentile(noise, 95) > 0:
             level = float(np.percentile(noise, 95))
             bottom = 0.05 * level
             ax.axhspan(1e-13, level, color="0.88", zorder=0)
             ax.text(
                 0.01,
                 level,
-                f"read noise of the {range_text} range (HRS reads, p95): {level:.1g} S",
+                f"read noise of the {range_text} range: {level:.1g} S",
                 transform=ax.get_yaxis_transform(),
                 va="bottom",
                 fontsize=8,
@@ -213,7 +216,7 @@ def retention_decay(stored, result, path: Path) -> Path:
             kind = "window (censored)" if result.retention_censored else "median retention"
             ax.axvline(value, color="crimson", ls="--", label=f"{kind} {value:.3g} ms")
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=8, loc="center right")
+            ax.legend(fontsize=8, loc="best")
         ax.set_ylim(bottom=max(1e-13, bottom))
         ax.set_xlabel("time after the pulse (ms)")
         ax.set_ylabel(f"read conductance at {v_read * 1e3:g} mV (S)")
