@@ -9,6 +9,10 @@ window to 10 of it; 20 traces, each from a confirmed HRS.
 Nonvolatile devices: one pulse, then host-timed reads at log-spaced times up to ``window``
 (hours); a state that never fails is reported at the window, censored, as the literature
 does.
+
+The figure is over the traces the pulse set (analysis/retention.py); the result also holds
+the set probability, the measured type, the read scheme as measured and the threshold the
+traces were judged by, so that the figure can be read without the run's parameters.
 """
 
 import math
