@@ -165,15 +165,16 @@ def retention_summary(retentions, censored, was_set, floor: float | None = None)
 def failed_reason(traces: int, floor: float | None = None) -> str:
     """Why there is no retention when no trace was set; with the HRS below the ``floor`` of
     the measure range, a set smaller than ``SET_FACTOR`` floors cannot be told apart."""
+    which = "the one trace" if traces == 1 else f"any of {traces} traces"
     if floor is None:
         return (
-            f"the pulse did not set the device in any of {traces} traces (no first read "
+            f"the pulse did not set the device in {which} (no first read "
             f"{SET_FACTOR:g}x above the HRS): no retention to measure"
         )
     return (
-        f"no first read of {traces} traces was {SET_FACTOR:g}x above the floor of the measure "
-        f"range ({floor:.2g} S; the HRS reads were below it): the pulse did not set the "
-        "device, or the range is too coarse to tell"
+        f"the pulse did not set the device in {which}, or the measure range is too coarse "
+        f"to tell: no first read {SET_FACTOR:g}x above the floor of the measure range "
+        f"({floor:.2g} S; the HRS reads were below it)"
     )
 
 
