@@ -18,7 +18,8 @@ are added to its measured endurance.
 
 from dataclasses import dataclass, field
 
-from . import runner
+from . import runner, standard
+from .analysis.retention import TYPE_BOUNDARY_S
 from .procedures.iv_sweep import IvSweepResult
 from .procedures.pulse_delay import PulseDelayResult
 from .procedures.retention import RetentionResult
@@ -29,6 +30,8 @@ ORDER = ("iv-sweep", "pulse-delay", "retention", "endurance", "paired-pulse")
 DELAY_MULTIPLES = (1.5, 2.0, 2.5, 3.0, 4.0)  # delay amplitudes, in measured Vsets
 SET_PULSE_DELAYS = 3.0  # the endurance set pulse lasts this many p95 delays at least
 RELAX_RETENTIONS = 5.0  # endurance relaxation, in measured retentions
+RETENTION_VSETS = 1.5  # a retention pulse that sets the device: this many measured Vsets ...
+RETENTION_DELAYS = 1.5  # ... lasting this many p95 delays at that amplitude
 EXTRAS = ("delay_fit", "retention_fit", "ppf")  # results shown beside the Table 1 row
 
 Measured = dict[str, ProtocolResult]  # protocol -> its typed result
@@ -43,6 +46,7 @@ class Characterization:
     stats: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)  # ppf, delay fit, flags
     results: list = field(default_factory=list)  # runner.RunResult per protocol
+    notes: list = field(default_factory=list)  # choices made on the way and conflicts, in words
 
     @property
     def exit_status(self) -> int:
@@ -56,6 +60,7 @@ class Characterization:
             "conditions": self.conditions,
             "stats": self.stats,
             **self.extra,
+            "notes": self.notes,
             "runs": [
                 {"protocol": r.protocol, "status": r.status, "reason": r.reason, "run": r.run}
                 for r in self.results
@@ -69,9 +74,10 @@ class Characterization:
         }
 
 
-def delay_amplitudes(vset_mV, delay_at: float, limit: float) -> list[float]:
-    """The Table 1 amplitude and multiples of the measured Vset below the station limit."""
-    amplitudes = {round(delay_at, 6)}
+def delay_amplitudes(vset_mV, delay_at: float, limit: float, also=()) -> list[float]:
+    """The Table 1 amplitude, ``also`` (the retention pulse's, so that its delay is known)
+    and multiples of the measured Vset below the station limit."""
+    amplitudes = {round(delay_at, 6), *(round(v, 6) for v in also if v <= 0.9 * limit)}
     if vset_mV:
         amplitudes |= {
             round(k * vset_mV * 1e-3, 4)
@@ -90,6 +96,62 @@ def set_pulse(delay: PulseDelayResult | None, width: float) -> float | None:
         if s.median is not None and s.p95 is not None and s.p95 * 1e-3 * SET_PULSE_DELAYS <= width:
             return float(mv) * 1e-3
     return None
+
+
+def table1_retention_pulse(conditions: dict) -> tuple[float, float]:
+    """The retention pulse (V, s) of the test conditions: the device file's, else standard."""
+    if "retention_pulse_mV" in conditions:
+        return conditions["retention_pulse_mV"] * 1e-3, conditions["retention_pulse_ms"] * 1e-3
+    return standard.RETENTION_PULSE
+
+
+def _delay_at(delay: PulseDelayResult, v: float):
+    """The delay summary measured at amplitude ``v`` (None if it was not measured)."""
+    for mv, summary in delay.stats.delay_by_mV.items():
+        if abs(float(mv) * 1e-3 - v) <= 1e-6 + 1e-4 * v:
+            return summary
+    return None
+
+
+def retention_pulse(
+    delay: PulseDelayResult | None, vset_mV: float | None, conditions: dict
+) -> tuple[dict, str, str]:
+    """The retention pulse ``{pulse_v, pulse_width}``, which kind it is (``table1`` or
+    ``adapted``) and why: the Table 1 condition when the pulse-delay run measured a median
+    delay at its amplitude shorter than its width (it sets the device), else
+    ``RETENTION_VSETS`` measured Vsets (or the lowest switching amplitude above) lasting
+    ``RETENTION_DELAYS`` times the 95th-percentile delay measured there."""
+    v, width = table1_retention_pulse(conditions)
+    table1 = f"the Table 1 condition ({v * 1e3:g} mV, {width * 1e3:g} ms)"
+    kept = {"pulse_v": v, "pulse_width": width}
+    if delay is None:
+        return kept, "table1", f"{table1}: no pulse-delay measurement to judge it by"
+    at = _delay_at(delay, v)
+    if at is not None and at.median is not None and at.median * 1e-3 < width:
+        why = f"{table1}: its measured median delay ({at.median:.3g} ms) is shorter than its width"
+        return kept, "table1", why
+    if at is None:
+        measured = "its delay was not measured"
+    elif at.median is None:
+        measured = "most pulses at its amplitude did not switch"
+    else:
+        measured = f"its median delay ({at.median:.3g} ms) is not shorter than its width"
+    target = RETENTION_VSETS * (vset_mV or 0.0) * 1e-3
+    switching = []  # (amplitude V, p95 delay ms) at or above the target that switched
+    for mv, s in delay.stats.delay_by_mV.items():
+        if float(mv) * 1e-3 >= target * (1 - 1e-3) and s.median is not None and s.p95 is not None:
+            switching.append((float(mv) * 1e-3, s.p95))
+    if not vset_mV or not switching:
+        missing = "no Vset was measured" if not vset_mV else "no amplitude above it switched"
+        return kept, "table1", f"{table1}, though {measured}: {missing}"
+    amplitude, p95 = min(switching)
+    pulse_width = min(max(float(f"{RETENTION_DELAYS * p95 * 1e-3:.2g}"), 1e-4), 100.0)
+    why = (
+        f"{amplitude * 1e3:g} mV ({amplitude * 1e3 / vset_mV:.2g} x the measured Vset), "
+        f"{pulse_width * 1e3:g} ms ({RETENTION_DELAYS:g} x the p95 delay there, "
+        f"{p95:.3g} ms) instead of {table1}: {measured}"
+    )
+    return {"pulse_v": amplitude, "pulse_width": pulse_width}, "adapted", why
 
 
 def characterize(
@@ -113,7 +175,16 @@ def characterize(
         runner.prepare(station, protocol, overrides.get(protocol, {}))
     fresh = station.prober.unattended  # a pristine device for each protocol
     for k, protocol in enumerate(ORDER):
-        values = {**adapt(protocol, measured, conditions, limit), **overrides.get(protocol, {})}
+        adapted, why = adapt(protocol, measured, conditions, limit)
+        given = overrides.get(protocol, {})
+        values = {**adapted, **given}
+        if protocol == "retention":
+            choice = "given" if set(adapted) & set(given) else why.split(":")[0]
+            result.extra["retention_pulse_choice"] = choice
+            result.notes.append(
+                "retention pulse: "
+                + ("as given with --set" if choice == "given" else why.partition(": ")[2])
+            )
         procedure = runner.prepare(station, protocol, values)
         if k and fresh:
             station.prober.next_device()
@@ -148,21 +219,27 @@ def switched_cycles(measured: Measured) -> int:
     if isinstance(delay := measured.get("pulse-delay"), PulseDelayResult):
         total += sum(s.switched for s in delay.stats.delay_by_mV.values())
     if isinstance(retention := measured.get("retention"), RetentionResult):
-        total += sum(1 for v in retention.stats.retention_ms.values if v > 0)
+        total += retention.stats.retention_ms.set_traces
     return total
 
 
-def adapt(protocol: str, measured: Measured, conditions: dict, limit: float) -> dict:
-    """Parameters of ``protocol`` that follow from the earlier measurements."""
+def adapt(protocol: str, measured: Measured, conditions: dict, limit: float) -> tuple[dict, str]:
+    """Parameters of ``protocol`` that follow from the earlier measurements, and for the
+    retention pulse which kind it is and why (``kind: why``; '' for the others)."""
+    iv = measured.get("iv-sweep")
+    vset = iv.vset_mV if isinstance(iv, IvSweepResult) else None
+    delay = measured.get("pulse-delay")
+    delay = delay if isinstance(delay, PulseDelayResult) else None
     if protocol == "pulse-delay":
-        iv = measured.get("iv-sweep")
-        vset = iv.vset_mV if isinstance(iv, IvSweepResult) else None
         at = conditions.get("delay_at_mV", 100.0) * 1e-3
-        return {"amplitudes": delay_amplitudes(vset, at, limit), "delay_at": at}
+        also = [table1_retention_pulse(conditions)[0]]
+        return {"amplitudes": delay_amplitudes(vset, at, limit, also), "delay_at": at}, ""
+    if protocol == "retention":
+        values, kind, why = retention_pulse(delay, vset, conditions)
+        return values, f"{kind}: {why}"
     if protocol == "endurance":
         values = {}
-        delay = measured.get("pulse-delay")
-        set_v = set_pulse(delay if isinstance(delay, PulseDelayResult) else None, 10e-3)
+        set_v = set_pulse(delay, 10e-3)
         if set_v:
             values["set_v"] = set_v
         retention = measured.get("retention")
@@ -173,13 +250,14 @@ def adapt(protocol: str, measured: Measured, conditions: dict, limit: float) -> 
             and not retention.retention_censored
         ):
             values["relax"] = max(0.2, RELAX_RETENTIONS * retention.retention_ms * 1e-3)
-        return values
-    return {}
+        return values, ""
+    return {}, ""
 
 
-def collect(result: Characterization, measured: Measured, volatile: bool) -> None:
+def collect(result: Characterization, measured: Measured, declared: bool) -> None:
     """The Table 1 row, the spreads and the extras (flags, fits, PPF) from the protocols'
-    results, as JSON for the summary."""
+    results, as JSON for the summary. The type is the one the retention run measured (the
+    ``declared`` one of the test conditions where it could not tell), a conflict flagged."""
     figures: dict = {key: None for key in TABLE1}
     for run_result in measured.values():
         figures.update(run_result.table1())
@@ -187,7 +265,15 @@ def collect(result: Characterization, measured: Measured, volatile: bool) -> Non
         result.stats.update(stored.get("stats") or {})
         result.extra.update(run_result.flags())
         result.extra.update({key: stored[key] for key in EXTRAS if key in stored})
-    figures["volatile"] = volatile
+    retention = measured.get("retention")
+    found = retention.volatile if isinstance(retention, RetentionResult) else None
+    figures["volatile"] = declared if found is None else found
+    result.extra["type_measured"] = found is not None
+    result.extra["type_conflict"] = found is not None and found != declared
+    if isinstance(retention, RetentionResult):
+        note = type_note(retention, declared)
+        if note:
+            result.notes.append(note)
     result.figures = figures
 
 
@@ -222,6 +308,30 @@ def interval_note(c: Characterization) -> str:
     if not counts:
         return ""
     return "[low, high]: 95 % confidence interval of the median; n: " + ", ".join(counts)
+
+
+def type_note(retention: RetentionResult, declared: bool) -> str:
+    """What the Table 1 type rests on where it is not simply measured as declared: the
+    declared type where the retention run could not tell, a warning where they conflict."""
+    found, ms = retention.volatile, retention.retention_ms
+    if found is None:
+        why = (
+            "its pulse set no trace"
+            if ms is None
+            else f"the state outlasted its window ({ms:.3g} ms), shorter than the "
+            f"{TYPE_BOUNDARY_S:g} s that part the types"
+        )
+        return f"type: {type_name(declared)} as declared: the retention run could not tell ({why})"
+    if found != declared:
+        return (
+            f"warning: type measured {type_name(found)} (retention {ms:.3g} ms), but the test "
+            f"conditions declare it {type_name(declared)}"
+        )
+    return ""
+
+
+def type_name(volatile: bool) -> str:
+    return "volatile" if volatile else "nonvolatile"
 
 
 def table_row(c: Characterization) -> str:
@@ -260,7 +370,10 @@ def table_row(c: Characterization) -> str:
         ("Endurance (cycles)", endurance),
         ("Delay", delay),
         ("Retention", retention),
-        ("Type", "volatile" if f["volatile"] else "nonvolatile"),
+        (
+            "Type",
+            type_name(f["volatile"]) + (" (declared not)" if c.extra.get("type_conflict") else ""),
+        ),
     ]
     widths = [max(len(h), len(v)) for h, v in columns]
     header = " | ".join(h.ljust(w) for (h, _), w in zip(columns, widths, strict=True))

@@ -15,9 +15,13 @@ from matplotlib import ticker
 
 from .analysis.iv import NO_FIELD_DRIVEN, RESET_WORDS, IvPhase, ResetKind
 from .analysis.retention import RetentionPhase
+from .units import format_quantity
 
 MAX_LOOPS = 200  # I-V loops drawn in one figure; a longer run shows evenly spaced cycles
 MAX_TRACES = 200  # retention traces drawn in one figure, likewise
+SET_TRACE = {"lw": 0.8, "alpha": 0.6}  # a retention trace the pulse set ...
+NOISE_READS = 5  # reads below the floor that show the read noise of the range
+NOT_SET_TRACE = {"lw": 0.9, "alpha": 0.9, "color": "0.25", "ls": "--", "zorder": 3}  # ... did not
 
 
 PLAIN_LABELS = (1e-3, 1e4)  # log-axis tick values written as plain numbers (20, not 2x10^1)
@@ -286,30 +290,79 @@ def _with_se(value: float, se: float | None, digits: int | None = None) -> str:
 
 def retention_decay(stored, result, path: Path) -> Path:
     """Read conductance against time after the pulse, one line per trace (``MAX_TRACES``
-    evenly spaced ones of a long run, read one at a time from the file), log axes, with the
-    median retention marked."""
+    evenly spaced ones of a long run, read one at a time from the file), log axes, with what
+    the figure is made of: the threshold, the traces the pulse never set (grey, dashed), the
+    floor of the fixed measure range (the HRS is taken there when below it) and the read
+    noise of that range (the 95th percentile of the reads below the floor), where a lost
+    state's reads lie; the median retention marked."""
+    from .analysis.retention import RANGE_FLOOR, floor_conductance, off_conductance, pulse_set
+
     parameters = stored.parameters
-    v_read = parameters["v_read"]
+    v_read, compliance = parameters["v_read"], parameters["compliance"]
     traces = group_keys(stored, "trace")
     shown = evenly_spaced(traces, MAX_TRACES)
+    floor = floor_conductance(compliance, v_read)
+    failed, below_floor = [], []  # the lines of traces the pulse did not set; noise reads
     with figure(path) as ax:
         for trace, data in stored.groups("trace", ["phase", "t_after_s", "i_A"]):
-            if trace not in shown:
-                continue
+            hrs = np.abs(data["i_A"][data["phase"] == RetentionPhase.HRS_READ])
             read = (data["phase"] == RetentionPhase.READ) & (data["t_after_s"] > 0)
-            g = np.maximum(np.abs(data["i_A"][read]) / v_read, 1e-13)
-            ax.loglog(
+            if trace not in shown or not (read.any() and hrs.size):
+                continue
+            g = np.abs(data["i_A"][read]) / v_read
+            below_floor += [x[x < floor] for x in (g, hrs / v_read)]
+            was_set = pulse_set(g[0], off_conductance(hrs[-1], compliance, v_read))
+            (line,) = ax.loglog(
                 data["t_after_s"][read] * 1e3,
-                g,
-                lw=0.8,
-                alpha=0.6,
+                np.maximum(g, 1e-13),
                 marker="." if len(traces) == 1 else None,
+                **(SET_TRACE if was_set else NOT_SET_TRACE),
+            )
+            if not was_set:
+                failed.append(line)
+        if failed:
+            traces_text = f"{len(failed)} trace" + ("s" if len(failed) > 1 else "")
+            failed[0].set_label(f"pulse did not set the device ({traces_text})")
+        range_text = format_quantity(compliance, "A", 3)
+        ax.axhline(
+            floor,
+            color="black",
+            ls=":",
+            lw=1,
+            label=f"floor of the {range_text} range ({RANGE_FLOOR:.1%}): {floor:.2g} S",
+        )
+        noise = np.concatenate(below_floor) if below_floor else np.empty(0)
+        bottom = 0.3 * floor
+        if noise.size >= NOISE_READS and np.percentile(noise, 95) > 0:
+            level = float(np.percentile(noise, 95))
+            bottom = 0.05 * level
+            ax.axhspan(1e-13, level, color="0.88", zorder=0)
+            ax.text(
+                0.01,
+                level,
+                f"read noise of the {range_text} range: {level:.1g} S",
+                transform=ax.get_yaxis_transform(),
+                va="bottom",
+                fontsize=8,
+                color="0.3",
+            )
+        threshold = getattr(result, "retention_threshold", None)
+        if threshold is not None:
+            ax.axhline(
+                threshold.threshold_S,
+                color="navy",
+                ls="-.",
+                lw=1.2,
+                label=f"threshold sqrt(G_on G_off): {threshold.threshold_S:.2g} S"
+                + (" (G_off at the floor)" if threshold.hrs_at_floor else ""),
             )
         value = result.retention_ms if result is not None else None
         if value:
             kind = "window (censored)" if result.retention_censored else "median retention"
             ax.axvline(value, color="crimson", ls="--", label=f"{kind} {value:.3g} ms")
-            ax.legend()
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8, loc="best")
+        ax.set_ylim(bottom=max(1e-13, bottom))
         ax.set_xlabel("time after the pulse (ms)")
         ax.set_ylabel(f"read conductance at {v_read * 1e3:g} mV (S)")
         title = (

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bmrlab.characterize import TABLE1, characterize, table_row
+from bmrlab.characterize import TABLE1, characterize, retention_pulse, table_row
 from bmrlab.cli import main
 from bmrlab.device import load_device_file, preset_names
+from bmrlab.procedures.pulse_delay import PulseDelayResult
 from bmrlab.station import Station
 
 USER_DEVICE = Path(__file__).parent / "data" / "user-device.yaml"
@@ -51,8 +52,16 @@ def test_characterize_gives_the_published_figures(device, tmp_path):
     assert set(result.figures) == set(TABLE1)
     assert result.figures["volatile"] == spec.volatile
     assert_within_tolerance(result.figures, spec.published_figures())
-    for key in ("delay_at_mV", "retention_pulse_mV", "retention_pulse_ms"):
-        assert result.figures[key] == pytest.approx(getattr(spec.conditions, key))
+    assert result.figures["delay_at_mV"] == pytest.approx(spec.conditions.delay_at_mV)
+    pulse = [result.figures[key] for key in ("retention_pulse_mV", "retention_pulse_ms")]
+    table1 = [spec.conditions.retention_pulse_mV, spec.conditions.retention_pulse_ms]
+    if "retention_ms" in spec.published_figures():  # measured under its published pulse
+        assert result.extra["retention_pulse_choice"] == "table1"
+    if result.extra["retention_pulse_choice"] == "table1":
+        assert pulse == pytest.approx(table1)
+    else:  # the Table 1 pulse would not set it (cu-rdnaj-pt: 100 mV against a 120 mV Vset)
+        assert pulse[0] >= 1.5 * result.figures["vset_mV"] * 0.999
+        assert result.figures["retention_ms"] is not None
 
 
 def test_characterize_cli_json_table_and_figures(tmp_path, capsys):
@@ -107,6 +116,63 @@ def test_table_row_reads_like_table_1(tmp_path):
     assert header.split(" | ")[0].strip() == "Device" and "Vset (mV)" in header
     assert row.startswith("ag-pnw-ag") and "volatile" in row
     assert ">50" in row  # the window was still open after 50 cycles: censored
+
+
+def delays(by_mV: dict) -> PulseDelayResult:
+    """A pulse-delay result with (median, p95) ms at each amplitude (None: did not switch)."""
+    summaries = {
+        f"{mv:g}": {"median": m, "p95": p, "pulses": 20, "switched": 20 if m else 0}
+        for mv, (m, p) in by_mV.items()
+    }
+    first = next(iter(summaries.values()))
+    return PulseDelayResult.model_validate(
+        {
+            "delay_ms": first["median"],
+            "delay_at_mV": 100,
+            "stats": {"delay_ms": first, "delay_by_mV": summaries},
+        }
+    )
+
+
+def test_the_retention_pulse_is_the_table_1_one_only_where_it_sets_the_device():
+    table1 = {"retention_pulse_mV": 100, "retention_pulse_ms": 20}
+    kept, kind, why = retention_pulse(delays({100: (13.0, 19.0)}), 60, table1)
+    assert (kept, kind) == ({"pulse_v": 0.1, "pulse_width": 0.02}, "table1")
+    assert "13 ms" in why and "shorter than its width" in why
+    # a nonvolatile device with Vset 120 mV: 100 mV does not switch it
+    slow = delays({100: (None, None), 180: (1.5, 2.1), 240: (0.2, 0.3)})
+    adapted, kind, why = retention_pulse(slow, 120, table1)
+    assert kind == "adapted" and adapted == {"pulse_v": 0.18, "pulse_width": 3.2e-3}
+    assert "1.5 x the measured Vset" in why and "did not switch" in why
+    too_slow = delays({100: (25.0, 40.0), 180: (1.5, 2.1)})
+    assert "is not shorter than its width" in retention_pulse(too_slow, 120, table1)[2]
+    # nothing measured that sets it: the Table 1 pulse, and the reason
+    kept, kind, why = retention_pulse(delays({100: (None, None)}), 120, table1)
+    assert kind == "table1" and "no amplitude above it switched" in why
+
+
+def test_the_type_is_measured_and_a_conflict_with_the_declared_one_flagged(tmp_path):
+    declared = tmp_path / "declared-nonvolatile.yaml"  # the volatile device, declared otherwise
+    declared.write_text("name: mislabelled\nreference: a test\nvolatile: false\n")
+    with Station.load(device="ag-pnw-ag", device_file=str(declared)) as station:
+        result = characterize(
+            station,
+            tmp_path / "c.h5",
+            sample="s",
+            device="d",
+            overrides={
+                "iv-sweep": {"cycles": 3},
+                "endurance": {"max_cycles": 20},
+                "pulse-delay": {"pulses": 3},
+                "paired-pulse": {"repeats": 1},
+            },
+        )
+    retention = result.results[2]
+    assert retention.status == "finished", retention.reason
+    assert retention.figures["retention_ms"] < 100  # the state decayed after ms
+    assert result.figures["volatile"] is True and result.extra["type_conflict"]
+    assert any("declare it nonvolatile" in note for note in result.notes)
+    assert "volatile (declared not)" in table_row(result)
 
 
 def test_characterize_refuses_a_bad_protocol_parameter_before_sending(capsys):

@@ -87,6 +87,8 @@ def cmd_characterize(args) -> int:
         beside = comparison(result)  # '' when the device file publishes no figures
         if beside:
             print(beside)
+        for note in result.notes:  # the retention pulse used and why; a type conflict
+            print(note)
         for run in summary["runs"]:
             print(
                 f"  {run['protocol']:<13} {run['status']}"

@@ -9,6 +9,10 @@ window to 10 of it; 20 traces, each from a confirmed HRS.
 Nonvolatile devices: one pulse, then host-timed reads at log-spaced times up to ``window``
 (hours); a state that never fails is reported at the window, censored, as the literature
 does.
+
+The figure is over the traces the pulse set (analysis/retention.py); the result also holds
+the set probability, the measured type, the read scheme as measured and the threshold the
+traces were judged by, so that the figure can be read without the run's parameters.
 """
 
 import math
@@ -17,10 +21,18 @@ import numpy as np
 
 from .. import standard
 from ..analysis.retention import (
+    TYPE_BOUNDARY_S,
     RetentionPhase,
     fit_drift,
     fit_survival,
+    floor_conductance,
+    measured_volatile,
+    off_conductance,
+    read_scheme,
     retention_summary,
+    set_probability,
+    threshold_summary,
+    trace_record,
     trace_retention,
 )
 from ..errors import BadInput
@@ -69,18 +81,55 @@ def adapted_reads(retention, period, window, step) -> tuple[float, float]:
 
 
 class RetentionSpread(Spread):
-    """The retention (ms) over traces: the median over all of them (a censored trace counts
-    as at least its window), the spread of the traces that lost their state."""
+    """The retention (ms) over the traces the pulse set: the median over all of them (a
+    censored trace counts as at least its window) and its 95 % interval, the spread of the
+    traces that lost their state; the traces the pulse did not set are only counted."""
 
     traces: int = figure("", "traces measured", 0)
-    censored: int = figure("", "traces still on at the end of their window", 0)
+    set_traces: int = figure("", "traces the pulse set (the figure is over these)", 0)
+    failed_sets: int = figure("", "traces the pulse did not set (left out of the figure)", 0)
+    censored: int = figure("", "set traces still on at the end of their window", 0)
+
+
+class SetProbability(ResultModel):
+    """The fraction of pulses that set the device, with its bootstrap 95 % interval."""
+
+    value: float | None = figure("", "traces set / traces measured")
+    ci_low: float | None = figure("", "95 % interval, low")
+    ci_high: float | None = figure("", "95 % interval, high")
+    n: int = figure("", "traces measured", 0)
+
+
+class ReadScheme(ResultModel):
+    """How the state was read after the pulse (reads bias the device: part of the figure)."""
+
+    v_read_mV: float = figure("mV", "read voltage (0 V between reads)", ...)
+    read_ms: float | None = figure("ms", "length of one read (None: single readings)")
+    period_ms: float | None = figure("ms", "read period of the traces (None: log-spaced)")
+    duty: float | None = figure("", "fraction of the time at the read voltage")
+
+
+class RetentionThreshold(ResultModel):
+    """The conductance below which the state is lost, sqrt(G_on G_off) per trace: G_on the
+    first read after the pulse, G_off the HRS read before it, at least the floor of the fixed
+    measure range. Medians over the set traces."""
+
+    threshold_S: float = figure("S", "threshold sqrt(G_on G_off)", ...)
+    g_on_S: float = figure("S", "G_on: the first read after the pulse", ...)
+    g_off_S: float = figure("S", "G_off: the HRS read before the pulse, at least the floor", ...)
+    floor_S: float = figure("S", "floor: 0.1 % of the fixed measure range over v_read", ...)
+    hrs_at_floor: bool = flag(
+        "threshold_S", "HRS below the floor of the measure range: the threshold is set by the floor"
+    )
 
 
 class SurvivalFit(ResultModel):
-    """The fraction of traces still on at t: S(t) = exp(-(t / tau)^beta) (volatile)."""
+    """The fraction of set traces still on at t: S(t) = exp(-(t / tau)^beta) (volatile)."""
 
     tau_ms: float = figure("ms", "time constant tau", ...)
+    tau_ms_se: float | None = figure("ms", "standard error of tau")
     beta: float = figure("", "stretching exponent beta", ...)
+    beta_se: float | None = figure("", "standard error of beta")
     traces: int = figure("", "traces fitted", ...)
 
 
@@ -88,18 +137,33 @@ class DriftFit(ResultModel):
     """Power-law drift of a nonvolatile state: G = G_1s (t / 1 s)^-nu."""
 
     nu: float = figure("", "drift exponent nu", ...)
+    nu_se: float | None = figure("", "standard error of nu")
     G_1s_S: float = figure("S", "conductance 1 s after the pulse", ...)
+    G_1s_S_se: float | None = figure("S", "standard error of G_1s")
 
 
 class RetentionStats(ResultModel):
-    retention_ms: RetentionSpread = figure("ms", "retention per trace", ...)
+    retention_ms: RetentionSpread = figure("ms", "retention per set trace", ...)
 
 
 class RetentionResult(ProtocolResult):
-    retention_ms: float | None = figure("ms", "median retention over traces")
+    retention_ms: float | None = figure(
+        "ms", "median retention over the traces the pulse set (None: it set none)"
+    )
     retention_pulse_mV: float = figure("mV", "amplitude of the pulse before the reads", ...)
     retention_pulse_ms: float = figure("ms", "width of the pulse before the reads", ...)
     retention_censored: bool = flag("retention_ms", "lower bound: most traces censored")
+    volatile: bool | None = figure(
+        "",
+        f"measured type: true (volatile) when the retention is shorter than "
+        f"{TYPE_BOUNDARY_S:g} s, false (nonvolatile) when at least that, censored or not; "
+        "None: undetermined (no trace set, or censored by a shorter window)",
+    )
+    set_probability: SetProbability = figure("", "fraction of pulses that set the device", ...)
+    retention_read: ReadScheme = figure("", "read scheme of the figure", ...)
+    retention_threshold: RetentionThreshold | None = figure(
+        "", "threshold of the figure and how it was derived (None: no trace set)"
+    )
     retention_fit: SurvivalFit | DriftFit | None = figure(
         "",
         "survival of the on state (volatile) or drift of the conductance (nonvolatile); "
@@ -326,12 +390,14 @@ class Retention(BmrProcedure[RetentionResult]):
 
     def _g_off(self, hrs_current: float) -> float:
         """Off conductance from an HRS read, at least the floor of the fixed measure range."""
-        return max(abs(hrs_current), 1e-3 * self.compliance) / self.v_read
+        return off_conductance(hrs_current, self.compliance, self.v_read)
 
     def analyze(self, stored: StoredRun) -> RetentionResult:
-        """Trace by trace from the file (one trace in memory): its retention from its reads
-        and the HRS read before its pulse; then the median over traces and the fit."""
-        values, censored = [], []
+        """Trace by trace from the file (one trace in memory): whether its pulse set the
+        device and its retention, from its reads and the HRS read before its pulse; then the
+        median over the set traces, the set probability, the type, the read scheme and the
+        threshold, and the fit."""
+        records = []
         drift_t, drift_g = [np.empty(0)], [np.empty(0)]  # nonvolatile: its reads, for the fit
         for _, trace in stored.groups("trace", ["phase", "t_after_s", "i_A"]):
             read = trace["phase"] == RetentionPhase.READ
@@ -339,15 +405,25 @@ class Retention(BmrProcedure[RetentionResult]):
             if not (read.any() and hrs.any()):  # no reads, or no HRS read to start from
                 continue
             t, g = trace["t_after_s"][read], np.abs(trace["i_A"][read]) / self.v_read
-            value, cut = trace_retention(t, g, self._g_off(trace["i_A"][hrs][-1]))
-            values.append(value)
-            censored.append(cut)
+            record = trace_record(t, g, trace["i_A"][hrs][-1], self.compliance, self.v_read)
+            if record is None:
+                continue
+            records.append(record)
             if not self.volatile:  # one trace, a few reads per decade
                 drift_t.append(t)
                 drift_g.append(g)
-        stats = retention_summary(values, censored)
+        column = {
+            key: np.array([r[key] for r in records], dtype=float)
+            for key in ("retention", "g_on", "g_off", "hrs", "first_read", "period")
+        }
+        censored = np.array([r["censored"] for r in records], dtype=bool)
+        was_set = np.array([r["set"] for r in records], dtype=bool)
+        floor = floor_conductance(self.compliance, self.v_read)
+        floored = bool(records) and bool(np.median(column["hrs"]) <= floor)
+        values = column["retention"]
+        stats = retention_summary(values, censored, was_set, floor if floored else None)
         fit = (
-            fit_survival(values, censored)
+            fit_survival(values[was_set], censored[was_set])
             if self.volatile
             else fit_drift(np.concatenate(drift_t), np.concatenate(drift_g))
         )
@@ -358,6 +434,14 @@ class Retention(BmrProcedure[RetentionResult]):
                 "retention_pulse_mV": self.pulse_v * 1e3,
                 "retention_pulse_ms": self.pulse_width * 1e3,
                 "retention_censored": lower_bound,
+                "volatile": measured_volatile(stats["median"], lower_bound),
+                "set_probability": set_probability(was_set),
+                "retention_read": read_scheme(
+                    column["first_read"], column["period"], self.v_read, timed=self.volatile
+                ),
+                "retention_threshold": threshold_summary(
+                    column["g_on"][was_set], column["g_off"][was_set], column["hrs"][was_set], floor
+                ),
                 "retention_fit": fit,
                 "stats": {"retention_ms": stats},
             }
