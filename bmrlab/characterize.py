@@ -32,7 +32,15 @@ SET_PULSE_DELAYS = 3.0  # the endurance set pulse lasts this many p95 delays at 
 RELAX_RETENTIONS = 5.0  # endurance relaxation, in measured retentions
 RETENTION_VSETS = 1.5  # a retention pulse that sets the device: this many measured Vsets ...
 RETENTION_DELAYS = 1.5  # ... lasting this many p95 delays at that amplitude
-EXTRAS = ("delay_fit", "retention_fit", "ppf")  # results shown beside the Table 1 row
+# results shown beside the Table 1 row
+EXTRAS = (
+    "delay_fit",
+    "retention_fit",
+    "ppf",
+    "failed_sets",
+    "failed_resets",
+    "first_failed_cycle",
+)
 
 Measured = dict[str, ProtocolResult]  # protocol -> its typed result
 
@@ -87,15 +95,25 @@ def delay_amplitudes(vset_mV, delay_at: float, limit: float, also=()) -> list[fl
     return sorted(amplitudes)
 
 
-def set_pulse(delay: PulseDelayResult | None, width: float) -> float | None:
-    """The lowest measured amplitude whose delays (p95) fit ``SET_PULSE_DELAYS`` times in a
-    pulse of ``width``."""
+def set_pulse(delay: PulseDelayResult | None, width: float) -> dict:
+    """The endurance set pulse: the lowest measured amplitude whose delays (p95) fit
+    ``SET_PULSE_DELAYS`` times in a pulse of ``width``; for a device slower than that at
+    every amplitude, the amplitude with the shortest p95 delay and a pulse that long
+    ``SET_PULSE_DELAYS`` times ({} when no amplitude switched)."""
     if delay is None:
-        return None
-    for mv, s in sorted(delay.stats.delay_by_mV.items(), key=lambda x: float(x[0])):
-        if s.median is not None and s.p95 is not None and s.p95 * 1e-3 * SET_PULSE_DELAYS <= width:
-            return float(mv) * 1e-3
-    return None
+        return {}
+    switched = [
+        (float(mv) * 1e-3, s.p95 * 1e-3)
+        for mv, s in sorted(delay.stats.delay_by_mV.items(), key=lambda x: float(x[0]))
+        if s.median is not None and s.p95 is not None
+    ]
+    for amplitude, p95 in switched:
+        if p95 * SET_PULSE_DELAYS <= width:
+            return {"set_v": amplitude}
+    if not switched:
+        return {}
+    amplitude, p95 = min(switched, key=lambda pair: pair[1])
+    return {"set_v": amplitude, "set_width": float(f"{SET_PULSE_DELAYS * p95:.2g}")}
 
 
 def table1_retention_pulse(conditions: dict) -> tuple[float, float]:
@@ -238,10 +256,7 @@ def adapt(protocol: str, measured: Measured, conditions: dict, limit: float) -> 
         values, kind, why = retention_pulse(delay, vset, conditions)
         return values, f"{kind}: {why}"
     if protocol == "endurance":
-        values = {}
-        set_v = set_pulse(delay, 10e-3)
-        if set_v:
-            values["set_v"] = set_v
+        values = set_pulse(delay, 10e-3)
         retention = measured.get("retention")
         if (
             conditions.get("volatile", True)

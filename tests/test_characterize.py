@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bmrlab.characterize import TABLE1, characterize, retention_pulse, table_row
+from bmrlab.characterize import TABLE1, characterize, retention_pulse, set_pulse, table_row
 from bmrlab.cli import main
 from bmrlab.device import load_device_file, preset_names
 from bmrlab.procedures.pulse_delay import PulseDelayResult
@@ -129,9 +129,22 @@ def delays(by_mV: dict) -> PulseDelayResult:
         {
             "delay_ms": first["median"],
             "delay_at_mV": 100,
-            "stats": {"delay_ms": first, "delay_by_mV": summaries},
+            "stats": {
+                "delay_ms": first,
+                "delay_by_mV": summaries,
+                "set_energy_pJ": {},
+                "set_energy_by_mV": {},
+            },
         }
     )
+
+
+def test_the_endurance_set_pulse_fits_three_delays_or_lasts_three_at_the_fastest_amplitude():
+    fast = delays({60: (None, None), 90: (2.0, 4.0), 120: (0.5, 1.0)})
+    assert set_pulse(fast, 10e-3) == {"set_v": 0.12}  # 3 x 4 ms does not fit 10 ms
+    slow = delays({100: (30.0, 41.0), 150: (12.0, 20.0)})  # no amplitude fits 10 ms
+    assert set_pulse(slow, 10e-3) == {"set_v": 0.15, "set_width": 0.06}
+    assert set_pulse(delays({100: (None, None)}), 10e-3) == {}
 
 
 def test_the_retention_pulse_is_the_table_1_one_only_where_it_sets_the_device():
