@@ -35,7 +35,8 @@ class Station:
     """``device``: the simulated device (a preset, device file or reference part; simulated
     stations only). ``device_file``: the device file of the device under test, on any
     station: its test conditions and published figures (on a simulated station it is also
-    the simulated device unless ``device`` names one)."""
+    the simulated device unless ``device`` names one). ``sim_process``: the simulated
+    instruments run in a process of their own (the window: see sim/process.py)."""
 
     def __init__(
         self,
@@ -43,6 +44,7 @@ class Station:
         source: str = "station",
         device: str | None = None,
         device_file: str | None = None,
+        sim_process: bool = False,
     ):
         smu = config.instruments["smu"]
         off_modes = registry.SMUS[smu.model].off_modes
@@ -73,8 +75,10 @@ class Station:
         if config.simulated:
             from .sim.backend import register_bench  # the simulator only when it is used
             from .sim.builder import build_bench
+            from .sim.process import BenchProcess
 
-            self.sim = build_bench(config, device or device_file, self.clock)
+            make_bench = BenchProcess if sim_process else build_bench
+            self.sim = make_bench(config, device or device_file, self.clock)
             self._bench_key = register_bench(self.sim)
             spec = getattr(self.sim.preset, "spec", None)  # a reference part has none
             if self.device_file is None and spec is not None:
@@ -83,12 +87,16 @@ class Station:
 
     @classmethod
     def load(
-        cls, path=None, device: str | None = None, device_file: str | None = None
+        cls,
+        path=None,
+        device: str | None = None,
+        device_file: str | None = None,
+        sim_process: bool = False,
     ) -> "Station":
         """The station of ``path``, or a shipped template by name (default: a simulated
         2450)."""
         path = station_file(path)
-        return cls(load_station_config(path), _shown(path), device, device_file)
+        return cls(load_station_config(path), _shown(path), device, device_file, sim_process)
 
     @property
     def device_preset(self) -> str | None:
@@ -233,8 +241,11 @@ class Station:
         self.smu = self.generator = None
         if self.sim is not None:
             from .sim.backend import forget_bench
+            from .sim.process import BenchProcess
 
             forget_bench(self._bench_key)
+            if isinstance(self.sim, BenchProcess):
+                self.sim.close()
 
     def __enter__(self):
         return self

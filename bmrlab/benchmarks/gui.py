@@ -48,12 +48,12 @@ def plot_frame_ms() -> dict:
     return frames
 
 
-def gui_event_latency_ms() -> dict:
+def gui_event_latency_ms(sim_process: bool = True) -> dict:
     """How late a 10 ms timer of the window fires (median, 95th percentile) while a
     10^4-cycle endurance runs on the simulated station in the window's run thread."""
     app = _application()
     lateness = []
-    with tempfile.TemporaryDirectory() as folder, Station.load() as station:
+    with tempfile.TemporaryDirectory() as folder, Station.load(sim_process=sim_process) as station:
         settings = QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat)
         window = MainWindow(station, Path(folder) / "g.h5", settings)
         window.show()
