@@ -83,3 +83,52 @@ def gui_event_latency_ms(sim_process: bool = True) -> dict:
         "p95": float(np.percentile(values, 95)),
         "ticks": int(values.size),
     }
+
+
+def iv_batches(rows: int, cycle_rows: int = 652, batch_rows: int = 500):
+    """``rows`` rows of an I-V sweep as the SMU engine hands them over (batches of 500, cycles
+    of 652 levels: 0 -> +v -> 0 -> -v -> 0), for the live plot."""
+    levels = np.concatenate(
+        [np.linspace(0, 0.2, 163), np.linspace(0.2, 0, 163), np.linspace(0, -0.2, 163)]
+    )
+    levels = np.resize(np.r_[levels, np.linspace(-0.2, 0, cycle_rows - len(levels))], cycle_rows)
+    phases = np.repeat(np.arange(1, 5, dtype=np.int8), cycle_rows // 4 + 1)[:cycle_rows]
+    noise = np.random.default_rng(3)
+    for start in range(0, rows, batch_rows):
+        k = np.arange(start, min(rows, start + batch_rows))
+        v = levels[k % cycle_rows]
+        yield {
+            "t_s": k * 1e-3,
+            "v_V": v,
+            "v_src_V": v,
+            "i_A": v * 1e-6 * (1 + 0.02 * noise.standard_normal(len(k))),
+            "cycle": (k // cycle_rows + 1).astype(np.int64),
+            "phase": phases[k % cycle_rows],
+            "limit_hit": np.zeros(len(k), np.int8),
+        }
+
+
+def live_plot_bytes_per_row(rows: int = 1_000_000) -> dict:
+    """Memory the window's live plot holds (Python and numpy allocations, tracemalloc) after
+    ``rows`` rows of an I-V sweep, redrawn 15 times a second's worth of batches, per row."""
+    import tracemalloc
+
+    from ..gui.live_plot import LivePlot
+    from ..procedures import PROTOCOLS
+
+    app = _application()  # kept: the plot needs it alive
+    plot = LivePlot()
+    cls = PROTOCOLS["iv-sweep"]
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    plot.begin(cls.LIVE_PLOT, cls.COLUMNS)
+    for k, batch in enumerate(iv_batches(rows)):
+        plot.add(batch)
+        if k % 10 == 0:
+            plot.refresh()
+    plot.refresh()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    plot.close()
+    app.processEvents()
+    return {"rows": rows, "held_mb": held / 1e6, "bytes_per_row": held / rows}
