@@ -24,6 +24,7 @@ def run_protocol(
     device_id: str | None = None,
     figures_dir=None,
     stop=None,
+    compression: str | None = None,
     **values,
 ) -> runner.RunResult:
     """Run ``protocol`` with parameter ``values`` (numbers or strings like ``"150mV"``) and
@@ -31,7 +32,8 @@ def run_protocol(
     status). ``station``: a connected or loaded :class:`Station`, a station file or a shipped
     station's name (default: a simulated 2450); ``device``: a simulated device preset or file;
     ``device_file``: the device file of the device under test on any station (its test
-    conditions, and the published figures stored beside the measured ones).
+    conditions, and the published figures stored beside the measured ones); ``compression``:
+    this run's data-column filter, "none", "gzip" or "lzf" (default: the station's).
     Bad parameters raise :class:`BadInput` before any instrument is touched; a failed or
     aborted run returns with its status and reason (its data are in the file)."""
     if isinstance(station, Station):
@@ -40,12 +42,16 @@ def run_protocol(
                 "device, device_file: choose the device when loading the Station, "
                 "Station.load(path, device=..., device_file=...)"
             )
-        return _run(station, protocol, values, out, sample, device_id, figures_dir, stop)
+        return _run(
+            station, protocol, values, out, sample, device_id, figures_dir, stop, compression
+        )
     with Station.load(station, device, device_file) as loaded:
-        return _run(loaded, protocol, values, out, sample, device_id, figures_dir, stop)
+        return _run(
+            loaded, protocol, values, out, sample, device_id, figures_dir, stop, compression
+        )
 
 
-def _run(station, protocol, values, out, sample, device_id, figures_dir, stop):
+def _run(station, protocol, values, out, sample, device_id, figures_dir, stop, compression):
     procedure = runner.prepare(station, protocol, values)
     return runner.run(
         station,
@@ -55,4 +61,5 @@ def _run(station, protocol, values, out, sample, device_id, figures_dir, stop):
         device=device_id or station.device_preset or "device",
         figures_dir=figures_dir,
         stop=stop,
+        compression=compression,
     )

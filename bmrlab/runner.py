@@ -81,11 +81,14 @@ def run(
     stop: threading.Event | None = None,
     step: str = "",
     metadata: dict | None = None,
+    compression: str | None = None,
 ) -> RunResult:
     """Run a checked procedure and store it in ``out`` (HDF5); never raises for a failed run.
-    ``metadata``: the user's notes stored with the run (operator, chip, temperature...)."""
+    ``metadata``: the user's notes stored with the run (operator, chip, temperature...);
+    ``compression``: the data columns' filter for this run (default: the station's
+    ``storage: compression``)."""
     stop = stop or threading.Event()
-    store = Store(out, station.config.storage.compression)
+    store = Store(out, compression or station.config.storage.compression)
     store.check_writable()  # an unwritable file is refused before any instrument command
     connect_error = None
     if station.smu is None:

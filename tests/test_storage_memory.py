@@ -11,9 +11,12 @@ import h5py
 import numpy as np
 import pytest
 
+import bmrlab
 from bmrlab import runner
 from bmrlab.benchmarks.memory import measure_in_subprocess
+from bmrlab.cli import main
 from bmrlab.errors import BadInput
+from bmrlab.instruments.smu import plan_segments
 from bmrlab.paths import CONFIG_DIR, DEFAULT_STATION
 from bmrlab.station import Station
 from bmrlab.storage import Store, load_run
@@ -92,6 +95,32 @@ def test_the_station_file_chooses_the_compression(tmp_path):
     assert result.status == "finished"
     with h5py.File(tmp_path / "g.h5", "r") as handle:
         assert {handle[result.run][name].compression for name in handle[result.run]} == {"gzip"}
+
+
+def test_a_run_can_choose_its_own_compression(tmp_path):
+    out = tmp_path / "per-run.h5"
+    argv = ["run", "iv-sweep", "--set", "cycles=1", "--out", str(out), "--compression", "lzf"]
+    assert main(argv) == 0
+    plain = bmrlab.run_protocol("iv-sweep", out=out, cycles=1)  # the station's: none
+    with h5py.File(out, "r") as handle:
+        device = handle["sample/ag-pnw-ag"]
+        filters = {
+            run.name: {column.compression for column in run.values()} for run in device.values()
+        }
+    assert filters.pop(plain.run) == {None}
+    assert list(filters.values()) == [{"lzf"}]
+
+
+def test_an_unknown_compression_for_a_run_is_refused_before_any_instrument(tmp_path, capsys):
+    out = tmp_path / "refused.h5"
+    with pytest.raises(BadInput, match="compression = zip: one of none, lzf, gzip"):
+        bmrlab.run_protocol("iv-sweep", out=out, cycles=1, compression="zip")
+    assert not out.exists()
+    with pytest.raises(SystemExit) as refused:
+        main(["run", "iv-sweep", "--out", str(out), "--compression", "zip"])
+    assert refused.value.code == 2
+    assert "--compression: invalid choice: 'zip'" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_an_unknown_compression_is_refused_by_its_path(tmp_path):
@@ -194,3 +223,14 @@ def test_csv_is_exported_block_by_block_as_the_whole_run_would_be(tmp_path, monk
     load_run(path).data.to_csv(whole, index=False)
     monkeypatch.setattr(reader, "BLOCK_ROWS", 999)  # eleven blocks
     assert export_csv(path, None, tmp_path / "blocks.csv").read_text() == whole.read_text()
+
+
+def test_a_long_sweep_is_planned_one_segment_at_a_time():
+    levels = np.linspace(0.0, 0.1, 3000)  # longer than one list: two pieces per pass
+    plan = plan_segments(levels, repeat=10**9, max_list=2500, max_buffer=100_000)
+    first = [next(plan) for _ in range(4)]
+    assert [len(s.levels) for s in first] == [2500, 500, 2500, 500]
+    assert [s.first_index for s in first] == [0, 2500, 3000, 5500]
+    short = list(plan_segments(levels[:10], repeat=25_001, max_list=2500, max_buffer=100_000))
+    assert [s.count for s in short] == [10_000, 10_000, 5_001]
+    assert short[-1].first_index == 200_000

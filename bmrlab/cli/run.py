@@ -2,6 +2,7 @@
 
 import sys
 
+from ..config import COMPRESSIONS
 from .arguments import device_file_argument, parse_assignments, station_arguments
 
 
@@ -32,6 +33,11 @@ def register(commands) -> None:
         help="device id on the sample (default: the device's preset or file name, else 'device')",
     )
     parser.add_argument("--figures", metavar="DIR", help="also write the run's PNG figures to DIR")
+    parser.add_argument(
+        "--compression",
+        choices=COMPRESSIONS,
+        help="filter of this run's data columns (default: the station's storage: compression)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.set_defaults(command=cmd_run)
 
@@ -56,6 +62,7 @@ def cmd_run(args) -> int:
                 device=device,
                 figures_dir=args.figures,
                 on_event=progress.on_event,
+                compression=args.compression,
             )
     run_report(result, device, args.json)
     if result.disk_full:  # the one line a user must not miss; the next run is refused

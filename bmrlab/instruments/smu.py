@@ -15,6 +15,7 @@ it is sent.
 
 import logging
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,25 +61,23 @@ class Segment:
     first_index: int  # index of its first reading within the whole sweep
 
 
-def plan_segments(levels, repeat: int, max_list: int, max_buffer: int) -> list[Segment]:
-    """Split ``repeat`` passes over ``levels`` into lists and counts the instrument holds."""
+def plan_segments(levels, repeat: int, max_list: int, max_buffer: int) -> Iterator[Segment]:
+    """Split ``repeat`` passes over ``levels`` into lists and counts the instrument holds,
+    one at a time (a day-long sweep is not planned ahead in memory)."""
     levels = np.asarray(levels, dtype=float)
-    segments, index = [], 0
+    index = 0
     if len(levels) <= max_list:
         per_segment = max(1, max_buffer // len(levels))
-        remaining = repeat
-        while remaining:
-            count = min(per_segment, remaining)
-            segments.append(Segment(levels, count, index))
+        for done in range(0, repeat, per_segment):
+            count = min(per_segment, repeat - done)
+            yield Segment(levels, count, index)
             index += count * len(levels)
-            remaining -= count
-        return segments
+        return
     pieces = [levels[k : k + max_list] for k in range(0, len(levels), max_list)]
     for _ in range(repeat):
         for piece in pieces:
-            segments.append(Segment(piece, 1, index))
+            yield Segment(piece, 1, index)
             index += len(piece)
-    return segments
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def _clean(name: str) -> str:
 def column_filters(compression: str) -> dict:
     """The h5py dataset options of a data column for ``compression`` (one of COMPRESSIONS)."""
     if compression not in COMPRESSIONS:
-        raise ValueError(f"compression {compression!r}: one of {', '.join(COMPRESSIONS)}")
+        raise BadInput(f"compression = {compression}: one of {', '.join(COMPRESSIONS)}")
     if compression == "none":
         return {}
     return {
