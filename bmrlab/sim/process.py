@@ -37,7 +37,11 @@ def _serve(connection, config, device, start_time) -> None:
     from .builder import build_bench
 
     clock = VirtualClock(start_time) if start_time is not None else WallClock()
-    bench = build_bench(config, device, clock)
+    try:
+        bench = build_bench(config, device, clock)
+    except Exception as error:  # said in the window's process, where the station is loaded
+        connection.send((("raise", error), clock.now()))
+        return
     names = {resource: instrument.name for resource, instrument in bench.instruments.items()}
     connection.send((("ok", names), clock.now()))
     while True:
@@ -48,15 +52,17 @@ def _serve(connection, config, device, start_time) -> None:
         if clock.virtual:
             clock.advance_to(now)
         try:
-            if operation == "push_error":
+            if operation == "handle":
+                answer = bench.handle(*args)
+            elif operation == "check_alive":
+                answer = bench.check_alive(*args)
+            elif operation == "push_error":
                 resource, code, text = args
                 answer = bench.instruments[resource].push_error(code, text)
             elif operation == "output":
                 answer = bench.by_name(args[0]).output
-            elif operation == "fresh_device":
+            else:  # fresh_device
                 answer = bench.fresh_device(*args).name
-            else:  # handle, check_alive
-                answer = getattr(bench, operation)(*args)
             reply = ("ok", answer)
         except Exception as error:  # Disconnected, Unresponsive, a simulator fault: the caller's
             reply = ("raise", error)
@@ -101,7 +107,11 @@ class BenchProcess:
         if not self._connection.poll(START_TIMEOUT_S):
             self.close()
             raise RuntimeError("the simulated station's process did not start")
-        names = self._reply()
+        try:
+            names = self._reply()
+        except Exception:
+            self.close()
+            raise
         self.instruments = {
             resource: RemoteInstrument(self, resource, name) for resource, name in names.items()
         }
