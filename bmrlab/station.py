@@ -35,7 +35,8 @@ class Station:
     """``device``: the simulated device (a preset, device file or reference part; simulated
     stations only). ``device_file``: the device file of the device under test, on any
     station: its test conditions and published figures (on a simulated station it is also
-    the simulated device unless ``device`` names one)."""
+    the simulated device unless ``device`` names one). ``sim_process``: the simulated
+    instruments run in a process of their own (the window: see sim/process.py)."""
 
     def __init__(
         self,
@@ -43,6 +44,7 @@ class Station:
         source: str = "station",
         device: str | None = None,
         device_file: str | None = None,
+        sim_process: bool = False,
     ):
         smu = config.instruments["smu"]
         off_modes = registry.SMUS[smu.model].off_modes
@@ -74,10 +76,13 @@ class Station:
         if config.simulated:
             from .sim.backend import register_bench  # the simulator only when it is used
             from .sim.builder import build_bench
+            from .sim.process import BenchProcess
 
             wafer = self._wafer(config, source, device)
             nominal = wafer.device if wafer else None  # the wafer's devices' file
-            self.sim = build_bench(config, device or nominal or device_file, self.clock)
+            # the simulated prober steps the bench in this process: a wafer keeps it here
+            make_bench = BenchProcess if sim_process and wafer is None else build_bench
+            self.sim = make_bench(config, device or nominal or device_file, self.clock)
             if wafer is not None:
                 from .sim.sentio import SimSentio
 
@@ -118,12 +123,16 @@ class Station:
 
     @classmethod
     def load(
-        cls, path=None, device: str | None = None, device_file: str | None = None
+        cls,
+        path=None,
+        device: str | None = None,
+        device_file: str | None = None,
+        sim_process: bool = False,
     ) -> "Station":
         """The station of ``path``, or a shipped template by name (default: a simulated
         2450)."""
         path = station_file(path)
-        return cls(load_station_config(path), _shown(path), device, device_file)
+        return cls(load_station_config(path), _shown(path), device, device_file, sim_process)
 
     @property
     def device_preset(self) -> str | None:
@@ -276,8 +285,11 @@ class Station:
         self.smu = self.generator = None
         if self.sim is not None:
             from .sim.backend import forget_bench
+            from .sim.process import BenchProcess
 
             forget_bench(self._bench_key)
+            if isinstance(self.sim, BenchProcess):
+                self.sim.close()
 
     def __enter__(self):
         return self

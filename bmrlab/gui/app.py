@@ -23,7 +23,7 @@ def main(
     app = QApplication.instance() or QApplication(sys.argv[:1])
     settings = QSettings("bmrlab", "gui")
     station_file = station_file or settings.value("station") or None
-    with Station.load(station_file, device, device_file) as station:
+    with Station.load(station_file, device, device_file, sim_process=True) as station:
         if station_file:
             settings.setValue("station", str(station_file))
         window = MainWindow(station, out, settings)

@@ -1,6 +1,8 @@
-"""A live plot fed with batches: the data are kept as they come, and 15 times a second each
-curve is redrawn from a min/max decimation of its points, clipped to the view, so a
-million-point run never slows the window.
+"""A live plot fed with batches. Its memory and its work per frame are bounded whatever the
+run's length: each curve (group) keeps at most about ``GROUP_ROWS`` rows, thinned by min/max
+so every peak stays (kept_rows.py), and at most ``GROUPS`` curves are kept, the first and the
+latest ones, older ones thinned to every other; 15 times a second only the curves that
+received rows are redrawn, clipped to the view.
 
 What is drawn comes from the protocol's ``LIVE_PLOT``: ``x`` and ``y`` columns, ``log_x`` and
 ``log_y``, ``abs_y``; ``group``, a column whose values are separate curves (never joined by a
@@ -19,6 +21,7 @@ from PyQt6.QtCore import pyqtSignal
 
 from ..decimate import peak_decimate
 from ..units import format_quantity
+from .kept_rows import KeptRows
 
 COLORS = [
     "#1f4e9c",
@@ -33,6 +36,8 @@ COLORS = [
     "#e84393",
 ]
 LEGEND_ENTRIES = 10  # more legend values share the colours, unnamed
+GROUP_ROWS = 2000  # rows a curve keeps after thinning (min and max of 1000 slices)
+GROUPS = 40  # curves kept: the first, the latest 20, every other of those between
 
 COLUMN_NAMES = {
     "t_s": "time",
@@ -125,11 +130,12 @@ class LivePlot(pg.PlotWidget):
         self.showGrid(x=True, y=True, alpha=0.3)
         self.spec: dict = {}
         self.units: dict = {}
-        self.parts: dict = {}  # group -> ([x arrays], [y arrays])
+        self.groups: dict = {}  # group -> KeptRows, in order of arrival
         self.legend_of: dict = {}  # group -> legend value
         self.colors: dict = {}  # legend value -> colour index
         self.curves: dict = {}
         self.named: set = set()  # legend values with an entry
+        self.changed: set = set()  # groups with rows not drawn yet
         self.legend = self.addLegend(
             offset=(-10, -10),
             labelTextSize="8pt",
@@ -138,13 +144,11 @@ class LivePlot(pg.PlotWidget):
             pen=pg.mkPen("#bbb"),
         )
         self.declared: dict = {}  # the protocol's LIVE_PLOT, before the user's choices
-        self.batches: list = []  # every batch as it came, to redraw other columns
-        self.dirty = False
         self.scene().sigMouseMoved.connect(self._moved)
 
     def begin(self, spec: dict, units: dict, title: str = "") -> None:
         """A new run (or a stored one): its LIVE_PLOT description and column units."""
-        self.declared, self.batches = spec, []
+        self.declared, self.groups, self.legend_of, self.colors = spec, {}, {}, {}
         self.setTitle(title, color="#222", size="10pt")
         self._setup(spec, units)
         self.began.emit()
@@ -161,8 +165,7 @@ class LivePlot(pg.PlotWidget):
         if (x, y) != (declared.get("x", "t_s"), declared.get("y", "i_A")):
             spec.pop("symbols", None)  # the protocol's dots belong to its own view
         self._setup(spec, self.units)
-        for batch in self.batches:
-            self._add(batch)
+        self.changed = set(self.groups)
         self.refresh()
 
     def _moved(self, position) -> None:
@@ -187,8 +190,7 @@ class LivePlot(pg.PlotWidget):
         self.legend.setOffset((-10, -10))  # bottom right
         self.legend.setColumnCount(2)
         self.spec, self.units = spec, units
-        self.parts, self.legend_of, self.colors, self.curves = {}, {}, {}, {}
-        self.named = set()
+        self.curves, self.named, self.changed = {}, set(), set()
         x, y = spec.get("x", "t_s"), spec.get("y", "i_A")
         self.setLogMode(x=bool(spec.get("log_x")), y=bool(spec.get("log_y")))
         for side, key, log in (("bottom", x, spec.get("log_x")), ("left", y, spec.get("log_y"))):
@@ -201,46 +203,73 @@ class LivePlot(pg.PlotWidget):
         self.enableAutoRange()
 
     def add(self, batch: dict) -> None:
-        self.batches.append(batch)
-        self._add(batch)
-
-    def _add(self, batch: dict) -> None:
-        x_key, y_key = self.spec.get("x", "t_s"), self.spec.get("y", "i_A")
-        if x_key not in batch or y_key not in batch:
-            return
-        shown = np.ones(len(batch[x_key]), dtype=bool)
+        """Rows of the run (column -> array): kept per group, thinned as they grow."""
+        length = len(next((v for v in batch.values() if np.ndim(v)), ()))
+        shown = np.ones(length, dtype=bool)
         for column, values in self.spec.get("hide", {}).items():
             if column in batch:
                 shown &= ~np.isin(np.asarray(batch[column]), values)
         batch = {
-            k: np.asarray(v)[shown] for k, v in batch.items() if np.ndim(v) and len(v) == len(shown)
+            k: np.asarray(v)[shown] for k, v in batch.items() if np.ndim(v) and len(v) == length
         }
-        x = batch[x_key].astype(float)
-        y = batch[y_key].astype(float)
-        if self.spec.get("abs_y"):
-            y = np.abs(y)
-        n = len(x)
+        if not shown.any():
+            return
         group_key = self.spec.get("group")
         legend_key = self.spec.get("legend", group_key)
-        groups = np.asarray(batch[group_key]) if group_key in batch else np.zeros(n)
-        legends = np.asarray(batch[legend_key]) if legend_key in batch else groups
-        segment = (
-            np.asarray(batch[self.spec["segment"]]) if self.spec.get("segment") in batch else None
-        )
-        for g in dict.fromkeys(groups.tolist()):  # in order of arrival
-            sel = groups == g
-            xs, ys = x[sel], y[sel]
-            if segment is not None:  # a NaN where the segment changes breaks the line
-                cut = np.flatnonzero(np.diff(segment[sel]) != 0) + 1
-                xs, ys = np.insert(xs, cut, np.nan), np.insert(ys, cut, np.nan)
-            parts = self.parts.setdefault(g, ([], []))
-            parts[0].append(xs)
-            parts[1].append(ys)
-            if g not in self.legend_of:
-                value = legends[sel][0].item()
+        groups = batch[group_key] if group_key in batch else np.zeros(int(shown.sum()))
+        legends = batch[legend_key] if legend_key in batch else groups
+        values, first, inverse = np.unique(groups, return_index=True, return_inverse=True)
+        rows_of = np.split(np.argsort(inverse, kind="stable"), np.cumsum(np.bincount(inverse)))
+        for k in np.argsort(first):  # the groups in order of arrival
+            g, rows = values[k].item(), rows_of[k]
+            if g not in self.groups:
+                self.groups[g] = KeptRows(GROUP_ROWS)
+                value = legends[rows[0]].item()
                 self.legend_of[g] = value
-                self.colors.setdefault(value, len(self.colors))
-        self.dirty = True
+                self.colors.setdefault(value, max(self.colors.values(), default=-1) + 1)
+            self.groups[g].add({name: v[rows] for name, v in batch.items()}, self._drawn_y)
+            self.changed.add(g)
+            while len(self.groups) > GROUPS:
+                self._thin_groups()
+
+    def _drawn_y(self, columns: dict) -> np.ndarray:
+        """The y a curve shows (what thinning keeps the peaks of); NaN where not drawable."""
+        y = columns.get(self.spec.get("y", "i_A"))
+        if y is None:
+            return np.zeros(len(next(iter(columns.values()))))
+        y = np.abs(y.astype(float)) if self.spec.get("abs_y") else y.astype(float)
+        return np.where(y > 0, y, np.nan) if self.spec.get("log_y") else y
+
+    def _thin_groups(self) -> None:
+        """Drop every other curve between the first and the latest ``GROUPS // 2``."""
+        older = list(self.groups)[1 : -GROUPS // 2]
+        for g in older[::2]:
+            del self.groups[g]
+            self.changed.discard(g)
+            value = self.legend_of.pop(g)
+            curve = self.curves.pop(g, None)
+            if curve is not None:
+                self.removeItem(curve)
+                self.legend.removeItem(curve)
+            if value not in self.legend_of.values():
+                self.colors.pop(value, None)
+                self.named.discard(value)
+
+    def xy(self, group) -> tuple[np.ndarray, np.ndarray]:
+        """The points of a group's curve as drawn: NaN breaks the line where the segment
+        changes, and on a log axis where a value is not positive."""
+        columns = self.groups[group].columns()
+        x_key, y_key = self.spec.get("x", "t_s"), self.spec.get("y", "i_A")
+        if x_key not in columns or y_key not in columns:
+            return np.array([]), np.array([])
+        x, y = columns[x_key].astype(float), self._drawn_y(columns)
+        if self.spec.get("log_x"):
+            x = np.where(x > 0, x, np.nan)
+        segment = columns.get(self.spec.get("segment", ""))
+        if segment is not None:  # a NaN where the segment changes breaks the line
+            cut = np.flatnonzero(np.diff(segment) != 0) + 1
+            x, y = np.insert(x, cut, np.nan), np.insert(y, cut, np.nan)
+        return x, y
 
     def legend_name(self, value) -> str:
         key = self.spec.get("legend", self.spec.get("group"))
@@ -252,17 +281,10 @@ class LivePlot(pg.PlotWidget):
         return f"{column_name(key)} {text}"
 
     def refresh(self) -> None:
-        """Redraw the curves that received data since the last refresh."""
-        if not self.dirty:
-            return
-        for group, (xs, ys) in self.parts.items():
-            x, y = np.concatenate(xs), np.concatenate(ys)
-            if self.spec.get("log_y"):
-                y = np.where(y > 0, y, np.nan)
-            if self.spec.get("log_x"):
-                x = np.where(x > 0, x, np.nan)
-            if len(xs) > 1:
-                self.parts[group] = ([x], [y])
+        """Redraw the curves that received rows since the last refresh."""
+        changed, self.changed = self.changed, set()
+        for group in changed:
+            x, y = self.xy(group)
             if not (np.isfinite(x) & np.isfinite(y)).any():
                 continue  # nothing drawable yet (e.g. no positive value on a log axis)
             curve = self.curves.get(group)
@@ -284,11 +306,16 @@ class LivePlot(pg.PlotWidget):
                     self.legend.setVisible(True)
                     self.named.add(value)
             curve.setData(*peak_decimate(x, y))
-        self.dirty = False
 
     def points(self) -> int:
+        """Rows held for drawing (with an x)."""
+        x_key = self.spec.get("x", "t_s")
         return sum(
-            int(np.isfinite(a).sum()) if a.dtype.kind == "f" else len(a)
-            for xs, _ in self.parts.values()
-            for a in xs
+            int(np.isfinite(kept.columns()[x_key].astype(float)).sum())
+            for kept in self.groups.values()
+            if x_key in kept.columns()
         )
+
+    def nbytes(self) -> int:
+        """Bytes of the rows held (the curves' drawn copies are bounded alike)."""
+        return sum(kept.nbytes() for kept in self.groups.values())

@@ -208,6 +208,13 @@ class Endurance(BmrProcedure[EnduranceResult]):
             defaults.update(reset_v=standard.SWEEP_V_MAX, relax=0.02)
         return defaults
 
+    def estimated_duration(self) -> float:
+        """At most: every cycle up to ``max_cycles`` (the run ends once the window closes)."""
+        cycle = self.set_width + self.relax
+        if self.reset_v > 0:
+            cycle *= 2
+        return self.max_cycles * cycle
+
     def check(self, station) -> None:
         guard = station.guard
         guard.check_voltage("set_v", self.set_v)

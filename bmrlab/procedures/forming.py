@@ -76,6 +76,12 @@ class Forming(BmrProcedure[FormingResult]):
     compliance = compliance_parameter()
     nplc = nplc_parameter(0.05, "aperture of each reading")
 
+    def estimated_duration(self) -> float:
+        """At most: at every amplitude up to ``stop`` a pulse, the 0 V step after it and the
+        instrument's set-up (about the width again), and a read (``nplc`` cycles at 50 Hz)."""
+        amplitudes = int((self.stop - self.start) / self.increment + 0.5) + 1
+        return amplitudes * (2 * self.width + self.nplc / 50)
+
     def check(self, station) -> None:
         station.guard.check_voltage("stop", self.stop)
         station.guard.check_compliance("compliance", self.compliance)

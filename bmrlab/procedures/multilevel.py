@@ -77,6 +77,12 @@ class Multilevel(BmrProcedure[MultilevelResult]):
     )
     nplc = nplc_parameter(0.05, "aperture of each reading")
 
+    def estimated_duration(self) -> float:
+        """Each set pulse after one rest (0.5 s, doubled only if the HRS is slow to come
+        back) and a reset if there is one."""
+        reset = 20e-3 if self.v_reset > 0 else 0.0
+        return len(self.compliances) * self.repeats * (0.5 + reset + self.set_width)
+
     def check(self, station) -> None:
         guard = station.guard
         guard.check_voltage("set_v", self.set_v)

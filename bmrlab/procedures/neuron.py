@@ -102,6 +102,11 @@ class Neuron(BmrProcedure[NeuronResult]):
     rest = rest_parameter("before each train")
     max_rest = max_rest_parameter()
 
+    def estimated_duration(self) -> float:
+        """At most: every train to ``max_spikes``, one rest before each but the first."""
+        trains = sum(self.max_spikes * spacing for spacing in self.spacings) * self.repeats
+        return trains + (len(self.spacings) * self.repeats - 1) * self.rest
+
     def check(self, station) -> None:
         station.guard.check_voltage("spike_v", self.spike_v)
         station.guard.check_compliance("compliance", self.compliance)

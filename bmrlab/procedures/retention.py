@@ -261,6 +261,13 @@ class Retention(BmrProcedure[RetentionResult]):
             defaults.update(volatile=False, traces=1, window=3600.0)
         return defaults
 
+    def estimated_duration(self) -> float:
+        """At most: every trace read to the window (later traces are shortened to the first
+        one's retention), one rest before each but the first."""
+        if not self.volatile:
+            return self.pulse_width + self.window
+        return self.traces * (self.pulse_width + self.window) + (self.traces - 1) * self.rest
+
     def check(self, station) -> None:
         guard = station.guard
         guard.check_voltage("pulse_v", self.pulse_v)

@@ -118,6 +118,13 @@ class StpLtp(BmrProcedure[StpLtpResult]):
     compliance = compliance_parameter()
     nplc = nplc_parameter(0.1, "aperture of each sample")
 
+    def estimated_duration(self) -> float:
+        """Each train, its hold, and the rest (1 s) and reset before each train but the
+        first."""
+        reset = 1.0 + (20e-3 if self.v_reset > 0 else 0.0)
+        trains = sum(self.pulses * spacing + self.hold for spacing in self.spacings)
+        return trains + (len(self.spacings) - 1) * reset
+
     def check(self, station) -> None:
         guard = station.guard
         guard.check_voltage("pulse_v", self.pulse_v)
