@@ -51,7 +51,8 @@ def _round(value: float) -> float:
 
 def figure_sets(n: int, volatile: bool, seed: int = 15) -> list[dict]:
     """``n`` device files (as dicts) from a Latin-hypercube sample of the figure space."""
-    sample = qmc.LatinHypercube(d=len(DIMENSIONS), seed=seed).random(n)
+    # the two types from their own hypercubes: independent samples
+    sample = qmc.LatinHypercube(d=len(DIMENSIONS), seed=2 * seed + volatile).random(n)
     files = []
     for k, row in enumerate(sample):
         value = {}
@@ -126,3 +127,32 @@ def spread(values: list[float]) -> dict:
     median = float(np.median(values))
     departure = max(abs(v / median - 1) for v in values) if median else 0.0
     return {"median": median, "min": min(values), "max": max(values), "max_departure": departure}
+
+
+# the conflicts a calibration refusal names (bmrlab/sim/calibration.py)
+PHYSICAL_CONFLICTS = (
+    "do not fit one switch",
+    "would set this device within",
+    "leaves no state to retain",
+    "no dissolution rate",
+    "no field-driven reset",
+    "no switch of this model",
+    "cannot be met by a sweep",
+)
+FIGURE_WORDS = {
+    "vset_mV": "Vset",
+    "vreset_mV": "Vreset",
+    "retention_ms": "retention of",
+    "delay_ms": "delay of",
+    "on_off_ratio": "On/Off",
+    "endurance_cycles": "endurance",
+}
+
+
+def refusal_is_physical(message: str, spec: dict) -> bool:
+    """Whether a calibration refusal names a physical conflict, and no figure the device
+    file does not give."""
+    unwritten = [w for key, w in FIGURE_WORDS.items() if key not in spec.get("published", {})]
+    return any(c in message for c in PHYSICAL_CONFLICTS) and not any(
+        w in message for w in unwritten
+    )

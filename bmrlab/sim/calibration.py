@@ -103,12 +103,14 @@ class Protocols:
         # the amplitude whose delay the pulse-delay analysis reports
         self.delay_at = pulse_delay.delay_at or pulse_delay.amplitudes[0]
         self.delay_compliance = pulse_delay.compliance
+        self._vset_cycles: dict[float, IvCycle] = {}
 
-    @functools.lru_cache(maxsize=8)
     def vset_cycle(self, vset: float) -> IvCycle:
         """The I-V cycle continued beyond its peak, so that a slow set still has a Vset."""
-        v_max = max(self.iv_sweep.v_max, 3 * vset + 0.1)
-        return IvCycle.of(self.configured(IvSweep, v_max=v_max))
+        if vset not in self._vset_cycles:
+            v_max = max(self.iv_sweep.v_max, 3 * vset + 0.1)
+            self._vset_cycles[vset] = IvCycle.of(self.configured(IvSweep, v_max=v_max))
+        return self._vset_cycles[vset]
 
     def configured(self, protocol, **values):
         """``protocol`` with the defaults the conditions imply, then ``values``."""
@@ -260,6 +262,7 @@ def model_figures(params: ModelParams, volatile: bool, conditions: dict) -> dict
 # --- solving for the parameters -------------------------------------------------------------
 _NOT_YET = {"G_off": 1e-10, "k_d0": 0.1, "w_max": 1e-2}  # while earlier figures are solved
 FIGURE_MISS = 0.01  # relative miss at which a solved figure counts as met
+RETENTION_MISS = 0.05  # ... the retention, whose reads make it a step function of k_d0
 DEFAULT_PULL = 0.1  # pull of a free set parameter towards its default, per e-fold
 SET_SPREAD_SIGMAS = 2.0  # reads must not set even this fast end of the set-rate spread ...
 READ_CLOSURE_AIM = 0.9  # ... whose gap a held read bias may close this far (aimed at)
@@ -304,7 +307,8 @@ def _log_root(f, start: float, end: float, what: str, points: int = 24) -> float
     raise NoSolution(what)
 
 
-def _solve_tau0(p: dict, vset: float, protocols: Protocols) -> float:
+def _solve_tau0(p: dict, vset: float, protocols: Protocols, near: float | None = None) -> float:
+    """tau0 whose sweep sets at ``vset``; ``near``: a guess (a neighbouring solution)."""
     iv = protocols.vset_cycle(vset)
 
     def mismatch(tau0):
@@ -312,7 +316,13 @@ def _solve_tau0(p: dict, vset: float, protocols: Protocols) -> float:
         return (got if got is not None else 10.0) - vset
 
     # Vset grows with tau0 (a sweep that never sets counts as 10 V): the ends bracket it
-    return _log_root(mismatch, 1e-12, 1e200, f"Vset {vset * 1e3:g} mV", points=2)
+    brackets = [(near / 20, near * 20)] if near else []
+    for start, end in [*brackets, (1e-12, 1e200)]:
+        try:
+            return _log_root(mismatch, start, end, f"Vset {vset * 1e3:g} mV", points=2)
+        except NoSolution:
+            continue
+    raise NoSolution(f"Vset {vset * 1e3:g} mV")
 
 
 def _log_delay(model: ModelParams, v: float, icc: float) -> float:
@@ -344,9 +354,11 @@ class SetKinetics:
         return max(1, math.ceil(t / standard.RETENTION_READ_S))
 
 
-def _set_kinetics(p: dict, vset: float, protocols: Protocols, v0: float, tau_x: float):
+def _set_kinetics(
+    p: dict, vset: float, protocols: Protocols, v0: float, tau_x: float, near=None
+) -> SetKinetics:
     q = {**p, "V0": v0, "tau_x": tau_x}
-    q["tau0"] = _solve_tau0(q, vset, protocols)
+    q["tau0"] = _solve_tau0(q, vset, protocols, near)
     model = _model(q)
     fast = model.model_copy(
         update={"tau0": model.tau0 * math.exp(-SET_SPREAD_SIGMAS * model.sigma_tau0)}
@@ -376,15 +388,22 @@ class SetKineticsSolver:
     def candidate(self, u) -> SetKinetics:
         key = tuple(np.round(u, 12))
         if key not in self._seen:
-            values = {**self.default, **{n: math.exp(x) for n, x in zip(self.free, key)}}
+            values = {
+                **self.default,
+                **{n: math.exp(x) for n, x in zip(self.free, key, strict=True)},
+            }
+            near = next(reversed(self._seen.values())).params["tau0"] if self._seen else None
             self._seen[key] = _set_kinetics(
-                self.p, self.vset, self.protocols, values["V0"], values["tau_x"]
+                self.p, self.vset, self.protocols, values["V0"], values["tau_x"], near
             )
         return self._seen[key]
 
     def residuals(self, u, reads_bound: bool) -> np.ndarray:
         k = self.candidate(u)
-        r = [DEFAULT_PULL * (x - math.log(self.default[n])) for n, x in zip(self.free, u)]
+        r = [
+            DEFAULT_PULL * (x - math.log(self.default[n]))
+            for n, x in zip(self.free, u, strict=True)
+        ]
         if self.log_target is not None:
             r.append((k.log_delay - self.log_target) / FIGURE_MISS)
         if reads_bound:
@@ -411,8 +430,9 @@ class SetKineticsSolver:
                 bounds=(lo, hi),
                 args=(reads_bound,),
                 diff_step=1e-4,
-                xtol=1e-10,
-                max_nfev=200,
+                xtol=1e-4,  # in ln V0 and ln tau_x: where on the fitting curve hardly matters
+                ftol=1e-6,
+                max_nfev=60,
             )
             return fit.x
 
@@ -516,11 +536,30 @@ def _solve_retention(p: dict, f: dict, protocols: Protocols) -> dict:
                 f"under {standard.V_READ * 1e3:g} mV reads"
             ) from None
         k = 0.1 * drive  # a figure nobody wrote: a filament that dissolves
+    if written:
+        k = _whole_retention_replay(open_ended, k, drive, target, protocols.retention)
     t_d = delay(_model({**open_ended, "k_d0": k}), v_p, icc) or 0.0
     w_end = (drive - k) * max(w_p - t_d, 0.0)
     # large enough not to cap the standard pulse, small enough to relax between I-V cycles
     w_max = max(1.5 * w_end, min(12e-3, 0.2 * k * protocols.iv_sweep.rest))
     return {"k_d0": k, "w_max": w_max}
+
+
+def _whole_retention_replay(p: dict, k: float, drive: float, target: float, scheme) -> float:
+    """``k`` refined so that the protocol's whole scheme (its first trace at the default
+    reads, then the adapted ones) finds ``target``: where the reads nearly hold the
+    filament, the first trace's reads decide the later ones' and so the figure."""
+
+    def mismatch(k):
+        got = retention(_model({**p, "k_d0": k}), scheme)
+        return math.log(max(got, 1e-9)) - math.log(target)
+
+    if abs(mismatch(k)) <= math.log(1 + RETENTION_MISS):
+        return k
+    try:
+        return _log_root(mismatch, k / 4, min(4 * k, drive * (1 - 1e-9)), "retention", 12)
+    except NoSolution:
+        return k
 
 
 def _solve_reset(p: dict, f: dict, protocols: Protocols) -> dict:
