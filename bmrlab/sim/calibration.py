@@ -42,6 +42,7 @@ from ..procedures.retention import WINDOW_RETENTIONS, Retention, adapted_reads, 
 from .model import BmrDevice, ModelParams
 
 DEFAULTS = {"G_on": 1e-5}
+DEFAULT_A = 5.0  # HRS conductance rise with the gap's closure, G_off (1 + a x)
 DEFAULT_TAU_X = 10e-3  # gap relaxation time where the figures leave it free (s)
 DEFAULT_V0 = 0.03  # the set kinetics scale where the figures leave it free (V)
 DELAY_T_MAX = 1e3  # longest delay replayed (s)
@@ -603,11 +604,16 @@ def _calibrate(volatile: bool, f: dict, explicit: dict, protocols: Protocols) ->
         p.setdefault("tau_x", DEFAULT_TAU_X)
     else:
         p.update(_solve_set_kinetics(p, f, protocols))
+    on_off_target = f.get("on_off_ratio", DEFAULT_FIGURES["on_off_ratio"])
+    if "a" not in p:
+        # the gap's own conductance, fully closed, stays below the retention threshold
+        # sqrt(G_on G_off): else a small window would read as retained until the gap relaxes
+        p["a"] = min(DEFAULT_A, max(0.0, math.sqrt(on_off_target) / 2 - 1))
     if "G_off" not in p:
-        target = f.get("on_off_ratio", DEFAULT_FIGURES["on_off_ratio"])
+        target = on_off_target
         p["G_off"] = p["G_on"] / target  # first guess, then correct for the HRS read
         closure = hrs_read_closure(_model(p), protocols.iv)
-        p["G_off"] = p["G_on"] / target / (1 + p.get("a", 5.0) * closure)
+        p["G_off"] = p["G_on"] / target / (1 + p["a"] * closure)
     if "N_fail" not in p and "endurance_cycles" in f:
         p["N_fail"] = f["endurance_cycles"]
     if volatile and "k_d0" not in p:
