@@ -16,21 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bmrlab.benchmarks.figure_space import misses, spread
+from bmrlab.benchmarks.figure_space import misses, seeded_station, spread
 from bmrlab.characterize import characterize
-from bmrlab.config import load_station_config
 from bmrlab.device import load_device_file, preset_names
-from bmrlab.paths import station_file
-from bmrlab.station import Station
 
 FIGURES = ("vset_mV", "vreset_mV", "on_off_ratio", "endurance_cycles", "delay_ms", "retention_ms")
-
-
-def seeded_station(device: str, seed: int) -> Station:
-    """The default simulated station with its simulation seeded by ``seed``."""
-    config = load_station_config(station_file(None))
-    simulation = config.simulation.model_copy(update={"seed": seed})
-    return Station(config.model_copy(update={"simulation": simulation}), "station", device)
 
 
 def one(device: str, seed: int) -> dict:

@@ -22,6 +22,10 @@ import numpy as np
 import yaml
 from scipy.stats import qmc
 
+from ..config import load_station_config
+from ..paths import station_file
+from ..station import Station
+
 # the tolerances of DESIGN.md: relative, and a factor for On/Off
 RELATIVE_TOLERANCE = {
     "vset_mV": 0.15,
@@ -156,3 +160,11 @@ def refusal_is_physical(message: str, spec: dict) -> bool:
     return any(c in message for c in PHYSICAL_CONFLICTS) and not any(
         w in message for w in unwritten
     )
+
+
+def seeded_station(device: str, seed: int) -> Station:
+    """The default simulated station with ``device`` and its simulation seeded by ``seed``
+    (the device's cycle-to-cycle draws and the instruments' read noise)."""
+    config = load_station_config(station_file(None))
+    simulation = config.simulation.model_copy(update={"seed": seed})
+    return Station(config.model_copy(update={"simulation": simulation}), "station", device)
