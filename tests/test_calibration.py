@@ -10,6 +10,12 @@ import yaml
 
 from bmrlab import standard
 from bmrlab.analysis.iv import analyze_cycle
+from bmrlab.benchmarks.figure_space import (
+    figure_sets,
+    misses,
+    refusal_is_physical,
+    write_device_file,
+)
 from bmrlab.errors import BadInput
 from bmrlab.procedures.iv_sweep import IvSweep
 from bmrlab.procedures.retention import Retention
@@ -232,3 +238,26 @@ def test_a_figure_the_user_did_not_write_never_makes_a_refusal(tmp_path):
 
 def standard_conditions() -> dict:
     return DeviceFile(name="x").test_conditions()
+
+
+@pytest.mark.parametrize("volatile", [True, False], ids=["volatile", "nonvolatile"])
+def test_figure_sets_nobody_here_wrote_are_built_or_refused_for_a_physical_conflict(
+    volatile, tmp_path
+):
+    """Coverage, the quick part (bench/calibration_coverage.py characterizes the whole
+    400-set hypercube): ten figure sets of each type from a Latin hypercube of the
+    plausible figure space. Each is either built, and its protocols replayed on the model
+    give every written figure back within the DESIGN.md tolerances, or refused with a
+    physical conflict that names only figures the file gives."""
+    built = 0
+    for k, spec in enumerate(figure_sets(10, volatile, seed=20)):
+        path = write_device_file(spec, tmp_path / f"set{k}.yaml")
+        try:
+            device = load_device(str(path))
+        except BadInput as error:
+            assert refusal_is_physical(str(error), spec), (spec, str(error))
+            continue
+        built += 1
+        replayed = model_figures(device.params, volatile, device.conditions())
+        assert not misses(replayed, spec["published"], {}), spec
+    assert built >= 5  # most of the space is one device (the benchmark has the rate)
