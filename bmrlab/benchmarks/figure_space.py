@@ -166,5 +166,7 @@ def seeded_station(device: str, seed: int) -> Station:
     """The default simulated station with ``device`` and its simulation seeded by ``seed``
     (the device's cycle-to-cycle draws and the instruments' read noise)."""
     config = load_station_config(station_file(None))
+    if config.simulation is None:
+        raise ValueError("the default station is not simulated")
     simulation = config.simulation.model_copy(update={"seed": seed})
     return Station(config.model_copy(update={"simulation": simulation}), "station", device)
