@@ -537,9 +537,27 @@ def _solve_retention(p: dict, f: dict, protocols: Protocols) -> dict:
         k = _whole_retention_replay(open_ended, k, drive, target, protocols.retention)
     t_d = delay(_model({**open_ended, "k_d0": k}), v_p, icc) or 0.0
     w_end = (drive - k) * max(w_p - t_d, 0.0)
-    # large enough not to cap the standard pulse, small enough to relax between I-V cycles
-    w_max = max(1.5 * w_end, min(12e-3, 0.2 * k * protocols.iv_sweep.rest))
+    # large enough not to cap the standard pulse nor to dissolve before the I-V sweep's LRS
+    # read on its way down, small enough to relax between I-V cycles
+    w_max = max(
+        1.5 * w_end,
+        1.5 * _down_sweep_loss({**p, "k_d0": k}, protocols.iv),
+        min(12e-3, 0.2 * k * protocols.iv_sweep.rest),
+    )
     return {"k_d0": k, "w_max": w_max}
+
+
+def _down_sweep_loss(p: dict, iv: IvCycle) -> float:
+    """Filament strength the I-V cycle's way down takes, from its peak to the LRS read at
+    the read voltage, where the current no longer feeds the filament as fast as it
+    dissolves (dw/dt = min(G_on V, I_limit)/I_ref - k_d0; w held at w_max above)."""
+    first = int(np.argmax(iv.phases == IvPhase.SWEEP))
+    peak = first + int(np.argmax(iv.levels[first:]))
+    down = iv.levels[peak:]
+    end = int(np.argmax(down <= standard.V_READ + 1e-12)) + 1
+    drive = np.minimum(p["G_on"] * down[:end], iv.compliance) / p.get("I_ref", 1e-6)
+    net = np.r_[0.0, np.cumsum(drive - p["k_d0"]) * iv.dwell]
+    return float(np.max(np.maximum.accumulate(net) - net))  # from w_max: the largest fall
 
 
 def _whole_retention_replay(p: dict, k: float, drive: float, target: float, scheme) -> float:
