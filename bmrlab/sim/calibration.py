@@ -30,7 +30,7 @@ import numpy as np
 from scipy.optimize import brentq, least_squares
 
 from .. import standard
-from ..analysis.iv import IvPhase
+from ..analysis.iv import IvPhase, analyze_cycle
 from ..analysis.retention import trace_retention
 from ..errors import BadInput
 from ..instruments.keithley2450 import Keithley2450Smu
@@ -192,6 +192,26 @@ def on_off(params: ModelParams, iv: IvCycle) -> float:
     return params.G_on / (params.G_off * (1 + params.a * hrs_read_closure(params, iv)))
 
 
+def sweep_on_off(params: ModelParams, iv: IvCycle) -> float | None:
+    """On/Off as the I-V analysis finds it in the readings of the protocol's first cycle on
+    the bare model: HRS read over the LRS read at the read voltage on the way down (a
+    filament gone by then reads as a small window)."""
+    d = _device(params)
+    currents = np.zeros(iv.levels.size)
+    steps = np.arange(iv.levels.size)
+    for k in _replay(d, iv.levels, iv.dwell, iv.compliance, steps, iv.sample_at):
+        currents[k] = d.current(float(iv.levels[k]), iv.compliance)[0]
+    found = analyze_cycle(
+        iv.levels,
+        currents,
+        iv.phases,
+        compliance=iv.compliance,
+        v_read=standard.V_READ,
+        step=iv.step,
+    )
+    return found["on_off"]
+
+
 def delay(params: ModelParams, v: float, icc: float) -> float | None:
     """Time to set at ``v`` from the relaxed state: what the pulse-delay protocol's
     midpoint of the sampling interval holding the switch estimates without bias."""
@@ -243,7 +263,7 @@ def model_figures(params: ModelParams, volatile: bool, conditions: dict) -> dict
     protocols = Protocols(conditions)
     iv = protocols.iv
     figures: dict[str, float | bool | None] = {
-        "on_off_ratio": on_off(params, iv),
+        "on_off_ratio": sweep_on_off(params, iv),
         "volatile": volatile,
     }
     vset = sweep_vset(params, iv)
