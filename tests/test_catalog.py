@@ -263,6 +263,13 @@ def test_catalog_commands(tmp_path, catalog_url, capsys):
     assert "delay_ms" in csv.read_text().splitlines()[0]
     assert main(["catalog", "query", "--figure", "vset_mV=4x"]) == 2
     assert "--figure vset_mV=4x: NAME=LOW..HIGH" in capsys.readouterr().err
+    png = tmp_path / "vset.png"
+    assert main(["catalog", "compare", "vset_mV", "--by", "sample", "--out", str(png)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines[:2]] == [["chip1", "n=1"], ["chip2", "n=1"]]
+    assert lines[-1] == f"2 runs in 2 groups by sample: {png}"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["catalog", "compare", "vset_mV", "--out", str(png), "--sample", "none"]) == 2
 
 
 def test_a_catalog_location_is_a_url_a_path_or_a_postgresql_url_through_psycopg(tmp_path):
@@ -271,3 +278,25 @@ def test_a_catalog_location_is_a_url_a_path_or_a_postgresql_url_through_psycopg(
     assert as_url(str(tmp_path / "c.sqlite")) == f"sqlite:///{tmp_path / 'c.sqlite'}"
     assert as_url("postgresql://lab@db/runs") == "postgresql+psycopg://lab@db/runs"
     assert as_url("postgresql+psycopg2://lab@db/runs") == "postgresql+psycopg2://lab@db/runs"
+
+
+def test_compare_groups_a_figure_by_sample_station_or_date(tmp_path, capsys):
+    import pandas as pd
+
+    from bmrlab.catalog.compare import groups
+
+    found = pd.DataFrame(
+        {
+            "sample": ["a", "a", "a", "b", "b"],
+            "station": ["s1", "s2", "s1", "s2", "s2"],
+            "started": ["2026-12-01T10", "2026-12-01T11", "2026-12-02T09", "2026-12-02T10", ""],
+            "vset_mV": [50.0, 60.0, 70.0, 80.0, None],
+        }
+    )
+    by_sample = groups(found, "vset_mV", "sample")
+    assert [(g.name, g.n, g.median) for g in by_sample] == [("a", 3, 60.0), ("b", 1, 80.0)]
+    assert by_sample[0].ci_low <= 60.0 <= by_sample[0].ci_high
+    by_date = [(g.name, g.n) for g in groups(found, "vset_mV", "date")]
+    assert by_date == [("2026-12-01", 2), ("2026-12-02", 2)]
+    assert [g.median for g in groups(found, "vset_mV", "station")] == [60.0, 70.0]
+    assert groups(found, "delay_ms", "sample") == []
