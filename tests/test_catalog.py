@@ -300,3 +300,27 @@ def test_compare_groups_a_figure_by_sample_station_or_date(tmp_path, capsys):
     assert by_date == [("2026-12-01", 2), ("2026-12-02", 2)]
     assert [g.median for g in groups(found, "vset_mV", "station")] == [60.0, 70.0]
     assert groups(found, "delay_ms", "sample") == []
+
+
+def test_analyze_catalog_recomputes_matching_runs_and_skips_unreadable_ones(
+    tmp_path, monkeypatch, capsys
+):
+    """A figure stored under an older definition (here: altered in the catalog) is put
+    right by re-analysis on Dask workers; a run whose file is gone is reported, not lost."""
+    url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    monkeypatch.setenv("BMRLAB_CATALOG", url)
+    iv, other, _ = short_runs(tmp_path)
+    with Catalog(url) as catalog:
+        file = str((tmp_path / "chip1.h5").resolve())
+        old = {**iv.result.model_dump(mode="json"), "vset_mV": 999.0}
+        assert catalog.update_result(file, iv.run, old)
+        assert list(catalog.query(figure_ranges={"vset_mV": (999, 999)})["run"]) == [iv.run]
+    (tmp_path / "chip2.h5").unlink()
+    assert main(["analyze", "--catalog", "--workers", "1", "--protocol", "iv-sweep"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "1 runs recomputed, 1 changed; catalog updated"
+    assert out[1].startswith(f"skipped {(tmp_path / 'chip2.h5').resolve()}:{other.run}: ")
+    with Catalog(url) as catalog:
+        found = catalog.query(protocol="iv-sweep", sample="chip1")
+    assert list(found["vset_mV"]) == [iv.result.vset_mV]
+    assert main(["analyze", str(tmp_path / "chip1.h5"), "--catalog"]) == 2

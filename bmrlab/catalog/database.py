@@ -109,9 +109,29 @@ class Catalog:
             connection.execute(figures.delete().where(figures.c.run_id == old))
             connection.execute(runs.delete().where(runs.c.id == old))
         run_id = connection.execute(runs.insert().values(**row)).inserted_primary_key[0]
-        rows = figure_rows(row["protocol"], row["result"])
+        Catalog._insert_figures(connection, run_id, row["protocol"], row["result"])
+
+    @staticmethod
+    def _insert_figures(connection, run_id: int, protocol: str, result: dict) -> None:
+        rows = figure_rows(protocol, result)
         if rows:
             connection.execute(figures.insert(), [{"run_id": run_id, **r} for r in rows])
+
+    def update_result(self, file: str, run: str, result: dict) -> bool:
+        """Replace a catalogued run's result and figures (a re-analysis), the rest kept;
+        whether the result differs from the catalog's."""
+        with self.engine.begin() as connection:
+            where = (runs.c.file == file) & (runs.c.run == run)
+            columns = (runs.c.id, runs.c.protocol, runs.c.result)
+            found = connection.execute(sa.select(*columns).where(where)).first()
+            if found is None:
+                raise KeyError(f"{file}:{run}: not in the catalog")
+            if found.result == result:
+                return False
+            connection.execute(runs.update().where(runs.c.id == found.id).values(result=result))
+            connection.execute(figures.delete().where(figures.c.run_id == found.id))
+            self._insert_figures(connection, found.id, found.protocol, result)
+        return True
 
     def add(self, paths: Iterable) -> AddReport:
         """Record every run of the files (folders searched for .h5 files); a file that
