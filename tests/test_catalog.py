@@ -152,6 +152,10 @@ def test_queries_filter_by_identity_date_pattern_and_figure_range(tmp_path, cata
         assert len(catalog.query(figure_ranges={"vset_mV": (1000.0, None)})) == 0
         assert len(catalog.query(since="2000-01-01", until="2999-12-31")) == 3
         assert len(catalog.query(until="2000-01-01")) == 0
+        assert (len(catalog.query(status="finished")), len(catalog.query(status="running"))) == (
+            3,
+            0,
+        )
         with pytest.raises(BadInput, match="date yesterday"):
             catalog.query(since="yesterday")
 
@@ -245,7 +249,7 @@ def test_a_station_killed_mid_run_leaves_the_run_interrupted(tmp_path, catalog_u
     killed = subprocess.run([sys.executable, "-c", KILLED, str(out)], timeout=600)
     assert killed.returncode == -9
     with Catalog(catalog_url) as catalog:
-        assert list(catalog.query()["status"]) == ["interrupted"]
+        assert list(catalog.query(status="interrupted")["status"]) == ["interrupted"]
         catalog.rebuild([out])  # the file says the same
         assert list(catalog.query()["status"]) == ["interrupted"]
 
