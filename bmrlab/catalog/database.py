@@ -9,6 +9,8 @@ the Alembic migrations in ``migrations/`` when a catalog is opened.
 
 import os
 import socket
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +42,7 @@ def _engine(url: str) -> sa.Engine:
     @sa.event.listens_for(engine, "connect")
     def _connect(connection, _record):
         connection.isolation_level = None  # transactions begin below, not in the driver
-        connection.execute("PRAGMA journal_mode=WAL")
+        _write_ahead_log(connection)
         connection.execute("PRAGMA foreign_keys=ON")
 
     @sa.event.listens_for(engine, "begin")
@@ -48,6 +50,20 @@ def _engine(url: str) -> sa.Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # one writer at a time, waiting its turn
 
     return engine
+
+
+def _write_ahead_log(connection: sqlite3.Connection) -> None:
+    """Switch the file to the WAL journal. Switching needs the file to itself and SQLite does
+    not busy-wait for that: when stations open a new catalog at once, wait here."""
+    deadline = time.monotonic() + SQLITE_BUSY_S
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def run_groups(handle: h5py.File) -> Iterator[h5py.Group]:
@@ -109,9 +125,29 @@ class Catalog:
             connection.execute(figures.delete().where(figures.c.run_id == old))
             connection.execute(runs.delete().where(runs.c.id == old))
         run_id = connection.execute(runs.insert().values(**row)).inserted_primary_key[0]
-        rows = figure_rows(row["protocol"], row["result"])
+        Catalog._insert_figures(connection, run_id, row["protocol"], row["result"])
+
+    @staticmethod
+    def _insert_figures(connection, run_id: int, protocol: str, result: dict) -> None:
+        rows = figure_rows(protocol, result)
         if rows:
             connection.execute(figures.insert(), [{"run_id": run_id, **r} for r in rows])
+
+    def update_result(self, file: str, run: str, result: dict) -> bool:
+        """Replace a catalogued run's result and figures (a re-analysis), the rest kept;
+        whether the result differs from the catalog's."""
+        with self.engine.begin() as connection:
+            where = (runs.c.file == file) & (runs.c.run == run)
+            columns = (runs.c.id, runs.c.protocol, runs.c.result)
+            found = connection.execute(sa.select(*columns).where(where)).first()
+            if found is None:
+                raise KeyError(f"{file}:{run}: not in the catalog")
+            if found.result == result:
+                return False
+            connection.execute(runs.update().where(runs.c.id == found.id).values(result=result))
+            connection.execute(figures.delete().where(figures.c.run_id == found.id))
+            self._insert_figures(connection, found.id, found.protocol, result)
+        return True
 
     def add(self, paths: Iterable) -> AddReport:
         """Record every run of the files (folders searched for .h5 files); a file that
@@ -159,7 +195,8 @@ class Catalog:
         ``<figure>_ci_low``/``_ci_high``), the file and group of its data. ``device`` may
         be a pattern (``d-*``); ``since``/``until`` are dates or times (UTC, ``until`` a
         date includes that day); ``figure_ranges``: name -> (low, high), either None."""
-        query = sa.select(runs)
+        listed = ("id", *IDENTITY, "file", "run", "host", "pid")  # not the JSON: it is slow
+        query = sa.select(*(runs.c[name] for name in listed))
         for column, value in (("sample", sample), ("protocol", protocol), ("station", station)):
             if value is not None:
                 query = query.where(runs.c[column] == value)
@@ -177,28 +214,36 @@ class Catalog:
             if high is not None:
                 match &= figures.c.value <= high
             query = query.where(sa.exists().where(match))
+        named = [*TABLE1, *(figure_ranges or {})]
         with self.engine.begin() as connection:
-            found = pd.DataFrame(connection.execute(query.order_by(runs.c.started)).mappings())
+            found = _frame(connection.execute(query.order_by(runs.c.started)))
             if found.empty:
                 return pd.DataFrame(columns=[*IDENTITY, "file", "run"])
-            wanted = figures.c.run_id.in_(found["id"].tolist())
-            values = pd.DataFrame(connection.execute(sa.select(figures).where(wanted)).mappings())
+            wanted = figures.c.run_id.in_(query.with_only_columns(runs.c.id))
+            values = _frame(
+                connection.execute(sa.select(figures).where(wanted & figures.c.name.in_(named)))
+            )
         found["status"] = [
             _alive_or_interrupted(status, host, pid)
             for status, host, pid in zip(found["status"], found["host"], found["pid"], strict=True)
         ]
+        if status is not None:  # as read now: a dead station's run is interrupted
+            found = found[found["status"] == status]
         table = found[["id", *IDENTITY, "file", "run"]].set_index("id")
         if not values.empty:
-            values = values[values["name"].isin(TABLE1) | values["name"].isin(figure_ranges or {})]
             for column in ("value", "ci_low", "ci_high"):
                 wide = values.pivot(index="run_id", columns="name", values=column)
                 if column != "value":
                     wide = wide.add_suffix(f"_{column}").dropna(axis=1, how="all")
                 table = table.join(wide)
-        named = [*TABLE1, *(figure_ranges or {})]
         shown = [f"{n}{s}" for n in dict.fromkeys(named) for s in ("", "_ci_low", "_ci_high")]
         order = [*IDENTITY, *(c for c in shown if c in table.columns), "file", "run"]
         return table[order].reset_index(drop=True)
+
+
+def _frame(result) -> pd.DataFrame:
+    """A query's rows as a DataFrame (faster than one dict a row)."""
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
 def _like(pattern: str) -> str:

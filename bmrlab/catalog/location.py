@@ -34,8 +34,13 @@ def _user_configured() -> str | None:
 
 
 def as_url(location: str) -> str:
-    """A database URL; a plain path is a SQLite file."""
-    return location if "://" in location else "sqlite:///" + str(Path(location).expanduser())
+    """A database URL; a plain path is a SQLite file, and ``postgresql://`` goes through
+    psycopg 3 (the ``postgresql`` extra), not SQLAlchemy's default driver."""
+    if "://" not in location:
+        return "sqlite:///" + str(Path(location).expanduser())
+    if location.startswith("postgresql://"):
+        return "postgresql+psycopg://" + location.removeprefix("postgresql://")
+    return location
 
 
 def catalog_url(explicit: str | None = None, station_setting: str | None = None) -> str | None:

@@ -18,8 +18,15 @@ def alembic_config(connection: sa.Connection) -> Config:
     return config
 
 
+UPGRADE_LOCK = 0x626D726C61620001  # PostgreSQL advisory lock key: "bmrlab" + 1
+
+
 def upgrade(engine: sa.Engine) -> None:
-    """Bring the schema to the newest version (in one transaction: a second station opening
-    the same new catalog waits, then finds it made)."""
+    """Bring the schema to the newest version, in one transaction a second station opening
+    the same new catalog waits for, then finds made: on SQLite the write lock taken as the
+    transaction begins, on PostgreSQL an advisory lock held until it commits (without it,
+    two stations would both create the tables and one would fail)."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
         command.upgrade(alembic_config(connection), "head")

@@ -1,10 +1,12 @@
 """``bmrlab analyze FILE.h5``: the figures of stored runs recomputed from their columns,
 parameters and recorded instrument settings, beside the figures stored when they ended (a
-changed definition applied to old data)."""
+changed definition applied to old data); ``bmrlab analyze --catalog [filters]``: the same
+for every matching run of the catalog, on Dask, updating the catalog."""
 
 import json
 
 from ..errors import BadInput
+from .catalog import add_filters
 
 
 def register(commands) -> None:
@@ -18,7 +20,7 @@ def register(commands) -> None:
         "skipped (nothing was analysed when they ended). Exit 1 if an analysis "
         "failed; the file is not changed.",
     )
-    parser.add_argument("file", metavar="FILE.h5")
+    parser.add_argument("file", metavar="FILE.h5", nargs="?")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--run", help="run id or group path (default: the last run)")
     which.add_argument("--all", action="store_true", help="every run of the file")
@@ -28,10 +30,54 @@ def register(commands) -> None:
         help="print one JSON object: file, runs with their figures, whether "
         "they changed and the stored figures where they did",
     )
+    scale = parser.add_argument_group(
+        "every catalogued run matching filters (instead of FILE.h5)",
+        "Recompute the finished runs the filters match, on Dask worker processes, and update "
+        "their figures in the catalog (the files are not changed; a run whose data cannot "
+        "be read is reported and skipped).",
+    )
+    scale.add_argument(
+        "--catalog",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help="re-analyse runs of the catalog (default: yours, as `bmrlab catalog`)",
+    )
+    add_filters(scale)
+    scale.add_argument(
+        "--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://host:8786"
+    )
+    scale.add_argument(
+        "--workers", type=int, metavar="N", help="local worker processes (default: one per core)"
+    )
     parser.set_defaults(command=cmd_analyze)
 
 
+def cmd_analyze_catalog(args) -> int:
+    from ..catalog.reanalysis import reanalyze_runs
+    from .catalog import figure_range, open_catalog, query_filtered
+
+    if args.file:
+        raise BadInput(f"{args.file}: give FILE.h5 or --catalog, not both")
+    if args.workers is not None and args.workers < 1:
+        raise BadInput(f"--workers {args.workers}: at least 1")
+    args.catalog = args.catalog or None
+    args.status = args.status or "finished"
+    ranges = dict(figure_range(text) for text in args.figure)
+    with open_catalog(args) as catalog:
+        found = query_filtered(catalog, args, ranges)
+        report = reanalyze_runs(catalog, found, scheduler=args.scheduler, workers=args.workers)
+    print(f"{report.recomputed} runs recomputed, {report.changed} changed; catalog updated")
+    for where, why in report.skipped.items():
+        print(f"skipped {where}: {why}")
+    return 1 if report.skipped else 0
+
+
 def cmd_analyze(args) -> int:
+    if args.catalog is not None:
+        return cmd_analyze_catalog(args)
+    if not args.file:
+        raise BadInput("FILE.h5 or --catalog: which runs to analyse")
     from ..runner import reanalyze
     from ..storage import list_runs
     from ..storage.reader import find_run, open_file

@@ -19,7 +19,7 @@ class FiguresPanel(QTableWidget):
         super().__init__(0, len(self.HEADERS))
         self.setHorizontalHeaderLabels(self.HEADERS)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(len(self.HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.verticalHeader().setVisible(False)
@@ -67,7 +67,20 @@ class FiguresPanel(QTableWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.setItem(r, c, item)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Columns as wide as their contents but none wider than a quarter of the panel, so
+        the note (a fit's parameters, a reason) keeps room to be read."""
+        self.resizeColumnsToContents()
+        widest = max(60, self.viewport().width() // 4)
+        for column in range(len(self.HEADERS) - 1):
+            self.setColumnWidth(column, min(self.columnWidth(column), widest))
         self.resizeRowsToContents()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
 
     def rows(self) -> dict:
         """figure -> (median [95 % CI], 5-95 %, n, note), as shown."""

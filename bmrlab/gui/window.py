@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["runs"], self.docks["log"])
         self.docks["figures"].raise_()
         self.resizeDocks(
-            [self.docks["run"], self.docks["figures"]], [360, 380], Qt.Orientation.Horizontal
+            [self.docks["run"], self.docks["figures"]], [360, 420], Qt.Orientation.Horizontal
         )
         self.resizeDocks(
             [self.docks["run"], self.docks["manual"]], [520, 170], Qt.Orientation.Vertical

@@ -46,6 +46,8 @@ from .base import (
 )
 from .context import RunContext
 
+LIST_RESTART_S = 0.15  # ending one list and starting the next (simulated 2450, measured)
+RESOLVED_SETTLING_S = 0.09  # the slowest 10 nA settling of the SMUs (2636B; 2450: 50 ms)
 READS = (EndurancePhase.LRS_READ, EndurancePhase.HRS_READ, EndurancePhase.HRS_RESOLVED)
 
 
@@ -209,11 +211,18 @@ class Endurance(BmrProcedure[EnduranceResult]):
         return defaults
 
     def estimated_duration(self) -> float:
-        """At most: every cycle up to ``max_cycles`` (the run ends once the window closes)."""
+        """At most: every cycle up to ``max_cycles`` (the run ends once the window closes),
+        and for each read cycle its three read steps, the resolved HRS read (the finer
+        range's settling, at most 90 ms, and its aperture) and the start and end of the two
+        lists around it (about 0.15 s on the simulated 2450)."""
         cycle = self.set_width + self.relax
         if self.reset_v > 0:
             cycle *= 2
-        return self.max_cycles * cycle
+        reads = len(read_cycles(self.max_cycles, self.reads_per_decade))
+        per_read = 3 * self.set_width + LIST_RESTART_S
+        if self.hrs_range > 0:
+            per_read += RESOLVED_SETTLING_S + self.hrs_nplc / 50.0
+        return self.max_cycles * cycle + reads * per_read
 
     def check(self, station) -> None:
         guard = station.guard
