@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bmrlab.benchmarks.figure_space import ON_OFF_FACTOR
+from bmrlab.benchmarks.figure_space import RELATIVE_TOLERANCE as RELATIVE
 from bmrlab.characterize import TABLE1, characterize, retention_pulse, set_pulse, table_row
 from bmrlab.cli import main
 from bmrlab.device import load_device_file, preset_names
@@ -14,14 +16,6 @@ from bmrlab.procedures.pulse_delay import PulseDelayResult
 from bmrlab.station import Station
 
 USER_DEVICE = Path(__file__).parent / "data" / "user-device.yaml"
-RELATIVE = {
-    "vset_mV": 0.15,
-    "vreset_mV": 0.15,
-    "delay_ms": 0.20,
-    "retention_ms": 0.25,
-    "endurance_cycles": 0.30,
-}
-ON_OFF_FACTOR = 2.0
 
 
 def assert_within_tolerance(measured: dict, published: dict):
