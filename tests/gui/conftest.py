@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PyQt6.QtCore import QSettings
+from PyQt6.QtCore import QSettings, Qt
 
 from bmrlab.gui.window import MainWindow
 from bmrlab.station import Station
@@ -49,3 +49,11 @@ def start_long_run(qtbot, win, reads=300_000):
 
 def figure_rows(win) -> dict:
     return win.figures.rows()
+
+
+def press(qtbot, window, key) -> None:
+    """Ctrl+key as a user presses it: a window shortcut fires only in the active window,
+    which another test's window or the start of a run can have taken."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)

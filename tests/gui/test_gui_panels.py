@@ -9,7 +9,7 @@ from PyQt6.QtWidgets import QCheckBox, QLabel
 from bmrlab.gui.live_plot import LivePlot
 from bmrlab.procedures import PROTOCOLS
 
-from .conftest import figure_rows, idle, run_from_window, start_long_run
+from .conftest import figure_rows, idle, press, run_from_window, start_long_run
 from .test_gui_runs import tick_value
 
 
@@ -206,14 +206,6 @@ def test_keyboard_shortcuts_start_and_abort(qtbot, window):
     press(qtbot, window, Qt.Key.Key_Period)
     qtbot.waitUntil(lambda: idle(window), timeout=60_000)
     assert window.last_result.status == "aborted"
-
-
-def press(qtbot, window, key) -> None:
-    """Ctrl+key as a user presses it: a window shortcut fires only in the active window,
-    which another test's window or the start of a run can have taken."""
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
-    qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
 
 
 @pytest.mark.parametrize("key", ["start", "queue", "abort", "off"])

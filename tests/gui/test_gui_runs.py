@@ -7,7 +7,7 @@ from PyQt6.QtCore import Qt
 
 from bmrlab.storage import load_run
 
-from .conftest import figure_rows, idle, run_from_window, start_long_run
+from .conftest import figure_rows, idle, press, run_from_window, start_long_run
 
 SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 
@@ -185,8 +185,7 @@ def test_ctrl_0_switches_the_output_off_and_a_queue_end_is_announced(qtbot, wind
     window.manual.read_button.click()
     window.station.smu.configure(max_abs_v=0.2, compliance=1e-6, nplc=0.05)  # output on
     assert window.station.sim.by_name("smu").output
-    window.activateWindow()
-    qtbot.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    press(qtbot, window, Qt.Key.Key_0)
     assert not window.station.sim.by_name("smu").output
 
 
