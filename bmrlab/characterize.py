@@ -205,7 +205,7 @@ def characterize(
             )
         procedure = runner.prepare(station, protocol, values)
         if k and fresh:
-            station.prober.next_device()
+            station.reach()
         run = runner.run(
             station,
             procedure,

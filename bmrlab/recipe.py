@@ -255,7 +255,7 @@ def execute(
         with station_for(device) as station:
             prober = prober_for(recipe, station)
             if prober is not None:
-                prober.next_device(device.id, recipe.sample)
+                station.reach(device.id, recipe.sample, prober)
             skipping = ""
             for planned in pending:
                 if stop.is_set() or skipping or halted:

@@ -227,6 +227,13 @@ class Station:
             if instrument is not None:
                 instrument.driver.raise_errors()
 
+    def reach(self, device_id: str = "", sample: str = "", prober: Prober | None = None) -> str:
+        """Bring device ``device_id`` of ``sample`` under test through ``prober`` (default:
+        the station's); returns the id of the device now under test. Characterize and recipes
+        move between devices only through here, so that a switch matrix can pick the device
+        among those one landing of the probes reaches."""
+        return (prober or self.prober).next_device(device_id, sample)
+
     def safe_off(self) -> None:
         """Every source to 0 V and off; each one tried even if another fails."""
         failures = []
