@@ -53,7 +53,7 @@ def cmd_recipe(args) -> int:
     recipe = load_recipe(args.file)
     station_path = args.station or recipe.station or DEFAULT_STATION
 
-    def station_for(device):  # the station's prober brings each device (recipe.execute)
+    def station_for(device):  # the station brings each device under test (recipe.execute)
         return Station.load(station_path, device_file=args.device_file or device.preset)
 
     runs = plan(recipe, station_for)
@@ -87,5 +87,25 @@ def cmd_recipe(args) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     recipe_report(recipe, out, outcomes, args.json)
+    if recipe.wafer is not None and not stop.is_set():
+        wafer_report(recipe, out)
     failed = stop.is_set() or any(o.status in ("aborted", "failed") for o in outcomes)
     return 1 if failed else 0
+
+
+def wafer_report(recipe, out) -> None:
+    """The per-device table, yield, distributions and wafer maps beside ``out``
+    (bmrlab.array_report), judged by the screen's criteria."""
+    from pathlib import Path
+
+    from ..screen import DEFAULT_CRITERIA
+
+    try:
+        from ..array_report import write_report
+    except ImportError:  # the wafer report (bmrlab.array_report) is not in this tree yet
+        print("bmrlab: the wafer report is not available in this version", file=sys.stderr)
+        return
+    criteria = recipe.screen.as_dict() if recipe.screen else DEFAULT_CRITERIA
+    written = write_report(out, recipe.sample, Path(out).parent, criteria)
+    for path in written:
+        print(f"  wrote {path}", file=sys.stderr)
