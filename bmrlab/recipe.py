@@ -296,11 +296,16 @@ def plan(recipe: Recipe, station_for) -> list[PlannedRun]:
     which only loads: nothing is sent to the instruments; a wafer recipe's station, loaded
     for :data:`WHOLE_WAFER`, gives its wafer map). Raises BadInput with every problem by
     YAML path."""
-    problems, runs = [], []
+    problems: list[str] = []
+    runs: list[PlannedRun] = []
     if recipe.wafer is not None:
         with station_for(WHOLE_WAFER) as station:
-            devices = [Device(id=str(a)) for a in recipe.wafer.select(wafer_map(station))]
-            template, problems = _checked(recipe, station)
+            try:
+                devices = [Device(id=str(a)) for a in recipe.wafer.select(wafer_map(station))]
+            except BadInput as error:
+                problems, devices = list(error.problems), []
+            template, found = _checked(recipe, station)
+            problems += found
             runs = [run for device in devices for run in for_device(template, device)]
     for d, device in enumerate(recipe.device_list() if recipe.wafer is None else []):
         try:

@@ -1,0 +1,270 @@
+"""Wafer recipes: the devices of a wafer map, a quick screen that decides who gets the full
+characterization, one station for the whole route, resume at the exact device.
+
+The issue's done-when (400 devices unattended: quick screen of all, SIGINT in the middle,
+--resume without repeating a device, yield and figure distributions as the wafer file
+implies) runs here with the quick screen and a short second step on all 400 devices; the
+full characterization of the passers runs on a few devices (it takes seconds per device:
+the 400-device run with the full characterization is bench/wafer_throughput.py, its figures
+in docs/performance.md)."""
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+
+import h5py
+import numpy as np
+import pytest
+import yaml
+
+from bmrlab.characterize import ORDER
+from bmrlab.device_map import Every, WaferSelection, route_addresses
+from bmrlab.die_address import DieAddress
+from bmrlab.errors import BadInput
+from bmrlab.instruments.sentio import SentioRemote
+from bmrlab.paths import CONFIG_DIR
+from bmrlab.recipe import Recipe, execute, finished_keys, load_recipe, plan
+from bmrlab.sim.sentio import SimSentioLink
+from bmrlab.sim.wafer import load_wafer
+from bmrlab.station import Station
+from bmrlab.storage import list_runs, load_run
+
+SCREEN = {
+    "steps": [{"protocol": "iv-sweep", "set": {"cycles": 1}}],
+    "pass_if": {"vset_mV": {"below": 120}, "on_off_ratio": {"above": 10}},
+}
+FAILS_SCREEN = ("shorted", "open", "never_sets")  # sets_once sets once: it passes one cycle
+
+
+def wafer_station(tmp_path, sites: int = 4):
+    """A station stepping over the demo wafer's 10 x 10 dies with ``sites`` devices each
+    (4: 400 devices), and the wafer."""
+    spec = yaml.safe_load((CONFIG_DIR / "wafers" / "demo-10x10.yaml").read_text())
+    spec["layout"]["sites"] = [
+        {"name": f"d{k + 1}", "x_um": 1000 * (k % 2), "y_um": 1000 * (k // 2)}
+        for k in range(sites)
+    ]
+    wafer = tmp_path / "wafer.yaml"
+    wafer.write_text(yaml.safe_dump(spec))
+    station = yaml.safe_load((CONFIG_DIR / "stations" / "sim-wafer.yaml").read_text())
+    station["simulation"]["wafer"] = str(wafer)
+    path = tmp_path / "station.yaml"
+    path.write_text(yaml.safe_dump(station))
+    return path, load_wafer(str(wafer))
+
+
+def test_a_selection_keeps_ids_ranges_and_patterns_in_the_maps_order():
+    wafer_map = [DieAddress(c, r, 0, d) for r in range(4) for c in range(5) for d in range(2)]
+    assert WaferSelection().select(wafer_map) == wafer_map
+    picked = WaferSelection(ids=["c4r3d1", "c0r1"]).select(wafer_map)
+    assert picked == [DieAddress(0, 1), DieAddress(4, 3, 0, 1)]  # the route's order
+    ranged = WaferSelection(columns=(1, 3), rows=(2, 3), every=Every(columns=2))
+    assert {(a.column, a.row) for a in ranged.select(wafer_map)} == {(1, 2), (3, 2), (1, 3), (3, 3)}
+    assert all(a.device == 1 for a in WaferSelection(matrix_devices=[1]).select(wafer_map))
+    with pytest.raises(BadInput, match=r"wafer.ids: c5r0: not on the station's wafer map"):
+        WaferSelection(ids=["c5r0"]).select(wafer_map)
+    with pytest.raises(BadInput, match=r"wafer.rows: \[2, 4\] reaches beyond .*\(rows 0 to 3\)"):
+        WaferSelection(rows=(2, 4)).select(wafer_map)
+
+
+def test_a_malformed_wafer_recipe_is_refused_by_its_yaml_path(tmp_path, capsys):
+    from bmrlab.cli import main
+
+    recipe = {
+        "station": "sim-wafer",
+        "wafer": {"ids": ["c1r0", "die7"], "columns": [3, 1]},
+        "screen": {**SCREEN, "pass_if": {"vset_mv": {"below": 120}}},
+        "steps": [{"characterize": {"iv-sweep": {"cycles": 2}, "forming": {}}, "repeat": 2}],
+    }
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    assert main(["recipe", str(path), "--out", str(tmp_path / "x.h5")]) == 2
+    err = capsys.readouterr().err
+    assert "wafer.ids: die7: a device id is c<column>r<row>" in err
+    assert "wafer.columns: [3, 1]: give first <= last" in err
+    assert "characterize takes its fixed parameters by protocol" in err
+    assert "Traceback" not in err
+    recipe["wafer"] = {"ids": ["c1r0", "c12r0"]}
+    recipe["steps"] = [{"characterize": {"iv-sweep": {"cycles": "many"}}}]
+    path.write_text(yaml.safe_dump(recipe))
+    assert main(["recipe", str(path), "--out", str(tmp_path / "x.h5")]) == 2
+    err = capsys.readouterr().err
+    assert "wafer.ids: c12r0: not on the station's wafer map (100 devices: 100 dies" in err
+    assert "screen.pass_if.vset_mv: not a figure of the screen's protocols" in err
+    assert "steps[0]: cycles = many" in err
+    recipe["station"] = None  # the one-device simulated station has no wafer map
+    path.write_text(yaml.safe_dump({k: v for k, v in recipe.items() if k != "station"}))
+    assert main(["recipe", str(path), "--out", str(tmp_path / "x.h5")]) == 2
+    assert "has no wafer map (prober: simulated)" in capsys.readouterr().err
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_the_route_read_from_sentio_is_the_simulated_wafers(tmp_path):
+    path, wafer = wafer_station(tmp_path, sites=2)
+    with Station.load(path) as station:
+        remote = SentioRemote(SimSentioLink(station.sentio_sim))
+        assert route_addresses(remote) == wafer.addresses()
+        assert route_addresses(remote, 3)[:4] == [
+            DieAddress(0, 0, 0, 0),
+            DieAddress(0, 0, 0, 1),
+            DieAddress(0, 0, 0, 2),
+            DieAddress(0, 0, 1, 0),
+        ]
+        assert station.sentio_sim.moves == 0  # map queries only: the chuck did not move
+
+
+def test_passers_get_the_full_characterization_on_one_station_and_resume_adapts(tmp_path):
+    """c1r0 good, c5r0 shorted, c3r5 never sets (tests/test_wafer.py): the good one is
+    characterized, its five runs adapted as bmrlab characterize adapts them; a stop after
+    its pulse-delay run, then resume: the retention pulse follows from the stored one."""
+    recipe = Recipe.model_validate(
+        {
+            "sample": "w",
+            "wafer": {"ids": ["c1r0", "c5r0", "c3r5"]},
+            "screen": SCREEN,
+            "steps": [
+                {
+                    "characterize": {
+                        "iv-sweep": {"cycles": 3},
+                        "pulse-delay": {"pulses": 3, "timeout": "200ms"},
+                        "retention": {"traces": 3},
+                        "endurance": {"max_cycles": 20},
+                        "paired-pulse": {"repeats": 1, "intervals": ["1ms", "10ms"]},
+                    }
+                }
+            ],
+        }
+    )
+    loaded = []
+
+    def station_for(device):
+        loaded.append(device.id)
+        return Station.load("sim-wafer")
+
+    out = tmp_path / "w.h5"
+    runs = plan(recipe, station_for)
+    assert [r.key for r in runs[:2]] == ["c1r0/screen0/run0", "c1r0/step0/run0"]
+    import threading
+
+    stop = threading.Event()
+
+    def on_run(k, planned):
+        if planned.protocol == "retention":
+            stop.set()  # the retention run starts stopped: it is aborted at once
+
+    first = execute(recipe, runs, station_for, out, stop=stop, on_run=on_run)
+    assert [o.status for o in first[:4]] == ["finished", "finished", "finished", "aborted"]
+    assert loaded == ["wafer", "wafer"]  # one station to plan, one for the whole route
+    outcomes = execute(recipe, runs, station_for, out, done=finished_keys(out))
+    statuses = {o.planned.key: o.status for o in outcomes}
+    assert [statuses[f"c1r0/step0/run{k}"] for k in range(5)] == ["resumed"] * 2 + [
+        "finished"
+    ] * 3
+    for bad in ("c5r0", "c3r5"):
+        assert statuses[f"{bad}/screen0/run0"] == "finished"
+        assert {statuses[f"{bad}/step0/run{k}"] for k in range(5)} == {"skipped"}
+    table = list_runs(out)
+    finished = table[table["status"] == "finished"]
+    assert finished["step"].is_unique
+    assert list(finished.loc[finished["step"].str.startswith("c1r0/step0"), "protocol"]) == list(
+        ORDER
+    )
+    # adapted as characterize does: delays at multiples of the measured Vset, the retention
+    # pulse the Table 1 one (its median delay there is shorter than its width)
+    runs_of = dict(zip(finished["step"], finished["run"], strict=True))
+    vset = load_run(out, runs_of["c1r0/step0/run0"]).figures["vset_mV"]
+    amplitudes = load_run(out, runs_of["c1r0/step0/run1"]).parameters["amplitudes"]
+    assert any(abs(a - 2 * vset * 1e-3) < 1e-4 for a in amplitudes)
+    delay = load_run(out, runs_of["c1r0/step0/run1"]).figures
+    retention = load_run(out, runs_of["c1r0/step0/run2"]).parameters
+    median_at_100mV = delay["stats"]["delay_by_mV"]["100"]["median"]
+    assert median_at_100mV < 20 and retention["pulse_v"] == pytest.approx(0.1)
+    with h5py.File(out, "r") as handle:
+        verdicts = {d: (g.attrs["screen"], g.attrs["screen_reason"]) for d, g in handle["w"].items()}
+    assert verdicts["c1r0"] == ("pass", "")
+    assert verdicts["c5r0"][0] == "fail" and "on_off_ratio" in verdicts["c5r0"][1]
+    assert verdicts["c3r5"] == ("fail", "vset_mV not measured; on_off_ratio not measured")
+
+
+def test_400_devices_unattended_sigint_resume_and_yield_as_the_wafer_file_implies(tmp_path):
+    """The quick screen of all 400 devices and a short I-V step on the passers, through the
+    command line: SIGINT in the middle, --resume completes without repeating a device; the
+    verdicts are those of the devices the file draws, the yield and the spread of the HRS
+    those its defect fractions and variability imply."""
+    station, wafer = wafer_station(tmp_path)
+    recipe = {
+        "sample": "w400",
+        "station": str(station),
+        "wafer": {},
+        "screen": SCREEN,
+        "steps": [{"protocol": "iv-sweep", "set": {"cycles": 2}}],
+    }
+    path = tmp_path / "w400.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    out = tmp_path / "w400.h5"
+    command = [sys.executable, "-m", "bmrlab.cli", "recipe", str(path), "--out", str(out)]
+    process = subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    for line in process.stderr:
+        if line.startswith("[") and int(line[1:].split("/")[0]) > 300:  # device ~150
+            break
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=300)
+    assert process.returncode == 1
+    interrupted = list_runs(out)
+    assert 100 < interrupted["step"].str.split("/").str[0].nunique() < 400
+    done = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr
+
+    table = list_runs(out)
+    finished = table[table["status"] == "finished"]
+    assert finished["step"].is_unique  # nothing finished twice
+    assert set(table["status"]) <= {"finished", "aborted"}
+    assert (table["status"] == "aborted").sum() <= 1  # the run SIGINT stopped, run again
+    addresses = wafer.addresses()
+    screened = finished[finished["step"].str.endswith("/screen0/run0")]
+    assert sorted(screened["step"].str.split("/").str[0]) == sorted(map(str, addresses))
+
+    with h5py.File(out, "r") as handle:
+        verdict = {d: str(g.attrs["screen"]) for d, g in handle["w400"].items()}
+        hrs = {
+            run.split("/")[2]: json.loads(handle[run].attrs["figures"])["stats"]["hrs_A"]["median"]
+            for run in screened["run"]
+        }
+    kinds = {str(a): wafer.kind_of(a) for a in addresses}
+    # each device as the file draws it: the defects that cannot set fail, the others pass
+    assert all((verdict[d] == "fail") == (kinds[d] in FAILS_SCREEN) for d in kinds)
+    characterized = finished[finished["step"].str.endswith("/step0/run0")]
+    assert set(characterized["step"].str.split("/").str[0]) == {
+        d for d, v in verdict.items() if v == "pass"
+    }
+    # yield within its sampling error of what the defect fractions imply
+    defects = wafer.spec.defects
+    expected = 1 - sum(getattr(defects, k) for k in FAILS_SCREEN)
+    n = len(addresses)
+    measured = sum(v == "pass" for v in verdict.values()) / n
+    assert abs(measured - expected) < 3 * math.sqrt(expected * (1 - expected) / n)
+    # the HRS read current spreads as G_off does from device to device (sigma of its log)
+    good = [d for d in kinds if kinds[d] == "good" and hrs[d]]
+    log_hrs = np.log([hrs[d] for d in good])
+    sigma = wafer.spec.variability["G_off"]
+    assert abs(np.std(log_hrs, ddof=1) - sigma) < 3 * sigma / math.sqrt(2 * (len(good) - 1))
+    g_off = np.log([wafer.params_of(DieAddress.parse(d)).G_off for d in good])
+    assert np.corrcoef(log_hrs, g_off)[0, 1] > 0.95
+    assert Counter(kinds.values())["good"] == len(good)
+
+
+def test_the_shipped_wafer_screen_recipe_plans_every_device_of_the_demo_wafer():
+    recipe = load_recipe("wafer-screen")
+    runs = plan(recipe, lambda device: Station.load(recipe.station))
+    assert len({r.device.id for r in runs}) == 100
+    assert len(runs) == 100 * (1 + len(ORDER))
