@@ -153,7 +153,8 @@ class Array(Strict):
         ]
 
 
-# what the one station of a wafer recipe is loaded for: the wafer's devices are the station's
+# what the one station of a wafer recipe is loaded for (the wafer's devices are the
+# station's), and the device of a run checked before it is given to a device
 WHOLE_WAFER = Device(id="wafer")
 
 
@@ -288,6 +289,7 @@ def _known(protocol: str) -> bool:
 
 
 def for_device(runs: list[PlannedRun], device: Device) -> list[PlannedRun]:
+    """The runs :func:`device_runs` checked, given to ``device`` (its id first in the keys)."""
     return [replace(r, device=device, key=f"{device.id}/{r.key}") for r in runs]
 
 
@@ -394,7 +396,7 @@ def execute(
         for device_runs in by_device.values():
             die = _die(device_runs[0].device.id)
             if die_limit and failed_on_die[die] >= die_limit:
-                why = f"{failed_on_die[die]} devices of die {die} failed the screen"
+                why = f"die {die}: {failed_on_die[die]} of its devices failed the screen"
                 outcomes += [Outcome(p, "skipped", reason=why) for p in device_runs]
                 continue
             device = _DeviceState(out)

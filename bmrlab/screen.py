@@ -78,3 +78,21 @@ def record_verdict(out, device_group: str, why_not: str, criteria: dict) -> None
         attrs["screen"] = "fail" if why_not else "pass"
         attrs["screen_reason"] = why_not
         attrs["screen_criteria"] = json.dumps(criteria)
+
+
+def stored_verdicts(out, sample: str) -> dict[str, tuple[str, str]]:
+    """Device -> (``pass`` or ``fail``, why not) of every screened device of ``sample``."""
+    with h5py.File(out, "r") as handle:
+        devices = handle[sample].items() if sample in handle else []
+        return {
+            name: (str(group.attrs["screen"]), str(group.attrs["screen_reason"]))
+            for name, group in devices
+            if "screen" in group.attrs
+        }
+
+
+def yield_line(verdicts: dict[str, tuple[str, str]]) -> str:
+    """``screen: 372 of 400 devices passed (93.0 %)``."""
+    passed = sum(verdict == "pass" for verdict, _ in verdicts.values())
+    share = f" ({100 * passed / len(verdicts):.1f} %)" if verdicts else ""
+    return f"screen: {passed} of {len(verdicts)} devices passed{share}"

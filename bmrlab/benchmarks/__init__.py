@@ -37,8 +37,17 @@ BENCHMARKS = (
     ("cli", "headless", "cli_startup_s"),
     ("storage", "storage", "compression"),
     ("peak_rss", "memory", "peak_rss_mb"),
+    ("wafer_throughput", "throughput", "devices_per_hour"),
 )
-SEVERAL_FIGURES = ("characterize", "hdf5", "cli", "storage", "peak_rss", "live_plot")
+SEVERAL_FIGURES = (
+    "characterize",
+    "hdf5",
+    "cli",
+    "storage",
+    "peak_rss",
+    "live_plot",
+    "wafer_throughput",
+)
 
 
 def run_all(progress=None, long: bool = False) -> dict:

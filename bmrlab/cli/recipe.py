@@ -1,6 +1,7 @@
 """``bmrlab recipe FILE.yaml``: protocols over devices and parameter values, unattended."""
 
 import sys
+from pathlib import Path
 
 from .arguments import device_file_argument
 
@@ -9,15 +10,17 @@ def register(commands) -> None:
     parser = commands.add_parser(
         "recipe",
         help="run a recipe: protocols over devices and parameter values",
-        description="Run a recipe file: its steps on each of its devices, into one HDF5 "
-        "file. The whole recipe is checked first (every problem by its YAML "
-        "path, exit 2). Ctrl+C stops the current step safely and skips the rest "
-        "(exit 1); --resume then runs only what is not finished in the file.",
+        description="Run a recipe file: its steps on each of its devices (listed, an "
+        "array, or the devices of the station's wafer map, with an optional quick screen "
+        "deciding which get the rest), into one HDF5 file. The whole recipe is checked "
+        "first (every problem by its YAML path, exit 2). Ctrl+C stops the current step "
+        "safely and skips the rest (exit 1); --resume then runs only what is not finished "
+        "in the file, going on at the exact device.",
     )
     parser.add_argument(
         "file",
         metavar="NAME|FILE.yaml",
-        help="recipe file, or the name of a shipped example (array-3x3)",
+        help="recipe file, or the name of a shipped example (array-3x3, wafer-screen)",
     )
     parser.add_argument(
         "--station",
@@ -46,6 +49,7 @@ def cmd_recipe(args) -> int:
 
     from ..paths import DEFAULT_STATION
     from ..recipe import execute, finished_keys, load_recipe, plan
+    from ..screen import stored_verdicts, yield_line
     from ..station import Station
     from .progress import RecipeProgress
     from .report import recipe_report
@@ -87,6 +91,8 @@ def cmd_recipe(args) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     recipe_report(recipe, out, outcomes, args.json)
+    if recipe.screen is not None and not args.json and Path(out).exists():
+        print(yield_line(stored_verdicts(out, recipe.sample)))
     if recipe.wafer is not None and not stop.is_set():
         wafer_report(recipe, out)
     failed = stop.is_set() or any(o.status in ("aborted", "failed") for o in outcomes)
@@ -96,8 +102,6 @@ def cmd_recipe(args) -> int:
 def wafer_report(recipe, out) -> None:
     """The per-device table, yield, distributions and wafer maps beside ``out``
     (bmrlab.array_report), judged by the screen's criteria."""
-    from pathlib import Path
-
     from ..screen import DEFAULT_CRITERIA
 
     try:

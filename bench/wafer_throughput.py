@@ -1,0 +1,71 @@
+"""Wafer throughput: devices per hour of the quick screen and of the full characterization
+(`bmrlab bench` measures the same on a slice of the demo wafer), or, with ``--all``, the
+issue's 400-device run: the shipped wafer-screen recipe over the demo wafer with four devices
+per die (quick screen of all, full characterization of the passers), in ``--jobs``
+processes, each a slice of the rows on its own simulated station into its own HDF5 file.
+
+Run: ``nice -n 10 python bench/wafer_throughput.py [--all] [--jobs 2]``; docs/performance.md
+("Wafer throughput") has the last figures.
+"""
+
+import argparse
+import json
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from bmrlab.benchmarks.throughput import (
+    devices_per_hour,
+    per_hour,
+    run_slice,
+    slices,
+    wafer_with_sites,
+)
+from bmrlab.device_map import WaferSelection
+from bmrlab.recipe import load_recipe
+
+
+def whole_wafer(jobs: int, folder: Path) -> dict:
+    """The wafer-screen recipe over all 400 devices, in ``jobs`` processes."""
+    station = str(wafer_with_sites(folder, 4))
+    recipe = load_recipe("wafer-screen")
+    recipe = recipe.model_copy(update={"wafer": WaferSelection(rows=(0, 9))})
+    parts = slices(recipe, (0, 9), jobs)
+    with ProcessPoolExecutor(jobs) as pool:
+        shares = list(
+            pool.map(
+                run_slice,
+                parts,
+                [station] * len(parts),
+                [str(folder / f"part{k}.h5") for k in range(len(parts))],
+            )
+        )
+    devices = sum(s["devices"] for s in shares)
+    characterized = sum(s["characterized"] for s in shares)
+    simulated = sum(s["simulated_s"] for s in shares)  # one prober would step them all
+    wall = max(s["wall_s"] for s in shares)
+    return {
+        "jobs": jobs,
+        "devices": devices,
+        "characterized": characterized,
+        "simulated_h": simulated / 3600,
+        "wall_h": wall / 3600,
+        "cpu_h": sum(s["cpu_s"] for s in shares) / 3600,
+        "devices_per_hour_simulated": per_hour(devices, simulated),
+        "devices_per_hour_wall": per_hour(devices, wall),
+        "shares": shares,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--all", action="store_true", help="the 400-device run")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="processes")
+    args = parser.parse_args()
+    os.environ.setdefault("BMRLAB_CATALOG", "off")  # benchmark runs stay out of the catalog
+    if args.all:
+        with tempfile.TemporaryDirectory() as folder:
+            print(json.dumps(whole_wafer(args.jobs, Path(folder)), indent=1))
+    else:
+        print(json.dumps(devices_per_hour(args.jobs), indent=1))

@@ -1,0 +1,132 @@
+"""Wafer throughput: devices per hour for the quick screen and for the full
+characterization of the shipped ``wafer-screen`` recipe, in simulated time (what the station
+would take: the instruments' timing and the prober's stepping, StageMotion), in wall time on
+one core, and in wall time with simulated chips in parallel processes (one virtual station
+each, a slice of the wafer's rows each, each into its own HDF5 file).
+
+Simulated time is the hardware's figure: one prober steps one wafer, so it is not divided by
+the processes. The parallel figures are the simulator's use of every core.
+"""
+
+import itertools
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import yaml
+
+from ..device_map import WaferSelection
+from ..paths import CONFIG_DIR
+from ..recipe import Recipe, execute, load_recipe, plan
+from ..station import Station
+
+SCREEN_ROWS = 2  # the quick screen of 2 rows of the 10 x 10 demo wafer: 20 devices
+FULL_DEVICES = 4  # the screen and full characterization of the first 4 dies of row 0
+
+
+def wafer_with_sites(folder: Path, sites: int) -> Path:
+    """A station file stepping over the demo wafer with ``sites`` devices per die (4: 400
+    devices; the same wafer, its first site's devices unchanged), written into ``folder``."""
+    spec = yaml.safe_load((CONFIG_DIR / "wafers" / "demo-10x10.yaml").read_text())
+    spec["layout"]["sites"] = [
+        {"name": f"d{k + 1}", "x_um": 1000 * (k % 2), "y_um": 1000 * (k // 2)} for k in range(sites)
+    ]
+    wafer = folder / f"demo-10x10x{sites}.yaml"
+    wafer.write_text(yaml.safe_dump(spec))
+    station = yaml.safe_load((CONFIG_DIR / "stations" / "sim-wafer.yaml").read_text())
+    station["simulation"]["wafer"] = str(wafer)
+    path = folder / f"sim-wafer-{sites}-sites.yaml"
+    path.write_text(yaml.safe_dump(station))
+    return path
+
+
+def run_slice(recipe: Recipe, station: str, out: str) -> dict:
+    """One process's share: the recipe on its own station into its own file; its devices,
+    the simulated seconds of its station's clock, wall and CPU seconds."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    loaded: list[Station] = []
+
+    def station_for(device):
+        loaded.append(Station.load(station))
+        return loaded[-1]
+
+    outcomes = execute(recipe, plan(recipe, station_for), station_for, out)
+    simulated = loaded[-1].clock.now()
+    return {
+        "devices": len({o.planned.device.id for o in outcomes}),
+        "characterized": len(
+            {o.planned.device.id for o in outcomes if o.planned.adapted and o.status == "finished"}
+        ),
+        "simulated_s": simulated,
+        "wall_s": time.perf_counter() - wall,
+        "cpu_s": time.process_time() - cpu,
+    }
+
+
+def slices(recipe: Recipe, rows: tuple[int, int], jobs: int) -> list[Recipe]:
+    """The recipe over ``rows`` cut into ``jobs`` contiguous slices of rows."""
+    first, last = rows
+    bounds = [first + round(k * (last - first + 1) / jobs) for k in range(jobs + 1)]
+    return [
+        recipe.model_copy(update={"wafer": recipe.wafer.model_copy(update={"rows": (a, b - 1)})})
+        for a, b in itertools.pairwise(bounds)
+        if b > a
+    ]
+
+
+def measure(recipe: Recipe, station: str, folder: Path, rows: tuple[int, int], jobs: int) -> dict:
+    """The recipe over ``rows``: serially in this process, then in ``jobs`` processes."""
+    serial = run_slice(recipe.model_copy(), station, str(folder / "serial.h5"))
+    parts = slices(recipe, rows, jobs)
+    wall = time.perf_counter()
+    with ProcessPoolExecutor(jobs) as pool:
+        shares = list(
+            pool.map(
+                run_slice,
+                parts,
+                [station] * len(parts),
+                [str(folder / f"part{k}.h5") for k in range(len(parts))],
+            )
+        )
+    serial["parallel_wall_s"] = time.perf_counter() - wall
+    serial["parallel_devices"] = sum(s["devices"] for s in shares)
+    serial["parallel_characterized"] = sum(s["characterized"] for s in shares)
+    return serial
+
+
+def per_hour(count: int, seconds: float) -> float:
+    return 3600.0 * count / seconds if seconds else 0.0
+
+
+def devices_per_hour(jobs: int | None = None) -> dict:
+    """Devices per hour of the quick screen and of the full characterization (screen
+    included), simulated, wall and parallel wall."""
+    jobs = jobs or os.cpu_count() or 1
+    shipped = load_recipe("wafer-screen")
+    screen_only = shipped.model_copy(
+        update={"screen": None, "steps": shipped.screen.steps, "wafer": WaferSelection()}
+    )
+    full = shipped.model_copy(update={"wafer": WaferSelection(columns=(0, FULL_DEVICES - 1))})
+    results = {"throughput_jobs": jobs}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, recipe, rows in (
+            ("screen", screen_only, (0, SCREEN_ROWS - 1)),
+            ("full", full, (0, jobs - 1)),
+        ):
+            recipe = recipe.model_copy(
+                update={"wafer": recipe.wafer.model_copy(update={"rows": rows})}
+            )
+            folder_k = Path(folder) / name
+            folder_k.mkdir()
+            m = measure(recipe, shipped.station, folder_k, rows, jobs)
+            done = "devices" if name == "screen" else "characterized"
+            results[f"{name}_devices"] = m[done]
+            results[f"{name}_per_hour_simulated"] = per_hour(m[done], m["simulated_s"])
+            results[f"{name}_per_hour_wall"] = per_hour(m[done], m["wall_s"])
+            results[f"{name}_per_hour_cpu"] = per_hour(m[done], m["cpu_s"])
+            results[f"{name}_per_hour_parallel"] = per_hour(
+                m[f"parallel_{done}"], m["parallel_wall_s"]
+            )
+    return results
