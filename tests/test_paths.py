@@ -41,6 +41,6 @@ def test_a_shipped_recipe_is_found_by_its_name():
     with pytest.raises(
         BadInput,
         match="recipe array: not a recipe shipped with bmrlab "
-        r"\(array-3x3, delay-sweep, paired-pulse-intervals\)",
+        r"\(array-3x3, delay-sweep, paired-pulse-intervals, wafer-screen\)",
     ):
         recipe_file("array")
