@@ -109,7 +109,7 @@ def devices_per_hour(jobs: int | None = None) -> dict:
         update={"screen": None, "steps": shipped.screen.steps, "wafer": WaferSelection()}
     )
     full = shipped.model_copy(update={"wafer": WaferSelection(columns=(0, FULL_DEVICES - 1))})
-    results = {"throughput_jobs": jobs}
+    results: dict[str, float] = {"throughput_jobs": jobs}
     with tempfile.TemporaryDirectory() as folder:
         for name, recipe, rows in (
             ("screen", screen_only, (0, SCREEN_ROWS - 1)),
