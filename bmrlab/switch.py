@@ -113,6 +113,10 @@ class MatrixSwitch(Switch):
     def identity(self) -> str:
         return self.driver.id
 
+    def instrument_facts(self) -> dict:
+        """What the matrix reports about itself (queries only), and its channels."""
+        return {**self.driver.instrument_facts(), "channels": ",".join(self.channels)}
+
     def close(self) -> None:
         if self._driver is not None:
             self._driver.adapter.close()

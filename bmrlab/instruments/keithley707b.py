@@ -92,6 +92,7 @@ class Keithley707B(Instrument):
         rule = {0: "off", 1: "break-before-make", 2: "make-before-break"}
         return {
             **identity_facts(self.id),
+            "options": "",  # the cards in the slots are not queried
             "connect_rule": rule.get(int(float(self.ask("print(channel.connectrule)"))), "?"),
             "closed_channels": ";".join(self.closed()),
         }
