@@ -289,6 +289,13 @@ class Station:
         self.switch.select(0)
         return current
 
+    def start_at(self, device_id: str | None, sample: str = "") -> None:
+        """``--device-id`` of ``run`` and ``characterize``: on a station whose SENTIO prober
+        steps over a wafer map, the device it names (``c3r4d2``) is reached first; elsewhere
+        the id only names the device in the file."""
+        if device_id and self.prober.kind == "sentio":
+            self.reach(device_id, sample)
+
     def _land(self, prober: Prober, device_id: str, sample: str) -> str:
         """The probes to ``device_id``'s landing, every switch channel open while they move."""
         self.switch.release()
@@ -324,7 +331,11 @@ class Station:
         for role, spec in self.config.instruments.items():
             entry = spec.model_dump()
             entry["idn"] = self.identities.get(role, "")
-            instrument = {"smu": self.smu, "pulse_generator": self.generator}.get(role)
+            instrument = {
+                "smu": self.smu,
+                "pulse_generator": self.generator,
+                "switch": self.switch,
+            }.get(role)
             if instrument is not None:
                 entry["settings"] = instrument.settings
             instruments[role] = entry

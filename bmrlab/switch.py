@@ -113,6 +113,12 @@ class MatrixSwitch(Switch):
     def identity(self) -> str:
         return self.driver.id
 
+    @property
+    def settings(self) -> dict:
+        """What is recorded with every run: the channels and the one closed now."""
+        selected = self.channels[self.selected] if self.selected is not None else ""
+        return {"channels": self.channels, "close_delay_s": self.user_delay, "closed": selected}
+
     def instrument_facts(self) -> dict:
         """What the matrix reports about itself (queries only), and its channels."""
         return {**self.driver.instrument_facts(), "channels": ",".join(self.channels)}

@@ -64,8 +64,7 @@ def cmd_characterize(args) -> int:
         overrides.setdefault(protocol, {})[parameter] = value
     with Station.load(args.station, args.device, device_file=args.device_file) as station:
         device = args.device_id or station.device_preset or "device"
-        if args.device_id and station.prober.kind == "sentio":  # a device of the wafer map
-            station.reach(args.device_id, args.sample)
+        station.start_at(args.device_id, args.sample)
         out_dir = Path(args.out)
         out_dir.mkdir(parents=True, exist_ok=True)
         with Progress(f"characterize {device}") as progress:

@@ -19,7 +19,12 @@ its page 7-24):
   under break-before-make every channel opens before any closes and the command lasts the
   open settling plus the close settling; make-before-break closes first; OFF the longer of
   the two ([M] 7-20, 7-21, 2-91); ``channel.connectsequential`` (default OFF, [M] 7-21);
-- a close completes after the relay's settling time, then the channel's user delay ([M] 7-29).
+- a close completes after the relay's settling time, then the channel's user delay ([M] 7-29);
+- ``format.asciiprecision`` defaults to 10 digits ([M] 7-93). The manual's two examples of
+  printed numbers disagree (2.54 at precision 10 is "2.54000" in Rev. A, "2.5400000" in
+  Rev. B); numbers are printed in the shortest form with up to that many significant digits,
+  so an error code prints as ``-224`` and a count as ``0``, as the open-source 707B driver of
+  hephy-dd/comet (used on the instrument) reads them (``int(code)``).
 
 Where the manual is silent the simulator is strict, and says so in the error message:
 
@@ -219,10 +224,18 @@ class Node707B(TspNode):
         self.channel = ChannelCommands(matrix)
         self.lua.globals().channel = self.channel
 
+    def format_number(self, value) -> str:
+        """Up to ``asciiprecision`` significant digits, integers without an exponent."""
+        number = float(value)
+        if not math.isfinite(number):
+            return TspNode.format_number(self, number)
+        return f"{number:.{max(int(self.format.asciiprecision), 1)}g}"
+
     def reset_node(self, system=True) -> None:
         """``reset()``, ``*RST``: every channel opens (strict: the pages read do not say),
-        the channel attributes return to their defaults."""
+        the channel attributes return to their defaults, 10-digit ASCII numbers ([M] 7-93)."""
         TspNode.reset_node(self, system)
+        self.format.asciiprecision = 10
         if self.channel is not None:
             self.channel.open("allslots")
             self.channel.defaults()

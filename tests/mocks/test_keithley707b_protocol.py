@@ -14,7 +14,7 @@ from bmrlab.instruments.keithley707b import Keithley707B
 from bmrlab.safety import Guard, SafetyViolation
 from bmrlab.switch import MatrixSwitch
 
-NO_ERROR = ("print(errorqueue.next())", "0.00000e+00\tQueue Is Empty\t0.00000e+00\t1.00000e+00")
+NO_ERROR = ("print(errorqueue.next())", "0\tQueue Is Empty\t0\t1")
 CHANNELS = ["1A01", "1A02", "1A03", "1A04"]
 PREPARE = [
     ('channel.open("allslots")', None),  # [M] 7-35: every channel open
@@ -86,7 +86,7 @@ def test_a_device_beyond_the_channels_is_refused_before_anything_is_sent():
 
 
 def test_an_error_or_another_closed_channel_after_a_select_is_raised():
-    error = ("print(errorqueue.next())", "-2.24000e+02\tIllegal parameter value\t2.0\t1.0")
+    error = ("print(errorqueue.next())", "-224\tIllegal parameter value\t20\t1")
     steps = [
         ('channel.exclusiveclose("1A02")', None),
         ('print(channel.getclose("allslots"))', "nil"),
@@ -105,7 +105,7 @@ def test_an_error_or_another_closed_channel_after_a_select_is_raised():
 def test_facts_are_queries_only():
     steps = [
         ("*IDN?", "Keithley Instruments Inc., Model 707B, 04089762, 01.40c"),
-        ("print(channel.connectrule)", "1.00000e+00"),
+        ("print(channel.connectrule)", "1"),
         ('print(channel.getclose("allslots"))', "1A01"),
     ]
     with expected_protocol(Keithley707B, steps) as k:
