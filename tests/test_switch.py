@@ -197,8 +197,7 @@ def test_characterize_on_a_matrix_device_measures_that_device(tmp_path, capsys):
     status = main(
         ["characterize", "--station", "sim-wafer-matrix", "--device-id", SHORTED]
         + ["--sample", "w", "--out", str(tmp_path), "--json"]
-        + ["--set", "endurance.max_cycles=100", "--set", "pulse-delay.pulses=5"]
-        + ["--set", "retention.window=10s"]
+        + ["--set", "endurance.max_cycles=10", "--set", "pulse-delay.pulses=2"]
     )
     summary = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert status == 0
