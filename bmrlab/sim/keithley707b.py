@@ -72,12 +72,12 @@ def _channel(text: str) -> tuple[int, int, int]:
     return slot, row, column
 
 
-def name(slot: int, row: int, column: int) -> str:
+def channel_name(slot: int, row: int, column: int) -> str:
     return f"{slot}{ROWS[row]}{column:02d}"
 
 
 def card_channels() -> list[str]:
-    return [name(CARD_SLOT, r, c) for r in range(len(ROWS)) for c in COLUMNS]
+    return [channel_name(CARD_SLOT, r, c) for r in range(len(ROWS)) for c in COLUMNS]
 
 
 def parse_list(channel_list, slots_allowed: bool) -> list[str]:
@@ -102,7 +102,9 @@ def parse_list(channel_list, slots_allowed: bool) -> list[str]:
         b = _channel(last.strip()) if last else a
         if b < a or b[2] < a[2]:
             raise illegal(f"{item}: a range runs from the lowest channel to the highest")
-        found.update(name(a[0], r, c) for r in range(a[1], b[1] + 1) for c in range(a[2], b[2] + 1))
+        found.update(
+            channel_name(a[0], r, c) for r in range(a[1], b[1] + 1) for c in range(a[2], b[2] + 1)
+        )
     return sorted(found)
 
 
