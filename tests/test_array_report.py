@@ -1,9 +1,11 @@
 """The wafer report from an HDF5 file written by short runs on the simulated wafer: the
-per-device table against the stored results, the screen and its yield, the distributions,
-the maps (their cells) and ``bmrlab wafer-report`` with its refusals."""
+per-device table against the stored results, the yield by criterion, the distributions, the
+maps (their cells) and ``bmrlab wafer-report`` with its refusals."""
 
 import math
+import shutil
 
+import h5py
 import matplotlib.image
 import numpy as np
 import pandas as pd
@@ -19,8 +21,7 @@ from bmrlab.array_report import (
     MapLayout,
     device_table,
     distribution_table,
-    screen,
-    write_report,
+    judge,
     yield_table,
 )
 from bmrlab.array_report.maps import draw_figure_map, draw_yield_map
@@ -122,30 +123,41 @@ def test_a_run_that_stored_no_result_leaves_its_figures_missing_with_its_reason(
     assert (row["column"], row["row"]) == (1, 2)
 
 
-def test_the_screen_fails_the_defective_devices_and_says_why(wafer_file):
-    screened = screen(device_table(wafer_file, "w1")).set_index("device_id")
+def test_a_quick_screen_verdict_stored_by_a_recipe_is_in_the_table(wafer_file, tmp_path):
+    copy = tmp_path / "screened.h5"
+    shutil.copy(wafer_file, copy)
+    with h5py.File(copy, "a") as handle:
+        handle["w1/c5r0"].attrs["screen"] = "fail"
+        handle["w1/c5r0"].attrs["screen_reason"] = "on_off_ratio = 0.998, not above 10"
+    table = device_table(copy, "w1").set_index("device_id")
+    assert table.loc["c5r0", "screen"] == "fail"
+    assert table.loc["c5r0", "screen_reason"] == "on_off_ratio = 0.998, not above 10"
+    assert table.loc["c0r0", "screen"] == ""  # no verdict stored
+
+
+def test_the_defective_devices_fail_a_criterion_and_the_table_says_why(wafer_file):
+    judged = judge(device_table(wafer_file, "w1")).set_index("device_id")
     for device in GOOD:
-        assert screened.loc[device, "screen"] == "pass", screened.loc[device, "screen_why"]
+        assert judged.loc[device, "passed"] == "pass", judged.loc[device, "failed_because"]
     for device in (SHORTED, OPEN):  # current flows (or noise) but the states are not apart
-        assert screened.loc[device, "screen"] == "fail"
-        assert "on_off_ratio" in screened.loc[device, "screen_why"]
-    assert screened.loc[NEVER_SETS, "screen"] == "fail"
-    assert "vset_mV not measured: not found" in screened.loc[NEVER_SETS, "screen_why"]
-    # the pulse-delay never ran on dut: tested for the sweep's criteria only
-    assert pd.isna(screened.loc["dut", "pass_sets_within_timeout"])
-    assert screened.loc["dut", "screen"] == "pass"
+        assert judged.loc[device, "passed"] == "fail"
+        assert "on_off_ratio" in judged.loc[device, "failed_because"]
+    assert judged.loc[NEVER_SETS, "passed"] == "fail"
+    assert "vset_mV not measured: not found" in judged.loc[NEVER_SETS, "failed_because"]
+    # the pulse-delay never ran on dut: judged by the sweep's criteria only
+    assert pd.isna(judged.loc["dut", "pass_delay_ms_measured"])
+    assert judged.loc["dut", "passed"] == "pass"
 
 
 def test_the_yield_counts_the_devices_that_pass_each_criterion(wafer_file):
     table = device_table(wafer_file, "w1")
-    screened = screen(table)
-    yields = yield_table(screened, DEFAULT_CRITERIA).set_index("criterion")
-    vset = table["vset_mV"]
-    assert yields.loc["set_below_120mV", "tested"] == len(table)
-    assert yields.loc["set_below_120mV", "passed"] == (vset <= 120).sum()
-    assert yields.loc["on_off_above_10", "passed"] == (table["on_off_ratio"] >= 10).sum()
-    assert yields.loc["sets_within_timeout", "tested"] == len(WAFER_DEVICES)
-    assert yields.loc["sets_within_timeout", "passed"] == table["delay_ms"].notna().sum()
+    yields = yield_table(judge(table)).set_index("criterion")
+    assert list(yields.index) == [c.name for c in DEFAULT_CRITERIA] + ["all"]
+    assert yields.loc["vset_mV_below_120", "tested"] == len(table)
+    assert yields.loc["vset_mV_below_120", "passed"] == (table["vset_mV"] < 120).sum()
+    assert yields.loc["on_off_ratio_above_10", "passed"] == (table["on_off_ratio"] > 10).sum()
+    assert yields.loc["delay_ms_measured", "tested"] == len(WAFER_DEVICES)
+    assert yields.loc["delay_ms_measured", "passed"] == table["delay_ms"].notna().sum()
     overall = yields.loc["all"]
     assert overall["passed"] == len(GOOD) + 1  # and dut
     assert overall["yield_percent"] == pytest.approx(100 * overall["passed"] / overall["tested"])
@@ -154,13 +166,14 @@ def test_the_yield_counts_the_devices_that_pass_each_criterion(wafer_file):
 
 def test_criteria_are_configurable_and_a_figure_nobody_measures_is_refused(wafer_file):
     table = device_table(wafer_file, "w1")
-    strict = [Criterion(name="fast_set", figure="vset_mV", at_most=50)]
-    screened = screen(table, strict)
-    assert list(screened["pass_fast_set"]) == list(table["vset_mV"] <= 50)
-    never_run = [Criterion(name="endures", figure="endurance_cycles", at_least=100)]
-    assert screen(table, never_run)["screen"].eq("not screened").all()
+    judged = judge(table, [Criterion(name="fast_set", figure="vset_mV", below=50)])
+    assert list(judged["pass_fast_set"]) == list(table["vset_mV"] < 50)
+    pass_if = judge(table, {"vset_mV": {"below": 50}})  # a recipe screen's pass_if
+    assert list(pass_if["pass_vset_mV_below_50"]) == list(judged["pass_fast_set"])
+    never_run = [Criterion(figure="endurance_cycles", above=100)]
+    assert judge(table, never_run)["passed"].eq("not judged").all()
     with pytest.raises(BadInput, match="vset_V"):
-        screen(table, [Criterion(name="typo", figure="vset_V", at_most=0.12)])
+        judge(table, [Criterion(figure="vset_V", below=0.12)])
 
 
 def test_the_distributions_give_median_and_spread_over_the_devices(wafer_file):
@@ -179,7 +192,7 @@ def cells(ax) -> int:
 
 
 def test_a_map_has_a_cell_per_device_of_the_grid_and_finds_the_device_under_a_click(wafer_file):
-    table = screen(device_table(wafer_file, "chip"))
+    table = judge(device_table(wafer_file, "chip"))
     layout = MapLayout.of(table)
     assert layout == MapLayout(columns=2, rows=2, sites=2, devices=4)
     ax = Figure().subplots()
@@ -189,29 +202,10 @@ def test_a_map_has_a_cell_per_device_of_the_grid_and_finds_the_device_under_a_cl
         x, y, w, h = layout.cell(address)
         assert layout.address_at(x + w / 2, y + h / 2) == address
     assert layout.address_at(0.01, 0.01) is None  # the gap around a die
-    wafer = screen(device_table(wafer_file, "w1"))
+    wafer = judge(device_table(wafer_file, "w1"))
     ax = Figure().subplots()
     draw_figure_map(ax, wafer, "vset_mV", MapLayout.of(wafer))
-    assert cells(ax) == 6 * 6 + 3  # every die up to c5r5, failed devices outlined again
-
-
-def test_write_report_writes_the_table_yield_distributions_and_maps(wafer_file, tmp_path):
-    files = write_report(wafer_file, "w1", tmp_path / "report")
-    names = {f.name for f in files}
-    assert {"w1_devices.parquet", "w1_devices.csv", "w1_yield.csv", "w1_map_yield.png"} <= names
-    table = device_table(wafer_file, "w1")
-    parquet = pd.read_parquet(tmp_path / "report" / "w1_devices.parquet")
-    assert list(parquet["device_id"]) == list(table["device_id"])
-    assert parquet["vset_mV"].equals(table["vset_mV"])
-    csv = pd.read_csv(tmp_path / "report" / "w1_devices.csv")
-    assert list(csv["screen"]) == list(screen(table)["screen"])
-    valued = [f for f in table.attrs["figures"] if table[f].notna().any()]
-    assert {f"w1_map_{f}.png" for f in valued} <= names
-    assert {f"w1_cumulative_{f}.png" for f in valued} <= names
-    for path in files:
-        assert path.exists()
-        if path.suffix == ".png":
-            assert matplotlib.image.imread(path).shape[0] > 300
+    assert cells(ax) == 6 * 6 + 3  # every die up to c5r5; the 3 failing outlined on top
 
 
 def test_the_devices_chosen_for_these_tests_are_what_the_demo_wafer_makes_them():
@@ -226,32 +220,44 @@ def test_the_devices_chosen_for_these_tests_are_what_the_demo_wafer_makes_them()
     }
 
 
-def test_wafer_report_command_writes_the_report_and_prints_the_yield(wafer_file, tmp_path, capsys):
-    out = tmp_path / "cli"
+@pytest.fixture(scope="module")
+def report(wafer_file, tmp_path_factory):
+    """``bmrlab wafer-report`` on sample w1: the folder and what it printed."""
+    out = tmp_path_factory.mktemp("report") / "w1"
     assert main(["wafer-report", str(wafer_file), "--sample", "w1", "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
-    assert "set_below_120mV" in printed and f"files in {out}" in printed
-    assert (out / "w1_map_vset_mV.png").exists()
+    return out
+
+
+def test_wafer_report_writes_the_table_yield_distributions_and_maps(wafer_file, report):
+    names = {path.name for path in report.iterdir()}
+    table = judge(device_table(wafer_file, "w1"))
+    parquet = pd.read_parquet(report / "w1_devices.parquet")
+    assert list(parquet.columns) == list(table.columns)
+    assert parquet["vset_mV"].equals(table["vset_mV"])
+    csv = pd.read_csv(report / "w1_devices.csv")
+    assert list(csv["passed"]) == list(table["passed"])
+    yields = pd.read_csv(report / "w1_yield.csv")
+    assert list(yields["passed"]) == list(yield_table(table)["passed"])
+    valued = [f for f in table.attrs["figures"] if table[f].notna().any()]
+    expected = {f"w1_map_{f}.png" for f in valued} | {f"w1_cumulative_{f}.png" for f in valued}
+    expected |= {"w1_map_yield.png", "w1_devices.parquet", "w1_devices.csv", "w1_yield.csv"}
+    assert names == expected | {"w1_distributions.csv"}
+    for name in names:
+        if name.endswith(".png"):
+            assert matplotlib.image.imread(report / name).shape[0] > 300
+
+
+def test_criteria_from_a_file_and_the_yield_printed(wafer_file, tmp_path, capsys):
     criteria = tmp_path / "criteria.yaml"
     criteria.write_text(
-        yaml.safe_dump({"criteria": [{"name": "fast", "figure": "vset_mV", "at_most": 50}]})
+        yaml.safe_dump({"criteria": [{"name": "fast", "figure": "vset_mV", "below": 50}]})
     )
-    assert (
-        main(
-            [
-                "wafer-report",
-                str(wafer_file),
-                "--sample",
-                "w1",
-                "--out",
-                str(out),
-                "--criteria",
-                str(criteria),
-            ]
-        )
-        == 0
-    )
-    assert "fast" in capsys.readouterr().out
+    out = tmp_path / "chip"
+    argv = ["wafer-report", str(wafer_file), "--sample", "chip", "--out", str(out)]
+    assert main([*argv, "--criteria", str(criteria)]) == 0
+    printed = capsys.readouterr().out
+    assert "fast" in printed and f"files in {out}" in printed
+    assert pd.read_csv(out / "chip_yield.csv")["criterion"].tolist() == ["fast", "all"]
 
 
 @pytest.mark.parametrize(
@@ -261,7 +267,7 @@ def test_wafer_report_command_writes_the_report_and_prints_the_yield(wafer_file,
         (["{not_hdf5}"], "cannot be read as a bmrlab HDF5 file"),
         (["{file}"], "several samples; choose one of chip, w1"),
         (["{file}", "--sample", "w9"], "--sample w9: not in"),
-        (["{file}", "--sample", "w1", "--criteria", "{bad_criteria}"], "at_most"),
+        (["{file}", "--sample", "w1", "--criteria", "{bad_criteria}"], "below"),
         (["{file}", "--sample", "w1", "--out", "{not_hdf5}"], "exists and is not a folder"),
     ],
 )
@@ -270,7 +276,7 @@ def test_bad_input_is_refused_in_one_line_before_anything_is_written(
 ):
     (tmp_path / "notes.txt").write_text("not HDF5")
     (tmp_path / "bad.yaml").write_text(
-        yaml.safe_dump({"criteria": [{"name": "x", "figure": "vset_mV", "at_most": "low"}]})
+        yaml.safe_dump({"criteria": [{"figure": "vset_mV", "below": "low"}]})
     )
     paths = {
         "missing": tmp_path / "none.h5",
@@ -284,3 +290,13 @@ def test_bad_input_is_refused_in_one_line_before_anything_is_written(
     err = capsys.readouterr().err
     assert words in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert set(tmp_path.iterdir()) | set(wafer_file.parent.iterdir()) == before
+
+
+def test_the_yield_interval_is_the_wilson_score_interval():
+    """Wilson's formula by hand: 3 of 6 devices pass, 18.8-81.2 %; 0 of 10, 0-27.8 %."""
+    from bmrlab.array_report.criteria import wilson
+
+    assert wilson(3, 6) == pytest.approx((18.76, 81.24), abs=0.01)
+    low, high = wilson(0, 10)
+    assert low == pytest.approx(0, abs=1e-9) and high == pytest.approx(27.75, abs=0.01)
+    assert all(math.isnan(v) for v in wilson(0, 0))

@@ -1,8 +1,8 @@
 """Statistics and maps of a wafer or an array: the per-device table of every figure with
-its uncertainty, the screen and its yield by criterion, device-to-device distributions and
+its uncertainty, the yield by criterion, device-to-device distributions and
 wafer maps (PNG), all read from the HDF5 file alone."""
 
-from .criteria import DEFAULT_CRITERIA, Criterion, load_criteria, screen, yield_table
+from .criteria import DEFAULT_CRITERIA, Criterion, judge, load_criteria, yield_table
 from .distributions import distribution_table
 from .maps import MapLayout
 from .report import default_out_dir, write_report
@@ -15,8 +15,8 @@ __all__ = [
     "default_out_dir",
     "device_table",
     "distribution_table",
+    "judge",
     "load_criteria",
-    "screen",
     "write_report",
     "yield_table",
 ]

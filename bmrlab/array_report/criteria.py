@@ -1,47 +1,60 @@
-"""The screen: which devices pass, by criterion, and the yield of each criterion.
+"""Yield by criterion: which devices pass each criterion, and the share that do.
 
-A criterion bounds one figure of the per-device table (at most, at least, or only that it
-was measured). A device is tested for a criterion when one of its runs could state the
-figure (its protocol ran); it passes when the figure is there and within the bounds; a
-tested device without the figure fails (it did not set, no pulse switched), with the run's
-own reason. A device passes the screen when it passes every criterion it was tested for
-(at least one). The defaults are the field's; docs/arrays.md gives the reason for each.
+A criterion bounds one figure of the per-device table (below, above, or only that it was
+measured). A device is tested for a criterion when one of its runs could state the figure
+(its protocol ran); it passes when the figure is there and within the bound; a tested device
+without the figure fails (it did not set, no pulse switched), with the run's own reason. A
+device passes when it passes every criterion it was tested for (at least one). The defaults
+are the field's; docs/arrays.md gives the reason for each.
 """
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
-from scipy import stats
 
 from ..config import Strict
 from ..errors import BadInput
 from ..procedures import PROTOCOLS
 from ..result_rows import value_text
-from ..validation import load_yaml
+from ..validation import load_yaml, validate
 from .table import column, protocol_figures, tested
 
 CONFIDENCE = 0.95
+NOT_JUDGED = "not judged"  # tested for none of the criteria
 
 
 class Criterion(Strict):
-    """One figure within bounds (inclusive); neither bound: the figure was measured."""
+    """One figure below or above a bound (strictly, as a recipe's ``skip_rest_if`` and its
+    screen's ``pass_if``); neither bound: only that the figure was measured."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_]+$", description="short key, e.g. set_below_120mV")
     figure: str = Field(description="a figure of the per-device table, e.g. vset_mV")
-    at_most: float | None = None
-    at_least: float | None = None
+    below: float | None = None
+    above: float | None = None
+    name: str = Field(
+        "",
+        pattern=r"^[A-Za-z0-9_.]*$",
+        description="short key (default: from the rule, e.g. vset_mV_below_120)",
+    )
     why: str = Field("", description="the reason for the bound, in words")
 
+    @model_validator(mode="after")
+    def _named(self):
+        if not self.name:
+            bounds = [f"{word}_{value:g}" for word, value in self._bounds()]
+            self.name = "_".join([self.figure, *bounds]) if bounds else f"{self.figure}_measured"
+        return self
+
+    def _bounds(self) -> list[tuple[str, float]]:
+        return [(w, v) for w, v in (("above", self.above), ("below", self.below)) if v is not None]
+
     def rule(self, units: str = "") -> str:
-        """The bound in words: ``vset_mV <= 120 mV``."""
-        parts = []
-        if self.at_least is not None:
-            parts.append(f">= {value_text(self.at_least, units)}")
-        if self.at_most is not None:
-            parts.append(f"<= {value_text(self.at_most, units)}")
-        return f"{self.figure} " + (" and ".join(parts) if parts else "measured")
+        """The bound in words: ``vset_mV below 120 mV``."""
+        bounds = [f"{word} {value_text(value, units)}" for word, value in self._bounds()]
+        return f"{self.figure} " + (" and ".join(bounds) if bounds else "measured")
 
     def failure(self, value: float, note: str, units: str = "") -> str:
         """Why ``value`` fails ('' if it passes): the value against the bound, or why the
@@ -49,15 +62,15 @@ class Criterion(Strict):
         if not np.isfinite(value):
             return f"{self.figure} not measured" + (f": {note}" if note else "")
         shown = value_text(float(value), units)
-        if self.at_most is not None and value > self.at_most:
-            return f"{self.figure} {shown} > {value_text(self.at_most, units)}"
-        if self.at_least is not None and value < self.at_least:
-            return f"{self.figure} {shown} < {value_text(self.at_least, units)}"
+        if self.below is not None and not value < self.below:
+            return f"{self.figure} {shown}, not below {value_text(self.below, units)}"
+        if self.above is not None and not value > self.above:
+            return f"{self.figure} {shown}, not above {value_text(self.above, units)}"
         return ""
 
 
 class Criteria(Strict):
-    """A criteria file: ``criteria: [{name, figure, at_most|at_least, why}, ...]``."""
+    """A criteria file: ``criteria: [{figure, below|above, name, why}, ...]``."""
 
     criteria: list[Criterion] = Field(min_length=1)
 
@@ -72,25 +85,37 @@ class Criteria(Strict):
 
 DEFAULT_CRITERIA = (
     Criterion(
-        name="set_below_120mV",
         figure="vset_mV",
-        at_most=120,
-        why="a bio-voltage memristor sets at no more than 120 mV, the amplitude of a "
-        "neuron's action potential",
+        below=120,
+        why="a bio-voltage memristor sets below 120 mV, the amplitude of a neuron's action "
+        "potential",
     ),
     Criterion(
-        name="on_off_above_10",
         figure="on_off_ratio",
-        at_least=10,
+        above=10,
         why="a read tells the two states apart: the window endurance counts cycles in",
     ),
     Criterion(
-        name="sets_within_timeout",
         figure="delay_ms",
         why="the device sets under a pulse at the delay amplitude within the time-out, "
         "not only in a slow sweep",
     ),
 )
+
+CriteriaGiven = Sequence[Criterion] | Mapping[str, Mapping[str, float]]
+
+
+def as_criteria(given: CriteriaGiven | None) -> list[Criterion]:
+    """Criteria as a list: the defaults for None; a recipe screen's ``pass_if`` mapping
+    (``{"vset_mV": {"below": 120}}``) becomes one criterion per figure."""
+    if given is None:
+        return list(DEFAULT_CRITERIA)
+    if isinstance(given, Mapping):
+        return [
+            validate(Criterion, {"figure": figure, **bounds}, "criteria")
+            for figure, bounds in given.items()
+        ]
+    return list(given)
 
 
 def load_criteria(path) -> list[Criterion]:
@@ -119,9 +144,11 @@ def pass_column(criterion: Criterion) -> str:
     return f"pass_{criterion.name}"
 
 
-def screen(table: pd.DataFrame, criteria: Sequence[Criterion] = DEFAULT_CRITERIA) -> pd.DataFrame:
+def judge(table: pd.DataFrame, given: CriteriaGiven | None = None) -> pd.DataFrame:
     """``table`` with ``pass_<name>`` per criterion (True, False, or empty: not tested),
-    ``screen`` (pass, fail, not screened) and ``screen_why`` (every failure, in words)."""
+    ``passed`` (pass, fail, not judged) and ``failed_because`` (every failure, in words);
+    ``given``: the criteria (``as_criteria``; the defaults when None)."""
+    criteria = as_criteria(given)
     check_criteria(criteria, table)
     units = table.attrs["figures"]
     out = table.copy()
@@ -145,29 +172,34 @@ def screen(table: pd.DataFrame, criteria: Sequence[Criterion] = DEFAULT_CRITERIA
         passes.append(pass_column(c))
     judged = out[passes].notna().any(axis=1)
     failed = out[passes].eq(False).any(axis=1)
-    out["screen"] = np.where(~judged, "not screened", np.where(failed, "fail", "pass"))
-    out["screen_why"] = ["; ".join(why) for why in whys]
+    out["passed"] = np.where(~judged, NOT_JUDGED, np.where(failed, "fail", "pass"))
+    out["failed_because"] = ["; ".join(why) for why in whys]
     return out
 
 
 def wilson(passed: int, tested: int) -> tuple[float, float]:
-    """The 95 % (Wilson score) interval of a yield, in %; (nan, nan) when nothing was
-    tested."""
+    """The 95 % Wilson score interval of a yield, in % (it stays inside 0-100 % and is not
+    empty at 0 or all passed, unlike p +- 1.96 se); (nan, nan) when nothing was tested."""
     if tested == 0:
         return float("nan"), float("nan")
-    interval = stats.binomtest(passed, tested).proportion_ci(CONFIDENCE, method="wilson")
-    return 100 * interval.low, 100 * interval.high
+    z = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)
+    share = passed / tested
+    scale = 1 + z**2 / tested
+    centre = (share + z**2 / (2 * tested)) / scale
+    half = z * math.sqrt(share * (1 - share) / tested + z**2 / (4 * tested**2)) / scale
+    return 100 * max(centre - half, 0.0), 100 * min(centre + half, 1.0)
 
 
-def yield_table(screened: pd.DataFrame, criteria: Sequence[Criterion]) -> pd.DataFrame:
-    """One row per criterion and one for the whole screen: devices tested and passed, the
-    yield (%) with its 95 % interval, the rule and its reason."""
-    units = screened.attrs["figures"]
+def yield_table(judged: pd.DataFrame, given: CriteriaGiven | None = None) -> pd.DataFrame:
+    """One row per criterion and one for all of them: devices tested and passed, the yield
+    (%) with its 95 % interval, the rule and its reason (``judged``: by ``judge`` with the
+    same criteria)."""
+    units = judged.attrs["figures"]
     rows = []
-    for c in criteria:
-        outcome = screened[pass_column(c)]
+    for c in as_criteria(given):
+        outcome = judged[pass_column(c)]
         rows.append((c.name, c.rule(units.get(c.figure, "")), c.why, outcome))
-    overall = screened["screen"].map({"pass": True, "fail": False, "not screened": pd.NA})
+    overall = judged["passed"].map({"pass": True, "fail": False, NOT_JUDGED: pd.NA})
     rows.append(("all", "every criterion a device was tested for", "", overall))
     table = []
     for name, rule, why, outcome in rows:

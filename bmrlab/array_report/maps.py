@@ -1,6 +1,6 @@
 """Wafer and array maps: each device a cell at its place on the wafer, coloured by a figure
-or by its screen outcome. Drawn on matplotlib axes, so the same drawing makes the PNG of the
-report and the map in the window.
+or by whether it passes the yield criteria. Drawn on matplotlib axes, so the same drawing
+makes the PNG of the report and the map in the window.
 
 The map spans the dies and devices the file holds runs of (columns and rows from 0 to the
 largest). A die is a square; when a die holds several devices (sites, and the devices a
@@ -8,11 +8,12 @@ switch matrix reaches at one landing) each is a sub-cell, in (site, device) orde
 to right and top to bottom, in a grid as square as their number allows (4: 2 x 2). Row 0 is
 the top row, as on the prober's wafer map. A device inside the map that has no run in the
 file is grey and hatched; one that was tested but gave no value is white with a cross; a
-device that failed the screen is outlined in red.
+device that fails a yield criterion is outlined in red.
 """
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,17 +24,24 @@ from matplotlib.patches import Patch, Rectangle
 
 from ..die_address import DieAddress
 from ..result_rows import NAMES
+from .criteria import NOT_JUDGED
 from .distributions import spans_decades
 from .table import POSITION, tested
 
 GAP = 0.06  # between dies, in die widths (each side)
 SUB_GAP = 0.03  # between the devices of a die
-MISSING = {"facecolor": "0.88", "edgecolor": "0.6", "hatch": "////", "linewidth": 0.3}
-NO_VALUE = {"facecolor": "white", "edgecolor": "0.4", "linewidth": 0.5}
+MISSING: dict[str, Any] = {
+    "facecolor": "0.88",
+    "edgecolor": "0.6",
+    "hatch": "////",
+    "linewidth": 0.3,
+}
+NO_VALUE: dict[str, Any] = {"facecolor": "white", "edgecolor": "0.4", "linewidth": 0.5}
 FAILED_EDGE = "#d62728"
-OUTCOME_COLOURS = {"pass": "#2ca02c", "fail": FAILED_EDGE, "not screened": "#bbbbbb"}
+OUTCOME_COLOURS = {"pass": "#2ca02c", "fail": FAILED_EDGE, NOT_JUDGED: "#bbbbbb"}
 ANNOTATE_CELLS = 100  # values written in the cells of a map this small
 COLOUR_MAP = "viridis"
+LEGEND_BELOW = 3.2  # the legend's distance below the map, in font sizes: under the x label
 
 
 @dataclass(frozen=True)
@@ -147,9 +155,9 @@ def _missing(ax, layout: MapLayout, placed: dict) -> bool:
 
 
 def _outline_failed(ax, layout: MapLayout, table: pd.DataFrame, placed: dict) -> bool:
-    if "screen" not in table:
+    if "passed" not in table:
         return False
-    failed = [a for a, k in placed.items() if table["screen"].iat[k] == "fail"]
+    failed = [a for a, k in placed.items() if table["passed"].iat[k] == "fail"]
     if failed:
         ax.add_collection(
             PatchCollection(
@@ -164,7 +172,8 @@ def _legend(ax, entries: list[Patch]) -> None:
         ax.legend(
             handles=entries,
             loc="upper center",
-            bbox_to_anchor=(0.5, -0.08),
+            bbox_to_anchor=(0.5, 0.0),
+            borderaxespad=LEGEND_BELOW,
             ncol=min(len(entries), 3),
             fontsize=8,
             frameon=False,
@@ -173,8 +182,9 @@ def _legend(ax, entries: list[Patch]) -> None:
 
 def draw_figure_map(ax, table: pd.DataFrame, figure: str, layout: MapLayout):
     """The map of one figure: cells coloured by value (log scale where the values span
-    decades), the devices without a value crossed, missing ones hatched, screen failures
-    outlined. Returns the colour mapping, for a colour bar (None: no value to colour)."""
+    decades), the devices without a value crossed, missing ones hatched, those failing a
+    yield criterion outlined. Returns the colour mapping for a colour bar (None: no value
+    to colour)."""
     units = table.attrs["figures"][figure]
     placed = _addresses(table)
     values = table[figure].to_numpy(dtype=float)
@@ -216,7 +226,7 @@ def draw_figure_map(ax, table: pd.DataFrame, figure: str, layout: MapLayout):
     if _missing(ax, layout, placed):
         entries.append(Patch(**MISSING, label="no run in the file"))
     if _outline_failed(ax, layout, table, placed):
-        entries.append(Patch(facecolor="none", edgecolor=FAILED_EDGE, label="failed the screen"))
+        entries.append(Patch(facecolor="none", edgecolor=FAILED_EDGE, label="fails a criterion"))
     label = figure_label(figure, units)
     scale = ", log scale" if mapping is not None and isinstance(mapping.norm, LogNorm) else ""
     _frame(
@@ -244,12 +254,13 @@ def _annotate(ax, layout: MapLayout, valued: dict, cells) -> None:
         )
 
 
-def draw_yield_map(ax, screened: pd.DataFrame, layout: MapLayout) -> None:
-    """The screen outcome of each device: pass, fail, not screened; missing ones hatched."""
-    placed = _addresses(screened)
+def draw_yield_map(ax, judged: pd.DataFrame, layout: MapLayout) -> None:
+    """Whether each device passes the yield criteria: pass, fail, not judged (tested for
+    none); missing ones hatched."""
+    placed = _addresses(judged)
     entries = []
     for outcome, colour in OUTCOME_COLOURS.items():
-        cells = [a for a, k in placed.items() if screened["screen"].iat[k] == outcome]
+        cells = [a for a, k in placed.items() if judged["passed"].iat[k] == outcome]
         if cells:
             ax.add_collection(
                 PatchCollection(_rectangles(layout, cells), facecolor=colour, edgecolor="none")
@@ -257,14 +268,14 @@ def draw_yield_map(ax, screened: pd.DataFrame, layout: MapLayout) -> None:
             entries.append(Patch(facecolor=colour, label=f"{outcome} ({len(cells)})"))
     if _missing(ax, layout, placed):
         entries.append(Patch(**MISSING, label="no run in the file"))
-    judged = screened["screen"].isin(["pass", "fail"])
-    passed = int((screened["screen"] == "pass").sum())
-    share = f" ({100 * passed / judged.sum():.0f} %)" if judged.any() else ""
+    tested = judged["passed"].isin(["pass", "fail"])
+    passed = int((judged["passed"] == "pass").sum())
+    share = f" ({100 * passed / tested.sum():.0f} %)" if tested.any() else ""
     _frame(
         ax,
         layout,
-        f"{screened.attrs.get('sample', '')}: yield, {passed} of {int(judged.sum())} "
-        f"screened devices pass{share}",
+        f"{judged.attrs.get('sample', '')}: yield, {passed} of {int(tested.sum())} "
+        f"devices pass{share}",
     )
     _legend(ax, entries)
 

@@ -1,16 +1,15 @@
-"""The wafer report: the per-device table, the screen and its yield, the device-to-device
+"""The wafer report: the per-device table, the yield by criterion, the device-to-device
 distributions and the maps of a sample, written as files (what ``bmrlab wafer-report`` and
 the wafer recipes write beside their HDF5 file)."""
 
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import BadInput
 from ..plotting import plain_log_labels
-from .criteria import DEFAULT_CRITERIA, Criterion, screen, yield_table
+from .criteria import CriteriaGiven, as_criteria, judge, yield_table
 from .cumulative import cumulative_png
 from .distributions import distribution_table
 from .maps import MapLayout, colour_bar, draw_figure_map, draw_yield_map, figure_label, map_figure
@@ -35,22 +34,18 @@ def make_out_dir(out_dir: Path) -> None:
         raise BadInput(f"--out {out_dir}: cannot be written ({error.strerror or error})") from None
 
 
-def screened_table(path, sample: str | None, criteria: Sequence[Criterion] | None) -> pd.DataFrame:
-    """The per-device table of ``sample`` with the screen's columns (``criteria``: the
-    defaults when None)."""
-    return screen(device_table(path, sample), DEFAULT_CRITERIA if criteria is None else criteria)
-
-
 def write_report(
-    path, sample: str | None, out_dir=None, criteria: Sequence[Criterion] | None = None
+    path, sample: str | None, out_dir=None, criteria: CriteriaGiven | None = None
 ) -> list[Path]:
     """Write the report of ``sample`` (the file's only one when None) of the HDF5 file
     ``path`` into ``out_dir`` (default: ``<file>_report`` beside it) and return the files:
     the per-device table (Parquet and CSV), the yield by criterion and the distributions
-    (CSV), a cumulative plot and a map per figure and the yield map (PNG). Every input is
-    checked (BadInput) before anything is written."""
-    criteria = list(DEFAULT_CRITERIA if criteria is None else criteria)
-    table = screened_table(path, sample, criteria)
+    (CSV), a cumulative plot and a map per figure and the yield map (PNG). ``criteria``:
+    a list of :class:`Criterion`, or a recipe screen's ``pass_if`` mapping (``{"vset_mV":
+    {"below": 120}}``); the field's defaults when None. Every input is checked (BadInput)
+    before anything is written."""
+    criteria = as_criteria(criteria)
+    table = judge(device_table(path, sample), criteria)
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir(path)
     make_out_dir(out_dir)
     stem = out_dir / table.attrs["sample"]

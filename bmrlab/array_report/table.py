@@ -1,7 +1,9 @@
 """The per-device table: one row per device of a sample, every figure its runs stored.
 
 Read from the HDF5 file alone (the runs' typed results, ``bmrlab.results``), so a wafer
-measured last year gives the same table today and nothing here knows the simulator. A
+measured last year gives the same table today and nothing here knows the simulator. Where a
+recipe's quick screen judged a device, its verdict is stored on the device's group
+(``screen``: pass or fail, ``screen_reason``) and is in the table as it was stored. A
 device's position comes from its id (:class:`~bmrlab.die_address.DieAddress`); an id that is
 not a wafer address (``A1``, ``dut``) keeps an empty position and still has its row.
 
@@ -98,11 +100,12 @@ def result_figures(result: ProtocolResult) -> dict[str, Measured]:
     """Every figure ``result`` states, by column name (see the module's docstring)."""
     cls = type(result)
     stats = getattr(result, "stats", None)
-    spreads = (
-        {n: getattr(stats, n) for n in type(stats).model_fields}
-        if isinstance(stats, BaseModel)
-        else {}
-    )
+    spreads: dict[str, tuple[Spread, str]] = {}  # the spreads of ``stats``, with their units
+    if isinstance(stats, BaseModel):
+        for name in type(stats).model_fields:
+            spread = getattr(stats, name)
+            if isinstance(spread, Spread):
+                spreads[name] = (spread, str(field_extra(type(stats), name).get("units", "")))
     notes: dict[str, list[str]] = {}
     for name, flagged in result.flags().items():
         if flagged:
@@ -115,10 +118,7 @@ def result_figures(result: ProtocolResult) -> dict[str, Measured]:
         if name in CONDITIONS or name == "stats" or name in result.flags():
             continue
         if _number(info.annotation):
-            spread = spreads.get(name)
-            measured = (
-                _spread(spread, units) if isinstance(spread, Spread) else Measured(None, units)
-            )
+            measured = _spread(spreads[name][0], units) if name in spreads else Measured(None)
             qualifiers = notes.get(name, []) if value is not None else []
             note = "; ".join(qualifiers + ([measured.note] if measured.note else []))
             found[name] = Measured(
@@ -126,9 +126,9 @@ def result_figures(result: ProtocolResult) -> dict[str, Measured]:
             )
         elif isinstance(value, BaseModel):
             found.update(_nested(name, value))
-    for name, spread in spreads.items():
-        if isinstance(spread, Spread) and name not in found:
-            found[name] = _spread(spread, str(field_extra(type(stats), name).get("units", "")))
+    for name, (spread, units) in spreads.items():
+        if name not in found:
+            found[name] = _spread(spread, units)
     return found
 
 
@@ -194,6 +194,16 @@ def choose_sample(path, sample: str | None) -> str:
     if sample not in found:
         raise BadInput(f"--sample {sample}: not in {path} (samples: {', '.join(found)})")
     return sample
+
+
+def screen_verdicts(path, sample: str) -> dict[str, tuple[str, str]]:
+    """The quick-screen verdict a recipe stored on each device's group: (screen, reason)."""
+    with open_file(path) as handle:
+        return {
+            device: (str(group.attrs["screen"]), str(group.attrs.get("screen_reason", "")))
+            for device, group in handle[sample].items()
+            if isinstance(group, h5py.Group) and "screen" in group.attrs
+        }
 
 
 def read_runs(path, sample: str) -> list[Run]:
@@ -276,16 +286,19 @@ def device_table(path, sample: str | None = None) -> pd.DataFrame:
     ``table.attrs["figures"]`` maps each figure to its units, in column order."""
     sample = choose_sample(path, sample)
     runs = read_runs(path, sample)
+    verdicts = screen_verdicts(path, sample)
     by_device: dict[str, list[Run]] = {}
     for run in runs:
         by_device.setdefault(run.device, []).append(run)
     rows, units = [], {}
     for device in sorted(by_device, key=_device_order):
         row, found = device_row(device, by_device[device])
+        row["screen"], row["screen_reason"] = verdicts.get(device, ("", ""))
         rows.append(row)
         units.update(found)
     figures = _figure_order(units)
     columns = ["device_id", *POSITION, "runs", "status", "statuses", "reasons"]
+    columns += ["screen", "screen_reason"]
     for name in figures:
         columns += [name, *(column(name, part) for part in PARTS)]
     table = pd.DataFrame(rows, columns=columns)
@@ -298,7 +311,7 @@ def device_table(path, sample: str | None = None) -> pd.DataFrame:
         table[column(name, "n")] = table[column(name, "n")].astype("Int64")
         for part in ("note", "run"):
             table[column(name, part)] = table[column(name, part)].fillna("").astype(str)
-    for name in ("statuses", "reasons"):
+    for name in ("statuses", "reasons", "screen", "screen_reason"):
         table[name] = table[name].astype(str)
     table.attrs["sample"] = sample
     table.attrs["figures"] = {name: units[name] for name in figures}

@@ -20,8 +20,8 @@ def register(commands) -> None:
     parser.add_argument(
         "--criteria",
         metavar="FILE.yaml",
-        help="screen criteria (default: Vset <= 120 mV, On/Off >= 10, a set within the "
-        "pulse-delay time-out; docs/arrays.md)",
+        help="yield criteria (default: Vset below 120 mV, On/Off above 10, a set within "
+        "the pulse-delay time-out; docs/arrays.md)",
     )
     parser.set_defaults(command=cmd_wafer_report)
 

@@ -1,8 +1,8 @@
 """The wafer map of the session's HDF5 file: a sample, a figure (or the yield), and each
 device a cell at its place on the wafer, drawn as the report's PNG maps are
-(``bmrlab.array_report.maps``). Clicking a device says its screen outcome and asks the
-window to open its runs (``device_chosen``). The map is read again when it is shown after
-runs were added."""
+(``bmrlab.array_report.maps``). Clicking a device says whether it passes the yield criteria
+and asks the window to open its runs (``device_chosen``). The map is read again when it is
+shown after runs were added."""
 
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from ..array_report import MapLayout, device_table, screen
+from ..array_report import MapLayout, device_table, judge
 from ..array_report.maps import colour_bar, draw_figure_map, draw_yield_map, figure_label
 from ..array_report.table import POSITION, samples
 from ..die_address import DieAddress
@@ -81,7 +81,7 @@ class WaferMapView(QWidget):
         self.table, self.layout_of_map, self.devices, self.problem = None, None, {}, ""
         if sample:
             try:
-                self.table = screen(device_table(self.out, sample))
+                self.table = judge(device_table(self.out, sample))
             except BadInput as error:  # the file is being written by a run, or damaged
                 self.problem = str(error)
         if self.table is not None:
@@ -142,6 +142,9 @@ class WaferMapView(QWidget):
             self.note.setText(f"{address}: no run in the file" if address else "")
             return
         row = self.table.set_index("device_id").loc[device]
-        why = f": {row['screen_why']}" if row["screen_why"] else ""
-        self.note.setText(f"{device}: {row['runs']} runs, screen {row['screen']}{why}")
+        verdict = {
+            "pass": "passes every yield criterion",
+            "fail": f"fails: {row['failed_because']}",
+        }.get(row["passed"], "not judged by the yield criteria")
+        self.note.setText(f"{device}: {row['runs']} runs; {verdict}")
         self.device_chosen.emit(self.sample_box.currentText(), device)

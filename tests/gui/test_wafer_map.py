@@ -77,7 +77,7 @@ def test_the_map_draws_every_device_and_a_click_opens_its_runs(qtbot, chip_windo
     assert chosen.args == ["chip", "c1r0"]
     latest = [run for run in chip_window.browser.runs if run.startswith("/chip/c1r0/")][-1]
     assert chip_window.browser.current() == latest
-    assert "c1r0: 2 runs, screen pass" in view.note.text()
+    assert "c1r0: 2 runs; passes every yield criterion" in view.note.text()
 
 
 def test_the_map_follows_the_runs_of_the_session(qtbot, chip_window):
