@@ -25,10 +25,12 @@ from bmrlab.array_report import (
     yield_table,
 )
 from bmrlab.array_report.maps import draw_figure_map, draw_yield_map
-from bmrlab.array_report.table import Run, device_row
+from bmrlab.array_report.table import Measured, Run, device_row, nested_figures
 from bmrlab.cli import main
 from bmrlab.die_address import DieAddress
 from bmrlab.errors import BadInput
+from bmrlab.procedures.pulse_delay import DelayFit
+from bmrlab.procedures.retention import SetProbability
 from bmrlab.sim.wafer import load_wafer
 from bmrlab.storage import list_runs, load_run
 
@@ -121,6 +123,18 @@ def test_a_run_that_stored_no_result_leaves_its_figures_missing_with_its_reason(
     assert row["vset_mV_note"] == "iv-sweep failed: SMU timeout"
     assert row["reasons"] == "iv-sweep: SMU timeout"
     assert (row["column"], row["row"]) == (1, 2)
+
+
+def test_fits_and_records_nested_in_a_result_are_figures_with_their_uncertainty():
+    fit = DelayFit(V0_mV=92.0, V0_mV_se=4.0, tau0_s=0.02, tau0_s_se=None, points=5, form="sinh")
+    found = nested_figures("delay_fit", fit)
+    assert found["delay_fit.V0_mV"] == Measured(92.0, "mV", se=4.0)
+    assert found["delay_fit.tau_x_s"].value is None  # not determined: an empty cell
+    assert not {"delay_fit.points", "delay_fit.V0_mV_se"} & set(found)  # a count, a part
+    record = SetProbability(value=0.6, ci_low=0.2, ci_high=0.9, n=5)
+    assert nested_figures("set_probability", record) == {
+        "set_probability": Measured(0.6, "", ci_low=0.2, ci_high=0.9, n=5)
+    }
 
 
 def test_a_quick_screen_verdict_stored_by_a_recipe_is_in_the_table(wafer_file, tmp_path):
@@ -238,8 +252,10 @@ def test_wafer_report_writes_the_table_yield_distributions_and_maps(wafer_file, 
     assert list(csv["passed"]) == list(table["passed"])
     yields = pd.read_csv(report / "w1_yield.csv")
     assert list(yields["passed"]) == list(yield_table(table)["passed"])
-    valued = [f for f in table.attrs["figures"] if table[f].notna().any()]
-    expected = {f"w1_map_{f}.png" for f in valued} | {f"w1_cumulative_{f}.png" for f in valued}
+    # a figure gets plots where some device has it, unless several all have the same value
+    plotted = [f for f in table.attrs["figures"] if table[f].nunique() > 1 or table[f].count() == 1]
+    assert {"vset_mV", "on_off_ratio", "delay_ms", "hrs_A"} <= set(plotted)
+    expected = {f"w1_map_{f}.png" for f in plotted} | {f"w1_cumulative_{f}.png" for f in plotted}
     expected |= {"w1_map_yield.png", "w1_devices.parquet", "w1_devices.csv", "w1_yield.csv"}
     assert names == expected | {"w1_distributions.csv"}
     for name in names:

@@ -21,6 +21,7 @@ from matplotlib.collections import PatchCollection
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from mpl_toolkits.axes_grid1 import make_axes_locatable
 
 from ..die_address import DieAddress
 from ..result_rows import NAMES
@@ -109,12 +110,18 @@ class MapLayout:
 
 
 def figure_label(figure: str, units: str) -> str:
-    """A figure in words with its units: ``Vset (mV)``, ``set energy (pJ)``."""
-    name = NAMES.get(figure)
-    if name is None:
-        name = figure.removesuffix(f"_{units}") if units else figure
-        name = name.replace("_", " ")
-    return f"{name} ({units})" if units else name
+    """A figure in words with its units: ``Vset (mV)``, ``set energy (pJ)``, ``delay fit V0
+    (mV)`` (``delay_fit.V0_mV``), ``PPF at shortest`` (``ppf.ppf_at_shortest``)."""
+    *parents, name = figure.split(".")
+    words = NAMES.get(name) or (name.removesuffix(f"_{units}") if units else name)
+    for parent in reversed(parents):
+        parent_words = NAMES.get(parent, parent)
+        if words.startswith(f"{parent}_"):
+            words = parent_words + words[len(parent) :]
+        else:
+            words = f"{parent_words} {words}"
+    words = words.replace("_", " ")
+    return f"{words} ({units})" if units else words
 
 
 def _addresses(table: pd.DataFrame) -> dict[DieAddress, int]:
@@ -287,6 +294,7 @@ def map_figure(layout: MapLayout) -> Figure:
 
 
 def colour_bar(fig: Figure, ax, mapping, label: str) -> None:
+    """A colour bar beside the map, as tall as the map whatever its shape."""
     if mapping is not None:
-        bar = fig.colorbar(mapping, ax=ax, fraction=0.046, pad=0.03)
-        bar.set_label(label)
+        room = make_axes_locatable(ax).append_axes("right", size="4%", pad=0.15)
+        fig.colorbar(mapping, cax=room).set_label(label)

@@ -5,6 +5,7 @@ the wafer recipes write beside their HDF5 file)."""
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import BadInput
@@ -20,6 +21,13 @@ def default_out_dir(path) -> Path:
     """Beside the HDF5 file: ``wafer.h5`` -> ``wafer_report/``."""
     path = Path(path)
     return path.with_name(f"{path.stem}_report")
+
+
+def worth_plotting(values: np.ndarray) -> bool:
+    """A figure gets a map and a cumulative plot when some device has it, unless every
+    device has the same value (a condition recorded with the result, an endurance censored
+    at the run's last cycle): its distribution row says so."""
+    return bool(values.size) and (values.size == 1 or values.max() > values.min())
 
 
 def make_out_dir(out_dir: Path) -> None:
@@ -59,7 +67,7 @@ def write_report(
     table.to_csv(named("devices.csv"), index=False)
     yield_table(table, criteria).to_csv(named("yield.csv"), index=False)
     distribution_table(table).to_csv(named("distributions.csv"), index=False)
-    figures = [f for f in table.attrs["figures"] if figure_values(table, f).size]
+    figures = [f for f in table.attrs["figures"] if worth_plotting(figure_values(table, f))]
     for figure in figures:
         cumulative_png(table, figure, named(f"cumulative_{figure}.png"))
     layout = MapLayout.of(table)

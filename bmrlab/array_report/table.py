@@ -46,7 +46,7 @@ POSITION = ("column", "row", "site", "device")
 PARTS = ("ci_low", "ci_high", "n", "se", "note", "run")  # the columns beside a figure's value
 CONDITIONS = set(Conditions.model_fields)  # how a figure was measured, not a result
 STATUS_ORDER = ("failed", "aborted", "interrupted", "running", "finished")  # worst first
-SE_SUFFIX = "_se"
+PART_SUFFIXES = ("_ci_low", "_ci_high", "_se")  # beside a nested figure: its interval, its error
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,12 @@ def _number(annotation) -> bool:
     """A field declared as a number (int or float, maybe None), not a flag."""
     args = getattr(annotation, "__args__", (annotation,))
     return bool(args) and all(a in (int, float, type(None)) for a in args) and args != (type(None),)
+
+
+def _float(annotation) -> bool:
+    """A field declared as a float (maybe None): a measured value, not a count."""
+    args = getattr(annotation, "__args__", (annotation,))
+    return float in args and all(a in (float, type(None)) for a in args)
 
 
 def _spread(measure: Spread, units: str) -> Measured:
@@ -125,26 +131,39 @@ def result_figures(result: ProtocolResult) -> dict[str, Measured]:
                 value, units, measured.ci_low, measured.ci_high, measured.n, None, note
             )
         elif isinstance(value, BaseModel):
-            found.update(_nested(name, value))
+            found.update(nested_figures(name, value))
     for name, (spread, units) in spreads.items():
         if name not in found:
             found[name] = _spread(spread, units)
     return found
 
 
-def _nested(prefix: str, model: BaseModel) -> dict[str, Measured]:
-    """The float fields of a fit or a curve (``delay_fit.V0_mV``), at any depth, with their
-    standard errors (``V0_mV_se``); counts and lists are not figures."""
+def nested_figures(prefix: str, model: BaseModel) -> dict[str, Measured]:
+    """The numbers of a nested record, a fit or a curve, at any depth (``delay_fit.V0_mV``),
+    each with what the project's naming conventions put beside it: ``<name>_se`` (a fitted
+    parameter's standard error), ``<name>_ci_low`` / ``_ci_high`` (its interval); a record
+    of ``value`` (or ``median``), ``ci_low``, ``ci_high`` and ``n`` is one figure named by
+    the record (``set_probability``). Counts and lists are not figures."""
     cls = type(model)
+    fields = cls.model_fields
+    value_field = next((n for n in ("value", "median") if n in fields), None)
     found: dict[str, Measured] = {}
-    for name in cls.model_fields:
+    if value_field and {"ci_low", "ci_high"} <= set(fields):
+        units = str(field_extra(cls, value_field).get("units", ""))
+        n = getattr(model, "n", None)
+        low, high = (getattr(model, part) for part in ("ci_low", "ci_high"))
+        found[prefix] = Measured(getattr(model, value_field), units, low, high, n)
+        beside = {value_field, "ci_low", "ci_high", "n"}
+    else:
+        beside = set()
+    for name, info in fields.items():
         value = getattr(model, name)
         if isinstance(value, BaseModel):
-            found.update(_nested(f"{prefix}.{name}", value))
-        elif isinstance(value, float) and not name.endswith(SE_SUFFIX):
-            se = getattr(model, name + SE_SUFFIX, None)
+            found.update(nested_figures(f"{prefix}.{name}", value))
+        elif _float(info.annotation) and name not in beside and not name.endswith(PART_SUFFIXES):
+            low, high, se = (getattr(model, name + s, None) for s in PART_SUFFIXES)
             units = str(field_extra(cls, name).get("units", ""))
-            found[f"{prefix}.{name}"] = Measured(value, units, se=se)
+            found[f"{prefix}.{name}"] = Measured(value, units, low, high, se=se)
     return found
 
 
