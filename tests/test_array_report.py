@@ -117,7 +117,8 @@ def test_a_run_that_stored_no_result_leaves_its_figures_missing_with_its_reason(
         Run("/s/c1r2/t1_iv-sweep", "c1r2", "iv-sweep", "failed", "SMU timeout", "t1", {}),
         Run("/s/c1r2/t2_pulse-delay", "c1r2", "pulse-delay", "finished", "", "t2", {}),
     ]
-    row, _ = device_row("c1r2", runs)
+    row, units = device_row("c1r2", runs)
+    assert units["vset_mV"] == "mV" and units["delay_ms"] == "ms"
     assert row["status"] == "failed"
     assert row["vset_mV_run"] == "/s/c1r2/t1_iv-sweep" and row["vset_mV"] is None
     assert row["vset_mV_note"] == "iv-sweep failed: SMU timeout"

@@ -21,7 +21,6 @@ from matplotlib.collections import PatchCollection
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
-from mpl_toolkits.axes_grid1 import make_axes_locatable
 
 from ..die_address import DieAddress
 from ..result_rows import NAMES
@@ -296,5 +295,5 @@ def map_figure(layout: MapLayout) -> Figure:
 def colour_bar(fig: Figure, ax, mapping, label: str) -> None:
     """A colour bar beside the map, as tall as the map whatever its shape."""
     if mapping is not None:
-        room = make_axes_locatable(ax).append_axes("right", size="4%", pad=0.15)
+        room = ax.inset_axes((1.03, 0.0, 0.035, 1.0))  # in the map's own coordinates
         fig.colorbar(mapping, cax=room).set_label(label)

@@ -64,6 +64,8 @@ class Measured:
 
 @dataclass(frozen=True)
 class Run:
+    """A stored run as the table needs it (no data columns)."""
+
     path: str  # /sample/device/run_id
     device: str
     protocol: str
@@ -167,18 +169,18 @@ def nested_figures(prefix: str, model: BaseModel) -> dict[str, Measured]:
     return found
 
 
-def protocol_figures(protocol: str) -> list[str]:
-    """The top-level figures a protocol's result can state (a run that stored no result
-    still tested them: its device has no value, not an empty column)."""
+def protocol_figures(protocol: str) -> dict[str, str]:
+    """The top-level figures a protocol's result can state, with their units (a run that
+    stored no result still tested them: its device has no value, not an empty column)."""
     cls = PROTOCOLS.get(protocol)
     if cls is None:
-        return []
+        return {}
     model = cls.Result
-    return [
-        name
+    return {
+        name: str(field_extra(model, name).get("units", ""))
         for name, info in model.model_fields.items()
         if name not in CONDITIONS and _number(info.annotation)
-    ]
+    }
 
 
 def samples(path) -> list[str]:
@@ -253,7 +255,10 @@ def run_figures(run: Run) -> dict[str, Measured]:
     if result is not None:
         return result_figures(result)
     why = f"{run.protocol} {run.status}" + (f": {run.reason}" if run.reason else "")
-    return {name: Measured(None, note=why) for name in protocol_figures(run.protocol)}
+    return {
+        name: Measured(None, units, note=why)
+        for name, units in protocol_figures(run.protocol).items()
+    }
 
 
 def _rank(measured: Measured) -> tuple:
@@ -293,7 +298,8 @@ def device_row(device: str, runs: list[Run]) -> tuple[dict, dict[str, str]]:
 
 
 def _figure_order(names) -> list[str]:
-    """Table 1's figures first, in its order; then the others as the protocols list them."""
+    """Table 1's figures first, in its order; then the others in the order the runs state
+    them."""
     names = list(dict.fromkeys(names))
     first = [n for n in TABLE1 if n in names]
     return first + [n for n in names if n not in first]
