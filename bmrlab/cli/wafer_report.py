@@ -29,11 +29,9 @@ def register(commands) -> None:
 def cmd_wafer_report(args) -> int:
     from ..array_report import load_criteria, write_report
     from ..errors import BadInput
-    from ..storage.reader import open_file
 
     if not Path(args.file).is_file():
         raise BadInput(f"FILE.h5 {args.file}: no such file")
-    open_file(args.file).close()  # refused (one line) if it is not an HDF5 file
     criteria = load_criteria(args.criteria) if args.criteria else None
     files = write_report(args.file, args.sample, args.out, criteria)
     yields = next(f for f in files if f.name.endswith("_yield.csv"))
