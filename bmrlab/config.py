@@ -9,12 +9,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .instruments import registry
+from .instruments.keithley707b import CHANNEL, CHANNEL_HELP
 from .instruments.sentio import parse_address
 from .paths import station_file
 from .validation import Amps, Ohms, Seconds, Volts, load_yaml
 
 SMU_MODELS = tuple(registry.SMUS)
 GENERATOR_MODELS = tuple(registry.PULSE_GENERATORS)
+SWITCH_MODELS = tuple(registry.SWITCHES)
 OFF_MODES = registry.OFF_MODES  # of any SMU; the station checks its own model's
 FAULT_KINDS = ("timeout", "disconnect", "garbled", "error", "stuck-compliance")
 PROBERS = ("simulated", "manual", "sentio")  # bmrlab/prober.py
@@ -37,7 +39,7 @@ class Limits(Strict):
 
 
 class Instrument(Strict):
-    model: Literal[SMU_MODELS + GENERATOR_MODELS]
+    model: Literal[SMU_MODELS + GENERATOR_MODELS + SWITCH_MODELS]
     resource: str = Field(min_length=1, description="VISA resource name")
     visa_library: str = Field("@py", description="'@py' for hardware, '@bmrsim' simulated")
     off_mode: Literal[OFF_MODES] = Field("zero", description="SMU: what 'output off' leaves")
@@ -47,6 +49,24 @@ class Instrument(Strict):
         "bus", description="generator: what starts a burst (*TRG, or its trigger input)"
     )
     timeout_ms: int = Field(10_000, ge=100, le=600_000)
+    channels: list[str] = Field(
+        default_factory=list,
+        description="switch: the crosspoint of device 0, 1, ... of a landing (e.g. 1A01); left "
+        "out on a simulated wafer with a matrix layout: the wafer's",
+    )
+    close_delay: Seconds = Field(
+        0.0, ge=0, le=60, description="switch: wait after a close, on top of the relay's settling"
+    )
+
+    @field_validator("channels")
+    @classmethod
+    def _crosspoints(cls, channels):
+        bad = [c for c in channels if not CHANNEL.fullmatch(c)]
+        if bad:
+            raise ValueError(f"{', '.join(bad)}: not a 707B crosspoint ({CHANNEL_HELP})")
+        if len(set(channels)) != len(channels):
+            raise ValueError("each device needs its own crosspoint")
+        return channels
 
 
 class Fault(Strict):
@@ -173,6 +193,12 @@ class StationConfig(Strict):
                 "instruments.pulse_generator: the role 'pulse_generator' needs "
                 f"one of {', '.join(GENERATOR_MODELS)}"
             )
+        for role, spec in self.instruments.items():
+            if (role == "switch") != (spec.model in SWITCH_MODELS):
+                raise ValueError(
+                    f"instruments.{role}: a switch matrix ({', '.join(SWITCH_MODELS)}) has the "
+                    "role 'switch', and the role 'switch' is a switch matrix"
+                )
         return self
 
     @property

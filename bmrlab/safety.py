@@ -4,7 +4,9 @@ Two lines of defence. Before a run, :meth:`Guard.check_voltage`,
 :meth:`Guard.check_compliance` and :meth:`Guard.check_pulse_width` refuse parameters that
 would exceed the station's limits, naming the parameter, the value and the limit (the run
 never starts, nothing is sent). During a run, :meth:`Guard.levels` re-checks every level a
-driver is about to send and raises :class:`SafetyViolation` before the write.
+driver is about to send and raises :class:`SafetyViolation` before the write. A switch matrix
+is part of the guard: :meth:`Guard.check_switching` lets a relay move only while the SMU
+holds 0 V or is off.
 """
 
 import math
@@ -98,6 +100,19 @@ class Guard:
         """Levels from ``start`` to ``stop`` in steps no larger than ``max_step``."""
         steps = max(1, math.ceil(abs(stop - start) / self.limits.max_step - 1e-9))
         return self.levels(np.linspace(start, stop, steps + 1)[1:])
+
+    @staticmethod
+    def check_switching(smu) -> None:
+        """The switch interlock: a relay opens or closes only with the SMU (``smu``: the
+        station's SMU interface, None before it is connected) at 0 V or its output off, so
+        no device is connected or disconnected under bias (hot switching welds reed relays
+        and puts a step on the device)."""
+        if smu is not None and smu.output_on and smu.level != 0.0:
+            raise SafetyViolation(
+                f"refused to switch the matrix with the SMU at "
+                f"{format_quantity(smu.level, 'V')}: a relay moves only at 0 V or with the "
+                "output off"
+            )
 
     @staticmethod
     def source_range(max_abs_v: float, ranges) -> float:

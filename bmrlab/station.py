@@ -1,11 +1,12 @@
-"""A station: the instruments of a station file, its safety guard, its clock, its prober
-and what is known about the device under test (its device file).
+"""A station: the instruments of a station file, its safety guard, its clock, its prober,
+its switch matrix and what is known about the device under test (its device file).
 
 Loading a station validates the files and builds the simulated bench if there is one, but
 sends nothing; :meth:`Station.connect` opens the VISA sessions and builds the drivers. So
 every check on a run's parameters happens before any instrument is touched.
 """
 
+from dataclasses import replace
 from pathlib import Path
 
 import pyvisa
@@ -13,12 +14,14 @@ import pyvisa
 from .clock import make_clock
 from .config import StationConfig, load_station_config
 from .device import DeviceFile, load_device_file, resolve_device
+from .die_address import DieAddress
 from .errors import BadInput, Stopped
 from .instruments import registry
 from .instruments.pulse_generator import PulseGenerator
 from .paths import station_file
 from .prober import Prober, make_prober
 from .safety import Guard
+from .switch import MatrixSwitch, NoSwitch, Switch
 
 STOP_POLL_S = 0.05  # waits look at the stop request this often (an abort must reach 0 V in 100 ms)
 
@@ -73,6 +76,7 @@ class Station:
             self.device_file = load_device_file(device_file)
             self.device_file_key = resolve_device(device_file).stem
         self.sentio_sim = None  # the simulated SENTIO prober of a simulated wafer
+        wafer = None
         if config.simulated:
             from .sim.backend import register_bench  # the simulator only when it is used
             from .sim.builder import build_bench
@@ -84,14 +88,15 @@ class Station:
             make_bench = BenchProcess if sim_process and wafer is None else build_bench
             self.sim = make_bench(config, device or nominal or device_file, self.clock)
             if wafer is not None:
-                from .sim.sentio import SimSentio
+                from .sim.wafer import mount
 
-                self.sentio_sim = SimSentio(wafer, self.sim)
+                self.sentio_sim = mount(wafer, self.sim)
             self._bench_key = register_bench(self.sim)
             spec = getattr(self.sim.preset, "spec", None)  # a reference part has none
             if self.device_file is None and spec is not None:
                 self.device_file, self.device_file_key = spec, self.sim.preset.key
         self.prober: Prober = make_prober(config.prober_kind, self.sim, self._sentio())
+        self.switch: Switch = self._switch(wafer)
 
     @staticmethod
     def _wafer(config: StationConfig, source: str, device: str | None):
@@ -106,6 +111,32 @@ class Station:
         from .sim.wafer import load_wafer
 
         return load_wafer(config.simulation.wafer)
+
+    def _switch(self, wafer) -> Switch:
+        """The switch matrix of ``instruments: switch:`` (connected at its first move), else
+        none; on a simulated wafer with a matrix layout its channels are the wafer's."""
+        spec = self.config.instruments.get("switch")
+        if spec is None:
+            return NoSwitch()
+        matrix = [d.channel for d in wafer.layout.matrix] if wafer is not None else []
+        channels = spec.channels or matrix
+        if not channels:
+            raise BadInput(
+                f"instruments.switch.channels in {self.source}: missing: the crosspoint of "
+                "each device of a landing, device 0 first (e.g. [1A01, 1A02])"
+            )
+        if matrix and channels != matrix:
+            raise BadInput(
+                f"instruments.switch.channels = {channels} in {self.source}: the wafer's "
+                f"devices are wired to {matrix} (its layout.matrix); leave channels out"
+            )
+        driver = registry.SWITCHES[spec.model].driver
+        return MatrixSwitch(
+            lambda: self._open("switch", driver),
+            channels,
+            lambda: self.guard.check_switching(self.smu),
+            spec.close_delay,
+        )
 
     def _sentio(self):
         """How the SENTIO prober is reached: its host:port, else the simulated one."""
@@ -191,6 +222,9 @@ class Station:
         prober = self.prober.identity()  # an automatic prober answers as the instruments do
         if prober:
             self.identities["prober"] = prober
+        switch = self.switch.identity()
+        if switch:
+            self.identities["switch"] = switch
 
     def _open(self, role: str, driver_class):
         """The driver of ``role``; a resource that cannot be opened (no such instrument,
@@ -230,9 +264,42 @@ class Station:
     def reach(self, device_id: str = "", sample: str = "", prober: Prober | None = None) -> str:
         """Bring device ``device_id`` of ``sample`` under test through ``prober`` (default:
         the station's); returns the id of the device now under test. Characterize and recipes
-        move between devices only through here, so that a switch matrix can pick the device
-        among those one landing of the probes reaches."""
-        return (prober or self.prober).next_device(device_id, sample)
+        move between devices only through here.
+
+        An id ``c3r4[s1][d2]`` lands the probes on its die and site (unless they are there
+        already) and then selects device ``d2`` through the switch matrix (d0 without one).
+        No id: the next device of the landing, else the prober's next landing and its d0.
+        Another id goes to the prober as it is, and the switch selects d0."""
+        prober = prober or self.prober
+        address = DieAddress.parse(device_id)
+        if address is not None:
+            self.switch.check(address.device, device_id)
+            landing = str(address.landing)
+            if prober.current != landing:
+                self._land(prober, landing, sample)
+            self.switch.select(address.device)
+            return str(address)
+        here = DieAddress.parse(prober.current)
+        selected = self.switch.selected
+        if not device_id and here is not None and selected is not None:
+            if selected + 1 < self.switch.devices:  # the landing's next device
+                self.switch.select(selected + 1)
+                return str(replace(here, device=selected + 1))
+        current = self._land(prober, device_id, sample)
+        self.switch.select(0)
+        return current
+
+    def start_at(self, device_id: str | None, sample: str = "") -> None:
+        """``--device-id`` of ``run`` and ``characterize``: on a station whose SENTIO prober
+        steps over a wafer map, the device it names (``c3r4d2``) is reached first; elsewhere
+        the id only names the device in the file."""
+        if device_id and self.prober.kind == "sentio":
+            self.reach(device_id, sample)
+
+    def _land(self, prober: Prober, device_id: str, sample: str) -> str:
+        """The probes to ``device_id``'s landing, every switch channel open while they move."""
+        self.switch.release()
+        return prober.next_device(device_id, sample)
 
     def safe_off(self) -> None:
         """Every source to 0 V and off; each one tried even if another fails."""
@@ -264,7 +331,11 @@ class Station:
         for role, spec in self.config.instruments.items():
             entry = spec.model_dump()
             entry["idn"] = self.identities.get(role, "")
-            instrument = {"smu": self.smu, "pulse_generator": self.generator}.get(role)
+            instrument = {
+                "smu": self.smu,
+                "pulse_generator": self.generator,
+                "switch": self.switch,
+            }.get(role)
             if instrument is not None:
                 entry["settings"] = instrument.settings
             instruments[role] = entry
@@ -286,6 +357,7 @@ class Station:
 
     def close(self) -> None:
         self.prober.close()
+        self.switch.close()
         for instrument in (self.smu, self.generator):
             if instrument is not None:
                 instrument.driver.adapter.close()

@@ -31,7 +31,7 @@ def test_an_unknown_name_is_refused_with_the_shipped_names():
         station_file("sim-2460")
     assert str(refused.value) == (
         "station sim-2460: not a station shipped with bmrlab (k2400-33220a, k2450-33500b, "
-        "k2636b, sim-2400, sim-2450, sim-2636b, sim-wafer) nor a .yaml file"
+        "k2636b, sim-2400, sim-2450, sim-2636b, sim-wafer, sim-wafer-matrix) nor a .yaml file"
     )
 
 

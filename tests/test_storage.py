@@ -1,12 +1,16 @@
 """HDF5 storage: append while measuring, read back, interrupted runs, CSV."""
 
+import subprocess
+import sys
+
 import h5py
 import numpy as np
 import pytest
 
-from bmrlab.errors import BadInput
+from bmrlab.errors import BadInput, RunFailed
 from bmrlab.results import RESULT_SCHEMA_VERSION, ProtocolResult, figure
 from bmrlab.storage import Store, list_runs, load_run
+from bmrlab.storage import writer as writer_module
 
 
 def begin(path, **kw):
@@ -48,6 +52,50 @@ def test_appended_chunks_read_back_as_one_dataframe(tmp_path):
         assert f.attrs["schema_version"] == 1
         assert f[run.run].attrs["result_schema"] == RESULT_SCHEMA_VERSION
         assert f[run.run]["i_A"].chunks is not None
+
+
+def test_a_long_run_reopens_its_file_and_keeps_every_row_and_the_lock(tmp_path, monkeypatch):
+    """HDF5 holds memory per chunk written while a file is open: the writer reopens it."""
+    monkeypatch.setattr(writer_module, "REOPEN_ROWS", 1000)
+    writer = begin(tmp_path / "s.h5")
+    writer.declare({"t_s": "s"})
+    first = writer.file
+    for k in range(5):
+        writer.append({"t_s": np.arange(600) + 600.0 * k})
+        writer.flush()
+    assert writer.file is not first
+    other = subprocess.run(  # another process is refused after the reopens
+        [sys.executable, "-c", "import h5py, sys; h5py.File(sys.argv[1], 'a')", writer.path],
+        capture_output=True,
+        text=True,
+    )
+    assert other.returncode != 0 and "lock" in other.stderr
+    writer.finish("finished")
+    run = load_run(tmp_path / "s.h5")
+    assert run.status == "finished"
+    assert run.data["t_s"].tolist() == list(np.arange(3000.0))
+
+
+def test_a_file_taken_while_it_is_reopened_fails_the_run_and_keeps_its_rows(tmp_path, monkeypatch):
+    monkeypatch.setattr(writer_module, "REOPEN_ROWS", 1000)
+    writer = begin(tmp_path / "s.h5")
+    writer.declare({"t_s": "s"})
+    writer.append({"t_s": np.arange(600.0)})
+    writer.flush()
+
+    def taken(*args, **kwargs):
+        raise BlockingIOError("unable to lock file")
+
+    monkeypatch.setattr(writer_module.h5py, "File", taken)
+    with pytest.raises(RunFailed, match="another process opened the file"):
+        writer.append({"t_s": np.arange(600.0, 1200.0)})
+        writer.flush()
+    writer.append({"t_s": np.arange(3.0)})  # counted, not kept
+    writer.record_station({"name": "sim"})
+    writer.finish("failed", "RunFailed: taken")
+    monkeypatch.undo()
+    assert writer.rows == 1203
+    assert load_run(tmp_path / "s.h5").data["t_s"].tolist() == list(np.arange(1200.0))
 
 
 def test_a_run_left_running_reads_back_as_interrupted(tmp_path):

@@ -178,3 +178,54 @@ def test_a_recipe_steps_the_prober_to_each_die_and_stores_each_device_by_its_die
     data = load_run(out, shorted.run).data
     beyond = data["v_V"] > 0.002  # 1 kOhm reaches the 1 µA limit at 1 mV
     assert data.loc[beyond, "limit_hit"].all() and beyond.any()
+
+
+MATRIX = yaml.safe_load((CONFIG_DIR / "wafers" / "demo-10x10-matrix.yaml").read_text())
+
+
+def test_a_matrix_layout_adds_devices_per_landing_and_keeps_each_landing_s_first_device():
+    plain, matrix = wafer(), load_wafer("demo-10x10-matrix")
+    assert matrix.layout.devices == 4 and len(matrix.addresses()) == 400
+    assert matrix.addresses()[:5] == [
+        DieAddress(0, 0, 0, 0),
+        DieAddress(0, 0, 0, 1),
+        DieAddress(0, 0, 0, 2),
+        DieAddress(0, 0, 0, 3),
+        DieAddress(1, 0, 0, 0),
+    ]
+    for address in plain.addresses():  # device 0: the same wafer as demo-10x10
+        assert matrix.kind_of(address) == plain.kind_of(address)
+        assert matrix.params_of(address) == plain.params_of(address)
+    others = [a for a in matrix.addresses() if a.device]
+    assert len({matrix.params_of(a).tau0 for a in others}) == len(others)
+    assert not matrix.contains(DieAddress(0, 0, 0, 4))
+
+
+def test_the_defect_fractions_hold_for_the_matrix_devices_too():
+    fractions = {"shorted": 0.05, "open": 0.05, "never_sets": 0.1, "sets_once": 0.05}
+    spec = validate(
+        WaferFile,
+        {**MATRIX, "layout": {**MATRIX["layout"], "columns": 25, "rows": 25}, "defects": fractions},
+        "w.yaml",
+    )
+    big = SimWafer(spec, load_device(spec.device), spec.device)
+    matrix_devices = [a for a in big.addresses() if a.device]
+    n = len(matrix_devices)
+    kinds = [big.kind_of(a) for a in matrix_devices]
+    for defect, p in fractions.items():
+        assert abs(kinds.count(defect) / n - p) < 4 * math.sqrt(p * (1 - p) / n), defect
+
+
+def test_a_matrix_layout_is_refused_with_its_problems(tmp_path):
+    path = tmp_path / "w.yaml"
+    layout = {
+        **MATRIX["layout"],
+        "matrix": [{"name": "a", "channel": "1A01"}, {"name": "b", "channel": "1A01"}],
+    }
+    path.write_text(yaml.safe_dump({**MATRIX, "layout": layout}))
+    with pytest.raises(BadInput, match="matrix: each device needs its own channel"):
+        load_wafer(str(path))
+    layout["matrix"] = [{"name": "a", "channel": "1I01"}]
+    path.write_text(yaml.safe_dump({**MATRIX, "layout": layout}))
+    with pytest.raises(BadInput, match=r"1I01: not a 707B crosspoint \(slot 1-6, row A-H"):
+        load_wafer(str(path))

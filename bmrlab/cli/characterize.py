@@ -25,7 +25,9 @@ def register(commands) -> None:
     )
     parser.add_argument("--sample", default="sample", help="sample id (default: sample)")
     parser.add_argument(
-        "--device-id", help="device id (default: the device's preset or file name, else 'device')"
+        "--device-id",
+        help="device id (default: the device's preset or file name, else 'device'); with a "
+        "SENTIO prober, a device of the wafer map (c3r4, c3r4s1d2) the probes go to first",
     )
     parser.add_argument(
         "--set",
@@ -62,6 +64,7 @@ def cmd_characterize(args) -> int:
         overrides.setdefault(protocol, {})[parameter] = value
     with Station.load(args.station, args.device, device_file=args.device_file) as station:
         device = args.device_id or station.device_preset or "device"
+        station.start_at(args.device_id, args.sample)
         out_dir = Path(args.out)
         out_dir.mkdir(parents=True, exist_ok=True)
         with Progress(f"characterize {device}") as progress:

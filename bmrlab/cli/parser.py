@@ -16,6 +16,7 @@ from . import (
     runs,
     sim,
     station,
+    wafer_report,
 )
 
 COMMANDS = (
@@ -27,6 +28,7 @@ COMMANDS = (
     protocols,
     runs,
     analyze,
+    wafer_report,
     catalog,
     sim,
     station,

@@ -30,7 +30,9 @@ def register(commands) -> None:
     )
     parser.add_argument(
         "--device-id",
-        help="device id on the sample (default: the device's preset or file name, else 'device')",
+        help="device id on the sample (default: the device's preset or file name, else "
+        "'device'); with a SENTIO prober, a device of the wafer map (c3r4, c3r4s1d2) the "
+        "probes go to first",
     )
     parser.add_argument("--figures", metavar="DIR", help="also write the run's PNG figures to DIR")
     parser.add_argument(
@@ -52,6 +54,7 @@ def cmd_run(args) -> int:
     with Station.load(args.station, args.device, device_file=args.device_file) as station:
         procedure = runner.prepare(station, args.protocol, values)
         device = args.device_id or station.device_preset or "device"
+        station.start_at(args.device_id, args.sample)
         out = args.out or f"data/{args.sample}.h5"
         with Progress(f"{args.protocol} on {device}") as progress:
             result = runner.run(

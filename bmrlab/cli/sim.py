@@ -15,7 +15,9 @@ def register(commands) -> None:
         "(wall-clock time) until Ctrl+C. Any VISA client reaches it as "
         "TCPIP0::127.0.0.1::<port>::SOCKET with \\n termination. A station with a simulated "
         "wafer (simulation.wafer) also serves the simulated MPI SENTIO prober stepping over "
-        "it, reached as <host>:<port> by SENTIO's remote commands.",
+        "it, reached as <host>:<port> by SENTIO's remote commands; its switch matrix "
+        "(a simulated Keithley 707B) is one of the instruments and connects the SMU to "
+        "the device of the landing whose crosspoint is closed.",
     )
     serve.add_argument(
         "--station",
@@ -44,9 +46,9 @@ def cmd_sim_serve(args) -> int:
 
     from ..config import load_station_config
     from ..sim.builder import DEFAULT_STATION, build_bench
-    from ..sim.sentio import SimSentio, serve
+    from ..sim.sentio import serve
     from ..sim.server import start
-    from ..sim.wafer import load_wafer
+    from ..sim.wafer import load_wafer, mount
 
     config = load_station_config(args.station) if args.station else DEFAULT_STATION
     if not config.simulated:
@@ -67,7 +69,7 @@ def cmd_sim_serve(args) -> int:
         print(f"{resource}  {instrument.idn.split(',')[1]} ({instrument.name})", flush=True)
     if wafer is not None:  # the simulated SENTIO prober, stepping over the wafer
         try:
-            server = serve(SimSentio(wafer, bench), port=args.prober_port)
+            server = serve(mount(wafer, bench), port=args.prober_port)
         except OSError as error:
             raise BadInput(
                 f"--prober-port {args.prober_port}: cannot listen there ({error.strerror})"

@@ -1,8 +1,9 @@
 """The probe-station window: it puts the parts together and runs the queue. The live plot
 under the run strip in the middle; around it docks that can be moved, tabbed, closed and
 are restored next time: what to run (form and buttons), manual control, figures, queue, run
-browser, log. A status bar with each instrument's state. Keyboard shortcuts in the Run menu;
-a confirmation before Abort and before closing during a run."""
+browser, wafer map (a click on a device opens its runs in the browser), log. A status bar
+with each instrument's state. Keyboard shortcuts in the Run menu; a confirmation before
+Abort and before closing during a run."""
 
 import time
 from pathlib import Path
@@ -36,6 +37,7 @@ from .run_browser import RunBrowser, run_title
 from .run_queue import Job, RunQueue
 from .run_strip import RunStrip
 from .run_thread import RunThread
+from .wafer_map import WaferMapView
 
 REFRESH_MS = 66  # 15 plot updates a second, at most
 LAYOUT_VERSION = 2  # a saved layout of another version is not restored
@@ -107,6 +109,8 @@ class MainWindow(QMainWindow):
         self.browser.plot = self.plot
         self.browser.chosen.connect(self.show_run)
         self.browser.reuse.connect(self.form.use)
+        self.wafer_map = WaferMapView(self.out)
+        self.wafer_map.device_chosen.connect(self.open_device)
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(5000)
@@ -139,6 +143,7 @@ class MainWindow(QMainWindow):
             ("figures", "Figures", self.figures, Qt.DockWidgetArea.RightDockWidgetArea),
             ("queue", "Queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea),
             ("runs", "Runs", self.browser, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("map", "Map", self.wafer_map, Qt.DockWidgetArea.RightDockWidgetArea),
             ("log", "Log", self.log, Qt.DockWidgetArea.RightDockWidgetArea),
         ):
             dock = QDockWidget(title, self)
@@ -148,7 +153,8 @@ class MainWindow(QMainWindow):
             self.docks[name] = dock
         self.tabifyDockWidget(self.docks["figures"], self.docks["queue"])
         self.tabifyDockWidget(self.docks["queue"], self.docks["runs"])
-        self.tabifyDockWidget(self.docks["runs"], self.docks["log"])
+        self.tabifyDockWidget(self.docks["runs"], self.docks["map"])
+        self.tabifyDockWidget(self.docks["map"], self.docks["log"])
         self.docks["figures"].raise_()
         self.resizeDocks(
             [self.docks["run"], self.docks["figures"]], [360, 420], Qt.Orientation.Horizontal
@@ -353,6 +359,7 @@ class MainWindow(QMainWindow):
         if result.status != "finished":
             self.queue.pause()
         self.browser.refresh()
+        self.wafer_map.refresh()
 
     def _idle(self) -> None:
         self.job = None
@@ -426,6 +433,14 @@ class MainWindow(QMainWindow):
         )
         if result is not None:
             draw_result(self.plot, cls.result_plot(result))
+
+    def open_device(self, sample: str, device: str) -> None:
+        """A device clicked on the map: its latest run chosen in the run browser, in sight."""
+        prefix = f"/{sample}/{device}/"
+        rows = [k for k, run in enumerate(self.browser.runs) if run.startswith(prefix)]
+        if rows:
+            self.docks["runs"].raise_()
+            self.browser.select(rows[-1])
 
     # --- closing ------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:

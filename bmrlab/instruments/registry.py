@@ -1,9 +1,9 @@
 """Every instrument model bmrlab drives, in one table.
 
 A station file names a model (``model: keithley2450``); its entry here says what the model
-is (an SMU or a pulse generator, by the table it is in), which driver speaks to it, for an
-SMU which interface class holds its facts (list and buffer sizes, ranges, timing), which
-off-modes it offers (the names of its driver's ``OFF_MODES``), and which simulated
+is (an SMU, a pulse generator or a switch matrix, by the table it is in), which driver speaks
+to it, for an SMU which interface class holds its facts (list and buffer sizes, ranges,
+timing), which off-modes it offers (the names of its driver's ``OFF_MODES``), and which simulated
 instrument answers in its place on '@bmrsim'. The station file's validation
 (``bmrlab.config``), the station's driver lookup and the simulated bench all read these
 tables, so a model is added here once (docs/instruments.md, "Adding an instrument model").
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from .agilent33220a import Agilent33220A
 from .driver_contract import PulseGeneratorDriver, SmuDriver
+from .keithley707b import Keithley707B
 from .keithley2400 import Keithley2400, Keithley2400Smu
 from .keithley2450 import Keithley2450, Keithley2450Smu
 from .keithley2636b import Keithley2636B, Keithley2636BSmu
@@ -74,7 +75,22 @@ PULSE_GENERATORS: dict[str, PulseGeneratorModel] = {
     ),
 }
 
-MODELS: dict[str, SmuModel | PulseGeneratorModel] = {**SMUS, **PULSE_GENERATORS}
+
+@dataclass(frozen=True)
+class SwitchModel:
+    driver: type[Keithley707B]
+    simulator: Simulator
+
+
+SWITCHES: dict[str, SwitchModel] = {
+    "keithley707b": SwitchModel(Keithley707B, Simulator("bmrlab.sim.keithley707b:SimKeithley707B")),
+}
+
+MODELS: dict[str, SmuModel | PulseGeneratorModel | SwitchModel] = {
+    **SMUS,
+    **PULSE_GENERATORS,
+    **SWITCHES,
+}
 
 # every off-mode some SMU offers, in the order the models list them
 OFF_MODES = tuple(dict.fromkeys(mode for model in SMUS.values() for mode in model.off_modes))

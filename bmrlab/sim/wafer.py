@@ -15,6 +15,9 @@ layout:
   die_height_um: 5000
   sites:                     # the devices of a die, by position from the die's home
     - {name: d1, x_um: 0, y_um: 0}
+  matrix:                    # optional: the devices one landing reaches through a switch
+    - {name: a, channel: 1A01}  # matrix (Keithley 707B crosspoints), device 0, 1, ...
+    - {name: b, channel: 1A02}
 variability:                 # sigma of ln(parameter) from device to device
   tau0: 0.3
   G_off: 0.5
@@ -27,9 +30,11 @@ defects:                     # fractions of all devices
 
 Each device's parameters are its nominal device's (calibrated from the device file) times
 ``exp(sigma * z)`` with a standard normal ``z`` per parameter; whether it is defective, and
-how, is drawn first. Every draw comes from a generator seeded by (seed, column, row, site),
-so a device is the same whenever and in whatever order it is reached. The simulated prober
-(:mod:`bmrlab.sim.sentio`) puts the device under its probes into the bench (:meth:`place`).
+how, is drawn first. Every draw comes from a generator seeded by (seed, column, row, site)
+(and the matrix device, from the second on), so a device is the same whenever and in whatever
+order it is reached. The simulated prober (:mod:`bmrlab.sim.sentio`) lands the probes
+(:meth:`SimWafer.place`) and the simulated switch matrix (:mod:`bmrlab.sim.keithley707b`)
+closes crosspoints (:meth:`SimWafer.switch`); the bench's device is the one both reach.
 """
 
 import math
@@ -41,6 +46,7 @@ from pydantic import Field, field_validator, model_validator
 from ..config import Strict
 from ..die_address import DieAddress
 from ..errors import BadInput
+from ..instruments.keithley707b import CHANNEL, CHANNEL_HELP
 from ..paths import CONFIG_DIR, shipped_names
 from ..validation import Ohms, load_yaml
 from .library import DevicePreset, load_device
@@ -66,12 +72,36 @@ class Site(Strict):
     y_um: float = 0.0
 
 
+class MatrixDevice(Strict):
+    """One device a landing of the probes reaches through the switch matrix: the crosspoint
+    (707B channel) that connects the SMU to its pad."""
+
+    name: str = Field(min_length=1)
+    channel: str = Field(description="707B crosspoint, slot row column, e.g. 1A01")
+
+    @field_validator("channel")
+    @classmethod
+    def _crosspoint(cls, channel):
+        if not CHANNEL.fullmatch(channel):
+            raise ValueError(f"{channel}: not a 707B crosspoint ({CHANNEL_HELP})")
+        return channel
+
+
 class Layout(Strict):
     columns: int = Field(ge=1, le=1000)
     rows: int = Field(ge=1, le=1000)
     die_width_um: float = Field(5000.0, gt=0, description="die pitch in x")
     die_height_um: float = Field(5000.0, gt=0, description="die pitch in y")
     sites: list[Site] = Field(default_factory=lambda: [Site(name="d1")], min_length=1)
+    matrix: list[MatrixDevice] = Field(
+        default_factory=list,
+        description="the devices one landing reaches through a switch matrix (none: one)",
+    )
+
+    @property
+    def devices(self) -> int:
+        """Devices reached at one landing of the probes."""
+        return max(1, len(self.matrix))
 
     @model_validator(mode="after")
     def _sites_inside(self):
@@ -84,6 +114,10 @@ class Layout(Strict):
         names = [s.name for s in self.sites]
         if len(set(names)) != len(names):
             raise ValueError("sites: names must be unique")
+        for what in ("name", "channel"):
+            values = [getattr(d, what) for d in self.matrix]
+            if len(set(values)) != len(values):
+                raise ValueError(f"matrix: each device needs its own {what}")
         return self
 
 
@@ -163,6 +197,8 @@ class SimWafer:
         self.device = device  # the nominal device's file, as load_device takes it
         self.source = source
         self._reached: dict[DieAddress, BmrDevice | ReferenceDevice] = {}
+        self.landing: DieAddress | None = None  # where the probes touch down, if they do
+        self.closed: frozenset[str] = frozenset()  # the matrix crosspoints now closed
 
     @property
     def layout(self) -> Layout:
@@ -174,22 +210,27 @@ class SimWafer:
             0 <= address.column < layout.columns
             and 0 <= address.row < layout.rows
             and 0 <= address.site < len(layout.sites)
+            and 0 <= address.device < layout.devices
         )
 
     def addresses(self) -> list[DieAddress]:
-        """Every device of the wafer, die by die (rows first)."""
+        """Every device of the wafer, die by die (rows first), each landing's matrix devices
+        in order."""
         layout = self.layout
         return [
-            DieAddress(column, row, site)
+            DieAddress(column, row, site, device)
             for row in range(layout.rows)
             for column in range(layout.columns)
             for site in range(len(layout.sites))
+            for device in range(layout.devices)
         ]
 
     def _draws(self, address: DieAddress) -> tuple[str, dict, int]:
         """(defect or 'good', the device's parameter factors, its own seed), all from the
-        device's generator in a fixed order."""
-        rng = np.random.default_rng([self.spec.seed, address.column, address.row, address.site])
+        device's generator in a fixed order. Device 0 of a landing has the generator it has
+        on a wafer without a matrix, so adding a matrix keeps the devices already there."""
+        key = [self.spec.seed, address.column, address.row, address.site]
+        rng = np.random.default_rng(key + [address.device] if address.device else key)
         u = rng.random()
         kind, edge = "good", 0.0
         for defect in DEFECTS:
@@ -230,10 +271,49 @@ class SimWafer:
             return BmrDevice(params.model_copy(update={"tau0": math.inf}), seed=seed, name=name)
         return (SetsOnce if kind == "sets_once" else BmrDevice)(params, seed=seed, name=name)
 
-    def place(self, bench, address: DieAddress | None, name: str = "dut") -> None:
-        """Put the device at ``address`` where the bench's device ``name`` is (None: the
-        probes are up, the instruments see an open circuit). A device left meanwhile rested
-        unconnected, at 0 V."""
+    def place(self, bench, landing: DieAddress | None) -> None:
+        """The probes touch down at ``landing`` (column, row, site; None: they are up)."""
+        self.landing = landing
+        self._connect(bench)
+
+    def switch(self, bench, closed: frozenset[str]) -> None:
+        """The switch matrix now has the crosspoints ``closed`` closed."""
+        self.closed = frozenset(closed)
+        self._connect(bench)
+
+    def conflict(self, closed: frozenset[str]) -> str:
+        """Why the simulated bench cannot have the crosspoints ``closed`` closed at once ('':
+        it can): two devices in parallel under one SMU, or two matrix rows shorted through a
+        column, are not simulated (strict: a real 707B closes them and the SMU sees both)."""
+        devices = [d.channel for d in self.layout.matrix if d.channel in closed]
+        if len(devices) > 1:
+            return f"{' and '.join(devices)} would connect two devices at once"
+        columns: dict[str, str] = {}
+        for channel in sorted(closed):
+            column = channel[0] + channel[2:]
+            if column in columns:
+                return f"{columns[column]} and {channel} would short two rows"
+            columns[column] = channel
+        return ""
+
+    def under_test(self) -> DieAddress | None:
+        """The device the SMU reaches: the landing's device whose crosspoint is closed (a
+        wafer without a matrix: the landing's one device); None: nothing (probes up, no
+        crosspoint closed, or no device pad there)."""
+        landing = self.landing
+        if landing is None:
+            return None
+        if not self.layout.matrix:
+            return landing
+        chosen = [k for k, d in enumerate(self.layout.matrix) if d.channel in self.closed]
+        if len(chosen) != 1:
+            return None
+        return DieAddress(landing.column, landing.row, landing.site, chosen[0])
+
+    def _connect(self, bench, name: str = "dut") -> None:
+        """Put the device under test where the bench's device ``name`` is (none: the SMU
+        sees an open circuit). A device left meanwhile rested unconnected, at 0 V."""
+        address = self.under_test()
         with bench.lock:
             bench.sync()  # the outgoing device lives up to now under what drove it
             now = bench.clock.now()
@@ -266,3 +346,21 @@ def load_wafer(name_or_path: str) -> SimWafer:
             f"{path}: device: {spec.device}: a wafer is made of memristors, not of a reference part"
         )
     return SimWafer(spec, nominal, device, str(path))
+
+
+def mount(wafer: SimWafer, bench):
+    """The wafer on a simulated bench: every simulated switch matrix of the bench wired to
+    its devices, and the simulated SENTIO prober over it (returned)."""
+    from .keithley707b import SimKeithley707B
+    from .sentio import SimSentio
+
+    switches = [i for i in bench.instruments.values() if isinstance(i, SimKeithley707B)]
+    if wafer.layout.matrix and not switches:
+        raise BadInput(
+            f"instruments.switch: missing: the wafer {wafer.source} reaches "
+            f"{len(wafer.layout.matrix)} devices per landing through a switch matrix "
+            "(give the station {model: keithley707b, visa_library: '@bmrsim'})"
+        )
+    for switch in switches:
+        switch.wire(wafer)
+    return SimSentio(wafer, bench)

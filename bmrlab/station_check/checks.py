@@ -1,6 +1,7 @@
 """The station check's sequence: what is asked and measured, and against what.
 
-Order (docs/station-check.md): each instrument's identity, firmware, options and error queue;
+Order (docs/station-check.md): each instrument's identity, firmware, options and error queue
+(a switch matrix: its connect rule, break before make, too);
 the SMU configured as bmrlab configures it, then its line frequency, buffer capacity, source
 delay and autozero; with the probes up, the offset and noise of the current at 0 V on each
 range the protocols use; on a reference resistor the user names, its resistance; the
@@ -13,6 +14,8 @@ import numpy as np
 
 from .. import standard
 from ..errors import Stopped
+from ..instruments import registry
+from ..switch import MatrixSwitch
 from ..units import format_quantity
 from .report import Report, Row, now
 from .specs import GENERATOR_READ_MARGIN, MARGIN, REFERENCE_TOLERANCE
@@ -55,6 +58,8 @@ class StationCheck:
 
     def _model_class(self, role: str):
         """The class that carries the facts of ``role``'s model (its datasheet, its name)."""
+        if role == "switch":
+            return registry.SWITCHES[self.station.config.instruments[role].model].driver
         return self.station.smu_class if role == "smu" else self.station.generator_class
 
     def row(self, instrument, check, measured, allowed, result, source="", **values) -> None:
@@ -94,6 +99,8 @@ class StationCheck:
         yield "smu", self.station.smu
         if self.station.generator is not None:
             yield "pulse_generator", self.station.generator
+        if isinstance(self.station.switch, MatrixSwitch):
+            yield "switch", self.station.switch
 
     def _facts(self, role: str, instrument) -> dict | None:
         """What ``instrument`` reports about itself (``instrument_facts()`` of the SMU and
@@ -132,6 +139,12 @@ class StationCheck:
             )
             self.row(role, "firmware", facts["firmware"] or "-", "-", "info")
             self.row(role, "options", str(facts["options"] or "none"), "-", "info")
+            if role == "switch":
+                rule = facts["connect_rule"]
+                good = rule == "break-before-make"
+                self.row(
+                    role, "connect rule", rule, "break-before-make", "pass" if good else "fail"
+                )
         self._error_queues("before the check")
 
     def _error_queues(self, when: str) -> None:

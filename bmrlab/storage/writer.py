@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import __version__
 from ..config import COMPRESSIONS
-from ..errors import BadInput, DiskFull
+from ..errors import BadInput, DiskFull, RunFailed
 from ..results import RESULT_SCHEMA_VERSION
 
 SCHEMA_VERSION = 1
@@ -37,6 +37,10 @@ CHUNK_ROWS = 4096
 WRITE_ROWS = 50_000  # rows gathered before a write (the file is flushed at least once a second)
 FEW_ROWS = 50  # an append this small is written at once
 FLUSH_S = 1.0
+# HDF5 keeps about 500 bytes for each chunk written while the file stays open (h5py 3.16,
+# HDF5 2.0; measured in docs/performance.md), which a 10^8-row run would grow by ~100 MB.
+# Closing and reopening the file after this many rows gives it back: memory stays flat.
+REOPEN_ROWS = 1 << 20
 MB = 1_000_000
 START_ROOM = 4 * MB  # a run starts only if its file can grow by this much
 RESERVE = 1 * MB  # kept free during a run: its status, reason, figures and the file's close
@@ -222,6 +226,7 @@ class RunWriter:
         self._pending: dict[str, list] = {}  # appended, not yet in the file
         self.pending_rows = 0
         self._last_flush = time.monotonic()
+        self._rows_since_open = 0
         handle.flush()
 
     def declare(self, column_units: dict[str, str]) -> None:
@@ -316,13 +321,37 @@ class RunWriter:
             dataset[start:] = values
         self.file.flush()
         self.stored_rows += self.pending_rows  # on disk only once the flush succeeded
+        self._rows_since_open += self.pending_rows
         self._pending, self.pending_rows = {}, 0
         self._last_flush = time.monotonic()
+        if self._rows_since_open >= REOPEN_ROWS:
+            self._reopen()
+
+    def _reopen(self) -> None:
+        """Close the file and open it again (see REOPEN_ROWS). For the instant in between
+        another process could take the file; the run then fails with that reason and the
+        rows written so far stay in the file."""
+        name = self.group.name
+        self.file.close()
+        try:
+            self.file = h5py.File(self.path, "a")
+        except BlockingIOError:
+            self.full = self.damaged = True  # later rows are counted, not kept
+            raise RunFailed(
+                f"{self.path}: another process opened the file while the run reopened it; "
+                f"the run stopped with {self.stored_rows} rows in the file"
+            ) from None
+        self.group = self.file[name]
+        self._rows_since_open = 0
 
     def record_station(self, snapshot: dict) -> None:
         """The station as the run ended: the instruments' settings its analysis may need
         (the measure range, the current resolution) are known only after configure."""
-        self.group.attrs["station"] = json.dumps(snapshot, default=str)
+        try:
+            self.group.attrs["station"] = json.dumps(snapshot, default=str)
+        except (OSError, RuntimeError, ValueError):
+            if not self.damaged:  # a damaged file may refuse it, or be closed (_reopen)
+                raise
 
     def finish(self, status: str, reason: str = "", result=None) -> None:
         """Store the last rows, the status and its reason, and close the file. After a full
@@ -330,9 +359,9 @@ class RunWriter:
         failed write this is tried, but HDF5 may refuse it: the reason is then only in the
         run's result (and the file may not open again)."""
         if self.damaged:
-            with contextlib.suppress(OSError, RuntimeError):
+            with contextlib.suppress(OSError, RuntimeError, ValueError):
                 self._store_status(status, reason, result)
-            with contextlib.suppress(OSError, RuntimeError):
+            with contextlib.suppress(OSError, RuntimeError, ValueError):
                 self.file.close()
             return
         if not self.full:
