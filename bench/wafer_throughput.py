@@ -1,8 +1,9 @@
 """Wafer throughput: devices per hour of the quick screen and of the full characterization
 (`bmrlab bench` measures the same on a slice of the demo wafer), or, with ``--all``, the
-issue's 400-device run: the shipped wafer-screen recipe over the demo wafer with four devices
-per die (quick screen of all, full characterization of the passers), in ``--jobs``
-processes, each a slice of the rows on its own simulated station into its own HDF5 file.
+issue's 400-device run: the shipped wafer-screen recipe over the station sim-wafer-matrix
+(10 x 10 dies, a 707B matrix selecting 4 devices at each; quick screen of all, full
+characterization of the passers), in ``--jobs`` processes, each a slice of the rows on its
+own simulated station into its own HDF5 file.
 
 Run: ``nice -n 10 python bench/wafer_throughput.py [--all] [--jobs 2]``; docs/performance.md
 ("Wafer throughput") has the last figures.
@@ -20,7 +21,6 @@ from bmrlab.benchmarks.throughput import (
     per_hour,
     run_slice,
     slices,
-    wafer_with_sites,
 )
 from bmrlab.device_map import WaferSelection
 from bmrlab.recipe import load_recipe
@@ -28,7 +28,7 @@ from bmrlab.recipe import load_recipe
 
 def whole_wafer(jobs: int, folder: Path) -> dict:
     """The wafer-screen recipe over all 400 devices, in ``jobs`` processes."""
-    station = str(wafer_with_sites(folder, 4))
+    station = "sim-wafer-matrix"
     recipe = load_recipe("wafer-screen")
     recipe = recipe.model_copy(update={"wafer": WaferSelection(rows=(0, 9))})
     parts = slices(recipe, (0, 9), jobs)

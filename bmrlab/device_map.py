@@ -140,8 +140,7 @@ def wafer_map(station) -> list[DieAddress]:
     if station.sentio_sim is not None:
         return station.sentio_sim.wafer.addresses()
     if station.prober.kind == "sentio":
-        switch = getattr(station, "switch", None)  # a station without a switch matrix
-        return route_addresses(station.prober.remote, switch.devices if switch else 1)
+        return route_addresses(station.prober.remote, station.switch.devices)
     raise BadInput(
         f"wafer: {station.source} has no wafer map (prober: {station.prober.kind}); a wafer "
         "recipe needs an MPI SENTIO prober or a simulated wafer (simulation.wafer)"

@@ -17,18 +17,20 @@ import sys
 
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
-from bmrlab.benchmarks.throughput import wafer_with_sites
 from bmrlab.characterize import ORDER
 from bmrlab.device_map import Every, WaferSelection, route_addresses
 from bmrlab.die_address import DieAddress
 from bmrlab.errors import BadInput
 from bmrlab.instruments.sentio import SentioRemote
+from bmrlab.paths import CONFIG_DIR
 from bmrlab.recipe import Recipe, execute, finished_keys, load_recipe, plan
 from bmrlab.screen import stored_verdicts
 from bmrlab.sim.sentio import SimSentioLink
+from bmrlab.sim.wafer import load_wafer
 from bmrlab.station import Station
 from bmrlab.storage import list_runs, load_run
 
@@ -39,12 +41,21 @@ SCREEN = {
 FAILS_SCREEN = ("shorted", "open", "never_sets")  # sets_once sets once: it passes one cycle
 
 
-def wafer_station(tmp_path, sites: int = 4):
-    """A station stepping over the demo wafer's 10 x 10 dies with ``sites`` devices each
-    (4: 400 devices), and its wafer."""
-    path = wafer_with_sites(tmp_path, sites)
-    with Station.load(path) as station:
-        return path, station.sentio_sim.wafer
+def wafer_station(tmp_path, sites: int):
+    """A station stepping over the demo wafer with ``sites`` devices per die (landings of
+    the probes, no matrix), and its wafer."""
+    spec = yaml.safe_load((CONFIG_DIR / "wafers" / "demo-10x10.yaml").read_text())
+    spec["layout"]["sites"] = [
+        {"name": f"d{k + 1}", "x_um": 1000 * (k % 2), "y_um": 1000 * (k // 2)} for k in range(sites)
+    ]
+    wafer = tmp_path / "wafer.yaml"
+    wafer.write_text(yaml.safe_dump(spec))
+    station = yaml.safe_load((CONFIG_DIR / "stations" / "sim-wafer.yaml").read_text())
+    station["simulation"]["wafer"] = str(wafer)
+    path = tmp_path / "station.yaml"
+    path.write_text(yaml.safe_dump(station))
+    with Station.load(path) as loaded:
+        return path, loaded.sentio_sim.wafer
 
 
 def test_a_selection_keeps_ids_ranges_and_patterns_in_the_maps_order():
@@ -202,14 +213,15 @@ def test_a_die_whose_devices_failed_the_screen_is_skipped(tmp_path):
 
 
 def test_400_devices_unattended_sigint_resume_and_yield_as_the_wafer_file_implies(tmp_path):
-    """The quick screen of all 400 devices and a short I-V step on the passers, through the
-    command line: SIGINT in the middle, --resume completes without repeating a device; the
-    verdicts are those of the devices the file draws, the yield the one its defect fractions
-    imply, and Vset and the HRS spread with the parameters the file varies."""
-    station, wafer = wafer_station(tmp_path)
+    """The quick screen of all 400 devices of the matrix wafer and a short I-V step on the
+    passers, through the command line: SIGINT in the middle, --resume completes without
+    repeating a device; the verdicts are those of the devices the file draws, the yield the
+    one its defect fractions imply, Vset and the HRS spread with the parameters the file
+    varies; the per-device table and the maps are written beside the file."""
+    wafer = load_wafer("demo-10x10-matrix")  # 10 x 10 dies, a 707B selecting 4 devices at each
     recipe = {
         "sample": "w400",
-        "station": str(station),
+        "station": "sim-wafer-matrix",
         "wafer": {},
         "screen": SCREEN,
         "steps": [{"protocol": "iv-sweep", "set": {"cycles": 1, "v_read": "30mV"}}],
@@ -259,6 +271,13 @@ def test_400_devices_unattended_sigint_resume_and_yield_as_the_wafer_file_implie
     assert all(verdict[d][1].startswith("vset_mV = ") for d in too_high)
     assert all(figures[d]["vset_mV"] >= 120 for d in too_high)
     assert len(too_high) < 0.05 * len(can_set)
+    report = tmp_path / "w400_report"
+    table = pd.read_csv(report / "w400_devices.csv", keep_default_na=False)
+    assert dict(zip(table["device_id"], table["screen"], strict=True)) == {
+        d: v for d, (v, _) in verdict.items()
+    }
+    assert (report / "w400_map_yield.png").stat().st_size > 0
+    assert (report / "w400_map_vset_mV.png").stat().st_size > 0
     characterized = finished[finished["step"].str.endswith("/step0/run0")]
     assert set(characterized["step"].str.split("/").str[0]) == {
         d for d, (v, _) in verdict.items() if v == "pass"

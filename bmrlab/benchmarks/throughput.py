@@ -15,31 +15,12 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import yaml
-
 from ..device_map import WaferSelection
-from ..paths import CONFIG_DIR
 from ..recipe import Recipe, execute, load_recipe, plan
 from ..station import Station
 
 SCREEN_ROWS = 2  # the quick screen of 2 rows of the 10 x 10 demo wafer: 20 devices
 FULL_DEVICES = 4  # the screen and full characterization of the first 4 dies of row 0
-
-
-def wafer_with_sites(folder: Path, sites: int) -> Path:
-    """A station file stepping over the demo wafer with ``sites`` devices per die (4: 400
-    devices; the same wafer, its first site's devices unchanged), written into ``folder``."""
-    spec = yaml.safe_load((CONFIG_DIR / "wafers" / "demo-10x10.yaml").read_text())
-    spec["layout"]["sites"] = [
-        {"name": f"d{k + 1}", "x_um": 1000 * (k % 2), "y_um": 1000 * (k // 2)} for k in range(sites)
-    ]
-    wafer = folder / f"demo-10x10x{sites}.yaml"
-    wafer.write_text(yaml.safe_dump(spec))
-    station = yaml.safe_load((CONFIG_DIR / "stations" / "sim-wafer.yaml").read_text())
-    station["simulation"]["wafer"] = str(wafer)
-    path = folder / f"sim-wafer-{sites}-sites.yaml"
-    path.write_text(yaml.safe_dump(station))
-    return path
 
 
 def run_slice(recipe: Recipe, station: str, out: str) -> dict:

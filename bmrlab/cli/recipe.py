@@ -93,23 +93,24 @@ def cmd_recipe(args) -> int:
     recipe_report(recipe, out, outcomes, args.json)
     if recipe.screen is not None and not args.json and Path(out).exists():
         print(yield_line(stored_verdicts(out, recipe.sample)))
-    if recipe.wafer is not None and not stop.is_set():
-        wafer_report(recipe, out)
+    if recipe.wafer is not None and not stop.is_set() and Path(out).exists():
+        print(wafer_report(recipe, out), file=sys.stderr if args.json else sys.stdout)
     failed = stop.is_set() or any(o.status in ("aborted", "failed") for o in outcomes)
     return 1 if failed else 0
 
 
-def wafer_report(recipe, out) -> None:
+def wafer_report(recipe, out) -> str:
     """The per-device table, yield, distributions and wafer maps beside ``out``
-    (bmrlab.array_report), judged by the screen's criteria."""
+    (:func:`bmrlab.array_report.write_report`), judged by the screen's criteria; what was
+    written, in words."""
+    from ..array_report import write_report
+    from ..errors import BadInput
     from ..screen import DEFAULT_CRITERIA
 
-    try:
-        from ..array_report import write_report
-    except ImportError:  # the wafer report (bmrlab.array_report) is not in this tree yet
-        print("bmrlab: the wafer report is not available in this version", file=sys.stderr)
-        return
     criteria = recipe.screen.as_dict() if recipe.screen else DEFAULT_CRITERIA
-    written = write_report(out, recipe.sample, Path(out).parent, criteria)
-    for path in written:
-        print(f"  wrote {path}", file=sys.stderr)
+    try:
+        written = write_report(out, recipe.sample, criteria=criteria)
+    except BadInput as error:  # e.g. no device measured a figure: the runs stay as they are
+        return f"wafer report not written: {'; '.join(error.problems)}"
+    folder = written[0].parent if written else Path(out).parent
+    return f"wafer report: {len(written)} files in {folder}"
