@@ -123,7 +123,7 @@ class Step(Strict):
 
     @property
     def protocols(self) -> list[str]:
-        return list(CHARACTERIZE_ORDER) if self.characterize is not None else [self.protocol]
+        return [self.protocol] if self.protocol is not None else list(CHARACTERIZE_ORDER)
 
 
 class Screen(ScreenCriteria):
@@ -193,8 +193,10 @@ class Recipe(Strict):
         return devices
 
     def device_list(self) -> list[Device]:
-        """The listed devices or the array's (a wafer recipe's come from its station)."""
-        return self.devices if self.devices is not None else self.array.devices()
+        """The listed devices or the array's (none: a wafer recipe's come from its station)."""
+        if self.devices is not None:
+            return self.devices
+        return self.array.devices() if self.array is not None else []
 
 
 def load_recipe(path) -> Recipe:
@@ -227,12 +229,14 @@ class Outcome:
 def expand_step(step: Step) -> list[tuple[str, dict]]:
     """The runs of a step, (protocol, parameters): fixed values times every sweep
     combination, repeated; a characterization's five protocols with their fixed values."""
-    if step.characterize is not None:
-        return [(p, dict(step.characterize.get(p, {}))) for p in CHARACTERIZE_ORDER]
+    protocol = step.protocol
+    if protocol is None:
+        given = step.characterize or {}
+        return [(p, dict(given.get(p, {}))) for p in CHARACTERIZE_ORDER]
     names = list(step.sweep)
     combos = itertools.product(*(step.sweep[n].expand() for n in names)) if names else [()]
     sets = [{**step.set, **dict(zip(names, combo, strict=True))} for combo in combos]
-    return [(step.protocol, values) for values in sets for _ in range(step.repeat)]
+    return [(protocol, values) for values in sets for _ in range(step.repeat)]
 
 
 def prober_for(recipe: Recipe, station) -> Prober | None:
@@ -309,7 +313,7 @@ def plan(recipe: Recipe, station_for) -> list[PlannedRun]:
             template, found = _checked(recipe, station)
             problems += found
             runs = [run for device in devices for run in for_device(template, device)]
-    for d, device in enumerate(recipe.device_list() if recipe.wafer is None else []):
+    for d, device in enumerate(recipe.device_list()):
         try:
             station = station_for(device)
         except BadInput as error:
@@ -347,14 +351,14 @@ class _Stations:
 
     def reach(self, device: Device):
         """The station with ``device`` under test."""
-        if self.station is None:
-            self.station = self.station_for(
-                WHOLE_WAFER if self.recipe.wafer is not None else device
-            )
-        prober = prober_for(self.recipe, self.station)
+        station = self.station or self.station_for(
+            WHOLE_WAFER if self.recipe.wafer is not None else device
+        )
+        self.station = station
+        prober = prober_for(self.recipe, station)
         if prober is not None:
-            self.station.reach(device.id, self.recipe.sample, prober)
-        return self.station
+            station.reach(device.id, self.recipe.sample, prober)
+        return station
 
     def done_with_device(self) -> None:
         if self.recipe.wafer is None:
@@ -409,11 +413,11 @@ def execute(
                     outcomes.append(Outcome(planned, "skipped", reason=reason))
                     continue
                 else:
-                    if device.station is None:
-                        device.station = stations.reach(planned.device)
+                    station = device.station or stations.reach(planned.device)
+                    device.station = station
                     if on_run:
                         on_run(len(outcomes), planned)
-                    result = device.run(planned, recipe.sample, stop, on_event)
+                    result = device.run(station, planned, recipe.sample, stop, on_event)
                     outcome = Outcome(
                         planned, result.status, result.figures, result.reason, result.run
                     )
@@ -439,17 +443,18 @@ class _DeviceState:
         self.screened: dict = {}  # the figures of its screen runs
         self.measured: dict[int, Measured] = {}  # characterization step -> its results
 
-    def run(self, planned: PlannedRun, sample: str, stop, on_event) -> runner.RunResult:
-        """Run ``planned`` (a characterization's run adapted to its earlier ones)."""
+    def run(self, station, planned: PlannedRun, sample: str, stop, on_event) -> runner.RunResult:
+        """Run ``planned`` on ``station`` (a characterization's run adapted to its earlier
+        ones)."""
         values = planned.values
         if planned.adapted:
             measured = self.measured.get(planned.step_index, {})
-            limit = self.station.config.limits.max_voltage
-            adapted, _ = adapt(planned.protocol, measured, self.station.conditions(), limit)
+            limit = station.config.limits.max_voltage
+            adapted, _ = adapt(planned.protocol, measured, station.conditions(), limit)
             values = {**adapted, **values}
-        procedure = runner.prepare(self.station, planned.protocol, values)
+        procedure = runner.prepare(station, planned.protocol, values)
         return runner.run(
-            self.station,
+            station,
             procedure,
             self.out,
             sample=sample,
