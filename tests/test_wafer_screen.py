@@ -224,7 +224,7 @@ def test_400_devices_unattended_sigint_resume_and_yield_as_the_wafer_file_implie
         "station": "sim-wafer-matrix",
         "wafer": {},
         "screen": SCREEN,
-        "steps": [{"protocol": "iv-sweep", "set": {"cycles": 1, "v_read": "30mV"}}],
+        "steps": [{"protocol": "iv-sweep", "set": {"cycles": 1}}],
     }
     path = tmp_path / "w400.yaml"
     path.write_text(yaml.safe_dump(recipe))
