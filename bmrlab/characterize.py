@@ -191,7 +191,7 @@ def characterize(
     limit = station.config.limits.max_voltage
     for protocol in ORDER:  # every given parameter checked before anything is sent
         runner.prepare(station, protocol, overrides.get(protocol, {}))
-    fresh = station.prober.unattended  # a pristine device for each protocol
+    fresh = station.prober.pristine_copies  # a pristine device for each protocol
     for k, protocol in enumerate(ORDER):
         adapted, why = adapt(protocol, measured, conditions, limit)
         given = overrides.get(protocol, {})

@@ -18,11 +18,14 @@ from .instruments.sentio import STEP_TO_SEPARATION
 
 
 class Prober(ABC):
-    """Moves to the next device. ``unattended``: no person is needed for a move, so a
-    characterization may take a pristine device for each protocol."""
+    """Moves to the next device. ``unattended``: no person is needed for a move.
+    ``pristine_copies``: without an id, the next device is a pristine copy of the same device
+    (the simulated chip), so a characterization may take one for each protocol; on a wafer
+    the next device is another device, so it measures one device throughout."""
 
     kind = ""
     unattended = False
+    pristine_copies = False
     current = ""  # id of the device under the probes, '' when the prober cannot tell
 
     @abstractmethod
@@ -59,6 +62,7 @@ class SimulatedProber(Prober):
 
     kind = "simulated"
     unattended = True
+    pristine_copies = True
 
     def __init__(self, bench):
         self.bench = bench

@@ -210,6 +210,11 @@ def test_characterize_on_a_matrix_device_measures_that_device(tmp_path, capsys):
     assert summary["figures"]["on_off_ratio"] < 1.1  # a short has no high-resistance state
     switch = run.station["instruments"]["switch"]
     assert "Model 707B" in switch["idn"] and switch["settings"]["closed"] == "1A02"
+    closed = {  # on a wafer every protocol measures the one device (no neighbour stands in)
+        load_run(tmp_path / "w.h5", r["run"]).station["instruments"]["switch"]["settings"]["closed"]
+        for r in summary["runs"]
+    }
+    assert len(summary["runs"]) > 1 and closed == {"1A02"}
 
 
 def test_a_recipe_reaches_every_listed_device_through_the_matrix(tmp_path):
