@@ -485,7 +485,7 @@ class _DeviceState:
             else:
                 return False
             if new and outcome.run:
-                record_verdict(self.out, _group(outcome.run), why_not, planned.screen.as_dict())
+                record_verdict(self.out, _group(outcome.run), why_not, planned.screen)
             if why_not:
                 self.skipping = f"failed the screen: {why_not}"
             return bool(why_not)

@@ -9,75 +9,58 @@ values), so the per-device table reads it from the file alone.
 """
 
 import json
+import math
 
 import h5py
-from pydantic import Field, model_validator
+from pydantic import Field
 
+from .array_report.criteria import DEFAULT_CRITERIA, Criterion
 from .config import Strict
 from .procedures import get_protocol
 
-# the field's usual yield criteria (docs/arrays.md): a low set voltage and a clear On/Off
-DEFAULT_CRITERIA = {"vset_mV": {"below": 120.0}, "on_off_ratio": {"above": 10.0}}
-
-
-class Criterion(Strict):
-    below: float | None = None
-    above: float | None = None
-
-    @model_validator(mode="after")
-    def _bound(self):
-        if (self.below is None) == (self.above is None):
-            raise ValueError("give exactly one of below, above")
-        return self
-
-    def failure(self, name: str, value) -> str:
-        """Why ``value`` of figure ``name`` fails this criterion ('' if it holds)."""
-        if value is None:
-            return f"{name} not measured"
-        if self.below is not None and not value < self.below:
-            return f"{name} = {value:.4g}, not below {self.below:g}"
-        if self.above is not None and not value > self.above:
-            return f"{name} = {value:.4g}, not above {self.above:g}"
-        return ""
+# the field's yield criteria that a quick I-V screen measures (docs/arrays.md "Yield
+# criteria"): a set below 120 mV and an On/Off above 10
+SCREEN_CRITERIA = [c for c in DEFAULT_CRITERIA if c.figure in ("vset_mV", "on_off_ratio")]
 
 
 class ScreenCriteria(Strict):
-    """``pass_if``: figure -> bound; ``skip_die_after``: once this many devices of a die
-    failed, its remaining devices are skipped (not screened)."""
+    """``pass_if``: the criteria (as in a criteria file: figure, below or above);
+    ``skip_die_after``: once this many devices of a die failed, its remaining devices are
+    skipped (not screened)."""
 
-    pass_if: dict[str, Criterion] = Field(
-        default_factory=lambda: {k: Criterion(**v) for k, v in DEFAULT_CRITERIA.items()},
-        min_length=1,
-    )
+    pass_if: list[Criterion] = Field(default_factory=lambda: list(SCREEN_CRITERIA), min_length=1)
     skip_die_after: int | None = Field(None, ge=1)
 
     def unknown_figures(self, protocols: list[str]) -> list[str]:
         """Criteria naming a figure none of the screen's protocols measures."""
         known = {name for p in protocols for name in get_protocol(p).Result.model_fields}
         return [
-            f"screen.pass_if.{name}: not a figure of the screen's protocols "
+            f"screen.pass_if[{k}]: {c.figure} is not a figure of the screen's protocols "
             f"({', '.join(protocols)}: {', '.join(sorted(known))})"
-            for name in self.pass_if
-            if name not in known
+            for k, c in enumerate(self.pass_if)
+            if c.figure not in known
         ]
 
     def verdict(self, figures: dict) -> str:
         """'' when the figures pass every criterion, else why not."""
-        failures = [c.failure(name, figures.get(name)) for name, c in self.pass_if.items()]
+        failures = []
+        for criterion in self.pass_if:
+            value = figures.get(criterion.figure)
+            failures.append(criterion.failure(math.nan if value is None else value, ""))
         return "; ".join(f for f in failures if f)
 
-    def as_dict(self) -> dict:
-        """The criteria as plain data (stored, and given to the wafer report)."""
-        return {name: c.model_dump(exclude_none=True) for name, c in self.pass_if.items()}
+    def as_json(self) -> str:
+        """The criteria as stored with each verdict."""
+        return json.dumps([c.model_dump(exclude_defaults=True) for c in self.pass_if])
 
 
-def record_verdict(out, device_group: str, why_not: str, criteria: dict) -> None:
+def record_verdict(out, device_group: str, why_not: str, criteria: ScreenCriteria) -> None:
     """Store a device's screen verdict on its group (``device_group``: /<sample>/<device>)."""
     with h5py.File(out, "a") as handle:
         attrs = handle[device_group].attrs
         attrs["screen"] = "fail" if why_not else "pass"
         attrs["screen_reason"] = why_not
-        attrs["screen_criteria"] = json.dumps(criteria)
+        attrs["screen_criteria"] = criteria.as_json()
 
 
 def stored_verdicts(out, sample: str) -> dict[str, tuple[str, str]]:

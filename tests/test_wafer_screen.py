@@ -36,7 +36,7 @@ from bmrlab.storage import list_runs, load_run
 
 SCREEN = {
     "steps": [{"protocol": "iv-sweep", "set": {"cycles": 1}}],
-    "pass_if": {"vset_mV": {"below": 120}, "on_off_ratio": {"above": 10}},
+    "pass_if": [{"figure": "vset_mV", "below": 120}, {"figure": "on_off_ratio", "above": 10}],
 }
 FAILS_SCREEN = ("shorted", "open", "never_sets")  # sets_once sets once: it passes one cycle
 
@@ -78,7 +78,7 @@ def test_a_malformed_wafer_recipe_is_refused_by_its_yaml_path(tmp_path, capsys):
     recipe = {
         "station": "sim-wafer",
         "wafer": {"ids": ["c1r0", "die7"], "columns": [3, 1]},
-        "screen": {**SCREEN, "pass_if": {"vset_mv": {"below": 120}}},
+        "screen": {**SCREEN, "pass_if": [{"figure": "vset_mv", "below": 120}]},
         "steps": [{"characterize": {"iv-sweep": {"cycles": 2}, "forming": {}}, "repeat": 2}],
     }
     path = tmp_path / "r.yaml"
@@ -95,7 +95,7 @@ def test_a_malformed_wafer_recipe_is_refused_by_its_yaml_path(tmp_path, capsys):
     assert main(["recipe", str(path), "--out", str(tmp_path / "x.h5")]) == 2
     err = capsys.readouterr().err
     assert "wafer.ids: c12r0: not on the station's wafer map (100 devices: 100 dies" in err
-    assert "screen.pass_if.vset_mv: not a figure of the screen's protocols" in err
+    assert "screen.pass_if[0]: vset_mv is not a figure of the screen's protocols" in err
     assert "steps[0]: cycles = many" in err
     recipe["station"] = None  # the one-device simulated station has no wafer map
     path.write_text(yaml.safe_dump({k: v for k, v in recipe.items() if k != "station"}))
@@ -268,7 +268,7 @@ def test_400_devices_unattended_sigint_resume_and_yield_as_the_wafer_file_implie
     assert all(verdict[d][0] == "fail" for d in kinds if kinds[d] in FAILS_SCREEN)
     can_set = [d for d in kinds if kinds[d] not in FAILS_SCREEN]
     too_high = [d for d in can_set if verdict[d][0] == "fail"]
-    assert all(verdict[d][1].startswith("vset_mV = ") for d in too_high)
+    assert all(verdict[d][1].startswith("vset_mV ") for d in too_high)
     assert all(figures[d]["vset_mV"] >= 120 for d in too_high)
     assert len(too_high) < 0.05 * len(can_set)
     report = tmp_path / "w400_report"

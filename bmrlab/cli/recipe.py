@@ -101,15 +101,15 @@ def cmd_recipe(args) -> int:
 
 def wafer_report(recipe, out) -> str:
     """The per-device table, yield, distributions and wafer maps beside ``out``
-    (:func:`bmrlab.array_report.write_report`), judged by the screen's criteria; what was
-    written, in words."""
+    (:func:`bmrlab.array_report.write_report`), judged by the screen's criteria (else the
+    field's defaults); what was written, in words."""
     from ..array_report import write_report
     from ..errors import BadInput
-    from ..screen import DEFAULT_CRITERIA
 
-    criteria = recipe.screen.as_dict() if recipe.screen else DEFAULT_CRITERIA
     try:
-        written = write_report(out, recipe.sample, criteria=criteria)
+        written = write_report(
+            out, recipe.sample, criteria=recipe.screen.pass_if if recipe.screen else None
+        )
     except BadInput as error:  # e.g. no device measured a figure: the runs stay as they are
         return f"wafer report not written: {'; '.join(error.problems)}"
     folder = written[0].parent if written else Path(out).parent
