@@ -59,6 +59,11 @@ def station(folder: Path, k: int, stations: int, runs: int, files: int, url: str
             )
 
 
+def say(line: str) -> None:
+    """A line of the summary, printed as soon as it is known (a long run is read as it goes)."""
+    print(line, flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10000)
@@ -66,6 +71,9 @@ def main() -> int:
     parser.add_argument("--stations", type=int, default=3)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--dir", type=Path, help="where files and catalog go (default: temp)")
+    parser.add_argument(
+        "--progress", action="store_true", help="a progress bar (stderr) while re-analysing"
+    )
     args = parser.parse_args()
     if args.files < args.stations:
         parser.error("--files: at least one per station")
@@ -88,8 +96,12 @@ def main() -> int:
     written_s = time.perf_counter() - start
     assert all(w.exitcode == 0 for w in writers), [w.exitcode for w in writers]
 
+    say(f"## {args.runs} runs, {args.files} files, {args.stations} stations ({folder})\n")
     with Catalog(url) as catalog:
         recorded = catalog.query().sort_values(["file", "run"], ignore_index=True)
+        recorded_by = recorded.groupby("station").size().to_dict()
+        say(f"- written concurrently in {written_s:.0f} s; runs per station: {recorded_by}")
+        say(f"- found: {len(recorded)} of {args.runs}, status {set(recorded['status'])}")
         times = []
         for _ in range(5):
             start = time.perf_counter()
@@ -97,38 +109,32 @@ def main() -> int:
             times.append(time.perf_counter() - start)
         low, high = FIGURE_RANGE["vset_mV"]
         expected = recorded["vset_mV"].between(low, high).sum()
+        say(
+            f"- query vset_mV in [{low:g}, {high:g}] mV: {len(in_range)} runs "
+            f"(expected {expected}), median {statistics.median(times):.3f} s, "
+            f"max {max(times):.3f} s over {len(times)}"
+        )
 
         start = time.perf_counter()
         report = catalog.rebuild(sorted(folder.glob("*.h5")))
         rebuild_s = time.perf_counter() - start
         rebuilt = catalog.query().sort_values(["file", "run"], ignore_index=True)
+        say(
+            f"- rebuild from {report.files} files: {report.runs} runs in {rebuild_s:.1f} s, "
+            f"same catalog: {rebuilt.equals(recorded)}"
+        )
 
-        timings = {}
+        one = None
         for workers in sorted({1, args.workers}):
             start = time.perf_counter()
-            done = reanalyze_runs(catalog, recorded, workers=workers, progress=False)
-            timings[workers] = time.perf_counter() - start
+            done = reanalyze_runs(catalog, recorded, workers=workers, progress=args.progress)
+            seconds = time.perf_counter() - start
             assert done.recomputed == len(recorded) and not done.skipped, done
-
-    stations = recorded.groupby("station").size().to_dict()
-    print(f"## {args.runs} runs, {args.files} files, {args.stations} stations ({folder})\n")
-    print(f"- written concurrently in {written_s:.0f} s; runs per station: {stations}")
-    print(f"- found: {len(recorded)} of {args.runs}, status {set(recorded['status'])}")
-    print(
-        f"- query vset_mV in [{low:g}, {high:g}] mV: {len(in_range)} runs "
-        f"(expected {expected}), median {statistics.median(times):.3f} s, "
-        f"max {max(times):.3f} s over {len(times)}"
-    )
-    print(
-        f"- rebuild from {report.files} files: {report.runs} runs in {rebuild_s:.1f} s, "
-        f"same catalog: {rebuilt.equals(recorded)}"
-    )
-    one = timings[1]
-    for workers, seconds in timings.items():
-        print(
-            f"- analyze --catalog, {workers} worker(s): {seconds:.1f} s "
-            f"({len(recorded) / seconds:.1f} runs/s, speed-up {one / seconds:.2f})"
-        )
+            one = one or seconds
+            say(
+                f"- analyze --catalog, {workers} worker(s): {seconds:.1f} s "
+                f"({len(recorded) / seconds:.1f} runs/s, speed-up {one / seconds:.2f})"
+            )
     return 0 if len(recorded) == args.runs and rebuilt.equals(recorded) else 1
 
 

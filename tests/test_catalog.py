@@ -23,7 +23,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import bmrlab
-from bmrlab.catalog import Catalog
+from bmrlab.catalog import Catalog, throwaway_catalog
+from bmrlab.catalog.location import as_url
 from bmrlab.catalog.tables import metadata
 from bmrlab.cli import main
 from bmrlab.errors import BadInput
@@ -277,11 +278,30 @@ def test_catalog_commands(tmp_path, catalog_url, capsys):
 
 
 def test_a_catalog_location_is_a_url_a_path_or_a_postgresql_url_through_psycopg(tmp_path):
-    from bmrlab.catalog.location import as_url
-
     assert as_url(str(tmp_path / "c.sqlite")) == f"sqlite:///{tmp_path / 'c.sqlite'}"
     assert as_url("postgresql://lab@db/runs") == "postgresql+psycopg://lab@db/runs"
     assert as_url("postgresql+psycopg2://lab@db/runs") == "postgresql+psycopg2://lab@db/runs"
+
+
+def test_benchmarks_record_into_a_throwaway_catalog_not_the_users(tmp_path, monkeypatch):
+    """``bmrlab bench`` and the soak (``measure_run``) record their runs in a temporary
+    catalog, gone afterwards; the user's is never written, and ``off`` stays off."""
+    from bmrlab.benchmarks.memory import measure_run
+
+    users = tmp_path / "users.sqlite"
+    monkeypatch.setenv("BMRLAB_CATALOG", str(users))
+    with throwaway_catalog() as url:
+        assert os.environ["BMRLAB_CATALOG"] == url != as_url(str(users))
+        bmrlab.run_protocol("iv-sweep", out=tmp_path / "b.h5", sample="s", cycles=1)
+        with Catalog(url) as catalog:
+            assert list(catalog.query()["sample"]) == ["s"]
+    assert os.environ["BMRLAB_CATALOG"] == str(users)
+    assert not Path(url.removeprefix("sqlite:///")).exists()
+    assert measure_run("iv-sweep", lambda procedure: {"cycles": 1})["status"] == "finished"
+    assert not users.exists()
+    monkeypatch.setenv("BMRLAB_CATALOG", "off")
+    with throwaway_catalog() as url:
+        assert url is None and os.environ["BMRLAB_CATALOG"] == "off"
 
 
 def test_compare_groups_a_figure_by_sample_station_or_date(tmp_path, capsys):

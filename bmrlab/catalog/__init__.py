@@ -7,10 +7,10 @@ again from them.
 opens a catalog, not in every ``bmrlab`` command.
 """
 
-from .location import catalog_url
+from .location import catalog_url, throwaway_catalog
 from .recording import record_run
 
-__all__ = ["Catalog", "catalog_url", "record_run"]
+__all__ = ["Catalog", "catalog_url", "record_run", "throwaway_catalog"]
 
 
 def __getattr__(name: str):
