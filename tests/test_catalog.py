@@ -178,6 +178,26 @@ def test_the_migrations_make_the_tables_the_code_uses(catalog_url):
     assert version == "0001"
 
 
+def test_an_up_to_date_catalog_opens_without_loading_alembic(tmp_path):
+    """Every run's process opens the catalog to record itself: one query finds it at HEAD
+    and Alembic (about 10 MB of modules) stays unloaded. HEAD is the newest migration."""
+    from alembic.script import ScriptDirectory
+
+    from bmrlab.catalog.migrate import HEAD, MIGRATIONS
+
+    assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == HEAD
+    url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    opened = f"import sys; from bmrlab.catalog import Catalog; Catalog({url!r}).close()"
+    for expected in ("True", "False"):  # made by Alembic, then found made
+        probe = subprocess.run(
+            [sys.executable, "-c", f"{opened}; print('alembic' in sys.modules)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert probe.stdout.strip() == expected
+
+
 def test_stations_opening_a_new_catalog_at_once_make_it_once(catalog_url):
     """Each opening upgrades the schema; the upgrades wait for each other, none fails."""
     start = threading.Barrier(4)
