@@ -368,3 +368,62 @@ def test_analyze_catalog_recomputes_matching_runs_and_skips_unreadable_ones(
         found = catalog.query(protocol="iv-sweep", sample="chip1")
     assert list(found["vset_mV"]) == [iv.result.vset_mV]
     assert main(["analyze", str(tmp_path / "chip1.h5"), "--catalog"]) == 2
+
+
+def test_after_a_definition_change_analyze_catalog_updates_every_figure(
+    tmp_path, monkeypatch, capsys
+):
+    """A changed definition (here: Vset read 5 mV later, its spread and interval with it)
+    reaches every matching run in the catalog through a Dask scheduler (``--scheduler``; its
+    workers are threads of this process, so they see the new definition): each run's
+    figures are then exactly those of its new result, none left from the old one, and runs
+    the change does not touch stay as they were."""
+    from distributed import LocalCluster
+
+    from bmrlab.catalog.records import figure_rows
+    from bmrlab.catalog.tables import figures, runs
+    from bmrlab.procedures.iv_sweep import IvSweep
+
+    url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    monkeypatch.setenv("BMRLAB_CATALOG", url)
+    iv, other, delay = short_runs(tmp_path)
+    defined = IvSweep.analyze
+
+    def vset_5_mV_later(self, stored):
+        result = defined(self, stored)
+        changed = result.model_dump(mode="json")
+        changed["vset_mV"] += 5
+        spread = changed["stats"]["vset_mV"]
+        for key in ("median", "ci_low", "ci_high", "p5", "p95"):
+            spread[key] += 5
+        spread["values"] = [value + 5 for value in spread["values"]]
+        return type(result).model_validate(changed)
+
+    monkeypatch.setattr(IvSweep, "analyze", vset_5_mV_later)
+    with LocalCluster(
+        n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        assert main(["analyze", "--catalog", "--scheduler", cluster.scheduler_address]) == 0
+    assert (
+        capsys.readouterr().out.splitlines()[0] == "3 runs recomputed, 2 changed; catalog updated"
+    )
+
+    with Catalog(url) as catalog:
+        found = catalog.query().set_index("run")
+        for run in (iv, other):
+            stats = run.result.stats.vset_mV
+            assert found.loc[run.run, "vset_mV"] == run.result.vset_mV + 5
+            assert found.loc[run.run, "vset_mV_ci_low"] == stats.ci_low + 5
+            assert found.loc[run.run, "vset_mV_ci_high"] == stats.ci_high + 5
+            assert found.loc[run.run, "on_off_ratio"] == run.result.on_off_ratio
+        assert found.loc[delay.run, "delay_ms"] == delay.result.delay_ms
+        with catalog.engine.connect() as connection:
+            for row in connection.execute(sa.select(runs.c.id, runs.c.protocol, runs.c.result)):
+                columns = (figures.c.name, figures.c.value, figures.c.ci_low, figures.c.ci_high)
+                stored = connection.execute(
+                    sa.select(*columns).where(figures.c.run_id == row.id).order_by(figures.c.name)
+                ).all()
+                expected = sorted(figure_rows(row.protocol, row.result), key=lambda f: f["name"])
+                assert [tuple(f) for f in stored] == [
+                    (f["name"], f["value"], f["ci_low"], f["ci_high"]) for f in expected
+                ]
