@@ -147,8 +147,8 @@ class RunBrowser(QWidget):
             self._say(f"catalog {self.catalog_url}: {type(error).__name__}: {error}", error=True)
             return
         self.searched = filters
-        named = list(filters.get("figure_ranges", {}))
-        shown = found.tail(SHOWN_AT_MOST)
+        named = [name for name in filters.get("figure_ranges", {}) if name in found.columns]
+        shown = found.tail(SHOWN_AT_MOST).to_dict("records")
         self._fill(
             [
                 Listed(
@@ -157,9 +157,9 @@ class RunBrowser(QWidget):
                     row["protocol"],
                     row["status"],
                     row["station"],
-                    {name: row[name] for name in named if name in row},
+                    {name: row[name] for name in named},
                 )
-                for _, row in shown.iterrows()
+                for row in shown
             ],
             [*COLUMNS, *named, "file", "station"],
         )
