@@ -5,7 +5,8 @@ instead of someone cropping screenshots by hand. It is not run by the tests.
 
 How: the window is built as ``bmrlab gui`` builds it (the default simulated station, its
 instruments in a process of their own), offscreen, with settings and data in a scratch
-folder so that no user's remembered layout or values leak in. At each size it starts a
+folder so that no user's remembered layout or values leak in (and its runs recorded in a
+throwaway catalog, not the user's). At each size it starts a
 20-cycle I-V sweep and grabs the window mid-run, waits for the sweep to end, then runs a
 paired pulse (its defaults) to the end and grabs the window with its figures. Between
 steps a real Qt event loop runs (``wait``), so the window has drawn what it shows.
@@ -25,6 +26,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PyQt6.QtCore import QEventLoop, QSettings, QTimer
 from PyQt6.QtWidgets import QApplication
 
+from bmrlab.catalog import throwaway_catalog
 from bmrlab.gui.window import REFRESH_MS, MainWindow
 from bmrlab.station import Station
 
@@ -101,7 +103,11 @@ def shoot(station: Station, scratch: Path, out_dir: Path, width: int, height: in
 def main(out_dir: Path) -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as scratch, Station.load(sim_process=True) as station:
+    with (
+        throwaway_catalog(),  # the window's runs are not the user's lab data
+        tempfile.TemporaryDirectory() as scratch,
+        Station.load(sim_process=True) as station,
+    ):
         for width, height in SIZES:
             shoot(station, Path(scratch), out_dir, width, height)
     app.quit()

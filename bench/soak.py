@@ -10,9 +10,10 @@ Two ways:
   serve`` in another process and runs the sweep for about ``--duration`` seconds through its
   raw SCPI socket, as a hardware station is run; the server's memory is sampled too.
 
-Memory is sampled every ``--every`` seconds; the on_event callback stands in for the live
-plot and counts the rows it is given. Prints one JSON document; ``lost_rows`` must be 0 and
-``rss_mb`` flat.
+The run records into a throwaway catalog (a temporary SQLite file), not the user's;
+``BMRLAB_CATALOG=off`` runs it without one. Memory is sampled every ``--every`` seconds;
+the on_event callback stands in for the live plot and counts the rows it is given. Prints
+one JSON document; ``lost_rows`` must be 0 and ``rss_mb`` flat.
 """
 
 import argparse

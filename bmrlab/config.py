@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .compression import COMPRESSIONS
 from .instruments import registry
 from .instruments.keithley707b import CHANNEL, CHANNEL_HELP
 from .instruments.sentio import parse_address
@@ -20,7 +21,6 @@ SWITCH_MODELS = tuple(registry.SWITCHES)
 OFF_MODES = registry.OFF_MODES  # of any SMU; the station checks its own model's
 FAULT_KINDS = ("timeout", "disconnect", "garbled", "error", "stuck-compliance")
 PROBERS = ("simulated", "manual", "sentio")  # bmrlab/prober.py
-COMPRESSIONS = ("none", "lzf", "gzip")
 
 
 class Strict(BaseModel):

@@ -23,7 +23,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import bmrlab
-from bmrlab.catalog import Catalog
+from bmrlab.catalog import Catalog, throwaway_catalog
+from bmrlab.catalog.location import as_url
 from bmrlab.catalog.tables import metadata
 from bmrlab.cli import main
 from bmrlab.errors import BadInput
@@ -177,6 +178,26 @@ def test_the_migrations_make_the_tables_the_code_uses(catalog_url):
     assert version == "0001"
 
 
+def test_an_up_to_date_catalog_opens_without_loading_alembic(tmp_path):
+    """Every run's process opens the catalog to record itself: one query finds it at HEAD
+    and Alembic (about 10 MB of modules) stays unloaded. HEAD is the newest migration."""
+    from alembic.script import ScriptDirectory
+
+    from bmrlab.catalog.migrate import HEAD, MIGRATIONS
+
+    assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == HEAD
+    url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    opened = f"import sys; from bmrlab.catalog import Catalog; Catalog({url!r}).close()"
+    for expected in ("True", "False"):  # made by Alembic, then found made
+        probe = subprocess.run(
+            [sys.executable, "-c", f"{opened}; print('alembic' in sys.modules)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert probe.stdout.strip() == expected
+
+
 def test_stations_opening_a_new_catalog_at_once_make_it_once(catalog_url):
     """Each opening upgrades the schema; the upgrades wait for each other, none fails."""
     start = threading.Barrier(4)
@@ -277,11 +298,30 @@ def test_catalog_commands(tmp_path, catalog_url, capsys):
 
 
 def test_a_catalog_location_is_a_url_a_path_or_a_postgresql_url_through_psycopg(tmp_path):
-    from bmrlab.catalog.location import as_url
-
     assert as_url(str(tmp_path / "c.sqlite")) == f"sqlite:///{tmp_path / 'c.sqlite'}"
     assert as_url("postgresql://lab@db/runs") == "postgresql+psycopg://lab@db/runs"
     assert as_url("postgresql+psycopg2://lab@db/runs") == "postgresql+psycopg2://lab@db/runs"
+
+
+def test_benchmarks_record_into_a_throwaway_catalog_not_the_users(tmp_path, monkeypatch):
+    """``bmrlab bench`` and the soak (``measure_run``) record their runs in a temporary
+    catalog, gone afterwards; the user's is never written, and ``off`` stays off."""
+    from bmrlab.benchmarks.memory import measure_run
+
+    users = tmp_path / "users.sqlite"
+    monkeypatch.setenv("BMRLAB_CATALOG", str(users))
+    with throwaway_catalog() as url:
+        assert os.environ["BMRLAB_CATALOG"] == url != as_url(str(users))
+        bmrlab.run_protocol("iv-sweep", out=tmp_path / "b.h5", sample="s", cycles=1)
+        with Catalog(url) as catalog:
+            assert list(catalog.query()["sample"]) == ["s"]
+    assert os.environ["BMRLAB_CATALOG"] == str(users)
+    assert not Path(url.removeprefix("sqlite:///")).exists()
+    assert measure_run("iv-sweep", lambda procedure: {"cycles": 1})["status"] == "finished"
+    assert not users.exists()
+    monkeypatch.setenv("BMRLAB_CATALOG", "off")
+    with throwaway_catalog() as url:
+        assert url is None and os.environ["BMRLAB_CATALOG"] == "off"
 
 
 def test_compare_groups_a_figure_by_sample_station_or_date(tmp_path, capsys):
@@ -328,3 +368,62 @@ def test_analyze_catalog_recomputes_matching_runs_and_skips_unreadable_ones(
         found = catalog.query(protocol="iv-sweep", sample="chip1")
     assert list(found["vset_mV"]) == [iv.result.vset_mV]
     assert main(["analyze", str(tmp_path / "chip1.h5"), "--catalog"]) == 2
+
+
+def test_after_a_definition_change_analyze_catalog_updates_every_figure(
+    tmp_path, monkeypatch, capsys
+):
+    """A changed definition (here: Vset read 5 mV later, its spread and interval with it)
+    reaches every matching run in the catalog through a Dask scheduler (``--scheduler``; its
+    workers are threads of this process, so they see the new definition): each run's
+    figures are then exactly those of its new result, none left from the old one, and runs
+    the change does not touch stay as they were."""
+    from distributed import LocalCluster
+
+    from bmrlab.catalog.records import figure_rows
+    from bmrlab.catalog.tables import figures, runs
+    from bmrlab.procedures.iv_sweep import IvSweep
+
+    url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    monkeypatch.setenv("BMRLAB_CATALOG", url)
+    iv, other, delay = short_runs(tmp_path)
+    defined = IvSweep.analyze
+
+    def vset_5_mV_later(self, stored):
+        result = defined(self, stored)
+        changed = result.model_dump(mode="json")
+        changed["vset_mV"] += 5
+        spread = changed["stats"]["vset_mV"]
+        for key in ("median", "ci_low", "ci_high", "p5", "p95"):
+            spread[key] += 5
+        spread["values"] = [value + 5 for value in spread["values"]]
+        return type(result).model_validate(changed)
+
+    monkeypatch.setattr(IvSweep, "analyze", vset_5_mV_later)
+    with LocalCluster(
+        n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None
+    ) as cluster:
+        assert main(["analyze", "--catalog", "--scheduler", cluster.scheduler_address]) == 0
+    assert (
+        capsys.readouterr().out.splitlines()[0] == "3 runs recomputed, 2 changed; catalog updated"
+    )
+
+    with Catalog(url) as catalog:
+        found = catalog.query().set_index("run")
+        for run in (iv, other):
+            stats = run.result.stats.vset_mV
+            assert found.loc[run.run, "vset_mV"] == run.result.vset_mV + 5
+            assert found.loc[run.run, "vset_mV_ci_low"] == stats.ci_low + 5
+            assert found.loc[run.run, "vset_mV_ci_high"] == stats.ci_high + 5
+            assert found.loc[run.run, "on_off_ratio"] == run.result.on_off_ratio
+        assert found.loc[delay.run, "delay_ms"] == delay.result.delay_ms
+        with catalog.engine.connect() as connection:
+            for row in connection.execute(sa.select(runs.c.id, runs.c.protocol, runs.c.result)):
+                columns = (figures.c.name, figures.c.value, figures.c.ci_low, figures.c.ci_high)
+                stored = connection.execute(
+                    sa.select(*columns).where(figures.c.run_id == row.id).order_by(figures.c.name)
+                ).all()
+                expected = sorted(figure_rows(row.protocol, row.result), key=lambda f: f["name"])
+                assert [tuple(f) for f in stored] == [
+                    (f["name"], f["value"], f["ci_low"], f["ci_high"]) for f in expected
+                ]

@@ -293,8 +293,10 @@ def test_help_does_not_import_qt():
 
 
 def test_the_command_line_imports_no_gui_plotting_simulator_or_benchmarks():
-    """Each command imports what it needs when it runs; `bmrlab bench` the benchmarks."""
+    """Each command imports what it needs when it runs; `bmrlab bench` the benchmarks, a
+    run the data, instrument and catalog libraries."""
     heavy = ("PyQt6", "pyqtgraph", "matplotlib", "bmrlab.sim", "bmrlab.benchmarks")
+    heavy += ("pandas", "h5py", "pymeasure", "pyvisa", "sqlalchemy", "alembic")
     probe = subprocess.run(
         [
             sys.executable,

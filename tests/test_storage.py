@@ -118,6 +118,19 @@ def test_runs_are_found_by_id(tmp_path):
         load_run(tmp_path / "s.h5", "nosuch")
 
 
+def test_a_run_named_by_its_group_path_is_found_without_listing_the_file(tmp_path, monkeypatch):
+    """``analyze --catalog`` and the browser name runs by group path: looked up directly,
+    not by visiting every object of a file holding hundreds of runs."""
+    from bmrlab.storage import reader
+
+    for _ in range(2):
+        begin(tmp_path / "s.h5").finish("finished")
+    first, second = list_runs(tmp_path / "s.h5")["run"].tolist()
+    monkeypatch.setattr(reader, "_runs", lambda handle: pytest.fail("the file was listed"))
+    assert load_run(tmp_path / "s.h5", first).run == first
+    assert load_run(tmp_path / "s.h5", second).run == second
+
+
 def test_unwritable_output_is_bad_input(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")

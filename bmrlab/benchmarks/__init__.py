@@ -5,7 +5,8 @@ They ship in the package so that ``bmrlab bench [--json]`` works after ``pip ins
 command imports them only when it runs, and the Qt benchmarks (``gui``) load Qt only when
 their turn comes. The scripts in the checkout's ``bench/`` call :func:`run_all` too.
 docs/performance.md holds the figures and the machine. Nothing here is asserted in tests:
-speed is measured, never required, in the suite.
+speed is measured, never required, in the suite. Their runs record into a throwaway
+catalog (``bmrlab.catalog.throwaway_catalog``), never the user's.
 """
 
 import os
@@ -51,8 +52,15 @@ SEVERAL_FIGURES = (
 
 
 def run_all(progress=None, long: bool = False) -> dict:
-    """Every benchmark; ``long``: the peak memory of 10^7-row runs too (tens of minutes
-    each)."""
+    """Every benchmark, their runs recorded in a throwaway catalog; ``long``: the peak memory
+    of 10^7-row runs too (tens of minutes each)."""
+    from ..catalog import throwaway_catalog
+
+    with throwaway_catalog():
+        return _run_all(progress, long)
+
+
+def _run_all(progress, long: bool) -> dict:
     results = {
         "machine": {
             "cpus": os.cpu_count(),

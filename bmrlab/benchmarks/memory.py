@@ -89,13 +89,19 @@ def measure_run(
 ) -> dict:
     """Run ``protocol`` on a station (default: the simulated one) in this process into a
     temporary file, with the parameters ``length(procedure at its defaults)`` gives; its
-    rows measured and written, wall and station time, file size and memory."""
+    rows measured and written, wall and station time, file size and memory. The run records
+    into a throwaway catalog, not the user's."""
     from .. import runner
+    from ..catalog import throwaway_catalog
     from ..station import Station
     from ..storage.reader import find_run, open_file
     from ..storage.stored_run import stored_rows
 
-    with tempfile.TemporaryDirectory() as folder, Station.load(station_file) as station:
+    with (
+        throwaway_catalog(),
+        tempfile.TemporaryDirectory() as folder,
+        Station.load(station_file) as station,
+    ):
         station.config.storage.compression = compression
         parameters = length(runner.prepare(station, protocol, {}))
         procedure = runner.prepare(station, protocol, parameters)

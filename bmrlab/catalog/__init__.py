@@ -3,14 +3,15 @@ SQL database (SQLite built in, PostgreSQL shared), pointing at the HDF5 file and
 hold its data. The files stay the source of truth: ``Catalog.rebuild`` makes the catalog
 again from them.
 
-``Catalog`` is imported on first use: SQLAlchemy and Alembic load only in a process that
-opens a catalog, not in every ``bmrlab`` command.
+``Catalog`` is imported on first use: SQLAlchemy loads only in a process that opens a
+catalog, not in every ``bmrlab`` command, and Alembic only when a catalog is made or needs
+migrating.
 """
 
-from .location import catalog_url
+from .location import catalog_url, throwaway_catalog
 from .recording import record_run
 
-__all__ = ["Catalog", "catalog_url", "record_run"]
+__all__ = ["Catalog", "catalog_url", "record_run", "throwaway_catalog"]
 
 
 def __getattr__(name: str):

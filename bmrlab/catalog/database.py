@@ -242,8 +242,9 @@ class Catalog:
 
 
 def _frame(result) -> pd.DataFrame:
-    """A query's rows as a DataFrame (faster than one dict a row)."""
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    """A query's rows as a DataFrame, made from plain tuples: given SQLAlchemy's rows,
+    pandas probes each for attributes it lacks, which took half the query's time."""
+    return pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))
 
 
 def _like(pattern: str) -> str:

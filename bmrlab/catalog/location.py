@@ -4,10 +4,14 @@ In order: ``--catalog URL`` (or the ``catalog=`` argument), the ``BMRLAB_CATALOG
 environment variable, the station file's ``catalog:``, the user's configuration file
 (``catalog:`` in ``config.yaml`` of the user's bmrlab configuration folder), and by default a
 SQLite file in the user's data folder. ``off`` anywhere in that order turns recording off.
-A bare file path is taken as a SQLite file.
+A bare file path is taken as a SQLite file. Benchmarks and soaks record into a
+``throwaway_catalog`` instead: their runs are not the lab's.
 """
 
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import platformdirs
@@ -49,3 +53,24 @@ def catalog_url(explicit: str | None = None, station_setting: str | None = None)
         if setting:
             return None if setting == OFF else as_url(setting)
     return default_url()
+
+
+@contextmanager
+def throwaway_catalog() -> Iterator[str | None]:
+    """Runs started inside, and the processes started inside, record into a SQLite catalog
+    in a temporary folder (deleted on leaving), not the user's: benchmark runs are not lab
+    data, yet they pay what recording costs a real run. ``BMRLAB_CATALOG=off`` is kept (to
+    measure without recording); yields the URL (None: off)."""
+    previous = os.environ.get(ENVIRONMENT)
+    if previous == OFF:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="bmrlab-throwaway-catalog-") as folder:
+        os.environ[ENVIRONMENT] = url = as_url(str(Path(folder) / "catalog.sqlite"))
+        try:
+            yield url
+        finally:
+            if previous is None:
+                os.environ.pop(ENVIRONMENT, None)
+            else:
+                os.environ[ENVIRONMENT] = previous

@@ -106,13 +106,11 @@ def cmd_rebuild(args) -> int:
 
 
 def figure_range(text: str) -> tuple[str, tuple[float | None, float | None]]:
-    """``vset_mV=40..80`` -> ("vset_mV", (40.0, 80.0)); an empty end is open."""
-    name, _, bounds = text.partition("=")
-    low, dots, high = bounds.partition("..")
+    """``--figure vset_mV=40..80`` -> ("vset_mV", (40.0, 80.0)); an empty end is open."""
+    from ..catalog.filters import figure_range as parsed
+
     try:
-        if not name or not dots:
-            raise ValueError
-        return name, tuple(float(v) if v.strip() else None for v in (low, high))  # type: ignore[return-value]
+        return parsed(text)
     except ValueError:
         raise BadInput(f"--figure {text}: NAME=LOW..HIGH, either end may be empty") from None
 

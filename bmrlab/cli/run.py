@@ -2,7 +2,7 @@
 
 import sys
 
-from ..config import COMPRESSIONS
+from ..compression import COMPRESSIONS
 from .arguments import device_file_argument, parse_assignments, station_arguments
 
 

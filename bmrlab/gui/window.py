@@ -25,6 +25,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from ..catalog import catalog_url
 from ..procedures import PROTOCOLS, stored_result
 from ..units import format_quantity
 from .figures_panel import FiguresPanel
@@ -105,7 +106,9 @@ class MainWindow(QMainWindow):
         self.strip = RunStrip()
         self.plot = LivePlot()
         self.figures = FiguresPanel()
-        self.browser = RunBrowser(self.out)
+        self.browser = RunBrowser(
+            self.out, catalog_url(station_setting=self.station.config.catalog)
+        )
         self.browser.plot = self.plot
         self.browser.chosen.connect(self.show_run)
         self.browser.reuse.connect(self.form.use)

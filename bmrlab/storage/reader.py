@@ -28,15 +28,13 @@ class RunData:
     metadata: dict = field(default_factory=dict)  # the user's notes (operator, chip, ...)
 
 
+def _is_run(obj) -> bool:
+    return isinstance(obj, h5py.Group) and "protocol" in obj.attrs
+
+
 def _runs(handle: h5py.File) -> list[str]:
     found = []
-    handle.visititems(
-        lambda name, obj: (
-            found.append("/" + name)
-            if isinstance(obj, h5py.Group) and "protocol" in obj.attrs
-            else None
-        )
-    )
+    handle.visititems(lambda name, obj: found.append("/" + name) if _is_run(obj) else None)
     return sorted(found, key=lambda name: handle[name].attrs["started"])
 
 
@@ -71,7 +69,11 @@ def list_runs(path) -> pd.DataFrame:
 
 
 def find_run(handle: h5py.File, path, run: str | None) -> str:
-    """The group path of ``run`` (a group path or a run id; the last run if None)."""
+    """The group path of ``run`` (a group path or a run id; the last run if None). A group
+    path is looked up directly: listing the runs visits every object of the file (most of
+    the time of a re-analysis when a file holds hundreds of runs)."""
+    if run is not None and run.startswith("/") and _is_run(handle.get(run)):
+        return run
     runs = _runs(handle)
     if not runs:
         raise BadInput(f"{path}: holds no bmrlab run")
