@@ -439,8 +439,9 @@ class MainWindow(QMainWindow):
 
     def open_device(self, sample: str, device: str) -> None:
         """A device clicked on the map: its latest run chosen in the run browser, in sight."""
+        self.browser.search_toggle.setChecked(False)  # the map is of the session's file
         prefix = f"/{sample}/{device}/"
-        rows = [k for k, run in enumerate(self.browser.runs) if run.startswith(prefix)]
+        rows = [k for k, listed in enumerate(self.browser.runs) if listed.run.startswith(prefix)]
         if rows:
             self.docks["runs"].raise_()
             self.browser.select(rows[-1])

@@ -75,7 +75,8 @@ def test_the_map_draws_every_device_and_a_click_opens_its_runs(qtbot, chip_windo
     with qtbot.waitSignal(view.device_chosen) as chosen:
         click(qtbot, view, DieAddress(1, 0))
     assert chosen.args == ["chip", "c1r0"]
-    latest = [run for run in chip_window.browser.runs if run.startswith("/chip/c1r0/")][-1]
+    runs = chip_window.browser.runs
+    latest = [listed for listed in runs if listed.run.startswith("/chip/c1r0/")][-1]
     assert chip_window.browser.current() == latest
     assert "c1r0: 2 runs; passes every yield criterion" in view.note.text()
 
