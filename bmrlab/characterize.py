@@ -36,6 +36,8 @@ DELAY_MULTIPLES = (1.5, 2.0, 2.5, 3.0, 4.0)  # delay amplitudes, in measured Vse
 SET_PULSE_DELAYS = 3.0  # the endurance set pulse lasts this many p95 delays at least
 RELAX_RETENTIONS = 5.0  # endurance relaxation, in measured retentions
 ENDURANCE_REACH = 2.0  # the endurance run's cycle limit, in published endurances
+MOST_STIMULI = 60  # the delay's steps and the retention's traces measured for PRECISION ...
+WEAR_SHARE = 0.5  # ... and at most this share of the published endurance (each one sets)
 RETENTION_VSETS = 1.5  # a retention pulse that sets the device: this many measured Vsets ...
 RETENTION_DELAYS = 1.5  # ... lasting this many p95 delays at that amplitude
 # results shown beside the Table 1 row
@@ -259,10 +261,12 @@ def adapt(protocol: str, measured: Measured, conditions: dict, limit: float) -> 
         at = conditions.get("delay_at_mV", 100.0) * 1e-3
         also = [table1_retention_pulse(conditions)[0]]
         amplitudes = delay_amplitudes(vset, at, limit, also)
-        return {"amplitudes": amplitudes, "delay_at": at, "precision": PRECISION}, ""
+        most = {"precision": PRECISION, "max_pulses": stimuli_budget(conditions)}
+        return {"amplitudes": amplitudes, "delay_at": at, **most}, ""
     if protocol == "retention":
         values, kind, why = retention_pulse(delay, vset, conditions)
-        return {**values, "precision": PRECISION}, f"{kind}: {why}"
+        most = {"precision": PRECISION, "max_traces": stimuli_budget(conditions)}
+        return {**values, **most}, f"{kind}: {why}"
     if protocol == "endurance":
         values = set_pulse(delay, 10e-3)
         if conditions.get("endurance_cycles"):
@@ -277,6 +281,16 @@ def adapt(protocol: str, measured: Measured, conditions: dict, limit: float) -> 
             values["relax"] = max(0.2, RELAX_RETENTIONS * retention.retention_ms * 1e-3)
         return values, ""
     return {}, ""
+
+
+def stimuli_budget(conditions: dict) -> int:
+    """The most steps (or traces) a figure is measured with for its precision: each one sets
+    the device, so a device published to last N cycles gets at most ``WEAR_SHARE`` N of them
+    (ag-cspbi3-ag, 46 cycles: 60 delay steps wore it out and the later ones set late)."""
+    endurance = conditions.get("endurance_cycles")
+    if not endurance:
+        return MOST_STIMULI
+    return max(1, min(MOST_STIMULI, int(WEAR_SHARE * endurance)))
 
 
 def collect(result: Characterization, measured: Measured, declared: bool) -> None:
