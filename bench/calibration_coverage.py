@@ -21,7 +21,9 @@ from pathlib import Path
 from bmrlab.benchmarks.figure_space import (
     figure_sets,
     misses,
+    read_report,
     refusal_is_physical,
+    report,
     write_device_file,
 )
 from bmrlab.characterize import characterize
@@ -97,8 +99,7 @@ def main(argv=None) -> int:
     parser.add_argument("--summarize", type=Path, help="only print the rates of this file")
     args = parser.parse_args(argv)
     if args.summarize:
-        rows = [json.loads(line) for line in args.summarize.read_text().splitlines() if line]
-        print(json.dumps(summary(rows), indent=1))
+        print(json.dumps(summary(read_report(args.summarize)), indent=1))
         return 0
     volatile = figure_sets(args.per_type, True, args.seed)
     nonvolatile = figure_sets(args.per_type, False, args.seed)
@@ -108,11 +109,7 @@ def main(argv=None) -> int:
             with tempfile.TemporaryDirectory() as folder:
                 row = {"index": k, **one(spec, Path(folder), not args.calibrate_only)}
             rows.append(row)
-            line = json.dumps(row, default=str)
-            print(line, flush=True)
-            if args.out:
-                with args.out.open("a") as sink:
-                    sink.write(line + "\n")
+            report(row, args.out)
     print(json.dumps(summary(rows), indent=1), file=sys.stderr)
     return 0
 

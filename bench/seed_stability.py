@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bmrlab.benchmarks.figure_space import misses, seeded_station, spread
+from bmrlab.benchmarks.figure_space import misses, read_report, report, seeded_station, spread
 from bmrlab.characterize import characterize
 from bmrlab.device import load_device_file, preset_names
 
@@ -66,18 +66,13 @@ def main(argv=None) -> int:
     parser.add_argument("--summarize", type=Path, help="only print the spreads of this file")
     args = parser.parse_args(argv)
     if args.summarize:
-        rows = [json.loads(line) for line in args.summarize.read_text().splitlines() if line]
-        print(json.dumps(spreads(rows), indent=1))
+        print(json.dumps(spreads(read_report(args.summarize)), indent=1))
         return 0
     rows = []
     for device in args.device:
         for seed in args.seeds:
             rows.append(one(device, seed))
-            line = json.dumps(rows[-1])
-            print(line, flush=True)
-            if args.out:
-                with args.out.open("a") as sink:
-                    sink.write(line + "\n")
+            report(rows[-1], args.out)
     print(json.dumps(spreads(rows), indent=1), file=sys.stderr)
     return 0
 

@@ -261,3 +261,44 @@ def test_figure_sets_nobody_here_wrote_are_built_or_refused_for_a_physical_confl
         replayed = model_figures(device.params, volatile, device.conditions())
         assert not misses(replayed, spec["published"], {}), spec
     assert built >= 5  # most of the space is one device (the benchmark has the rate)
+
+
+def test_a_refusal_for_the_sweep_says_how_slow_a_sweep_the_figures_fit(tmp_path):
+    """The rate a refusal names is one the same figures are built at."""
+    text = refusal(user_device(tmp_path, {"vset_mV": 40, "delay_ms": 100}, {"delay_at_mV": 48}))
+    found = re.search(r"consistent at a sweep rate of at most ([\d.]+) V/s", text)
+    assert found, text
+    rate = float(found.group(1))
+    assert rate < 0.5
+    conditions = {"delay_at_mV": 48, "sweep_rate": rate}
+    device = load_device(str(user_device(tmp_path, {"vset_mV": 40, "delay_ms": 100}, conditions)))
+    figures = model_figures(device.params, True, device.conditions())
+    assert figures["delay_ms"] == pytest.approx(100, rel=0.02)
+
+
+def test_on_off_is_calibrated_on_the_cycles_a_slow_gap_has_not_relaxed_from(tmp_path):
+    """A gap relaxing over 0.26 s keeps part of the previous cycle's closure through the
+    sweep's 0.5 s rest, and the HRS read of the 19 later cycles (the median) sees it: the
+    calibration corrects G_off for that closure, not for a relaxed gap's (a set of the
+    coverage hypercube read On/Off 207 for 434 before)."""
+    conditions = {"delay_at_mV": 225, "retention_pulse_mV": 225, "retention_pulse_ms": 70.9}
+    published = {"vset_mV": 117, "on_off_ratio": 434, "delay_ms": 47.3, "retention_ms": 104}
+    device = load_device(str(user_device(tmp_path, published, conditions)))
+    p = device.params
+    iv = Protocols(device.conditions()).iv
+    assert calibration.hrs_read_closure(p, iv) > 0.05  # the previous cycle's, not relaxed
+    assert calibration.sweep_on_off(p, iv) == pytest.approx(434, rel=0.02)
+
+
+def test_a_delay_at_the_set_voltage_is_calibrated_away_from_the_dc_threshold():
+    """ag-tioxfy-pt's delay is stated at its own Vset (100 ms at 70 mV). The calibration
+    keeps it far enough above the DC threshold that a pulse's draw of tau0 moves the delay
+    little (slope 1.37, where the nearest solution had 4.3 and a third of the pulses did not
+    set), and its gap relaxes within the 0.5 s rest between pulses."""
+    device = load_device("ag-tioxfy-pt")
+    p = device.params
+    protocols = Protocols(device.conditions())
+    typical = BmrDevice(p.model_copy(update={"sigma_tau0": 0.0}))
+    x = p.tau_x * typical.g_rate(protocols.delay_at)
+    assert calibration.SetKinetics({}, 0.0, 0.0, x).spread_slope() <= 1.4
+    assert math.exp(-0.5 / p.tau_x) <= model.FRESH_ATTEMPT_X * 1.001

@@ -9,7 +9,15 @@ import pytest
 
 from bmrlab.benchmarks.figure_space import ON_OFF_FACTOR
 from bmrlab.benchmarks.figure_space import RELATIVE_TOLERANCE as RELATIVE
-from bmrlab.characterize import TABLE1, characterize, retention_pulse, set_pulse, table_row
+from bmrlab.characterize import (
+    TABLE1,
+    adapt,
+    characterize,
+    retention_pulse,
+    set_pulse,
+    stimuli_budget,
+    table_row,
+)
 from bmrlab.cli import main
 from bmrlab.device import load_device_file, preset_names
 from bmrlab.procedures.pulse_delay import PulseDelayResult
@@ -101,15 +109,15 @@ def test_table_row_reads_like_table_1(tmp_path):
             device="ag-pnw-ag",
             overrides={
                 "endurance": {"max_cycles": 50},
-                "pulse-delay": {"pulses": 3},
-                "retention": {"traces": 3},
+                "pulse-delay": {"pulses": 3, "precision": 0},
+                "retention": {"traces": 3, "precision": 0},
                 "paired-pulse": {"repeats": 1},
             },
         )
     header, _rule, row = table_row(result).splitlines()
     assert header.split(" | ")[0].strip() == "Device" and "Vset (mV)" in header
     assert row.startswith("ag-pnw-ag") and "volatile" in row
-    assert ">50" in row  # the window was still open after 50 cycles: censored
+    assert ">=50" in row  # the window was still open after 50 cycles: censored, survived 50
 
 
 def delays(by_mV: dict) -> PulseDelayResult:
@@ -185,3 +193,16 @@ def test_the_type_is_measured_and_a_conflict_with_the_declared_one_flagged(tmp_p
 def test_characterize_refuses_a_bad_protocol_parameter_before_sending(capsys):
     assert main(["characterize", "--set", "endurance.set_v=2V"]) == 2
     assert "set_v" in capsys.readouterr().err
+
+
+def test_figures_are_measured_to_a_precision_within_the_device_s_endurance():
+    """Delay and retention go on until their intervals are within 10 %, but a device
+    published to last 46 cycles is not set more than 23 times for it; the endurance run
+    goes on to twice the published endurance."""
+    assert stimuli_budget({}) == 60
+    assert stimuli_budget({"endurance_cycles": 46}) == 23
+    assert stimuli_budget({"endurance_cycles": 1e4}) == 60
+    values, _ = adapt("pulse-delay", {}, {"endurance_cycles": 46}, 1.0)
+    assert values["precision"] == 0.1 and values["max_pulses"] == 23
+    values, _ = adapt("endurance", {}, {"endurance_cycles": 300}, 1.0)
+    assert values["max_cycles"] == 600

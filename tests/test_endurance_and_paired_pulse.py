@@ -4,11 +4,13 @@ import threading
 
 import numpy as np
 import pytest
+import yaml
 
 from bmrlab import runner
 from bmrlab.analysis.endurance import EndurancePhase
 from bmrlab.procedures.endurance import Endurance
 from bmrlab.procedures.paired_pulse import PairedPulse
+from bmrlab.station import Station
 from bmrlab.storage.stored_run import StoredRun
 
 
@@ -277,3 +279,29 @@ def test_a_stopped_run_has_no_result_and_its_figure_shows_what_was_measured(
     )
     assert result.status == "aborted" and result.result is None
     assert [f.name[-len(png) :] for f in result.figure_files] == [png]
+
+
+def test_a_short_lived_lrs_is_read_within_a_millisecond_of_the_set_pulse(tmp_path):
+    """A volatile device whose state lasts about 7 ms (a figure set of the coverage
+    hypercube): read a pulse-long 10 ms step after the set, its LRS was gone and the window
+    read as closed from the first cycle; read within 1 ms it is open."""
+    spec = {
+        "name": "short-lived",
+        "volatile": True,
+        "conditions": {"delay_at_mV": 167, "retention_pulse_mV": 167, "retention_pulse_ms": 39.8},
+        "published": {
+            "vset_mV": 116,
+            "on_off_ratio": 17.8,
+            "endurance_cycles": 25500,
+            "delay_ms": 26.5,
+            "retention_ms": 7.05,
+        },
+    }
+    path = tmp_path / "short.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    with Station.load(device=str(path)) as station:
+        done = run(station, tmp_path, "endurance", set_v=0.348, max_cycles=5)
+    result = done.result
+    assert result.stats.read_scheme.lrs_read_delay_ms <= 1.0
+    assert min(result.stats.endurance_cycles.on_off) > 10
+    assert result.endurance_cycles == 5 and result.endurance_censored

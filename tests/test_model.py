@@ -162,3 +162,23 @@ def test_a_simulated_smu_survives_a_level_of_100_volts():
     assert abs(float(smu.query(":READ?"))) <= 1.1e-6
     smu.write(":OUTP OFF")
     assert smu.query(":SYST:ERR?").startswith("0,")
+
+
+def test_each_set_event_draws_its_own_nucleation_time_though_the_gap_is_not_relaxed():
+    """A slowly relaxing gap (tau_x 1 s) is still partly closed after a set and a 0.5 s
+    rest; the next pulse is a new set event all the same, with a new draw of tau0 (else all
+    later pulses of a run would repeat one draw). A pulse that did not set continues the
+    same attempt."""
+    d = device(tau_x=1.0, k_d0=1.0)
+    time_to_bridge(d, 0.3)
+    first = d.tau0
+    while d.bridged:  # the filament dissolves at 0 V
+        d.advance(d.t + 0.01, 0.0)
+    d.advance(d.t + 0.5, 0.0)
+    assert d.x > 0.05
+    d.advance(d.t + 1e-4, 0.1, 1e-6)
+    assert d.tau0 != first and not d.set_since_draw
+    second = d.tau0
+    d.advance(d.t + 1e-4, 0.0)
+    d.advance(d.t + 1e-4, 0.1, 1e-6)  # no set since: the same attempt goes on
+    assert d.tau0 == second

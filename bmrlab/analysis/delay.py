@@ -41,7 +41,7 @@ import warnings
 import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
 
-from .summary import spread
+from .summary import no_median, spread
 from .uncertainty import bootstrap_interval
 
 THRESHOLD = 0.1  # a sample above this fraction of the switched current is switched
@@ -145,20 +145,12 @@ def delay_summary(intervals: np.ndarray) -> dict:
     switched = measured[np.isfinite(measured[:, 1])]
     summary = {"switched": len(switched), "pulses": len(measured)}
     if 2 * len(switched) <= len(measured):
-        return {
-            **summary,
-            "median": None,
-            "ci_low": None,
-            "ci_high": None,
-            "p5": None,
-            "p95": None,
-            "n": len(switched),
-            "values": [float(v) for v in switched.mean(axis=1) * 1e3],
-            "resolved": False,
-            "reason": "half of the pulses or more did not switch within their time-out"
+        reason = (
+            "half of the pulses or more did not switch within their time-out"
             if len(measured)
-            else "no pulse was measured",
-        }
+            else "no pulse was measured"
+        )
+        return {**summary, **no_median(reason, switched.mean(axis=1) * 1e3), "resolved": False}
     median = median_delay_ms(measured)
     ci_low, ci_high = median_interval_ms(measured)
     midpoints = switched.mean(axis=1) * 1e3

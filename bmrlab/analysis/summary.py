@@ -17,16 +17,7 @@ def spread(values, scale: float = 1.0, missing: str = "not found in any cycle") 
     finite = np.array([v for v in values if v is not None and math.isfinite(v)], dtype=float)
     finite = finite * scale
     if finite.size == 0:
-        return {
-            "median": None,
-            "ci_low": None,
-            "ci_high": None,
-            "p5": None,
-            "p95": None,
-            "n": 0,
-            "values": [],
-            "reason": missing,
-        }
+        return no_median(missing)
     p5, median, p95 = np.percentile(finite, [5, 50, 95])
     ci_low, ci_high = median_interval(finite)
     return {
@@ -37,4 +28,20 @@ def spread(values, scale: float = 1.0, missing: str = "not found in any cycle") 
         "p95": float(p95),
         "n": int(finite.size),
         "values": [float(v) for v in finite],
+    }
+
+
+def no_median(reason: str, values=()) -> dict:
+    """A summary without a median: why, and the values that were counted (too few, or not
+    the kind the median is over)."""
+    values = [float(v) for v in values]
+    return {
+        "median": None,
+        "ci_low": None,
+        "ci_high": None,
+        "p5": None,
+        "p95": None,
+        "n": len(values),
+        "values": values,
+        "reason": reason,
     }

@@ -59,3 +59,14 @@ def median_interval(values: np.ndarray) -> tuple[float | None, float | None]:
     tail = (1 - CONFIDENCE) / 2 * 100
     low, high = np.percentile(medians, [tail, 100 - tail])
     return float(low), float(high)
+
+
+PRECISION = 0.1  # characterize extends pulses or traces until a figure's interval is this tight
+
+
+def known_within(median: float | None, low: float | None, high: float | None, precision: float):
+    """Whether a median's 95 % interval [low, high] lies within +-``precision`` of it (a
+    run's stopping rule: measure until the figure is known that well)."""
+    if median is None or low is None or high is None or not median > 0:
+        return False
+    return high - median <= precision * median and median - low <= precision * median

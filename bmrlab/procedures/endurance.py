@@ -6,12 +6,16 @@ the reset pulse and 0 V (nonvolatile). The cycles between two read cycles are on
 ``count`` times; from each of them the reading at the end of the set pulse (and of the reset
 pulse) is kept, which tells whether that cycle switched. A read cycle adds a read at
 ``v_read`` right after the set (the LRS, within the retention) and one at its end (the HRS),
-both on the compliance range; then the HRS is read once more on a finer range
-(``hrs_range``), settled, with a longer aperture (``hrs_nplc``): only measurement settings
-change for it, so the source never changes range under the device. The run stops once the
+both on the compliance range. A read cycle's list runs in steps of at most ``lrs_read_delay``
+(the set pulse split into whole steps), so that the LRS is read that soon after the pulse
+ends: a volatile device whose state lasts a few ms would otherwise have lost it by the end of
+a pulse-long read step. Then the HRS is read once more on a finer range (``hrs_range``),
+settled, with a longer aperture (``hrs_nplc``): only measurement settings change for it, so
+the source never changes range under the device. The run stops once the
 window has closed (On/Off below 10 at two read cycles in a row), or at ``max_cycles``.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +80,9 @@ class EnduranceReadScheme(ResultModel):
         "A", "measure range of the resolved HRS read (None: no finer range was read)"
     )
     hrs_nplc: float | None = figure("", "aperture of the resolved HRS read")
+    lrs_read_delay_ms: float | None = figure(
+        "ms", "median time from the set pulse's last reading to the LRS read (read cycles)"
+    )
     cycles_read: int = figure("", "read cycles (log-spaced)")
     cycles_checked: int = figure("", "cycles whose set pulse current was checked")
     set_check_mV: float | None = figure(
@@ -181,6 +188,15 @@ class Endurance(BmrProcedure[EnduranceResult]):
         default=20,
         description="read cycles per decade of cycles",
     )
+    lrs_read_delay = Quantity(
+        "lrs_read_delay",
+        units="s",
+        minimum=1e-5,
+        maximum=10.0,
+        default=1e-3,
+        description="longest step of a read cycle's list: the LRS is read this soon after "
+        "the set pulse",
+    )
     v_read = v_read_parameter("read voltage")
     compliance = compliance_parameter()
     nplc = nplc_parameter(0.01, "aperture of each step's reading")
@@ -274,7 +290,10 @@ class Endurance(BmrProcedure[EnduranceResult]):
         smu = ctx.smu
         step = smu.actual_dwell(max(self.set_width, smu.step_time()))
         plain = self.cycle_layout(step, False, smu.reads_at_step_start)
-        reading = self.cycle_layout(step, True, smu.reads_at_step_start)
+        read_step = smu.actual_dwell(
+            max(self.set_width / math.ceil(self.set_width / self.lrs_read_delay), smu.step_time())
+        )
+        reading = self.cycle_layout(read_step, True, smu.reads_at_step_start)
         list_range = float(smu.settings["current_range_A"])
         finer = smu.resolving_range(self.hrs_range) if self.hrs_range > 0 else None
         done = 0
@@ -288,7 +307,7 @@ class Endurance(BmrProcedure[EnduranceResult]):
                     lambda r, first=done + 1: self._keep(ctx, plain, first, list_range, r),
                     ctx.wait,
                 )
-            reads = self._read_cycle(ctx, int(cycle), reading, step, list_range)
+            reads = self._read_cycle(ctx, int(cycle), reading, read_step, list_range)
             resolved = np.nan
             if finer is not None:
                 resolved = self._resolved_read(ctx, int(cycle), finer)
@@ -392,6 +411,7 @@ class Endurance(BmrProcedure[EnduranceResult]):
                     v_read_mV=self.v_read * 1e3,
                     lrs_range_A=median(reads.lrs_range),
                     lrs_nplc=self.nplc,
+                    lrs_read_delay_ms=none_or(median(reads.lrs_delay), 1e3),
                     hrs_range_A=median(reads.resolved_range) if reads.resolved.any() else None,
                     hrs_nplc=self.hrs_nplc if reads.resolved.any() else None,
                     cycles_read=len(cycles),
@@ -479,29 +499,35 @@ class StoredReads:
     floor: np.ndarray  # that read's floor
     resolved: np.ndarray  # whether it is the resolved read
     resolved_range: np.ndarray  # ranges of the resolved reads used
+    lrs_delay: np.ndarray  # s from the set pulse's last reading to the LRS read
 
 
 def stored_reads(stored: StoredRun) -> StoredReads:
     """The LRS and HRS reads of a stored run, from the file block by block (only the read
     rows are kept: a few per decade of cycles)."""
-    reads: dict[int, dict[int, tuple[float, float]]] = {}
+    reads: dict[int, dict[int, tuple[float, float, float]]] = {}
+    set_at: dict[int, float] = {}  # when each cycle's set pulse was last read
     ranged = "range_A" in stored.group  # runs stored before it was: all on the compliance range
     compliance = stored.parameters["compliance"]
-    for block in stored.chunks(["cycle", "phase", "i_A", *(["range_A"] if ranged else [])]):
+    columns = ["t_s", "cycle", "phase", "i_A", *(["range_A"] if ranged else [])]
+    for block in stored.chunks(columns):
         sel = np.isin(block["phase"], READS)
         ranges = block["range_A"][sel] if ranged else np.full(sel.sum(), compliance)
-        for cycle, phase, current, range_a in zip(
+        for cycle, phase, current, range_a, t in zip(
             block["cycle"][sel].tolist(),
             block["phase"][sel].tolist(),
             block["i_A"][sel].tolist(),
             ranges.tolist(),
+            block["t_s"][sel].tolist(),
             strict=True,
         ):
-            reads.setdefault(cycle, {})[phase] = (current, range_a)
+            reads.setdefault(cycle, {})[phase] = (current, range_a, t)
+        sets = block["phase"] == EndurancePhase.SET
+        set_at.update(zip(block["cycle"][sets].tolist(), block["t_s"][sets].tolist(), strict=True))
     cycles = sorted(reads)
 
     def column(phase, k):
-        return np.array([reads[c].get(phase, (np.nan, np.nan))[k] for c in cycles], float)
+        return np.array([reads[c].get(phase, (np.nan,) * 3)[k] for c in cycles], float)
 
     resolved_range = column(EndurancePhase.HRS_RESOLVED, 1)
     hrs, floor, resolved = hrs_in_use(
@@ -518,6 +544,8 @@ def stored_reads(stored: StoredRun) -> StoredReads:
         floor=floor,
         resolved=resolved,
         resolved_range=resolved_range[resolved],
+        lrs_delay=column(EndurancePhase.LRS_READ, 2)
+        - np.array([set_at.get(c, np.nan) for c in cycles], float),
     )
 
 

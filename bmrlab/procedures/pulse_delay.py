@@ -5,7 +5,11 @@ Each step is one instrument-timed list (the amplitude for up to ``timeout``, the
 first step at an amplitude uses the fastest sampling and the full time-out; the others sample
 at 1/50 of the delay it found (never faster than the SMU can) and stop at 10 delays. Between steps
 the device goes back to its high-resistance state (rest, or reset for a nonvolatile device)
-and an HRS read confirms it.
+and an HRS read confirms it. With a ``precision`` (characterize asks for 10 %), the steps at
+the amplitude of the Table 1 figure (``delay_at``) go on after ``pulses``, up to
+``max_pulses``, until the median's 95 % interval is within +-``precision`` of it: near the
+device's DC threshold each step's delay follows the cycle-to-cycle spread so steeply that
+20 steps may not pin the median down.
 """
 
 import math
@@ -15,7 +19,8 @@ import numpy as np
 from pydantic import Field
 
 from .. import standard
-from ..analysis.delay import set_energy, summarize_delays, switch_interval
+from ..analysis.delay import delay_summary, set_energy, summarize_delays, switch_interval
+from ..analysis.uncertainty import known_within
 from ..errors import BadInput
 from ..results import ProtocolResult, ResultModel, Spread, figure, flag
 from ..storage.stored_run import StoredRun
@@ -168,6 +173,23 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
     pulses = Count(
         "pulses", minimum=1, maximum=10_000, default=20, description="steps per amplitude"
     )
+    max_pulses = Count(
+        "max_pulses",
+        minimum=1,
+        maximum=10_000,
+        default=60,
+        description="at the delay_at amplitude, more steps up to this many until its median's "
+        "95 % interval is within +-precision of it",
+    )
+    precision = Quantity(
+        "precision",
+        units="",
+        minimum=0.0,
+        maximum=1.0,
+        default=0.0,
+        description="relative half-width of the delay's 95 % interval that ends the steps "
+        "at delay_at; 0 = exactly ``pulses``",
+    )
     timeout = Quantity(
         "timeout",
         units="s",
@@ -236,15 +258,24 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
     def estimated_duration(self) -> float:
         """At most: every step to its time-out, every rest once (rests double while the HRS
         is not back)."""
-        return len(self.amplitudes) * self.pulses * (self.timeout + self.rest)
+        steps = len(self.amplitudes) * self.pulses
+        if self.precision:
+            steps += max(0, self.max_pulses - self.pulses)
+        return steps * (self.timeout + self.rest)
 
     def execute(self, ctx: RunContext):
         floor = read_floor(ctx, self.compliance)
         reference = read = hrs_read(ctx)
         total, number = len(self.amplitudes) * self.pulses, 0
+        figure_at = self.delay_at or self.amplitudes[0]
         for amplitude in self.amplitudes:
             interval, timeout = ctx.smu.step_time(), self.timeout
-            for k in range(self.pulses):
+            extend = bool(self.precision) and math.isclose(amplitude, figure_at, rel_tol=1e-6)
+            intervals: list[tuple[float, float]] = []
+            k = 0
+            while k < self.pulses or (
+                extend and k < self.max_pulses and not self._known(intervals)
+            ):
                 if number:
                     read, _ = back_to_hrs(
                         ctx,
@@ -257,14 +288,24 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
                     )
                 number += 1
                 self._emit_read(ctx, read, amplitude, number)
-                t_d = self._step(ctx, amplitude, interval, timeout, number, read)
+                intervals.append(self._step(ctx, amplitude, interval, timeout, number, read))
+                t_d = sum(intervals[-1]) / 2
                 if k == 0 and math.isfinite(t_d):
                     interval = max(ctx.smu.step_time(), t_d / SAMPLES_PER_DELAY)
                     timeout = min(self.timeout, max(TIMEOUT_DELAYS * t_d, 100 * interval))
-                ctx.emit("progress", 100.0 * number / total)
+                k += 1
+                ctx.emit("progress", 100.0 * number / max(total, number))
 
-    def _step(self, ctx: RunContext, amplitude, interval, timeout, number, hrs) -> float:
-        """One step; returns its delay (NaN if it did not switch)."""
+    def _known(self, intervals: list[tuple[float, float]]) -> bool:
+        """Whether the steps so far give the delay to within ``precision`` (95 % interval
+        of the interval median), or cannot: half of them or more did not switch."""
+        found = delay_summary(np.array(intervals, dtype=float).reshape(-1, 2))
+        if found["median"] is None:
+            return True
+        return known_within(found["median"], found["ci_low"], found["ci_high"], self.precision)
+
+    def _step(self, ctx: RunContext, amplitude, interval, timeout, number, hrs):
+        """One step; returns the interval in which it switched (``switch_interval``)."""
         points = max(TIMEOUT_DELAYS, math.ceil(timeout / interval))
         samples = []
 
@@ -288,8 +329,7 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
         ctx.smu.sweep([amplitude] * points + [0.0], interval, 1, on_chunk, ctx.wait)
         t = np.concatenate([s[0] for s in samples])
         i = np.concatenate([s[1] for s in samples])
-        after, before = switch_interval(t, i, self.compliance, self._baseline(hrs, amplitude))
-        return (after + before) / 2
+        return switch_interval(t, i, self.compliance, self._baseline(hrs, amplitude))
 
     def _baseline(self, hrs: float, amplitude: float) -> float:
         """The HRS current expected at ``amplitude`` from a read at V_READ (ohmic), at least

@@ -4,7 +4,11 @@ Volatile devices (state lasting ms): one instrument-timed list per trace, the pu
 read every ``read_period`` (each ``read_time`` at ``v_read``, 0 V between, at most a quarter
 of the time at ``v_read``: a read biases the device, so the scheme is part of the figure).
 After the first trace the read period adapts to 1/50 of the retention it found and the
-window to 10 of it; 20 traces, each from a confirmed HRS.
+window to 10 of it; 20 traces, each from a confirmed HRS, and with a ``precision``
+(characterize asks for 10 %) more, up to ``max_traces``, until the median's 95 % interval
+is within +-``precision`` of it: where the pulse's
+set time varies from pulse to pulse, so does the filament it leaves, and 20 traces may not
+pin the median down.
 
 Nonvolatile devices: one pulse, then host-timed reads at log-spaced times up to ``window``
 (hours); a state that never fails is reported at the window, censored, as the literature
@@ -27,14 +31,13 @@ from ..analysis.retention import (
     fit_survival,
     floor_conductance,
     measured_volatile,
-    off_conductance,
     read_scheme,
     retention_summary,
     set_probability,
     threshold_summary,
     trace_record,
-    trace_retention,
 )
+from ..analysis.uncertainty import known_within
 from ..errors import BadInput
 from ..results import ProtocolResult, ResultModel, Spread, figure, flag
 from ..storage.stored_run import StoredRun
@@ -219,7 +222,24 @@ class Retention(BmrProcedure[RetentionResult]):
         minimum=1,
         maximum=10_000,
         default=20,
-        description="pulses, each followed by its reads (volatile)",
+        description="pulses, each followed by its reads (volatile; at least these)",
+    )
+    max_traces = Count(
+        "max_traces",
+        minimum=1,
+        maximum=10_000,
+        default=60,
+        description="more traces, up to this many, until the retention's 95 % interval is "
+        "within +-precision of it (volatile)",
+    )
+    precision = Quantity(
+        "precision",
+        units="",
+        minimum=0.0,
+        maximum=1.0,
+        default=0.0,
+        description="relative half-width of the retention's 95 % interval that ends the "
+        "traces after the first ``traces``; 0 = exactly ``traces``",
     )
     v_read = v_read_parameter("read voltage")
     read_time = Quantity(
@@ -262,11 +282,12 @@ class Retention(BmrProcedure[RetentionResult]):
         return defaults
 
     def estimated_duration(self) -> float:
-        """At most: every trace read to the window (later traces are shortened to the first
-        one's retention), one rest before each but the first."""
+        """At most: every trace the precision may ask for read to the window (later traces
+        are shortened to the first one's retention), one rest before each but the first."""
         if not self.volatile:
             return self.pulse_width + self.window
-        return self.traces * (self.pulse_width + self.window) + (self.traces - 1) * self.rest
+        traces = max(self.traces, self.max_traces if self.precision else 0)
+        return traces * (self.pulse_width + self.window) + (traces - 1) * self.rest
 
     def check(self, station) -> None:
         guard = station.guard
@@ -306,17 +327,38 @@ class Retention(BmrProcedure[RetentionResult]):
             self._log_spaced_trace(ctx)
             return
         period, window = self.read_period, self.window
-        for trace in range(1, self.traces + 1):
+        records: list[dict] = []
+        trace = 0
+        while trace < self.traces or (trace < self.max_traces and not self._known(records)):
+            trace += 1
             if trace > 1:
                 hrs, _ = back_to_hrs(ctx, reference, floor, self.rest, self.max_rest)
             self._emit_hrs(ctx, hrs, trace)
-            retention = self._timed_trace(ctx, trace, period, window, hrs)
+            record = self._timed_trace(ctx, trace, period, window, hrs)
+            records.append(record)
+            retention = record["retention"]
             if trace == 1 and retention > 0 and math.isfinite(retention):
                 period, window = adapted_reads(retention, period, self.window, self._read_step(ctx))
-            ctx.emit("progress", 100.0 * trace / self.traces)
+            ctx.emit("progress", 100.0 * trace / max(self.traces, trace))
 
-    def _timed_trace(self, ctx: RunContext, trace, period, window, hrs) -> float:
-        """Pulse and reads as one instrument-timed list; returns the trace's retention."""
+    def _known(self, records: list[dict]) -> bool:
+        """Whether the traces so far give the retention to within ``precision`` (95 %
+        interval of the median over the set traces), or cannot: no set trace, or half of
+        them censored (a lower bound no further trace sharpens)."""
+        if not self.precision:
+            return True
+        stats = retention_summary(
+            [r["retention"] for r in records],
+            [r["censored"] for r in records],
+            [r["set"] for r in records],
+        )
+        if stats["median"] is None or stats["median_censored"]:
+            return True
+        return known_within(stats["median"], stats["ci_low"], stats["ci_high"], self.precision)
+
+    def _timed_trace(self, ctx: RunContext, trace, period, window, hrs) -> dict:
+        """Pulse and reads as one instrument-timed list; returns what the analysis takes from
+        the trace (``trace_record``)."""
         step = self._read_step(ctx)
         levels, pulse_steps, per_read = trace_levels(
             self.pulse_v, self.pulse_width, self.v_read, period, window, step
@@ -352,8 +394,8 @@ class Retention(BmrProcedure[RetentionResult]):
         ctx.smu.sweep(levels, step, 1, on_chunk, ctx.wait)
         t = np.concatenate([k[0] for k in kept])
         i = np.concatenate([k[1] for k in kept])
-        value, _ = trace_retention(t, np.abs(i) / self.v_read, self._g_off(hrs))
-        return value
+        record = trace_record(t, np.abs(i) / self.v_read, hrs, self.compliance, self.v_read)
+        return record or {"retention": math.nan, "censored": False, "set": False}
 
     def _log_spaced_trace(self, ctx: RunContext):
         """One pulse, then host-timed reads at log-spaced times after it, up to the window."""
@@ -394,10 +436,6 @@ class Retention(BmrProcedure[RetentionResult]):
                 "limit_hit": np.array([0], np.int8),
             },
         )
-
-    def _g_off(self, hrs_current: float) -> float:
-        """Off conductance from an HRS read, at least the floor of the fixed measure range."""
-        return off_conductance(hrs_current, self.compliance, self.v_read)
 
     def analyze(self, stored: StoredRun) -> RetentionResult:
         """Trace by trace from the file (one trace in memory): whether its pulse set the

@@ -5,9 +5,12 @@ noise) by replaying the protocols' own schemes, configured as characterize runs 
 device's test conditions (each protocol's ``condition_defaults``): the I-V sweep's cycle
 (``IvSweep.cycle``), the retention traces (``trace_levels``, ``adapted_reads``) with the
 retention analysis's rule (``trace_retention``), each reading taken where in its step the
-standard SMU takes it (``Smu.sample_phase``). Then the parameters each figure depends on are
-solved for, analytically where the relations allow (On/Off, endurance) and otherwise with a
-root finder on the replayed measurement (Vset and delay together fix tau0 and V0; retention
+standard SMU takes it (``Smu.sample_phase``), and each from the state the protocol's later
+cycles or traces start in (they make the median): after a whole cycle (or trace) and the
+protocol's rest, where that rest does not relax the gap (:func:`_cycle_start`,
+:func:`_trace_start`). Then the parameters each figure depends on are solved for,
+analytically where the relations allow (On/Off, endurance) and otherwise with a root finder
+on the replayed measurement (Vset and delay together fix tau0 and V0; retention
 fixes k_d0; Vreset fixes tau0r_w). Parameters written in the device file's ``model:`` are
 kept as they are.
 
@@ -35,11 +38,12 @@ from ..analysis.retention import trace_retention
 from ..errors import BadInput
 from ..instruments.keithley2450 import Keithley2450Smu
 from ..instruments.smu import Smu
+from ..procedures import hrs_recovery
 from ..procedures.base import BmrProcedure
 from ..procedures.iv_sweep import IvSweep
 from ..procedures.pulse_delay import PulseDelay
 from ..procedures.retention import WINDOW_RETENTIONS, Retention, adapted_reads, trace_levels
-from .model import BmrDevice, ModelParams
+from .model import FRESH_ATTEMPT_X, BmrDevice, ModelParams
 
 DEFAULTS = {"G_on": 1e-5}
 DEFAULT_A = 5.0  # HRS conductance rise with the gap's closure, G_off (1 + a x)
@@ -49,6 +53,7 @@ DELAY_T_MAX = 1e3  # longest delay replayed (s)
 DEFAULT_FIGURES = {"vset_mV": 80.0, "on_off_ratio": 1e4, "retention_ms": 30.0}
 NONVOLATILE = {"k_d0": 0.0, "w_max": 0.05, "w_LTP": 0.0, "k_LTP": 1e-9}
 READS_BETWEEN_LOOKS = 10  # a replayed retention trace is analysed after every this many reads
+RELAXED = 1e-4  # a gap closure left below this by a rest changes no figure
 
 
 class StandardSmu(Keithley2450Smu):
@@ -146,6 +151,23 @@ def _drive(d: BmrDevice, levels, dwell: float, icc: float) -> None:
         pass
 
 
+def _relaxes(params: ModelParams, rest: float) -> bool:
+    """Whether ``rest`` at 0 V relaxes any gap closure (at most 1) below ``RELAXED``."""
+    return math.exp(-rest / params.tau_x) < RELAXED
+
+
+def _cycle_start(params: ModelParams, iv: IvCycle) -> BmrDevice:
+    """The device as the I-V sweep's second and later cycles find it (19 of its 20 cycles:
+    they make the median): after one whole cycle, whose rest then begins the next, unless
+    that rest relaxes the gap anyway (then from rest). A gap relaxing over a time like the
+    rest still holds part of its closure when the next cycle reads the HRS."""
+    d = _device(params)
+    rest = int(np.argmax(iv.phases != IvPhase.REST)) * iv.dwell
+    if not _relaxes(params, rest):
+        _drive(d, iv.levels, iv.dwell, iv.compliance)
+    return d
+
+
 def sweep_vset(params: ModelParams, iv: IvCycle) -> float | None:
     """Set voltage of the I-V sweep's first cycle, from the relaxed state; continuous in
     the parameters: the level of the step in which the bridge formed, plus the fraction of
@@ -181,10 +203,14 @@ def sweep_vreset(params: ModelParams, iv: IvCycle) -> float | None:
 
 
 def hrs_read_closure(params: ModelParams, iv: IvCycle) -> float:
-    """Gap closure at the reading of the I-V cycle's HRS read, from the relaxed state."""
-    d = _device(params)
+    """Gap closure at the reading of the I-V sweep's HRS read, in its later cycles; from
+    rest where a filament is still there at the read (its dissolution or reset not solved
+    yet)."""
     read = int(np.argmax(iv.phases == IvPhase.READ))
-    next(_replay(d, iv.levels[: read + 1], iv.dwell, iv.compliance, [read], iv.sample_at))
+    for d in (_cycle_start(params, iv), _device(params)):
+        next(_replay(d, iv.levels[: read + 1], iv.dwell, iv.compliance, [read], iv.sample_at))
+        if not d.bridged:
+            break
     return d.x
 
 
@@ -193,10 +219,10 @@ def on_off(params: ModelParams, iv: IvCycle) -> float:
 
 
 def sweep_on_off(params: ModelParams, iv: IvCycle) -> float | None:
-    """On/Off as the I-V analysis finds it in the readings of the protocol's first cycle on
+    """On/Off as the I-V analysis finds it in the readings of the protocol's later cycles on
     the bare model: HRS read over the LRS read at the read voltage on the way down (a
     filament gone by then reads as a small window)."""
-    d = _device(params)
+    d = _cycle_start(params, iv)
     currents = np.zeros(iv.levels.size)
     steps = np.arange(iv.levels.size)
     for k in _replay(d, iv.levels, iv.dwell, iv.compliance, steps, iv.sample_at):
@@ -230,22 +256,32 @@ def retention(params: ModelParams, protocol: Retention, first: float | None = No
     step = smu.actual_dwell(protocol.step(smu.step_time()))
     period, window = protocol.read_period, protocol.window
     if first is None:
-        first = _trace(params, protocol, period, window, step)
+        first = _trace(params, protocol, period, window, step, later=False)
         if not (first > 0 and math.isfinite(first)):
             return first
     return _trace(params, protocol, *adapted_reads(first, period, window, step), step)
 
 
 def _trace(
-    params: ModelParams, protocol: Retention, period: float, window: float, step: float
+    params: ModelParams,
+    protocol: Retention,
+    period: float,
+    window: float,
+    step: float,
+    later: bool = True,
 ) -> float:
-    """One trace from the relaxed state; read until its retention is found."""
-    d = _device(params)
-    g_off = d.conductance()  # the HRS read before the pulse
+    """One trace, read until its retention is found: from the relaxed state (the first),
+    or (``later``) as the later traces start, after one like it and the protocol's rest,
+    unless that rest relaxes the gap anyway (a gap still partly closed sets sooner, and the
+    longer pulse after the set grows a stronger filament)."""
     v_read, icc = protocol.v_read, protocol.compliance
     levels, pulse_steps, per_read = trace_levels(
         protocol.pulse_v, protocol.pulse_width, v_read, period, window, step
     )
+    d = _trace_start(params, protocol, levels, step, later)
+    if d is None:
+        return math.inf  # the state outlasts the longest wait for the HRS
+    g_off = d.conductance()  # the HRS read before the pulse
     reads = np.arange(pulse_steps, len(levels), per_read)
     t_end, g = [], []
     for k in _replay(d, levels, step, icc, reads, _sample_phase(protocol, step)):
@@ -256,6 +292,36 @@ def _trace(
             if not censored:
                 return value
     return trace_retention(t_end, g, g_off)[0]
+
+
+def _trace_start(
+    params: ModelParams, protocol: Retention, levels, step: float, later: bool
+) -> BmrDevice | None:
+    """The device at a trace's pulse: relaxed (the first trace), or (``later``) after a
+    trace of ``levels`` and the protocol's wait for the HRS, unless its rest relaxes the gap
+    anyway; None if the HRS does not come back within ``max_rest``."""
+    d = _device(params)
+    if later and not _relaxes(params, protocol.rest):
+        _drive(d, levels, step, protocol.compliance)
+        if not _back_to_hrs(d, protocol):
+            return None
+    return d
+
+
+def _back_to_hrs(d: BmrDevice, protocol: Retention) -> bool:
+    """Rest at 0 V as the protocol does between traces (``back_to_hrs``: the rest, doubled
+    until the HRS conductance is within ``CONFIRM_FACTOR`` of the relaxed one, up to
+    ``max_rest``); whether the HRS came back."""
+    relaxed = _device(d.p).conductance()
+    waited, wait = 0.0, protocol.rest
+    while True:
+        d.advance(d.t + wait, 0.0, protocol.compliance)
+        waited += wait
+        if d.conductance() <= hrs_recovery.CONFIRM_FACTOR * relaxed:
+            return True
+        if waited >= protocol.max_rest:
+            return False
+        wait = min(2 * wait, max(protocol.max_rest - waited, protocol.rest))
 
 
 def model_figures(params: ModelParams, volatile: bool, conditions: dict) -> dict:
@@ -286,6 +352,11 @@ FIGURE_MISS = 0.01  # relative miss at which a solved figure counts as met
 RETENTION_MISS = 0.05  # ... the retention, whose reads make it a step function of k_d0
 DEFAULT_PULL = 0.1  # pull of a free set parameter towards its default, per e-fold
 READ_CLOSURE_AIM = 0.8  # a held read bias may close the gap this far (aimed at; 1 sets)
+# The delay figure is the median of a run's pulses (20): near the DC threshold it follows
+# each pulse's draw of tau0 (sigma 0.25) so steeply that the median of 20 wanders by more
+# than the figure's tolerance and a third of the pulses do not set. Aimed at where the
+# figures leave freedom: d ln t_d / d ln tau0 at most this (1: far above the threshold).
+SPREAD_SLOPE_AIM = 1.2
 SET_SEARCH = {"V0": (1e-3, 0.5), "tau_x": (1e-5, 1e3)}  # bounds of the free set parameters
 SET_STARTS = {"V0": (0.01, 0.03, 0.1, 0.3), "tau_x": (1e-3, 1e-2, 0.1, 1.0, 10.0)}
 
@@ -364,6 +435,18 @@ class SetKinetics:
     params: dict  # tau0, V0, tau_x
     log_delay: float  # at the delay amplitude
     read_closure: float  # x* = tau_x g(V_read): where a held read bias drives the gap
+    delay_closure: float  # x* = tau_x g(V_d) at the delay amplitude
+
+    def spread_slope(self) -> float:
+        """d ln t_d / d ln tau0 at the delay amplitude: how strongly the delay follows the
+        cycle-to-cycle spread of the nucleation time. 1 for a switch far above its DC
+        threshold (t_d = tau0 / sinh(V/V0)); from t_d = tau_x ln[x / (x - 1)], it is
+        1 / ((x - 1) ln[x / (x - 1)]), which grows without bound as x falls to 1, where a
+        slower draw of tau0 no longer sets at all."""
+        x = self.delay_closure
+        if x <= 1.0:
+            return math.inf
+        return 1.0 / ((x - 1.0) * math.log(x / (x - 1.0)))
 
     def reads_to_set(self) -> int | None:
         """Reads of ``RETENTION_READ_S`` held back to back until the device sets."""
@@ -384,6 +467,7 @@ def _set_kinetics(
         {k: q[k] for k in ("tau0", "V0", "tau_x")},
         _log_delay(model, protocols.delay_at, protocols.delay_compliance),
         tau_x * _device(model).g_rate(standard.V_READ),
+        tau_x * _device(model).g_rate(protocols.delay_at),
     )
 
 
@@ -415,7 +499,7 @@ class SetKineticsSolver:
             )
         return self._seen[key]
 
-    def residuals(self, u, reads_bound: bool) -> np.ndarray:
+    def residuals(self, u, reads_bound: bool, steady: bool = False) -> np.ndarray:
         k = self.candidate(u)
         r = [
             DEFAULT_PULL * (x - math.log(self.default[n]))
@@ -425,27 +509,32 @@ class SetKineticsSolver:
             r.append((k.log_delay - self.log_target) / FIGURE_MISS)
         if reads_bound:
             r.append(max(0.0, math.log(k.read_closure / READ_CLOSURE_AIM)) / FIGURE_MISS)
+        if steady:
+            slope = min(k.spread_slope(), 1e6)
+            r.append(max(0.0, math.log(slope / SPREAD_SLOPE_AIM)))  # yields to the figures
         return np.array(r)
 
     def delay_met(self, k: SetKinetics) -> bool:
         return self.log_target is None or abs(k.log_delay - self.log_target) <= FIGURE_MISS
 
-    def solve(self, reads_bound: bool) -> SetKinetics:
-        """The best candidate from the defaults, else from the best point of a coarse grid."""
+    def solve(self, reads_bound: bool, steady: bool = False) -> SetKinetics:
+        """The best candidate from the defaults, else from the best point of a coarse grid;
+        ``steady``: aiming also at a delay the spread of tau0 moves little
+        (``SPREAD_SLOPE_AIM``)."""
         if not self.free:
             return self.candidate(())
         lo = [math.log(SET_SEARCH[n][0]) for n in self.free]
-        hi = [math.log(SET_SEARCH[n][1]) for n in self.free]
+        hi = [math.log(self.upper(n, steady)) for n in self.free]
 
         def cost(u):
-            return float(np.sum(self.residuals(u, reads_bound) ** 2))
+            return float(np.sum(self.residuals(u, reads_bound, steady) ** 2))
 
         def search(u0):
             fit = least_squares(
                 self.residuals,
                 u0,
                 bounds=(lo, hi),
-                args=(reads_bound,),
+                args=(reads_bound, steady),
                 diff_step=1e-4,
                 xtol=1e-4,  # in ln V0 and ln tau_x: where on the fitting curve hardly matters
                 ftol=1e-6,
@@ -457,15 +546,40 @@ class SetKineticsSolver:
         best = search(start)
         if not self.acceptable(self.candidate(best), reads_bound):
             grid = itertools.product(*(np.log(SET_STARTS[n]) for n in self.free))
-            u0 = min((np.array(u) for u in grid), key=cost)
+            u0 = min((np.clip(u, lo, hi) for u in grid), key=cost)
             best = min((best, search(u0)), key=cost)
         return self.candidate(best)
+
+    def upper(self, name: str, steady: bool) -> float:
+        """Upper bound of a free set parameter. Aiming at a steady delay, tau_x is kept
+        short enough that a gap closed by one stimulus relaxes within the protocols' rest
+        to where the next is a fresh attempt (``FRESH_ATTEMPT_X``): a slower gap would carry
+        one pulse's closure and draw of tau0 into the next, and the pulses would not sample
+        the spread at all."""
+        high = SET_SEARCH[name][1]
+        if steady and name == "tau_x":
+            rest = self.protocols.retention.rest
+            high = min(high, rest / math.log(1.0 / FRESH_ATTEMPT_X))
+        return high
 
     def acceptable(self, k: SetKinetics, reads_bound: bool) -> bool:
         return self.delay_met(k) and (not reads_bound or k.read_closure <= 1.0)
 
+    def steadier(self, k: SetKinetics, reads_bound: bool) -> SetKinetics:
+        """``k``, or where its delay sits so near the DC threshold that the cycle-to-cycle
+        spread of tau0 decides it (slope above ``SPREAD_SLOPE_AIM``), a candidate that
+        meets the same figures further from the threshold, if there is one."""
+        if self.log_target is None or k.spread_slope() <= SPREAD_SLOPE_AIM:
+            return k
+        steady = self.solve(reads_bound, steady=True)
+        if self.acceptable(steady, reads_bound) and steady.spread_slope() < k.spread_slope():
+            return steady
+        return k
 
-def _solve_set_kinetics(p: dict, f: dict, protocols: Protocols) -> dict:
+
+def _solve_set_kinetics(p: dict, f: dict, protocols: Protocols, suggest: bool = True) -> dict:
+    """tau0, V0 and tau_x for the written Vset and delay, or the conflict that forbids them;
+    ``suggest``: a conflict a slower I-V sweep resolves says how slow (:func:`_slower_sweep`)."""
     vset = f.get("vset_mV")
     if vset is None:  # a device switched at the delay amplitude sets below it in a sweep
         vset = min(DEFAULT_FIGURES["vset_mV"], protocols.delay_at * 1e3 / 1.5)
@@ -475,15 +589,49 @@ def _solve_set_kinetics(p: dict, f: dict, protocols: Protocols) -> dict:
     try:
         k = solver.solve(reads_bound)
         if solver.acceptable(k, reads_bound):
-            return k.params
+            return solver.steadier(k, reads_bound).params
         unbound = solver.solve(reads_bound=False) if reads_bound else k
     except NoSolution:
         raise Conflict(_written_set(f, protocols) + " cannot be met by a sweep") from None
     if solver.acceptable(unbound, reads_bound=True):  # short of the aim, still unset
         return unbound.params
     if solver.delay_met(unbound):
-        raise Conflict(_read_conflict(unbound, f, protocols))
-    raise Conflict(_delay_conflict(unbound, f, protocols))
+        conflict = _read_conflict(unbound, f, protocols)
+    else:
+        conflict = _delay_conflict(unbound, f, protocols)
+    too_long = (
+        "vset_mV" in f and "delay_ms" in f and unbound.log_delay < math.log(f["delay_ms"] * 1e-3)
+    )
+    if suggest and (solver.delay_met(unbound) or too_long):
+        conflict += _slower_sweep(p, f, protocols)
+    raise Conflict(conflict)
+
+
+# A sweep slower than the integration bound's rate by these factors is tried, in turn, when a
+# set is refused for the sweep (at 0.85 of the bound and below the calibration builds nearly
+# every set of the figure space; at 0.7 of it all but the read-limited few)
+SLOWER_SWEEP_FACTORS = (0.7, 0.4)
+
+
+def _slower_sweep(p: dict, f: dict, protocols: Protocols) -> str:
+    """'; consistent at a sweep rate of at most X V/s ...' where the same figures do build
+    with the I-V sweep at X, a rate below the one at which the written delay is the
+    integration bound (r = Vset^2 / (2 V_d t_d), docs/simulator.md); '' where none does."""
+    rate = protocols.iv_sweep.step / protocols.iv_sweep.dwell
+    vset, at, t_d = f["vset_mV"] * 1e-3, protocols.delay_at, f["delay_ms"] * 1e-3
+    bound_rate = vset**2 / (2 * at * t_d)
+    for factor in SLOWER_SWEEP_FACTORS:
+        slower = float(f"{factor * min(bound_rate, rate):.2g}")
+        conditions = {**protocols.conditions, "sweep_dwell_s": standard.SWEEP_STEP_V / slower}
+        try:
+            _solve_set_kinetics(p, f, Protocols(conditions), suggest=False)
+        except (Conflict, NoSolution):
+            continue
+        return (
+            f"; consistent at a sweep rate of at most {slower:g} V/s (state it as the test "
+            f"condition sweep_rate if the Vset was measured that slowly)"
+        )
+    return ""
 
 
 def _written_set(f: dict, protocols: Protocols) -> str:
@@ -557,7 +705,7 @@ def _solve_retention(p: dict, f: dict, protocols: Protocols) -> dict:
         k = 0.1 * drive  # a figure nobody wrote: a filament that dissolves
     if written:
         k = _whole_retention_replay(open_ended, k, drive, target, protocols.retention)
-    t_d = delay(_model({**open_ended, "k_d0": k}), v_p, icc) or 0.0
+    t_d = _later_delay(_model({**open_ended, "k_d0": k}), scheme, target)
     w_end = (drive - k) * max(w_p - t_d, 0.0)
     # large enough not to cap the standard pulse nor to dissolve before the I-V sweep's LRS
     # read on its way down, small enough to relax between I-V cycles
@@ -567,6 +715,22 @@ def _solve_retention(p: dict, f: dict, protocols: Protocols) -> dict:
         min(12e-3, 0.2 * k * protocols.iv_sweep.rest),
     )
     return {"k_d0": k, "w_max": w_max}
+
+
+def _later_delay(params: ModelParams, scheme: Retention, retention_s: float) -> float:
+    """The shortest time the retention pulse takes to set the device: from rest, or in the
+    later traces, whose gap may still be partly closed by the trace before (0 if it never
+    sets)."""
+    smu = StandardSmu(scheme.nplc)
+    step = smu.actual_dwell(scheme.step(smu.step_time()))
+    period, window = adapted_reads(retention_s, scheme.read_period, scheme.window, step)
+    levels = trace_levels(scheme.pulse_v, scheme.pulse_width, scheme.v_read, period, window, step)
+    times = []
+    for later in (False, True):
+        d = _trace_start(params, scheme, levels[0], step, later)
+        if d is not None:
+            times.append(d.time_to_set(scheme.pulse_v, scheme.compliance, t_max=DELAY_T_MAX))
+    return min((t for t in times if t is not None), default=0.0)
 
 
 def _down_sweep_loss(p: dict, iv: IvCycle) -> float:
@@ -645,18 +809,26 @@ def _calibrate(volatile: bool, f: dict, explicit: dict, protocols: Protocols) ->
         # the gap's own conductance, fully closed, stays below the retention threshold
         # sqrt(G_on G_off): else a small window would read as retained until the gap relaxes
         p["a"] = min(DEFAULT_A, max(0.0, math.sqrt(on_off_target) / 2 - 1))
-    if "G_off" not in p:
-        target = on_off_target
-        p["G_off"] = p["G_on"] / target  # first guess, then correct for the HRS read
-        closure = hrs_read_closure(_model(p), protocols.iv)
-        p["G_off"] = p["G_on"] / target / (1 + p["a"] * closure)
+    solve_g_off = "G_off" not in p
+    if solve_g_off:
+        p["G_off"] = p["G_on"] / on_off_target  # first guess, then correct for the HRS read
+        p["G_off"] = _hrs_corrected_g_off(p, on_off_target, protocols)
     if "N_fail" not in p and "endurance_cycles" in f:
         p["N_fail"] = f["endurance_cycles"]
     if volatile and "k_d0" not in p:
         p.update(_solve_retention(p, f, protocols))
     if not volatile and "tau0r_w" not in p:
         p.update(_solve_reset(p, f, protocols))
+    if solve_g_off:  # again, with the filament's dissolution or reset now known
+        p["G_off"] = _hrs_corrected_g_off(p, on_off_target, protocols)
     return ModelParams(**p)
+
+
+def _hrs_corrected_g_off(p: dict, on_off_target: float, protocols: Protocols) -> float:
+    """G_off whose HRS read, with the gap closure the I-V sweep's later cycles read it at,
+    gives the On/Off target."""
+    closure = hrs_read_closure(_model(p), protocols.iv)
+    return p["G_on"] / on_off_target / (1 + p["a"] * closure)
 
 
 # --- cache ----------------------------------------------------------------------------------
@@ -675,6 +847,7 @@ DEPENDENCIES = (
     Keithley2450Smu,
     Smu,
     standard,
+    hrs_recovery,
 )
 
 

@@ -14,7 +14,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.optimize import brentq
 
-FRESH_ATTEMPT_X = 0.05  # a positive drive from rest below this closure is a new attempt
+# A positive drive from rest is a new set attempt (a new draw of tau0) when the gap is open
+# below this closure, or when the device has set since the last draw: each set event draws
+# its own nucleation time, even where a slowly relaxing gap is still partly closed when the
+# next stimulus comes (else every later pulse would repeat one draw).
+FRESH_ATTEMPT_X = 0.05
 # Largest argument of the sinh rate laws. At V = 200 V0 a switch takes ~2 tau0 e^-200, far
 # below anything an instrument resolves, while sinh overflows a float beyond ~710: a drive of
 # -9 V or +100 V (which a real SMU accepts) must give an answer, not an OverflowError.
@@ -93,6 +97,7 @@ class BmrDevice(WatchedPart):
         self.c = 1.0  # ion supply (depression); stays 1 without tau_c
         self.v_last = 0.0
         self.sets = 0
+        self.set_since_draw = False
         self.watchdog = Watchdog()
         self.tau0 = self._draw(params.tau0, params.sigma_tau0)
         self.tau0r_w = self._draw(params.tau0r_w, params.sigma_tau0r_w)
@@ -146,8 +151,10 @@ class BmrDevice(WatchedPart):
         """Evolve exactly from ``self.t`` to ``t_end`` under a constant drive ``v``."""
         if t_end <= self.t:
             return
-        if not self.bridged and v > 0 >= self.v_last and self.x < FRESH_ATTEMPT_X:
+        fresh = self.x < FRESH_ATTEMPT_X or self.set_since_draw
+        if not self.bridged and v > 0 >= self.v_last and fresh:
             self.tau0 = self._draw(self.p.tau0, self.p.sigma_tau0)  # a new set attempt
+            self.set_since_draw = False
         self.v_last = v
         v_seen = v
         if self.bridged and abs(self.g_on() * v) > i_limit:
@@ -229,6 +236,7 @@ class BmrDevice(WatchedPart):
         self.x = 1.0
         self.w = 0.0
         self.sets += 1
+        self.set_since_draw = True
         self.tau0r_w = self._draw(self.p.tau0r_w, self.p.sigma_tau0r_w)
 
     def _bridged_step(self, t_end: float, v: float, i_limit: float) -> None:
