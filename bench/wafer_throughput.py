@@ -13,15 +13,9 @@ import argparse
 import json
 import os
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from bmrlab.benchmarks.throughput import (
-    devices_per_hour,
-    per_hour,
-    run_slice,
-    slices,
-)
+from bmrlab.benchmarks.throughput import devices_per_hour, in_processes, per_hour
 from bmrlab.device_map import WaferSelection
 from bmrlab.recipe import load_recipe
 
@@ -31,16 +25,7 @@ def whole_wafer(jobs: int, folder: Path) -> dict:
     station = "sim-wafer-matrix"
     recipe = load_recipe("wafer-screen")
     recipe = recipe.model_copy(update={"wafer": WaferSelection(rows=(0, 9))})
-    parts = slices(recipe, (0, 9), jobs)
-    with ProcessPoolExecutor(jobs) as pool:
-        shares = list(
-            pool.map(
-                run_slice,
-                parts,
-                [station] * len(parts),
-                [str(folder / f"part{k}.h5") for k in range(len(parts))],
-            )
-        )
+    shares = in_processes(recipe, station, folder, (0, 9), jobs)
     devices = sum(s["devices"] for s in shares)
     characterized = sum(s["characterized"] for s in shares)
     simulated = sum(s["simulated_s"] for s in shares)  # one prober would step them all

@@ -57,13 +57,14 @@ def slices(recipe: Recipe, rows: tuple[int, int], jobs: int) -> list[Recipe]:
     ]
 
 
-def measure(recipe: Recipe, station: str, folder: Path, rows: tuple[int, int], jobs: int) -> dict:
-    """The recipe over ``rows``: serially in this process, then in ``jobs`` processes."""
-    serial = run_slice(recipe.model_copy(), station, str(folder / "serial.h5"))
+def in_processes(
+    recipe: Recipe, station: str, folder: Path, rows: tuple[int, int], jobs: int
+) -> list[dict]:
+    """The recipe over ``rows`` in ``jobs`` processes, each a slice of the rows on its own
+    simulated station into its own file in ``folder``; each slice's :func:`run_slice`."""
     parts = slices(recipe, rows, jobs)
-    wall = time.perf_counter()
     with ProcessPoolExecutor(jobs) as pool:
-        shares = list(
+        return list(
             pool.map(
                 run_slice,
                 parts,
@@ -71,6 +72,13 @@ def measure(recipe: Recipe, station: str, folder: Path, rows: tuple[int, int], j
                 [str(folder / f"part{k}.h5") for k in range(len(parts))],
             )
         )
+
+
+def measure(recipe: Recipe, station: str, folder: Path, rows: tuple[int, int], jobs: int) -> dict:
+    """The recipe over ``rows``: serially in this process, then in ``jobs`` processes."""
+    serial = run_slice(recipe.model_copy(), station, str(folder / "serial.h5"))
+    wall = time.perf_counter()
+    shares = in_processes(recipe, station, folder, rows, jobs)
     serial["parallel_wall_s"] = time.perf_counter() - wall
     serial["parallel_devices"] = sum(s["devices"] for s in shares)
     serial["parallel_characterized"] = sum(s["characterized"] for s in shares)
