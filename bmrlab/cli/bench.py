@@ -10,9 +10,9 @@ def register(commands) -> None:
         "bench",
         help="benchmarks against a PyMeasure point-by-point baseline",
         description="Measure bus transactions per point, host throughput, characterize "
-        "speed, HDF5 write/reload and compression, live-plot frame time, CLI start-up and "
-        "the peak memory of runs of 10^5 and 10^6 rows, each against its baseline where one "
-        "exists (about ten minutes). The benchmark runs record into a throwaway catalog, "
+        "speed, HDF5 write/reload and compression, live-plot frame time, CLI start-up, wafer "
+        "throughput and the peak memory of runs of 10^5 and 10^6 rows, each against its "
+        "baseline where one exists (ten to fifteen minutes). The benchmark runs record into a throwaway catalog, "
         "not yours (BMRLAB_CATALOG=off: no catalog at all).",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
