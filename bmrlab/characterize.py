@@ -10,13 +10,15 @@ is told from one that lasts longer. The delay and the retention are measured unt
 95 % intervals are within 10 % (``PRECISION``). Test conditions (volatile or not, the delay and
 retention pulse) come from the device file (``--device-file`` on any station, ``--device`` on
 the simulator), else the standard ones. The figures come only from the measured arrays; the
-device file's published figures are only printed beside them (:func:`comparison`).
+device file's published figures plan only how long it measures (endurance's reach, the
+stimuli a precision may take, :func:`stimuli_budget`) and are printed beside them
+(:func:`comparison`).
 
 Switching wears a device out (Table 1 lists devices that last 46 cycles), so each protocol
-runs on a pristine device of the same kind where the station's prober moves to one by itself
-(the simulated prober: the next nominally identical device of the chip); where a person moves
-the probes all five run on the probed device, and the cycles the earlier protocols switched it
-are added to its measured endurance.
+runs on a pristine device of the same kind where the station's prober gives one (the simulated
+chip: the next nominally identical device, ``Prober.pristine_copies``); where a person moves
+the probes, and on a wafer, all five run on the device under test, and the cycles the earlier
+protocols switched it are added to its measured endurance.
 """
 
 import math
@@ -251,7 +253,7 @@ def switched_cycles(measured: Measured) -> int:
 
 def adapt(protocol: str, measured: Measured, conditions: dict, limit: float) -> tuple[dict, str]:
     """Parameters of ``protocol`` that follow from the earlier measurements and the test
-    conditions (with the published figures, which only set how long endurance runs), and
+    conditions (with the published figures, which only set how long it measures), and
     for the retention pulse which kind it is and why (``kind: why``; '' for the others)."""
     iv = measured.get("iv-sweep")
     vset = iv.vset_mV if isinstance(iv, IvSweepResult) else None

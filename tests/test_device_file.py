@@ -265,6 +265,6 @@ def test_the_comparison_shows_each_published_figure_beside_the_measured_one():
     assert set(cells) == {"Vset (mV)", "Vreset (mV)", "Endurance (cycles)", "Delay (ms)"}
     assert cells["Vset (mV)"][-3:] == ["66", "60", "1.10"]
     assert cells["Vreset (mV)"][-3:] == ["-", "40", "-"]  # published, not found
-    assert cells["Endurance (cycles)"][-3:] == [">50", "100", ">0.50"]  # censored: a bound
+    assert cells["Endurance (cycles)"][-3:] == [">=50", "100", ">=0.50"]  # censored: a bound
     assert cells["Delay (ms)"][2:] == ["10", "@", "100", "mV", "8", "@", "100", "mV", "1.25"]
     assert comparison(Characterization("d", figures=c.figures)) == ""
