@@ -188,7 +188,8 @@ def test_passers_get_the_full_characterization_on_one_station_and_resume_adapts(
         }
     assert verdicts["c1r0"] == ("pass", "")
     assert verdicts["c5r0"][0] == "fail" and "on_off_ratio" in verdicts["c5r0"][1]
-    assert verdicts["c3r5"] == ("fail", "vset_mV not measured; on_off_ratio not measured")
+    # never sets: no On/Off window (the I-V analysis may still mark a noise step as a set)
+    assert verdicts["c3r5"][0] == "fail" and "on_off_ratio" in verdicts["c3r5"][1]
 
 
 def test_a_die_whose_devices_failed_the_screen_is_skipped(tmp_path):
