@@ -12,8 +12,8 @@ def register(commands) -> None:
         description="Measure bus transactions per point, host throughput, characterize "
         "speed, HDF5 write/reload and compression, live-plot frame time, CLI start-up, wafer "
         "throughput and the peak memory of runs of 10^5 and 10^6 rows, each against its "
-        "baseline where one exists (ten to fifteen minutes). The benchmark runs record into a throwaway catalog, "
-        "not yours (BMRLAB_CATALOG=off: no catalog at all).",
+        "baseline where one exists (ten to fifteen minutes). The benchmark runs record into "
+        "a throwaway catalog, not yours (BMRLAB_CATALOG=off: no catalog at all).",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
