@@ -26,6 +26,7 @@ from bmrlab.benchmarks.figure_space import (
     report,
     write_device_file,
 )
+from bmrlab.catalog import throwaway_catalog
 from bmrlab.characterize import characterize
 from bmrlab.errors import BadInput
 from bmrlab.sim.library import load_device
@@ -115,4 +116,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with throwaway_catalog():  # characterizations for a benchmark are not the user's lab data
+        sys.exit(main())

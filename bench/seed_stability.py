@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from bmrlab.benchmarks.figure_space import misses, read_report, report, seeded_station, spread
+from bmrlab.catalog import throwaway_catalog
 from bmrlab.characterize import characterize
 from bmrlab.device import load_device_file, preset_names
 
@@ -78,4 +79,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with throwaway_catalog():  # characterizations for a benchmark are not the user's lab data
+        sys.exit(main())
