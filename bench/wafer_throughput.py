@@ -47,9 +47,15 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="the 400-device run")
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="processes")
+    parser.add_argument(
+        "--keep", type=Path, metavar="FOLDER", help="--all: keep the HDF5 files in FOLDER"
+    )
     args = parser.parse_args()
     os.environ.setdefault("BMRLAB_CATALOG", "off")  # benchmark runs stay out of the catalog
-    if args.all:
+    if args.all and args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        print(json.dumps(whole_wafer(args.jobs, args.keep), indent=1))
+    elif args.all:
         with tempfile.TemporaryDirectory() as folder:
             print(json.dumps(whole_wafer(args.jobs, Path(folder)), indent=1))
     else:

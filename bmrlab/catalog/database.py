@@ -220,31 +220,33 @@ class Catalog:
             if found.empty:
                 return pd.DataFrame(columns=[*IDENTITY, "file", "run"])
             wanted = figures.c.run_id.in_(query.with_only_columns(runs.c.id))
-            values = _frame(
-                connection.execute(sa.select(figures).where(wanted & figures.c.name.in_(named)))
-            )
-        found["status"] = [
-            _alive_or_interrupted(status, host, pid)
-            for status, host, pid in zip(found["status"], found["host"], found["pid"], strict=True)
-        ]
+            bounds = (figures.c.run_id, figures.c.name, *(figures.c[c] for c in FIGURE_COLUMNS))
+            chosen = sa.select(*bounds).where(wanted & figures.c.name.in_(named))
+            values = _frame(connection.execute(chosen))
+        running = found.index[found["status"] == "running"]
+        dead = [i for i in running if _writer_gone(found.at[i, "host"], found.at[i, "pid"])]
+        found.loc[dead, "status"] = "interrupted"
         if status is not None:  # as read now: a dead station's run is interrupted
             found = found[found["status"] == status]
         table = found[["id", *IDENTITY, "file", "run"]].set_index("id")
         if not values.empty:
-            for column in ("value", "ci_low", "ci_high"):
-                wide = values.pivot(index="run_id", columns="name", values=column)
-                if column != "value":
-                    wide = wide.add_suffix(f"_{column}").dropna(axis=1, how="all")
-                table = table.join(wide)
-        shown = [f"{n}{s}" for n in dict.fromkeys(named) for s in ("", "_ci_low", "_ci_high")]
+            wide = values.pivot(index="run_id", columns="name", values=list(FIGURE_COLUMNS))
+            kept = [(b, n) for b, n in wide.columns if b == "value" or wide[b, n].notna().any()]
+            wide = wide[kept].set_axis([n + FIGURE_COLUMNS[b] for b, n in kept], axis=1)
+            table = table.join(wide)
+        shown = [f"{n}{s}" for n in dict.fromkeys(named) for s in FIGURE_COLUMNS.values()]
         order = [*IDENTITY, *(c for c in shown if c in table.columns), "file", "run"]
         return table[order].reset_index(drop=True)
 
 
+FIGURE_COLUMNS = {"value": "", "ci_low": "_ci_low", "ci_high": "_ci_high"}  # -> suffix
+
+
 def _frame(result) -> pd.DataFrame:
-    """A query's rows as a DataFrame, made from plain tuples: given SQLAlchemy's rows,
-    pandas probes each for attributes it lacks, which took half the query's time."""
-    return pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))
+    """A query's rows as a DataFrame, made from the driver's plain tuples (the columns
+    queried need no conversion by SQLAlchemy): making SQLAlchemy's rows and then tuples of
+    them took half the time of a query returning thousands of runs."""
+    return pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))
 
 
 def _like(pattern: str) -> str:
@@ -265,15 +267,15 @@ def _utc(when: str, end_of_day: bool = False) -> str:
     return stamp.isoformat(timespec="milliseconds")
 
 
-def _alive_or_interrupted(status: str, host, pid) -> str:
-    """A run still ``running`` whose writer on this host is gone died: ``interrupted``, as
-    its file says once read back (a writer on another host cannot be checked from here)."""
-    if status != "running" or host != socket.gethostname() or pid is None or pd.isna(pid):
-        return status
+def _writer_gone(host, pid) -> bool:
+    """Whether a run still ``running`` died: its writer on this host is gone, so its file
+    says ``interrupted`` once read back (a writer on another host cannot be checked here)."""
+    if host != socket.gethostname() or pid is None or pd.isna(pid):
+        return False
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
-        return "interrupted"
+        return True
     except PermissionError:
-        return status
-    return status
+        return False
+    return False
