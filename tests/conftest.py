@@ -1,6 +1,10 @@
 """Shared fixtures: a fresh simulated station per test, nothing shared between tests."""
 
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -50,3 +54,30 @@ def commands(monkeypatch):
 
     monkeypatch.setattr(SimBench, "handle", counting)
     return sent
+
+
+@pytest.fixture
+def interrupted_recipe():
+    """Run ``bmrlab recipe PATH --out OUT`` as a user would, press Ctrl+C (SIGINT) once a
+    progress line on stderr satisfies ``when``, check it exits 1; returns the command, to
+    be run again with ``--resume``."""
+
+    def interrupt(path, out, when, settle_s: float = 0.0) -> list[str]:
+        command = [sys.executable, "-m", "bmrlab.cli", "recipe", str(path), "--out", str(out)]
+        process = subprocess.Popen(
+            command,
+            stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        for line in process.stderr:
+            if when(line):
+                break
+        time.sleep(settle_s)
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=300)
+        assert process.returncode == 1
+        return command
+
+    return interrupt

@@ -106,10 +106,29 @@ def test_stuck_at_compliance_gives_not_found():
     assert find_vset(v, np.full(v.size, 1e-6), compliance=None) is None
 
 
-def test_gradual_rise_falls_back_to_90_percent_of_compliance():
+def test_gradual_set_falls_back_to_90_percent_of_compliance():
     v = np.linspace(0.001, 0.2, 200)
-    i = 1e-6 * v / 0.1  # linear: less than a decade per step anywhere
-    assert find_vset(v, np.minimum(i, 1e-6), compliance=1e-6) == pytest.approx(0.09, abs=1e-3)
+    g = 1e-9 * 10 ** np.clip((v - 0.05) / 0.002 * 0.25, 0, 5)  # a quarter decade per step
+    i = np.minimum(g * v, 1e-6)
+    expected = v[np.flatnonzero(i >= 0.9e-6)[0]]
+    assert find_vset(v, i, compliance=1e-6) == pytest.approx(expected)
+
+
+def test_a_resistor_reaching_compliance_is_not_a_set():
+    """A shorted device (or any ohmic path) reaches the compliance at the conductance it
+    started with: no set, whether at the first step or further up."""
+    v = np.linspace(0.001, 0.2, 200)
+    for ohms in (1e3, 1e5):
+        assert find_vset(v, np.minimum(v / ohms, 1e-6), compliance=1e-6) is None
+
+
+def test_a_device_that_never_set_has_no_vset_from_the_noise_of_its_hrs():
+    """A cycle whose LRS read is barely above its HRS read has no window to halve: the
+    largest step of the noise is not a set."""
+    v, i, cycle, phase = cycles(10, v_set=10.0, g_off=1e-10, noise=0.3)  # never reached
+    f = analyze_iv(v, i, cycle, phase)
+    assert f["vset_mV"] is None
+    assert f["on_off_ratio"] is None
 
 
 def test_nan_and_too_few_points():
@@ -259,3 +278,13 @@ def test_a_fall_earlier_than_the_state_lasts_at_0_v_is_field_driven():
     assert f["vreset_mV"] == pytest.approx(46)
     assert f["stats"]["resets"]["field_driven"] == 4
     assert with_control({"v_reset": 0.046}, None)["vreset_mV"] == pytest.approx(46)
+
+
+def test_vset_needs_a_set_in_at_least_half_the_cycles():
+    parts = [loop(v_set=0.06)] + [loop(v_set=10.0) for _ in range(4)]  # sets once
+    v, i, phase = (np.concatenate([p[k] for p in parts]) for k in range(3))
+    cycle = np.concatenate([np.full(p[0].size, c + 1) for c, p in enumerate(parts)])
+    f = analyze_iv(v, i, cycle, phase)
+    assert f["vset_mV"] is None
+    assert f["stats"]["vset_mV"]["reason"] == "set in 1 of 5 cycles (fewer than half)"
+    assert f["stats"]["vset_mV"]["values"] == [pytest.approx(60)]

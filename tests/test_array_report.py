@@ -4,6 +4,8 @@ maps (their cells) and ``bmrlab wafer-report`` with its refusals."""
 
 import math
 import shutil
+import subprocess
+import sys
 
 import h5py
 import matplotlib.image
@@ -317,3 +319,11 @@ def test_the_yield_interval_is_the_wilson_score_interval():
     low, high = wilson(0, 10)
     assert low == pytest.approx(0, abs=1e-9) and high == pytest.approx(27.75, abs=0.01)
     assert all(math.isnan(v) for v in wilson(0, 0))
+
+
+def test_judging_a_screen_loads_no_plotting_library():
+    """A recipe's screen judges with the report's criteria; matplotlib loads only when a
+    map or the report is drawn."""
+    probe = "import sys, bmrlab.screen; print('matplotlib' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr

@@ -2,12 +2,8 @@
 resume."""
 
 import json
-import os
-import signal
 import subprocess
-import sys
 import threading
-import time
 
 import pytest
 import yaml
@@ -159,24 +155,14 @@ def test_a_stop_during_a_later_step_leaves_0V_and_keeps_the_data_then_resume(tmp
     assert list(table["step"]).count("A1/step0/run0") == 1  # not repeated
 
 
-def test_sigint_exits_1_and_resume_finishes_without_repeating(tmp_path):
+def test_sigint_exits_1_and_resume_finishes_without_repeating(tmp_path, interrupted_recipe):
     path = write(tmp_path, LONG_RECIPE)
     out = tmp_path / "r.h5"
-    command = [sys.executable, "-m", "bmrlab.cli", "recipe", str(path), "--out", str(out)]
-    process = subprocess.Popen(
-        command,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    for line in process.stderr:
-        if line.startswith("[2/3]") and "%" in line:
-            break
-    time.sleep(0.5)
-    process.send_signal(signal.SIGINT)
-    process.communicate(timeout=120)
-    assert process.returncode == 1
+
+    def in_second_run(progress: str) -> bool:
+        return progress.startswith("[2/3]") and "%" in progress
+
+    command = interrupted_recipe(path, out, in_second_run, settle_s=0.5)
     assert list(list_runs(out)["status"]) == ["finished", "aborted"]
     done = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

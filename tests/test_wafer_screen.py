@@ -10,16 +10,14 @@ in docs/performance.md)."""
 
 import json
 import math
-import os
-import signal
 import subprocess
-import sys
 
 import h5py
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from scipy import stats
 
 from bmrlab.characterize import ORDER
 from bmrlab.device_map import Every, WaferSelection, route_addresses
@@ -29,6 +27,7 @@ from bmrlab.instruments.sentio import SentioRemote
 from bmrlab.paths import CONFIG_DIR
 from bmrlab.recipe import Recipe, execute, finished_keys, load_recipe, plan
 from bmrlab.screen import stored_verdicts
+from bmrlab.sim.calibration import Protocols, sweep_vset
 from bmrlab.sim.sentio import SimSentioLink
 from bmrlab.sim.wafer import load_wafer
 from bmrlab.station import Station
@@ -213,12 +212,15 @@ def test_a_die_whose_devices_failed_the_screen_is_skipped(tmp_path):
     assert status["c1r0/step0/run0"][0] == "finished"
 
 
-def test_400_devices_unattended_sigint_resume_and_yield_as_the_wafer_file_implies(tmp_path):
+def test_400_devices_unattended_sigint_resume_and_yield_as_the_wafer_file_implies(
+    tmp_path, interrupted_recipe
+):
     """The quick screen of all 400 devices of the matrix wafer and a short I-V step on the
     passers, through the command line: SIGINT in the middle, --resume completes without
     repeating a device; the verdicts are those of the devices the file draws, the yield the
-    one its defect fractions imply, Vset and the HRS spread with the parameters the file
-    varies; the per-device table and the maps are written beside the file."""
+    one its defect fractions imply, the distributions of Vset and of the LRS those its
+    variability implies (the HRS, read near the noise, ranks with it); the per-device table
+    and the maps are written beside the file."""
     wafer = load_wafer("demo-10x10-matrix")  # 10 x 10 dies, a 707B selecting 4 devices at each
     recipe = {
         "sample": "w400",
@@ -230,20 +232,11 @@ def test_400_devices_unattended_sigint_resume_and_yield_as_the_wafer_file_implie
     path = tmp_path / "w400.yaml"
     path.write_text(yaml.safe_dump(recipe))
     out = tmp_path / "w400.h5"
-    command = [sys.executable, "-m", "bmrlab.cli", "recipe", str(path), "--out", str(out)]
-    process = subprocess.Popen(
-        command,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    for line in process.stderr:
-        if line.startswith("[") and int(line[1:].split("/")[0]) > 300:  # device ~150
-            break
-    process.send_signal(signal.SIGINT)
-    process.communicate(timeout=300)
-    assert process.returncode == 1
+
+    def past_device_150(progress: str) -> bool:  # "[301/...": about device 150
+        return progress.startswith("[") and int(progress[1:].split("/")[0]) > 300
+
+    command = interrupted_recipe(path, out, past_device_150)
     interrupted = list_runs(out)
     assert 100 < interrupted["step"].str.split("/").str[0].nunique() < 400
     done = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=1200)
@@ -289,18 +282,37 @@ def test_400_devices_unattended_sigint_resume_and_yield_as_the_wafer_file_implie
     n = len(addresses)
     failed = sum(v == "fail" for v, _ in verdict.values()) - len(too_high)
     assert abs(failed / n - expected) < 3 * math.sqrt(expected * (1 - expected) / n)
-    # the figures spread with the parameters the file varies: Vset with the device's set
-    # time constant tau0, the HRS current with its G_off (rank correlations over the good)
+    # each figure's distribution over the good devices is the one the file implies
     good = [d for d in kinds if kinds[d] == "good"]
     drawn = {d: wafer.params_of(DieAddress.parse(d)) for d in good}
+    # Vset: the file's spread of tau0 and the model's own draw of tau0 at each set event,
+    # replayed on the bare model for each device (ten draws each) against the measured
+    vsets = [figures[d]["vset_mV"] for d in good]
+    assert None not in vsets
+    expected_vsets = expected_vset_mV(wafer, [drawn[d] for d in good], draws=10)
+    assert stats.ks_2samp(vsets, expected_vsets).pvalue > 1e-3
+    standard_error = 1.25 * np.std(expected_vsets) / math.sqrt(len(vsets))  # of a median
+    assert abs(np.median(vsets) - np.median(expected_vsets)) < 3 * standard_error + 0.5  # step
+    # the LRS read: the spread of G_on (sigma of its log) within its sampling error
+    lrs = np.log([figures[d]["stats"]["lrs_A"]["median"] for d in good])
+    sigma = wafer.spec.variability["G_on"]
+    assert abs(np.std(lrs, ddof=1) - sigma) < 3 * sigma / math.sqrt(2 * (len(lrs) - 1))
+    # the HRS read sits near the 2450's noise at 20 mV (sub-pA): it still ranks with G_off
+    pairs = [(figures[d]["stats"]["hrs_A"]["median"], drawn[d].G_off) for d in good]
+    assert stats.spearmanr(pairs).statistic > 0.5
 
-    def rank_correlation(figure, parameter):
-        pairs = [(f, getattr(drawn[d], parameter)) for d in good if (f := figure(d)) is not None]
-        ranks = np.argsort(np.argsort(np.array(pairs), axis=0), axis=0)
-        return np.corrcoef(ranks.T)[0, 1]
 
-    assert rank_correlation(lambda d: figures[d]["vset_mV"], "tau0") > 0.5
-    assert rank_correlation(lambda d: figures[d]["stats"]["hrs_A"]["median"], "G_off") > 0.5
+def expected_vset_mV(wafer, devices: list, draws: int) -> np.ndarray:
+    """The one-cycle Vset of each device as the bare model gives it, with the per-event
+    draw of tau0 the simulator makes (``draws`` of each device)."""
+    cycle = Protocols(wafer.nominal.conditions()).iv
+    rng = np.random.default_rng(1)
+    values = [
+        sweep_vset(p.model_copy(update={"tau0": p.tau0 * math.exp(p.sigma_tau0 * z)}), cycle)
+        for p in devices
+        for z in rng.standard_normal(draws)
+    ]
+    return 1e3 * np.array(values, dtype=float)
 
 
 def test_the_shipped_wafer_screen_recipe_plans_every_device_of_the_demo_wafer():

@@ -26,7 +26,7 @@ from enum import Enum, IntEnum
 
 import numpy as np
 
-from .summary import spread
+from .summary import no_median, spread
 
 
 class IvPhase(IntEnum):
@@ -40,6 +40,7 @@ class IvPhase(IntEnum):
 
 
 MIN_DECADES = 1.0  # a set must raise the current by more than this
+NARROWEST_WINDOW = MIN_DECADES / 2  # an LRS read within 10^0.5 of the HRS read: no window
 RESET_FACTOR = 10.0  # the end of the LRS lowers the conductance by more than this
 NEIGHBOURS = 3  # points on each side used to judge a jump
 
@@ -80,21 +81,25 @@ def _log_magnitude(i: np.ndarray) -> np.ndarray:
 def find_vset(
     v: np.ndarray, i: np.ndarray, compliance: float | None, min_decades: float = MIN_DECADES
 ) -> float | None:
-    """Set voltage on an up branch (arrays in sweep order), or None if it never switched."""
+    """Set voltage on an up branch (arrays in sweep order, V > 0), or None if it never
+    switched. Judged on the conductance |I|/V: a set raises it, while the current of an
+    unchanged device rises with V by itself (fourfold from 1 to 4 mV)."""
     if v.size < 2 or not np.any(np.isfinite(i)):
         return None
-    log_i = _log_magnitude(i)
-    jumps = np.diff(log_i)
+    log_g = _log_magnitude(i / v)
+    jumps = np.diff(log_g)
     if np.any(np.isfinite(jumps)):
         k = int(np.nanargmax(jumps))
-        before = np.nanmedian(log_i[max(0, k - NEIGHBOURS + 1) : k + 1])
-        after = np.nanmedian(log_i[k + 1 : k + 1 + NEIGHBOURS])
+        before = np.nanmedian(log_g[max(0, k - NEIGHBOURS + 1) : k + 1])
+        after = np.nanmedian(log_g[k + 1 : k + 1 + NEIGHBOURS])
         if after - before > min_decades:
             return float(v[k + 1])
-    if compliance:
+    if compliance:  # a set spread over steps: where it reaches the compliance, if it rose
         high = np.flatnonzero(np.abs(i) >= 0.9 * compliance)
-        if high.size:
-            return float(v[high[0]])
+        start = log_g[:NEIGHBOURS]
+        if high.size and high[0] > 0 and np.any(np.isfinite(start)):
+            if log_g[high[0]] - np.nanmedian(start) > min_decades:  # not a resistor's
+                return float(v[high[0]])
     return None
 
 
@@ -209,8 +214,10 @@ def analyze_cycle(v_src, i, phase, *, compliance, v_read, step) -> dict:
     reads = np.abs(i[phase == IvPhase.READ])
     hrs = float(np.median(reads)) if reads.size else None
     lrs = current_near(v[b.down], i_sweep[b.down], v_read, 2.5 * step)
-    window = math.log10(lrs / hrs) if hrs and lrs and lrs > hrs else 2 * MIN_DECADES
-    decades = min(MIN_DECADES, window / 2)  # a narrow window asks for half of it
+    window = math.log10(lrs / hrs) if hrs and lrs and lrs > hrs else 0.0
+    # a narrow window asks for half of it; none (the LRS read within 10^0.5 of the HRS, as
+    # on a device that never set) asks for the full decade, not for half of the noise
+    decades = min(MIN_DECADES, window / 2) if window > NARROWEST_WINDOW else MIN_DECADES
     vset = find_vset(v[b.up], i_sweep[b.up], compliance, decades)
     after_peak = np.concatenate([b.down, b.negative])
     fall = find_fall(v[after_peak], i_sweep[after_peak], 10**decades)
@@ -272,6 +279,16 @@ def vreset_reason(cycles: list[dict], counts: dict, bipolar: bool) -> str | None
     return f"{NO_FIELD_DRIVEN} in most of the {set_cycles} cycles that set: " + ", ".join(parts)
 
 
+def vset_spread(vsets: list[float | None]) -> dict:
+    """Vset over the cycles, given only when at least half of them set, as Vreset: a device
+    that set in one cycle of twenty (or whose noise once looked like a set) has no Vset, and
+    the reason says in how many it set."""
+    found = [v * 1e3 for v in vsets if v is not None]
+    if found and 2 * len(found) < len(vsets):
+        return no_median(f"set in {len(found)} of {len(vsets)} cycles (fewer than half)", found)
+    return spread(found)
+
+
 def summarize_iv(
     cycles: list[dict], *, bipolar: bool, current_floor: float = 0.0, step_s: float = 0.0
 ) -> dict:
@@ -293,7 +310,7 @@ def summarize_iv(
     counts = reset_counts(cycles)
     reason = vreset_reason(cycles, counts, bipolar)
     stats: dict = {
-        "vset_mV": spread([c["vset_V"] for c in cycles], 1e3),
+        "vset_mV": vset_spread([c["vset_V"] for c in cycles]),
         "vreset_mV": spread(
             [] if reason else [c["vreset_V"] for c in cycles],
             1e3,

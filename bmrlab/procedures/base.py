@@ -177,6 +177,31 @@ def set_pulse_parameters(
     )
 
 
+def precision_parameters(repeats: str, figure: str) -> tuple[Count, Quantity]:
+    """``max_<repeats>`` and ``precision``: repeat the pulses or traces beyond the first
+    ones, up to ``max_<repeats>``, until the median figure's 95 % interval is within
+    +-``precision`` of it (characterize asks for 10 %; 0 = no more than asked)."""
+    return (
+        Count(
+            f"max_{repeats}",
+            minimum=1,
+            maximum=10_000,
+            default=60,
+            description=f"more {repeats}, up to this many, until the 95 % interval of the "
+            f"{figure} is within +-precision of it",
+        ),
+        Quantity(
+            "precision",
+            units="",
+            minimum=0.0,
+            maximum=1.0,
+            default=0.0,
+            description=f"relative half-width of the 95 % interval of the {figure} that ends "
+            f"the {repeats}; 0 = exactly the {repeats} asked for",
+        ),
+    )
+
+
 def compliance_parameter() -> Quantity:
     """The current limit every protocol sets (default: the standard 1 uA)."""
     return Quantity(

@@ -35,6 +35,7 @@ from .base import (
     compliance_parameter,
     nplc_parameter,
     phase_legend,
+    precision_parameters,
 )
 from .context import RunContext
 from .hrs_recovery import back_to_hrs, hrs_read, max_rest_parameter, read_floor, rest_parameter
@@ -173,23 +174,7 @@ class PulseDelay(BmrProcedure[PulseDelayResult]):
     pulses = Count(
         "pulses", minimum=1, maximum=10_000, default=20, description="steps per amplitude"
     )
-    max_pulses = Count(
-        "max_pulses",
-        minimum=1,
-        maximum=10_000,
-        default=60,
-        description="at the delay_at amplitude, more steps up to this many until its median's "
-        "95 % interval is within +-precision of it",
-    )
-    precision = Quantity(
-        "precision",
-        units="",
-        minimum=0.0,
-        maximum=1.0,
-        default=0.0,
-        description="relative half-width of the delay's 95 % interval that ends the steps "
-        "at delay_at; 0 = exactly ``pulses``",
-    )
+    max_pulses, precision = precision_parameters("pulses", "median delay at delay_at")
     timeout = Quantity(
         "timeout",
         units="s",

@@ -52,6 +52,7 @@ from .base import (
     compliance_parameter,
     nplc_parameter,
     phase_legend,
+    precision_parameters,
     v_read_parameter,
 )
 from .context import RunContext
@@ -224,23 +225,7 @@ class Retention(BmrProcedure[RetentionResult]):
         default=20,
         description="pulses, each followed by its reads (volatile; at least these)",
     )
-    max_traces = Count(
-        "max_traces",
-        minimum=1,
-        maximum=10_000,
-        default=60,
-        description="more traces, up to this many, until the retention's 95 % interval is "
-        "within +-precision of it (volatile)",
-    )
-    precision = Quantity(
-        "precision",
-        units="",
-        minimum=0.0,
-        maximum=1.0,
-        default=0.0,
-        description="relative half-width of the retention's 95 % interval that ends the "
-        "traces after the first ``traces``; 0 = exactly ``traces``",
-    )
+    max_traces, precision = precision_parameters("traces", "median retention")
     v_read = v_read_parameter("read voltage")
     read_time = Quantity(
         "read_time",
