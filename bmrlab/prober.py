@@ -152,7 +152,10 @@ class SentioProber(Prober):
         self.remote.move_contact()
 
     def separate(self) -> None:
+        """Probes lifted: no device is under test until the next move lands them again
+        (``Station.reach`` to this same die steps to it and makes contact)."""
         self.remote.move_separation()
+        self.current = ""
 
     def identity(self) -> str:
         _ = self.remote  # SENTIO's version is read when it is first reached

@@ -340,3 +340,13 @@ def test_subsites_step_within_a_die_and_reach_each_site_s_device(tmp_path):
         assert loaded.sim.devices["dut"].p == sim.wafer.params_of(DieAddress(1, 0, 1))
         assert SentioProber(lambda: SentioRemote(SimSentioLink(sim))).next_device("c0r0s1")
         assert loaded.sim.devices["dut"].p == sim.wafer.params_of(DieAddress(0, 0, 1))
+
+
+def test_reaching_the_die_the_probes_were_lifted_off_lands_them_again(station):
+    """After the probes are separated, reaching the same die is a move, not a no-op: the
+    station lands them and the device is under test again."""
+    assert station.reach("c2r1") == "c2r1" and station.sentio_sim.at_contact
+    station.prober.separate()
+    assert not station.sentio_sim.at_contact and station.prober.current == ""
+    assert station.reach("c2r1") == "c2r1"
+    assert station.sentio_sim.at_contact and station.prober.current == "c2r1"
