@@ -28,8 +28,9 @@ PLAIN_LABELS = (1e-3, 1e4)  # log-axis tick values written as plain numbers (20,
 
 
 class PlainLogLabels(ticker.Formatter):
-    """Tick labels of a log axis as plain numbers (``20``, ``0.5``) between ``PLAIN_LABELS``,
-    ``10^-9`` style outside; which ticks get a label is matplotlib's choice (``inner``)."""
+    """Tick labels of a log axis as plain numbers (``20``, ``0.5``) when the axis's whole
+    view lies between ``PLAIN_LABELS``, else all in ``10^-9`` style: one axis never mixes
+    ``1`` with ``10^1``. Which ticks get a label is matplotlib's choice (``inner``)."""
 
     def __init__(self, inner: ticker.Formatter):
         self.inner = inner
@@ -43,7 +44,8 @@ class PlainLogLabels(ticker.Formatter):
 
     def __call__(self, x, pos=None) -> str:
         text = self.inner(x, pos)
-        if text and PLAIN_LABELS[0] <= abs(x) < PLAIN_LABELS[1]:
+        low, high = sorted(abs(v) for v in self.axis.get_view_interval())
+        if text and PLAIN_LABELS[0] <= low and high < PLAIN_LABELS[1]:
             return f"{x:g}"
         return text
 

@@ -186,6 +186,21 @@ def test_log_tick_labels_are_plain_numbers():
     assert not any("times" in label or "^" in label for label in labels)
 
 
+def test_a_log_axis_beyond_the_plain_range_labels_every_tick_alike():
+    """Decades 0.1 to 10^6 (endurance cycles): all powers of ten, no 1, 10 beside 10^5."""
+    import matplotlib.pyplot as plt
+
+    from bmrlab.plotting import plain_log_labels
+
+    fig, ax = plt.subplots()
+    ax.loglog([0.1, 1e6], [1e-12, 1e-6])
+    plain_log_labels(fig)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    plt.close(fig)
+    assert len(labels) > 3 and all("10^" in label for label in labels), labels
+
+
 def test_paired_pulse_from_the_generator_into_an_smu_trace(tmp_path):
     from bmrlab.paths import CONFIG_DIR
     from bmrlab.station import Station
