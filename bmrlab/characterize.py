@@ -6,7 +6,7 @@ experimenter would: the delay amplitudes bracket the measured Vset, the enduranc
 is an amplitude whose measured delays fit well inside it, the relaxation between endurance
 cycles outlasts the measured retention, and the endurance run goes on to twice the published
 endurance (where the device file gives one), so that a device that lasts as long as written
-is told from one that lasts longer. The delay and the retention are measured until their
+is told from one that lasts longer. Vset, the delay and the retention are measured until their
 95 % intervals are within 10 % (``PRECISION``). Test conditions (volatile or not, the delay and
 retention pulse) come from the device file (``--device-file`` on any station, ``--device`` on
 the simulator), else the standard ones. The figures come only from the measured arrays; the
@@ -38,7 +38,7 @@ DELAY_MULTIPLES = (1.5, 2.0, 2.5, 3.0, 4.0)  # delay amplitudes, in measured Vse
 SET_PULSE_DELAYS = 3.0  # the endurance set pulse lasts this many p95 delays at least
 RELAX_RETENTIONS = 5.0  # endurance relaxation, in measured retentions
 ENDURANCE_REACH = 2.0  # the endurance run's cycle limit, in published endurances
-MOST_STIMULI = 60  # the delay's steps and the retention's traces measured for PRECISION ...
+MOST_STIMULI = 60  # the I-V cycles, delay steps and retention traces measured for PRECISION ...
 WEAR_SHARE = 0.5  # ... and at most this share of the published endurance (each one sets)
 RETENTION_VSETS = 1.5  # a retention pulse that sets the device: this many measured Vsets ...
 RETENTION_DELAYS = 1.5  # ... lasting this many p95 delays at that amplitude
@@ -259,6 +259,8 @@ def adapt(protocol: str, measured: Measured, conditions: dict, limit: float) -> 
     vset = iv.vset_mV if isinstance(iv, IvSweepResult) else None
     delay = measured.get("pulse-delay")
     delay = delay if isinstance(delay, PulseDelayResult) else None
+    if protocol == "iv-sweep":
+        return {"precision": PRECISION, "max_cycles": stimuli_budget(conditions)}, ""
     if protocol == "pulse-delay":
         at = conditions.get("delay_at_mV", 100.0) * 1e-3
         also = [table1_retention_pulse(conditions)[0]]
@@ -286,7 +288,7 @@ def adapt(protocol: str, measured: Measured, conditions: dict, limit: float) -> 
 
 
 def stimuli_budget(conditions: dict) -> int:
-    """The most steps (or traces) a figure is measured with for its precision: each one sets
+    """The most cycles, steps or traces a figure is measured with for its precision: each sets
     the device, so a device published to last N cycles gets at most ``WEAR_SHARE`` N of them
     (ag-cspbi3-ag, 46 cycles: 60 delay steps wore it out and the later ones set late)."""
     endurance = conditions.get("endurance_cycles")

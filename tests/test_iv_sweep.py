@@ -31,6 +31,24 @@ def test_volatile_protein_nanowire_device_gives_its_set_voltage(station, tmp_pat
     assert power["ci_low"] <= result.figures["lrs_power_nW"] <= power["ci_high"]
 
 
+def test_with_a_precision_cycles_follow_until_the_vset_is_known_that_well(tmp_path):
+    """ag-pnw-pd's Vset moves about 20 mV a cycle: 5 cycles leave its median uncertain by
+    more than 10 %, so more follow, one at a time, until its 95 % interval is within 10 % or
+    the limit; without a precision, exactly the cycles asked for."""
+    from bmrlab.station import Station
+
+    with Station.load(device="ag-pnw-pd") as station:
+        fixed = run_iv(station, tmp_path / "a", cycles=5)
+        more = run_iv(station, tmp_path / "b", cycles=5, precision=0.1, max_cycles=40)
+    assert fixed.figures["stats"]["vset_mV"]["n"] == fixed.figures["stats"]["cycles"] == 5
+    vset = more.figures["stats"]["vset_mV"]
+    assert 5 < vset["n"] == more.figures["stats"]["cycles"] <= 40
+    half = max(vset["ci_high"] - vset["median"], vset["median"] - vset["ci_low"])
+    assert half <= 0.1 * vset["median"] or vset["n"] == 40
+    cycles = load_run(more.path, more.run).data["cycle"]
+    assert sorted(set(cycles)) == list(range(1, vset["n"] + 1))  # numbered on, no gap
+
+
 def test_nonvolatile_device_is_cycled_bipolar_and_gives_set_reset_and_on_off(
     bioi_station, tmp_path
 ):

@@ -6,13 +6,17 @@ volatile device relaxes), one read at ``v_read`` (the HRS current, from the rela
 then the staircase. A bipolar sweep ends with one control cycle (cycle 0): the same positive
 branch, then 0 V for as long as the negative branch lasts, with a few reads at ``v_read``: a
 state that the negative branch removed but that also vanishes at 0 V was not reset by it.
-The ``phase`` column tells them apart.
+The ``phase`` column tells them apart. With a ``precision`` (characterize asks for 10 %),
+more cycles follow, one at a time up to ``max_cycles``, until the median Vset's 95 %
+interval is within +-``precision`` of it (or fewer than half the cycles set: more do not
+give a Vset); the control cycle comes last.
 """
 
 import numpy as np
 
 from .. import standard
-from ..analysis.iv import IvPhase, analyze_cycle, summarize_iv
+from ..analysis.iv import IvPhase, analyze_cycle, summarize_iv, vset_spread
+from ..analysis.uncertainty import known_within
 from ..errors import BadInput
 from ..results import ProtocolResult, ResultModel, Spread, figure, flag
 from ..storage.stored_run import StoredRun
@@ -24,6 +28,7 @@ from .base import (
     compliance_parameter,
     nplc_parameter,
     phase_legend,
+    precision_parameters,
     v_read_parameter,
 )
 from .context import RunContext
@@ -130,6 +135,45 @@ class IvSweepResult(ProtocolResult):
     stats: IvStats
 
 
+class VsetWatch:
+    """Each finished cycle's Vset as its rows arrive, one cycle held at a time: what the
+    precision rule asks of the cycles so far."""
+
+    def __init__(self, sweep: "IvSweep"):
+        self.sweep = sweep
+        self.vsets: list[float | None] = []
+        self._cycle = -1
+        self._rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def add(self, cycle: np.ndarray, v_src: np.ndarray, i: np.ndarray, phase: np.ndarray):
+        for number in np.unique(cycle):  # chunks run in cycle order
+            if number != self._cycle:
+                self._finish()
+                self._cycle = number
+            here = cycle == number
+            self._rows.append((v_src[here], i[here], phase[here]))
+
+    def _finish(self) -> None:
+        if self._rows:
+            v_src, i, phase = (np.concatenate(column) for column in zip(*self._rows, strict=True))
+            sweep = self.sweep
+            found = analyze_cycle(
+                v_src, i, phase, compliance=sweep.compliance, v_read=sweep.v_read, step=sweep.step
+            )
+            self.vsets.append(found["vset_V"])
+        self._rows = []
+
+    def known(self, precision: float) -> bool:
+        """Whether the cycles so far give the Vset to within ``precision``, or cannot
+        (fewer than half of them set)."""
+        self._finish()  # a sweep has ended: its last cycle is complete
+        self._cycle = -1
+        vset = vset_spread(self.vsets)
+        if vset["median"] is None:
+            return True
+        return known_within(vset["median"], vset["ci_low"], vset["ci_high"], precision)
+
+
 class IvSweep(BmrProcedure[IvSweepResult]):
     name = "iv-sweep"
     rank = 1
@@ -200,6 +244,7 @@ class IvSweep(BmrProcedure[IvSweepResult]):
         default=standard.IV_CYCLES,
         description="number of loops",
     )
+    max_cycles, precision = precision_parameters("cycles", "median Vset")
     v_read = v_read_parameter("voltage at which On/Off is evaluated")
     rest = Quantity(
         "rest",
@@ -226,8 +271,12 @@ class IvSweep(BmrProcedure[IvSweepResult]):
             self.v_max, self.v_neg, self.step, self.v_read, int(round(self.rest / self.dwell))
         )
 
+    def most_cycles(self) -> int:
+        """The cycles the run may take: ``cycles``, or up to ``max_cycles`` for its precision."""
+        return max(self.cycles, self.max_cycles) if self.precision else self.cycles
+
     def estimated_duration(self) -> float:
-        return self.cycles * len(self.cycle()[0]) * self.dwell
+        return self.most_cycles() * len(self.cycle()[0]) * self.dwell
 
     def check(self, station) -> None:
         guard = station.guard
@@ -254,11 +303,13 @@ class IvSweep(BmrProcedure[IvSweepResult]):
     def execute(self, ctx: RunContext):
         levels, phases = self.cycle()
         control = self.control() if self.v_neg > 0 else None  # a bipolar sweep has one
-        total = len(levels) * self.cycles + (len(control[0]) if control is not None else 0)
+        total = len(levels) * self.most_cycles() + (len(control[0]) if control else 0)
+        watch = VsetWatch(self) if self.precision else None
 
         def emitter(levels, phases, first_cycle, done):
             def on_chunk(readings):
                 within = readings.index % len(levels)
+                cycle = (readings.index // len(levels) + first_cycle).astype(np.int32)
                 ctx.emit(
                     "batch",
                     {
@@ -266,23 +317,35 @@ class IvSweep(BmrProcedure[IvSweepResult]):
                         "v_V": readings.v,
                         "v_src_V": levels[within],
                         "i_A": readings.i,
-                        "cycle": (readings.index // len(levels) + first_cycle).astype(np.int32),
+                        "cycle": cycle,
                         "phase": phases[within],
                         "limit_hit": readings.limit.astype(np.int8),
                     },
                 )
+                if watch is not None:
+                    watch.add(cycle, levels[within], readings.i, phases[within])
                 ctx.emit("progress", 100.0 * (done + readings.index[-1] + 1) / total)
 
             return on_chunk
 
         ctx.smu.sweep(levels, self.dwell, self.cycles, emitter(levels, phases, 1, 0), ctx.wait)
+        done = self.cycles
+        while watch is not None and done < self.max_cycles and not watch.known(self.precision):
+            ctx.smu.sweep(
+                levels,
+                self.dwell,
+                1,
+                emitter(levels, phases, done + 1, done * len(levels)),
+                ctx.wait,
+            )
+            done += 1
         if control is not None:
             sourced, phases_of_control = control
             ctx.smu.sweep(
                 sourced,
                 self.dwell,
                 1,
-                emitter(sourced, phases_of_control, CONTROL_CYCLE, len(levels) * self.cycles),
+                emitter(sourced, phases_of_control, CONTROL_CYCLE, len(levels) * done),
                 ctx.wait,
             )
 

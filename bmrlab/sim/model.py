@@ -14,10 +14,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.optimize import brentq
 
-# A positive drive from rest is a new set attempt (a new draw of tau0) when the gap is open
-# below this closure, or when the device has set since the last draw: each set event draws
-# its own nucleation time, even where a slowly relaxing gap is still partly closed when the
-# next stimulus comes (else every later pulse would repeat one draw).
+# A positive drive from rest is a new set attempt (a new draw of tau0) when the rest since the
+# last positive drive lasted long enough for a closed gap to relax below this closure
+# (tau_x ln 20), or when the device has set since the last draw: each set event draws its own
+# nucleation time, even where a slowly relaxing gap is still partly closed when the next
+# stimulus comes (else every later pulse would repeat one draw). The rest, not the gap's
+# closure, decides: a closure depends on the draw itself, and a draw that closed the gap
+# during a 20 mV read (a fast one) would be kept for the sweep that follows while a slow one
+# was drawn again, biasing the sets toward fast draws (ag-pnw-pd read its Vset 10 % low).
 FRESH_ATTEMPT_X = 0.05
 # Largest argument of the sinh rate laws. At V = 200 V0 a switch takes ~2 tau0 e^-200, far
 # below anything an instrument resolves, while sinh overflows a float beyond ~710: a drive of
@@ -96,6 +100,7 @@ class BmrDevice(WatchedPart):
         self.bridged = False
         self.c = 1.0  # ion supply (depression); stays 1 without tau_c
         self.v_last = 0.0
+        self.positive_ended = -math.inf  # when the last positive drive ended
         self.sets = 0
         self.set_since_draw = False
         self.watchdog = Watchdog()
@@ -151,10 +156,11 @@ class BmrDevice(WatchedPart):
         """Evolve exactly from ``self.t`` to ``t_end`` under a constant drive ``v``."""
         if t_end <= self.t:
             return
-        fresh = self.x < FRESH_ATTEMPT_X or self.set_since_draw
-        if not self.bridged and v > 0 >= self.v_last and fresh:
+        if v > 0 >= self.v_last and not self.bridged and (self._rested() or self.set_since_draw):
             self.tau0 = self._draw(self.p.tau0, self.p.sigma_tau0)  # a new set attempt
             self.set_since_draw = False
+        elif v <= 0 < self.v_last:
+            self.positive_ended = self.t
         self.v_last = v
         v_seen = v
         if self.bridged and abs(self.g_on() * v) > i_limit:
@@ -167,6 +173,11 @@ class BmrDevice(WatchedPart):
             guard += 1
             if guard > 10_000:  # a drive that balances two events: hold the state
                 self.t = t_end
+
+    def _rested(self) -> bool:
+        """Whether the rest since the last positive drive relaxes any closure below
+        ``FRESH_ATTEMPT_X`` (whatever this draw closed)."""
+        return self.t - self.positive_ended >= self.p.tau_x * math.log(1.0 / FRESH_ATTEMPT_X)
 
     def _supply(self, v: float) -> tuple[float, float]:
         """Ion supply c: steady value and rate under drive ``v`` (no depression: 1, 0)."""
