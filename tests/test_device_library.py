@@ -115,7 +115,7 @@ def test_figures_rewritten_in_a_pinned_device_file_change_nothing_measured(tmp_p
     pinned = load_device("ag-pnw-pt")
     model = pinned.params.model_dump()
     quick = {
-        "iv-sweep": {"cycles": 5},
+        "iv-sweep": {"cycles": 5, "precision": 0},
         "pulse-delay": {"pulses": 5, "precision": 0},
         "retention": {"traces": 5, "precision": 0},
         "endurance": {"max_cycles": 200},
