@@ -146,7 +146,6 @@ class ParameterForm(QWidget):
         while self.grid.count():
             widget = self.grid.takeAt(0).widget()
             if widget is not None:
-                widget.hide()  # not drawn over the new rows until Qt deletes it
                 widget.deleteLater()
         cls = PROTOCOLS[self.current]
         self.description.setText(f"{cls.title}: {cls.description}")

@@ -2,10 +2,8 @@
 device a cell at its place on the wafer, drawn as the report's PNG maps are
 (``bmrlab.array_report.maps``). Clicking a device says whether it passes the yield criteria
 and asks the window to open its runs (``device_chosen``). The map is read again when it is
-shown after runs were added, in a background thread: a wafer's file holds thousands of runs
-(about 3 ms each to read), and the window must not freeze meanwhile."""
+shown after runs were added."""
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -24,7 +22,6 @@ YIELD = "yield"
 
 class WaferMapView(QWidget):
     device_chosen = pyqtSignal(str, str)  # sample, device id
-    _table_read = pyqtSignal(int, object, str)  # read number, judged table or None, problem
 
     def __init__(self, out: Path):
         super().__init__()
@@ -34,9 +31,6 @@ class WaferMapView(QWidget):
         self.devices: dict[DieAddress, str] = {}  # the id of the device in each cell
         self.stale = True  # runs were added since the map was read
         self.problem = ""  # why the file could not be read
-        self.reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wafer-map")
-        self.reads = 0  # the number of the latest read asked for: older ones are dropped
-        self._table_read.connect(self._show_table)
         self.sample_box = QComboBox()
         self.figure_box = QComboBox()
         self.sample_box.currentTextChanged.connect(lambda _: self._read())
@@ -83,31 +77,13 @@ class WaferMapView(QWidget):
         self._read()
 
     def _read(self) -> None:
-        """Read the chosen sample's table in the background; :meth:`_show_table` shows it."""
         sample = self.sample_box.currentText()
-        self.reads += 1
-        if not sample:
-            self._show_table(self.reads, None, "")
-            return
-        self.note.setText(f"reading the runs of {sample} ...")
-        self.reading.submit(self._read_table, self.reads, sample)
-
-    def stop_reading(self) -> None:
-        """The window closes: drop the reads not started, wait for the one under way."""
-        self.reading.shutdown(wait=True, cancel_futures=True)
-
-    def _read_table(self, number: int, sample: str) -> None:
-        """In the reading thread: the judged table, or why the file could not be read."""
-        try:
-            table, problem = judge(device_table(self.out, sample)), ""
-        except BadInput as error:  # the file is being written by a run, or damaged
-            table, problem = None, str(error)
-        self._table_read.emit(number, table, problem)  # queued to the window's thread
-
-    def _show_table(self, number: int, table, problem: str) -> None:
-        if number != self.reads:  # the sample was changed, or runs added, since
-            return
-        self.table, self.layout_of_map, self.devices, self.problem = table, None, {}, problem
+        self.table, self.layout_of_map, self.devices, self.problem = None, None, {}, ""
+        if sample:
+            try:
+                self.table = judge(device_table(self.out, sample))
+            except BadInput as error:  # the file is being written by a run, or damaged
+                self.problem = str(error)
         if self.table is not None:
             self.layout_of_map = MapLayout.of(self.table)
             placed = self.table.dropna(subset=list(POSITION))

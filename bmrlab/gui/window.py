@@ -461,5 +461,4 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.timer.stop()
-        self.wafer_map.stop_reading()
         super().closeEvent(event)
