@@ -178,8 +178,8 @@ def set_pulse_parameters(
 
 
 def precision_parameters(repeats: str, figure: str) -> tuple[Count, Quantity]:
-    """``max_<repeats>`` and ``precision``: repeat the pulses or traces beyond the first
-    ones, up to ``max_<repeats>``, until the median figure's 95 % interval is within
+    """``max_<repeats>`` and ``precision``: repeat the cycles, pulses or traces beyond the
+    first ones, up to ``max_<repeats>``, until the median figure's 95 % interval is within
     +-``precision`` of it (characterize asks for 10 %; 0 = no more than asked)."""
     return (
         Count(

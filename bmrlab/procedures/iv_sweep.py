@@ -156,11 +156,7 @@ class VsetWatch:
     def _finish(self) -> None:
         if self._rows:
             v_src, i, phase = (np.concatenate(column) for column in zip(*self._rows, strict=True))
-            sweep = self.sweep
-            found = analyze_cycle(
-                v_src, i, phase, compliance=sweep.compliance, v_read=sweep.v_read, step=sweep.step
-            )
-            self.vsets.append(found["vset_V"])
+            self.vsets.append(self.sweep.cycle_figures(v_src, i, phase)["vset_V"])
         self._rows = []
 
     def known(self, precision: float) -> bool:
@@ -349,20 +345,17 @@ class IvSweep(BmrProcedure[IvSweepResult]):
                 ctx.wait,
             )
 
+    def cycle_figures(self, v_src: np.ndarray, i: np.ndarray, phase: np.ndarray) -> dict:
+        """One cycle's figures under this sweep's compliance, read voltage and step."""
+        return analyze_cycle(
+            v_src, i, phase, compliance=self.compliance, v_read=self.v_read, step=self.step
+        )
+
     def analyze(self, stored: StoredRun) -> IvSweepResult:
         """Cycle by cycle from the file (one cycle in memory), then the spreads."""
         cycles, bipolar = [], False
         for _, cycle in stored.groups("cycle", ["v_src_V", "i_A", "phase"]):
-            cycles.append(
-                analyze_cycle(
-                    cycle["v_src_V"],
-                    cycle["i_A"],
-                    cycle["phase"],
-                    compliance=self.compliance,
-                    v_read=self.v_read,
-                    step=self.step,
-                )
-            )
+            cycles.append(self.cycle_figures(cycle["v_src_V"], cycle["i_A"], cycle["phase"]))
             bipolar |= bool(np.any(cycle["v_src_V"][cycle["phase"] == IvPhase.SWEEP] < 0))
         floor = FLOOR_RESOLUTIONS * stored.smu_settings["current_resolution_A"]
         return IvSweepResult.model_validate(
