@@ -12,11 +12,14 @@ and by the seed-stability benchmark. The ranges are those of issue 15:
   censored retention) after a pulse at the delay amplitude lasting 1.5 x the delay.
 
 Ratios and times are sampled on a log scale, voltages on a linear one; every figure is
-rounded to three significant digits, as a paper prints it.
+rounded to three significant digits, as a paper prints it. The sweep rate of the Vset is not
+sampled: a set is built at the standard 0.5 V/s, or, where its refusal names a slower rate,
+at that rate stated as the Vset's test condition (:func:`at_named_sweep_rate`).
 """
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +101,22 @@ def figure_sets(n: int, volatile: bool, seed: int = 15) -> list[dict]:
 def write_device_file(spec: dict, path: Path) -> Path:
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path
+
+
+# how a calibration refusal names the slower I-V sweep at which the same figures are built
+# (bmrlab/sim/calibration.py, _slower_sweep)
+CONSISTENT_RATE = re.compile(r"consistent at a sweep rate of at most ([0-9.eE+-]+) V/s")
+
+
+def at_named_sweep_rate(spec: dict, refusal: str) -> dict | None:
+    """``spec`` with the sweep rate its refusal names stated as the Vset's test condition,
+    as the refusal tells a user to do (a Vset is a figure of the sweep rate it was
+    measured at, and the hypercube leaves the rate unwritten); None if it names none."""
+    found = CONSISTENT_RATE.search(refusal)
+    if found is None:
+        return None
+    conditions = {**spec["conditions"], "sweep_rate": float(found.group(1))}
+    return {**spec, "conditions": conditions}
 
 
 # the flag that makes a measured figure a lower bound: censored (the run ended before the

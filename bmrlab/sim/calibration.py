@@ -19,6 +19,7 @@ every module the result depends on (the model, the replayed schemes, this solver
 editing any of them recalibrates on the next load.
 """
 
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -43,7 +44,7 @@ from ..procedures.base import BmrProcedure
 from ..procedures.iv_sweep import IvSweep
 from ..procedures.pulse_delay import PulseDelay
 from ..procedures.retention import WINDOW_RETENTIONS, Retention, adapted_reads, trace_levels
-from .model import FRESH_ATTEMPT_X, BmrDevice, ModelParams
+from .model import BmrDevice, ModelParams, fresh_attempt_rest
 
 DEFAULTS = {"G_on": 1e-5}
 DEFAULT_A = 5.0  # HRS conductance rise with the gap's closure, G_off (1 + a x)
@@ -350,6 +351,10 @@ def model_figures(params: ModelParams, volatile: bool, conditions: dict) -> dict
 _NOT_YET = {"G_off": 1e-10, "k_d0": 0.1, "w_max": 1e-2}  # while earlier figures are solved
 FIGURE_MISS = 0.01  # relative miss at which a solved figure counts as met
 RETENTION_MISS = 0.05  # ... the retention, whose reads make it a step function of k_d0
+# a retention the protocol's whole scheme replays further than this from the written one is
+# refused: the station's traces spread around it, and the figure's tolerance is 25 % (half a
+# read period of the fastest reads is 16 % of the shortest retention of the figure space)
+RETENTION_REFUSAL = 0.2
 DEFAULT_PULL = 0.1  # pull of a free set parameter towards its default, per e-fold
 READ_CLOSURE_AIM = 0.8  # a held read bias may close the gap this far (aimed at; 1 sets)
 # The delay figure is the median of a run's pulses (20): near the DC threshold it follows
@@ -524,7 +529,7 @@ class SetKineticsSolver:
         if not self.free:
             return self.candidate(())
         lo = [math.log(SET_SEARCH[n][0]) for n in self.free]
-        hi = [math.log(self.upper(n, steady)) for n in self.free]
+        hi = [math.log(self.upper(n)) for n in self.free]
 
         def cost(u):
             return float(np.sum(self.residuals(u, reads_bound, steady) ** 2))
@@ -550,17 +555,22 @@ class SetKineticsSolver:
             best = min((best, search(u0)), key=cost)
         return self.candidate(best)
 
-    def upper(self, name: str, steady: bool) -> float:
-        """Upper bound of a free set parameter. Aiming at a steady delay, tau_x is kept
-        short enough that a gap closed by one stimulus relaxes within the protocols' rest
-        to where the next is a fresh attempt (``FRESH_ATTEMPT_X``): a slower gap would carry
-        one pulse's closure and draw of tau0 into the next, and the pulses would not sample
-        the spread at all."""
+    def upper(self, name: str) -> float:
+        """Upper bound of a free set parameter. tau_x is kept short enough that a gap closed
+        by one stimulus relaxes within the protocols' rest to where the next is a fresh
+        attempt (``fresh_attempt_rest``): a slower gap carries one cycle's or pulse's
+        closure and draw of tau0 into the next, so the later cycles and pulses, which make
+        the medians, set sooner than the first (a gap relaxing over 1 s, calibrated for a
+        Vset of 109 mV and 69.9 ms, read 82 mV and 22.1 ms)."""
         high = SET_SEARCH[name][1]
-        if steady and name == "tau_x":
-            rest = self.protocols.retention.rest
-            high = min(high, rest / math.log(1.0 / FRESH_ATTEMPT_X))
+        if name == "tau_x":
+            high = min(high, self.rest / fresh_attempt_rest(1.0))
         return high
+
+    @property
+    def rest(self) -> float:
+        """The shortest rest at 0 V between the calibrated protocols' stimuli."""
+        return min(self.protocols.iv_sweep.rest, self.protocols.retention.rest)
 
     def acceptable(self, k: SetKinetics, reads_bound: bool) -> bool:
         return self.delay_met(k) and (not reads_bound or k.read_closure <= 1.0)
@@ -599,6 +609,11 @@ def _solve_set_kinetics(p: dict, f: dict, protocols: Protocols, suggest: bool = 
         conflict = _read_conflict(unbound, f, protocols)
     else:
         conflict = _delay_conflict(unbound, f, protocols)
+    if "tau_x" in solver.free and unbound.params["tau_x"] >= 0.99 * solver.upper("tau_x"):
+        conflict += (
+            f", for a gap that relaxes within the {solver.rest:g} s the protocols rest between "
+            f"stimuli (a slower one carries each stimulus's closure into the next)"
+        )
     too_long = (
         "vset_mV" in f and "delay_ms" in f and unbound.log_delay < math.log(f["delay_ms"] * 1e-3)
     )
@@ -607,10 +622,12 @@ def _solve_set_kinetics(p: dict, f: dict, protocols: Protocols, suggest: bool = 
     raise Conflict(conflict)
 
 
-# A sweep slower than the integration bound's rate by these factors is tried, in turn, when a
-# set is refused for the sweep (at 0.85 of the bound and below the calibration builds nearly
-# every set of the figure space; at 0.7 of it all but the read-limited few)
-SLOWER_SWEEP_FACTORS = (0.7, 0.4)
+# When a set is refused for the sweep, slower sweeps are tried in turn: 0.7 of the rate at
+# which the written delay is the integration bound (at 0.85 of the bound and below the
+# calibration builds nearly every set of the figure space), then halving. The halvings are
+# for a delay that sits near the DC threshold of a gap that must relax within the rest: a
+# slower sweep brings the Vset down to that threshold, tau_x g(Vset) = 1.
+SLOWER_SWEEP_FACTORS = tuple(0.7 * 0.5**k for k in range(7))
 
 
 def _slower_sweep(p: dict, f: dict, protocols: Protocols) -> str:
@@ -703,8 +720,6 @@ def _solve_retention(p: dict, f: dict, protocols: Protocols) -> dict:
                 f"under {standard.V_READ * 1e3:g} mV reads"
             ) from None
         k = 0.1 * drive  # a figure nobody wrote: a filament that dissolves
-    if written:
-        k = _whole_retention_replay(open_ended, k, drive, target, protocols.retention)
     t_d = _later_delay(_model({**open_ended, "k_d0": k}), scheme, target)
     w_end = (drive - k) * max(w_p - t_d, 0.0)
     # large enough not to cap the standard pulse nor to dissolve before the I-V sweep's LRS
@@ -746,21 +761,37 @@ def _down_sweep_loss(p: dict, iv: IvCycle) -> float:
     return float(np.max(np.maximum.accumulate(net) - net))  # from w_max: the largest fall
 
 
-def _whole_retention_replay(p: dict, k: float, drive: float, target: float, scheme) -> float:
-    """``k`` refined so that the protocol's whole scheme (its first trace at the default
-    reads, then the adapted ones) finds ``target``: where the reads nearly hold the
-    filament, the first trace's reads decide the later ones' and so the figure."""
+def _whole_retention_replay(p: dict, target: float, scheme: Retention) -> float:
+    """The dissolution rate ``p["k_d0"]`` of the device as built, refined so that the
+    protocol's whole scheme (its first trace at the default reads, then the adapted ones)
+    finds ``target``: where the reads nearly hold the filament, the first trace's reads
+    decide the later ones' and so the figure. The retention is a step function of the rate
+    (reads come every period): at a step the side nearer the figure is kept. A figure the
+    whole scheme cannot come near is refused."""
+    k = p["k_d0"]
+    drive = min(p["G_on"] * scheme.pulse_v, scheme.compliance) / p.get("I_ref", 1e-6)
+
+    def got(k):
+        return retention(_model({**p, "k_d0": k}), scheme)
 
     def mismatch(k):
-        got = retention(_model({**p, "k_d0": k}), scheme)
-        return math.log(max(got, 1e-9)) - math.log(target)
+        return math.log(max(got(k), 1e-9)) - math.log(target)
 
     if abs(mismatch(k)) <= math.log(1 + RETENTION_MISS):
         return k
-    try:
-        return _log_root(mismatch, k / 4, min(4 * k, drive * (1 - 1e-9)), "retention", 12)
-    except NoSolution:
-        return k
+    with contextlib.suppress(NoSolution):
+        k = _log_root(mismatch, k / 4, min(4 * k, drive * (1 - 1e-9)), "retention", 12)
+    k = min((k, k * (1 - 1e-6), k * (1 + 1e-6)), key=lambda q: abs(mismatch(q)))
+    if abs(mismatch(k)) > math.log(1 + RETENTION_REFUSAL):
+        raise Conflict(
+            f"no dissolution rate of the filament that a {scheme.pulse_v * 1e3:g} mV, "
+            f"{scheme.pulse_width * 1e3:g} ms pulse grows gives a retention of "
+            f"{target * 1e3:g} ms over the retention protocol's traces (the nearest: "
+            f"{got(k) * 1e3:.3g} ms): the {standard.V_READ * 1e3:g} mV reads hold part of so "
+            f"weak a filament, so its retention depends on how densely they come, and the "
+            f"first trace sets the read period of the later ones"
+        )
+    return k
 
 
 def _solve_reset(p: dict, f: dict, protocols: Protocols) -> dict:
@@ -821,6 +852,8 @@ def _calibrate(volatile: bool, f: dict, explicit: dict, protocols: Protocols) ->
         p.update(_solve_reset(p, f, protocols))
     if solve_g_off:  # again, with the filament's dissolution or reset now known
         p["G_off"] = _hrs_corrected_g_off(p, on_off_target, protocols)
+    if volatile and "k_d0" not in explicit and "retention_ms" in f:
+        p["k_d0"] = _whole_retention_replay(p, f["retention_ms"] * 1e-3, protocols.retention)
     return ModelParams(**p)
 
 

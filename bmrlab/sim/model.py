@@ -29,6 +29,12 @@ FRESH_ATTEMPT_X = 0.05
 MAX_RATE_EXPONENT = 200.0
 
 
+def fresh_attempt_rest(tau_x: float) -> float:
+    """The rest at 0 V after which a positive drive is a new set attempt: a closed gap
+    relaxes below ``FRESH_ATTEMPT_X`` in it (tau_x ln 20)."""
+    return tau_x * math.log(1.0 / FRESH_ATTEMPT_X)
+
+
 def _sinh_rate(z: float) -> float:
     """sinh(z) for a rate law, saturated at |z| = MAX_RATE_EXPONENT."""
     return math.sinh(max(-MAX_RATE_EXPONENT, min(z, MAX_RATE_EXPONENT)))
@@ -177,7 +183,7 @@ class BmrDevice(WatchedPart):
     def _rested(self) -> bool:
         """Whether the rest since the last positive drive relaxes any closure below
         ``FRESH_ATTEMPT_X`` (whatever this draw closed)."""
-        return self.t - self.positive_ended >= self.p.tau_x * math.log(1.0 / FRESH_ATTEMPT_X)
+        return self.t - self.positive_ended >= fresh_attempt_rest(self.p.tau_x)
 
     def _supply(self, v: float) -> tuple[float, float]:
         """Ion supply c: steady value and rate under drive ``v`` (no depression: 1, 0)."""
