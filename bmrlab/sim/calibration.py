@@ -688,6 +688,12 @@ def _delay_conflict(k: SetKinetics, f: dict, protocols: Protocols) -> str:
     return f"{_written_set(f, protocols)} do not fit one switch: {why}"
 
 
+def _growth_rate(p: dict, v, icc: float):
+    """How fast the filament strength grows under drive ``v`` (a number or an array) within
+    the current limit ``icc``, before it dissolves: min(G_on V, I_limit) / I_ref."""
+    return np.minimum(p["G_on"] * v, icc) / p.get("I_ref", 1e-6)
+
+
 def _solve_retention(p: dict, f: dict, protocols: Protocols) -> dict:
     written = "retention_ms" in f
     target = f.get("retention_ms", DEFAULT_FIGURES["retention_ms"]) * 1e-3
@@ -697,7 +703,7 @@ def _solve_retention(p: dict, f: dict, protocols: Protocols) -> dict:
     )
     v_p, w_p, icc = scheme.pulse_v, scheme.pulse_width, scheme.compliance
     open_ended = {**p, "w_max": 1e3, "w_LTP": math.inf}
-    drive = min(p["G_on"] * v_p, icc) / p.get("I_ref", 1e-6)
+    drive = float(_growth_rate(p, v_p, icc))
     t_set = delay(_model(open_ended), v_p, icc)
     if written and (t_set is None or t_set >= w_p):
         raise Conflict(
@@ -756,7 +762,7 @@ def _down_sweep_loss(p: dict, iv: IvCycle) -> float:
     peak = first + int(np.argmax(iv.levels[first:]))
     down = iv.levels[peak:]
     end = int(np.argmax(down <= standard.V_READ + 1e-12)) + 1
-    drive = np.minimum(p["G_on"] * down[:end], iv.compliance) / p.get("I_ref", 1e-6)
+    drive = _growth_rate(p, down[:end], iv.compliance)
     net = np.r_[0.0, np.cumsum(drive - p["k_d0"]) * iv.dwell]
     return float(np.max(np.maximum.accumulate(net) - net))  # from w_max: the largest fall
 
@@ -769,25 +775,27 @@ def _whole_retention_replay(p: dict, target: float, scheme: Retention) -> float:
     (reads come every period): at a step the side nearer the figure is kept. A figure the
     whole scheme cannot come near is refused."""
     k = p["k_d0"]
-    drive = min(p["G_on"] * scheme.pulse_v, scheme.compliance) / p.get("I_ref", 1e-6)
+    drive = float(_growth_rate(p, scheme.pulse_v, scheme.compliance))
 
     def got(k):
         return retention(_model({**p, "k_d0": k}), scheme)
 
-    def mismatch(k):
-        return math.log(max(got(k), 1e-9)) - math.log(target)
+    def log_miss(found):
+        return math.log(max(found, 1e-9)) - math.log(target)
 
-    if abs(mismatch(k)) <= math.log(1 + RETENTION_MISS):
+    if abs(log_miss(got(k))) <= math.log(1 + RETENTION_MISS):
         return k
     with contextlib.suppress(NoSolution):
-        k = _log_root(mismatch, k / 4, min(4 * k, drive * (1 - 1e-9)), "retention", 12)
-    k = min((k, k * (1 - 1e-6), k * (1 + 1e-6)), key=lambda q: abs(mismatch(q)))
-    if abs(mismatch(k)) > math.log(1 + RETENTION_REFUSAL):
+        high = min(4 * k, drive * (1 - 1e-9))
+        k = _log_root(lambda q: log_miss(got(q)), k / 4, high, "retention", 12)
+    sides = {q: got(q) for q in (k, k * (1 - 1e-6), k * (1 + 1e-6))}  # one replay each
+    k = min(sides, key=lambda q: abs(log_miss(sides[q])))
+    if abs(log_miss(sides[k])) > math.log(1 + RETENTION_REFUSAL):
         raise Conflict(
             f"no dissolution rate of the filament that a {scheme.pulse_v * 1e3:g} mV, "
             f"{scheme.pulse_width * 1e3:g} ms pulse grows gives a retention of "
             f"{target * 1e3:g} ms over the retention protocol's traces (the nearest: "
-            f"{got(k) * 1e3:.3g} ms): the {standard.V_READ * 1e3:g} mV reads hold part of so "
+            f"{sides[k] * 1e3:.3g} ms): the {standard.V_READ * 1e3:g} mV reads hold part of so "
             f"weak a filament, so its retention depends on how densely they come, and the "
             f"first trace sets the read period of the later ones"
         )
