@@ -29,7 +29,7 @@ from .analysis.retention import TYPE_BOUNDARY_S
 from .analysis.uncertainty import PRECISION
 from .procedures.iv_sweep import IvSweepResult
 from .procedures.pulse_delay import PulseDelayResult
-from .procedures.retention import RetentionResult
+from .procedures.retention import Retention, RetentionResult, expected_window
 from .results import ProtocolResult
 from .standard import TABLE1
 
@@ -270,6 +270,9 @@ def adapt(protocol: str, measured: Measured, conditions: dict, limit: float) -> 
     if protocol == "retention":
         values, kind, why = retention_pulse(delay, vset, conditions)
         most = {"precision": PRECISION, "max_traces": stimuli_budget(conditions)}
+        if conditions.get("volatile", True) and conditions.get("retention_ms"):
+            expected = conditions["retention_ms"] * 1e-3
+            most["window"] = expected_window(expected, Retention.window.default)
         return {**values, **most}, f"{kind}: {why}"
     if protocol == "endurance":
         values = set_pulse(delay, 10e-3)

@@ -110,14 +110,15 @@ def test_figures_rewritten_in_a_pinned_device_file_change_nothing_measured(tmp_p
     """Tampering: with every model parameter pinned in ``model:``, rewriting the published
     figures leaves the simulated device as it was, and so every measured figure and
     spread: the analysis sees only measured arrays. The published figures may only plan how
-    long characterize measures (endurance's reach, the stimuli a precision may take), so the
-    plan is given here: the same measurements, whatever the file says."""
+    long characterize measures (endurance's reach, the stimuli a precision may take, how
+    long the retention traces are read), so the plan is given here: the same measurements,
+    whatever the file says."""
     pinned = load_device("ag-pnw-pt")
     model = pinned.params.model_dump()
     quick = {
         "iv-sweep": {"cycles": 5, "precision": 0},
         "pulse-delay": {"pulses": 5, "precision": 0},
-        "retention": {"traces": 5, "precision": 0},
+        "retention": {"traces": 5, "precision": 0, "window": 1.0},
         "endurance": {"max_cycles": 200},
         "paired-pulse": {"repeats": 1},
     }

@@ -6,8 +6,13 @@ was set by its pulse when the first read after it is threefold above the HRS rea
 retention: it is left out of the figure and counted as a failed set, and the fraction of
 traces set is a figure of its own (the set probability). The threshold of a set trace is
 the geometric mean of its on and off conductances (that first read, and the HRS read); its
-retention is the time from the end of the pulse to the end of the first read below the
-threshold. A trace that never falls below it within its window is censored at the window.
+retention is the time from the end of the pulse to the threshold's crossing, interpolated on
+log G between the ends of the last read above it and the first below (a read below the HRS
+read counts at it). Reads come every period (1.7 ms at the duty limit), coarse for a 5 ms
+retention: the interpolation resolves the crossing within it, and for an abrupt loss (G_on
+then G_off) it gives the middle of the two reads' interval, the unbiased estimate, as the
+delay takes the middle of the sampling interval that holds the switch. A trace that never
+falls below the threshold within its window is censored at the window.
 
 Over the set traces, the figure is the median (censored traces count as longer, at their
 window) with its bootstrap 95 % interval; with half of them censored or more it is a lower
@@ -76,10 +81,14 @@ def trace_retention(t_end, g, g_off: float) -> tuple[float, bool]:
         return math.nan, False
     if not pulse_set(g[0], g_off):
         return 0.0, False
-    below = np.flatnonzero(g < threshold_conductance(g[0], g_off))
+    threshold = threshold_conductance(g[0], g_off)
+    below = np.flatnonzero(g < threshold)
     if below.size == 0:
         return float(t_end[-1]), True
-    return float(t_end[below[0]]), False
+    k = below[0]  # >= 1: a set trace's first read is above the threshold
+    high, low = math.log(g[k - 1]), math.log(max(g[k], g_off))
+    fraction = (high - math.log(threshold)) / (high - low)
+    return float(t_end[k - 1] + fraction * (t_end[k] - t_end[k - 1])), False
 
 
 def trace_record(t_end, g, hrs_current: float, compliance: float, v_read: float) -> dict | None:

@@ -182,6 +182,7 @@ PHYSICAL_CONFLICTS = (
     "no field-driven reset",
     "no switch of this model",
     "cannot be met by a sweep",
+    "of the endurance criterion",
 )
 FIGURE_WORDS = {
     "vset_mV": "Vset",

@@ -2,9 +2,9 @@
 
 Volatile devices (state lasting ms): one instrument-timed list per trace, the pulse then a
 read every ``read_period`` (each ``read_time`` at ``v_read``, 0 V between, at most a quarter
-of the time at ``v_read``: a read biases the device, so the scheme is part of the figure).
-After the first trace the read period adapts to 1/50 of the retention it found and the
-window to 10 of it; 20 traces, each from a confirmed HRS, and with a ``precision``
+of the time at ``v_read``: a read biases the device, so the scheme is part of the figure,
+and every trace is read with the same one). After the first trace the window adapts to 10
+of the retention it found; 20 traces, each from a confirmed HRS, and with a ``precision``
 (characterize asks for 10 %) more, up to ``max_traces``, until the median's 95 % interval
 is within +-``precision`` of it: where the pulse's
 set time varies from pulse to pulse, so does the filament it leaves, and 20 traces may not
@@ -58,8 +58,8 @@ from .base import (
 from .context import RunContext
 from .hrs_recovery import back_to_hrs, hrs_read, max_rest_parameter, read_floor, rest_parameter
 
-READS_PER_RETENTION = 50
 WINDOW_RETENTIONS = 10
+WINDOW_READS = 50
 LOG_READS_PER_DECADE = 8
 
 
@@ -76,12 +76,19 @@ def trace_levels(
     return [pulse_v] * pulse_steps + one_read * reads, pulse_steps, per_read
 
 
-def adapted_reads(retention, period, window, step) -> tuple[float, float]:
-    """Read period and window of the traces after the first, from the retention the first
-    found: a read every 1/50 of it in whole steps (never faster than ``period``), for 10 of
-    it (at least 50 reads, at most ``window``)."""
-    period = max(period, step * round(retention / READS_PER_RETENTION / step))
-    return period, min(window, max(WINDOW_RETENTIONS * retention, 50 * period))
+def expected_window(retention, window) -> float:
+    """The window for a retention expected to be about ``retention`` (a published figure:
+    it only sets how long the traces are read): 10 of it, at least ``window``."""
+    return max(window, WINDOW_RETENTIONS * retention)
+
+
+def adapted_window(retention, period, window) -> float:
+    """The window of the traces after the first, from the retention the first found: 10 of
+    it (at least 50 reads, at most ``window``). The read period stays: the reads bias a
+    filament, so a period adapted to one trace's retention (which spreads with the pulse's
+    set time) would make the figure depend on that trace (a first trace of 104 ms for a
+    median of 64 read the later ones every 2 ms and measured 36 ms)."""
+    return min(window, max(WINDOW_RETENTIONS * retention, WINDOW_READS * period))
 
 
 class RetentionSpread(Spread):
@@ -241,7 +248,7 @@ class Retention(BmrProcedure[RetentionResult]):
         minimum=1e-5,
         maximum=3600.0,
         default=standard.RETENTION_READ_S / standard.RETENTION_READ_DUTY,
-        description="first trace's read period (later: retention/50)",
+        description="time from one read to the next (every trace)",
     )
     window = Quantity(
         "window",
@@ -311,7 +318,7 @@ class Retention(BmrProcedure[RetentionResult]):
             self._emit_hrs(ctx, hrs, 1)
             self._log_spaced_trace(ctx)
             return
-        period, window = self.read_period, self.window
+        window = self.window
         records: list[dict] = []
         trace = 0
         while trace < self.traces or (trace < self.max_traces and not self._known(records)):
@@ -319,11 +326,11 @@ class Retention(BmrProcedure[RetentionResult]):
             if trace > 1:
                 hrs, _ = back_to_hrs(ctx, reference, floor, self.rest, self.max_rest)
             self._emit_hrs(ctx, hrs, trace)
-            record = self._timed_trace(ctx, trace, period, window, hrs)
+            record = self._timed_trace(ctx, trace, window, hrs)
             records.append(record)
             retention = record["retention"]
             if trace == 1 and retention > 0 and math.isfinite(retention):
-                period, window = adapted_reads(retention, period, self.window, self._read_step(ctx))
+                window = adapted_window(retention, self.read_period, self.window)
             ctx.emit("progress", 100.0 * trace / max(self.traces, trace))
 
     def _known(self, records: list[dict]) -> bool:
@@ -341,12 +348,12 @@ class Retention(BmrProcedure[RetentionResult]):
             return True
         return known_within(stats["median"], stats["ci_low"], stats["ci_high"], self.precision)
 
-    def _timed_trace(self, ctx: RunContext, trace, period, window, hrs) -> dict:
+    def _timed_trace(self, ctx: RunContext, trace, window, hrs) -> dict:
         """Pulse and reads as one instrument-timed list; returns what the analysis takes from
         the trace (``trace_record``)."""
         step = self._read_step(ctx)
         levels, pulse_steps, per_read = trace_levels(
-            self.pulse_v, self.pulse_width, self.v_read, period, window, step
+            self.pulse_v, self.pulse_width, self.v_read, self.read_period, window, step
         )
         kept = []
 

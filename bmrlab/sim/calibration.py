@@ -3,7 +3,7 @@
 Each figure is first "measured" on the bare model (:func:`model_figures`: no instruments, no
 noise) by replaying the protocols' own schemes, configured as characterize runs them for the
 device's test conditions (each protocol's ``condition_defaults``): the I-V sweep's cycle
-(``IvSweep.cycle``), the retention traces (``trace_levels``, ``adapted_reads``) with the
+(``IvSweep.cycle``), the retention traces (``trace_levels``) with the
 retention analysis's rule (``trace_retention``), each reading taken where in its step the
 standard SMU takes it (``Smu.sample_phase``), and each from the state the protocol's later
 cycles or traces start in (they make the median): after a whole cycle (or trace) and the
@@ -34,6 +34,7 @@ import numpy as np
 from scipy.optimize import brentq, least_squares
 
 from .. import standard
+from ..analysis import endurance
 from ..analysis.iv import IvPhase, analyze_cycle
 from ..analysis.retention import trace_retention
 from ..errors import BadInput
@@ -43,7 +44,7 @@ from ..procedures import hrs_recovery
 from ..procedures.base import BmrProcedure
 from ..procedures.iv_sweep import IvSweep
 from ..procedures.pulse_delay import PulseDelay
-from ..procedures.retention import WINDOW_RETENTIONS, Retention, adapted_reads, trace_levels
+from ..procedures.retention import Retention, adapted_window, expected_window, trace_levels
 from .model import BmrDevice, ModelParams, fresh_attempt_rest
 
 DEFAULTS = {"G_on": 1e-5}
@@ -53,7 +54,7 @@ DEFAULT_V0 = 0.03  # the set kinetics scale where the figures leave it free (V)
 DELAY_T_MAX = 1e3  # longest delay replayed (s)
 DEFAULT_FIGURES = {"vset_mV": 80.0, "on_off_ratio": 1e4, "retention_ms": 30.0}
 NONVOLATILE = {"k_d0": 0.0, "w_max": 0.05, "w_LTP": 0.0, "k_LTP": 1e-9}
-READS_BETWEEN_LOOKS = 10  # a replayed retention trace is analysed after every this many reads
+STEPS_BETWEEN_LOOKS = 40  # a replayed retention trace is analysed after every this many steps
 RELAXED = 1e-4  # a gap closure left below this by a rest changes no figure
 
 
@@ -247,48 +248,55 @@ def delay(params: ModelParams, v: float, icc: float) -> float | None:
 
 def retention(params: ModelParams, protocol: Retention, first: float | None = None) -> float:
     """Retention after the protocol's pulse as its later traces, which make the median,
-    find it: read at the period and window adapted to what the first trace found, ``first``
-    or else replayed too. Censored at the window.
-
-    The solver passes the figure as ``first``: where the read bias nearly holds a weak
-    filament, a long first trace would make the later ones read sparsely and lose it sooner,
-    and the replayed retention would not fall steadily with the dissolution rate."""
-    smu = StandardSmu(protocol.nplc)
-    step = smu.actual_dwell(protocol.step(smu.step_time()))
-    period, window = protocol.read_period, protocol.window
+    find it: for the window adapted to what the first trace found, ``first`` (the solver
+    passes the figure) or else replayed too. Censored at that window."""
+    step = _read_step(protocol)
     if first is None:
-        first = _trace(params, protocol, period, window, step, later=False)
+        first = _trace(params, protocol, protocol.window, step, later=False)
         if not (first > 0 and math.isfinite(first)):
             return first
-    return _trace(params, protocol, *adapted_reads(first, period, window, step), step)
+    return _trace(params, protocol, _later_window(protocol, first), step)
+
+
+def _later_window(protocol: Retention, first: float) -> float:
+    """The window of the traces after a first one that found ``first``."""
+    return adapted_window(first, protocol.read_period, protocol.window)
+
+
+def _read_step(protocol: Retention) -> float:
+    """The read step of the retention protocol on the standard SMU."""
+    smu = StandardSmu(protocol.nplc)
+    return smu.actual_dwell(protocol.step(smu.step_time()))
 
 
 def _trace(
-    params: ModelParams,
-    protocol: Retention,
-    period: float,
-    window: float,
-    step: float,
-    later: bool = True,
+    params: ModelParams, protocol: Retention, window: float, step: float, later: bool = True
 ) -> float:
     """One trace, read until its retention is found: from the relaxed state (the first),
     or (``later``) as the later traces start, after one like it and the protocol's rest,
     unless that rest relaxes the gap anyway (a gap still partly closed sets sooner, and the
-    longer pulse after the set grows a stronger filament)."""
+    longer pulse after the set grows a stronger filament).
+
+    The device is driven as the protocol drives it (reads every period) and its state is
+    read at every step, with the analysis's rule (``trace_retention``): the station's traces
+    lose their state at a different phase of the read grid each (the set time spreads), so
+    the median of their crossings, interpolated between reads, finds the crossing itself,
+    not the read after it (a 5.18 ms retention read every 1.67 ms came out as 3.75 ms when
+    the replay placed it at its read)."""
     v_read, icc = protocol.v_read, protocol.compliance
-    levels, pulse_steps, per_read = trace_levels(
-        protocol.pulse_v, protocol.pulse_width, v_read, period, window, step
+    levels, pulse_steps, _ = trace_levels(
+        protocol.pulse_v, protocol.pulse_width, v_read, protocol.read_period, window, step
     )
     d = _trace_start(params, protocol, levels, step, later)
     if d is None:
         return math.inf  # the state outlasts the longest wait for the HRS
     g_off = d.conductance()  # the HRS read before the pulse
-    reads = np.arange(pulse_steps, len(levels), per_read)
+    every_step = np.arange(pulse_steps, len(levels))
     t_end, g = [], []
-    for k in _replay(d, levels, step, icc, reads, _sample_phase(protocol, step)):
-        t_end.append((k + 1 - pulse_steps) * step)  # the end of the read, after the pulse
+    for k in _replay(d, levels, step, icc, every_step, _sample_phase(protocol, step)):
+        t_end.append((k + 1 - pulse_steps) * step)  # the end of the step, after the pulse
         g.append(abs(d.current(v_read, icc)[0]) / v_read)
-        if len(g) % READS_BETWEEN_LOOKS == 0:
+        if len(g) % STEPS_BETWEEN_LOOKS == 0:
             value, censored = trace_retention(t_end, g, g_off)
             if not censored:
                 return value
@@ -350,11 +358,14 @@ def model_figures(params: ModelParams, volatile: bool, conditions: dict) -> dict
 # --- solving for the parameters -------------------------------------------------------------
 _NOT_YET = {"G_off": 1e-10, "k_d0": 0.1, "w_max": 1e-2}  # while earlier figures are solved
 FIGURE_MISS = 0.01  # relative miss at which a solved figure counts as met
-RETENTION_MISS = 0.05  # ... the retention, whose reads make it a step function of k_d0
-# a retention the protocol's whole scheme replays further than this from the written one is
-# refused: the station's traces spread around it, and the figure's tolerance is 25 % (half a
-# read period of the fastest reads is 16 % of the shortest retention of the figure space)
+RETENTION_MISS = 0.05  # ... the retention, refined on the device as built if further off
+# a retention the device as built replays further than this from the written one is refused:
+# the station's traces spread around it, and the figure's tolerance is 25 %
 RETENTION_REFUSAL = 0.2
+# a written On/Off this close above the endurance criterion (On/Off >= 10) leaves an
+# endurance the read noise decides: the 0.01-PLC reads of an endurance run spread On/Off by
+# about 2 % (a set written 10.2 read 9.6-10.8 and closed at cycle 28 of 2760)
+ENDURANCE_MARGIN = 0.05
 DEFAULT_PULL = 0.1  # pull of a free set parameter towards its default, per e-fold
 READ_CLOSURE_AIM = 0.8  # a held read bias may close the gap this far (aimed at; 1 sets)
 # The delay figure is the median of a run's pulses (20): near the DC threshold it follows
@@ -694,13 +705,17 @@ def _growth_rate(p: dict, v, icc: float):
     return np.minimum(p["G_on"] * v, icc) / p.get("I_ref", 1e-6)
 
 
+def _retention_scheme(protocols: Protocols, target: float) -> Retention:
+    """The retention protocol as characterize runs it for a device file that writes
+    ``target``: read as long as the figure needs."""
+    window = expected_window(target, protocols.retention.window)
+    return protocols.configured(Retention, window=window)
+
+
 def _solve_retention(p: dict, f: dict, protocols: Protocols) -> dict:
     written = "retention_ms" in f
     target = f.get("retention_ms", DEFAULT_FIGURES["retention_ms"]) * 1e-3
-    # read as long as the figure needs (the protocol's window, or what a user would set)
-    scheme = protocols.configured(
-        Retention, window=max(protocols.retention.window, WINDOW_RETENTIONS * target)
-    )
+    scheme = _retention_scheme(protocols, target)
     v_p, w_p, icc = scheme.pulse_v, scheme.pulse_width, scheme.compliance
     open_ended = {**p, "w_max": 1e3, "w_LTP": math.inf}
     drive = float(_growth_rate(p, v_p, icc))
@@ -742,10 +757,11 @@ def _later_delay(params: ModelParams, scheme: Retention, retention_s: float) -> 
     """The shortest time the retention pulse takes to set the device: from rest, or in the
     later traces, whose gap may still be partly closed by the trace before (0 if it never
     sets)."""
-    smu = StandardSmu(scheme.nplc)
-    step = smu.actual_dwell(scheme.step(smu.step_time()))
-    period, window = adapted_reads(retention_s, scheme.read_period, scheme.window, step)
-    levels = trace_levels(scheme.pulse_v, scheme.pulse_width, scheme.v_read, period, window, step)
+    step = _read_step(scheme)
+    window = _later_window(scheme, retention_s)
+    levels = trace_levels(
+        scheme.pulse_v, scheme.pulse_width, scheme.v_read, scheme.read_period, window, step
+    )
     times = []
     for later in (False, True):
         d = _trace_start(params, scheme, levels[0], step, later)
@@ -767,37 +783,32 @@ def _down_sweep_loss(p: dict, iv: IvCycle) -> float:
     return float(np.max(np.maximum.accumulate(net) - net))  # from w_max: the largest fall
 
 
-def _whole_retention_replay(p: dict, target: float, scheme: Retention) -> float:
-    """The dissolution rate ``p["k_d0"]`` of the device as built, refined so that the
-    protocol's whole scheme (its first trace at the default reads, then the adapted ones)
-    finds ``target``: where the reads nearly hold the filament, the first trace's reads
-    decide the later ones' and so the figure. The retention is a step function of the rate
-    (reads come every period): at a step the side nearer the figure is kept. A figure the
-    whole scheme cannot come near is refused."""
+def _retention_as_built(p: dict, target: float, scheme: Retention) -> float:
+    """The dissolution rate ``p["k_d0"]`` refined on the device as built (its G_off, which
+    sets the threshold, corrected last) so that the protocol's whole scheme (the first trace
+    sets the later ones' window) finds ``target``. A figure it cannot come near is refused:
+    where the reads nearly hold the filament, the retention jumps from a short one to one
+    the reads keep."""
     k = p["k_d0"]
     drive = float(_growth_rate(p, scheme.pulse_v, scheme.compliance))
 
-    def got(k):
-        return retention(_model({**p, "k_d0": k}), scheme)
-
-    def log_miss(found):
+    def log_miss(q):
+        found = retention(_model({**p, "k_d0": q}), scheme)
         return math.log(max(found, 1e-9)) - math.log(target)
 
-    if abs(log_miss(got(k))) <= math.log(1 + RETENTION_MISS):
+    if abs(log_miss(k)) <= math.log(1 + RETENTION_MISS):
         return k
     with contextlib.suppress(NoSolution):
-        high = min(4 * k, drive * (1 - 1e-9))
-        k = _log_root(lambda q: log_miss(got(q)), k / 4, high, "retention", 12)
-    sides = {q: got(q) for q in (k, k * (1 - 1e-6), k * (1 + 1e-6))}  # one replay each
-    k = min(sides, key=lambda q: abs(log_miss(sides[q])))
-    if abs(log_miss(sides[k])) > math.log(1 + RETENTION_REFUSAL):
+        k = _log_root(log_miss, k / 4, min(4 * k, drive * (1 - 1e-9)), "retention", 12)
+    miss = log_miss(k)
+    nearest = target * math.exp(miss)
+    if abs(miss) > math.log(1 + RETENTION_REFUSAL):
         raise Conflict(
             f"no dissolution rate of the filament that a {scheme.pulse_v * 1e3:g} mV, "
             f"{scheme.pulse_width * 1e3:g} ms pulse grows gives a retention of "
             f"{target * 1e3:g} ms over the retention protocol's traces (the nearest: "
-            f"{sides[k] * 1e3:.3g} ms): the {standard.V_READ * 1e3:g} mV reads hold part of so "
-            f"weak a filament, so its retention depends on how densely they come, and the "
-            f"first trace sets the read period of the later ones"
+            f"{nearest * 1e3:.3g} ms): the {standard.V_READ * 1e3:g} mV reads feed so weak a "
+            f"filament that its retention jumps across this figure as the rate changes"
         )
     return k
 
@@ -844,6 +855,8 @@ def _calibrate(volatile: bool, f: dict, explicit: dict, protocols: Protocols) ->
     else:
         p.update(_solve_set_kinetics(p, f, protocols))
     on_off_target = f.get("on_off_ratio", DEFAULT_FIGURES["on_off_ratio"])
+    if "on_off_ratio" in f and "endurance_cycles" in f:
+        _check_endurance_window(f)
     if "a" not in p:
         # the gap's own conductance, fully closed, stays below the retention threshold
         # sqrt(G_on G_off): else a small window would read as retained until the gap relaxes
@@ -861,8 +874,22 @@ def _calibrate(volatile: bool, f: dict, explicit: dict, protocols: Protocols) ->
     if solve_g_off:  # again, with the filament's dissolution or reset now known
         p["G_off"] = _hrs_corrected_g_off(p, on_off_target, protocols)
     if volatile and "k_d0" not in explicit and "retention_ms" in f:
-        p["k_d0"] = _whole_retention_replay(p, f["retention_ms"] * 1e-3, protocols.retention)
+        target = f["retention_ms"] * 1e-3
+        p["k_d0"] = _retention_as_built(p, target, _retention_scheme(protocols, target))
     return ModelParams(**p)
+
+
+def _check_endurance_window(f: dict) -> None:
+    """Refuse an endurance written for an On/Off too close to the endurance criterion for
+    the endurance protocol's reads to tell the window open."""
+    criterion = endurance.WINDOW
+    if f["on_off_ratio"] < criterion * (1 + ENDURANCE_MARGIN):
+        raise Conflict(
+            f"an On/Off of {f['on_off_ratio']:g} is within {ENDURANCE_MARGIN:.0%} of the "
+            f"endurance criterion (the window counts as open while On/Off >= {criterion:g}): "
+            f"the fast reads of the endurance protocol (about 2 % noise each) close it at "
+            f"random, so no endurance of {f['endurance_cycles']:g} cycles can be measured"
+        )
 
 
 def _hrs_corrected_g_off(p: dict, on_off_target: float, protocols: Protocols) -> float:
@@ -889,6 +916,7 @@ DEPENDENCIES = (
     Smu,
     standard,
     hrs_recovery,
+    endurance.closed_at,  # the endurance criterion a written On/Off must clear
 )
 
 
