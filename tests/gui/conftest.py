@@ -39,6 +39,11 @@ def run_from_window(qtbot, win, protocol, **values):
     return win.last_result
 
 
+# reads of a read-disturb run that cannot end before an abort reaches it, however fast the
+# machine (300 000 ended first on an idle one)
+ENDLESS_READS = 100_000_000
+
+
 def start_long_run(qtbot, win, reads=300_000):
     """A read-disturb run long enough to act on while it runs."""
     win.protocol_box.setCurrentText("read-disturb")

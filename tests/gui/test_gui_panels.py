@@ -9,7 +9,7 @@ from PyQt6.QtWidgets import QCheckBox, QLabel
 from bmrlab.gui.live_plot import LivePlot
 from bmrlab.procedures import PROTOCOLS
 
-from .conftest import figure_rows, idle, press, run_from_window, start_long_run
+from .conftest import ENDLESS_READS, figure_rows, idle, press, run_from_window, start_long_run
 from .test_gui_runs import tick_value
 
 
@@ -200,7 +200,7 @@ def test_a_bare_number_is_said_to_be_seconds_and_the_duration_is_estimated(qtbot
 # --- shortcuts (finding 12) ------------------------------------------------------------------
 def test_keyboard_shortcuts_start_and_abort(qtbot, window):
     window.protocol_box.setCurrentText("read-disturb")
-    window.form.set_value("reads", "300000")
+    window.form.set_value("reads", str(ENDLESS_READS))
     press(qtbot, window, Qt.Key.Key_R)
     qtbot.waitUntil(lambda: window.plot.points() > 1000, timeout=60_000)
     press(qtbot, window, Qt.Key.Key_Period)

@@ -7,7 +7,7 @@ from PyQt6.QtCore import Qt
 
 from bmrlab.storage import load_run
 
-from .conftest import figure_rows, idle, press, run_from_window, start_long_run
+from .conftest import ENDLESS_READS, figure_rows, idle, press, run_from_window, start_long_run
 
 SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 
@@ -68,7 +68,7 @@ def test_a_paired_pulse_run_from_the_window(qtbot, window):
 def test_abort_keeps_the_queue_and_offers_resume_skip_and_clear(qtbot, window):
     """Finding 3: abort dropped the queue; running and pending runs were invisible."""
     window.protocol_box.setCurrentText("read-disturb")
-    window.form.set_value("reads", "300000")
+    window.form.set_value("reads", str(ENDLESS_READS))
     window.add_to_queue()
     window.protocol_box.setCurrentText("iv-sweep")
     for cycles in ("1", "2"):
