@@ -44,7 +44,7 @@ def run_from_window(qtbot, win, protocol, **values):
 ENDLESS_READS = 100_000_000
 
 
-def start_long_run(qtbot, win, reads=300_000):
+def start_long_run(qtbot, win, reads=ENDLESS_READS):
     """A read-disturb run long enough to act on while it runs."""
     win.protocol_box.setCurrentText("read-disturb")
     win.form.set_value("reads", str(reads))

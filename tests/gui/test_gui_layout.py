@@ -80,7 +80,7 @@ def colour_pixels(image, rect: QRect, colour: str) -> int:
 def test_progress_and_messages_are_visible_in_a_grab(qtbot, window):
     """Finding 2: every status-bar message was covered; no progress anywhere."""
     window.resize(1280, 720)
-    start_long_run(qtbot, window)
+    start_long_run(qtbot, window, reads=3_000_000)  # 5 % soon, and the rest to abort in
     qtbot.waitUntil(lambda: window.strip.bar.value() >= 50, timeout=60_000)
     image = window.grab().toImage()
     assert colour_pixels(image, rect_in_window(window, window.strip.bar), PROGRESS_COLOR) > 10
